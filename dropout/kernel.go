@@ -1,0 +1,97 @@
+package dropout
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync/atomic"
+)
+
+// kernelSet is one path's table of primitives. Every field has the contract
+// of its generic twin in dropout_generic.go; the caller checks lengths,
+// aliasing and shapes, so a kernel only ever sees valid arguments.
+type kernelSet struct {
+	name   string
+	usable bool // the CPU and OS support every feature the path's code needs
+
+	// scalePlanes: for i in [0, n) with b = first+i, plane i of dst
+	// (dst[i*plane:(i+1)*plane]) becomes the same plane of src times s when
+	// bit b of bits is set (bits[b/64]>>(b%64)&1 == 1), and +0 otherwise,
+	// without reading src. Preconditions: n >= 1, plane >= 1,
+	// len(dst) == len(src) == n*plane, len(bits)*64 >= first+n, first >= 0,
+	// and dst and src are either the same slice or disjoint.
+	scalePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
+	scalePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+}
+
+var genericKernels = &kernelSet{
+	name:          "generic",
+	usable:        true,
+	scalePlanes32: scalePlanesGeneric[float32],
+	scalePlanes64: scalePlanesGeneric[float64],
+}
+
+// registry lists every path compiled into this build, fastest first, usable
+// on this CPU or not; generic is always last. archKernels comes from the
+// architecture's kernel file, or is empty in the purego build.
+var registry = append(append([]*kernelSet(nil), archKernels...), genericKernels)
+
+// active is the path every call uses.
+var active atomic.Pointer[kernelSet]
+
+func init() {
+	active.Store(best())
+	if name, ok := os.LookupEnv("SIMDROP_KERNEL"); ok && name != "" {
+		if err := UseKernel(name); err != nil {
+			// An explicit choice that cannot be honoured must not pass
+			// unnoticed (a benchmark would silently measure the wrong path).
+			fmt.Fprintf(os.Stderr, "simdrop: SIMDROP_KERNEL: %v; using %q\n", err, Kernel())
+		}
+	}
+}
+
+func best() *kernelSet {
+	for _, k := range registry {
+		if k.usable {
+			return k
+		}
+	}
+	return genericKernels
+}
+
+func current() *kernelSet { return active.Load() }
+
+// Kernels returns the names of the kernel paths usable on this CPU, fastest
+// first. The list always ends with "generic", the portable Go path that every
+// other path is tested against.
+func Kernels() []string {
+	var names []string
+	for _, k := range registry {
+		if k.usable {
+			names = append(names, k.name)
+		}
+	}
+	return names
+}
+
+// Kernel returns the name of the kernel path in use.
+func Kernel() string { return current().name }
+
+// UseKernel selects the kernel path used by every later call, process-wide.
+// The name must be one of Kernels(); an unknown name, or a path this CPU
+// cannot run, is an error and leaves the selection unchanged. At start-up the
+// fastest usable path is chosen, or the one named by the SIMDROP_KERNEL
+// environment variable.
+func UseKernel(name string) error {
+	for _, k := range registry {
+		if k.name != name {
+			continue
+		}
+		if !k.usable {
+			return fmt.Errorf("dropout: kernel %q is not supported by this CPU (usable: %s)", name, strings.Join(Kernels(), ", "))
+		}
+		active.Store(k)
+		return nil
+	}
+	return fmt.Errorf("dropout: unknown kernel %q (usable: %s)", name, strings.Join(Kernels(), ", "))
+}
