@@ -1,0 +1,104 @@
+package dropout
+
+import "fmt"
+
+// A Layer is channel dropout as a training-loop layer, like PyTorch's
+// torch.nn.Dropout1d/2d/3d: it keeps the mask of its last Forward for
+// Backward, and is the identity in evaluation mode. After the first call on a
+// shape, Forward and Backward allocate nothing.
+//
+// A Layer is not safe for concurrent use; its Generator may be shared.
+type Layer[T float32 | float64] struct {
+	c        channel
+	p        float64
+	gen      *Generator
+	training bool
+	ready    bool // mask holds the last Forward
+	mask     Mask
+}
+
+// NewDropout1d returns a Dropout1d layer in training mode drawing from g
+// (nil: the DefaultGenerator). The error wraps ErrProbability.
+func NewDropout1d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+	return newLayer[T](dropout1d, p, g)
+}
+
+// NewDropout2d returns a Dropout2d layer in training mode drawing from g
+// (nil: the DefaultGenerator). The error wraps ErrProbability.
+func NewDropout2d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+	return newLayer[T](dropout2d, p, g)
+}
+
+// NewDropout3d returns a Dropout3d layer in training mode drawing from g
+// (nil: the DefaultGenerator). The error wraps ErrProbability.
+func NewDropout3d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+	return newLayer[T](dropout3d, p, g)
+}
+
+func newLayer[T float32 | float64](c channel, p float64, g *Generator) (*Layer[T], error) {
+	if err := checkP(c.op, p); err != nil {
+		return nil, err
+	}
+	if g == nil {
+		g = defaultGenerator
+	}
+	return &Layer[T]{c: c, p: p, gen: g, training: true}, nil
+}
+
+// P returns the drop probability.
+func (l *Layer[T]) P() float64 { return l.p }
+
+// SetP changes the drop probability for later Forward calls. The error wraps
+// ErrProbability and leaves p unchanged.
+func (l *Layer[T]) SetP(p float64) error {
+	if err := checkP(l.c.op, p); err != nil {
+		return err
+	}
+	l.p = p
+	return nil
+}
+
+// Train switches the layer to training mode (the default): Forward drops.
+func (l *Layer[T]) Train() { l.training = true }
+
+// Eval switches the layer to evaluation mode: Forward and Backward are the
+// identity (a copy, or nothing in place) and draw no randomness.
+func (l *Layer[T]) Eval() { l.training = false }
+
+// Training reports whether the layer is in training mode.
+func (l *Layer[T]) Training() bool { return l.training }
+
+// Forward applies the layer to src, writing dst, with the contract of the
+// layer's function (Dropout2d for a NewDropout2d layer). The mask is kept for
+// Backward; in evaluation mode it keeps every feature.
+func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
+	p := l.p
+	if !l.training {
+		p = 0
+	}
+	l.ready = false
+	if err := forward(l.c, &l.mask, dst, src, shape, p, l.gen); err != nil {
+		return err
+	}
+	l.ready = true
+	return nil
+}
+
+// Backward writes dx, the gradient of the last Forward's input, from dy, the
+// gradient of its output. It is an error before any successful Forward, or
+// when the lengths differ from that Forward's tensor.
+func (l *Layer[T]) Backward(dx, dy []T) error {
+	if !l.ready {
+		return fmt.Errorf("dropout: %s layer: Backward before a successful Forward: %w", l.c.op, ErrMask)
+	}
+	return Backward(dx, dy, &l.mask)
+}
+
+// Mask returns the mask of the last successful Forward, or nil. It is reused
+// by the next Forward: clone what you keep with Mask.Clone.
+func (l *Layer[T]) Mask() *Mask {
+	if !l.ready {
+		return nil
+	}
+	return &l.mask
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Independent derivation of the golden masks in golden_test.go.
+
+Philox4x32-10 written from the paper (Salmon et al., SC'11) and the stream
+contract of DESIGN.md, in Python, sharing no code with the Go package: run it
+and compare its output with the expectations pinned in golden_test.go.
+"""
+
+M = (0xD2511F53, 0xCD9E8D57)
+W = (0x9E3779B9, 0xBB67AE85)
+U32 = 0xFFFFFFFF
+
+
+def philox(ctr, key, rounds=10):
+    x = list(ctr)
+    k = list(key)
+    for r in range(rounds):
+        p0 = M[0] * x[0]
+        p1 = M[1] * x[2]
+        x = [(p1 >> 32) ^ x[1] ^ k[0], p1 & U32, (p0 >> 32) ^ x[3] ^ k[1], p0 & U32]
+        k = [(k[0] + W[0]) & U32, (k[1] + W[1]) & U32]
+    return x
+
+
+def keep_mask(seed, offset, features, p):
+    t = min(int(p * 2**32 + 0.5), 2**32 - 1)  # p*2^32 >= 0: round half up == half away
+    draws = []
+    b = offset
+    while len(draws) < features:
+        draws += philox([b & U32, b >> 32, 0, 0], [seed & U32, seed >> 32])
+        b += 1
+    return "".join("1" if d >= t else "0" for d in draws[:features]), b
+
+
+assert philox([0, 0, 0, 0], [0, 0]) == [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]
+
+for seed, offset, feats, p in [
+    (0x0123456789ABCDEF, 0xFFFFFFFE, 10, 0.3),
+    (0xFEDCBA9876543210, 7, 64 + 5, 0.5),
+    (42, 0, 33, 0.9),
+]:
+    bits, end = keep_mask(seed, offset, feats, p)
+    print(f"seed={seed:#x} offset={offset:#x} features={feats} p={p}: keep={bits} next offset={end:#x}")
