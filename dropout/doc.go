@@ -1,0 +1,47 @@
+// Package dropout implements the dropout family of neural-network layers as
+// fast, exact, reproducible kernels on plain Go slices, starting with
+// channel-wise dropout: Dropout1d, Dropout2d and Dropout3d are PyTorch's
+// torch.nn.functional.dropout1d/2d/3d in training mode.
+//
+// # Contract
+//
+// Each feature (one channel of one sample) is dropped with probability p:
+// its elements become +0 and are not read. Kept elements are multiplied by
+// s = float32(1)/float32(1−p) for float32 tensors — exactly PyTorch's scale,
+// so kept values are bit-identical to PyTorch's for the same mask — and by
+// 1/(1−p) for float64. p = 0 copies and p = 1 zeroes, and neither draws
+// randomness. Backward applies a forward call's Mask to a gradient; a Layer
+// wraps forward, backward and the train/eval switch for a training loop and
+// allocates nothing in steady state.
+//
+// Differences from PyTorch: NaN or Inf in a dropped channel gives 0 (PyTorch
+// gives NaN, since it multiplies by a zero mask); a 3-D input to Dropout2d is
+// always (C, H, W), never PyTorch's deprecated (N, C, L) reading; the mask
+// costs one bit per feature.
+//
+// # Randomness
+//
+// A Generator is Philox4x32-10 keyed by a 64-bit seed and read in 128-bit
+// blocks. A call that needs k draws reserves ceil(k/4) blocks atomically, and
+// feature i (row-major over N, C) is dropped iff draw i < round(p·2³²). The
+// same seed and offset give the same mask on every kernel path, every CPU,
+// every goroutine count and either byte order; State and SetState
+// checkpoint and resume a stream.
+//
+// # Kernels
+//
+// Kernels lists the paths usable on this CPU, fastest first, and Kernel
+// names the one in use; it is chosen at start-up and can be changed with
+// UseKernel or the SIMDROP_KERNEL environment variable. The "generic" path
+// is portable Go and is the oracle every other path is tested against, bit
+// for bit.
+//
+// # Errors
+//
+// Bad input — p outside [0, 1] or NaN, a wrong rank, a negative or
+// overflowing dimension, a length that does not match the shape, buffers that
+// overlap without being the same slice, a mask that does not fit — returns an
+// error that names the value and wraps ErrProbability, ErrShape, ErrLength,
+// ErrOverlap or ErrMask. On error nothing is written and no randomness is
+// drawn. The API does not panic on any input.
+package dropout

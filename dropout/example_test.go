@@ -1,0 +1,95 @@
+package dropout_test
+
+import (
+	"fmt"
+
+	"github.com/simdrop/simdrop/dropout"
+)
+
+func ExampleDropout2d() {
+	// One sample with 4 channels of 2×2.
+	x := []float32{
+		1, 1, 1, 1,
+		2, 2, 2, 2,
+		3, 3, 3, 3,
+		4, 4, 4, 4,
+	}
+	y := make([]float32, len(x))
+	m, err := dropout.Dropout2d(y, x, []int{4, 2, 2}, 0.5, dropout.NewGenerator(0))
+	if err != nil {
+		panic(err)
+	}
+	for c := 0; c < m.Features(); c++ {
+		fmt.Println(c, m.Kept(c), y[c*4:c*4+4])
+	}
+	// Output:
+	// 0 false [0 0 0 0]
+	// 1 true [4 4 4 4]
+	// 2 true [6 6 6 6]
+	// 3 true [8 8 8 8]
+}
+
+func ExampleBackward() {
+	x := []float64{1, 2, 3, 4, 5, 6}
+	y := make([]float64, len(x))
+	m, _ := dropout.Dropout1d(y, x, []int{3, 2}, 0.5, dropout.NewGenerator(0))
+
+	dy := []float64{1, 1, 1, 1, 1, 1} // gradient of the loss w.r.t. y
+	dx := make([]float64, len(dy))
+	if err := dropout.Backward(dx, dy, m); err != nil {
+		panic(err)
+	}
+	fmt.Println(y)
+	fmt.Println(dx)
+	// Output:
+	// [0 0 6 8 10 12]
+	// [0 0 2 2 2 2]
+}
+
+func ExampleLayer() {
+	layer, err := dropout.NewDropout2d[float32](0.5, dropout.NewGenerator(7))
+	if err != nil {
+		panic(err)
+	}
+	shape := []int{8, 16, 5, 5} // N, C, H, W
+	x := make([]float32, 8*16*5*5)
+	y := make([]float32, len(x))
+	dy := make([]float32, len(x))
+	dx := make([]float32, len(x))
+
+	// Training step: the layer keeps the mask of Forward for Backward.
+	if err := layer.Forward(y, x, shape); err != nil {
+		panic(err)
+	}
+	if err := layer.Backward(dx, dy); err != nil {
+		panic(err)
+	}
+	fmt.Println("features:", layer.Mask().Features())
+
+	// Evaluation: the identity.
+	layer.Eval()
+	_ = layer.Forward(y, x, shape)
+	fmt.Println("training:", layer.Training())
+	// Output:
+	// features: 128
+	// training: false
+}
+
+func ExampleGenerator_State() {
+	g := dropout.NewGenerator(2024)
+	x := make([]float32, 6*3)
+
+	checkpoint := g.State() // save with the model's weights
+	a, _ := dropout.Dropout1d(x, x, []int{6, 3}, 0.5, g)
+
+	g.SetState(checkpoint) // resume: the same masks follow
+	b, _ := dropout.Dropout1d(x, x, []int{6, 3}, 0.5, g)
+	for i := 0; i < a.Features(); i++ {
+		if a.Kept(i) != b.Kept(i) {
+			panic("streams differ")
+		}
+	}
+	fmt.Printf("%+v\n", g.State())
+	// Output:
+	// {Seed:2024 Offset:2}
+}

@@ -1,0 +1,182 @@
+package fuzz
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/simdrop/simdrop/dropout"
+)
+
+// values turns fuzz bytes into n float32s (raw bit patterns, so every NaN
+// payload, subnormal and infinity appears), recycling the bytes as needed.
+func values32(data []byte, n int) []float32 {
+	x := make([]float32, n)
+	if len(data) < 4 {
+		data = append(data, 1, 2, 3, 4)
+	}
+	for i := range x {
+		j := (i * 4) % (len(data) - 3)
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[j:]) ^ uint32(i)*0x9e3779b9)
+	}
+	return x
+}
+
+func values64(data []byte, n int) []float64 {
+	x := make([]float64, n)
+	if len(data) < 8 {
+		data = append(data, 1, 2, 3, 4, 5, 6, 7, 8)
+	}
+	for i := range x {
+		j := (i * 8) % (len(data) - 7)
+		x[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[j:]) ^ uint64(i)*0x9e3779b97f4a7c15)
+	}
+	return x
+}
+
+// place returns a slice of n elements starting off elements into a larger
+// buffer, so kernels see every start alignment.
+func place[T float32 | float64](x []T, off int) []T {
+	buf := make([]T, off+len(x)+16)
+	copy(buf[off:], x)
+	return buf[off : off+len(x) : off+len(x)]
+}
+
+func sameBits32(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+func sameBits64(a, b []float64) int {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// FuzzKernelsMatchGeneric runs Dropout2d (channels of any size, the
+// scale-planes kernel) on every usable path and requires each result to equal
+// the generic path's bit for bit, forward and backward, in place and out.
+func FuzzKernelsMatchGeneric(f *testing.F) {
+	f.Add([]byte("seed corpus: small planes"), uint8(2), uint8(3), uint8(7), uint8(7), 0.5, uint64(1), uint8(0), uint8(0), false)
+	f.Add([]byte{0x7f, 0xc0, 0, 1, 0xff, 0x80, 0, 0}, uint8(1), uint8(70), uint8(1), uint8(1), 0.3, uint64(9), uint8(3), uint8(5), true)
+	f.Add([]byte{0, 0, 0x80, 0x7f}, uint8(3), uint8(2), uint8(33), uint8(31), 0.9, uint64(0), uint8(15), uint8(1), false)
+	f.Fuzz(func(t *testing.T, data []byte, n, c, h, w uint8, p float64, seed uint64, offSrc, offDst uint8, inPlace bool) {
+		if !(p > 0 && p < 1) {
+			p = math.Abs(math.Mod(p, 1))
+			if math.IsNaN(p) {
+				p = 0.5
+			}
+		}
+		shape := []int{int(n % 5), int(c % 80), int(h % 40), int(w % 40)}
+		numel := shape[0] * shape[1] * shape[2] * shape[3]
+		kernels := dropout.Kernels()
+		prev := dropout.Kernel()
+		defer dropout.UseKernel(prev)
+
+		var want32 []float32
+		var want64 []float64
+		var wantGrad32 []float32
+		for i := len(kernels) - 1; i >= 0; i-- { // generic first
+			if err := dropout.UseKernel(kernels[i]); err != nil {
+				t.Fatal(err)
+			}
+			src32 := place(values32(data, numel), int(offSrc%16))
+			src64 := place(values64(data, numel), int(offSrc%8))
+			dst32, dst64 := place(make([]float32, numel), int(offDst%16)), place(make([]float64, numel), int(offDst%8))
+			if inPlace {
+				dst32, dst64 = src32, src64
+			}
+			m32, err := dropout.Dropout2d(dst32, src32, shape, p, dropout.NewGenerator(seed))
+			if err != nil {
+				t.Fatalf("%s: %v", kernels[i], err)
+			}
+			if _, err := dropout.Dropout2d(dst64, src64, shape, p, dropout.NewGenerator(seed)); err != nil {
+				t.Fatalf("%s: %v", kernels[i], err)
+			}
+			grad := place(values32(append(data, 7), numel), int(offDst%16))
+			if err := dropout.Backward(grad, grad, m32); err != nil {
+				t.Fatalf("%s: Backward: %v", kernels[i], err)
+			}
+			if want32 == nil {
+				want32, want64, wantGrad32 = dst32, dst64, grad
+				continue
+			}
+			if j := sameBits32(dst32, want32); j >= 0 {
+				t.Fatalf("%s: float32 dst[%d] = %#x, generic %#x", kernels[i], j, math.Float32bits(dst32[j]), math.Float32bits(want32[j]))
+			}
+			if j := sameBits64(dst64, want64); j >= 0 {
+				t.Fatalf("%s: float64 dst[%d] = %#x, generic %#x", kernels[i], j, math.Float64bits(dst64[j]), math.Float64bits(want64[j]))
+			}
+			if j := sameBits32(grad, wantGrad32); j >= 0 {
+				t.Fatalf("%s: Backward dx[%d] differs from generic", kernels[i], j)
+			}
+		}
+	})
+}
+
+// FuzzAPINeverPanics feeds arbitrary shapes, lengths, probabilities and
+// overlaps to the public API: it must return a result or an error, never
+// panic, and on error leave memory and the generator untouched.
+func FuzzAPINeverPanics(f *testing.F) {
+	f.Add(int64(2), int64(3), int64(4), int64(4), int64(0), uint8(4), 0.5, uint16(96), uint16(96), int16(0))
+	f.Add(int64(-1), int64(3), int64(4), int64(4), int64(0), uint8(4), 0.5, uint16(48), uint16(48), int16(0))
+	f.Add(int64(1<<40), int64(1<<40), int64(4), int64(4), int64(0), uint8(4), 0.5, uint16(0), uint16(0), int16(0))
+	f.Add(int64(2), int64(3), int64(4), int64(4), int64(0), uint8(3), math.NaN(), uint16(48), uint16(48), int16(5))
+	f.Fuzz(func(t *testing.T, d0, d1, d2, d3, d4 int64, rank uint8, p float64, lenDst, lenSrc uint16, shift int16) {
+		dims := []int{int(d0), int(d1), int(d2), int(d3), int(d4)}
+		shape := dims[:int(rank)%6]
+		// dst and src are windows of one buffer: shift 0 is in place, small
+		// shifts overlap, large ones are disjoint.
+		const span = 4096
+		buf := make([]float32, 3*span)
+		for i := range buf {
+			buf[i] = float32(i)
+		}
+		dst := buf[span : span+int(lenDst%span)]
+		off := span + int(shift)%span
+		src := buf[off : off+int(lenSrc%span)]
+		before := append([]float32(nil), buf...)
+		g := dropout.NewGenerator(1)
+		for _, op := range []func() (*dropout.Mask, error){
+			func() (*dropout.Mask, error) { return dropout.Dropout1d(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout3d(dst, src, shape, p, g) },
+		} {
+			m, err := op()
+			if err != nil {
+				if m != nil {
+					t.Fatal("mask returned with an error")
+				}
+				if !errors.Is(err, dropout.ErrProbability) && !errors.Is(err, dropout.ErrShape) &&
+					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) {
+					t.Fatalf("unclassified error %v", err)
+				}
+				if g.Offset() != 0 {
+					t.Fatal("randomness drawn on error")
+				}
+				for i := range buf {
+					if math.Float32bits(buf[i]) != math.Float32bits(before[i]) {
+						t.Fatalf("buf[%d] written on error %v", i, err)
+					}
+				}
+				continue
+			}
+			// A mask that worked also runs backward on the same buffers.
+			if err := dropout.Backward(dst, src, m); err != nil {
+				t.Fatalf("Backward after a successful forward: %v", err)
+			}
+			if err := dropout.Backward(dst[:len(dst)/2], src, m); err == nil && len(dst) > 0 {
+				t.Fatal("Backward accepted a short dx")
+			}
+			return
+		}
+	})
+}
