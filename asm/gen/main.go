@@ -1,0 +1,331 @@
+// Command gen generates the amd64 assembly of package dropout with avo.
+//
+// It is run by the go:generate line in dropout/kernel_amd64.go:
+//
+//	go run ./gen -out ../dropout/dropout_amd64.s -stubs ../dropout/dropout_amd64.go -pkg dropout
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	ConstraintExpr("gc,!purego")
+	declareLanes()
+
+	// AVX-512 first and AVX2 second, the order of archKernels.
+	for _, isa := range []vecISA{avx512, avx2} {
+		for _, e := range []elemType{f32, f64} {
+			scalePlanes(isa, e)
+		}
+	}
+
+	Generate()
+}
+
+// elemType is what the generator needs to know about float32 or float64.
+type elemType struct {
+	goType string // "float32"
+	suffix string // "F32", in kernel names
+	size   int    // bytes per element
+
+	broadcast func(ops ...Op)  // scalar in memory → every lane
+	mul       func(ops ...Op)  // packed multiply, one rounding
+	mov       func(ops ...Op)  // unaligned packed move
+	movZ      func(m, k, v Op) // zero-masked load (AVX-512)
+	maskMov   func(a, m, b Op) // VEX masked load/store (AVX2)
+	intBcast  func(ops ...Op)  // integer broadcast of the low lane (AVX2)
+	intCmpGT  func(ops ...Op)  // signed integer compare, lane width = size (AVX2)
+	lane      func(i int) Constant
+}
+
+var (
+	f32 = elemType{
+		goType: "float32", suffix: "F32", size: 4,
+		broadcast: VBROADCASTSS, mul: VMULPS, mov: VMOVUPS, movZ: VMOVUPS_Z,
+		maskMov: VMASKMOVPS, intBcast: VPBROADCASTD, intCmpGT: VPCMPGTD,
+		lane: func(i int) Constant { return U32(i) },
+	}
+	f64 = elemType{
+		goType: "float64", suffix: "F64", size: 8,
+		broadcast: VBROADCASTSD, mul: VMULPD, mov: VMOVUPD, movZ: VMOVUPD_Z,
+		maskMov: VMASKMOVPD, intBcast: VPBROADCASTQ, intCmpGT: VPCMPGTQ,
+		lane: func(i int) Constant { return U64(i) },
+	}
+)
+
+// vecISA is a vector width and the instruction set that provides it.
+type vecISA struct {
+	name  string // "AVX512", in kernel names
+	width int    // bytes per vector register
+	vec   func() VecVirtual
+	// zero sets v to all zeros.
+	zero func(v VecVirtual)
+	// tail handles the last 0 < count < lanes elements of a range with a
+	// masked load and store, never touching memory outside the range.
+	// keep: dst = src*s; otherwise dst = 0 without reading src.
+	tail func(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual)
+}
+
+var (
+	avx512 = vecISA{
+		name: "AVX512", width: 64, vec: ZMM,
+		// VPXORQ rather than VXORPS: the 512-bit VXORPS needs AVX512DQ.
+		zero: func(v VecVirtual) { VPXORQ(v, v, v) },
+		tail: tailAVX512,
+	}
+	avx2 = vecISA{
+		name: "AVX2", width: 32, vec: YMM,
+		zero: func(v VecVirtual) { VXORPS(v, v, v) },
+		tail: tailAVX2,
+	}
+)
+
+// scalePlanes builds scalePlanes<isa><elem>, the scale-planes primitive of
+// kernelSet: one call walks every plane, handling each run of consecutive
+// planes with the same keep bit as one contiguous range of run*plane elements.
+func scalePlanes(isa vecISA, e elemType) {
+	name := "scalePlanes" + isa.name + e.suffix
+	lanes := isa.width / e.size
+
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first, plane, n int, s %[1]s)", e.goType))
+	Pragma("noescape")
+	Doc(
+		fmt.Sprintf("%s is scalePlanesGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		"equivalent to",
+		"",
+		"\tfor i := first; i < first+n; {",
+		"\t\tj := runEnd(bits, i, first+n)",
+		"\t\tlo, hi := (i-first)*plane, (j-first)*plane",
+		"\t\tif bits[i>>6]>>(i&63)&1 == 1 {",
+		"\t\t\tfor k := lo; k < hi; k++ {",
+		"\t\t\t\tdst[k] = src[k] * s",
+		"\t\t\t}",
+		"\t\t} else {",
+		"\t\t\tfor k := lo; k < hi; k++ {",
+		"\t\t\t\tdst[k] = 0 // src[k] is not read",
+		"\t\t\t}",
+		"\t\t}",
+		"\t\ti = j",
+		"\t}",
+		"",
+		"Each range is done 4 vectors at a time, then 1 vector at a time, then",
+		"a masked tail that touches no memory outside the range, so dst and src",
+		"may be the same slice. The multiply is one IEEE rounding, as in Go.",
+	)
+
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	bits := Load(Param("bits").Base(), GP64())
+	i := Load(Param("first"), GP64())
+	plane := Load(Param("plane"), GP64())
+	end := Load(Param("n"), GP64())
+	ADDQ(i, end)
+
+	s := isa.vec()
+	sArg, err := Param("s").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	e.broadcast(sArg.Addr, s)
+	zero := isa.vec()
+	isa.zero(zero)
+
+	Label("run")
+	Comment("flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.")
+	flip := GP64()
+	MOVQ(i, flip)
+	SHRQ(U8(6), flip)
+	MOVQ(Mem{Base: bits, Index: flip, Scale: 8}, flip)
+	MOVQ(i, RCX)
+	SHRQ(CL, flip)
+	ANDQ(U8(1), flip)
+	NEGQ(flip)
+
+	Comment("j = runEnd(bits, i, end): the first bit after i that differs from bit i.")
+	j, w := GP64(), GP64()
+	MOVQ(i, j)
+	Label("scan")
+	MOVQ(j, w)
+	SHRQ(U8(6), w)
+	MOVQ(Mem{Base: bits, Index: w, Scale: 8}, w)
+	XORQ(flip, w)
+	MOVQ(j, RCX)
+	SHRQ(CL, w) // leaves the flags alone when j&63 == 0, so test explicitly
+	TESTQ(w, w)
+	JNZ(LabelRef("found"))
+	ORQ(U8(63), j)
+	INCQ(j)
+	CMPQ(j, end)
+	JL(LabelRef("scan"))
+	MOVQ(end, j)
+	JMP(LabelRef("ranged"))
+	Label("found")
+	BSFQ(w, w)
+	ADDQ(w, j)
+	CMPQ(j, end)
+	JLE(LabelRef("ranged"))
+	MOVQ(end, j)
+
+	Label("ranged")
+	Comment("count = (j-i)*plane elements, then i = j.")
+	count := GP64()
+	MOVQ(j, count)
+	SUBQ(i, count)
+	IMULQ(plane, count)
+	MOVQ(j, i)
+	TESTQ(flip, flip)
+	JZ(LabelRef("drop"))
+
+	scaleRange(isa, e, dp, sp, count, s, zero)
+	JMP(LabelRef("next"))
+
+	Label("drop")
+	dropRange(isa, e, dp, sp, count, zero)
+
+	Label("next")
+	CMPQ(i, end)
+	JL(LabelRef("run"))
+	VZEROUPPER()
+	RET()
+}
+
+// scaleRange emits dst[k] = src[k] * s for count elements at dp and sp,
+// advancing both pointers past them.
+func scaleRange(isa vecISA, e elemType, dp, sp, count Register, s, zero VecVirtual) {
+	lanes := isa.width / e.size
+	Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
+	CMPQ(count, U32(4*lanes))
+	JB(LabelRef("keep1"))
+	Label("keep4")
+	var v [4]VecVirtual
+	for k := range v {
+		v[k] = isa.vec()
+		e.mul(Mem{Base: sp, Disp: k * isa.width}, s, v[k])
+	}
+	for k := range v {
+		e.mov(v[k], Mem{Base: dp, Disp: k * isa.width})
+	}
+	ADDQ(U32(4*isa.width), sp)
+	ADDQ(U32(4*isa.width), dp)
+	SUBQ(U32(4*lanes), count)
+	CMPQ(count, U32(4*lanes))
+	JAE(LabelRef("keep4"))
+
+	Label("keep1")
+	CMPQ(count, U32(lanes))
+	JB(LabelRef("keeptail"))
+	e.mul(Mem{Base: sp}, s, v[0])
+	e.mov(v[0], Mem{Base: dp})
+	ADDQ(U32(isa.width), sp)
+	ADDQ(U32(isa.width), dp)
+	SUBQ(U32(lanes), count)
+	JMP(LabelRef("keep1"))
+
+	Label("keeptail")
+	TESTQ(count, count)
+	JZ(LabelRef("next"))
+	isa.tail(e, true, dp, sp, count, s, zero)
+}
+
+// dropRange emits dst[k] = 0 for count elements at dp, without reading src,
+// advancing dp and sp past them.
+func dropRange(isa vecISA, e elemType, dp, sp, count Register, zero VecVirtual) {
+	lanes := isa.width / e.size
+	Comment("Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.")
+	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	CMPQ(count, U32(4*lanes))
+	JB(LabelRef("drop1"))
+	Label("drop4")
+	for k := 0; k < 4; k++ {
+		e.mov(zero, Mem{Base: dp, Disp: k * isa.width})
+	}
+	ADDQ(U32(4*isa.width), dp)
+	SUBQ(U32(4*lanes), count)
+	CMPQ(count, U32(4*lanes))
+	JAE(LabelRef("drop4"))
+
+	Label("drop1")
+	CMPQ(count, U32(lanes))
+	JB(LabelRef("droptail"))
+	e.mov(zero, Mem{Base: dp})
+	ADDQ(U32(isa.width), dp)
+	SUBQ(U32(lanes), count)
+	JMP(LabelRef("drop1"))
+
+	Label("droptail")
+	TESTQ(count, count)
+	JZ(LabelRef("next"))
+	// sp was advanced above; the tail only needs dp.
+	isa.tail(e, false, dp, nil, count, nil, zero)
+}
+
+// tailAVX512 masks the last count (< lanes) elements with opmask
+// k = 1<<count - 1; masked-off lanes are neither loaded nor stored (and
+// cannot fault).
+func tailAVX512(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	Comment("Tail: opmask k = 1<<count - 1.")
+	m := GP32()
+	MOVL(U32(1), m)
+	MOVQ(count, RCX)
+	SHLL(CL, m)
+	DECL(m)
+	k := K()
+	KMOVW(m, k)
+	if keep {
+		v := ZMM()
+		e.movZ(Mem{Base: sp}, k, v)
+		e.mul(v, s, v)
+		e.mov(v, k, Mem{Base: dp})
+		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	} else {
+		e.mov(zero, k, Mem{Base: dp})
+	}
+	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
+}
+
+// lanesAVX2 holds the DATA symbol 0, 1, 2, ... for each element size.
+var lanesAVX2 = map[int]Mem{}
+
+// tailAVX2 masks the last count (< lanes) elements with lane i active iff
+// count > i, using VMASKMOVPS/PD, which neither load nor store (nor fault on)
+// masked-off lanes.
+func tailAVX2(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	lanes, ok := lanesAVX2[e.size]
+	if !ok {
+		panic("lane index table not declared")
+	}
+	Comment("Tail: mask lane i = count > i ? all ones : 0.")
+	c := XMM()
+	VMOVQ(count, c)
+	m := YMM()
+	e.intBcast(c, m)
+	e.intCmpGT(lanes, m, m)
+	if keep {
+		v := YMM()
+		e.maskMov(Mem{Base: sp}, m, v)
+		e.mul(v, s, v)
+		e.maskMov(v, m, Mem{Base: dp})
+		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	} else {
+		e.maskMov(zero, m, Mem{Base: dp})
+	}
+	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
+}
+
+// declareLanes declares the lane index tables; they must come before the
+// first TEXT block.
+func declareLanes() {
+	for _, e := range []elemType{f32, f64} {
+		name := fmt.Sprintf("lanes%d", 8*e.size)
+		g := GLOBL(name, RODATA|NOPTR)
+		for i := 0; i < 32/e.size; i++ {
+			DATA(i*e.size, e.lane(i))
+		}
+		lanesAVX2[e.size] = g
+	}
+}
