@@ -1,0 +1,92 @@
+package bench
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/simdrop/simdrop/dropout"
+)
+
+// shapes: L1 size, L2 size, the demo's two RGB images, DRAM size.
+var shapes = [][4]int{
+	{1, 8, 32, 32},
+	{1, 32, 64, 64},
+	{2, 3, 224, 224},
+	{32, 64, 56, 56},
+}
+
+const p = 0.5
+
+func shapeName(s [4]int) string { return fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], s[2], s[3]) }
+
+// naive is channel dropout as one would first write it in Go: a branch per
+// plane, a multiply per element, and a zeroing loop (which the compiler turns
+// into memclr).
+func naive(dst, src []float32, m *dropout.Mask, plane int, s float32) {
+	for f := 0; f < m.Features(); f++ {
+		d, x := dst[f*plane:(f+1)*plane], src[f*plane:(f+1)*plane]
+		if m.Kept(f) {
+			for i := range d {
+				d[i] = x[i] * s
+			}
+		} else {
+			for i := range d {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// BenchmarkDropout2d measures float32 Dropout2d, out of place, p = 0.5, per
+// kernel path and shape, beside copy() of the same buffers and the naive
+// loop. The generator is rewound every iteration so every iteration applies
+// the same mask, and SetBytes counts the bytes actually moved: each kept
+// plane is read and written, a dropped plane only written.
+func BenchmarkDropout2d(b *testing.B) {
+	for _, s := range shapes {
+		numel := s[0] * s[1] * s[2] * s[3]
+		plane := s[2] * s[3]
+		src := make([]float32, numel)
+		for i := range src {
+			src[i] = float32(i%1000) * 0.001
+		}
+		dst := make([]float32, numel)
+		g := dropout.NewGenerator(1)
+		m, err := dropout.Dropout2d(dst, src, s[:], p, g)
+		if err != nil {
+			b.Fatal(err)
+		}
+		moved := int64(4 * plane * (2*m.KeptCount() + (m.Features() - m.KeptCount())))
+		shape := shapeName(s)
+
+		b.Run("kernel=copy/shape="+shape, func(b *testing.B) {
+			b.SetBytes(int64(8 * numel))
+			for i := 0; i < b.N; i++ {
+				copy(dst, src)
+			}
+		})
+		b.Run("kernel=naive/shape="+shape, func(b *testing.B) {
+			b.SetBytes(moved)
+			for i := 0; i < b.N; i++ {
+				naive(dst, src, m, plane, 2)
+			}
+		})
+		for _, k := range dropout.Kernels() {
+			b.Run("kernel="+k+"/shape="+shape, func(b *testing.B) {
+				prev := dropout.Kernel()
+				defer dropout.UseKernel(prev)
+				if err := dropout.UseKernel(k); err != nil {
+					b.Fatal(err)
+				}
+				b.SetBytes(moved)
+				b.ReportAllocs()
+				for i := 0; i < b.N; i++ {
+					g.SetState(dropout.State{Seed: 1})
+					if _, err := dropout.Dropout2d(dst, src, s[:], p, g); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
