@@ -2,5 +2,25 @@
 
 package dropout
 
+import "github.com/klauspost/cpuid/v2"
+
 // archKernels lists this architecture's assembly paths, fastest first.
-var archKernels []*kernelSet
+var archKernels = []*kernelSet{{
+	name:          "neon",
+	usable:        haveASIMD(),
+	scalePlanes32: scalePlanesNEONF32,
+	scalePlanes64: scalePlanesNEONF64,
+}}
+
+// haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
+// the CPU's features from the OS (HWCAP on Linux, sysctl on Darwin, the ID
+// registers on FreeBSD); where it has no source (Windows, OpenBSD, NetBSD)
+// it reports no feature at all, not even FP. ASIMD is mandatory in ARMv8-A
+// and Go's own runtime uses it unconditionally on arm64, so an empty report
+// means "unknown", not "absent".
+func haveASIMD() bool {
+	if cpuid.CPU.Supports(cpuid.FP) {
+		return cpuid.CPU.Supports(cpuid.ASIMD)
+	}
+	return true
+}

@@ -1,0 +1,297 @@
+//go:build gc && !purego
+
+// NEON kernels for arm64. This file is written by hand; it is not generated.
+// The Go declarations are in dropout_arm64.go and the contract of each kernel
+// is that of its generic twin in dropout_generic.go (see kernelSet).
+//
+// Multiplication. Go's arm64 assembler has no vector FMUL (only VFMLA and
+// VFMLS), so FMUL (vector) is encoded with WORD and its mnemonic is written
+// beside it. FMUL (vector) applies, to each lane, exactly the operation of
+// the scalar FMUL that Go compiles x*s to (FMULS/FMULD): one IEEE multiply
+// rounded once under the same FPCR, with the same NaN rules (the first
+// signalling NaN operand, quietened, else the first quiet NaN operand, its
+// payload kept; Inf*0 gives the default NaN). Kept values are therefore
+// bit-identical to the generic kernel. Operand order cannot matter: s is
+// 1/(1-p), never NaN, so at most one operand is a NaN. We do not use FMLA into a
+// -0 accumulator, which is also exact but adds a third operand to every NaN
+// rule; the plain multiply needs no argument. FPCR is left as Go found it:
+// on Linux user space default-NaN and flush-to-zero are off, and in any case
+// the scalar and vector multiplies read the same FPCR bits.
+//
+// Registers used by both kernels:
+//
+//	R0  dst pointer, advanced as elements are written
+//	R1  src pointer, advanced past every run (kept or dropped)
+//	R2  bits
+//	R3  i, the first bit of the current run
+//	R4  plane
+//	R5  end = first+n
+//	R6  the current run's bit (1 keep, 0 drop)
+//	R7  scratch
+//	R9  elements left in the current run
+//	R10 j, the end of the current run
+//	R11 all ones when the run's bit is 1, else 0
+//	V0-V3   data
+//	V16-V19 zero
+//	V31     s in every lane
+
+#include "textflag.h"
+
+// func scalePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go:
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n) // planes i..j-1 share bit i
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = src[k] * s
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[lo:hi] is not read
+//			}
+//		}
+//		i = j
+//	}
+TEXT ·scalePlanesNEONF32(SB), NOSPLIT, $0-100
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVS	s+96(FP), F31
+	VDUP	V31.S[0], V31.S4
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+
+run32:
+	// R6 = bit i; R11 = -R6, so that word^R11 has a one where a bit differs.
+	LSR	$6, R3, R7
+	MOVD	(R2)(R7<<3), R7
+	LSR	R3, R7, R7
+	AND	$1, R7, R6
+	NEG	R6, R11
+	MOVD	R3, R10
+
+scan32:
+	// runEnd: look for the first bit >= j that differs from bit i.
+	LSR	$6, R10, R7
+	MOVD	(R2)(R7<<3), R7
+	EOR	R11, R7, R7
+	LSR	R10, R7, R7 // shift by j&63: bits below j are gone
+	CBNZ	R7, found32
+	ORR	$63, R10, R10
+	ADD	$1, R10, R10 // j = next word's first bit
+	CMP	R5, R10
+	BLT	scan32
+	MOVD	R5, R10
+	B	runlen32
+
+found32:
+	RBIT	R7, R7
+	CLZ	R7, R7
+	ADD	R7, R10, R10
+	CMP	R5, R10
+	CSEL	LT, R10, R5, R10 // j = min(j, end)
+
+runlen32:
+	SUB	R3, R10, R9
+	MUL	R4, R9, R9 // R9 = (j-i)*plane elements
+	MOVD	R10, R3
+	CBZ	R6, zero32
+
+	// Kept run: dst = src * s, 16, then 4, then 1 element at a time.
+	CMP	$16, R9
+	BLT	mul4_32
+
+mul16_32:
+	VLD1.P	64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD	$0x6e3fdc00 // FMUL V0.4S, V0.4S, V31.4S
+	WORD	$0x6e3fdc21 // FMUL V1.4S, V1.4S, V31.4S
+	WORD	$0x6e3fdc42 // FMUL V2.4S, V2.4S, V31.4S
+	WORD	$0x6e3fdc63 // FMUL V3.4S, V3.4S, V31.4S
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	SUB	$16, R9, R9
+	CMP	$16, R9
+	BGE	mul16_32
+
+mul4_32:
+	CMP	$4, R9
+	BLT	mul1_32
+
+mul4loop32:
+	VLD1.P	16(R1), [V0.S4]
+	WORD	$0x6e3fdc00 // FMUL V0.4S, V0.4S, V31.4S
+	VST1.P	[V0.S4], 16(R0)
+	SUB	$4, R9, R9
+	CMP	$4, R9
+	BGE	mul4loop32
+
+mul1_32:
+	CBZ	R9, next32
+
+mul1loop32:
+	FMOVS.P	4(R1), F0
+	FMULS	F31, F0, F0
+	FMOVS.P	F0, 4(R0)
+	SUB	$1, R9, R9
+	CBNZ	R9, mul1loop32
+	B	next32
+
+	// Dropped run: dst = +0; src is skipped without being read.
+zero32:
+	ADD	R9<<2, R1, R1
+	CMP	$16, R9
+	BLT	zero4_32
+
+zero16_32:
+	VST1.P	[V16.S4, V17.S4, V18.S4, V19.S4], 64(R0)
+	SUB	$16, R9, R9
+	CMP	$16, R9
+	BGE	zero16_32
+
+zero4_32:
+	CMP	$4, R9
+	BLT	zero1_32
+
+zero4loop32:
+	VST1.P	[V16.S4], 16(R0)
+	SUB	$4, R9, R9
+	CMP	$4, R9
+	BGE	zero4loop32
+
+zero1_32:
+	CBZ	R9, next32
+
+zero1loop32:
+	MOVW.P	ZR, 4(R0)
+	SUB	$1, R9, R9
+	CBNZ	R9, zero1loop32
+
+next32:
+	CMP	R5, R3
+	BLT	run32
+	RET
+
+// func scalePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+//
+// Equivalent Go: the loop of scalePlanesNEONF32 with float64 elements.
+// The main loop handles 8 elements (4 vectors), then 2, then 1.
+TEXT ·scalePlanesNEONF64(SB), NOSPLIT, $0-104
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVD	s+96(FP), F31
+	VDUP	V31.D[0], V31.D2
+	VEOR	V16.B16, V16.B16, V16.B16
+	VEOR	V17.B16, V17.B16, V17.B16
+	VEOR	V18.B16, V18.B16, V18.B16
+	VEOR	V19.B16, V19.B16, V19.B16
+
+run64:
+	LSR	$6, R3, R7
+	MOVD	(R2)(R7<<3), R7
+	LSR	R3, R7, R7
+	AND	$1, R7, R6
+	NEG	R6, R11
+	MOVD	R3, R10
+
+scan64:
+	LSR	$6, R10, R7
+	MOVD	(R2)(R7<<3), R7
+	EOR	R11, R7, R7
+	LSR	R10, R7, R7
+	CBNZ	R7, found64
+	ORR	$63, R10, R10
+	ADD	$1, R10, R10
+	CMP	R5, R10
+	BLT	scan64
+	MOVD	R5, R10
+	B	runlen64
+
+found64:
+	RBIT	R7, R7
+	CLZ	R7, R7
+	ADD	R7, R10, R10
+	CMP	R5, R10
+	CSEL	LT, R10, R5, R10
+
+runlen64:
+	SUB	R3, R10, R9
+	MUL	R4, R9, R9
+	MOVD	R10, R3
+	CBZ	R6, zero64
+
+	CMP	$8, R9
+	BLT	mul2_64
+
+mul8_64:
+	VLD1.P	64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
+	WORD	$0x6e7fdc00 // FMUL V0.2D, V0.2D, V31.2D
+	WORD	$0x6e7fdc21 // FMUL V1.2D, V1.2D, V31.2D
+	WORD	$0x6e7fdc42 // FMUL V2.2D, V2.2D, V31.2D
+	WORD	$0x6e7fdc63 // FMUL V3.2D, V3.2D, V31.2D
+	VST1.P	[V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
+	SUB	$8, R9, R9
+	CMP	$8, R9
+	BGE	mul8_64
+
+mul2_64:
+	CMP	$2, R9
+	BLT	mul1_64
+
+mul2loop64:
+	VLD1.P	16(R1), [V0.D2]
+	WORD	$0x6e7fdc00 // FMUL V0.2D, V0.2D, V31.2D
+	VST1.P	[V0.D2], 16(R0)
+	SUB	$2, R9, R9
+	CMP	$2, R9
+	BGE	mul2loop64
+
+mul1_64:
+	// At most one element is left.
+	CBZ	R9, next64
+	FMOVD.P	8(R1), F0
+	FMULD	F31, F0, F0
+	FMOVD.P	F0, 8(R0)
+	B	next64
+
+zero64:
+	ADD	R9<<3, R1, R1
+	CMP	$8, R9
+	BLT	zero2_64
+
+zero8_64:
+	VST1.P	[V16.D2, V17.D2, V18.D2, V19.D2], 64(R0)
+	SUB	$8, R9, R9
+	CMP	$8, R9
+	BGE	zero8_64
+
+zero2_64:
+	CMP	$2, R9
+	BLT	zero1_64
+
+zero2loop64:
+	VST1.P	[V16.D2], 16(R0)
+	SUB	$2, R9, R9
+	CMP	$2, R9
+	BGE	zero2loop64
+
+zero1_64:
+	CBZ	R9, next64
+	MOVD.P	ZR, 8(R0)
+
+next64:
+	CMP	R5, R3
+	BLT	run64
+	RET
