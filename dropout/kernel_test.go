@@ -386,15 +386,51 @@ func (r *scaleRunner[T]) failed() bool {
 }
 
 // callKernel calls kernel and turns a panic into a failure naming the case.
+// A memory fault (see debug.SetPanicOnFault) is reported with its address
+// placed relative to dst, src and bits.
 func callKernel[T float](kernel scaleFunc[T], dst, src []T, bits []uint64, first, plane, n int, s T, fail func(string, ...any)) (ok bool) {
 	defer func() {
-		if e := recover(); e != nil {
-			fail("kernel panicked: %v", e)
-			ok = false
+		e := recover()
+		if e == nil {
+			return
 		}
+		ok = false
+		if f, isFault := e.(interface{ Addr() uintptr }); isFault {
+			fail("kernel faulted at %#x: %s", f.Addr(), whereIs(f.Addr(), dst, src, bits))
+			return
+		}
+		fail("kernel panicked: %v", e)
 	}()
 	kernel(dst, src, bits, first, plane, n, s)
 	return true
+}
+
+// whereIs describes addr relative to the nearest of the slices dst, src and
+// bits, e.g. "4 bytes past the end of src".
+func whereIs[T float](addr uintptr, dst, src []T, bits []uint64) string {
+	type span struct {
+		name     string
+		lo, size uintptr
+	}
+	spans := []span{
+		{"dst", uintptr(unsafe.Pointer(unsafe.SliceData(dst))), uintptr(len(dst)) * unsafe.Sizeof(T(0))},
+		{"src", uintptr(unsafe.Pointer(unsafe.SliceData(src))), uintptr(len(src)) * unsafe.Sizeof(T(0))},
+		{"bits", uintptr(unsafe.Pointer(unsafe.SliceData(bits))), uintptr(len(bits)) * 8},
+	}
+	best, dist := "", ^uintptr(0)
+	for _, sp := range spans {
+		switch {
+		case addr < sp.lo && sp.lo-addr < dist:
+			dist = sp.lo - addr
+			best = fmt.Sprintf("%d bytes before %s", dist, sp.name)
+		case addr >= sp.lo+sp.size && addr-(sp.lo+sp.size) < dist:
+			dist = addr - (sp.lo + sp.size)
+			best = fmt.Sprintf("%d bytes past the end of %s", dist, sp.name)
+		case addr >= sp.lo && addr < sp.lo+sp.size:
+			return fmt.Sprintf("inside %s at byte %d", sp.name, addr-sp.lo)
+		}
+	}
+	return best
 }
 
 // lengthsStep returns how far to move from plane to the next plane length
