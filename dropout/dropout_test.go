@@ -38,13 +38,6 @@ func fill[T float32 | float64](r *rand.Rand, n int) []T {
 	return x
 }
 
-func bitsOf[T float32 | float64](x T) uint64 {
-	if isFloat32[T]() {
-		return uint64(math.Float32bits(float32(x)))
-	}
-	return math.Float64bits(float64(x))
-}
-
 // sameBits reports the first index where a and b differ bit for bit, or -1.
 func sameBits[T float32 | float64](a, b []T) int {
 	if len(a) != len(b) {
