@@ -37,8 +37,9 @@ func naive(dst, src []float32, m *dropout.Mask, plane int, s float32) {
 	}
 }
 
-// BenchmarkDropout2d measures float32 Dropout2d, out of place, p = 0.5, per
-// kernel path and shape, beside copy() of the same buffers and the naive
+// BenchmarkDropout2d measures float32 Dropout2d as a training loop runs it
+// (a Layer's Forward: mask drawing included, no allocation), out of place,
+// p = 0.5, per kernel path and shape, beside copy() of the same buffers and the naive
 // loop. The generator is rewound every iteration so every iteration applies
 // the same mask, and SetBytes counts the bytes actually moved: each kept
 // plane is read and written, a dropped plane only written.
@@ -78,11 +79,15 @@ func BenchmarkDropout2d(b *testing.B) {
 				if err := dropout.UseKernel(k); err != nil {
 					b.Fatal(err)
 				}
+				layer, err := dropout.NewDropout2d[float32](p, g)
+				if err != nil {
+					b.Fatal(err)
+				}
 				b.SetBytes(moved)
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
 					g.SetState(dropout.State{Seed: 1})
-					if _, err := dropout.Dropout2d(dst, src, s[:], p, g); err != nil {
+					if err := layer.Forward(dst, src, s[:]); err != nil {
 						b.Fatal(err)
 					}
 				}
