@@ -293,3 +293,37 @@ func TestMaskAccessors(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleIsPyTorchs: the float32 scale equals PyTorch's. The expected bits
+// were read from PyTorch 1.13 (torch.ones(4).div_(1-p), the scale its
+// dropout applies) by bench/torch_parity.py; each p is one where
+// float32(1/(1-p)) would be off by one ulp.
+func TestScaleIsPyTorchs(t *testing.T) {
+	for _, c := range []struct {
+		p    float64
+		bits uint32
+	}{
+		{0.42451918914251396, 0x3fde6c36},
+		{0.22323896460701453, 0x3fa4c96e},
+		{0.9762551055929201, 0x42287510},
+		{0.6389134689261841, 0x40313e2b},
+		{0.5477444657095578, 0x400d834e},
+		{0.6803999731817859, 0x40484014},
+	} {
+		eachKernel(t, func(t *testing.T) {
+			x := make([]float32, 64*3)
+			for i := range x {
+				x[i] = 1
+			}
+			m, err := dropout.Dropout1d(x, x, []int{64, 3}, c.p, dropout.NewGenerator(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for f := 0; f < 64; f++ {
+				if m.Kept(f) && math.Float32bits(x[3*f]) != c.bits {
+					t.Fatalf("p=%v: scale %#08x, PyTorch's is %#08x", c.p, math.Float32bits(x[3*f]), c.bits)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Checks simdrop's float32 scale against PyTorch's (needs torch; not part of
+the test suite). PyTorch's dropout scales kept values by noise.div_(1-p) on a
+float32 tensor; simdrop uses float32(1)/float32(1-p). This confirms they agree
+for random p, counts how often float32(1/(1-p)) would not, and checks that
+F.dropout2d's kept channels are exactly x*s. The p values pinned in
+dropout/api_test.go (TestScaleIsPyTorchs) come from this script's output."""
+import random
+import struct
+
+import numpy as np
+import torch
+
+
+def f32bits(v):
+    return struct.unpack("<I", struct.pack("<f", float(v)))[0]
+
+
+random.seed(7)
+n, naive_differs, shown = 20000, 0, []
+for _ in range(n):
+    p = random.random()
+    torch_s = f32bits(torch.ones(4, dtype=torch.float32).div_(1 - p)[0].item())
+    ours = f32bits(np.float32(1) / np.float32(1 - p))
+    assert torch_s == ours, (p, hex(torch_s), hex(ours))
+    if f32bits(np.float32(1 / (1 - p))) != torch_s:
+        naive_differs += 1
+        if len(shown) < 6:
+            shown.append((p, torch_s))
+print(f"PyTorch {torch.__version__}: scale == float32(1)/float32(1-p) for all {n} p;"
+      f" float32(1/(1-p)) differs for {naive_differs}")
+for p, b in shown:
+    print(f"  {{{p!r}, {b:#010x}}},")
+
+torch.manual_seed(0)
+x = torch.randn(2, 16, 5, 5)
+for p in (0.1, 0.3, 0.7):
+    y = torch.nn.functional.dropout2d(x, p, training=True)
+    s = np.float32(1) / np.float32(1 - p)
+    kept = y.abs().sum(dim=(2, 3)) != 0
+    print(f"p={p}: dropout2d kept channels == x*s bit for bit: {torch.equal(y[kept], (x * torch.tensor(s))[kept])}")
