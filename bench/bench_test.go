@@ -95,3 +95,24 @@ func BenchmarkDropout2d(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTiny is the per-call overhead: a 1×8×4×4 forward through a Layer.
+func BenchmarkTiny(b *testing.B) {
+	for _, k := range dropout.Kernels() {
+		b.Run("kernel="+k, func(b *testing.B) {
+			prev := dropout.Kernel()
+			defer dropout.UseKernel(prev)
+			dropout.UseKernel(k)
+			g := dropout.NewGenerator(1)
+			layer, _ := dropout.NewDropout2d[float32](p, g)
+			x := make([]float32, 8*16)
+			y := make([]float32, len(x))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := layer.Forward(y, x, []int{1, 8, 4, 4}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

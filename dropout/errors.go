@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -33,24 +34,25 @@ func checkP(op string, p float64) error {
 // formatted, so it never escapes (a caller's []int{...} literal stays on the
 // stack).
 func elements(op string, shape []int) (int, error) {
-	n := 1
+	n, zero := uint(1), false
 	for i, d := range shape {
 		if d < 0 {
 			return 0, fmt.Errorf("dropout: %s: shape %v: dim %d is %d: %w", op, slices.Clone(shape), i, d, ErrShape)
 		}
-	}
-	for _, d := range shape {
-		if d == 0 {
-			return 0, nil
+		hi, lo := bits.Mul(n, uint(d))
+		if hi != 0 || lo > math.MaxInt {
+			// Saturate: only a later zero dim can bring it back.
+			lo = math.MaxInt + 1
 		}
+		n, zero = lo, zero || d == 0
 	}
-	for _, d := range shape {
-		if n > math.MaxInt/d {
-			return 0, fmt.Errorf("dropout: %s: shape %v: element count overflows int: %w", op, slices.Clone(shape), ErrShape)
-		}
-		n *= d
+	if zero {
+		return 0, nil
 	}
-	return n, nil
+	if n > math.MaxInt {
+		return 0, fmt.Errorf("dropout: %s: shape %v: element count overflows int: %w", op, slices.Clone(shape), ErrShape)
+	}
+	return int(n), nil
 }
 
 func checkLen(op, name string, got, want int, shape []int) error {

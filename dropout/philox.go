@@ -1,9 +1,6 @@
 package dropout
 
-import (
-	"math"
-	"math/bits"
-)
+import "math"
 
 // Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2,
 // 3", SC'11): a counter-based generator, so any block of the stream can be
@@ -20,16 +17,37 @@ const (
 func philox4x32(ctr [4]uint32, key [2]uint32) [4]uint32 {
 	c0, c1, c2, c3 := ctr[0], ctr[1], ctr[2], ctr[3]
 	k0, k1 := key[0], key[1]
+	c0, c1, c2, c3 = philoxRound(c0, c1, c2, c3, k0, k1)
+	for r := 1; r < 10; r++ {
+		k0 += philoxW0
+		k1 += philoxW1
+		c0, c1, c2, c3 = philoxRound(c0, c1, c2, c3, k0, k1)
+	}
+	return [4]uint32{c0, c1, c2, c3}
+}
+
+// philoxRound is one Philox4x32 round with round key (k0, k1).
+func philoxRound(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
+	p0 := uint64(philoxM0) * uint64(c0)
+	p1 := uint64(philoxM1) * uint64(c2)
+	return uint32(p1>>32) ^ c1 ^ k0, uint32(p1), uint32(p0>>32) ^ c3 ^ k1, uint32(p0)
+}
+
+// philox4x32x2 computes two blocks with the same key at once: the rounds of
+// one are independent of the other's, so their multiplies overlap.
+func philox4x32x2(a, b [4]uint32, key [2]uint32) ([4]uint32, [4]uint32) {
+	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
+	b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+	k0, k1 := key[0], key[1]
 	for r := 0; r < 10; r++ {
 		if r > 0 {
 			k0 += philoxW0
 			k1 += philoxW1
 		}
-		hi0, lo0 := bits.Mul32(philoxM0, c0)
-		hi1, lo1 := bits.Mul32(philoxM1, c2)
-		c0, c1, c2, c3 = hi1^c1^k0, lo1, hi0^c3^k1, lo0
+		a0, a1, a2, a3 = philoxRound(a0, a1, a2, a3, k0, k1)
+		b0, b1, b2, b3 = philoxRound(b0, b1, b2, b3, k0, k1)
 	}
-	return [4]uint32{c0, c1, c2, c3}
+	return [4]uint32{a0, a1, a2, a3}, [4]uint32{b0, b1, b2, b3}
 }
 
 // philoxBlock returns block b of the stream of seed: draws 4b..4b+3.
@@ -43,6 +61,15 @@ func threshold(p float64) uint64 {
 	return min(uint64(math.Round(p*(1<<32))), 1<<32-1)
 }
 
+// keepNibble returns bit l set iff draw l of d is >= t (the feature is
+// kept): the sign bit of draw - t is then clear.
+func keepNibble(d [4]uint32, t uint64) uint64 {
+	return (^(uint64(d[0])-t)>>63)&1 |
+		(^(uint64(d[1])-t)>>63)&1<<1 |
+		(^(uint64(d[2])-t)>>63)&1<<2 |
+		(^(uint64(d[3])-t)>>63)&1<<3
+}
+
 // fillKeep sets bits[i] for i in [0, k) to the keep decision of feature i,
 // drawing from the blocks of seed starting at block start: feature i uses
 // draw i of that stream and is kept iff the draw is >= t. Bits at k and
@@ -50,15 +77,17 @@ func threshold(p float64) uint64 {
 func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	clear(bits)
 	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
-	for i := 0; i < k; i += 4 {
+	ctr := func(i int) [4]uint32 {
 		b := start + uint64(i/4)
-		d := philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, key)
-		// keep = 1 when draw >= t: the sign bit of draw - t is then clear.
-		nib := (^(uint64(d[0])-t)>>63)&1 |
-			(^(uint64(d[1])-t)>>63)&1<<1 |
-			(^(uint64(d[2])-t)>>63)&1<<2 |
-			(^(uint64(d[3])-t)>>63)&1<<3
-		bits[i>>6] |= nib << (i & 63) // i is a multiple of 4: never straddles a word
+		return [4]uint32{uint32(b), uint32(b >> 32), 0, 0}
+	}
+	i := 0
+	for ; i+4 < k; i += 8 { // two blocks at a time
+		d, e := philox4x32x2(ctr(i), ctr(i+4), key)
+		bits[i>>6] |= (keepNibble(d, t) | keepNibble(e, t)<<4) << (i & 63) // i%8 == 0: never straddles a word
+	}
+	if i < k {
+		bits[i>>6] |= keepNibble(philox4x32(ctr(i), key), t) << (i & 63)
 	}
 	if r := k & 63; r != 0 {
 		bits[len(bits)-1] &= 1<<r - 1
