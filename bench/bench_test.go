@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/simdrop/simdrop/dropout"
+	"github.com/simdrop/simdrop/internal/baseline"
 )
 
 // shapes: L1 size, L2 size, the demo's two RGB images, DRAM size.
@@ -18,24 +19,6 @@ var shapes = [][4]int{
 const p = 0.5
 
 func shapeName(s [4]int) string { return fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], s[2], s[3]) }
-
-// naive is channel dropout as one would first write it in Go: a branch per
-// plane, a multiply per element, and a zeroing loop (which the compiler turns
-// into memclr).
-func naive(dst, src []float32, m *dropout.Mask, plane int, s float32) {
-	for f := 0; f < m.Features(); f++ {
-		d, x := dst[f*plane:(f+1)*plane], src[f*plane:(f+1)*plane]
-		if m.Kept(f) {
-			for i := range d {
-				d[i] = x[i] * s
-			}
-		} else {
-			for i := range d {
-				d[i] = 0
-			}
-		}
-	}
-}
 
 // BenchmarkDropout2d measures float32 Dropout2d as a training loop runs it
 // (a Layer's Forward: mask drawing included, no allocation), out of place,
@@ -66,10 +49,16 @@ func BenchmarkDropout2d(b *testing.B) {
 				copy(dst, src)
 			}
 		})
+		b.Run("kernel=bound/shape="+shape, func(b *testing.B) {
+			b.SetBytes(moved)
+			for i := 0; i < b.N; i++ {
+				baseline.Bound(dst, src, m, plane)
+			}
+		})
 		b.Run("kernel=naive/shape="+shape, func(b *testing.B) {
 			b.SetBytes(moved)
 			for i := 0; i < b.N; i++ {
-				naive(dst, src, m, plane, 2)
+				baseline.Naive(dst, src, m, plane, 2)
 			}
 		})
 		for _, k := range dropout.Kernels() {
@@ -114,5 +103,29 @@ func BenchmarkTiny(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkParallel measures one forward with 1 and 2 goroutines, per shape,
+// to place the size above which a call is split.
+func BenchmarkParallel(b *testing.B) {
+	for _, s := range [][4]int{{1, 32, 64, 64}, {2, 3, 224, 224}, {8, 256, 28, 28}, {32, 64, 56, 56}, {64, 64, 112, 112}} {
+		numel := s[0] * s[1] * s[2] * s[3]
+		src := make([]float32, numel)
+		dst := make([]float32, numel)
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("goroutines=%d/shape=%s", w, shapeName(s)), func(b *testing.B) {
+				defer dropout.SetParallelism(dropout.SetParallelism(w))
+				g := dropout.NewGenerator(1)
+				layer, _ := dropout.NewDropout2d[float32](p, g)
+				b.SetBytes(int64(8 * numel)) // effective: 2 × tensor bytes
+				for i := 0; i < b.N; i++ {
+					g.SetState(dropout.State{Seed: 1})
+					if err := layer.Forward(dst, src, s[:]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

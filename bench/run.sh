@@ -16,7 +16,7 @@ benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20250813145418-2f7363a0
 kernels=$(go run ./cmd/simdrop info | sed -n 's/^kernels: *\([^(]*\) (.*/\1/p' | tr -d ',')
 echo
 echo "== against copy() (speed-up > 1 means faster than copy)"
-"${benchstat[@]}" -col "/kernel@(copy naive $kernels)" -row /shape "$out/dropout2d.txt"
+"${benchstat[@]}" -col "/kernel@(copy bound naive $kernels)" -row /shape "$out/dropout2d.txt"
 echo
 echo "== against the naive Go loop"
 "${benchstat[@]}" -col "/kernel@(naive $kernels)" -row /shape "$out/dropout2d.txt"

@@ -150,12 +150,13 @@ func apply[T float32 | float64](m *Mask, dst, src []T) {
 	case m.p == 1:
 		clear(dst)
 	default:
-		k := current()
+		c := chunk{k: current(), bits: m.bits, plane: m.plane, n: m.feats}
 		if isFloat32[T]() {
-			k.scalePlanes32(as[float32](dst), as[float32](src), m.bits, 0, m.plane, m.feats, scale32(m.p))
+			c.dst32, c.src32, c.s32 = as[float32](dst), as[float32](src), scale32(m.p)
 		} else {
-			k.scalePlanes64(as[float64](dst), as[float64](src), m.bits, 0, m.plane, m.feats, scale64(m.p))
+			c.dst64, c.src64, c.s64 = as[float64](dst), as[float64](src), scale64(m.p)
 		}
+		scalePlanesSplit(workersFor(len(dst)*int(unsafe.Sizeof(dst[0]))), c)
 	}
 }
 
