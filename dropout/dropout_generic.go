@@ -1,6 +1,9 @@
 package dropout
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // The generic kernels: portable Go, always compiled, and the oracle that every
 // other path is tested against bit for bit.
@@ -58,5 +61,57 @@ func scaleSlice[T float32 | float64](d, s []T, k T) {
 	}
 	for ; i < len(d); i++ {
 		d[i] = s[i] * k
+	}
+}
+
+// scaleRowsGeneric is the scale-rows-by-vector primitive (see kernelSet):
+// consecutive rows of len(v) elements, each column j scaled by v[j], or set
+// to +0 where v[j] == 0. The zeroing is a bit mask, not a branch, so it costs
+// the same whatever the pattern of v.
+func scaleRowsGeneric[T float32 | float64](dst, src, v []T) {
+	src = src[:len(dst)]
+	for len(dst) > 0 {
+		w := min(len(v), len(dst))
+		d, x, vv := dst[:w], src[:w], v[:w]
+		for j := range d {
+			d[j] = keepOrZero(x[j]*vv[j], vv[j])
+		}
+		dst, src = dst[w:], src[w:]
+	}
+}
+
+// keepOrZero returns x when v != 0 and +0 when v is ±0, without a branch:
+// the bits of x are ANDed with all ones or all zeros.
+func keepOrZero[T float32 | float64](x, v T) T {
+	if isFloat32[T]() {
+		b := math.Float32bits(float32(v)) << 1 // drop the sign: ±0 → 0
+		m := -((b | -b) >> 31)                 // all ones iff b != 0
+		return T(math.Float32frombits(math.Float32bits(float32(x)) & m))
+	}
+	b := math.Float64bits(float64(v)) << 1
+	m := -((b | -b) >> 63)
+	return T(math.Float64frombits(math.Float64bits(float64(x)) & m))
+}
+
+// affinePlanesGeneric is the affine-planes primitive (see kernelSet): kept
+// planes become src·a + b, dropped ones c.
+func affinePlanesGeneric[T float32 | float64](dst, src []T, mask []uint64, first, plane, n int, a, b, c T) {
+	src = src[:len(dst)]
+	for i := first; i < first+n; {
+		keep := mask[i>>6]>>(i&63)&1 == 1
+		j := runEnd(mask, i, first+n)
+		lo, hi := (i-first)*plane, (j-first)*plane
+		d := dst[lo:hi]
+		if keep {
+			x := src[lo:hi]
+			for k := range d {
+				d[k] = T(x[k]*a) + b // the conversion forbids fusing into an FMA
+			}
+		} else {
+			for k := range d {
+				d[k] = c
+			}
+		}
+		i = j
 	}
 }

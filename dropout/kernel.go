@@ -22,6 +22,21 @@ type kernelSet struct {
 	// and dst and src are either the same slice or disjoint.
 	scalePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
 	scalePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+
+	// scaleRows: for i in [0, len(dst)) with j = i % len(v), dst[i] is
+	// src[i]·v[j] when v[j] != 0, and +0 when v[j] == 0 (whatever src[i]
+	// holds, NaN and Inf included). v is a row of per-column scales applied
+	// to consecutive rows; the last row may be partial. Preconditions:
+	// len(dst) == len(src) >= 1, len(v) >= 1, v holds no NaN, and dst and
+	// src are the same slice or disjoint (v overlaps neither).
+	scaleRows32 func(dst, src, v []float32)
+	scaleRows64 func(dst, src, v []float64)
+
+	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
+	// rounded multiply, then a rounded add: never fused) and a dropped plane
+	// is filled with c, its src not read. Alpha dropout runs on it.
+	affinePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
+	affinePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
 }
 
 var genericKernels = &kernelSet{
@@ -29,12 +44,33 @@ var genericKernels = &kernelSet{
 	usable:        true,
 	scalePlanes32: scalePlanesGeneric[float32],
 	scalePlanes64: scalePlanesGeneric[float64],
+
+	scaleRows32: scaleRowsGeneric[float32],
+	scaleRows64: scaleRowsGeneric[float64],
+
+	affinePlanes32: affinePlanesGeneric[float32],
+	affinePlanes64: affinePlanesGeneric[float64],
 }
 
 // registry lists every path compiled into this build, fastest first, usable
 // on this CPU or not; generic is always last. archKernels comes from the
 // architecture's kernel file, or is empty in the purego build.
-var registry = append(append([]*kernelSet(nil), archKernels...), genericKernels)
+var registry = append(completeKernels(append([]*kernelSet(nil), archKernels...)), genericKernels)
+
+// completeKernels fills a path's missing primitives with generic's, so a
+// path can be registered before it implements every primitive.
+// TestEveryPathHasEveryPrimitive keeps the shipped paths complete.
+func completeKernels(ks []*kernelSet) []*kernelSet {
+	for _, k := range ks {
+		if k.scaleRows32 == nil {
+			k.scaleRows32, k.scaleRows64 = genericKernels.scaleRows32, genericKernels.scaleRows64
+		}
+		if k.affinePlanes32 == nil {
+			k.affinePlanes32, k.affinePlanes64 = genericKernels.affinePlanes32, genericKernels.affinePlanes64
+		}
+	}
+	return ks
+}
 
 // active is the path every call uses.
 var active atomic.Pointer[kernelSet]
