@@ -39,3 +39,19 @@ for p in (0.1, 0.3, 0.7):
     s = np.float32(1) / np.float32(1 - p)
     kept = y.abs().sum(dim=(2, 3)) != 0
     print(f"p={p}: dropout2d kept channels == x*s bit for bit: {torch.equal(y[kept], (x * torch.tensor(s))[kept])}")
+
+# Alpha dropout: kept x -> x*float32(a) + float32(alpha*a*p) (two roundings),
+# dropped -> -float32(alpha*a) + float32(alpha*a*p). The values pinned in
+# dropout/api_test.go (TestAlphaIsPyTorchs) come from here.
+alpha = 1.7580993408473766
+xs = [1.0, -2.5, 1e-3, 3.0]
+for p in (0.1, 0.5, 0.9):
+    x = torch.tensor(xs * 2000, dtype=torch.float32)
+    y = torch.nn.functional.alpha_dropout(x, p, True).numpy()
+    a = 1 / (((alpha * alpha * p + 1) * (1 - p)) ** 0.5)
+    A, B = np.float32(a), np.float32(alpha * a * p)
+    C = -np.float32(alpha * a) + B
+    dropped = y == C
+    kept_ok = np.array_equal((x.numpy() * A + B)[~dropped], y[~dropped])
+    kept = {v: f"{f32bits(np.float32(v) * A + B):#010x}" for v in xs}
+    print(f"alpha_dropout p={p}: dropped {dropped.mean():.3f} (value {f32bits(C):#010x}), kept == x*a+b bit for bit: {kept_ok}, kept {kept}")

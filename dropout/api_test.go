@@ -327,3 +327,41 @@ func TestScaleIsPyTorchs(t *testing.T) {
 		})
 	}
 }
+
+// TestAlphaIsPyTorchs: AlphaDropout's float32 results equal PyTorch's bit for
+// bit. The expected bits were read from PyTorch 1.13's F.alpha_dropout by
+// bench/torch_parity.py: for each p, the dropped value and the kept values
+// of x = 1, −2.5, 0.001 and 3.
+func TestAlphaIsPyTorchs(t *testing.T) {
+	xs := []float32{1, -2.5, 1e-3, 3}
+	for _, c := range []struct {
+		p       float64
+		dropped uint32
+		kept    [4]uint32
+	}{
+		{0.1, 0xbfba972f, [4]uint32{0x3f8aa81e, 0xc0090a14, 0x3e26cd3a, 0x403b40b6}},
+		{0.5, 0xbf477941, [4]uint32{0x3fd53258, 0xbfb7e9aa, 0x3f47b358, 0x405c0ee2}},
+		{0.9, 0xbe925fa0, [4]uint32{0x40865ee2, 0xbfbf0396, 0x4024c63f, 0x40ee710a}},
+	} {
+		eachKernel(t, func(t *testing.T) {
+			x := make([]float32, 4*256)
+			for i := range x {
+				x[i] = xs[i%4]
+			}
+			y := make([]float32, len(x))
+			m, err := dropout.AlphaDropout(y, x, []int{256, 4}, c.p, dropout.NewGenerator(2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range y {
+				want := c.kept[i%4]
+				if !m.Kept(i) {
+					want = c.dropped
+				}
+				if math.Float32bits(v) != want {
+					t.Fatalf("p=%v x=%v kept=%v: %#08x, PyTorch gives %#08x", c.p, x[i], m.Kept(i), math.Float32bits(v), want)
+				}
+			}
+		})
+	}
+}

@@ -2,33 +2,14 @@ package dropout
 
 import (
 	"fmt"
-	"slices"
 	"unsafe"
-)
-
-// channel describes one channel-dropout operation: its name and the number of
-// spatial dims after N, C.
-type channel struct {
-	op      string
-	spatial int
-	layout  string // for messages, e.g. "(N,C,H,W)"
-}
-
-var (
-	dropout1d = channel{"Dropout1d", 1, "(N,C,L) or (C,L)"}
-	dropout2d = channel{"Dropout2d", 2, "(N,C,H,W) or (C,H,W)"}
-	dropout3d = channel{"Dropout3d", 3, "(N,C,D,H,W) or (C,D,H,W)"}
 )
 
 // Dropout1d zeroes whole channels of a batch of sequences, as PyTorch's
 // torch.nn.functional.dropout1d: see Dropout2d. shape is [N, C, L], or
 // [C, L] for one unbatched sample.
 func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	m := new(Mask)
-	if err := forward(dropout1d, m, dst, src, shape, p, g); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return call(&opDropout1d, dst, src, shape, nil, p, g)
 }
 
 // Dropout2d zeroes each channel plane of an N×C×H×W tensor with probability p
@@ -52,76 +33,73 @@ func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 // untouched; the error wraps ErrProbability, ErrShape, ErrLength or
 // ErrOverlap and names the bad value.
 func Dropout2d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	m := new(Mask)
-	if err := forward(dropout2d, m, dst, src, shape, p, g); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return call(&opDropout2d, dst, src, shape, nil, p, g)
 }
 
 // Dropout3d zeroes whole channels of a batch of volumes, as PyTorch's
 // torch.nn.functional.dropout3d: see Dropout2d. shape is [N, C, D, H, W], or
 // [C, D, H, W] for one unbatched sample.
 func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
+	return call(&opDropout3d, dst, src, shape, nil, p, g)
+}
+
+// call runs op o into a new Mask.
+func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator) (*Mask, error) {
 	m := new(Mask)
-	if err := forward(dropout3d, m, dst, src, shape, p, g); err != nil {
+	if err := forward(o, m, dst, src, shape, noise, p, g); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
-// plan checks shape against the operation and returns the element count, the
-// number of features (N·C) and the elements per feature.
-func (c channel) plan(shape []int) (numel, feats, plane int, err error) {
-	r := len(shape)
-	if r != c.spatial+2 && r != c.spatial+1 {
-		return 0, 0, 0, fmt.Errorf("dropout: %s: shape %v has rank %d, want %d or %d: %s: %w",
-			c.op, slices.Clone(shape), r, c.spatial+2, c.spatial+1, c.layout, ErrShape)
-	}
-	numel, err = elements(c.op, shape)
-	if err != nil || numel == 0 {
-		return 0, 0, 0, err
-	}
-	plane = 1
-	for _, d := range shape[r-c.spatial:] {
-		plane *= d
-	}
-	return numel, numel / plane, plane, nil
-}
-
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.
-func forward[T float32 | float64](c channel, m *Mask, dst, src []T, shape []int, p float64, g *Generator) error {
-	if err := checkP(c.op, p); err != nil {
+func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []int, p float64, g *Generator) error {
+	if err := checkP(o.name, p); err != nil {
 		return err
 	}
-	numel, feats, plane, err := c.plan(shape)
+	var noise [maxRank]int
+	if len(shape) > maxRank {
+		return o.shapeErr(shape, "rank %d, want at most %d", len(shape), maxRank)
+	}
+	if err := o.noiseShape(shape, given, noise[:len(shape)]); err != nil {
+		return err
+	}
+	numel, err := elements(o.name, shape)
 	if err != nil {
 		return err
 	}
-	if err := checkLen(c.op, "src", len(src), numel, shape); err != nil {
+	if err := checkLen(o.name, "src", len(src), numel, shape); err != nil {
 		return err
 	}
-	if err := checkLen(c.op, "dst", len(dst), numel, shape); err != nil {
+	if err := checkLen(o.name, "dst", len(dst), numel, shape); err != nil {
 		return err
 	}
-	if err := checkAlias(c.op, "dst", "src", dst, src); err != nil {
+	if err := checkAlias(o.name, "dst", "src", dst, src); err != nil {
 		return err
 	}
 	if g == nil {
 		g = defaultGenerator
 	}
-	m.reset(c.op, shape, numel, feats, plane, p)
+	m.reset(o, shape, noise[:len(shape)], numel, p)
 	m.draw(g)
-	apply(m, dst, src)
+	if m.plan.rows && numel > 0 {
+		if isFloat32[T]() {
+			m.vec32 = buildVectors(m, m.s32, m.vec32)
+		} else {
+			m.vec64 = buildVectors(m, m.s64, m.vec64)
+		}
+	}
+	apply(m, dst, src, false)
 	return nil
 }
 
 // Backward computes the gradient of a dropout call from the gradient of its
 // output: dx = dy·s where m kept the feature, +0 where it dropped it, with the
-// forward call's scale s for element type T. It is the forward kernel run
-// with m's decisions, so it also applies a recorded mask to another tensor of
-// the same shape. dx may be dy itself but may not otherwise overlap it.
+// forward call's scale s for element type T (for alpha dropout, dx = dy·a). It
+// is the forward kernel run with m's decisions, so it also applies a recorded
+// mask to another tensor of the same shape. dx may be dy itself but may not
+// otherwise overlap it.
 //
 // len(dx) and len(dy) must equal m.Len(); otherwise, or for a nil m, the
 // error wraps ErrMask (or ErrOverlap) and nothing is written.
@@ -137,12 +115,13 @@ func Backward[T float32 | float64](dx, dy []T, m *Mask) error {
 	if err := checkAlias(op, "dx", "dy", dx, dy); err != nil {
 		return err
 	}
-	apply(m, dx, dy)
+	apply(m, dx, dy, true)
 	return nil
 }
 
-// apply writes dst from src under m's decisions; all checks are done.
-func apply[T float32 | float64](m *Mask, dst, src []T) {
+// apply writes dst from src under m's decisions: the forward map, or with
+// backward the gradient map (alpha: the scale only). All checks are done.
+func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 	switch {
 	case m.numel == 0:
 	case m.p == 0:
@@ -150,13 +129,74 @@ func apply[T float32 | float64](m *Mask, dst, src []T) {
 	case m.p == 1:
 		clear(dst)
 	default:
-		c := chunk{k: current(), bits: m.bits, plane: m.plane, n: m.feats}
+		j := job{m: m, k: current(), backward: backward, hi: m.plan.total}
 		if isFloat32[T]() {
-			c.dst32, c.src32, c.s32 = as[float32](dst), as[float32](src), scale32(m.p)
+			j.dst32, j.src32 = as[float32](dst), as[float32](src)
+			if m.plan.rows && len(m.vec32) == 0 { // forward was float64
+				j.vec32 = buildVectors(m, m.s32, nil)
+			}
 		} else {
-			c.dst64, c.src64, c.s64 = as[float64](dst), as[float64](src), scale64(m.p)
+			j.dst64, j.src64 = as[float64](dst), as[float64](src)
+			if m.plan.rows && len(m.vec64) == 0 {
+				j.vec64 = buildVectors(m, m.s64, nil)
+			}
 		}
-		scalePlanesSplit(workersFor(len(dst)*int(unsafe.Sizeof(dst[0]))), c)
+		split(workersFor(len(dst)*int(unsafe.Sizeof(dst[0]))), j)
+	}
+}
+
+// runUnits runs the kernels over work units [lo, hi) of m's plan: planes of
+// a planes plan, or groups of period/w rows of a rows plan. Consecutive units
+// of one outer position go to the kernel in one call.
+func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
+	m, p := j.m, &j.m.plan
+	for u := j.lo; u < j.hi; {
+		pos, first := u/p.units, u%p.units
+		last := min(j.hi-pos*p.units, p.units) // units of this position up to hi
+		base := p.base(pos)
+		off := pos * p.chunk
+		if p.rows {
+			per := p.period / p.w
+			lo, hi := off+first*per*p.w, off+min(last*per, p.r)*p.w
+			v := vec[base/p.w*p.period : (base/p.w+1)*p.period]
+			if len(v) > hi-lo {
+				v = v[:hi-lo]
+			}
+			scaleRowsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], v)
+		} else {
+			lo, hi := off+first*p.inner, off+last*p.inner
+			n := last - first
+			if m.alpha && !j.backward {
+				affinePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
+			} else {
+				scalePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
+			}
+		}
+		u = pos*p.units + last
+	}
+}
+
+func scalePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
+	if isFloat32[T]() {
+		k.scalePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32)
+	} else {
+		k.scalePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64)
+	}
+}
+
+func affinePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
+	if isFloat32[T]() {
+		k.affinePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32, m.b32, m.c32)
+	} else {
+		k.affinePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64, m.b64, m.c64)
+	}
+}
+
+func scaleRowsT[T float32 | float64](k *kernelSet, dst, src, v []T) {
+	if isFloat32[T]() {
+		k.scaleRows32(as[float32](dst), as[float32](src), as[float32](v))
+	} else {
+		k.scaleRows64(as[float64](dst), as[float64](src), as[float64](v))
 	}
 }
 

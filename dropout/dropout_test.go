@@ -68,31 +68,21 @@ func reference[T float32 | float64](src []T, feats, plane int, kept func(int) bo
 }
 
 type shapeCase struct {
-	c     channel
+	o     *op
 	shape []int
 }
 
 var shapeCases = []shapeCase{
-	{dropout2d, []int{2, 3, 5, 7}},
-	{dropout2d, []int{1, 8, 4, 4}},
-	{dropout2d, []int{3, 5, 1, 1}},
-	{dropout2d, []int{2, 70, 7, 7}}, // >64 features: several mask words
-	{dropout2d, []int{4, 3, 2}},     // unbatched C,H,W
-	{dropout2d, []int{1, 2, 33, 31}},
-	{dropout1d, []int{2, 3, 17}},
-	{dropout1d, []int{5, 9}},
-	{dropout3d, []int{2, 3, 2, 3, 4}},
-	{dropout3d, []int{3, 2, 5, 1}},
-}
-
-func call[T float32 | float64](c channel, dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	switch c.op {
-	case "Dropout1d":
-		return Dropout1d(dst, src, shape, p, g)
-	case "Dropout3d":
-		return Dropout3d(dst, src, shape, p, g)
-	}
-	return Dropout2d(dst, src, shape, p, g)
+	{&opDropout2d, []int{2, 3, 5, 7}},
+	{&opDropout2d, []int{1, 8, 4, 4}},
+	{&opDropout2d, []int{3, 5, 1, 1}},
+	{&opDropout2d, []int{2, 70, 7, 7}}, // >64 features: several mask words
+	{&opDropout2d, []int{4, 3, 2}},     // unbatched C,H,W
+	{&opDropout2d, []int{1, 2, 33, 31}},
+	{&opDropout1d, []int{2, 3, 17}},
+	{&opDropout1d, []int{5, 9}},
+	{&opDropout3d, []int{2, 3, 2, 3, 4}},
+	{&opDropout3d, []int{3, 2, 5, 1}},
 }
 
 func TestDropoutMatchesReference(t *testing.T) {
@@ -107,7 +97,7 @@ func testMatchesReference[T float32 | float64](t *testing.T) {
 	for _, sc := range shapeCases {
 		for _, p := range []float64{0.1, 0.5, 1.0 / 3, 0.9, 0.999} {
 			for _, inPlace := range []bool{false, true} {
-				name := fmt.Sprintf("%T/%s%v/p=%v/inplace=%v", T(0), sc.c.op, sc.shape, p, inPlace)
+				name := fmt.Sprintf("%T/%s%v/p=%v/inplace=%v", T(0), sc.o.name, sc.shape, p, inPlace)
 				n := 1
 				for _, d := range sc.shape {
 					n *= d
@@ -119,7 +109,7 @@ func testMatchesReference[T float32 | float64](t *testing.T) {
 					dst = src
 				}
 				g := NewGenerator(r.Uint64())
-				m, err := call(sc.c, dst, src, sc.shape, p, g)
+				m, err := call(sc.o, dst, src, sc.shape, nil, p, g)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}

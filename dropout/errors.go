@@ -17,6 +17,7 @@ var (
 	ErrLength      = errors.New("length does not match the shape")
 	ErrOverlap     = errors.New("buffers overlap but are not the same slice")
 	ErrMask        = errors.New("mask does not match")
+	ErrMode        = errors.New("unknown mode")
 )
 
 // maxRank is the largest tensor rank any operation accepts.

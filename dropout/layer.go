@@ -2,14 +2,14 @@ package dropout
 
 import "fmt"
 
-// A Layer is channel dropout as a training-loop layer, like PyTorch's
-// torch.nn.Dropout1d/2d/3d: it keeps the mask of its last Forward for
-// Backward, and is the identity in evaluation mode. After the first call on a
+// A Layer is a member of the dropout family as a training-loop layer, like
+// PyTorch's torch.nn.Dropout2d or AlphaDropout: it keeps the mask of its last
+// Forward for Backward, and is the identity in evaluation mode. After the first call on a
 // shape, Forward and Backward allocate nothing.
 //
 // A Layer is not safe for concurrent use; its Generator may be shared.
 type Layer[T float32 | float64] struct {
-	c        channel
+	o        *op
 	p        float64
 	gen      *Generator
 	training bool
@@ -20,29 +20,70 @@ type Layer[T float32 | float64] struct {
 // NewDropout1d returns a Dropout1d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
 func NewDropout1d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
-	return newLayer[T](dropout1d, p, g)
+	return newLayer[T](&opDropout1d, p, g)
 }
 
 // NewDropout2d returns a Dropout2d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
 func NewDropout2d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
-	return newLayer[T](dropout2d, p, g)
+	return newLayer[T](&opDropout2d, p, g)
 }
 
 // NewDropout3d returns a Dropout3d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
 func NewDropout3d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
-	return newLayer[T](dropout3d, p, g)
+	return newLayer[T](&opDropout3d, p, g)
 }
 
-func newLayer[T float32 | float64](c channel, p float64, g *Generator) (*Layer[T], error) {
-	if err := checkP(c.op, p); err != nil {
+// NewAlphaDropout returns an AlphaDropout layer in training mode.
+func NewAlphaDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+	return newLayer[T](&opAlphaDropout, p, g)
+}
+
+// NewFeatureAlphaDropout returns a FeatureAlphaDropout layer in training mode.
+func NewFeatureAlphaDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+	return newLayer[T](&opFeatureAlphaDropout, p, g)
+}
+
+// NewStochasticDepth returns a StochasticDepth layer in training mode; the
+// error wraps ErrProbability or ErrMode.
+func NewStochasticDepth[T float32 | float64](p float64, mode DepthMode, scaleByKeep bool, g *Generator) (*Layer[T], error) {
+	o, err := depthOp(mode, scaleByKeep)
+	if err != nil {
+		return nil, err
+	}
+	return newLayer[T](o, p, g)
+}
+
+// SetChannelsLast switches a Dropout1d/2d/3d layer to channels-last tensors
+// (NLC, NHWC, NDHWC: Dropout1dNLC, Dropout2dNHWC, Dropout3dNDHWC) or back.
+// Other layers have no layout to switch: the error wraps ErrMode.
+func (l *Layer[T]) SetChannelsLast(on bool) error {
+	pairs := [][2]*op{
+		{&opDropout1d, &opDropout1dNLC},
+		{&opDropout2d, &opDropout2dNHWC},
+		{&opDropout3d, &opDropout3dNDHWC},
+	}
+	for _, pr := range pairs {
+		if l.o == pr[0] || l.o == pr[1] {
+			l.o = pr[0]
+			if on {
+				l.o = pr[1]
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("dropout: %s layer: no channels-last form: %w", l.o.name, ErrMode)
+}
+
+func newLayer[T float32 | float64](o *op, p float64, g *Generator) (*Layer[T], error) {
+	if err := checkP(o.name, p); err != nil {
 		return nil, err
 	}
 	if g == nil {
 		g = defaultGenerator
 	}
-	return &Layer[T]{c: c, p: p, gen: g, training: true}, nil
+	return &Layer[T]{o: o, p: p, gen: g, training: true}, nil
 }
 
 // P returns the drop probability.
@@ -51,7 +92,7 @@ func (l *Layer[T]) P() float64 { return l.p }
 // SetP changes the drop probability for later Forward calls. The error wraps
 // ErrProbability and leaves p unchanged.
 func (l *Layer[T]) SetP(p float64) error {
-	if err := checkP(l.c.op, p); err != nil {
+	if err := checkP(l.o.name, p); err != nil {
 		return err
 	}
 	l.p = p
@@ -77,7 +118,7 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 		p = 0
 	}
 	l.ready = false
-	if err := forward(l.c, &l.mask, dst, src, shape, p, l.gen); err != nil {
+	if err := forward(l.o, &l.mask, dst, src, shape, nil, p, l.gen); err != nil {
 		return err
 	}
 	l.ready = true
@@ -89,7 +130,7 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 // when the lengths differ from that Forward's tensor.
 func (l *Layer[T]) Backward(dx, dy []T) error {
 	if !l.ready {
-		return fmt.Errorf("dropout: %s layer: Backward before a successful Forward: %w", l.c.op, ErrMask)
+		return fmt.Errorf("dropout: %s layer: Backward before a successful Forward: %w", l.o.name, ErrMask)
 	}
 	return Backward(dx, dy, &l.mask)
 }

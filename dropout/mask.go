@@ -1,32 +1,44 @@
 package dropout
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 )
 
-// A Mask records one forward call: the tensor shape, the features and their
-// keep decisions (one bit each), p, and the generator blocks the call used.
-// Backward applies it to a gradient; it can also apply the same decisions to
-// any other tensor of the same shape.
+// A Mask records one forward call: the tensor shape, the noise shape and one
+// keep bit per noise element (a feature), p, the scales, and the generator
+// blocks the call used. Backward applies it to a gradient; it can also apply
+// the same decisions to any other tensor of the same shape.
 //
 // A Mask is not modified by Backward and may be read concurrently.
 type Mask struct {
 	op    string
 	rank  int
 	shape [maxRank]int
+	noise [maxRank]int
 	numel int // elements of the tensor
 	feats int // features: one keep decision each
-	plane int // contiguous elements per feature
 	p     float64
-	seed  uint64
-	start uint64 // first generator block used
-	used  uint64 // blocks used
-	bits  []uint64
+	alpha bool // kept → a·x + b, dropped → c; else kept → s·x, dropped → +0
+	// Kept scale s (alpha: a), the forward's and Backward's, per element type;
+	// for alpha, b and c.
+	s32, b32, c32 float32
+	s64, b64, c64 float64
+	plan          plan
+	seed          uint64
+	start         uint64 // first generator block used
+	used          uint64 // blocks used
+	bits          []uint64
+	// Scale vectors of a rows plan, one period per varying outer position,
+	// built by the forward call for its element type.
+	vec32 []float32
+	vec64 []float64
 }
 
 // Features returns the number of features, each kept or dropped as a whole:
-// N·C for channel dropout, in logical N, C order.
+// the elements of the noise shape (N·C for channel dropout), in row-major
+// order of the noise shape whatever the memory layout.
 func (m *Mask) Features() int { return m.feats }
 
 // Kept reports whether feature i was kept. An i outside [0, Features()) is
@@ -50,6 +62,10 @@ func (m *Mask) KeptCount() int {
 // Shape returns a copy of the shape of the tensor the mask was made for.
 func (m *Mask) Shape() []int { return slices.Clone(m.shape[:m.rank]) }
 
+// NoiseShape returns a copy of the noise shape: the shape's rank, each dim
+// either the tensor's or 1 where one decision is broadcast.
+func (m *Mask) NoiseShape() []int { return slices.Clone(m.noise[:m.rank]) }
+
 // Len returns the number of elements of that tensor.
 func (m *Mask) Len() int { return m.numel }
 
@@ -61,17 +77,53 @@ func (m *Mask) P() float64 { return m.p }
 // or the tensor is empty, as no randomness is used then.
 func (m *Mask) Blocks() (seed, start, count uint64) { return m.seed, m.start, m.used }
 
-// reset prepares m for a tensor of the given shape, reusing its storage.
-func (m *Mask) reset(op string, shape []int, numel, feats, plane int, p float64) {
-	m.op = op
+// Clone returns a deep copy of m.
+func (m *Mask) Clone() *Mask {
+	c := *m
+	c.bits = slices.Clone(m.bits)
+	c.vec32 = slices.Clone(m.vec32)
+	c.vec64 = slices.Clone(m.vec64)
+	return &c
+}
+
+// reset prepares m for a call, reusing its storage.
+func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64) {
+	m.op = o.name
 	m.rank = copy(m.shape[:], shape)
-	m.numel, m.feats, m.plane, m.p = numel, feats, plane, p
-	m.seed, m.start, m.used = 0, 0, 0
-	words := (feats + 63) / 64
-	if cap(m.bits) < words {
-		m.bits = make([]uint64, words)
+	copy(m.noise[:], noise)
+	m.numel, m.p, m.alpha = numel, p, o.alpha
+	m.feats = 0
+	if numel > 0 {
+		m.feats = 1
+		for _, d := range noise {
+			m.feats *= d
+		}
+		m.plan = makePlan(shape, noise, numel)
 	}
-	m.bits = m.bits[:words]
+	m.seed, m.start, m.used = 0, 0, 0
+	m.setScales(o)
+	m.bits = grow(m.bits, (m.feats+63)/64)
+}
+
+// setScales computes the constants of the op for p.
+func (m *Mask) setScales(o *op) {
+	p := m.p
+	switch {
+	case o.alpha:
+		// PyTorch's alpha_dropout, evaluated as PyTorch does in each type:
+		// a = 1/sqrt((α²p + 1)(1 − p)) in float64; kept x → x·a + α·a·p;
+		// dropped → (0 − 1)·(α·a) + α·a·p.
+		const alpha = 1.7580993408473766
+		a := 1 / math.Sqrt((alpha*alpha*p+1)*(1-p))
+		m.s64, m.b64 = a, alpha*a*p
+		m.c64 = -(alpha * a) + m.b64
+		m.s32, m.b32 = float32(a), float32(alpha*a*p)
+		m.c32 = -float32(alpha*a) + m.b32
+	case o.unscaled:
+		m.s32, m.s64 = 1, 1
+	default:
+		m.s32, m.s64 = scale32(p), scale64(p)
+	}
 }
 
 // draw decides every feature: all kept for p == 0, none for p == 1 (no
@@ -96,9 +148,32 @@ func (m *Mask) draw(g *Generator) {
 	}
 }
 
-// Clone returns a deep copy of m.
-func (m *Mask) Clone() *Mask {
-	c := *m
-	c.bits = slices.Clone(m.bits)
-	return &c
+// buildVectors fills a rows plan's scale vectors for element type T: entry j
+// of the vector of varying outer position o is s if feature o·w + j%w is
+// kept, else 0.
+func buildVectors[T float32 | float64](m *Mask, s T, v []T) []T {
+	p := &m.plan
+	n := m.feats / p.w
+	v = grow(v, n*p.period)
+	for o := 0; o < n; o++ {
+		row := v[o*p.period : (o+1)*p.period]
+		for j := 0; j < p.w; j++ {
+			x := T(0)
+			if m.Kept(o*p.w + j) {
+				x = s
+			}
+			for r := j; r < len(row); r += p.w {
+				row[r] = x
+			}
+		}
+	}
+	return v
+}
+
+// grow returns s resized to n, reusing its array when it is large enough.
+func grow[E any](s []E, n int) []E {
+	if cap(s) < n {
+		return make([]E, n)
+	}
+	return s[:n]
 }

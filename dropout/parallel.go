@@ -6,16 +6,16 @@ import (
 	"sync/atomic"
 )
 
-// Large tensors are split by planes across goroutines. The mask is drawn
-// before the split, so the result does not depend on how many goroutines
-// run: each chunk is the same kernel on a contiguous run of planes.
+// Large tensors are split across goroutines into contiguous ranges of the
+// plan's work units (planes, or groups of rows). The mask is drawn before the
+// split, so the result does not depend on how many goroutines run: each range
+// is the same kernel on its own elements.
 
 // parallelism is the most goroutines one call may use; 0 means GOMAXPROCS.
 var parallelism atomic.Int64
 
 // minChunkBytes is the least number of bytes of dst one goroutine is given:
 // below it, handing work to another goroutine costs more than it saves.
-// Measured with BenchmarkParallel (bench/): see minChunkBytes' history there.
 var minChunkBytes = 1 << 20
 
 // SetParallelism sets the most goroutines a single call may use to split a
@@ -40,37 +40,45 @@ func workersFor(bytes int) int {
 	return max(1, min(w, bytes/minChunkBytes))
 }
 
-// chunk is one goroutine's share of a scale-planes call.
-type chunk struct {
+// job is one goroutine's share of a call: work units [lo, hi) of m's plan.
+type job struct {
+	m            *Mask
 	k            *kernelSet
+	backward     bool
 	dst32, src32 []float32
 	dst64, src64 []float64
-	bits         []uint64
-	first, plane int
-	n            int
-	s32          float32
-	s64          float64
+	vec32        []float32 // scale vectors when m holds none for this type
+	vec64        []float64
+	lo, hi       int
 	done         *sync.WaitGroup
 }
 
-func (c *chunk) run() {
-	if c.dst32 != nil {
-		c.k.scalePlanes32(c.dst32, c.src32, c.bits, c.first, c.plane, c.n, c.s32)
+func (j *job) run() {
+	if j.dst32 != nil {
+		vec := j.vec32
+		if vec == nil {
+			vec = j.m.vec32
+		}
+		runUnits(j, j.dst32, j.src32, vec)
 	} else {
-		c.k.scalePlanes64(c.dst64, c.src64, c.bits, c.first, c.plane, c.n, c.s64)
+		vec := j.vec64
+		if vec == nil {
+			vec = j.m.vec64
+		}
+		runUnits(j, j.dst64, j.src64, vec)
 	}
-	if c.done != nil {
-		c.done.Done()
+	if j.done != nil {
+		j.done.Done()
 	}
 }
 
 // The worker pool: started on the first split, one worker per extra
-// goroutine ever asked for, idle on the channel between calls. Chunks travel
+// goroutine ever asked for, idle on the channel between calls. Jobs travel
 // by value, so a split allocates nothing in steady state.
 var (
 	poolMu   sync.Mutex
 	poolSize int
-	chunks   = make(chan chunk, 64)
+	jobs     = make(chan job, 64)
 	wgPool   = sync.Pool{New: func() any { return new(sync.WaitGroup) }}
 )
 
@@ -78,45 +86,35 @@ func ensureWorkers(n int) {
 	poolMu.Lock()
 	for ; poolSize < n; poolSize++ {
 		go func() {
-			for c := range chunks {
-				c.run()
+			for j := range jobs {
+				j.run()
 			}
 		}()
 	}
 	poolMu.Unlock()
 }
 
-// scalePlanesSplit runs the scale-planes kernel over n planes, in w
-// contiguous chunks of planes when w > 1: chunk 0 on the calling goroutine,
-// the others on the pool.
-func scalePlanesSplit(w int, c chunk) {
-	if w <= 1 || c.n < 2 {
-		c.run()
+// split runs j's units in w contiguous ranges when w > 1: the first on the
+// calling goroutine, the others on the pool.
+func split(w int, j job) {
+	n := j.hi - j.lo
+	if w <= 1 || n < 2 {
+		j.run()
 		return
 	}
-	w = min(w, c.n)
+	w = min(w, n)
 	ensureWorkers(w - 1)
 	wg := wgPool.Get().(*sync.WaitGroup)
 	wg.Add(w - 1)
-	mine := c
-	for i := w - 1; i >= 0; i-- {
-		lo, hi := c.n*i/w, c.n*(i+1)/w
-		part := c
-		part.first, part.n = c.first+lo, hi-lo
-		a, b := lo*c.plane, hi*c.plane
-		if c.dst32 != nil {
-			part.dst32, part.src32 = c.dst32[a:b:b], c.src32[a:b:b]
-		} else {
-			part.dst64, part.src64 = c.dst64[a:b:b], c.src64[a:b:b]
-		}
-		if i == 0 {
-			mine = part
-			break
-		}
+	lo := j.lo
+	for i := w - 1; i >= 1; i-- {
+		part := j
+		part.lo, part.hi = lo+n*i/w, lo+n*(i+1)/w
 		part.done = wg
-		chunks <- part
+		jobs <- part
 	}
-	mine.run()
+	j.hi = lo + n/w
+	j.run()
 	wg.Wait()
 	wgPool.Put(wg)
 }
