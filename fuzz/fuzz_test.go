@@ -133,6 +133,21 @@ func FuzzAPINeverPanics(f *testing.F) {
 	f.Fuzz(func(t *testing.T, d0, d1, d2, d3, d4 int64, rank uint8, p float64, lenDst, lenSrc uint16, shift int16) {
 		dims := []int{int(d0), int(d1), int(d2), int(d3), int(d4)}
 		shape := dims[:int(rank)%6]
+		// A noise shape that fits when d4 is even, and one that does not
+		// (a dim neither 1 nor the shape's, or the wrong rank) otherwise.
+		noise := make([]int, len(shape))
+		for i, d := range shape {
+			noise[i] = d
+			if (i+int(d4))%2 == 1 {
+				noise[i] = 1
+			}
+		}
+		if d4%4 == 1 && len(noise) > 0 {
+			noise[0] += 2
+		} else if d4%4 == 3 {
+			noise = append(noise, 1)
+		}
+		modes := []string{"row", "batch", "rows", ""}
 		// dst and src are windows of one buffer: shift 0 is in place, small
 		// shifts overlap, large ones are disjoint.
 		const span = 4096
@@ -149,6 +164,16 @@ func FuzzAPINeverPanics(f *testing.F) {
 			func() (*dropout.Mask, error) { return dropout.Dropout1d(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.Dropout3d(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout1dNLC(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout2dNHWC(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout3dNDHWC(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.PositionDropout2d(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropoutBroadcast(dst, src, shape, noise, p, g) },
+			func() (*dropout.Mask, error) {
+				return dropout.StochasticDepth(dst, src, shape, p, dropout.DepthMode(modes[int(d4&3)%len(modes)]), d3&1 == 0, g)
+			},
+			func() (*dropout.Mask, error) { return dropout.AlphaDropout(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.FeatureAlphaDropout(dst, src, shape, p, g) },
 		} {
 			m, err := op()
 			if err != nil {
@@ -156,7 +181,8 @@ func FuzzAPINeverPanics(f *testing.F) {
 					t.Fatal("mask returned with an error")
 				}
 				if !errors.Is(err, dropout.ErrProbability) && !errors.Is(err, dropout.ErrShape) &&
-					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) {
+					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) &&
+					!errors.Is(err, dropout.ErrMode) {
 					t.Fatalf("unclassified error %v", err)
 				}
 				if g.Offset() != 0 {
@@ -176,7 +202,83 @@ func FuzzAPINeverPanics(f *testing.F) {
 			if err := dropout.Backward(dst[:len(dst)/2], src, m); err == nil && len(dst) > 0 {
 				t.Fatal("Backward accepted a short dx")
 			}
-			return
+			g = dropout.NewGenerator(1)
+			before = append(before[:0], buf...)
+		}
+	})
+}
+
+// FuzzBroadcastMatchesGeneric runs DropoutBroadcast, AlphaDropout and
+// FeatureAlphaDropout (the scale-rows and affine-planes kernels as well as
+// scale-planes) on every usable path with arbitrary shapes, noise shapes and
+// data, and requires each result to equal the generic path's bit for bit,
+// forward and backward.
+func FuzzBroadcastMatchesGeneric(f *testing.F) {
+	f.Add([]byte("nhwc"), uint64(0x0203040506), uint8(0b1001), uint8(4), 0.5, uint64(1), uint8(0), uint8(3))
+	f.Add([]byte{0xff, 0xc0, 0, 0}, uint64(0x1103081107), uint8(0b0110), uint8(4), 0.25, uint64(2), uint8(1), uint8(0))
+	f.Add([]byte{1, 2, 3}, uint64(0x2103), uint8(0b11), uint8(2), 0.7, uint64(3), uint8(2), uint8(9))
+	f.Fuzz(func(t *testing.T, data []byte, dims uint64, noiseBits, rank uint8, p float64, seed uint64, opSel, off uint8) {
+		if !(p > 0 && p < 1) {
+			p = math.Abs(math.Mod(p, 1))
+			if math.IsNaN(p) || p == 0 {
+				p = 0.5
+			}
+		}
+		r := 1 + int(rank)%6
+		shape := make([]int, r)
+		noise := make([]int, r)
+		numel := 1
+		for i := range shape {
+			shape[i] = 1 + int(dims>>(8*i)&0xff)%20
+			if numel*shape[i] > 1<<15 {
+				shape[i] = 1
+			}
+			numel *= shape[i]
+			noise[i] = 1
+			if noiseBits>>i&1 == 1 {
+				noise[i] = shape[i]
+			}
+		}
+		run := func(dst, src []float32, g *dropout.Generator) (*dropout.Mask, error) {
+			switch opSel % 3 {
+			case 1:
+				return dropout.AlphaDropout(dst, src, shape, p, g)
+			case 2:
+				if r < 2 {
+					return dropout.AlphaDropout(dst, src, shape, p, g)
+				}
+				return dropout.FeatureAlphaDropout(dst, src, shape, p, g)
+			}
+			return dropout.DropoutBroadcast(dst, src, shape, noise, p, g)
+		}
+		kernels := dropout.Kernels()
+		prev := dropout.Kernel()
+		defer dropout.UseKernel(prev)
+		var want, wantGrad []float32
+		for i := len(kernels) - 1; i >= 0; i-- { // generic first
+			if err := dropout.UseKernel(kernels[i]); err != nil {
+				t.Fatal(err)
+			}
+			src := place(values32(data, numel), int(off%16))
+			dst := place(make([]float32, numel), int(off/16%16))
+			m, err := run(dst, src, dropout.NewGenerator(seed))
+			if err != nil {
+				t.Fatalf("%s: shape %v noise %v: %v", kernels[i], shape, noise, err)
+			}
+			grad := place(values32(append(data, 9), numel), int(off%7))
+			if err := dropout.Backward(grad, grad, m); err != nil {
+				t.Fatal(err)
+			}
+			if want == nil {
+				want, wantGrad = dst, grad
+				continue
+			}
+			if j := sameBits32(dst, want); j >= 0 {
+				t.Fatalf("%s: shape %v noise %v op %d: dst[%d] = %#x, generic %#x", kernels[i], shape, noise, opSel%3, j, math.Float32bits(dst[j]), math.Float32bits(want[j]))
+			}
+			if j := sameBits32(grad, wantGrad); j >= 0 {
+				t.Fatalf("%s: shape %v noise %v: Backward dx[%d] differs from generic", kernels[i], shape, noise, j)
+			}
 		}
 	})
 }
