@@ -46,7 +46,7 @@ func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 // call runs op o into a new Mask.
 func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator) (*Mask, error) {
 	m := new(Mask)
-	if err := forward(o, m, dst, src, shape, noise, p, g); err != nil {
+	if err := forward(o, m, dst, src, shape, noise, p, g, false); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -54,7 +54,7 @@ func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float6
 
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.
-func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []int, p float64, g *Generator) error {
+func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []int, p float64, g *Generator, regen bool) error {
 	if err := checkP(o.name, p); err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []i
 	if g == nil {
 		g = defaultGenerator
 	}
-	m.reset(o, shape, noise[:len(shape)], numel, p)
+	m.reset(o, shape, noise[:len(shape)], numel, p, regen)
 	m.draw(g)
 	if m.plan.rows && numel > 0 {
 		if isFloat32[T]() {
@@ -130,6 +130,11 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 		clear(dst)
 	default:
 		j := job{m: m, k: current(), backward: backward, hi: m.plan.total}
+		if m.fused && (!backward || m.regen) {
+			// Draw in the kernel, 64 elements (16 blocks, one mask word) a
+			// unit; the forward writes the mask bits unless regenerating.
+			j.philox, j.hi = true, (m.numel+63)/64
+		}
 		if isFloat32[T]() {
 			j.dst32, j.src32 = as[float32](dst), as[float32](src)
 			if m.plan.rows && len(m.vec32) == 0 { // forward was float64
@@ -150,6 +155,20 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 // of one outer position go to the kernel in one call.
 func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 	m, p := j.m, &j.m.plan
+	if j.philox {
+		e0, e1 := j.lo*64, min(j.hi*64, m.numel)
+		var bits []uint64
+		if !j.backward && !m.regen {
+			bits = m.bits[j.lo:j.hi]
+		}
+		start := m.start + uint64(e0/4)
+		if isFloat32[T]() {
+			j.k.dropoutPhilox32(as[float32](dst[e0:e1]), as[float32](src[e0:e1]), bits, m.seed, start, m.t, m.s32)
+		} else {
+			j.k.dropoutPhilox64(as[float64](dst[e0:e1]), as[float64](src[e0:e1]), bits, m.seed, start, m.t, m.s64)
+		}
+		return
+	}
 	for u := j.lo; u < j.hi; {
 		pos, first := u/p.units, u%p.units
 		last := min(j.hi-pos*p.units, p.units) // units of this position up to hi
@@ -166,9 +185,12 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 		} else {
 			lo, hi := off+first*p.inner, off+last*p.inner
 			n := last - first
-			if m.alpha && !j.backward {
+			switch {
+			case m.alpha && !j.backward:
 				affinePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
-			} else {
+			case p.inner == 1: // elementwise decisions
+				scaleBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first)
+			default:
 				scalePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
 			}
 		}
@@ -181,6 +203,14 @@ func scalePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, firs
 		k.scalePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32)
 	} else {
 		k.scalePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64)
+	}
+}
+
+func scaleBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
+	if isFloat32[T]() {
+		k.scaleBits32(as[float32](dst), as[float32](src), m.bits, first, m.s32)
+	} else {
+		k.scaleBits64(as[float64](dst), as[float64](src), m.bits, first, m.s64)
 	}
 }
 

@@ -115,3 +115,60 @@ func affinePlanesGeneric[T float32 | float64](dst, src []T, mask []uint64, first
 		i = j
 	}
 }
+
+// scaleBitsGeneric is the elementwise scale primitive (see kernelSet): one
+// mask word drives 64 elements, each kept or zeroed by a bit mask rather
+// than a branch, so a random mask costs no mispredictions.
+func scaleBitsGeneric[T float32 | float64](dst, src []T, mask []uint64, first int, s T) {
+	src = src[:len(dst)]
+	for i := 0; i < len(dst); {
+		b := first + i
+		w := mask[b>>6] >> (b & 63)
+		n := min(64-b&63, len(dst)-i)
+		applyWord(dst[i:i+n], src[i:i+n], w, s)
+		i += n
+	}
+}
+
+// applyWord sets d[j] = s·x[j] where bit j of w is set, +0 where it is clear.
+func applyWord[T float32 | float64](d, x []T, w uint64, s T) {
+	x = x[:len(d)]
+	if isFloat32[T]() {
+		for j := range d {
+			m := -uint32(w >> j & 1)
+			d[j] = T(math.Float32frombits(math.Float32bits(float32(x[j]*s)) & m))
+		}
+		return
+	}
+	for j := range d {
+		m := -(w >> j & 1)
+		d[j] = T(math.Float64frombits(math.Float64bits(float64(x[j]*s)) & m))
+	}
+}
+
+// dropoutPhiloxGeneric is the fused elementwise dropout primitive (see
+// kernelSet): 64 elements at a time, their 16 Philox blocks computed two at
+// a time so the multiplies of one overlap the other's, the decisions packed
+// into one word, then applied with applyWord.
+func dropoutPhiloxGeneric[T float32 | float64](dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
+	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+	tt := uint64(t)
+	src = src[:len(dst)]
+	for i := 0; i < len(dst); i += 64 {
+		n := min(64, len(dst)-i)
+		var w uint64
+		b := start + uint64(i/4)
+		for q := 0; q < n; q += 8 {
+			d, e := philox4x32x2(counter(b), counter(b+1), key)
+			w |= (keepNibble(d, tt) | keepNibble(e, tt)<<4) << q
+			b += 2
+		}
+		if n < 64 {
+			w &= 1<<n - 1
+		}
+		if bits != nil {
+			bits[i/64] = w
+		}
+		applyWord(dst[i:i+n], src[i:i+n], w, s)
+	}
+}

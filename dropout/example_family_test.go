@@ -58,3 +58,38 @@ func ExampleAlphaDropout() {
 	// true 0.7792
 	// true 0.7792
 }
+
+func ExampleDropConnect() {
+	// A linear layer y = W·x with DropConnect on W (2 outputs, 2 inputs).
+	w := []float64{
+		1, 2,
+		3, 4,
+	}
+	x := []float64{1, 1}
+	wd := make([]float64, len(w)) // the weights for this pass
+	mask, _ := dropout.DropConnect(wd, w, 2, 2, 0.5, dropout.NewGenerator(0))
+
+	y := make([]float64, 2)
+	for i := range y {
+		for j := range x {
+			y[i] += wd[i*2+j] * x[j]
+		}
+	}
+	// Backward: dL/dwd[i][j] = dL/dy[i]·x[j]; dL/dw follows through the mask.
+	dy := []float64{1, 1}
+	dwd := make([]float64, len(w))
+	for i := range dy {
+		for j := range x {
+			dwd[i*2+j] = dy[i] * x[j]
+		}
+	}
+	dw := make([]float64, len(w))
+	_ = dropout.Backward(dw, dwd, mask)
+	fmt.Println(wd)
+	fmt.Println(y)
+	fmt.Println(dw)
+	// Output:
+	// [0 4 6 8]
+	// [4 14]
+	// [0 2 2 2]
+}

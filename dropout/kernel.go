@@ -37,6 +37,26 @@ type kernelSet struct {
 	// is filled with c, its src not read. Alpha dropout runs on it.
 	affinePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
 	affinePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
+
+	// scaleBits: elementwise scale-planes (planes of one element): for i in
+	// [0, len(dst)) with b = first+i, dst[i] = src[i]·s if bit b of bits is
+	// set, else +0 (whatever src[i] holds). Preconditions: len(dst) ==
+	// len(src) >= 1, len(bits)*64 >= first+len(dst), first >= 0; dst and src
+	// the same slice or disjoint.
+	scaleBits32 func(dst, src []float32, bits []uint64, first int, s float32)
+	scaleBits64 func(dst, src []float64, bits []uint64, first int, s float64)
+
+	// dropoutPhilox: elementwise dropout with the randomness generated in
+	// the kernel. Element i's draw is word i%4 of Philox4x32-10 block
+	// start+i/4 under key (lo32(seed), hi32(seed)); the element is kept iff
+	// draw >= t: dst[i] = src[i]·s if kept, else +0 (whatever src[i]
+	// holds). When bits is not nil, bit i of bits (bits[i/64]>>(i%64)) is
+	// set to the decision, every word up to element len(dst)-1 is written
+	// whole, and bits past the last element are 0. Preconditions: len(dst)
+	// == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64); dst and
+	// src the same slice or disjoint, bits overlapping neither.
+	dropoutPhilox32 func(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
+	dropoutPhilox64 func(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
 }
 
 var genericKernels = &kernelSet{
@@ -50,6 +70,12 @@ var genericKernels = &kernelSet{
 
 	affinePlanes32: affinePlanesGeneric[float32],
 	affinePlanes64: affinePlanesGeneric[float64],
+
+	scaleBits32: scaleBitsGeneric[float32],
+	scaleBits64: scaleBitsGeneric[float64],
+
+	dropoutPhilox32: dropoutPhiloxGeneric[float32],
+	dropoutPhilox64: dropoutPhiloxGeneric[float64],
 }
 
 // registry lists every path compiled into this build, fastest first, usable
@@ -67,6 +93,12 @@ func completeKernels(ks []*kernelSet) []*kernelSet {
 		}
 		if k.affinePlanes32 == nil {
 			k.affinePlanes32, k.affinePlanes64 = genericKernels.affinePlanes32, genericKernels.affinePlanes64
+		}
+		if k.scaleBits32 == nil {
+			k.scaleBits32, k.scaleBits64 = genericKernels.scaleBits32, genericKernels.scaleBits64
+		}
+		if k.dropoutPhilox32 == nil {
+			k.dropoutPhilox32, k.dropoutPhilox64 = genericKernels.dropoutPhilox32, genericKernels.dropoutPhilox64
 		}
 	}
 	return ks

@@ -14,6 +14,7 @@ type Layer[T float32 | float64] struct {
 	gen      *Generator
 	training bool
 	ready    bool // mask holds the last Forward
+	regen    bool // elementwise Dropout: keep no mask bits
 	mask     Mask
 }
 
@@ -118,7 +119,7 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 		p = 0
 	}
 	l.ready = false
-	if err := forward(l.o, &l.mask, dst, src, shape, nil, p, l.gen); err != nil {
+	if err := forward(l.o, &l.mask, dst, src, shape, nil, p, l.gen, l.regen); err != nil {
 		return err
 	}
 	l.ready = true

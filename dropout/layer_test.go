@@ -134,3 +134,32 @@ func TestTrainingStepAllocatesNothing(t *testing.T) {
 		}
 	})
 }
+
+func TestElementwiseLayerAllocatesNothing(t *testing.T) {
+	eachKernel(t, func(t *testing.T) {
+		for _, noMask := range []bool{false, true} {
+			l, _ := dropout.NewDropout[float32](0.5, dropout.NewGenerator(1))
+			if err := l.SetNoMask(noMask); err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float32, 3*100)
+			y, dy, dx := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
+			step := func() {
+				if err := l.Forward(y, x, []int{3, 100}); err != nil {
+					t.Fatal(err)
+				}
+				if err := l.Backward(dx, dy); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step()
+			if a := testing.AllocsPerRun(100, step); a != 0 {
+				t.Errorf("no mask %v: training step allocates %v times, want 0", noMask, a)
+			}
+		}
+	})
+	l, _ := dropout.NewDropout2d[float32](0.5, nil)
+	if err := l.SetNoMask(true); !errors.Is(err, dropout.ErrMode) {
+		t.Errorf("SetNoMask on a Dropout2d layer: %v, want ErrMode", err)
+	}
+}

@@ -21,6 +21,9 @@ type Mask struct {
 	feats int // features: one keep decision each
 	p     float64
 	alpha bool // kept → a·x + b, dropped → c; else kept → s·x, dropped → +0
+	fused bool // elementwise with in-kernel randomness: draws i = element i
+	regen bool // fused, keeping no bits: decisions are regenerated from the blocks
+	t     uint32
 	// Kept scale s (alpha: a), the forward's and Backward's, per element type;
 	// for alpha, b and c.
 	s32, b32, c32 float32
@@ -47,11 +50,23 @@ func (m *Mask) Kept(i int) bool {
 	if i < 0 || i >= m.feats {
 		return false
 	}
+	if m.regen && m.p > 0 && m.p < 1 {
+		return philoxBlock(m.seed, m.start+uint64(i/4))[i%4] >= m.t
+	}
 	return m.bits[i>>6]>>(i&63)&1 == 1
 }
 
 // KeptCount returns the number of kept features.
 func (m *Mask) KeptCount() int {
+	if m.regen && m.p > 0 && m.p < 1 {
+		n := 0
+		for i := 0; i < m.feats; i++ {
+			if m.Kept(i) {
+				n++
+			}
+		}
+		return n
+	}
 	n := 0
 	for _, w := range m.bits {
 		n += bits.OnesCount64(w)
@@ -87,8 +102,9 @@ func (m *Mask) Clone() *Mask {
 }
 
 // reset prepares m for a call, reusing its storage.
-func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64) {
+func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool) {
 	m.op = o.name
+	m.fused, m.regen = o.fused, o.fused && regen
 	m.rank = copy(m.shape[:], shape)
 	copy(m.noise[:], noise)
 	m.numel, m.p, m.alpha = numel, p, o.alpha
@@ -103,6 +119,9 @@ func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64) {
 	m.seed, m.start, m.used = 0, 0, 0
 	m.setScales(o)
 	m.bits = grow(m.bits, (m.feats+63)/64)
+	if m.regen && p > 0 && p < 1 {
+		m.bits = m.bits[:0] // decisions live in the generator's blocks
+	}
 }
 
 // setScales computes the constants of the op for p.
@@ -144,7 +163,10 @@ func (m *Mask) draw(g *Generator) {
 		blocks := uint64(m.feats+3) / 4
 		m.seed, m.start = g.reserve(blocks)
 		m.used = blocks
-		fillKeep(m.bits, m.seed, m.start, m.feats, threshold(m.p))
+		m.t = uint32(threshold(m.p))
+		if !m.fused { // a fused op's kernel draws (and writes the bits) itself
+			fillKeep(m.bits, m.seed, m.start, m.feats, uint64(m.t))
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ type op struct {
 	spatial  int    // channel ops: spatial dims after N, C
 	layout   string // for messages
 	alpha    bool   // kept → a·x + b, dropped → c (alpha dropout)
+	fused    bool   // elementwise, randomness generated inside the kernel
 	unscaled bool   // kept → x·1 (stochastic depth without scale_by_keep)
 }
 
@@ -117,6 +118,8 @@ var (
 		{{name: "StochasticDepth", noise: noiseBatch, unscaled: true}, {name: "StochasticDepth", noise: noiseBatch}},
 	}
 
+	opDropout             = op{name: "Dropout", noise: noiseElementwise, fused: true}
+	opDropConnect         = op{name: "DropConnect", noise: noiseElementwise, fused: true}
 	opAlphaDropout        = op{name: "AlphaDropout", noise: noiseElementwise, alpha: true}
 	opFeatureAlphaDropout = op{name: "FeatureAlphaDropout", noise: noiseFeature, alpha: true}
 )

@@ -50,9 +50,12 @@ func philox4x32x2(a, b [4]uint32, key [2]uint32) ([4]uint32, [4]uint32) {
 	return [4]uint32{a0, a1, a2, a3}, [4]uint32{b0, b1, b2, b3}
 }
 
+// counter returns the Philox counter of block b: (lo32 b, hi32 b, 0, 0).
+func counter(b uint64) [4]uint32 { return [4]uint32{uint32(b), uint32(b >> 32), 0, 0} }
+
 // philoxBlock returns block b of the stream of seed: draws 4b..4b+3.
 func philoxBlock(seed, b uint64) [4]uint32 {
-	return philox4x32([4]uint32{uint32(b), uint32(b >> 32), 0, 0}, [2]uint32{uint32(seed), uint32(seed >> 32)})
+	return philox4x32(counter(b), [2]uint32{uint32(seed), uint32(seed >> 32)})
 }
 
 // threshold returns t such that a draw d drops its feature iff d < t, for
@@ -77,10 +80,7 @@ func keepNibble(d [4]uint32, t uint64) uint64 {
 func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	clear(bits)
 	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
-	ctr := func(i int) [4]uint32 {
-		b := start + uint64(i/4)
-		return [4]uint32{uint32(b), uint32(b >> 32), 0, 0}
-	}
+	ctr := func(i int) [4]uint32 { return counter(start + uint64(i/4)) }
 	i := 0
 	for ; i+4 < k; i += 8 { // two blocks at a time
 		d, e := philox4x32x2(ctr(i), ctr(i+4), key)
