@@ -45,8 +45,19 @@ func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 
 // call runs op o into a new Mask.
 func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator) (*Mask, error) {
+	return callWith(o, dst, src, shape, p, g, opts{noise: noise})
+}
+
+// opts are the per-call settings some ops take.
+type opts struct {
+	noise     []int // DropoutBroadcast's noise shape
+	regen     bool  // elementwise Dropout without mask bits
+	blockSize int   // DropBlock
+}
+
+func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts) (*Mask, error) {
 	m := new(Mask)
-	if err := forward(o, m, dst, src, shape, noise, p, g, false); err != nil {
+	if err := forward(o, m, dst, src, shape, p, g, x); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -54,7 +65,7 @@ func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float6
 
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.
-func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []int, p float64, g *Generator, regen bool) error {
+func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p float64, g *Generator, x opts) error {
 	if err := checkP(o.name, p); err != nil {
 		return err
 	}
@@ -62,8 +73,11 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []i
 	if len(shape) > maxRank {
 		return o.shapeErr(shape, "rank %d, want at most %d", len(shape), maxRank)
 	}
-	if err := o.noiseShape(shape, given, noise[:len(shape)]); err != nil {
+	if err := o.noiseShape(shape, x.noise, noise[:len(shape)]); err != nil {
 		return err
+	}
+	if o.block > 0 && x.blockSize < 1 {
+		return fmt.Errorf("dropout: %s: block size %d, want at least 1: %w", o.name, x.blockSize, ErrShape)
 	}
 	numel, err := elements(o.name, shape)
 	if err != nil {
@@ -81,8 +95,12 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape, given []i
 	if g == nil {
 		g = defaultGenerator
 	}
-	m.reset(o, shape, noise[:len(shape)], numel, p, regen)
-	m.draw(g)
+	m.reset(o, shape, noise[:len(shape)], numel, p, x.regen)
+	if o.block > 0 {
+		m.drawBlocks(g, x.blockSize)
+	} else {
+		m.draw(g)
+	}
 	if m.plan.rows && numel > 0 {
 		if isFloat32[T]() {
 			m.vec32 = buildVectors(m, m.s32, m.vec32)
@@ -126,7 +144,7 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 	case m.numel == 0:
 	case m.p == 0:
 		copy(dst, src) // a no-op in place
-	case m.p == 1:
+	case m.p == 1 && !m.block:
 		clear(dst)
 	default:
 		j := job{m: m, k: current(), backward: backward, hi: m.plan.total}

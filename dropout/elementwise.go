@@ -20,11 +20,7 @@ func Dropout[T float32 | float64](dst, src []T, shape []int, p float64, g *Gener
 // regenerate the decisions from the generator blocks the call used, trading
 // a second pass of random-number generation for the mask's memory.
 func DropoutNoMask[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	m := new(Mask)
-	if err := forward(&opDropout, m, dst, src, shape, nil, p, g, true); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return callWith(&opDropout, dst, src, shape, p, g, opts{regen: true})
 }
 
 // DropConnect drops individual weights of a rows×cols weight matrix w for

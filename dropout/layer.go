@@ -9,13 +9,14 @@ import "fmt"
 //
 // A Layer is not safe for concurrent use; its Generator may be shared.
 type Layer[T float32 | float64] struct {
-	o        *op
-	p        float64
-	gen      *Generator
-	training bool
-	ready    bool // mask holds the last Forward
-	regen    bool // elementwise Dropout: keep no mask bits
-	mask     Mask
+	o         *op
+	p         float64
+	gen       *Generator
+	training  bool
+	ready     bool // mask holds the last Forward
+	regen     bool // elementwise Dropout: keep no mask bits
+	blockSize int  // DropBlock
+	mask      Mask
 }
 
 // NewDropout1d returns a Dropout1d layer in training mode drawing from g
@@ -119,7 +120,7 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 		p = 0
 	}
 	l.ready = false
-	if err := forward(l.o, &l.mask, dst, src, shape, nil, p, l.gen, l.regen); err != nil {
+	if err := forward(l.o, &l.mask, dst, src, shape, p, l.gen, opts{regen: l.regen, blockSize: l.blockSize}); err != nil {
 		return err
 	}
 	l.ready = true

@@ -163,3 +163,24 @@ func TestElementwiseLayerAllocatesNothing(t *testing.T) {
 		t.Errorf("SetNoMask on a Dropout2d layer: %v, want ErrMode", err)
 	}
 }
+
+func TestDropBlockLayerAllocatesNothing(t *testing.T) {
+	l, err := dropout.NewDropBlock2d[float32](0.3, 3, dropout.NewGenerator(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float32, 2*4*9*70)
+	y, dy, dx := make([]float32, len(x)), make([]float32, len(x)), make([]float32, len(x))
+	step := func() {
+		if err := l.Forward(y, x, []int{2, 4, 9, 70}); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Backward(dx, dy); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if a := testing.AllocsPerRun(50, step); a != 0 {
+		t.Errorf("DropBlock2d training step allocates %v times, want 0", a)
+	}
+}

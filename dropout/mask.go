@@ -23,6 +23,7 @@ type Mask struct {
 	alpha bool // kept → a·x + b, dropped → c; else kept → s·x, dropped → +0
 	fused bool // elementwise with in-kernel randomness: draws i = element i
 	regen bool // fused, keeping no bits: decisions are regenerated from the blocks
+	block bool // DropBlock: per-element bits and a batch-wide scale, even for p = 1
 	t     uint32
 	// Kept scale s (alpha: a), the forward's and Backward's, per element type;
 	// for alpha, b and c.
@@ -37,6 +38,9 @@ type Mask struct {
 	// built by the forward call for its element type.
 	vec32 []float32
 	vec64 []float64
+	// DropBlock scratch: the seed bits and one plane of dilated rows.
+	seedBits []uint64
+	rows     []uint64
 }
 
 // Features returns the number of features, each kept or dropped as a whole:
@@ -98,13 +102,14 @@ func (m *Mask) Clone() *Mask {
 	c.bits = slices.Clone(m.bits)
 	c.vec32 = slices.Clone(m.vec32)
 	c.vec64 = slices.Clone(m.vec64)
+	c.seedBits, c.rows = nil, nil // scratch of the next call, not part of the mask
 	return &c
 }
 
 // reset prepares m for a call, reusing its storage.
 func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool) {
 	m.op = o.name
-	m.fused, m.regen = o.fused, o.fused && regen
+	m.fused, m.regen, m.block = o.fused, o.fused && regen, o.block > 0
 	m.rank = copy(m.shape[:], shape)
 	copy(m.noise[:], noise)
 	m.numel, m.p, m.alpha = numel, p, o.alpha

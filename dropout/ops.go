@@ -16,6 +16,7 @@ type op struct {
 	layout   string // for messages
 	alpha    bool   // kept → a·x + b, dropped → c (alpha dropout)
 	fused    bool   // elementwise, randomness generated inside the kernel
+	block    int    // DropBlock: spatial dims (2 or 3)
 	unscaled bool   // kept → x·1 (stochastic depth without scale_by_keep)
 }
 
@@ -31,6 +32,7 @@ const (
 	noiseRow                            // [N, ...]: (N, 1...)
 	noiseBatch                          // one for the whole tensor
 	noiseFeature                        // [N, C, ...]: (N, C, 1...)
+	noiseBlock                          // DropBlock: [N, C, spatial...], decisions per element
 )
 
 func (o *op) shapeErr(shape []int, format string, args ...any) error {
@@ -92,6 +94,11 @@ func (o *op) noiseShape(shape, given, out []int) error {
 		if o.noise == noiseRow {
 			out[0] = shape[0]
 		}
+	case noiseBlock:
+		if r != o.spatial+2 {
+			return o.shapeErr(shape, "rank %d, want %d: %s", r, o.spatial+2, o.layout)
+		}
+		copy(out, shape)
 	case noiseFeature:
 		if r < 2 {
 			return o.shapeErr(shape, "rank %d, want 2 to %d: (N,C,...)", r, maxRank)
@@ -121,5 +128,7 @@ var (
 	opDropout             = op{name: "Dropout", noise: noiseElementwise, fused: true}
 	opDropConnect         = op{name: "DropConnect", noise: noiseElementwise, fused: true}
 	opAlphaDropout        = op{name: "AlphaDropout", noise: noiseElementwise, alpha: true}
+	opDropBlock2d         = op{name: "DropBlock2d", noise: noiseBlock, spatial: 2, block: 2, layout: "(N,C,H,W)"}
+	opDropBlock3d         = op{name: "DropBlock3d", noise: noiseBlock, spatial: 3, block: 3, layout: "(N,C,D,H,W)"}
 	opFeatureAlphaDropout = op{name: "FeatureAlphaDropout", noise: noiseFeature, alpha: true}
 )

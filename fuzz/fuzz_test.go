@@ -174,6 +174,11 @@ func FuzzAPINeverPanics(f *testing.F) {
 			},
 			func() (*dropout.Mask, error) { return dropout.AlphaDropout(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.FeatureAlphaDropout(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropBlock2d(dst, src, shape, p, int(d3%9)-1, g) },
+			func() (*dropout.Mask, error) { return dropout.DropBlock3d(dst, src, shape, p, int(d4%9)-1, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropoutNoMask(dst, src, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropConnect(dst, src, int(d0), int(d1), p, g) },
 		} {
 			m, err := op()
 			if err != nil {
@@ -208,9 +213,10 @@ func FuzzAPINeverPanics(f *testing.F) {
 	})
 }
 
-// FuzzBroadcastMatchesGeneric runs DropoutBroadcast, AlphaDropout and
-// FeatureAlphaDropout (the scale-rows and affine-planes kernels as well as
-// scale-planes) on every usable path with arbitrary shapes, noise shapes and
+// FuzzBroadcastMatchesGeneric runs DropoutBroadcast, AlphaDropout,
+// FeatureAlphaDropout, DropBlock and elementwise Dropout (every primitive:
+// scale-planes, scale-rows, affine-planes, scale-bits and the fused Philox
+// kernel) on every usable path with arbitrary shapes, noise shapes and
 // data, and requires each result to equal the generic path's bit for bit,
 // forward and backward.
 func FuzzBroadcastMatchesGeneric(f *testing.F) {
@@ -240,7 +246,17 @@ func FuzzBroadcastMatchesGeneric(f *testing.F) {
 			}
 		}
 		run := func(dst, src []float32, g *dropout.Generator) (*dropout.Mask, error) {
-			switch opSel % 3 {
+			switch opSel % 5 {
+			case 3:
+				if r == 4 {
+					return dropout.DropBlock2d(dst, src, shape, p, 1+int(off%5), g)
+				}
+				if r == 5 {
+					return dropout.DropBlock3d(dst, src, shape, p, 1+int(off%5), g)
+				}
+				return dropout.Dropout(dst, src, shape, p, g)
+			case 4:
+				return dropout.DropoutNoMask(dst, src, shape, p, g)
 			case 1:
 				return dropout.AlphaDropout(dst, src, shape, p, g)
 			case 2:
@@ -274,7 +290,7 @@ func FuzzBroadcastMatchesGeneric(f *testing.F) {
 				continue
 			}
 			if j := sameBits32(dst, want); j >= 0 {
-				t.Fatalf("%s: shape %v noise %v op %d: dst[%d] = %#x, generic %#x", kernels[i], shape, noise, opSel%3, j, math.Float32bits(dst[j]), math.Float32bits(want[j]))
+				t.Fatalf("%s: shape %v noise %v op %d: dst[%d] = %#x, generic %#x", kernels[i], shape, noise, opSel%5, j, math.Float32bits(dst[j]), math.Float32bits(want[j]))
 			}
 			if j := sameBits32(grad, wantGrad); j >= 0 {
 				t.Fatalf("%s: shape %v noise %v: Backward dx[%d] differs from generic", kernels[i], shape, noise, j)
