@@ -1,11 +1,17 @@
 // Package dropout implements the dropout family of neural-network layers as
-// fast, exact, reproducible kernels on plain Go slices, starting with
-// channel-wise dropout: Dropout1d, Dropout2d and Dropout3d are PyTorch's
-// torch.nn.functional.dropout1d/2d/3d in training mode.
+// fast, exact, reproducible kernels on plain Go slices: channel-wise dropout
+// (Dropout1d, Dropout2d and Dropout3d are PyTorch's
+// torch.nn.functional.dropout1d/2d/3d in training mode, and their
+// channels-last forms Keras' SpatialDropout), elementwise Dropout and
+// DropConnect, PositionDropout2d, StochasticDepth, AlphaDropout and
+// FeatureAlphaDropout, DropBlock2d and DropBlock3d, and DropoutBroadcast for
+// any noise shape.
 //
 // # Contract
 //
-// Each feature (one channel of one sample) is dropped with probability p:
+// Each op draws one keep decision per element of a noise shape (for channel
+// dropout, one per channel of each sample: a feature) and broadcasts it over
+// the other dims. A feature is dropped with probability p:
 // its elements become +0 and are not read. Kept elements are multiplied by
 // s = float32(1)/float32(1−p) for float32 tensors — exactly PyTorch's scale,
 // so kept values are bit-identical to PyTorch's for the same mask — and by
