@@ -150,11 +150,11 @@ func apply[T float32 | float64](m *Mask, dst, src []T) {
 	case m.p == 1:
 		clear(dst)
 	default:
-		k := current()
+		f32, f64 := current().scalePlanesFor(len(dst)*int(unsafe.Sizeof(dst[0])), unsafe.SliceData(dst) == unsafe.SliceData(src))
 		if isFloat32[T]() {
-			k.scalePlanes32(as[float32](dst), as[float32](src), m.bits, 0, m.plane, m.feats, scale32(m.p))
+			f32(as[float32](dst), as[float32](src), m.bits, 0, m.plane, m.feats, scale32(m.p))
 		} else {
-			k.scalePlanes64(as[float64](dst), as[float64](src), m.bits, 0, m.plane, m.feats, scale64(m.p))
+			f64(as[float64](dst), as[float64](src), m.bits, 0, m.plane, m.feats, scale64(m.p))
 		}
 	}
 }
