@@ -147,7 +147,11 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 	case m.p == 1 && !m.block:
 		clear(dst)
 	default:
+		bytes := len(dst) * int(unsafe.Sizeof(dst[0]))
 		j := job{m: m, k: current(), backward: backward, hi: m.plan.total}
+		// The whole tensor's size decides the store strategy, however the
+		// call is split.
+		j.nt = useNT(bytes, unsafe.SliceData(dst) == unsafe.SliceData(src))
 		if m.fused && (!backward || m.regen) {
 			// Draw in the kernel, 64 elements (16 blocks, one mask word) a
 			// unit; the forward writes the mask bits unless regenerating.
@@ -164,7 +168,7 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 				j.vec64 = buildVectors(m, m.s64, nil)
 			}
 		}
-		split(workersFor(len(dst)*int(unsafe.Sizeof(dst[0]))), j)
+		split(workersFor(bytes), j)
 	}
 }
 
@@ -209,18 +213,19 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			case p.inner == 1: // elementwise decisions
 				scaleBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first)
 			default:
-				scalePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
+				scalePlanesT(j, dst[lo:hi:hi], src[lo:hi:hi], base+first, p.inner, n)
 			}
 		}
 		u = pos*p.units + last
 	}
 }
 
-func scalePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
+func scalePlanesT[T float32 | float64](j *job, dst, src []T, first, plane, n int) {
+	f32, f64 := j.k.scalePlanesFor(j.nt)
 	if isFloat32[T]() {
-		k.scalePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32)
+		f32(as[float32](dst), as[float32](src), j.m.bits, first, plane, n, j.m.s32)
 	} else {
-		k.scalePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64)
+		f64(as[float64](dst), as[float64](src), j.m.bits, first, plane, n, j.m.s64)
 	}
 }
 

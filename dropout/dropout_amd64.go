@@ -54,6 +54,66 @@ func scalePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int
 //go:noescape
 func scalePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
 
+// scalePlanesAVX512NTF32 is scalePlanesGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = src[k] * s
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each range first peels a masked head until dst is 64-byte aligned
+// (dst must be aligned to its element size, as Go aligns every float).
+// SFENCE at the end orders those weakly ordered stores before the return.
+//
+//go:noescape
+func scalePlanesAVX512NTF32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// scalePlanesAVX512NTF64 is scalePlanesGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = src[k] * s
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each range first peels a masked head until dst is 64-byte aligned
+// (dst must be aligned to its element size, as Go aligns every float).
+// SFENCE at the end orders those weakly ordered stores before the return.
+//
+//go:noescape
+func scalePlanesAVX512NTF64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+
 // scalePlanesAVX2F32 is scalePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -103,3 +163,63 @@ func scalePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, 
 //
 //go:noescape
 func scalePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// scalePlanesAVX2NTF32 is scalePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = src[k] * s
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each range first peels a masked head until dst is 32-byte aligned
+// (dst must be aligned to its element size, as Go aligns every float).
+// SFENCE at the end orders those weakly ordered stores before the return.
+//
+//go:noescape
+func scalePlanesAVX2NTF32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// scalePlanesAVX2NTF64 is scalePlanesGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = src[k] * s
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each range first peels a masked head until dst is 32-byte aligned
+// (dst must be aligned to its element size, as Go aligns every float).
+// SFENCE at the end orders those weakly ordered stores before the return.
+//
+//go:noescape
+func scalePlanesAVX2NTF64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)

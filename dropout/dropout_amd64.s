@@ -314,6 +314,390 @@ next:
 	VZEROUPPER
 	RET
 
+// func scalePlanesAVX512NTF32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·scalePlanesAVX512NTF32(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	// Head: the elements before dst's first 64-byte boundary, with a masked store.
+	CMPQ R11, $0x00000010
+	JB   keepaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000003f, R9
+	SHRQ $0x02, R9
+	JZ   keepaligned
+	SUBQ R9, R11
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R10
+	MOVQ      R9, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    Z2, Z0, Z2
+	VMOVUPS   Z2, K1, (AX)
+	LEAQ      (DX)(R9*4), DX
+	LEAQ      (AX)(R9*4), AX
+
+keepaligned:
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VMULPS   (DX), Z0, Z2
+	VMULPS   64(DX), Z0, Z3
+	VMULPS   128(DX), Z0, Z4
+	VMULPS   192(DX), Z0, Z5
+	VMOVNTPS Z2, (AX)
+	VMOVNTPS Z3, 64(AX)
+	VMOVNTPS Z4, 128(AX)
+	VMOVNTPS Z5, 192(AX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000040, R11
+	CMPQ     R11, $0x00000040
+	JAE      keep4
+
+keep1:
+	CMPQ     R11, $0x00000010
+	JB       keeptail
+	VMULPS   (DX), Z0, Z2
+	VMOVNTPS Z2, (AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000010, R11
+	JMP      keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (DX), K1, Z2
+	VMULPS    Z2, Z0, Z2
+	VMOVUPS   Z2, K1, (AX)
+	LEAQ      (DX)(R11*4), DX
+	LEAQ      (AX)(R11*4), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*4), DX
+
+	// Head: the elements before dst's first 64-byte boundary, with a masked store.
+	CMPQ R11, $0x00000010
+	JB   dropaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000003f, R9
+	SHRQ $0x02, R9
+	JZ   dropaligned
+	SUBQ R9, R11
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R10
+	MOVQ    R9, CX
+	SHLL    CL, R10
+	DECL    R10
+	KMOVW   R10, K1
+	VMOVUPS Z1, K1, (AX)
+	LEAQ    (AX)(R9*4), AX
+
+dropaligned:
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVNTPS Z1, (AX)
+	VMOVNTPS Z1, 64(AX)
+	VMOVNTPS Z1, 128(AX)
+	VMOVNTPS Z1, 192(AX)
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000040, R11
+	CMPQ     R11, $0x00000040
+	JAE      drop4
+
+drop1:
+	CMPQ     R11, $0x00000010
+	JB       droptail
+	VMOVNTPS Z1, (AX)
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000010, R11
+	JMP      drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPS Z1, K1, (AX)
+	LEAQ    (AX)(R11*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX512NTF64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·scalePlanesAVX512NTF64(SB), NOSPLIT, $0-104
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD s+96(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	// Head: the elements before dst's first 64-byte boundary, with a masked store.
+	CMPQ R11, $0x00000008
+	JB   keepaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000003f, R9
+	SHRQ $0x03, R9
+	JZ   keepaligned
+	SUBQ R9, R11
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R10
+	MOVQ      R9, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    Z2, Z0, Z2
+	VMOVUPD   Z2, K1, (AX)
+	LEAQ      (DX)(R9*8), DX
+	LEAQ      (AX)(R9*8), AX
+
+keepaligned:
+	CMPQ R11, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPD   (DX), Z0, Z2
+	VMULPD   64(DX), Z0, Z3
+	VMULPD   128(DX), Z0, Z4
+	VMULPD   192(DX), Z0, Z5
+	VMOVNTPD Z2, (AX)
+	VMOVNTPD Z3, 64(AX)
+	VMOVNTPD Z4, 128(AX)
+	VMOVNTPD Z5, 192(AX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000020, R11
+	CMPQ     R11, $0x00000020
+	JAE      keep4
+
+keep1:
+	CMPQ     R11, $0x00000008
+	JB       keeptail
+	VMULPD   (DX), Z0, Z2
+	VMOVNTPD Z2, (AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000008, R11
+	JMP      keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (DX), K1, Z2
+	VMULPD    Z2, Z0, Z2
+	VMOVUPD   Z2, K1, (AX)
+	LEAQ      (DX)(R11*8), DX
+	LEAQ      (AX)(R11*8), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*8), DX
+
+	// Head: the elements before dst's first 64-byte boundary, with a masked store.
+	CMPQ R11, $0x00000008
+	JB   dropaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000003f, R9
+	SHRQ $0x03, R9
+	JZ   dropaligned
+	SUBQ R9, R11
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R10
+	MOVQ    R9, CX
+	SHLL    CL, R10
+	DECL    R10
+	KMOVW   R10, K1
+	VMOVUPD Z1, K1, (AX)
+	LEAQ    (AX)(R9*8), AX
+
+dropaligned:
+	CMPQ R11, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVNTPD Z1, (AX)
+	VMOVNTPD Z1, 64(AX)
+	VMOVNTPD Z1, 128(AX)
+	VMOVNTPD Z1, 192(AX)
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x00000020, R11
+	CMPQ     R11, $0x00000020
+	JAE      drop4
+
+drop1:
+	CMPQ     R11, $0x00000008
+	JB       droptail
+	VMOVNTPD Z1, (AX)
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000008, R11
+	JMP      drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPD Z1, K1, (AX)
+	LEAQ    (AX)(R11*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func scalePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
 // Requires: AVX, AVX2
 TEXT ·scalePlanesAVX2F32(SB), NOSPLIT, $0-100
@@ -597,5 +981,373 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX2NTF32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2, MMX+
+TEXT ·scalePlanesAVX2NTF32(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Y0
+	VXORPS       Y1, Y1, Y1
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	// Head: the elements before dst's first 32-byte boundary, with a masked store.
+	CMPQ CX, $0x00000008
+	JB   keepaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x02, R9
+	JZ   keepaligned
+	SUBQ R9, CX
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	VMASKMOVPS   (DX), Y2, Y3
+	VMULPS       Y3, Y0, Y3
+	VMASKMOVPS   Y3, Y2, (AX)
+	LEAQ         (DX)(R9*4), DX
+	LEAQ         (AX)(R9*4), AX
+
+keepaligned:
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPS   (DX), Y0, Y2
+	VMULPS   32(DX), Y0, Y3
+	VMULPS   64(DX), Y0, Y4
+	VMULPS   96(DX), Y0, Y5
+	VMOVNTPS Y2, (AX)
+	VMOVNTPS Y3, 32(AX)
+	VMOVNTPS Y4, 64(AX)
+	VMOVNTPS Y5, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      keep4
+
+keep1:
+	CMPQ     CX, $0x00000008
+	JB       keeptail
+	VMULPS   (DX), Y0, Y2
+	VMOVNTPS Y2, (AX)
+	ADDQ     $0x00000020, DX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000008, CX
+	JMP      keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	VMASKMOVPS   (DX), Y2, Y3
+	VMULPS       Y3, Y0, Y3
+	VMASKMOVPS   Y3, Y2, (AX)
+	LEAQ         (DX)(CX*4), DX
+	LEAQ         (AX)(CX*4), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*4), DX
+
+	// Head: the elements before dst's first 32-byte boundary, with a masked store.
+	CMPQ CX, $0x00000008
+	JB   dropaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x02, R9
+	JZ   dropaligned
+	SUBQ R9, CX
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	VMASKMOVPS   Y1, Y2, (AX)
+	LEAQ         (AX)(R9*4), AX
+
+dropaligned:
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVNTPS Y1, (AX)
+	VMOVNTPS Y1, 32(AX)
+	VMOVNTPS Y1, 64(AX)
+	VMOVNTPS Y1, 96(AX)
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      drop4
+
+drop1:
+	CMPQ     CX, $0x00000008
+	JB       droptail
+	VMOVNTPS Y1, (AX)
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000008, CX
+	JMP      drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	VMASKMOVPS   Y1, Y2, (AX)
+	LEAQ         (AX)(CX*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	SFENCE
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX2NTF64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+// Requires: AVX, AVX2, MMX+
+TEXT ·scalePlanesAVX2NTF64(SB), NOSPLIT, $0-104
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD s+96(FP), Y0
+	VXORPS       Y1, Y1, Y1
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	// Head: the elements before dst's first 32-byte boundary, with a masked store.
+	CMPQ CX, $0x00000004
+	JB   keepaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x03, R9
+	JZ   keepaligned
+	SUBQ R9, CX
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        R9, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	VMASKMOVPD   (DX), Y2, Y3
+	VMULPD       Y3, Y0, Y3
+	VMASKMOVPD   Y3, Y2, (AX)
+	LEAQ         (DX)(R9*8), DX
+	LEAQ         (AX)(R9*8), AX
+
+keepaligned:
+	CMPQ CX, $0x00000010
+	JB   keep1
+
+keep4:
+	VMULPD   (DX), Y0, Y2
+	VMULPD   32(DX), Y0, Y3
+	VMULPD   64(DX), Y0, Y4
+	VMULPD   96(DX), Y0, Y5
+	VMOVNTPD Y2, (AX)
+	VMOVNTPD Y3, 32(AX)
+	VMOVNTPD Y4, 64(AX)
+	VMOVNTPD Y5, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000010, CX
+	CMPQ     CX, $0x00000010
+	JAE      keep4
+
+keep1:
+	CMPQ     CX, $0x00000004
+	JB       keeptail
+	VMULPD   (DX), Y0, Y2
+	VMOVNTPD Y2, (AX)
+	ADDQ     $0x00000020, DX
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000004, CX
+	JMP      keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	VMASKMOVPD   (DX), Y2, Y3
+	VMULPD       Y3, Y0, Y3
+	VMASKMOVPD   Y3, Y2, (AX)
+	LEAQ         (DX)(CX*8), DX
+	LEAQ         (AX)(CX*8), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*8), DX
+
+	// Head: the elements before dst's first 32-byte boundary, with a masked store.
+	CMPQ CX, $0x00000004
+	JB   dropaligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x03, R9
+	JZ   dropaligned
+	SUBQ R9, CX
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        R9, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	VMASKMOVPD   Y1, Y2, (AX)
+	LEAQ         (AX)(R9*8), AX
+
+dropaligned:
+	CMPQ CX, $0x00000010
+	JB   drop1
+
+drop4:
+	VMOVNTPD Y1, (AX)
+	VMOVNTPD Y1, 32(AX)
+	VMOVNTPD Y1, 64(AX)
+	VMOVNTPD Y1, 96(AX)
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x00000010, CX
+	CMPQ     CX, $0x00000010
+	JAE      drop4
+
+drop1:
+	CMPQ     CX, $0x00000004
+	JB       droptail
+	VMOVNTPD Y1, (AX)
+	ADDQ     $0x00000020, AX
+	SUBQ     $0x00000004, CX
+	JMP      drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	VMASKMOVPD   Y1, Y2, (AX)
+	LEAQ         (AX)(CX*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	SFENCE
 	VZEROUPPER
 	RET

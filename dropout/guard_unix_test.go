@@ -138,15 +138,15 @@ type guardRunner[T float] struct {
 	protectedPages int // pages of dropped planes made PROT_NONE in total
 }
 
-func newGuardRunner[T float](t *testing.T, k *kernelSet, maxLen int) *guardRunner[T] {
+func newGuardRunner[T float](t *testing.T, v variant, maxLen int) *guardRunner[T] {
 	rng := rand.New(rand.NewSource(2))
 	fk := kind[T]()
 	size := maxLen * int(unsafe.Sizeof(T(0)))
 	return &guardRunner[T]{
 		t:       t,
 		fk:      fk,
-		kernel:  scaleFn[T](k),
-		oracle:  oracleFn[T](k),
+		kernel:  scaleFn[T](t, v),
+		oracle:  oracleFn[T](t, v),
 		rng:     rng,
 		pool:    fk.pool(rng, maxLen),
 		want:    make([]T, maxLen),
@@ -273,9 +273,9 @@ func (r *guardRunner[T]) protectDropped(bits []uint64, c guardCase, srcOff int) 
 	}
 }
 
-func testScalePlanesGuardPages[T float](t *testing.T, k *kernelSet) {
+func testScalePlanesGuardPages[T float](t *testing.T, v variant) {
 	const big = 1<<16 + 13
-	r := newGuardRunner[T](t, k, 2*big)
+	r := newGuardRunner[T](t, v, 2*big)
 	ctr := 0
 	try := func(c guardCase) bool {
 		ctr++
@@ -307,8 +307,8 @@ func testScalePlanesGuardPages[T float](t *testing.T, k *kernelSet) {
 	}
 }
 
-func testScalePlanesDroppedUnread[T float](t *testing.T, k *kernelSet) {
-	r := newGuardRunner[T](t, k, 1<<17)
+func testScalePlanesDroppedUnread[T float](t *testing.T, v variant) {
+	r := newGuardRunner[T](t, v, 1<<17)
 	page := r.srcMem.page / int(unsafe.Sizeof(T(0))) // elements per page
 	ctr := 0
 	try := func(c guardCase) bool {
@@ -351,22 +351,22 @@ func testScalePlanesDroppedUnread[T float](t *testing.T, k *kernelSet) {
 	}
 }
 
-// TestScalePlanesGuardPages runs every usable path with dst, src and the mask
+// TestScalePlanesGuardPages runs every variant of every usable path with dst, src and the mask
 // flush against PROT_NONE pages, at the end and at the start, so any read or
 // write outside them faults; results must still match the oracle.
 func TestScalePlanesGuardPages(t *testing.T) {
-	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesGuardPages[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesGuardPages[float64](t, k) })
+	forEachVariant(t, func(t *testing.T, v variant) {
+		t.Run("float32", func(t *testing.T) { testScalePlanesGuardPages[float32](t, v) })
+		t.Run("float64", func(t *testing.T) { testScalePlanesGuardPages[float64](t, v) })
 	})
 }
 
-// TestScalePlanesDroppedSrcUnread proves that no path reads the source of a
+// TestScalePlanesDroppedSrcUnread proves that no path or variant reads the source of a
 // dropped plane: with every plane dropped the whole source is PROT_NONE, and
 // with mixed decisions every page lying inside a run of dropped planes is.
 func TestScalePlanesDroppedSrcUnread(t *testing.T) {
-	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesDroppedUnread[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesDroppedUnread[float64](t, k) })
+	forEachVariant(t, func(t *testing.T, v variant) {
+		t.Run("float32", func(t *testing.T) { testScalePlanesDroppedUnread[float32](t, v) })
+		t.Run("float64", func(t *testing.T) { testScalePlanesDroppedUnread[float64](t, v) })
 	})
 }

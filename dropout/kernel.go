@@ -23,6 +23,15 @@ type kernelSet struct {
 	scalePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
 	scalePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
 
+	// scalePlanesNT32 and scalePlanesNT64, where the path has them (nil
+	// otherwise, e.g. generic and neon), are scalePlanes32/64 with the same
+	// contract and results, but writing dst with non-temporal stores that
+	// bypass the caches: faster once dst no longer fits in cache, slower
+	// while it does, and dst is not left in cache for the next layer. apply
+	// chooses between the two with useNT.
+	scalePlanesNT32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
+	scalePlanesNT64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+
 	// scaleRows: for i in [0, len(dst)) with j = i % len(v), dst[i] is
 	// src[i]·v[j] when v[j] != 0, and +0 when v[j] == 0 (whatever src[i]
 	// holds, NaN and Inf included). v is a row of per-column scales applied

@@ -11,18 +11,25 @@ import "github.com/klauspost/cpuid/v2"
 // archKernels lists this architecture's assembly paths, fastest first. Each
 // path is usable only if the CPU and OS support every feature in the
 // "Requires:" comments of its functions in dropout_amd64.s (cpuid checks that
-// the OS saves the YMM/ZMM state).
+// the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
+// kernels end with, as "MMX+": AMD's name for the MMX extensions that came
+// with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
+// (every amd64 CPU has it, but the check keeps the list honest).
 var archKernels = []*kernelSet{
 	{
-		name:          "avx512",
-		usable:        cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F),
-		scalePlanes32: scalePlanesAVX512F32,
-		scalePlanes64: scalePlanesAVX512F64,
+		name:            "avx512",
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.SSE),
+		scalePlanes32:   scalePlanesAVX512F32,
+		scalePlanes64:   scalePlanesAVX512F64,
+		scalePlanesNT32: scalePlanesAVX512NTF32,
+		scalePlanesNT64: scalePlanesAVX512NTF64,
 	},
 	{
-		name:          "avx2",
-		usable:        cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2),
-		scalePlanes32: scalePlanesAVX2F32,
-		scalePlanes64: scalePlanesAVX2F64,
+		name:            "avx2",
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE),
+		scalePlanes32:   scalePlanesAVX2F32,
+		scalePlanes64:   scalePlanesAVX2F64,
+		scalePlanesNT32: scalePlanesAVX2NTF32,
+		scalePlanesNT64: scalePlanesAVX2NTF64,
 	},
 }

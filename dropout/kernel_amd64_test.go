@@ -16,8 +16,22 @@ import (
 // amd64Paths names the assembly functions of each amd64 path; every function
 // in dropout_amd64.s must belong to one of them.
 var amd64Paths = map[string][]string{
-	"avx512": {"scalePlanesAVX512F32", "scalePlanesAVX512F64"},
-	"avx2":   {"scalePlanesAVX2F32", "scalePlanesAVX2F64"},
+	"avx512": {"scalePlanesAVX512F32", "scalePlanesAVX512F64", "scalePlanesAVX512NTF32", "scalePlanesAVX512NTF64"},
+	"avx2":   {"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64"},
+}
+
+// avoFeatures maps the names avo gives some features in "Requires:" to
+// cpuid's. avo calls the SSE-era MMX extensions (SFENCE, PREFETCHh) "MMX+",
+// AMD's name; cpuid's MMXEXT is set from AMD's CPUID leaf only, while Intel
+// documents those instructions as SSE, which every CPU with either has.
+var avoFeatures = map[string]cpuid.FeatureID{"MMX+": cpuid.SSE}
+
+// parseFeature is cpuid.ParseFeature after avoFeatures.
+func parseFeature(f string) cpuid.FeatureID {
+	if id, ok := avoFeatures[f]; ok {
+		return id
+	}
+	return cpuid.ParseFeature(f)
 }
 
 // requiresByFunc reads the "// Requires:" comment that avo writes above each
@@ -75,7 +89,7 @@ func TestAMD64PathsRegistered(t *testing.T) {
 				t.Errorf("path %s: function %s has no Requires comment", name, fn)
 			}
 			for _, f := range r {
-				id := cpuid.ParseFeature(f)
+				id := parseFeature(f)
 				if id == cpuid.UNKNOWN {
 					t.Errorf("path %s: cpuid does not know feature %q required by %s", name, f, fn)
 				}
@@ -101,6 +115,14 @@ func TestAMD64PathsRegistered(t *testing.T) {
 			t.Errorf("path %s: usable = %v, but the CPU supports %v: %v", name, k.usable, names, want)
 		case k.scalePlanes32 == nil || k.scalePlanes64 == nil:
 			t.Errorf("path %s has a nil kernel", name)
+		case hasNT(fns) != (k.scalePlanesNT32 != nil) || hasNT(fns) != (k.scalePlanesNT64 != nil):
+			t.Errorf("path %s: non-temporal kernels in dropout_amd64.s: %v, registered: %v, %v",
+				name, hasNT(fns), k.scalePlanesNT32 != nil, k.scalePlanesNT64 != nil)
 		}
 	}
+}
+
+// hasNT reports whether fns include non-temporal kernels.
+func hasNT(fns []string) bool {
+	return slices.ContainsFunc(fns, func(fn string) bool { return strings.Contains(fn, "NTF") })
 }

@@ -19,25 +19,68 @@ type float interface{ float32 | float64 }
 // scaleFunc is the scale-planes primitive for one element type.
 type scaleFunc[T float] func(dst, src []T, bits []uint64, first, plane, n int, s T)
 
-// scaleFn returns k's scale-planes kernel for T.
-func scaleFn[T float](k *kernelSet) scaleFunc[T] {
+// variant is one implementation of the scale-planes primitive in a path:
+// its regular kernels, or its non-temporal ones.
+type variant struct {
+	name     string // "avx512", "avx512/nt"
+	k        *kernelSet
+	f32      func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
+	f64      func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+	isOracle bool // the generic kernels, which every other variant is compared with
+}
+
+// kernelVariants returns every scale-planes variant of path k: the regular
+// kernels, then the non-temporal ones where k has them.
+func kernelVariants(k *kernelSet) []variant {
+	vs := []variant{{name: k.name, k: k, f32: k.scalePlanes32, f64: k.scalePlanes64, isOracle: k == genericKernels}}
+	if k.scalePlanesNT32 != nil || k.scalePlanesNT64 != nil {
+		vs = append(vs, variant{name: k.name + "/nt", k: k, f32: k.scalePlanesNT32, f64: k.scalePlanesNT64})
+	}
+	return vs
+}
+
+// forEachVariant runs f once per variant of every usable path, as a subtest
+// named after the variant ("avx512", "avx512/nt"), with its path selected for
+// the package as forEachKernel does.
+func forEachVariant(t *testing.T, f func(t *testing.T, v variant)) {
+	t.Helper()
+	prev := current()
+	defer active.Store(prev)
+	for _, k := range registry {
+		if !k.usable {
+			continue
+		}
+		active.Store(k)
+		for _, v := range kernelVariants(k) {
+			t.Run(v.name, func(t *testing.T) { f(t, v) })
+		}
+	}
+}
+
+// scaleFn returns v's scale-planes kernel for T; it fails the test if v has
+// none.
+func scaleFn[T float](t testing.TB, v variant) scaleFunc[T] {
 	var f any
 	switch any(T(0)).(type) {
 	case float32:
-		f = k.scalePlanes32
+		f = v.f32
 	case float64:
-		f = k.scalePlanes64
+		f = v.f64
 	}
-	return f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
+	fn := f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
+	if fn == nil {
+		t.Fatalf("variant %s has no %T kernel", v.name, T(0))
+	}
+	return fn
 }
 
-// oracleFn is what path k is compared with: the generic kernel, or for the
-// generic path the per-element reference.
-func oracleFn[T float](k *kernelSet) scaleFunc[T] {
-	if k == genericKernels {
+// oracleFn is what variant v is compared with: the generic kernel, or for the
+// generic kernel itself the per-element reference.
+func oracleFn[T float](t testing.TB, v variant) scaleFunc[T] {
+	if v.isOracle {
 		return refScalePlanes[T]
 	}
-	return scaleFn[T](genericKernels)
+	return scaleFn[T](t, kernelVariants(genericKernels)[0])
 }
 
 // refScalePlanes is the scale-planes contract written as plainly as possible:
@@ -279,7 +322,7 @@ type scaleRunner[T float] struct {
 
 const maxFailures = 10
 
-func newScaleRunner[T float](t *testing.T, k *kernelSet, maxLen int) *scaleRunner[T] {
+func newScaleRunner[T float](t *testing.T, v variant, maxLen int) *scaleRunner[T] {
 	// The same seed for every path: each path sees exactly the same cases.
 	rng := rand.New(rand.NewSource(1))
 	fk := kind[T]()
@@ -287,8 +330,8 @@ func newScaleRunner[T float](t *testing.T, k *kernelSet, maxLen int) *scaleRunne
 	return &scaleRunner[T]{
 		t:        t,
 		fk:       fk,
-		kernel:   scaleFn[T](k),
-		oracle:   oracleFn[T](k),
+		kernel:   scaleFn[T](t, v),
+		oracle:   oracleFn[T](t, v),
 		rng:      rng,
 		pool:     fk.pool(rng, maxLen+4096),
 		srcArena: make([]T, arena),
@@ -455,9 +498,9 @@ func lengthsStep(plane, n int) int {
 // anywhere, for lengths around the vector widths.
 var offsetPlanes = []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 255, 257}
 
-func testScalePlanes[T float](t *testing.T, k *kernelSet) {
+func testScalePlanes[T float](t *testing.T, v variant) {
 	const big = 1<<16 + 13
-	r := newScaleRunner[T](t, k, 3*big)
+	r := newScaleRunner[T](t, v, 3*big)
 	nScales := len(r.fk.scales)
 	maxOff := 64 / int(unsafe.Sizeof(T(0))) // 0..63 bytes
 
@@ -552,16 +595,17 @@ func (r *scaleRunner[T]) runWith(c scaleCase, in []T) bool {
 	return r.run(c)
 }
 
-// TestScalePlanesMatchesGeneric checks every usable path against the
-// generic oracle, and the generic path against the per-element reference.
+// TestScalePlanesMatchesGeneric checks every variant of every usable path
+// against the generic oracle, and the generic path against the per-element
+// reference.
 func TestScalePlanesMatchesGeneric(t *testing.T) {
 	for _, k := range registry {
 		if !k.usable {
 			t.Logf("path %s is not usable on this CPU: not tested", k.name)
 		}
 	}
-	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScalePlanes[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScalePlanes[float64](t, k) })
+	forEachVariant(t, func(t *testing.T, v variant) {
+		t.Run("float32", func(t *testing.T) { testScalePlanes[float32](t, v) })
+		t.Run("float64", func(t *testing.T) { testScalePlanes[float64](t, v) })
 	})
 }

@@ -46,6 +46,7 @@ type job struct {
 	k            *kernelSet
 	backward     bool
 	philox       bool // units are 64-element groups of the fused kernel
+	nt           bool // scale-planes with non-temporal stores (see useNT)
 	dst32, src32 []float32
 	dst64, src64 []float64
 	vec32        []float32 // scale vectors when m holds none for this type

@@ -17,10 +17,13 @@ func main() {
 	ConstraintExpr("gc,!purego")
 	declareLanes()
 
-	// AVX-512 first and AVX2 second, the order of archKernels.
+	// AVX-512 first and AVX2 second, the order of archKernels; each with
+	// regular stores, then with non-temporal ones.
 	for _, isa := range []vecISA{avx512, avx2} {
-		for _, e := range []elemType{f32, f64} {
-			scalePlanes(isa, e)
+		for _, st := range []storeKind{regular, nonTemporal} {
+			for _, e := range []elemType{f32, f64} {
+				scalePlanes(isa, st, e)
+			}
 		}
 	}
 
@@ -36,6 +39,8 @@ type elemType struct {
 	broadcast func(ops ...Op)  // scalar in memory → every lane
 	mul       func(ops ...Op)  // packed multiply, one rounding
 	mov       func(ops ...Op)  // unaligned packed move
+	movNT     func(v, m Op)    // aligned non-temporal packed store
+	log2size  uint8            // log2(size)
 	movZ      func(m, k, v Op) // zero-masked load (AVX-512)
 	maskMov   func(a, m, b Op) // VEX masked load/store (AVX2)
 	intBcast  func(ops ...Op)  // integer broadcast of the low lane (AVX2)
@@ -46,13 +51,13 @@ type elemType struct {
 var (
 	f32 = elemType{
 		goType: "float32", suffix: "F32", size: 4,
-		broadcast: VBROADCASTSS, mul: VMULPS, mov: VMOVUPS, movZ: VMOVUPS_Z,
+		broadcast: VBROADCASTSS, mul: VMULPS, mov: VMOVUPS, movNT: VMOVNTPS, log2size: 2, movZ: VMOVUPS_Z,
 		maskMov: VMASKMOVPS, intBcast: VPBROADCASTD, intCmpGT: VPCMPGTD,
 		lane: func(i int) Constant { return U32(i) },
 	}
 	f64 = elemType{
 		goType: "float64", suffix: "F64", size: 8,
-		broadcast: VBROADCASTSD, mul: VMULPD, mov: VMOVUPD, movZ: VMOVUPD_Z,
+		broadcast: VBROADCASTSD, mul: VMULPD, mov: VMOVUPD, movNT: VMOVNTPD, log2size: 3, movZ: VMOVUPD_Z,
 		maskMov: VMASKMOVPD, intBcast: VPBROADCASTQ, intCmpGT: VPCMPGTQ,
 		lane: func(i int) Constant { return U64(i) },
 	}
@@ -85,16 +90,42 @@ var (
 	}
 )
 
-// scalePlanes builds scalePlanes<isa><elem>, the scale-planes primitive of
-// kernelSet: one call walks every plane, handling each run of consecutive
+// storeKind is how the unrolled loops of a kernel write dst.
+type storeKind struct {
+	name string // "" or "NT", in kernel names
+	// nt: the loops store with VMOVNTPS/PD, which bypass the caches and so
+	// skip the read-for-ownership a regular store of a missing line costs.
+	// They need dst aligned to the vector width, so each range first peels
+	// a masked head up to that alignment; and as they are weakly ordered,
+	// the kernel ends with SFENCE.
+	nt bool
+}
+
+var (
+	regular     = storeKind{}
+	nonTemporal = storeKind{name: "NT", nt: true}
+)
+
+// store writes v to m as the unrolled loops do: an unaligned move, or an
+// aligned non-temporal one.
+func (st storeKind) store(e elemType, v VecVirtual, m Mem) {
+	if st.nt {
+		e.movNT(v, m)
+	} else {
+		e.mov(v, m)
+	}
+}
+
+// scalePlanes builds scalePlanes<isa><store><elem>, the scale-planes primitive
+// of kernelSet: one call walks every plane, handling each run of consecutive
 // planes with the same keep bit as one contiguous range of run*plane elements.
-func scalePlanes(isa vecISA, e elemType) {
-	name := "scalePlanes" + isa.name + e.suffix
+func scalePlanes(isa vecISA, st storeKind, e elemType) {
+	name := "scalePlanes" + isa.name + st.name + e.suffix
 	lanes := isa.width / e.size
 
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first, plane, n int, s %[1]s)", e.goType))
 	Pragma("noescape")
-	Doc(
+	doc := []string{
 		fmt.Sprintf("%s is scalePlanesGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
 		"equivalent to",
 		"",
@@ -116,7 +147,17 @@ func scalePlanes(isa vecISA, e elemType) {
 		"Each range is done 4 vectors at a time, then 1 vector at a time, then",
 		"a masked tail that touches no memory outside the range, so dst and src",
 		"may be the same slice. The multiply is one IEEE rounding, as in Go.",
-	)
+	}
+	if st.nt {
+		doc = append(doc,
+			"",
+			"The vector loops store with non-temporal hints, bypassing the caches;",
+			fmt.Sprintf("each range first peels a masked head until dst is %d-byte aligned", isa.width),
+			"(dst must be aligned to its element size, as Go aligns every float).",
+			"SFENCE at the end orders those weakly ordered stores before the return.",
+		)
+	}
+	Doc(doc...)
 
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
@@ -181,24 +222,30 @@ func scalePlanes(isa vecISA, e elemType) {
 	TESTQ(flip, flip)
 	JZ(LabelRef("drop"))
 
-	scaleRange(isa, e, dp, sp, count, s, zero)
+	scaleRange(isa, st, e, dp, sp, count, s, zero)
 	JMP(LabelRef("next"))
 
 	Label("drop")
-	dropRange(isa, e, dp, sp, count, zero)
+	dropRange(isa, st, e, dp, sp, count, zero)
 
 	Label("next")
 	CMPQ(i, end)
 	JL(LabelRef("run"))
+	if st.nt {
+		SFENCE()
+	}
 	VZEROUPPER()
 	RET()
 }
 
 // scaleRange emits dst[k] = src[k] * s for count elements at dp and sp,
 // advancing both pointers past them.
-func scaleRange(isa vecISA, e elemType, dp, sp, count Register, s, zero VecVirtual) {
+func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, zero VecVirtual) {
 	lanes := isa.width / e.size
 	Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
+	if st.nt {
+		alignHead(isa, e, true, dp, sp, count, s, zero)
+	}
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("keep1"))
 	Label("keep4")
@@ -208,7 +255,7 @@ func scaleRange(isa vecISA, e elemType, dp, sp, count Register, s, zero VecVirtu
 		e.mul(Mem{Base: sp, Disp: k * isa.width}, s, v[k])
 	}
 	for k := range v {
-		e.mov(v[k], Mem{Base: dp, Disp: k * isa.width})
+		st.store(e, v[k], Mem{Base: dp, Disp: k * isa.width})
 	}
 	ADDQ(U32(4*isa.width), sp)
 	ADDQ(U32(4*isa.width), dp)
@@ -220,7 +267,7 @@ func scaleRange(isa vecISA, e elemType, dp, sp, count Register, s, zero VecVirtu
 	CMPQ(count, U32(lanes))
 	JB(LabelRef("keeptail"))
 	e.mul(Mem{Base: sp}, s, v[0])
-	e.mov(v[0], Mem{Base: dp})
+	st.store(e, v[0], Mem{Base: dp})
 	ADDQ(U32(isa.width), sp)
 	ADDQ(U32(isa.width), dp)
 	SUBQ(U32(lanes), count)
@@ -234,15 +281,18 @@ func scaleRange(isa vecISA, e elemType, dp, sp, count Register, s, zero VecVirtu
 
 // dropRange emits dst[k] = 0 for count elements at dp, without reading src,
 // advancing dp and sp past them.
-func dropRange(isa vecISA, e elemType, dp, sp, count Register, zero VecVirtual) {
+func dropRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, zero VecVirtual) {
 	lanes := isa.width / e.size
 	Comment("Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.")
 	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	if st.nt {
+		alignHead(isa, e, false, dp, nil, count, nil, zero)
+	}
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("drop1"))
 	Label("drop4")
 	for k := 0; k < 4; k++ {
-		e.mov(zero, Mem{Base: dp, Disp: k * isa.width})
+		st.store(e, zero, Mem{Base: dp, Disp: k * isa.width})
 	}
 	ADDQ(U32(4*isa.width), dp)
 	SUBQ(U32(4*lanes), count)
@@ -252,7 +302,7 @@ func dropRange(isa vecISA, e elemType, dp, sp, count Register, zero VecVirtual) 
 	Label("drop1")
 	CMPQ(count, U32(lanes))
 	JB(LabelRef("droptail"))
-	e.mov(zero, Mem{Base: dp})
+	st.store(e, zero, Mem{Base: dp})
 	ADDQ(U32(isa.width), dp)
 	SUBQ(U32(lanes), count)
 	JMP(LabelRef("drop1"))
@@ -262,6 +312,31 @@ func dropRange(isa vecISA, e elemType, dp, sp, count Register, zero VecVirtual) 
 	JZ(LabelRef("next"))
 	// sp was advanced above; the tail only needs dp.
 	isa.tail(e, false, dp, nil, count, nil, zero)
+}
+
+// alignHead peels the first h = (-dp mod width)/size elements of a range of
+// count >= lanes elements with the masked tail, so that dp is then aligned to
+// the vector width as non-temporal stores need; h < lanes <= count. A range
+// shorter than a vector is left to the tail alone. keep, sp and s are as in
+// vecISA.tail.
+func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	lanes := isa.width / e.size
+	done := "dropaligned"
+	if keep {
+		done = "keepaligned"
+	}
+	Comment(fmt.Sprintf("Head: the elements before dst's first %d-byte boundary, with a masked store.", isa.width))
+	CMPQ(count, U32(lanes))
+	JB(LabelRef(done))
+	h := GP64()
+	MOVQ(dp, h)
+	NEGQ(h)
+	ANDQ(U32(isa.width-1), h)
+	SHRQ(U8(e.log2size), h)
+	JZ(LabelRef(done))
+	SUBQ(h, count)
+	isa.tail(e, keep, dp, sp, h, s, zero)
+	Label(done)
 }
 
 // tailAVX512 masks the last count (< lanes) elements with opmask
