@@ -1,0 +1,298 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// scalePlanes builds scalePlanes<isa><store><elem>, the scale-planes primitive
+// of kernelSet: one call walks every plane, handling each run of consecutive
+// planes with the same keep bit as one contiguous range of run*plane elements.
+func scalePlanes(isa vecISA, st storeKind, e elemType) {
+	name := "scalePlanes" + isa.name + st.name + e.suffix
+	lanes := isa.width / e.size
+
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first, plane, n int, s %[1]s)", e.goType))
+	Pragma("noescape")
+	doc := []string{
+		fmt.Sprintf("%s is scalePlanesGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		"equivalent to",
+		"",
+		"\tfor i := first; i < first+n; {",
+		"\t\tj := runEnd(bits, i, first+n)",
+		"\t\tlo, hi := (i-first)*plane, (j-first)*plane",
+		"\t\tif bits[i>>6]>>(i&63)&1 == 1 {",
+		"\t\t\tfor k := lo; k < hi; k++ {",
+		"\t\t\t\tdst[k] = src[k] * s",
+		"\t\t\t}",
+		"\t\t} else {",
+		"\t\t\tfor k := lo; k < hi; k++ {",
+		"\t\t\t\tdst[k] = 0 // src[k] is not read",
+		"\t\t\t}",
+		"\t\t}",
+		"\t\ti = j",
+		"\t}",
+		"",
+		"Each range is done 4 vectors at a time, then 1 vector at a time, then",
+		"a masked tail that touches no memory outside the range, so dst and src",
+		"may be the same slice. The multiply is one IEEE rounding, as in Go.",
+	}
+	if st.nt {
+		doc = append(doc,
+			"",
+			"The vector loops store with non-temporal hints, bypassing the caches;",
+			fmt.Sprintf("each range first peels a masked head until dst is %d-byte aligned", isa.width),
+			"(dst must be aligned to its element size, as Go aligns every float).",
+			"SFENCE at the end orders those weakly ordered stores before the return.",
+		)
+	}
+	Doc(doc...)
+
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	bits := Load(Param("bits").Base(), GP64())
+	i := Load(Param("first"), GP64())
+	plane := Load(Param("plane"), GP64())
+	end := Load(Param("n"), GP64())
+	ADDQ(i, end)
+
+	s := isa.vec()
+	sArg, err := Param("s").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	e.broadcast(sArg.Addr, s)
+	zero := isa.vec()
+	isa.zero(zero)
+
+	Label("run")
+	Comment("flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.")
+	flip := GP64()
+	MOVQ(i, flip)
+	SHRQ(U8(6), flip)
+	MOVQ(Mem{Base: bits, Index: flip, Scale: 8}, flip)
+	MOVQ(i, RCX)
+	SHRQ(CL, flip)
+	ANDQ(U8(1), flip)
+	NEGQ(flip)
+
+	Comment("j = runEnd(bits, i, end): the first bit after i that differs from bit i.")
+	j, w := GP64(), GP64()
+	MOVQ(i, j)
+	Label("scan")
+	MOVQ(j, w)
+	SHRQ(U8(6), w)
+	MOVQ(Mem{Base: bits, Index: w, Scale: 8}, w)
+	XORQ(flip, w)
+	MOVQ(j, RCX)
+	SHRQ(CL, w) // leaves the flags alone when j&63 == 0, so test explicitly
+	TESTQ(w, w)
+	JNZ(LabelRef("found"))
+	ORQ(U8(63), j)
+	INCQ(j)
+	CMPQ(j, end)
+	JL(LabelRef("scan"))
+	MOVQ(end, j)
+	JMP(LabelRef("ranged"))
+	Label("found")
+	BSFQ(w, w)
+	ADDQ(w, j)
+	CMPQ(j, end)
+	JLE(LabelRef("ranged"))
+	MOVQ(end, j)
+
+	Label("ranged")
+	Comment("count = (j-i)*plane elements, then i = j.")
+	count := GP64()
+	MOVQ(j, count)
+	SUBQ(i, count)
+	IMULQ(plane, count)
+	MOVQ(j, i)
+	TESTQ(flip, flip)
+	JZ(LabelRef("drop"))
+
+	scaleRange(isa, st, e, dp, sp, count, s, zero)
+	JMP(LabelRef("next"))
+
+	Label("drop")
+	dropRange(isa, st, e, dp, sp, count, zero)
+
+	Label("next")
+	CMPQ(i, end)
+	JL(LabelRef("run"))
+	if st.nt {
+		SFENCE()
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// scaleRange emits dst[k] = src[k] * s for count elements at dp and sp,
+// advancing both pointers past them.
+func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, zero VecVirtual) {
+	lanes := isa.width / e.size
+	Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
+	if st.nt {
+		alignHead(isa, e, true, dp, sp, count, s, zero)
+	}
+	CMPQ(count, U32(4*lanes))
+	JB(LabelRef("keep1"))
+	Label("keep4")
+	var v [4]VecVirtual
+	for k := range v {
+		v[k] = isa.vec()
+		e.mul(Mem{Base: sp, Disp: k * isa.width}, s, v[k])
+	}
+	for k := range v {
+		st.store(e, v[k], Mem{Base: dp, Disp: k * isa.width})
+	}
+	ADDQ(U32(4*isa.width), sp)
+	ADDQ(U32(4*isa.width), dp)
+	SUBQ(U32(4*lanes), count)
+	CMPQ(count, U32(4*lanes))
+	JAE(LabelRef("keep4"))
+
+	Label("keep1")
+	CMPQ(count, U32(lanes))
+	JB(LabelRef("keeptail"))
+	e.mul(Mem{Base: sp}, s, v[0])
+	st.store(e, v[0], Mem{Base: dp})
+	ADDQ(U32(isa.width), sp)
+	ADDQ(U32(isa.width), dp)
+	SUBQ(U32(lanes), count)
+	JMP(LabelRef("keep1"))
+
+	Label("keeptail")
+	TESTQ(count, count)
+	JZ(LabelRef("next"))
+	isa.tail(e, true, dp, sp, count, s, zero)
+}
+
+// dropRange emits dst[k] = 0 for count elements at dp, without reading src,
+// advancing dp and sp past them.
+func dropRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, zero VecVirtual) {
+	lanes := isa.width / e.size
+	Comment("Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.")
+	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	if st.nt {
+		alignHead(isa, e, false, dp, nil, count, nil, zero)
+	}
+	CMPQ(count, U32(4*lanes))
+	JB(LabelRef("drop1"))
+	Label("drop4")
+	for k := 0; k < 4; k++ {
+		st.store(e, zero, Mem{Base: dp, Disp: k * isa.width})
+	}
+	ADDQ(U32(4*isa.width), dp)
+	SUBQ(U32(4*lanes), count)
+	CMPQ(count, U32(4*lanes))
+	JAE(LabelRef("drop4"))
+
+	Label("drop1")
+	CMPQ(count, U32(lanes))
+	JB(LabelRef("droptail"))
+	st.store(e, zero, Mem{Base: dp})
+	ADDQ(U32(isa.width), dp)
+	SUBQ(U32(lanes), count)
+	JMP(LabelRef("drop1"))
+
+	Label("droptail")
+	TESTQ(count, count)
+	JZ(LabelRef("next"))
+	// sp was advanced above; the tail only needs dp.
+	isa.tail(e, false, dp, nil, count, nil, zero)
+}
+
+// alignHead peels the first h = (-dp mod width)/size elements of a range of
+// count >= lanes elements with the masked tail, so that dp is then aligned to
+// the vector width as non-temporal stores need; h < lanes <= count. A range
+// shorter than a vector is left to the tail alone. keep, sp and s are as in
+// vecISA.tail.
+func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	lanes := isa.width / e.size
+	done := "dropaligned"
+	if keep {
+		done = "keepaligned"
+	}
+	Comment(fmt.Sprintf("Head: the elements before dst's first %d-byte boundary, with a masked store.", isa.width))
+	CMPQ(count, U32(lanes))
+	JB(LabelRef(done))
+	h := GP64()
+	MOVQ(dp, h)
+	NEGQ(h)
+	ANDQ(U32(isa.width-1), h)
+	SHRQ(U8(e.log2size), h)
+	JZ(LabelRef(done))
+	SUBQ(h, count)
+	isa.tail(e, keep, dp, sp, h, s, zero)
+	Label(done)
+}
+
+// tailAVX512 masks the last count (< lanes) elements with opmask
+// k = 1<<count - 1; masked-off lanes are neither loaded nor stored (and
+// cannot fault).
+func tailAVX512(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	Comment("Tail: opmask k = 1<<count - 1.")
+	m := GP32()
+	MOVL(U32(1), m)
+	MOVQ(count, RCX)
+	SHLL(CL, m)
+	DECL(m)
+	k := K()
+	KMOVW(m, k)
+	if keep {
+		v := ZMM()
+		e.movZ(Mem{Base: sp}, k, v)
+		e.mul(v, s, v)
+		e.mov(v, k, Mem{Base: dp})
+		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	} else {
+		e.mov(zero, k, Mem{Base: dp})
+	}
+	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
+}
+
+// lanesAVX2 holds the DATA symbol 0, 1, 2, ... for each element size.
+var lanesAVX2 = map[int]Mem{}
+
+// tailAVX2 masks the last count (< lanes) elements with lane i active iff
+// count > i, using VMASKMOVPS/PD, which neither load nor store (nor fault on)
+// masked-off lanes.
+func tailAVX2(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+	lanes, ok := lanesAVX2[e.size]
+	if !ok {
+		panic("lane index table not declared")
+	}
+	Comment("Tail: mask lane i = count > i ? all ones : 0.")
+	c := XMM()
+	VMOVQ(count, c)
+	m := YMM()
+	e.intBcast(c, m)
+	e.intCmpGT(lanes, m, m)
+	if keep {
+		v := YMM()
+		e.maskMov(Mem{Base: sp}, m, v)
+		e.mul(v, s, v)
+		e.maskMov(v, m, Mem{Base: dp})
+		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
+	} else {
+		e.maskMov(zero, m, Mem{Base: dp})
+	}
+	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
+}
+
+// declareLanes declares the lane index tables; they must come before the
+// first TEXT block.
+func declareLanes() {
+	for _, e := range []elemType{f32, f64} {
+		name := fmt.Sprintf("lanes%d", 8*e.size)
+		g := GLOBL(name, RODATA|NOPTR)
+		for i := 0; i < 32/e.size; i++ {
+			DATA(i*e.size, e.lane(i))
+		}
+		lanesAVX2[e.size] = g
+	}
+}
