@@ -129,3 +129,69 @@ func BenchmarkParallel(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLayouts compares channel dropout on one tensor in NCHW and in
+// NHWC (the scale-rows kernel), per kernel path, for narrow and wide C, at
+// L2 size (~512 KiB) and DRAM size (~25 MB); and stochastic depth (one
+// decision per sample, the plane kernel with plane = C·H·W) at DRAM size.
+func BenchmarkLayouts(b *testing.B) {
+	type layoutCase struct {
+		name  string
+		shape []int
+		run   func(dst, src []float32, shape []int, g *dropout.Generator) error
+	}
+	nchw := func(dst, src []float32, shape []int, g *dropout.Generator) error {
+		_, err := dropout.Dropout2d(dst, src, shape, p, g)
+		return err
+	}
+	nhwc := func(dst, src []float32, shape []int, g *dropout.Generator) error {
+		_, err := dropout.Dropout2dNHWC(dst, src, shape, p, g)
+		return err
+	}
+	depth := func(dst, src []float32, shape []int, g *dropout.Generator) error {
+		_, err := dropout.StochasticDepth(dst, src, shape, p, dropout.Row, true, g)
+		return err
+	}
+	var cases []layoutCase
+	for _, size := range []struct {
+		name  string
+		n, hw int // N and H = W, chosen per C to reach the size
+	}{{"L2", 1, 0}, {"DRAM", 32, 0}} {
+		for _, c := range []int{3, 7, 16, 17, 64} {
+			hw := 8
+			for (hw+8)*(hw+8)*c*size.n*4 <= map[string]int{"L2": 512 << 10, "DRAM": 25 << 20}[size.name] {
+				hw += 8
+			}
+			n := size.n
+			cases = append(cases,
+				layoutCase{fmt.Sprintf("layout=NCHW/size=%s/C=%d", size.name, c), []int{n, c, hw, hw}, nchw},
+				layoutCase{fmt.Sprintf("layout=NHWC/size=%s/C=%d", size.name, c), []int{n, hw, hw, c}, nhwc})
+		}
+	}
+	cases = append(cases,
+		layoutCase{"layout=NCHW/size=DRAM/op=dropout2d", []int{32, 64, 56, 56}, nchw},
+		layoutCase{"layout=NCHW/size=DRAM/op=stochasticdepth", []int{32, 64, 56, 56}, depth})
+	for _, c := range cases {
+		numel := 1
+		for _, d := range c.shape {
+			numel *= d
+		}
+		src := make([]float32, numel)
+		dst := make([]float32, numel)
+		for _, k := range dropout.Kernels() {
+			b.Run(c.name+"/kernel="+k, func(b *testing.B) {
+				defer dropout.UseKernel(dropout.Kernel())
+				defer dropout.SetParallelism(dropout.SetParallelism(1))
+				dropout.UseKernel(k)
+				g := dropout.NewGenerator(1)
+				b.SetBytes(int64(8 * numel))
+				for i := 0; i < b.N; i++ {
+					g.SetState(dropout.State{Seed: 1})
+					if err := c.run(dst, src, c.shape, g); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -69,28 +69,54 @@ func scaleSlice[T float32 | float64](d, s []T, k T) {
 // to +0 where v[j] == 0. The zeroing is a bit mask, not a branch, so it costs
 // the same whatever the pattern of v.
 func scaleRowsGeneric[T float32 | float64](dst, src, v []T) {
-	src = src[:len(dst)]
-	for len(dst) > 0 {
-		w := min(len(v), len(dst))
-		d, x, vv := dst[:w], src[:w], v[:w]
-		for j := range d {
-			d[j] = keepOrZero(x[j]*vv[j], vv[j])
-		}
-		dst, src = dst[w:], src[w:]
+	if isFloat32[T]() {
+		scaleRows32(as[float32](dst), as[float32](src), as[float32](v))
+	} else {
+		scaleRows64(as[float64](dst), as[float64](src), as[float64](v))
 	}
 }
 
-// keepOrZero returns x when v != 0 and +0 when v is ±0, without a branch:
-// the bits of x are ANDed with all ones or all zeros.
-func keepOrZero[T float32 | float64](x, v T) T {
-	if isFloat32[T]() {
-		b := math.Float32bits(float32(v)) << 1 // drop the sign: ±0 → 0
-		m := -((b | -b) >> 31)                 // all ones iff b != 0
-		return T(math.Float32frombits(math.Float32bits(float32(x)) & m))
+// scaleRows32 and scaleRows64 work through v in blocks of up to 256
+// columns: the keep masks of a block are computed once, then every row's
+// slice of those columns is one multiply and one AND per element.
+func scaleRows32(dst, src, v []float32) {
+	src = src[:len(dst)]
+	var masks [256]uint32
+	for c0 := 0; c0 < len(v); c0 += len(masks) {
+		vv := v[c0:min(c0+len(masks), len(v))]
+		mm := masks[:len(vv)]
+		for j := range mm {
+			b := math.Float32bits(vv[j]) << 1 // drop the sign: ±0 → 0
+			mm[j] = -((b | -b) >> 31)         // all ones iff v[j] != 0
+		}
+		for r := c0; r < len(dst); r += len(v) {
+			d := dst[r:min(r+len(vv), len(dst))]
+			x, vr, mr := src[r:r+len(d)], vv[:len(d)], mm[:len(d)]
+			for j := range d {
+				d[j] = math.Float32frombits(math.Float32bits(x[j]*vr[j]) & mr[j])
+			}
+		}
 	}
-	b := math.Float64bits(float64(v)) << 1
-	m := -((b | -b) >> 63)
-	return T(math.Float64frombits(math.Float64bits(float64(x)) & m))
+}
+
+func scaleRows64(dst, src, v []float64) {
+	src = src[:len(dst)]
+	var masks [256]uint64
+	for c0 := 0; c0 < len(v); c0 += len(masks) {
+		vv := v[c0:min(c0+len(masks), len(v))]
+		mm := masks[:len(vv)]
+		for j := range mm {
+			b := math.Float64bits(vv[j]) << 1
+			mm[j] = -((b | -b) >> 63)
+		}
+		for r := c0; r < len(dst); r += len(v) {
+			d := dst[r:min(r+len(vv), len(dst))]
+			x, vr, mr := src[r:r+len(d)], vv[:len(d)], mm[:len(d)]
+			for j := range d {
+				d[j] = math.Float64frombits(math.Float64bits(x[j]*vr[j]) & mr[j])
+			}
+		}
+	}
 }
 
 // affinePlanesGeneric is the affine-planes primitive (see kernelSet): kept
@@ -132,17 +158,26 @@ func scaleBitsGeneric[T float32 | float64](dst, src []T, mask []uint64, first in
 
 // applyWord sets d[j] = s·x[j] where bit j of w is set, +0 where it is clear.
 func applyWord[T float32 | float64](d, x []T, w uint64, s T) {
-	x = x[:len(d)]
 	if isFloat32[T]() {
-		for j := range d {
-			m := -uint32(w >> j & 1)
-			d[j] = T(math.Float32frombits(math.Float32bits(float32(x[j]*s)) & m))
-		}
-		return
+		applyWord32(as[float32](d), as[float32](x), w, float32(s))
+	} else {
+		applyWord64(as[float64](d), as[float64](x), w, float64(s))
 	}
+}
+
+func applyWord32(d, x []float32, w uint64, s float32) {
+	x = x[:len(d)]
+	for j := range d {
+		m := -uint32(w >> j & 1)
+		d[j] = math.Float32frombits(math.Float32bits(x[j]*s) & m)
+	}
+}
+
+func applyWord64(d, x []float64, w uint64, s float64) {
+	x = x[:len(d)]
 	for j := range d {
 		m := -(w >> j & 1)
-		d[j] = T(math.Float64frombits(math.Float64bits(float64(x[j]*s)) & m))
+		d[j] = math.Float64frombits(math.Float64bits(x[j]*s) & m)
 	}
 }
 

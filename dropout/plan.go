@@ -11,8 +11,8 @@ package dropout
 //   - V(n) alone (elementwise): n planes of one element → scale-planes.
 //   - ... B(r) V(w): the mask varies along the innermost w elements and
 //     repeats over r rows → the scale-rows-by-vector kernel, with a vector of
-//     w scales (replicated to a multiple of 16 elements when w is small, so
-//     short rows still fill whole SIMD registers).
+//     w scales (replicated to a few hundred elements, a multiple of 16, when
+//     w is small, so short rows still fill whole SIMD registers).
 //
 // Any dims left of those are the outer positions, walked in order; a
 // varying outer dim moves the feature index, a broadcast one repeats it.
@@ -38,8 +38,9 @@ type plan struct {
 }
 
 // replicateBelow is the row width under which a scale vector is repeated to
-// lcm(w, 16) elements (at most 16·w), so that rows of 3 or 7 channels are
-// processed 16 lanes at a time rather than one short row at a time.
+// a multiple of lcm(w, 16) elements of at least replicateBelow (at most
+// 4096), so that rows of 3 or 7 channels are processed 16 lanes and hundreds
+// of elements at a time rather than one short row at a time.
 const replicateBelow = 256
 
 func makePlan(shape, noise []int, numel int) plan {
@@ -82,7 +83,9 @@ func makePlan(shape, noise []int, numel int) plan {
 		p.nouter = n - 2
 		p.period = p.w
 		if p.w < replicateBelow {
-			p.period = lcm(p.w, 16)
+			// A multiple of lcm(w, 16) of at least replicateBelow elements.
+			l := lcm(p.w, 16)
+			p.period = (replicateBelow + l - 1) / l * l
 		}
 		per := p.period / p.w // rows per unit
 		p.chunk, p.units, stride = p.r*p.w, (p.r+per-1)/per, p.w
