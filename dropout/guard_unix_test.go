@@ -129,7 +129,7 @@ func panicOnFault() (restore func()) {
 type guardRunner[T float] struct {
 	t              *testing.T
 	fk             floatKind[T]
-	kernel, oracle scaleFunc[T]
+	prim           planesPrim[T]
 	rng            *rand.Rand
 	pool, want     []T
 	dstMem, srcMem *guardedMem
@@ -138,15 +138,14 @@ type guardRunner[T float] struct {
 	protectedPages int // pages of dropped planes made PROT_NONE in total
 }
 
-func newGuardRunner[T float](t *testing.T, k *kernelSet, maxLen int) *guardRunner[T] {
+func newGuardRunner[T float](t *testing.T, prim planesPrim[T], maxLen int) *guardRunner[T] {
 	rng := rand.New(rand.NewSource(2))
 	fk := kind[T]()
 	size := maxLen * int(unsafe.Sizeof(T(0)))
 	return &guardRunner[T]{
 		t:       t,
 		fk:      fk,
-		kernel:  scaleFn[T](k),
-		oracle:  oracleFn[T](k),
+		prim:    prim,
 		rng:     rng,
 		pool:    fk.pool(rng, maxLen),
 		want:    make([]T, maxLen),
@@ -190,10 +189,10 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	length := c.plane * c.n
 	bits := guardedSlice[uint64](r.bitsMem, bitWords(c.first, c.n), c.dstAtEnd)
 	fillBits(bits, r.rng, c.pat, c.first, c.n)
-	s := r.fk.scales[c.scale]
+	s := r.prim.param(c.scale)
 	in := r.pool[r.rng.Intn(len(r.pool)-length+1):][:length]
 	want := r.want[:length]
-	r.oracle(want, in, bits, c.first, c.plane, c.n, s)
+	r.prim.oracle(want, in, bits, c.first, c.plane, c.n, c.scale)
 
 	dst := guardedSlice[T](r.dstMem, length, c.dstAtEnd)
 	src := dst
@@ -210,7 +209,7 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	ok := true
 	fail := func(format string, args ...any) {
 		ok = false
-		t.Errorf("%v (%s, s=%v): "+format, append([]any{c, r.fk.name, s}, args...)...)
+		t.Errorf("%v (%s, %s): "+format, append([]any{c, r.fk.name, s}, args...)...)
 	}
 	if c.srcUnread {
 		r.protectDropped(bits, c, srcOff)
@@ -218,7 +217,7 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	}
 
 	restore := panicOnFault()
-	called := callKernel(r.kernel, dst, src, bits, c.first, c.plane, c.n, s, fail)
+	called := callKernel(r.prim.kernel, dst, src, bits, c.first, c.plane, c.n, c.scale, fail)
 	restore()
 	if called {
 		if i := firstDiff(dst, want); i >= 0 {
@@ -273,14 +272,14 @@ func (r *guardRunner[T]) protectDropped(bits []uint64, c guardCase, srcOff int) 
 	}
 }
 
-func testScalePlanesGuardPages[T float](t *testing.T, k *kernelSet) {
+func testPlanesGuardPages[T float](t *testing.T, prim planesPrim[T]) {
 	const big = 1<<16 + 13
-	r := newGuardRunner[T](t, k, 2*big)
+	r := newGuardRunner[T](t, prim, 2*big)
 	ctr := 0
 	try := func(c guardCase) bool {
 		ctr++
 		c.first = firsts[ctr%len(firsts)]
-		c.scale = ctr % len(r.fk.scales)
+		c.scale = ctr % r.prim.nParams
 		return r.run(c)
 	}
 	sizes := [][2]int{{4096, 1}, {4096, 3}, {1000, 9}, {big, 1}, {big, 2}}
@@ -307,14 +306,14 @@ func testScalePlanesGuardPages[T float](t *testing.T, k *kernelSet) {
 	}
 }
 
-func testScalePlanesDroppedUnread[T float](t *testing.T, k *kernelSet) {
-	r := newGuardRunner[T](t, k, 1<<17)
+func testPlanesDroppedUnread[T float](t *testing.T, prim planesPrim[T]) {
+	r := newGuardRunner[T](t, prim, 1<<17)
 	page := r.srcMem.page / int(unsafe.Sizeof(T(0))) // elements per page
 	ctr := 0
 	try := func(c guardCase) bool {
 		ctr++
 		c.first = firsts[ctr%len(firsts)]
-		c.scale = ctr % len(r.fk.scales)
+		c.scale = ctr % r.prim.nParams
 		c.srcUnread = true
 		return r.run(c)
 	}
@@ -356,8 +355,8 @@ func testScalePlanesDroppedUnread[T float](t *testing.T, k *kernelSet) {
 // write outside them faults; results must still match the oracle.
 func TestScalePlanesGuardPages(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesGuardPages[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesGuardPages[float64](t, k) })
+		t.Run("float32", func(t *testing.T) { testPlanesGuardPages(t, scalePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesGuardPages(t, scalePrim[float64](k)) })
 	})
 }
 
@@ -366,7 +365,7 @@ func TestScalePlanesGuardPages(t *testing.T) {
 // with mixed decisions every page lying inside a run of dropped planes is.
 func TestScalePlanesDroppedSrcUnread(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesDroppedUnread[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesDroppedUnread[float64](t, k) })
+		t.Run("float32", func(t *testing.T) { testPlanesDroppedUnread(t, scalePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesDroppedUnread(t, scalePrim[float64](k)) })
 	})
 }
