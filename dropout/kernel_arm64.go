@@ -10,6 +10,8 @@ var archKernels = []*kernelSet{{
 	usable:        haveASIMD(),
 	scalePlanes32: scalePlanesNEONF32,
 	scalePlanes64: scalePlanesNEONF64,
+	scaleRows32:   scaleRowsNEONF32,
+	scaleRows64:   scaleRowsNEONF64,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
