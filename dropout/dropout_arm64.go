@@ -29,3 +29,16 @@ func scaleRowsNEONF32(dst, src, v []float32)
 //
 //go:noescape
 func scaleRowsNEONF64(dst, src, v []float64)
+
+// affinePlanesNEONF32 is the affine-planes primitive for float32 (see
+// kernelSet.affinePlanes32): kept planes become src*a + b, a rounded
+// multiply then a rounded add, dropped planes c without reading src.
+//
+//go:noescape
+func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
+
+// affinePlanesNEONF64 is affinePlanesNEONF32 for float64 (see
+// kernelSet.affinePlanes64).
+//
+//go:noescape
+func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
