@@ -369,3 +369,128 @@ func TestScalePlanesDroppedSrcUnread(t *testing.T) {
 		t.Run("float64", func(t *testing.T) { testPlanesDroppedUnread(t, scalePrim[float64](k)) })
 	})
 }
+
+// TestAffinePlanesGuardPages is TestScalePlanesGuardPages for the
+// affine-planes primitive.
+func TestAffinePlanesGuardPages(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testPlanesGuardPages(t, affinePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesGuardPages(t, affinePrim[float64](k)) })
+	})
+}
+
+// TestAffinePlanesDroppedSrcUnread proves that no path reads the source of
+// a plane it fills with c, as TestScalePlanesDroppedSrcUnread does for +0.
+func TestAffinePlanesDroppedSrcUnread(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testPlanesDroppedUnread(t, affinePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesDroppedUnread(t, affinePrim[float64](k)) })
+	})
+}
+
+// rowsPlacement says which guard page each of dst, src and v is flush
+// against, and whether dst and src are the same slice.
+type rowsPlacement struct {
+	dstAtEnd, srcAtEnd, vAtEnd, inPlace bool
+}
+
+// rowsPlacements lists every placement: the eight out of place, and dst
+// at either end in place.
+var rowsPlacements = func() []rowsPlacement {
+	var ps []rowsPlacement
+	for i := range 8 {
+		ps = append(ps, rowsPlacement{i&1 != 0, i&2 != 0, i&4 != 0, false})
+	}
+	for i := range 4 {
+		ps = append(ps, rowsPlacement{i&1 != 0, i&1 != 0, i&2 != 0, true})
+	}
+	return ps
+}()
+
+func testScaleRowsGuardPages[T float](t *testing.T, k *kernelSet) {
+	const big = 1<<16 + 13
+	size := int(unsafe.Sizeof(T(0)))
+	kernel, oracle := rowsFn[T](k), rowsOracle[T](k)
+	fk := kind[T]()
+	rng := rand.New(rand.NewSource(4))
+	pool, scales := fk.pool(rng, big), rowScales(fk)
+	want := make([]T, big)
+	dstMem, srcMem := newGuardedMem(t, big*size), newGuardedMem(t, big*size)
+	vMem := newGuardedMem(t, 1000*size)
+	failures, ctr := 0, 0
+
+	try := func(n, w int, p rowsPlacement) bool {
+		ctr++
+		vpat := ctr % numVPatterns
+		v := guardedSlice[T](vMem, w, p.vAtEnd)
+		fillV(v, rng, vpat, scales)
+		in := pool[rng.Intn(len(pool)-n+1):][:n]
+		oracle(want[:n], in, v)
+		dst := guardedSlice[T](dstMem, n, p.dstAtEnd)
+		src := dst
+		if !p.inPlace {
+			src = guardedSlice[T](srcMem, n, p.srcAtEnd)
+			for i := range dst {
+				dst[i] = fk.guard
+			}
+		}
+		copy(src, in)
+
+		ok := true
+		fail := func(format string, args ...any) {
+			ok = false
+			t.Errorf("len=%d len(v)=%d v=%s %+v (%s): "+format,
+				append([]any{n, w, vPatternNames[vpat], p, fk.name}, args...)...)
+		}
+		restore := panicOnFault()
+		called := callSafely(fail, func() { kernel(dst, src, v) }, spanOf("dst", dst), spanOf("src", src), spanOf("v", v))
+		restore()
+		if called {
+			if i := firstDiff(dst, want[:n]); i >= 0 {
+				fail("dst[%d] = %#x, want %#x", i, bitsOf(dst[i]), bitsOf(want[i]))
+			}
+			if !p.inPlace {
+				if i := firstDiff(src, in); i >= 0 {
+					fail("changed src[%d]", i)
+				}
+			}
+		}
+		if !ok {
+			failures++
+			if failures >= maxFailures {
+				t.Errorf("too many failures; stopping")
+				return false
+			}
+		}
+		return true
+	}
+
+	// Every small length with every row width, the placement rotating; the
+	// shortest lengths and the tails of a few long ones in every placement.
+	for n := 1; n <= 140; n++ {
+		for _, w := range rowWidths {
+			if !try(n, w, rowsPlacements[ctr%len(rowsPlacements)]) {
+				return
+			}
+		}
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33, 1001, 4096, 4099, big} {
+		for _, w := range rowWidths {
+			for _, p := range rowsPlacements {
+				if !try(n, w, p) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// TestScaleRowsGuardPages runs every usable path's scale-rows kernel with
+// dst, src and v each flush against a PROT_NONE page, at the end or at the
+// start, so any read or write outside them faults.
+func TestScaleRowsGuardPages(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testScaleRowsGuardPages[float32](t, k) })
+		t.Run("float64", func(t *testing.T) { testScaleRowsGuardPages[float64](t, k) })
+	})
+}
