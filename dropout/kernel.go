@@ -58,19 +58,31 @@ var genericKernels = &kernelSet{
 var registry = append(completeKernels(append([]*kernelSet(nil), archKernels...)), genericKernels)
 
 // completeKernels fills a path's missing primitives with generic's, so a
-// path can be registered before it implements every primitive.
-// TestEveryPathHasEveryPrimitive keeps the shipped paths complete.
+// path can be registered before it implements every primitive, and records
+// what it filled in incompletePaths. TestEveryPathHasEveryPrimitive keeps
+// the shipped paths complete.
 func completeKernels(ks []*kernelSet) []*kernelSet {
 	for _, k := range ks {
-		if k.scaleRows32 == nil {
-			k.scaleRows32, k.scaleRows64 = genericKernels.scaleRows32, genericKernels.scaleRows64
+		fill := func(name string, have bool, set func()) {
+			if !have {
+				set()
+				incompletePaths[k.name] = append(incompletePaths[k.name], name)
+			}
 		}
-		if k.affinePlanes32 == nil {
-			k.affinePlanes32, k.affinePlanes64 = genericKernels.affinePlanes32, genericKernels.affinePlanes64
-		}
+		g := genericKernels
+		fill("scalePlanes32", k.scalePlanes32 != nil, func() { k.scalePlanes32 = g.scalePlanes32 })
+		fill("scalePlanes64", k.scalePlanes64 != nil, func() { k.scalePlanes64 = g.scalePlanes64 })
+		fill("scaleRows32", k.scaleRows32 != nil, func() { k.scaleRows32 = g.scaleRows32 })
+		fill("scaleRows64", k.scaleRows64 != nil, func() { k.scaleRows64 = g.scaleRows64 })
+		fill("affinePlanes32", k.affinePlanes32 != nil, func() { k.affinePlanes32 = g.affinePlanes32 })
+		fill("affinePlanes64", k.affinePlanes64 != nil, func() { k.affinePlanes64 = g.affinePlanes64 })
 	}
 	return ks
 }
+
+// incompletePaths maps the name of each path that was registered without
+// some primitive to the kernelSet fields completeKernels filled in.
+var incompletePaths = map[string][]string{}
 
 // active is the path every call uses.
 var active atomic.Pointer[kernelSet]
