@@ -16,3 +16,29 @@ func scalePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, 
 //
 //go:noescape
 func scalePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, s float64)
+
+// scaleRowsNEONF32 is the scale-rows primitive for float32 (see
+// kernelSet.scaleRows32): rows of len(v) elements, column j scaled by v[j]
+// or set to +0 where v[j] is ±0.
+//
+//go:noescape
+func scaleRowsNEONF32(dst, src, v []float32)
+
+// scaleRowsNEONF64 is scaleRowsNEONF32 for float64 (see
+// kernelSet.scaleRows64).
+//
+//go:noescape
+func scaleRowsNEONF64(dst, src, v []float64)
+
+// affinePlanesNEONF32 is the affine-planes primitive for float32 (see
+// kernelSet.affinePlanes32): kept planes become src*a + b, a rounded
+// multiply then a rounded add, dropped planes c without reading src.
+//
+//go:noescape
+func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
+
+// affinePlanesNEONF64 is affinePlanesNEONF32 for float64 (see
+// kernelSet.affinePlanes64).
+//
+//go:noescape
+func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)

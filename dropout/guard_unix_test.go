@@ -129,7 +129,7 @@ func panicOnFault() (restore func()) {
 type guardRunner[T float] struct {
 	t              *testing.T
 	fk             floatKind[T]
-	kernel, oracle scaleFunc[T]
+	prim           planesPrim[T]
 	rng            *rand.Rand
 	pool, want     []T
 	dstMem, srcMem *guardedMem
@@ -138,15 +138,14 @@ type guardRunner[T float] struct {
 	protectedPages int // pages of dropped planes made PROT_NONE in total
 }
 
-func newGuardRunner[T float](t *testing.T, v variant, maxLen int) *guardRunner[T] {
+func newGuardRunner[T float](t *testing.T, prim planesPrim[T], maxLen int) *guardRunner[T] {
 	rng := rand.New(rand.NewSource(2))
 	fk := kind[T]()
 	size := maxLen * int(unsafe.Sizeof(T(0)))
 	return &guardRunner[T]{
 		t:       t,
 		fk:      fk,
-		kernel:  scaleFn[T](t, v),
-		oracle:  oracleFn[T](t, v),
+		prim:    prim,
 		rng:     rng,
 		pool:    fk.pool(rng, maxLen),
 		want:    make([]T, maxLen),
@@ -190,10 +189,10 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	length := c.plane * c.n
 	bits := guardedSlice[uint64](r.bitsMem, bitWords(c.first, c.n), c.dstAtEnd)
 	fillBits(bits, r.rng, c.pat, c.first, c.n)
-	s := r.fk.scales[c.scale]
+	s := r.prim.param(c.scale)
 	in := r.pool[r.rng.Intn(len(r.pool)-length+1):][:length]
 	want := r.want[:length]
-	r.oracle(want, in, bits, c.first, c.plane, c.n, s)
+	r.prim.oracle(want, in, bits, c.first, c.plane, c.n, c.scale)
 
 	dst := guardedSlice[T](r.dstMem, length, c.dstAtEnd)
 	src := dst
@@ -210,7 +209,7 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	ok := true
 	fail := func(format string, args ...any) {
 		ok = false
-		t.Errorf("%v (%s, s=%v): "+format, append([]any{c, r.fk.name, s}, args...)...)
+		t.Errorf("%v (%s, %s): "+format, append([]any{c, r.fk.name, s}, args...)...)
 	}
 	if c.srcUnread {
 		r.protectDropped(bits, c, srcOff)
@@ -218,7 +217,7 @@ func (r *guardRunner[T]) run(c guardCase) bool {
 	}
 
 	restore := panicOnFault()
-	called := callKernel(r.kernel, dst, src, bits, c.first, c.plane, c.n, s, fail)
+	called := callKernel(r.prim.kernel, dst, src, bits, c.first, c.plane, c.n, c.scale, fail)
 	restore()
 	if called {
 		if i := firstDiff(dst, want); i >= 0 {
@@ -273,14 +272,14 @@ func (r *guardRunner[T]) protectDropped(bits []uint64, c guardCase, srcOff int) 
 	}
 }
 
-func testScalePlanesGuardPages[T float](t *testing.T, v variant) {
+func testPlanesGuardPages[T float](t *testing.T, prim planesPrim[T]) {
 	const big = 1<<16 + 13
-	r := newGuardRunner[T](t, v, 2*big)
+	r := newGuardRunner[T](t, prim, 2*big)
 	ctr := 0
 	try := func(c guardCase) bool {
 		ctr++
 		c.first = firsts[ctr%len(firsts)]
-		c.scale = ctr % len(r.fk.scales)
+		c.scale = ctr % r.prim.nParams
 		return r.run(c)
 	}
 	sizes := [][2]int{{4096, 1}, {4096, 3}, {1000, 9}, {big, 1}, {big, 2}}
@@ -307,14 +306,14 @@ func testScalePlanesGuardPages[T float](t *testing.T, v variant) {
 	}
 }
 
-func testScalePlanesDroppedUnread[T float](t *testing.T, v variant) {
-	r := newGuardRunner[T](t, v, 1<<17)
+func testPlanesDroppedUnread[T float](t *testing.T, prim planesPrim[T]) {
+	r := newGuardRunner[T](t, prim, 1<<17)
 	page := r.srcMem.page / int(unsafe.Sizeof(T(0))) // elements per page
 	ctr := 0
 	try := func(c guardCase) bool {
 		ctr++
 		c.first = firsts[ctr%len(firsts)]
-		c.scale = ctr % len(r.fk.scales)
+		c.scale = ctr % r.prim.nParams
 		c.srcUnread = true
 		return r.run(c)
 	}
@@ -351,22 +350,160 @@ func testScalePlanesDroppedUnread[T float](t *testing.T, v variant) {
 	}
 }
 
-// TestScalePlanesGuardPages runs every variant of every usable path with dst, src and the mask
+// TestScalePlanesGuardPages runs every usable path with dst, src and the mask
 // flush against PROT_NONE pages, at the end and at the start, so any read or
 // write outside them faults; results must still match the oracle.
 func TestScalePlanesGuardPages(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, v variant) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesGuardPages[float32](t, v) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesGuardPages[float64](t, v) })
+		t.Run("float32", func(t *testing.T) { testPlanesGuardPages(t, scalePrim[float32](t, v)) })
+		t.Run("float64", func(t *testing.T) { testPlanesGuardPages(t, scalePrim[float64](t, v)) })
 	})
 }
 
-// TestScalePlanesDroppedSrcUnread proves that no path or variant reads the source of a
+// TestScalePlanesDroppedSrcUnread proves that no path reads the source of a
 // dropped plane: with every plane dropped the whole source is PROT_NONE, and
 // with mixed decisions every page lying inside a run of dropped planes is.
 func TestScalePlanesDroppedSrcUnread(t *testing.T) {
 	forEachVariant(t, func(t *testing.T, v variant) {
-		t.Run("float32", func(t *testing.T) { testScalePlanesDroppedUnread[float32](t, v) })
-		t.Run("float64", func(t *testing.T) { testScalePlanesDroppedUnread[float64](t, v) })
+		t.Run("float32", func(t *testing.T) { testPlanesDroppedUnread(t, scalePrim[float32](t, v)) })
+		t.Run("float64", func(t *testing.T) { testPlanesDroppedUnread(t, scalePrim[float64](t, v)) })
+	})
+}
+
+// TestAffinePlanesGuardPages is TestScalePlanesGuardPages for the
+// affine-planes primitive.
+func TestAffinePlanesGuardPages(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testPlanesGuardPages(t, affinePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesGuardPages(t, affinePrim[float64](k)) })
+	})
+}
+
+// TestAffinePlanesDroppedSrcUnread proves that no path reads the source of
+// a plane it fills with c, as TestScalePlanesDroppedSrcUnread does for +0.
+func TestAffinePlanesDroppedSrcUnread(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testPlanesDroppedUnread(t, affinePrim[float32](k)) })
+		t.Run("float64", func(t *testing.T) { testPlanesDroppedUnread(t, affinePrim[float64](k)) })
+	})
+}
+
+// rowsPlacement says which guard page each of dst, src and v is flush
+// against, and whether dst and src are the same slice.
+type rowsPlacement struct {
+	dstAtEnd, srcAtEnd, vAtEnd, inPlace bool
+}
+
+// rowsPlacements lists every placement: the eight out of place, and dst
+// at either end in place.
+var rowsPlacements = func() []rowsPlacement {
+	var ps []rowsPlacement
+	for i := range 8 {
+		ps = append(ps, rowsPlacement{i&1 != 0, i&2 != 0, i&4 != 0, false})
+	}
+	for i := range 4 {
+		ps = append(ps, rowsPlacement{i&1 != 0, i&1 != 0, i&2 != 0, true})
+	}
+	return ps
+}()
+
+func testScaleRowsGuardPages[T float](t *testing.T, k *kernelSet) {
+	const big = 1<<16 + 13
+	size := int(unsafe.Sizeof(T(0)))
+	kernel, oracle := rowsFn[T](k), rowsOracle[T](k)
+	fk := kind[T]()
+	rng := rand.New(rand.NewSource(4))
+	pool, scales := fk.pool(rng, big), rowScales(fk)
+	want := make([]T, big)
+	dstMem, srcMem := newGuardedMem(t, big*size), newGuardedMem(t, big*size)
+	vMem := newGuardedMem(t, 1000*size)
+	failures, ctr := 0, 0
+
+	try := func(n, w int, p rowsPlacement) bool {
+		ctr++
+		vpat := ctr % numVPatterns
+		v := guardedSlice[T](vMem, w, p.vAtEnd)
+		fillV(v, rng, vpat, scales)
+		in := pool[rng.Intn(len(pool)-n+1):][:n]
+		oracle(want[:n], in, v)
+		dst := guardedSlice[T](dstMem, n, p.dstAtEnd)
+		src := dst
+		if !p.inPlace {
+			src = guardedSlice[T](srcMem, n, p.srcAtEnd)
+			for i := range dst {
+				dst[i] = fk.guard
+			}
+		}
+		copy(src, in)
+
+		ok := true
+		fail := func(format string, args ...any) {
+			ok = false
+			t.Errorf("len=%d len(v)=%d v=%s %+v (%s): "+format,
+				append([]any{n, w, vPatternNames[vpat], p, fk.name}, args...)...)
+		}
+		restore := panicOnFault()
+		called := callSafely(fail, func() { kernel(dst, src, v) }, spanOf("dst", dst), spanOf("src", src), spanOf("v", v))
+		restore()
+		if called {
+			if i := firstDiff(dst, want[:n]); i >= 0 {
+				fail("dst[%d] = %#x, want %#x", i, bitsOf(dst[i]), bitsOf(want[i]))
+			}
+			if !p.inPlace {
+				if i := firstDiff(src, in); i >= 0 {
+					fail("changed src[%d]", i)
+				}
+			}
+		}
+		if !ok {
+			failures++
+			if failures >= maxFailures {
+				t.Errorf("too many failures; stopping")
+				return false
+			}
+		}
+		return true
+	}
+
+	// Every small length with every row width, the placement rotating; the
+	// shortest lengths in every placement; long ones in a few placements
+	// (sampled in short mode and under the race detector).
+	for n := 1; n <= 140; n++ {
+		for _, w := range rowWidths {
+			if !try(n, w, rowsPlacements[ctr%len(rowsPlacements)]) {
+				return
+			}
+		}
+	}
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33} {
+		for _, w := range rowWidths {
+			for _, p := range rowsPlacements {
+				if !try(n, w, p) {
+					return
+				}
+			}
+		}
+	}
+	for i, n := range []int{1001, 4096, 4099, big} {
+		for j, w := range rowWidths {
+			if (testing.Short() || raceEnabled) && (i+j)%4 != 0 {
+				continue
+			}
+			for k := range 3 {
+				if !try(n, w, rowsPlacements[(ctr+5*k)%len(rowsPlacements)]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// TestScaleRowsGuardPages runs every usable path's scale-rows kernel with
+// dst, src and v each flush against a PROT_NONE page, at the end or at the
+// start, so any read or write outside them faults.
+func TestScaleRowsGuardPages(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testScaleRowsGuardPages[float32](t, k) })
+		t.Run("float64", func(t *testing.T) { testScaleRowsGuardPages[float64](t, k) })
 	})
 }

@@ -93,25 +93,35 @@ var genericKernels = &kernelSet{
 var registry = append(completeKernels(append([]*kernelSet(nil), archKernels...)), genericKernels)
 
 // completeKernels fills a path's missing primitives with generic's, so a
-// path can be registered before it implements every primitive.
-// TestEveryPathHasEveryPrimitive keeps the shipped paths complete.
+// path can be registered before it implements every primitive, and records
+// what it filled in incompletePaths. TestEveryPathHasEveryPrimitive keeps
+// the shipped paths complete.
 func completeKernels(ks []*kernelSet) []*kernelSet {
 	for _, k := range ks {
-		if k.scaleRows32 == nil {
-			k.scaleRows32, k.scaleRows64 = genericKernels.scaleRows32, genericKernels.scaleRows64
+		fill := func(name string, have bool, set func()) {
+			if !have {
+				set()
+				incompletePaths[k.name] = append(incompletePaths[k.name], name)
+			}
 		}
-		if k.affinePlanes32 == nil {
-			k.affinePlanes32, k.affinePlanes64 = genericKernels.affinePlanes32, genericKernels.affinePlanes64
-		}
-		if k.scaleBits32 == nil {
-			k.scaleBits32, k.scaleBits64 = genericKernels.scaleBits32, genericKernels.scaleBits64
-		}
-		if k.dropoutPhilox32 == nil {
-			k.dropoutPhilox32, k.dropoutPhilox64 = genericKernels.dropoutPhilox32, genericKernels.dropoutPhilox64
-		}
+		g := genericKernels
+		fill("scalePlanes32", k.scalePlanes32 != nil, func() { k.scalePlanes32 = g.scalePlanes32 })
+		fill("scalePlanes64", k.scalePlanes64 != nil, func() { k.scalePlanes64 = g.scalePlanes64 })
+		fill("scaleRows32", k.scaleRows32 != nil, func() { k.scaleRows32 = g.scaleRows32 })
+		fill("scaleRows64", k.scaleRows64 != nil, func() { k.scaleRows64 = g.scaleRows64 })
+		fill("affinePlanes32", k.affinePlanes32 != nil, func() { k.affinePlanes32 = g.affinePlanes32 })
+		fill("affinePlanes64", k.affinePlanes64 != nil, func() { k.affinePlanes64 = g.affinePlanes64 })
+		fill("scaleBits32", k.scaleBits32 != nil, func() { k.scaleBits32 = g.scaleBits32 })
+		fill("scaleBits64", k.scaleBits64 != nil, func() { k.scaleBits64 = g.scaleBits64 })
+		fill("dropoutPhilox32", k.dropoutPhilox32 != nil, func() { k.dropoutPhilox32 = g.dropoutPhilox32 })
+		fill("dropoutPhilox64", k.dropoutPhilox64 != nil, func() { k.dropoutPhilox64 = g.dropoutPhilox64 })
 	}
 	return ks
 }
+
+// incompletePaths maps the name of each path that was registered without
+// some primitive to the kernelSet fields completeKernels filled in.
+var incompletePaths = map[string][]string{}
 
 // active is the path every call uses.
 var active atomic.Pointer[kernelSet]

@@ -10,6 +10,11 @@ var archKernels = []*kernelSet{{
 	usable:        haveASIMD(),
 	scalePlanes32: scalePlanesNEONF32,
 	scalePlanes64: scalePlanesNEONF64,
+	scaleRows32:   scaleRowsNEONF32,
+	scaleRows64:   scaleRowsNEONF64,
+
+	affinePlanes32: affinePlanesNEONF32,
+	affinePlanes64: affinePlanesNEONF64,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns

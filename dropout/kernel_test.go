@@ -57,9 +57,8 @@ func forEachVariant(t *testing.T, f func(t *testing.T, v variant)) {
 	}
 }
 
-// scaleFn returns v's scale-planes kernel for T; it fails the test if v has
-// none.
-func scaleFn[T float](t testing.TB, v variant) scaleFunc[T] {
+// variantFn returns v's scale-planes kernel for T, nil if it has none.
+func variantFn[T float](v variant) scaleFunc[T] {
 	var f any
 	switch any(T(0)).(type) {
 	case float32:
@@ -67,20 +66,60 @@ func scaleFn[T float](t testing.TB, v variant) scaleFunc[T] {
 	case float64:
 		f = v.f64
 	}
-	fn := f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
-	if fn == nil {
-		t.Fatalf("variant %s has no %T kernel", v.name, T(0))
-	}
-	return fn
+	return f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
 }
 
-// oracleFn is what variant v is compared with: the generic kernel, or for the
-// generic kernel itself the per-element reference.
-func oracleFn[T float](t testing.TB, v variant) scaleFunc[T] {
-	if v.isOracle {
-		return refScalePlanes[T]
+// scaleFn returns k's scale-planes kernel for T.
+func scaleFn[T float](k *kernelSet) scaleFunc[T] {
+	var f any
+	switch any(T(0)).(type) {
+	case float32:
+		f = k.scalePlanes32
+	case float64:
+		f = k.scalePlanes64
 	}
-	return scaleFn[T](t, kernelVariants(genericKernels)[0])
+	return f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
+}
+
+// planesFunc is a plane primitive (scale-planes or affine-planes) with its
+// scalar arguments chosen by index, so that one sweep serves both.
+type planesFunc[T float] func(dst, src []T, bits []uint64, first, plane, n, param int)
+
+// planesPrim is one plane primitive of one path, as the sweeps see it.
+type planesPrim[T float] struct {
+	kernel  planesFunc[T] // the path's kernel
+	oracle  planesFunc[T] // what it must equal bit for bit
+	nParams int           // the number of scalar argument sets
+	param   func(i int) string
+	// thin makes the sweep run one case in three, except the specials, in
+	// short mode and under the race detector: for a primitive whose
+	// kernels share their run walk with one that is swept in full.
+	thin bool
+}
+
+// scalePrim is variant v's scale-planes primitive, param i selecting s =
+// floatKind.scales[i]; it fails the test if v has no kernel for T.
+func scalePrim[T float](t testing.TB, v variant) planesPrim[T] {
+	kernel := variantFn[T](v)
+	if kernel == nil {
+		t.Fatalf("variant %s has no %T kernel", v.name, T(0))
+	}
+	oracle := scaleFn[T](genericKernels)
+	if v.isOracle {
+		oracle = refScalePlanes[T]
+	}
+	scales := kind[T]().scales
+	bind := func(f scaleFunc[T]) planesFunc[T] {
+		return func(dst, src []T, bits []uint64, first, plane, n, i int) {
+			f(dst, src, bits, first, plane, n, scales[i])
+		}
+	}
+	return planesPrim[T]{
+		kernel:  bind(kernel),
+		oracle:  bind(oracle),
+		nParams: len(scales),
+		param:   func(i int) string { return fmt.Sprintf("s=%v", scales[i]) },
+	}
 }
 
 // refScalePlanes is the scale-planes contract written as plainly as possible:
@@ -290,7 +329,7 @@ type scaleCase struct {
 	pat             int
 	srcOff, dstOff  int // elements past a 64-byte boundary
 	inPlace         bool
-	scale           int // index into floatKind.scales
+	scale           int // the planesPrim param: s or (a, b, c)
 }
 
 func (c scaleCase) String() string {
@@ -306,14 +345,14 @@ func (c scaleCase) String() string {
 // buffer in scaleRunner.
 func guardElems[T float]() int { return 64 / int(unsafe.Sizeof(T(0))) }
 
-// scaleRunner runs scaleCases against one path and checks them.
+// scaleRunner runs scaleCases of one plane primitive against one path and
+// checks them.
 type scaleRunner[T float] struct {
-	t      *testing.T
-	fk     floatKind[T]
-	kernel scaleFunc[T]
-	oracle scaleFunc[T]
-	rng    *rand.Rand
-	pool   []T
+	t    *testing.T
+	fk   floatKind[T]
+	prim planesPrim[T]
+	rng  *rand.Rand
+	pool []T
 	// scratch, reused by every case
 	srcArena, dstArena, want, saved []T
 	bits                            []uint64
@@ -322,7 +361,7 @@ type scaleRunner[T float] struct {
 
 const maxFailures = 10
 
-func newScaleRunner[T float](t *testing.T, v variant, maxLen int) *scaleRunner[T] {
+func newScaleRunner[T float](t *testing.T, prim planesPrim[T], maxLen int) *scaleRunner[T] {
 	// The same seed for every path: each path sees exactly the same cases.
 	rng := rand.New(rand.NewSource(1))
 	fk := kind[T]()
@@ -330,8 +369,7 @@ func newScaleRunner[T float](t *testing.T, v variant, maxLen int) *scaleRunner[T
 	return &scaleRunner[T]{
 		t:        t,
 		fk:       fk,
-		kernel:   scaleFn[T](t, v),
-		oracle:   oracleFn[T](t, v),
+		prim:     prim,
 		rng:      rng,
 		pool:     fk.pool(rng, maxLen+4096),
 		srcArena: make([]T, arena),
@@ -365,11 +403,11 @@ func (r *scaleRunner[T]) run(c scaleCase) bool {
 	length := c.plane * c.n
 	bits := r.bits[:bitWords(c.first, c.n)]
 	fillBits(bits, r.rng, c.pat, c.first, c.n)
-	s := r.fk.scales[c.scale]
+	s := r.prim.param(c.scale)
 	in := r.pool[r.rng.Intn(len(r.pool)-length+1):][:length]
 
 	want := r.want[:length]
-	r.oracle(want, in, bits, c.first, c.plane, c.n, s)
+	r.prim.oracle(want, in, bits, c.first, c.plane, c.n, c.scale)
 
 	var dstRegion, srcRegion []T
 	var dst, src []T
@@ -392,9 +430,9 @@ func (r *scaleRunner[T]) run(c scaleCase) bool {
 	ok := true
 	fail := func(format string, args ...any) {
 		ok = false
-		t.Errorf("%v (%s, s=%v): "+format, append([]any{c, r.fk.name, s}, args...)...)
+		t.Errorf("%v (%s, %s): "+format, append([]any{c, r.fk.name, s}, args...)...)
 	}
-	if !callKernel(r.kernel, dst, src, bits, c.first, c.plane, c.n, s, fail) {
+	if !callKernel(r.prim.kernel, dst, src, bits, c.first, c.plane, c.n, c.scale, fail) {
 		return r.failed()
 	}
 	if i := firstDiff(dst, want); i >= 0 {
@@ -431,7 +469,15 @@ func (r *scaleRunner[T]) failed() bool {
 // callKernel calls kernel and turns a panic into a failure naming the case.
 // A memory fault (see debug.SetPanicOnFault) is reported with its address
 // placed relative to dst, src and bits.
-func callKernel[T float](kernel scaleFunc[T], dst, src []T, bits []uint64, first, plane, n int, s T, fail func(string, ...any)) (ok bool) {
+func callKernel[T float](kernel planesFunc[T], dst, src []T, bits []uint64, first, plane, n, param int, fail func(string, ...any)) (ok bool) {
+	return callSafely(fail, func() { kernel(dst, src, bits, first, plane, n, param) },
+		spanOf("dst", dst), spanOf("src", src), spanOf("bits", bits))
+}
+
+// callSafely calls f and turns a panic into a failure. A memory fault (see
+// debug.SetPanicOnFault) is reported with its address placed relative to
+// the nearest of spans.
+func callSafely(fail func(string, ...any), f func(), spans ...span) (ok bool) {
 	defer func() {
 		e := recover()
 		if e == nil {
@@ -439,27 +485,28 @@ func callKernel[T float](kernel scaleFunc[T], dst, src []T, bits []uint64, first
 		}
 		ok = false
 		if f, isFault := e.(interface{ Addr() uintptr }); isFault {
-			fail("kernel faulted at %#x: %s", f.Addr(), whereIs(f.Addr(), dst, src, bits))
+			fail("kernel faulted at %#x: %s", f.Addr(), whereIs(f.Addr(), spans...))
 			return
 		}
 		fail("kernel panicked: %v", e)
 	}()
-	kernel(dst, src, bits, first, plane, n, s)
+	f()
 	return true
 }
 
-// whereIs describes addr relative to the nearest of the slices dst, src and
-// bits, e.g. "4 bytes past the end of src".
-func whereIs[T float](addr uintptr, dst, src []T, bits []uint64) string {
-	type span struct {
-		name     string
-		lo, size uintptr
-	}
-	spans := []span{
-		{"dst", uintptr(unsafe.Pointer(unsafe.SliceData(dst))), uintptr(len(dst)) * unsafe.Sizeof(T(0))},
-		{"src", uintptr(unsafe.Pointer(unsafe.SliceData(src))), uintptr(len(src)) * unsafe.Sizeof(T(0))},
-		{"bits", uintptr(unsafe.Pointer(unsafe.SliceData(bits))), uintptr(len(bits)) * 8},
-	}
+// span is a named slice's memory, for reporting a fault address.
+type span struct {
+	name     string
+	lo, size uintptr
+}
+
+func spanOf[E any](name string, s []E) span {
+	return span{name, uintptr(unsafe.Pointer(unsafe.SliceData(s))), uintptr(len(s)) * unsafe.Sizeof(*new(E))}
+}
+
+// whereIs describes addr relative to the nearest of spans, e.g. "4 bytes
+// past the end of src".
+func whereIs(addr uintptr, spans ...span) string {
 	best, dist := "", ^uintptr(0)
 	for _, sp := range spans {
 		switch {
@@ -498,10 +545,19 @@ func lengthsStep(plane, n int) int {
 // anywhere, for lengths around the vector widths.
 var offsetPlanes = []int{1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 255, 257}
 
-func testScalePlanes[T float](t *testing.T, v variant) {
+// testPlanes sweeps one plane primitive of one path: lengths, bit patterns,
+// offsets, in place and out of place, large planes and special values.
+func testPlanes[T float](t *testing.T, prim planesPrim[T]) {
 	const big = 1<<16 + 13
-	r := newScaleRunner[T](t, v, 3*big)
-	nScales := len(r.fk.scales)
+	r := newScaleRunner[T](t, prim, 3*big)
+	nScales := prim.nParams
+	thin := prim.thin && (testing.Short() || raceEnabled)
+	run := func(c scaleCase, ctr int) bool {
+		if thin && ctr%3 != 0 {
+			return true
+		}
+		return r.run(c)
+	}
 	maxOff := 64 / int(unsafe.Sizeof(T(0))) // 0..63 bytes
 
 	// Every plane length up to 1100 (a stride for n > 2), every bit pattern,
@@ -519,7 +575,7 @@ func testScalePlanes[T float](t *testing.T, v variant) {
 						dstOff: r.rng.Intn(maxOff),
 						scale:  ctr % nScales,
 					}
-					if !r.run(c) {
+					if !run(c, ctr) {
 						return
 					}
 				}
@@ -542,7 +598,7 @@ func testScalePlanes[T float](t *testing.T, v variant) {
 					if do == maxOff { // in place at so
 						c.inPlace, c.dstOff = true, so
 					}
-					if !r.run(c) {
+					if !run(c, ctr) {
 						return
 					}
 				}
@@ -562,7 +618,7 @@ func testScalePlanes[T float](t *testing.T, v variant) {
 					dstOff: r.rng.Intn(maxOff),
 					scale:  ctr % nScales,
 				}
-				if !r.run(c) {
+				if !run(c, ctr) {
 					return
 				}
 			}
@@ -570,7 +626,7 @@ func testScalePlanes[T float](t *testing.T, v variant) {
 	}
 
 	// Every special value under every scale, in every lane position.
-	for si := range r.fk.scales {
+	for si := range nScales {
 		for _, pat := range []int{patKeep, patRandom} {
 			ctr++
 			plane := len(r.fk.specials)
@@ -595,9 +651,9 @@ func (r *scaleRunner[T]) runWith(c scaleCase, in []T) bool {
 	return r.run(c)
 }
 
-// TestScalePlanesMatchesGeneric checks every variant of every usable path
-// against the generic oracle, and the generic path against the per-element
-// reference.
+// TestScalePlanesMatchesGeneric checks every variant (regular and
+// non-temporal stores) of every usable path against the generic oracle, and
+// the generic path against the per-element reference.
 func TestScalePlanesMatchesGeneric(t *testing.T) {
 	for _, k := range registry {
 		if !k.usable {
@@ -605,7 +661,7 @@ func TestScalePlanesMatchesGeneric(t *testing.T) {
 		}
 	}
 	forEachVariant(t, func(t *testing.T, v variant) {
-		t.Run("float32", func(t *testing.T) { testScalePlanes[float32](t, v) })
-		t.Run("float64", func(t *testing.T) { testScalePlanes[float64](t, v) })
+		t.Run("float32", func(t *testing.T) { testPlanes(t, scalePrim[float32](t, v)) })
+		t.Run("float64", func(t *testing.T) { testPlanes(t, scalePrim[float64](t, v)) })
 	})
 }
