@@ -1,6 +1,8 @@
 package dropout_test
 
 import (
+	"errors"
+	"syscall"
 	"os"
 	"os/exec"
 	"strings"
@@ -31,6 +33,12 @@ func TestSIMDROPKERNEL(t *testing.T) {
 		var out, errb strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		if err := cmd.Run(); err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) && errors.Is(pe.Err, syscall.ENOEXEC) {
+				// Under user-mode emulation without a binfmt_misc entry the
+				// binary cannot start itself (.ci/run registers one).
+				t.Skipf("cannot re-execute the test binary here: %v", err)
+			}
 			t.Fatalf("child with SIMDROP_KERNEL=%s: %v\n%s%s", value, err, out.String(), errb.String())
 		}
 		return out.String(), errb.String()
