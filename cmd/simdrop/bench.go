@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"slices"
@@ -38,6 +39,7 @@ var sweepShapes = [][4]int{
 }
 
 type benchConfig struct {
+	op      string // "dropout2d" or "dropout" (elementwise)
 	shapes  [][4]int
 	p       float64
 	rounds  int
@@ -69,8 +71,8 @@ func runBench(w io.Writer, cfg benchConfig) error {
 			fmt.Fprintf(w, "PyTorch: %s, %d thread(s)\n", torch.version, cfg.threads)
 		}
 	}
-	fmt.Fprintf(w, "Dropout2d float32, p = %v, %d goroutine(s), %d interleaved rounds, medians; GB/s = 2 × tensor bytes / time\n\n",
-		cfg.p, cfg.threads, cfg.rounds)
+	fmt.Fprintf(w, "%s float32, p = %v, %d goroutine(s), %d interleaved rounds, medians; GB/s = 2 × tensor bytes / time\n\n",
+		opTitle(cfg.op), cfg.p, cfg.threads, cfg.rounds)
 
 	var rows []benchRow
 	for _, s := range cfg.shapes {
@@ -121,13 +123,21 @@ func benchShape(s [4]int, cfg benchConfig, torch *torchBridge) (benchRow, error)
 			return time.Since(t0), nil
 		}
 	}
-	impls := []impl{
-		{"copy", timed(func() { copy(dst, src) })},
-		{"bound", timed(func() { baseline.Bound(dst, src, m, plane) })},
-		{"naive", timed(func() { baseline.Naive(dst, src, m, plane, scale) })},
+	impls := []impl{{"copy", timed(func() { copy(dst, src) })}}
+	if cfg.op == "dropout" {
+		r := rand.New(rand.NewPCG(1, 2))
+		impls = append(impls, impl{"naive", timed(func() { baseline.NaiveElementwise(dst, src, r, cfg.p, scale) })})
+	} else {
+		impls = append(impls,
+			impl{"bound", timed(func() { baseline.Bound(dst, src, m, plane) })},
+			impl{"naive", timed(func() { baseline.Naive(dst, src, m, plane, scale) })})
 	}
 	for _, k := range dropout.Kernels() {
-		layer, err := dropout.NewDropout2d[float32](cfg.p, g)
+		newLayer := dropout.NewDropout2d[float32]
+		if cfg.op == "dropout" {
+			newLayer = dropout.NewDropout[float32]
+		}
+		layer, err := newLayer(cfg.p, g)
 		if err != nil {
 			return benchRow{}, err
 		}
@@ -146,7 +156,7 @@ func benchShape(s [4]int, cfg benchConfig, torch *torchBridge) (benchRow, error)
 	}
 	if torch != nil {
 		impls = append(impls, impl{"pytorch", func(reps int) (time.Duration, error) {
-			return torch.time(s, cfg.p, reps)
+			return torch.time(cfg.op, s, cfg.p, reps)
 		}})
 	}
 	defer dropout.UseKernel(dropout.Kernel())
@@ -203,7 +213,17 @@ func printTable(w io.Writer, rows []benchRow) {
 	fmt.Fprintln(w, "ratios are speed-ups: 2.00× = twice as fast as the column's baseline")
 }
 
+func opTitle(op string) string {
+	if op == "dropout" {
+		return "Dropout (elementwise)"
+	}
+	return "Dropout2d"
+}
+
 func ratio(base, d time.Duration) string {
+	if base == 0 {
+		return "–"
+	}
 	return fmt.Sprintf("%.2f×", base.Seconds()/d.Seconds())
 }
 
@@ -272,8 +292,8 @@ func startTorch(threads int) (*torchBridge, error) {
 	return nil, fmt.Errorf("no python3 that imports torch among %s", strings.Join(tried, ", "))
 }
 
-func (b *torchBridge) time(s [4]int, p float64, reps int) (time.Duration, error) {
-	if _, err := fmt.Fprintf(b.in, "%d %d %d %d %v %d\n", s[0], s[1], s[2], s[3], p, reps); err != nil {
+func (b *torchBridge) time(op string, s [4]int, p float64, reps int) (time.Duration, error) {
+	if _, err := fmt.Fprintf(b.in, "%s %d %d %d %d %v %d\n", op, s[0], s[1], s[2], s[3], p, reps); err != nil {
 		return 0, err
 	}
 	if !b.out.Scan() {

@@ -43,6 +43,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		cfg := benchConfig{shapes: reportShapes}
+		fs.StringVar(&cfg.op, "op", "dropout2d", "dropout2d (channels) or dropout (elementwise)")
 		fs.Float64Var(&cfg.p, "p", 0.5, "drop probability")
 		fs.IntVar(&cfg.rounds, "rounds", 7, "interleaved rounds per shape (the median is reported)")
 		fs.IntVar(&cfg.threads, "threads", 1, "goroutines for simdrop and threads for PyTorch")
@@ -52,8 +53,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		if !(cfg.p > 0 && cfg.p < 1) || cfg.rounds < 1 || cfg.threads < 1 {
-			fmt.Fprintln(stderr, "simdrop bench: need 0 < p < 1, rounds >= 1, threads >= 1")
+		if !(cfg.p > 0 && cfg.p < 1) || cfg.rounds < 1 || cfg.threads < 1 || (cfg.op != "dropout2d" && cfg.op != "dropout") {
+			fmt.Fprintln(stderr, "simdrop bench: need 0 < p < 1, rounds >= 1, threads >= 1, -op dropout2d or dropout")
 			return 2
 		}
 		if err := runBench(stdout, cfg); err != nil {
@@ -86,6 +87,7 @@ func usage(w io.Writer) {
                             [-p P] drop probability (default 0.5)
   simdrop bench             side-by-side timings: every kernel path, copy(), a naive
                             loop, the memory bound and PyTorch (when importable)
-                            [-threads N] [-rounds R] [-plot out.svg] [-torch=false]
+                            [-op dropout2d|dropout] [-threads N] [-rounds R]
+                            [-plot out.svg] [-torch=false]
 `)
 }

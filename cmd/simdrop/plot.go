@@ -38,7 +38,7 @@ func plotSVG(rows []benchRow, cfg benchConfig) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", W, H)
 	fmt.Fprintf(&s, `<rect width="%d" height="%d" fill="white"/>`+"\n", W, H)
-	fmt.Fprintf(&s, `<text x="%d" y="22" font-size="15">Dropout2d float32, p = %v, %d goroutine(s): throughput vs tensor size</text>`+"\n", left, cfg.p, cfg.threads)
+	fmt.Fprintf(&s, `<text x="%d" y="22" font-size="15">%s float32, p = %v, %d goroutine(s): throughput vs tensor size</text>`+"\n", left, opTitle(cfg.op), cfg.p, cfg.threads)
 	for e := lx0; e <= lx1; e++ {
 		px := x(math.Exp2(e))
 		fmt.Fprintf(&s, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", px, top, px, top+ph)

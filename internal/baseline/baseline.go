@@ -3,7 +3,11 @@
 // write first, and the memory-traffic bound of channel dropout.
 package baseline
 
-import "github.com/simdrop/simdrop/dropout"
+import (
+	"math/rand/v2"
+
+	"github.com/simdrop/simdrop/dropout"
+)
 
 // Naive is channel dropout as one would first write it in Go: a branch per
 // plane, a multiply per element, and a zeroing loop (which the compiler turns
@@ -34,6 +38,19 @@ func Bound(dst, src []float32, m *dropout.Mask, plane int) {
 			copy(d, src[f*plane:(f+1)*plane])
 		} else {
 			clear(d)
+		}
+	}
+}
+
+// NaiveElementwise is elementwise dropout as one would first write it in
+// Go, with math/rand/v2: a uniform draw, a branch and a multiply per element.
+func NaiveElementwise(dst, src []float32, r *rand.Rand, p float64, s float32) {
+	src = src[:len(dst)]
+	for i := range dst {
+		if r.Float64() < p {
+			dst[i] = 0
+		} else {
+			dst[i] = src[i] * s
 		}
 	}
 }
