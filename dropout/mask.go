@@ -110,6 +110,11 @@ func (m *Mask) Clone() *Mask {
 func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool) {
 	m.op = o.name
 	m.fused, m.regen, m.block = o.fused, o.fused && regen, o.block > 0
+	// A Layer calls again and again with the same shapes: keep the plan.
+	samePlan := m.numel == numel && m.rank == len(shape)
+	for i := 0; samePlan && i < len(shape); i++ {
+		samePlan = m.shape[i] == shape[i] && m.noise[i] == noise[i]
+	}
 	m.rank = copy(m.shape[:], shape)
 	copy(m.noise[:], noise)
 	m.numel, m.p, m.alpha = numel, p, o.alpha
@@ -119,7 +124,9 @@ func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool
 		for _, d := range noise {
 			m.feats *= d
 		}
-		m.plan = makePlan(shape, noise, numel)
+		if !samePlan {
+			m.plan = makePlan(shape, noise, numel)
+		}
 	}
 	m.seed, m.start, m.used = 0, 0, 0
 	m.setScales(o)

@@ -33,6 +33,9 @@ func SetParallelism(n int) int {
 // workersFor returns how many goroutines should share a tensor of the given
 // size in bytes.
 func workersFor(bytes int) int {
+	if bytes < 2*minChunkBytes {
+		return 1 // and skip GOMAXPROCS, which takes a lock
+	}
 	w := int(parallelism.Load())
 	if w == 0 {
 		w = runtime.GOMAXPROCS(0)
