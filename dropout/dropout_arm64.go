@@ -42,3 +42,16 @@ func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int,
 //
 //go:noescape
 func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
+
+// scaleBitsNEONF32 is the scale-bits primitive for float32 (see
+// kernelSet.scaleBits32): dst[i] = src[i]*s where bit first+i of bits is
+// set, +0 elsewhere.
+//
+//go:noescape
+func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
+
+// scaleBitsNEONF64 is scaleBitsNEONF32 for float64 (see
+// kernelSet.scaleBits64).
+//
+//go:noescape
+func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)

@@ -70,6 +70,20 @@
 //	V0-V3   data
 //	V4-V7   v
 //	V8-V11  keep masks
+//
+// Registers of the scaleBits kernels:
+//
+//	R0  dst pointer, advanced as elements are written
+//	R1  src pointer, advanced as elements are read
+//	R2  bits
+//	R3  b, the bit of the next element
+//	R4  elements left after the current word
+//	R8  the current word, shifted so that bit 0 is the next element's
+//	R9  elements of the current word left
+//	V0-V3   data
+//	V4-V7   keep masks
+//	V24-V27 the bit of each lane (scaleBitsF32<>, scaleBitsF64<>)
+//	V31     s in every lane
 
 #include "textflag.h"
 
@@ -812,4 +826,189 @@ aff_fill1_64:
 aff_next64:
 	CMP	R5, R3
 	BLT	aff_run64
+	RET
+
+// Bit positions for scaleBitsNEONF32: lane j of vector k holds 1<<(4k+j),
+// so CMTST of the mask word (in every lane) against vector k gives all ones
+// in lane j exactly when bit 4k+j is set, i.e. when element 4k+j is kept.
+DATA scaleBitsF32<>+0x00(SB)/4, $0x0001
+DATA scaleBitsF32<>+0x04(SB)/4, $0x0002
+DATA scaleBitsF32<>+0x08(SB)/4, $0x0004
+DATA scaleBitsF32<>+0x0c(SB)/4, $0x0008
+DATA scaleBitsF32<>+0x10(SB)/4, $0x0010
+DATA scaleBitsF32<>+0x14(SB)/4, $0x0020
+DATA scaleBitsF32<>+0x18(SB)/4, $0x0040
+DATA scaleBitsF32<>+0x1c(SB)/4, $0x0080
+DATA scaleBitsF32<>+0x20(SB)/4, $0x0100
+DATA scaleBitsF32<>+0x24(SB)/4, $0x0200
+DATA scaleBitsF32<>+0x28(SB)/4, $0x0400
+DATA scaleBitsF32<>+0x2c(SB)/4, $0x0800
+DATA scaleBitsF32<>+0x30(SB)/4, $0x1000
+DATA scaleBitsF32<>+0x34(SB)/4, $0x2000
+DATA scaleBitsF32<>+0x38(SB)/4, $0x4000
+DATA scaleBitsF32<>+0x3c(SB)/4, $0x8000
+GLOBL scaleBitsF32<>(SB), RODATA|NOPTR, $64
+
+// Bit positions for scaleBitsNEONF64: lane j of vector k holds 1<<(2k+j).
+DATA scaleBitsF64<>+0x00(SB)/8, $0x01
+DATA scaleBitsF64<>+0x08(SB)/8, $0x02
+DATA scaleBitsF64<>+0x10(SB)/8, $0x04
+DATA scaleBitsF64<>+0x18(SB)/8, $0x08
+DATA scaleBitsF64<>+0x20(SB)/8, $0x10
+DATA scaleBitsF64<>+0x28(SB)/8, $0x20
+DATA scaleBitsF64<>+0x30(SB)/8, $0x40
+DATA scaleBitsF64<>+0x38(SB)/8, $0x80
+GLOBL scaleBitsF64<>(SB), RODATA|NOPTR, $64
+
+// func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
+//
+// Equivalent Go:
+//
+//	for i := range dst {
+//		b := first + i
+//		if bits[b>>6]>>(b&63)&1 == 1 {
+//			dst[i] = src[i] * s
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// computed without a branch, as the bits of src[i]*s ANDed with all ones
+// where the bit is set. dst is walked one mask word at a time (the first
+// one from bit first&63), each word 16 elements at a time while 16 of its
+// bits are left, then 1 at a time.
+TEXT ·scaleBitsNEONF32(SB), NOSPLIT, $0-84
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	s+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	MOVD	$scaleBitsF32<>(SB), R7
+	VLD1	(R7), [V24.S4, V25.S4, V26.S4, V27.S4]
+
+sb_word32:
+	// R8 = bits of this word from bit b on; R9 = elements they cover.
+	LSR	$6, R3, R7
+	MOVD	(R2)(R7<<3), R8
+	AND	$63, R3, R7
+	LSR	R7, R8, R8
+	MOVD	$64, R9
+	SUB	R7, R9, R9
+	CMP	R4, R9
+	CSEL	LT, R9, R4, R9 // min(64 - b&63, elements left)
+	ADD	R9, R3, R3
+	SUB	R9, R4, R4
+	CMP	$16, R9
+	BLT	sb_one32
+
+sb_16_32:
+	VDUP	R8, V4.S4 // the low 32 bits of R8 in every lane; 16 are used
+	VLD1.P	64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VCMTST	V24.S4, V4.S4, V5.S4 // all ones where bit j (elements 0-3) is set
+	VCMTST	V25.S4, V4.S4, V6.S4 // bits 4-7
+	VCMTST	V26.S4, V4.S4, V7.S4 // bits 8-11
+	VCMTST	V27.S4, V4.S4, V4.S4 // bits 12-15
+	WORD	$0x6e3fdc00 // FMUL V0.4S, V0.4S, V31.4S
+	WORD	$0x6e3fdc21 // FMUL V1.4S, V1.4S, V31.4S
+	WORD	$0x6e3fdc42 // FMUL V2.4S, V2.4S, V31.4S
+	WORD	$0x6e3fdc63 // FMUL V3.4S, V3.4S, V31.4S
+	VAND	V5.B16, V0.B16, V0.B16
+	VAND	V6.B16, V1.B16, V1.B16
+	VAND	V7.B16, V2.B16, V2.B16
+	VAND	V4.B16, V3.B16, V3.B16
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	LSR	$16, R8, R8
+	SUB	$16, R9, R9
+	CMP	$16, R9
+	BGE	sb_16_32
+
+sb_one32:
+	CBZ	R9, sb_next32
+
+sb_oneloop32:
+	FMOVS.P	4(R1), F0
+	FMULS	F31, F0, F0
+	FMOVS	F0, R7
+	AND	$1, R8, R10
+	NEG	R10, R10 // all ones if the element is kept
+	ANDW	R10, R7, R7
+	MOVW.P	R7, 4(R0)
+	LSR	$1, R8, R8
+	SUB	$1, R9, R9
+	CBNZ	R9, sb_oneloop32
+
+sb_next32:
+	CBNZ	R4, sb_word32
+	RET
+
+// func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
+//
+// Equivalent Go: the loop of scaleBitsNEONF32 with float64 elements, each
+// word done 8 elements (4 vectors) at a time while 8 of its bits are left,
+// then 1 at a time.
+TEXT ·scaleBitsNEONF64(SB), NOSPLIT, $0-88
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVD	s+80(FP), F31
+	VDUP	V31.D[0], V31.D2
+	MOVD	$scaleBitsF64<>(SB), R7
+	VLD1	(R7), [V24.D2, V25.D2, V26.D2, V27.D2]
+
+sb_word64:
+	LSR	$6, R3, R7
+	MOVD	(R2)(R7<<3), R8
+	AND	$63, R3, R7
+	LSR	R7, R8, R8
+	MOVD	$64, R9
+	SUB	R7, R9, R9
+	CMP	R4, R9
+	CSEL	LT, R9, R4, R9
+	ADD	R9, R3, R3
+	SUB	R9, R4, R4
+	CMP	$8, R9
+	BLT	sb_one64
+
+sb_8_64:
+	VDUP	R8, V4.D2 // 8 of its bits are used
+	VLD1.P	64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VCMTST	V24.D2, V4.D2, V5.D2 // all ones where bit j (elements 0-1) is set
+	VCMTST	V25.D2, V4.D2, V6.D2 // bits 2-3
+	VCMTST	V26.D2, V4.D2, V7.D2 // bits 4-5
+	VCMTST	V27.D2, V4.D2, V4.D2 // bits 6-7
+	WORD	$0x6e7fdc00 // FMUL V0.2D, V0.2D, V31.2D
+	WORD	$0x6e7fdc21 // FMUL V1.2D, V1.2D, V31.2D
+	WORD	$0x6e7fdc42 // FMUL V2.2D, V2.2D, V31.2D
+	WORD	$0x6e7fdc63 // FMUL V3.2D, V3.2D, V31.2D
+	VAND	V5.B16, V0.B16, V0.B16
+	VAND	V6.B16, V1.B16, V1.B16
+	VAND	V7.B16, V2.B16, V2.B16
+	VAND	V4.B16, V3.B16, V3.B16
+	VST1.P	[V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
+	LSR	$8, R8, R8
+	SUB	$8, R9, R9
+	CMP	$8, R9
+	BGE	sb_8_64
+
+sb_one64:
+	CBZ	R9, sb_next64
+
+sb_oneloop64:
+	FMOVD.P	8(R1), F0
+	FMULD	F31, F0, F0
+	FMOVD	F0, R7
+	AND	$1, R8, R10
+	NEG	R10, R10
+	AND	R10, R7, R7
+	MOVD.P	R7, 8(R0)
+	LSR	$1, R8, R8
+	SUB	$1, R9, R9
+	CBNZ	R9, sb_oneloop64
+
+sb_next64:
+	CBNZ	R4, sb_word64
 	RET

@@ -15,6 +15,9 @@ var archKernels = []*kernelSet{{
 
 	affinePlanes32: affinePlanesNEONF32,
 	affinePlanes64: affinePlanesNEONF64,
+
+	scaleBits32: scaleBitsNEONF32,
+	scaleBits64: scaleBitsNEONF64,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
