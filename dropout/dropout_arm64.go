@@ -55,3 +55,17 @@ func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
 //
 //go:noescape
 func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
+
+// dropoutPhiloxNEONF32 is the fused elementwise dropout primitive for
+// float32 (see kernelSet.dropoutPhilox32): Philox4x32-10 computed in vector
+// registers, element i kept iff its draw is >= t, the decisions written to
+// bits unless it is nil.
+//
+//go:noescape
+func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
+
+// dropoutPhiloxNEONF64 is dropoutPhiloxNEONF32 for float64 (see
+// kernelSet.dropoutPhilox64).
+//
+//go:noescape
+func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)

@@ -18,6 +18,9 @@ var archKernels = []*kernelSet{{
 
 	scaleBits32: scaleBitsNEONF32,
 	scaleBits64: scaleBitsNEONF64,
+
+	dropoutPhilox32: dropoutPhiloxNEONF32,
+	dropoutPhilox64: dropoutPhiloxNEONF64,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
