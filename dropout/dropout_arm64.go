@@ -42,3 +42,30 @@ func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int,
 //
 //go:noescape
 func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
+
+// scaleBitsNEONF32 is the scale-bits primitive for float32 (see
+// kernelSet.scaleBits32): dst[i] = src[i]*s where bit first+i of bits is
+// set, +0 elsewhere.
+//
+//go:noescape
+func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
+
+// scaleBitsNEONF64 is scaleBitsNEONF32 for float64 (see
+// kernelSet.scaleBits64).
+//
+//go:noescape
+func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
+
+// dropoutPhiloxNEONF32 is the fused elementwise dropout primitive for
+// float32 (see kernelSet.dropoutPhilox32): Philox4x32-10 computed in vector
+// registers, element i kept iff its draw is >= t, the decisions written to
+// bits unless it is nil.
+//
+//go:noescape
+func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
+
+// dropoutPhiloxNEONF64 is dropoutPhiloxNEONF32 for float64 (see
+// kernelSet.dropoutPhilox64).
+//
+//go:noescape
+func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)

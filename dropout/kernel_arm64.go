@@ -15,6 +15,12 @@ var archKernels = []*kernelSet{{
 
 	affinePlanes32: affinePlanesNEONF32,
 	affinePlanes64: affinePlanesNEONF64,
+
+	scaleBits32: scaleBitsNEONF32,
+	scaleBits64: scaleBitsNEONF64,
+
+	dropoutPhilox32: dropoutPhiloxNEONF32,
+	dropoutPhilox64: dropoutPhiloxNEONF64,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
