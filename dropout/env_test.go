@@ -2,10 +2,10 @@ package dropout_test
 
 import (
 	"errors"
-	"syscall"
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/simdrop/simdrop/dropout"
