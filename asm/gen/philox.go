@@ -208,10 +208,10 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 
 	Comment("Counters: set a holds blocks start+0, 2, ..., 14, set b start+1, 3, ..., 15.")
 	start := Load(Param("start"), GP64())
-	ctrA, ctrB, inc := ZMM(), ZMM(), ZMM()
-	VPBROADCASTQ(start, ctrB)
-	VPADDQ(ctrEven, ctrB, ctrA)
-	VPADDQ(ctrOdd, ctrB, ctrB)
+	ctrA0, ctrB0, inc := ZMM(), ZMM(), ZMM()
+	VPBROADCASTQ(start, ctrB0)
+	VPADDQ(ctrEven, ctrB0, ctrA0)
+	VPADDQ(ctrOdd, ctrB0, ctrB0)
 	sixteen := GP64()
 	MOVQ(U32(16), sixteen)
 	VPBROADCASTQ(sixteen, inc)
@@ -235,15 +235,29 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	spread := GP64()
 	MOVQ(U64(0x1111111111111111), spread)
 
-	// step emits the draws of the next 16 blocks and returns their keep word.
-	step := func() GPVirtual {
-		a := philoxState{ZMM(), ZMM(), nil, nil}
-		b := philoxState{ZMM(), ZMM(), nil, nil}
-		// c0 is read by VPMULUDQ only (its low halves): the counters serve as is.
-		a[0], b[0] = ctrA, ctrB
-		VPSRLQ(U8(32), ctrA, a[1])
-		VPSRLQ(U8(32), ctrB, b[1])
-		philoxRounds(isa, []*philoxState{&a, &b}, m0, m1, keys, func(h, c VecVirtual, key Mem, r, w int) VecVirtual {
+	// steps emits the draws of the next 16·g blocks and returns their keep
+	// words, one per 16 blocks. The g groups' rounds are interleaved, so
+	// the latency of one group's multiplies is hidden by the other's.
+	steps := func(g int) []GPVirtual {
+		var sets []*philoxState
+		ctrA, ctrB := ctrA0, ctrB0
+		for j := 0; j < g; j++ {
+			a := &philoxState{ZMM(), ZMM(), nil, nil}
+			b := &philoxState{ZMM(), ZMM(), nil, nil}
+			// c0 is read by VPMULUDQ only (its low halves): the counters
+			// serve as they are.
+			if j == 0 {
+				a[0], b[0] = ctrA, ctrB
+			} else {
+				VPADDQ(inc, ctrA, a[0])
+				VPADDQ(inc, ctrB, b[0])
+				ctrA, ctrB = a[0], b[0]
+			}
+			VPSRLQ(U8(32), a[0], a[1])
+			VPSRLQ(U8(32), b[0], b[1])
+			sets = append(sets, a, b)
+		}
+		philoxRounds(isa, sets, m0, m1, keys, func(h, c VecVirtual, key Mem, r, w int) VecVirtual {
 			switch {
 			case h != nil && c != nil:
 				VPTERNLOGD_BCST(U8(0x96), key, c, h) // h ^= c ^ key
@@ -256,22 +270,27 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 				return c
 			}
 		})
-		VPADDQ(inc, ctrA, ctrA)
-		VPADDQ(inc, ctrB, ctrB)
-		Comment("Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.")
-		var d [4]GPVirtual
-		for w := 0; w < 4; w++ {
-			VPERMT2D(b[w], idx, a[w])
-			k := K()
-			VPCMPUD(U8(5), tv, a[w], k) // not less than: a[w] >= t
-			d[w] = GP64()
-			KMOVW(k, d[w].As32())
-			PDEPQ(spread, d[w], d[w])
+		VPADDQ(inc, ctrA, ctrA0)
+		VPADDQ(inc, ctrB, ctrB0)
+		var words []GPVirtual
+		for j := 0; j < g; j++ {
+			a, b := sets[2*j], sets[2*j+1]
+			Comment("Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.")
+			var d [4]GPVirtual
+			for w := 0; w < 4; w++ {
+				VPERMT2D(b[w], idx, a[w])
+				k := K()
+				VPCMPUD(U8(5), tv, a[w], k) // not less than: a[w] >= t
+				d[w] = GP64()
+				KMOVW(k, d[w].As32())
+				PDEPQ(spread, d[w], d[w])
+			}
+			LEAQ(Mem{Base: d[0], Index: d[1], Scale: 2}, d[0])
+			LEAQ(Mem{Base: d[2], Index: d[3], Scale: 2}, d[2])
+			LEAQ(Mem{Base: d[0], Index: d[2], Scale: 4}, d[0])
+			words = append(words, d[0])
 		}
-		LEAQ(Mem{Base: d[0], Index: d[1], Scale: 2}, d[0])
-		LEAQ(Mem{Base: d[2], Index: d[3], Scale: 2}, d[2])
-		LEAQ(Mem{Base: d[0], Index: d[2], Scale: 4}, d[0])
-		return d[0]
+		return words
 	}
 	storeBits := func(m Register, skip string) {
 		TESTQ(bp, bp)
@@ -282,23 +301,45 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	}
 	apply := func(m GPVirtual, count Register) { applyWordAVX512(e, dp, sp, s, m, count) }
 
+	CMPQ(n, U8(128))
+	JB(LabelRef("one"))
+	Label("loop")
+	Comment("128 elements a step: two groups of 16 blocks.")
+	ms := steps(2)
+	TESTQ(bp, bp)
+	JZ(LabelRef("stored"))
+	MOVQ(ms[0], Mem{Base: bp})
+	MOVQ(ms[1], Mem{Base: bp, Disp: 8})
+	ADDQ(U8(16), bp)
+	Label("stored")
+	for j, m := range ms {
+		applyWordAVX512(e, dp, sp, s, m, nil)
+		if j == 0 {
+			ADDQ(U32(64*e.size), sp)
+			ADDQ(U32(64*e.size), dp)
+		}
+	}
+	ADDQ(U32(64*e.size), sp)
+	ADDQ(U32(64*e.size), dp)
+	SUBQ(U32(128), n)
+	CMPQ(n, U32(128))
+	JAE(LabelRef("loop"))
+
+	Label("one")
 	CMPQ(n, U8(64))
 	JB(LabelRef("tail"))
-	Label("loop")
-	m := step()
-	storeBits(m, "stored")
+	m := steps(1)[0]
+	storeBits(m, "onestored")
 	apply(m, nil)
 	ADDQ(U32(64*e.size), sp)
 	ADDQ(U32(64*e.size), dp)
 	SUBQ(U8(64), n)
-	CMPQ(n, U8(64))
-	JAE(LabelRef("loop"))
 
 	Label("tail")
 	TESTQ(n, n)
 	JZ(LabelRef("done"))
 	Comment("Last 1..63 elements: the mask word cut at n, stores masked to n lanes.")
-	m = step()
+	m = steps(1)[0]
 	BZHIQ(n, m, m)
 	storeBits(m, "tailstored")
 	apply(m, n)
