@@ -243,16 +243,20 @@ func scalePlanesAVX2NTF64(dst []float64, src []float64, bits []uint64, first int
 //		}
 //	}
 //
-// where each bits word is written once, whole. The draws are generated in vector registers, never
-// stored: the four words of a block are in four registers, one block per
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
 // 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
 // start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
 // by a mask, not multiplied, so NaN or Inf there gives +0.
 //
-// 64 elements a step: 16 blocks in 16 lanes of two registers per word,
-// compared with t into four 16-bit masks that PDEP interleaves into the
-// mask word of the step; a masked last step touches nothing past the end.
+// 128 elements a step, as two interleaved groups of 16 blocks (then one
+// group of 64 elements, then a masked last group that touches nothing
+// past the end): a group's 16 blocks are the 8 lanes of two registers
+// per word, compared with t into four 16-bit masks that PDEP interleaves
+// into the group's mask word.
 //
 //go:noescape
 func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
@@ -276,16 +280,20 @@ func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed ui
 //		}
 //	}
 //
-// where each bits word is written once, whole. The draws are generated in vector registers, never
-// stored: the four words of a block are in four registers, one block per
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
 // 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
 // start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
 // by a mask, not multiplied, so NaN or Inf there gives +0.
 //
-// 64 elements a step: 16 blocks in 16 lanes of two registers per word,
-// compared with t into four 16-bit masks that PDEP interleaves into the
-// mask word of the step; a masked last step touches nothing past the end.
+// 128 elements a step, as two interleaved groups of 16 blocks (then one
+// group of 64 elements, then a masked last group that touches nothing
+// past the end): a group's 16 blocks are the 8 lanes of two registers
+// per word, compared with t into four 16-bit masks that PDEP interleaves
+// into the group's mask word.
 //
 //go:noescape
 func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
@@ -349,8 +357,10 @@ func scaleBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, 
 //		}
 //	}
 //
-// where each bits word is written once, whole. The draws are generated in vector registers, never
-// stored: the four words of a block are in four registers, one block per
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
 // 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
 // start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
@@ -383,8 +393,10 @@ func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint
 //		}
 //	}
 //
-// where each bits word is written once, whole. The draws are generated in vector registers, never
-// stored: the four words of a block are in four registers, one block per
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
 // 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
 // start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed

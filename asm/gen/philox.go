@@ -159,8 +159,10 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 		"\t\t}",
 		"\t}",
 		"",
-		"where each bits word is written once, whole. The draws are generated in vector registers, never",
-		"stored: the four words of a block are in four registers, one block per",
+		"where each bits word is written once, whole.",
+		"",
+		"The draws are generated in vector registers, never stored: the four",
+		"words of a block are in four registers, one block per",
 		"64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter",
 		"start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.",
 		"The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed",
@@ -183,18 +185,21 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	}
 }
 
-// dropoutPhiloxAVX512 does 64 elements (16 blocks, one mask word) a step:
-// sets a and b hold the even and odd blocks; after the rounds VPERMT2D puts
-// word w of the 16 blocks in order in one register, VPCMPUD compares it with
-// t into a 16-bit mask, and PDEP spreads the four masks to element order
-// (element 4j+w is bit j of mask w). Zero-masked multiplies by 16-lane (or
-// 8-lane) pieces of that word then scale the kept elements and zero the rest.
+// dropoutPhiloxAVX512 does 128 elements (two groups of 16 blocks, one mask
+// word each) a step. In a group, sets a and b hold the even and odd blocks;
+// after the rounds VPERMT2D puts word w of the 16 blocks in order in one
+// register, VPCMPUD compares it with t into a 16-bit mask, and PDEP spreads
+// the four masks to element order (element 4j+w is bit j of mask w).
+// Zero-masked multiplies by 16-lane (or 8-lane) pieces of that word then
+// scale the kept elements and zero the rest.
 func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	Doc(append(doc,
 		"",
-		"64 elements a step: 16 blocks in 16 lanes of two registers per word,",
-		"compared with t into four 16-bit masks that PDEP interleaves into the",
-		"mask word of the step; a masked last step touches nothing past the end.",
+		"128 elements a step, as two interleaved groups of 16 blocks (then one",
+		"group of 64 elements, then a masked last group that touches nothing",
+		"past the end): a group's 16 blocks are the 8 lanes of two registers",
+		"per word, compared with t into four 16-bit masks that PDEP interleaves",
+		"into the group's mask word.",
 	)...)
 	isa := avx512
 	keys := AllocLocal(80)
