@@ -223,3 +223,229 @@ func scalePlanesAVX2NTF32(dst []float32, src []float32, bits []uint64, first int
 //
 //go:noescape
 func scalePlanesAVX2NTF64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// dropoutPhiloxAVX512F32 is dropoutPhiloxGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+//	if bits != nil {
+//		clear(bits[:(len(dst)+63)/64])
+//	}
+//	for i := range dst {
+//		draw := philox4x32(counter(start+uint64(i/4)), key)[i%4]
+//		if draw >= t {
+//			dst[i] = src[i] * s
+//			if bits != nil {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
+// 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
+// start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// 128 elements a step, as two interleaved groups of 16 blocks (then one
+// group of 64 elements, then a masked last group that touches nothing
+// past the end): a group's 16 blocks are the 8 lanes of two registers
+// per word, compared with t into four 16-bit masks that PDEP interleaves
+// into the group's mask word.
+//
+//go:noescape
+func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
+// dropoutPhiloxAVX512F64 is dropoutPhiloxGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+//	if bits != nil {
+//		clear(bits[:(len(dst)+63)/64])
+//	}
+//	for i := range dst {
+//		draw := philox4x32(counter(start+uint64(i/4)), key)[i%4]
+//		if draw >= t {
+//			dst[i] = src[i] * s
+//			if bits != nil {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
+// 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
+// start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// 128 elements a step, as two interleaved groups of 16 blocks (then one
+// group of 64 elements, then a masked last group that touches nothing
+// past the end): a group's 16 blocks are the 8 lanes of two registers
+// per word, compared with t into four 16-bit masks that PDEP interleaves
+// into the group's mask word.
+//
+//go:noescape
+func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
+
+// scaleBitsAVX512F32 is scaleBitsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i] * s
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by zero-masking: KMOVW of
+// 16 (or 8) bits at a time drives the multiply, so dropped lanes are
+// neither read nor multiplied.
+//
+//go:noescape
+func scaleBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, s float32)
+
+// scaleBitsAVX512F64 is scaleBitsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i] * s
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by zero-masking: KMOVW of
+// 16 (or 8) bits at a time drives the multiply, so dropped lanes are
+// neither read nor multiplied.
+//
+//go:noescape
+func scaleBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, s float64)
+
+// dropoutPhiloxAVX2F32 is dropoutPhiloxGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+//	if bits != nil {
+//		clear(bits[:(len(dst)+63)/64])
+//	}
+//	for i := range dst {
+//		draw := philox4x32(counter(start+uint64(i/4)), key)[i%4]
+//		if draw >= t {
+//			dst[i] = src[i] * s
+//			if bits != nil {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
+// 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
+// start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// 32 elements a unit: 8 blocks in two registers per word, transposed to
+// element order and compared with t (unsigned, as max(draw, t) == draw);
+// two units make a mask word. The last units load and store with
+// VMASKMOVPS/PD, touching nothing past the end.
+//
+//go:noescape
+func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
+// dropoutPhiloxAVX2F64 is dropoutPhiloxGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
+//	if bits != nil {
+//		clear(bits[:(len(dst)+63)/64])
+//	}
+//	for i := range dst {
+//		draw := philox4x32(counter(start+uint64(i/4)), key)[i%4]
+//		if draw >= t {
+//			dst[i] = src[i] * s
+//			if bits != nil {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// where each bits word is written once, whole.
+//
+// The draws are generated in vector registers, never stored: the four
+// words of a block are in four registers, one block per
+// 64-bit lane, so the 32×32→64-bit multiplies are VPMULUDQ; the counter
+// start+i/4 is a 64-bit lane add, carrying and wrapping as uint64 does.
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// 32 elements a unit: 8 blocks in two registers per word, transposed to
+// element order and compared with t (unsigned, as max(draw, t) == draw);
+// two units make a mask word. The last units load and store with
+// VMASKMOVPS/PD, touching nothing past the end.
+//
+//go:noescape
+func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
+
+// scaleBitsAVX2F32 is scaleBitsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i] * s
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; the product is ANDed with
+// them, so NaN or Inf in a dropped lane gives +0.
+//
+//go:noescape
+func scaleBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, s float32)
+
+// scaleBitsAVX2F64 is scaleBitsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i] * s
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; the product is ANDed with
+// them, so NaN or Inf in a dropped lane gives +0.
+//
+//go:noescape
+func scaleBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, s float64)

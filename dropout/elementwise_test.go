@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // drawRef is draw i of the stream of seed from block start, read one block
@@ -206,4 +207,266 @@ func TestDropoutElementwise(t *testing.T) {
 			}
 		}
 	})
+}
+
+// philoxT calls k's fused dropout kernel for T.
+func philoxT[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
+	if isFloat32[T]() {
+		k.dropoutPhilox32(as[float32](dst), as[float32](src), bits, seed, start, t, float32(s))
+	} else {
+		k.dropoutPhilox64(as[float64](dst), as[float64](src), bits, seed, start, t, float64(s))
+	}
+}
+
+// scaleBitsK calls k's scale-by-bits kernel for T.
+func scaleBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, first int, s T) {
+	if isFloat32[T]() {
+		k.scaleBits32(as[float32](dst), as[float32](src), bits, first, float32(s))
+	} else {
+		k.scaleBits64(as[float64](dst), as[float64](src), bits, first, float64(s))
+	}
+}
+
+// elementwiseLengths are 1..300 (around every multiple of the 8, 16, 32, 64
+// and 128 elements the kernels step by), then long runs; in short mode and
+// under the race detector the short lengths are sampled.
+func elementwiseLengths() []int {
+	var ns []int
+	step := 1
+	if testing.Short() || raceEnabled {
+		step = 7
+	}
+	for n := 1; n <= 300; n += step {
+		ns = append(ns, n)
+	}
+	return append(ns, 511, 512, 513, 4099, 1<<16+13)
+}
+
+// TestDropoutPhiloxEdges compares every path's fused kernel with the generic
+// one (itself checked against the stream by TestDropoutPhiloxMatchesStream)
+// at every length to 300 and long runs, stream starts whose block counter
+// crosses 2³² or wraps past 2⁶⁴ inside the call, thresholds at both ends,
+// every start offset 0..63 bytes of dst and src, and in place.
+func TestDropoutPhiloxEdges(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		testDropoutPhiloxEdges[float32](t, k)
+		testDropoutPhiloxEdges[float64](t, k)
+	})
+}
+
+func testDropoutPhiloxEdges[T float32 | float64](t *testing.T, k *kernelSet) {
+	r := rand.New(rand.NewPCG(81, 82))
+	size := 8
+	if isFloat32[T]() {
+		size = 4
+	}
+	maxOff := 64 / size
+	fails := 0
+	check := func(n, srcOff, dstOff int, inPlace bool, seed, start uint64, tt uint32, withBits bool) {
+		t.Helper()
+		src := fill[T](r, n+maxOff)[srcOff : srcOff+n]
+		orig := append([]T(nil), src...)
+		want := make([]T, n)
+		wantBits := make([]uint64, (n+63)/64)
+		dropoutPhiloxGeneric(want, orig, wantBits, seed, start, tt, T(1.5))
+		dst := make([]T, n+2*maxOff)
+		guard := T(-7.25)
+		for i := range dst {
+			dst[i] = guard
+		}
+		d := dst[maxOff+dstOff-maxOff/2 : maxOff+dstOff-maxOff/2+n]
+		if inPlace {
+			d = src
+		}
+		var bits []uint64
+		if withBits {
+			bits = make([]uint64, (n+63)/64+1)
+			for i := range bits {
+				bits[i] = 0xdeadbeefdeadbeef
+			}
+		}
+		name := fmt.Sprintf("%T n=%d start=%#x t=%#x srcOff=%d dstOff=%d inPlace=%v bits=%v", T(0), n, start, tt, srcOff, dstOff, inPlace, withBits)
+		var b []uint64
+		if withBits {
+			b = bits[:len(bits)-1]
+		}
+		philoxT(k, d, src, b, seed, start, tt, T(1.5))
+		if i := firstDiff(d, want); i >= 0 {
+			t.Errorf("%s: dst[%d] = %#x, want %#x", name, i, bitsOf(d[i]), bitsOf(want[i]))
+			fails++
+		}
+		if !inPlace {
+			if i := firstDiff(src, orig); i >= 0 {
+				t.Errorf("%s: changed src[%d]", name, i)
+				fails++
+			}
+			for i := range dst {
+				in := &dst[i] == &d[0] || (uintptr(unsafe.Pointer(&dst[i])) > uintptr(unsafe.Pointer(&d[0])) && uintptr(unsafe.Pointer(&dst[i])) <= uintptr(unsafe.Pointer(&d[n-1])))
+				if !in && bitsOf(dst[i]) != bitsOf(guard) {
+					t.Errorf("%s: wrote outside dst (arena index %d)", name, i)
+					fails++
+					break
+				}
+			}
+		}
+		if withBits {
+			for i := range wantBits {
+				if bits[i] != wantBits[i] {
+					t.Errorf("%s: bits[%d] = %#x, want %#x", name, i, bits[i], wantBits[i])
+					fails++
+					break
+				}
+			}
+			if bits[len(bits)-1] != 0xdeadbeefdeadbeef {
+				t.Errorf("%s: wrote past the mask", name)
+				fails++
+			}
+		}
+		if fails > 10 {
+			t.FailNow()
+		}
+	}
+	thresholds := []uint32{0, 1, 1 << 31, 1<<32 - 1}
+	for i, n := range elementwiseLengths() {
+		blocks := uint64(n+3) / 4
+		// A start whose counter crosses 2³² (then 2⁶⁴) at a block inside
+		// the call, which moves through the call as n grows.
+		cross := uint64(i)%blocks + 1
+		for j, start := range []uint64{r.Uint64(), 1<<32 - cross, -cross, 0} { // -cross is 2⁶⁴ − cross
+			tt := uint32(r.Uint64())
+			if (i+j)%3 == 0 {
+				tt = thresholds[(i+j)/3%len(thresholds)]
+			}
+			check(n, r.IntN(maxOff), r.IntN(maxOff), (i+j)%4 == 1, r.Uint64(), start, tt, (i+j)%5 != 4)
+		}
+	}
+	// Every pair of start offsets (0..63 bytes; Go aligns floats to their
+	// size), and in place at each, around the widths.
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200} {
+		for so := range maxOff {
+			for do := range maxOff + 1 {
+				check(n, so, min(do, maxOff-1), do == maxOff, r.Uint64(), r.Uint64(), uint32(r.Uint64()), (so+do)%2 == 0)
+			}
+		}
+	}
+}
+
+// TestScaleBitsEdges compares every path's scale-by-bits kernel with the
+// generic one at every length to 300 and long runs, every bit offset first
+// in 0..127 (sampled for the long runs), every start offset 0..63 bytes of
+// dst and src, and in place.
+func TestScaleBitsEdges(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		testScaleBitsEdges[float32](t, k)
+		testScaleBitsEdges[float64](t, k)
+	})
+}
+
+func testScaleBitsEdges[T float32 | float64](t *testing.T, k *kernelSet) {
+	r := rand.New(rand.NewPCG(91, 92))
+	size := 8
+	if isFloat32[T]() {
+		size = 4
+	}
+	maxOff := 64 / size
+	fails := 0
+	check := func(n, first, srcOff, dstOff int, inPlace bool) {
+		t.Helper()
+		bits := make([]uint64, (first+n+63)/64)
+		for i := range bits {
+			bits[i] = r.Uint64()
+		}
+		src := fill[T](r, n+maxOff)[srcOff : srcOff+n]
+		orig := append([]T(nil), src...)
+		want := make([]T, n)
+		scaleBitsGeneric(want, orig, bits, first, T(0.75))
+		dst := make([]T, n+maxOff)[dstOff : dstOff+n]
+		if inPlace {
+			dst = src
+		}
+		scaleBitsK(k, dst, src, bits, first, T(0.75))
+		if i := firstDiff(dst, want); i >= 0 {
+			t.Errorf("%T n=%d first=%d srcOff=%d dstOff=%d inPlace=%v: dst[%d] = %#x, want %#x",
+				T(0), n, first, srcOff, dstOff, inPlace, i, bitsOf(dst[i]), bitsOf(want[i]))
+			if fails++; fails > 10 {
+				t.FailNow()
+			}
+		}
+	}
+	for i, n := range elementwiseLengths() {
+		firstStep := 1
+		if n > 300 || testing.Short() || raceEnabled {
+			firstStep = 9
+		}
+		for first := i % firstStep; first < 128; first += firstStep {
+			check(n, first, r.IntN(maxOff), r.IntN(maxOff), (n+first)%3 == 0)
+		}
+	}
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 200} {
+		for so := range maxOff {
+			for do := range maxOff + 1 {
+				check(n, (so*7+do)%128, so, min(do, maxOff-1), do == maxOff)
+			}
+		}
+	}
+}
+
+// TestElementwiseDroppedIgnoreSrc: a dropped element is +0 whatever its
+// source holds (NaN with any payload, ±Inf, huge values), on every path, for
+// both elementwise primitives; kept NaNs and Infs are multiplied as Go does.
+func TestElementwiseDroppedIgnoreSrc(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		testDroppedIgnoreSrc[float32](t, k)
+		testDroppedIgnoreSrc[float64](t, k)
+	})
+}
+
+func testDroppedIgnoreSrc[T float32 | float64](t *testing.T, k *kernelSet) {
+	fk := kind[T]()
+	var nasty []T
+	for _, v := range fk.specials {
+		if v != v || v > 1e30 || v < -1e30 {
+			nasty = append(nasty, v) // NaNs, ±Inf, ±max
+		}
+	}
+	const n = 300
+	src := make([]T, n)
+	for i := range src {
+		src[i] = nasty[i%len(nasty)]
+	}
+	seed, start := uint64(0x5eed), uint64(1<<32-20)
+	tt := uint32(1 << 31)
+	dst := make([]T, n)
+	bits := make([]uint64, (n+63)/64)
+	philoxT(k, dst, src, bits, seed, start, tt, T(2))
+	dropped := 0
+	for i := range dst {
+		keep := drawRef(seed, start, i) >= tt
+		want := src[i] * 2
+		if !keep {
+			want, dropped = 0, dropped+1
+		}
+		if bitsOf(dst[i]) != bitsOf(want) {
+			t.Fatalf("%T dropoutPhilox: element %d (kept %v) of src %#x = %#x, want %#x", T(0), i, keep, bitsOf(src[i]), bitsOf(dst[i]), bitsOf(want))
+		}
+	}
+	if dropped == 0 || dropped == n {
+		t.Fatalf("%d of %d dropped: the test proves nothing", dropped, n)
+	}
+	for first := 0; first < 70; first += 23 {
+		b := make([]uint64, (first+n+63)/64)
+		for i := range b {
+			b[i] = 0x9a5c3e17f0b2d468 * uint64(i+first+1)
+		}
+		scaleBitsK(k, dst, src, b, first, T(2))
+		for i := range dst {
+			want := src[i] * 2
+			if bb := first + i; b[bb/64]>>(bb%64)&1 == 0 {
+				want = 0
+			}
+			if bitsOf(dst[i]) != bitsOf(want) {
+				t.Fatalf("%T scaleBits first=%d: element %d of src %#x = %#x, want %#x", T(0), first, i, bitsOf(src[i]), bitsOf(dst[i]), bitsOf(want))
+			}
+		}
+	}
 }

@@ -14,15 +14,22 @@ import "github.com/klauspost/cpuid/v2"
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
 // kernels end with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
-// (every amd64 CPU has it, but the check keeps the list honest).
+// (every amd64 CPU has it, but the check keeps the list honest). The
+// AVX-512 elementwise kernels use BMI2's PDEP and BZHI, which every CPU
+// with AVX-512 has (and runs fast, unlike the Zen 1/2 PDEP that keeps the
+// AVX2 kernels away from it).
 var archKernels = []*kernelSet{
 	{
 		name:            "avx512",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.SSE),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.SSE),
 		scalePlanes32:   scalePlanesAVX512F32,
 		scalePlanes64:   scalePlanesAVX512F64,
 		scalePlanesNT32: scalePlanesAVX512NTF32,
 		scalePlanesNT64: scalePlanesAVX512NTF64,
+		scaleBits32:     scaleBitsAVX512F32,
+		scaleBits64:     scaleBitsAVX512F64,
+		dropoutPhilox32: dropoutPhiloxAVX512F32,
+		dropoutPhilox64: dropoutPhiloxAVX512F64,
 	},
 	{
 		name:            "avx2",
@@ -31,5 +38,9 @@ var archKernels = []*kernelSet{
 		scalePlanes64:   scalePlanesAVX2F64,
 		scalePlanesNT32: scalePlanesAVX2NTF32,
 		scalePlanesNT64: scalePlanesAVX2NTF64,
+		scaleBits32:     scaleBitsAVX2F32,
+		scaleBits64:     scaleBitsAVX2F64,
+		dropoutPhilox32: dropoutPhiloxAVX2F32,
+		dropoutPhilox64: dropoutPhiloxAVX2F64,
 	},
 }

@@ -24,6 +24,7 @@ func main() {
 			}
 		}
 	}
+	elementwise()
 
 	Generate()
 }

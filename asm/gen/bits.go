@@ -1,0 +1,213 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// scaleBits builds scaleBits<isa><elem>, the elementwise scale-by-mask-bits
+// primitive of kernelSet: 64 elements a mask word, the word taken from bits
+// at bit first+i whatever its alignment (SHRQ of a word pair).
+func scaleBits(isa vecISA, e elemType) {
+	name := "scaleBits" + isa.name + e.suffix
+	lanes := isa.width / e.size
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, s %[1]s)", e.goType))
+	Pragma("noescape")
+	how := []string{
+		"The lane masks come from the mask word by zero-masking: KMOVW of",
+		"16 (or 8) bits at a time drives the multiply, so dropped lanes are",
+		"neither read nor multiplied.",
+	}
+	if isa.width == 32 {
+		how = []string{
+			"The lane masks come from the mask word broadcast to every lane,",
+			"ANDed with 1<<lane and compared with it; the product is ANDed with",
+			"them, so NaN or Inf in a dropped lane gives +0.",
+		}
+	}
+	Doc(append([]string{
+		fmt.Sprintf("%s is scaleBitsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		"equivalent to",
+		"",
+		"\tfor i := range dst {",
+		"\t\tif b := first + i; bits[b/64]>>(b%64)&1 == 1 {",
+		"\t\t\tdst[i] = src[i] * s",
+		"\t\t} else {",
+		"\t\t\tdst[i] = 0 // whatever src[i] holds",
+		"\t\t}",
+		"\t}",
+		"",
+		"64 elements a mask word; the last 1..64 are masked, touching no memory",
+		"outside dst, src and the words of bits the range needs.",
+	}, how...)...)
+
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	bp := Load(Param("bits").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	Comment("bp = &bits[first/64]; CX = first%64, the shift of every word pair.")
+	Load(Param("first"), RCX)
+	w := GP64()
+	MOVQ(RCX, w)
+	SHRQ(U8(6), w)
+	LEAQ(Mem{Base: bp, Index: w, Scale: 8}, bp)
+	ANDQ(U8(63), RCX)
+	sArg, err := Param("s").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	s := isa.vec()
+	e.broadcast(sArg.Addr, s)
+
+	apply := applyWordAVX512
+	if isa.width == 32 {
+		apply = applyWordAVX2
+	}
+
+	CMPQ(n, U8(64))
+	JBE(LabelRef("last"))
+	Label("loop")
+	Comment("More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.")
+	m, hi := GP64(), GP64()
+	MOVQ(Mem{Base: bp}, m)
+	MOVQ(Mem{Base: bp, Disp: 8}, hi)
+	SHRQ(CL, hi, m)
+	apply(e, dp, sp, s, m, nil)
+	ADDQ(U8(8), bp)
+	ADDQ(U32(64*e.size), sp)
+	ADDQ(U32(64*e.size), dp)
+	SUBQ(U8(64), n)
+	CMPQ(n, U8(64))
+	JA(LabelRef("loop"))
+
+	Label("last")
+	Comment("The last 1..64 elements: the next word only if the bits reach it.")
+	MOVQ(Mem{Base: bp}, m)
+	MOVQ(RCX, hi)
+	ADDQ(n, hi)
+	CMPQ(hi, U8(64))
+	JBE(LabelRef("oneword"))
+	MOVQ(Mem{Base: bp, Disp: 8}, hi)
+	SHRQ(CL, hi, m)
+	JMP(LabelRef("masked"))
+	Label("oneword")
+	SHRQ(CL, m)
+	Label("masked")
+	apply(e, dp, sp, s, m, n)
+	VZEROUPPER()
+	RET()
+}
+
+// mulZ emits the zero-masked multiply dst = src·s under opmask k (lanes off
+// are zero, and for a memory src not read).
+func mulZ(e elemType, src Op, s VecVirtual, k Op, dst VecVirtual) {
+	if e.size == 4 {
+		VMULPS_Z(src, s, k, dst)
+	} else {
+		VMULPD_Z(src, s, k, dst)
+	}
+}
+
+// applyWordAVX512 emits, for the 64 elements at dp and sp, dst = src·s
+// where bit i of m is set and +0 where it is clear, by zero-masked
+// multiplies of 16-lane (float32) or 8-lane (float64) pieces. With count
+// (1..64), only the first count elements are read or written. m is
+// consumed.
+func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, count Register) {
+	piece := 64 / e.size
+	var valid GPVirtual
+	if count != nil {
+		valid = GP64()
+		MOVQ(I32(-1), valid)
+		BZHIQ(count, valid, valid) // count = 64 leaves all 64 bits
+		ANDQ(valid, m)
+	}
+	Comment(fmt.Sprintf("dst = src·s where kept, +0 elsewhere: %d vectors of %d lanes, one mask piece each.", 64/piece, piece))
+	for q := 0; q < 64/piece; q++ {
+		if q > 0 {
+			SHRQ(U8(piece), m)
+			if valid != nil {
+				SHRQ(U8(piece), valid)
+			}
+		}
+		k := K()
+		KMOVW(m.As32(), k)
+		v := ZMM()
+		mulZ(e, Mem{Base: sp, Disp: 64 * q}, s, k, v)
+		if valid == nil {
+			e.mov(v, Mem{Base: dp, Disp: 64 * q})
+		} else {
+			kv := K()
+			KMOVW(valid.As32(), kv)
+			e.mov(v, kv, Mem{Base: dp, Disp: 64 * q})
+		}
+	}
+}
+
+// applyWordAVX2 is applyWordAVX512 for AVX2: the mask word is broadcast,
+// and lane l of piece q is kept iff word & bit[lanes·q+l] != 0 (the high 32
+// bits broadcast separately for float32's dword lanes). With count
+// (1..64), loads and stores are VMASKMOVPS/PD masked to lanes < count.
+func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, n Register) {
+	lanes := 32 / e.size
+	Comment(fmt.Sprintf("Lane masks from the mask word: %d pieces of %d lanes.", 64/lanes, lanes))
+	var count VecVirtual
+	if n != nil {
+		x := XMM()
+		VMOVQ(n, x)
+		count = YMM()
+		e.intBcast(x, count)
+	}
+	var words [2]VecVirtual
+	if e.size == 4 {
+		x := XMM()
+		VMOVQ(m, x)
+		words[0] = YMM()
+		VPBROADCASTD(x, words[0])
+		SHRQ(U8(32), m)
+		x = XMM()
+		VMOVQ(m, x)
+		words[1] = YMM()
+		VPBROADCASTD(x, words[1])
+	} else {
+		x := XMM()
+		VMOVQ(m, x)
+		words[0] = YMM()
+		VPBROADCASTQ(x, words[0])
+	}
+	for q := 0; q < 64/lanes; q++ {
+		var word VecVirtual
+		var bit Mem
+		k := YMM()
+		if e.size == 4 {
+			word, bit = words[q/4], bitD.Offset(32*(q%4))
+			VPAND(bit, word, k)
+			VPCMPEQD(bit, k, k)
+		} else {
+			word, bit = words[0], bitQ.Offset(32*q)
+			VPAND(bit, word, k)
+			VPCMPEQQ(bit, k, k)
+		}
+		at := Mem{Base: sp, Disp: 32 * q}
+		v := YMM()
+		if n == nil {
+			e.mul(at, s, v)
+			andMask(e, k, v)
+			e.mov(v, Mem{Base: dp, Disp: 32 * q})
+			continue
+		}
+		vm := YMM()
+		iota := iotaD
+		if e.size == 8 {
+			iota = iotaQ
+		}
+		e.intCmpGT(iota.Offset(32*q), count, vm) // count > lane
+		e.maskMov(at, vm, v)
+		e.mul(v, s, v)
+		andMask(e, k, v)
+		e.maskMov(v, vm, Mem{Base: dp, Disp: 32 * q})
+	}
+}
