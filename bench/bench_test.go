@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/simdrop/simdrop/dropout"
@@ -18,6 +19,16 @@ var shapes = [][4]int{
 
 const p = 0.5
 
+// input returns n values, every page written: a slice from make that is
+// only read would map the zero page and never leave the cache.
+func input(n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(i%1000)*0.001 - 0.5
+	}
+	return x
+}
+
 func shapeName(s [4]int) string { return fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], s[2], s[3]) }
 
 // BenchmarkDropout2d measures float32 Dropout2d as a training loop runs it
@@ -30,10 +41,7 @@ func BenchmarkDropout2d(b *testing.B) {
 	for _, s := range shapes {
 		numel := s[0] * s[1] * s[2] * s[3]
 		plane := s[2] * s[3]
-		src := make([]float32, numel)
-		for i := range src {
-			src[i] = float32(i%1000) * 0.001
-		}
+		src := input(numel)
 		dst := make([]float32, numel)
 		g := dropout.NewGenerator(1)
 		m, err := dropout.Dropout2d(dst, src, s[:], p, g)
@@ -111,7 +119,7 @@ func BenchmarkTiny(b *testing.B) {
 func BenchmarkParallel(b *testing.B) {
 	for _, s := range [][4]int{{1, 32, 64, 64}, {2, 3, 224, 224}, {8, 256, 28, 28}, {32, 64, 56, 56}, {64, 64, 112, 112}} {
 		numel := s[0] * s[1] * s[2] * s[3]
-		src := make([]float32, numel)
+		src := input(numel)
 		dst := make([]float32, numel)
 		for _, w := range []int{1, 2} {
 			b.Run(fmt.Sprintf("goroutines=%d/shape=%s", w, shapeName(s)), func(b *testing.B) {
@@ -176,7 +184,7 @@ func BenchmarkLayouts(b *testing.B) {
 		for _, d := range c.shape {
 			numel *= d
 		}
-		src := make([]float32, numel)
+		src := input(numel)
 		dst := make([]float32, numel)
 		for _, k := range dropout.Kernels() {
 			b.Run(c.name+"/kernel="+k, func(b *testing.B) {
@@ -192,6 +200,53 @@ func BenchmarkLayouts(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// BenchmarkElementwise measures elementwise Dropout (through a Layer, as a
+// training loop calls it) per kernel path and shape, beside a math/rand/v2
+// loop, copy() and Dropout2d on the same tensor.
+func BenchmarkElementwise(b *testing.B) {
+	for _, s := range [][4]int{{1, 8, 32, 32}, {1, 32, 64, 64}, {32, 64, 56, 56}} {
+		numel := s[0] * s[1] * s[2] * s[3]
+		src := input(numel)
+		dst := make([]float32, numel)
+		shape := shapeName(s)
+		b.Run("kernel=copy/shape="+shape, func(b *testing.B) {
+			b.SetBytes(int64(8 * numel))
+			for i := 0; i < b.N; i++ {
+				copy(dst, src)
+			}
+		})
+		b.Run("kernel=mathrand/shape="+shape, func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			b.SetBytes(int64(8 * numel))
+			for i := 0; i < b.N; i++ {
+				baseline.NaiveElementwise(dst, src, r, p, 2)
+			}
+		})
+		for _, k := range dropout.Kernels() {
+			for _, op := range []string{"dropout", "dropout2d"} {
+				b.Run("op="+op+"/kernel="+k+"/shape="+shape, func(b *testing.B) {
+					defer dropout.UseKernel(dropout.Kernel())
+					defer dropout.SetParallelism(dropout.SetParallelism(1))
+					dropout.UseKernel(k)
+					g := dropout.NewGenerator(1)
+					newLayer := dropout.NewDropout[float32]
+					if op == "dropout2d" {
+						newLayer = dropout.NewDropout2d[float32]
+					}
+					layer, _ := newLayer(p, g)
+					b.SetBytes(int64(8 * numel))
+					for i := 0; i < b.N; i++ {
+						g.SetState(dropout.State{Seed: 1})
+						if err := layer.Forward(dst, src, s[:]); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
 		}
 	}
 }
