@@ -250,3 +250,32 @@ func BenchmarkElementwise(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkElementwiseStep measures a training step of elementwise Dropout
+// (Forward then Backward through a Layer) keeping the mask bits, and keeping
+// none (Backward regenerates the draws), on the best path.
+func BenchmarkElementwiseStep(b *testing.B) {
+	for _, s := range [][4]int{{1, 32, 64, 64}, {32, 64, 56, 56}} {
+		numel := s[0] * s[1] * s[2] * s[3]
+		x, y := input(numel), make([]float32, numel)
+		dy, dx := input(numel), make([]float32, numel)
+		for _, mode := range []string{"bits", "regenerate"} {
+			b.Run("mask="+mode+"/shape="+shapeName(s), func(b *testing.B) {
+				defer dropout.SetParallelism(dropout.SetParallelism(1))
+				g := dropout.NewGenerator(1)
+				layer, _ := dropout.NewDropout[float32](p, g)
+				layer.SetNoMask(mode == "regenerate")
+				b.SetBytes(int64(16 * numel))
+				for i := 0; i < b.N; i++ {
+					g.SetState(dropout.State{Seed: 1})
+					if err := layer.Forward(y, x, s[:]); err != nil {
+						b.Fatal(err)
+					}
+					if err := layer.Backward(dx, dy); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
