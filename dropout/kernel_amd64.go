@@ -14,22 +14,28 @@ import "github.com/klauspost/cpuid/v2"
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
 // kernels end with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
-// (every amd64 CPU has it, but the check keeps the list honest).
+// (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
+// the scale-rows kernels use, is likewise part of every amd64 CPU and checked
+// all the same.
 var archKernels = []*kernelSet{
 	{
 		name:            "avx512",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.SSE),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX512F32,
 		scalePlanes64:   scalePlanesAVX512F64,
 		scalePlanesNT32: scalePlanesAVX512NTF32,
 		scalePlanesNT64: scalePlanesAVX512NTF64,
+		scaleRows32:     scaleRowsAVX512F32,
+		scaleRows64:     scaleRowsAVX512F64,
 	},
 	{
 		name:            "avx2",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX2F32,
 		scalePlanes64:   scalePlanesAVX2F64,
 		scalePlanesNT32: scalePlanesAVX2NTF32,
 		scalePlanesNT64: scalePlanesAVX2NTF64,
+		scaleRows32:     scaleRowsAVX2F32,
+		scaleRows64:     scaleRowsAVX2F64,
 	},
 }

@@ -16,8 +16,14 @@ import (
 // amd64Paths names the assembly functions of each amd64 path; every function
 // in dropout_amd64.s must belong to one of them.
 var amd64Paths = map[string][]string{
-	"avx512": {"scalePlanesAVX512F32", "scalePlanesAVX512F64", "scalePlanesAVX512NTF32", "scalePlanesAVX512NTF64"},
-	"avx2":   {"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64"},
+	"avx512": {
+		"scalePlanesAVX512F32", "scalePlanesAVX512F64", "scalePlanesAVX512NTF32", "scalePlanesAVX512NTF64",
+		"scaleRowsAVX512F32", "scaleRowsAVX512F64",
+	},
+	"avx2": {
+		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
+		"scaleRowsAVX2F32", "scaleRowsAVX2F64",
+	},
 }
 
 // avoFeatures maps the names avo gives some features in "Requires:" to

@@ -49,8 +49,10 @@ func refScaleRows[T float](dst, src, v []T) {
 }
 
 // rowWidths are the len(v) every sweep tries: below, at and around the
-// vector widths, and a row longer than many of the tensors.
-var rowWidths = []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 48, 64, 100, 112, 272, 1000}
+// vector widths and the 4-vector steps of the AVX2 and AVX-512 kernels (8,
+// 16, 32, 64 elements), the planner's shortest replicated vector (256), and
+// a row longer than many of the tensors.
+var rowWidths = []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 112, 127, 128, 129, 256, 272, 1000}
 
 // Patterns of v.
 const (

@@ -24,6 +24,7 @@ func main() {
 			}
 		}
 	}
+	rowsAndAffine()
 
 	Generate()
 }
