@@ -311,3 +311,107 @@ func scaleRowsAVX2F32(dst []float32, src []float32, v []float32)
 //
 //go:noescape
 func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
+
+// affinePlanesAVX512F32 is affinePlanesGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float32(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX512F64 is affinePlanesGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float64(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+
+// affinePlanesAVX2F32 is affinePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float32(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX2F64 is affinePlanesGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float64(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)

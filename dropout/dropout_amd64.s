@@ -1841,3 +1841,611 @@ shortend:
 	XORQ  CX, CX
 	MOVQ  BX, R8
 	JMP   rowtail
+
+// func affinePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512F32(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Z0
+	VBROADCASTSS b+100(FP), Z1
+	VBROADCASTSS c+104(FP), Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VMULPS  (DX), Z0, Z3
+	VMULPS  64(DX), Z0, Z4
+	VMULPS  128(DX), Z0, Z5
+	VMULPS  192(DX), Z0, Z6
+	VADDPS  Z1, Z3, Z3
+	VADDPS  Z1, Z4, Z4
+	VADDPS  Z1, Z5, Z5
+	VADDPS  Z1, Z6, Z6
+	VMOVUPS Z3, (AX)
+	VMOVUPS Z4, 64(AX)
+	VMOVUPS Z5, 128(AX)
+	VMOVUPS Z6, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, R11
+	CMPQ    R11, $0x00000040
+	JAE     keep4
+
+keep1:
+	CMPQ    R11, $0x00000010
+	JB      keeptail
+	VMULPS  (DX), Z0, Z3
+	VADDPS  Z1, Z3, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, R11
+	JMP     keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (DX), K1, Z3
+	VMULPS    Z3, Z0, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K1, (AX)
+	LEAQ      (DX)(R11*4), DX
+	LEAQ      (AX)(R11*4), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*4), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, R11
+	CMPQ    R11, $0x00000040
+	JAE     drop4
+
+drop1:
+	CMPQ    R11, $0x00000010
+	JB      droptail
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, R11
+	JMP     drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPS Z2, K1, (AX)
+	LEAQ    (AX)(R11*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512F64(SB), NOSPLIT, $0-120
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD a+96(FP), Z0
+	VBROADCASTSD b+104(FP), Z1
+	VBROADCASTSD c+112(FP), Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPD  (DX), Z0, Z3
+	VMULPD  64(DX), Z0, Z4
+	VMULPD  128(DX), Z0, Z5
+	VMULPD  192(DX), Z0, Z6
+	VADDPD  Z1, Z3, Z3
+	VADDPD  Z1, Z4, Z4
+	VADDPD  Z1, Z5, Z5
+	VADDPD  Z1, Z6, Z6
+	VMOVUPD Z3, (AX)
+	VMOVUPD Z4, 64(AX)
+	VMOVUPD Z5, 128(AX)
+	VMOVUPD Z6, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, R11
+	CMPQ    R11, $0x00000020
+	JAE     keep4
+
+keep1:
+	CMPQ    R11, $0x00000008
+	JB      keeptail
+	VMULPD  (DX), Z0, Z3
+	VADDPD  Z1, Z3, Z3
+	VMOVUPD Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, R11
+	JMP     keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (DX), K1, Z3
+	VMULPD    Z3, Z0, Z3
+	VADDPD    Z1, Z3, Z3
+	VMOVUPD   Z3, K1, (AX)
+	LEAQ      (DX)(R11*8), DX
+	LEAQ      (AX)(R11*8), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*8), DX
+	CMPQ R11, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVUPD Z2, (AX)
+	VMOVUPD Z2, 64(AX)
+	VMOVUPD Z2, 128(AX)
+	VMOVUPD Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, R11
+	CMPQ    R11, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    R11, $0x00000008
+	JB      droptail
+	VMOVUPD Z2, (AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, R11
+	JMP     drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPD Z2, K1, (AX)
+	LEAQ    (AX)(R11*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX2
+TEXT ·affinePlanesAVX2F32(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Y0
+	VBROADCASTSS b+100(FP), Y1
+	VBROADCASTSS c+104(FP), Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPS  (DX), Y0, Y3
+	VMULPS  32(DX), Y0, Y4
+	VMULPS  64(DX), Y0, Y5
+	VMULPS  96(DX), Y0, Y6
+	VADDPS  Y1, Y3, Y3
+	VADDPS  Y1, Y4, Y4
+	VADDPS  Y1, Y5, Y5
+	VADDPS  Y1, Y6, Y6
+	VMOVUPS Y3, (AX)
+	VMOVUPS Y4, 32(AX)
+	VMOVUPS Y5, 64(AX)
+	VMOVUPS Y6, 96(AX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     keep4
+
+keep1:
+	CMPQ    CX, $0x00000008
+	JB      keeptail
+	VMULPS  (DX), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTD X3, Y4
+	VPCMPGTD     lanes32<>+0(SB), Y4, Y4
+	VMASKMOVPS   (DX), Y4, Y3
+	VMULPS       Y3, Y0, Y3
+	VADDPS       Y1, Y3, Y3
+	VMASKMOVPS   Y3, Y4, (AX)
+	LEAQ         (DX)(CX*4), DX
+	LEAQ         (AX)(CX*4), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*4), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   Y2, Y3, (AX)
+	LEAQ         (AX)(CX*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+// Requires: AVX, AVX2
+TEXT ·affinePlanesAVX2F64(SB), NOSPLIT, $0-120
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD a+96(FP), Y0
+	VBROADCASTSD b+104(FP), Y1
+	VBROADCASTSD c+112(FP), Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000010
+	JB   keep1
+
+keep4:
+	VMULPD  (DX), Y0, Y3
+	VMULPD  32(DX), Y0, Y4
+	VMULPD  64(DX), Y0, Y5
+	VMULPD  96(DX), Y0, Y6
+	VADDPD  Y1, Y3, Y3
+	VADDPD  Y1, Y4, Y4
+	VADDPD  Y1, Y5, Y5
+	VADDPD  Y1, Y6, Y6
+	VMOVUPD Y3, (AX)
+	VMOVUPD Y4, 32(AX)
+	VMOVUPD Y5, 64(AX)
+	VMOVUPD Y6, 96(AX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000010, CX
+	CMPQ    CX, $0x00000010
+	JAE     keep4
+
+keep1:
+	CMPQ    CX, $0x00000004
+	JB      keeptail
+	VMULPD  (DX), Y0, Y3
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD Y3, (AX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y4
+	VPCMPGTQ     lanes64<>+0(SB), Y4, Y4
+	VMASKMOVPD   (DX), Y4, Y3
+	VMULPD       Y3, Y0, Y3
+	VADDPD       Y1, Y3, Y3
+	VMASKMOVPD   Y3, Y4, (AX)
+	LEAQ         (DX)(CX*8), DX
+	LEAQ         (AX)(CX*8), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*8), DX
+	CMPQ CX, $0x00000010
+	JB   drop1
+
+drop4:
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y2, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000010, CX
+	CMPQ    CX, $0x00000010
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000004
+	JB      droptail
+	VMOVUPD Y2, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   Y2, Y3, (AX)
+	LEAQ         (AX)(CX*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET

@@ -27,6 +27,8 @@ var archKernels = []*kernelSet{
 		scalePlanesNT64: scalePlanesAVX512NTF64,
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
+		affinePlanes32:  affinePlanesAVX512F32,
+		affinePlanes64:  affinePlanesAVX512F64,
 	},
 	{
 		name:            "avx2",
@@ -37,5 +39,7 @@ var archKernels = []*kernelSet{
 		scalePlanesNT64: scalePlanesAVX2NTF64,
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
+		affinePlanes32:  affinePlanesAVX2F32,
+		affinePlanes64:  affinePlanesAVX2F64,
 	},
 }

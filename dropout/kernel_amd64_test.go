@@ -18,11 +18,11 @@ import (
 var amd64Paths = map[string][]string{
 	"avx512": {
 		"scalePlanesAVX512F32", "scalePlanesAVX512F64", "scalePlanesAVX512NTF32", "scalePlanesAVX512NTF64",
-		"scaleRowsAVX512F32", "scaleRowsAVX512F64",
+		"scaleRowsAVX512F32", "scaleRowsAVX512F64", "affinePlanesAVX512F32", "affinePlanesAVX512F64",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
-		"scaleRowsAVX2F32", "scaleRowsAVX2F64",
+		"scaleRowsAVX2F32", "scaleRowsAVX2F64", "affinePlanesAVX2F32", "affinePlanesAVX2F64",
 	},
 }
 

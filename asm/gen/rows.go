@@ -8,18 +8,23 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// rowsAndAffine builds the scale-rows kernels of both vector widths,
-// AVX-512 first as in main.
+// rowsAndAffine builds the scale-rows and affine-planes kernels of both
+// vector widths, AVX-512 first as in main.
 func rowsAndAffine() {
 	for _, isa := range []vecISA{avx512, avx2} {
 		for _, e := range []elemType{f32, f64} {
 			scaleRows(isa, e)
 		}
 	}
+	for _, isa := range []vecISA{avx512, avx2} {
+		for _, e := range []elemType{f32, f64} {
+			affinePlanes(isa, e)
+		}
+	}
 }
 
 // elemOps are the packed instructions of one element type that scale-rows
-// uses beyond elemType's.
+// and affine-planes use beyond elemType's.
 type elemOps struct {
 	add  func(ops ...Op)             // packed add, one rounding
 	cmp  func(ops ...Op)             // packed compare with an imm8 predicate
