@@ -162,8 +162,20 @@ func rowsMul(isa vecISA, e elemType, x []VecVirtual, sp Register, zero VecVirtua
 			k[i] = K()
 			o.cmp(cmpNEQ, zero, x[i], k[i])
 		}
+		// src is loaded whole before the zero-masked multiply rather than
+		// as its memory operand: with every lane of a vector masked off,
+		// the memory operand is not read at all, and on a page that has
+		// never been touched (a dropped channel's input that nothing
+		// wrote) each such access costs a fault-suppression assist of
+		// hundreds of cycles (AMD EPYC: NHWC C=3 at 25 MB, 13.2 ms
+		// against 2.0 ms for AVX2).
+		var y [4]VecVirtual
 		for i := range x {
-			o.mulZ(Mem{Base: sp, Disp: i * isa.width}, x[i], k[i], x[i])
+			y[i] = isa.vec()
+			e.mov(Mem{Base: sp, Disp: i * isa.width}, y[i])
+		}
+		for i := range x {
+			o.mulZ(y[i], x[i], k[i], x[i])
 		}
 		return
 	}
