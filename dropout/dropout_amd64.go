@@ -268,6 +268,62 @@ func scaleRowsAVX512F32(dst []float32, src []float32, v []float32)
 //go:noescape
 func scaleRowsAVX512F64(dst []float64, src []float64, v []float64)
 
+// scaleRowsAVX512NTF32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (16 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 64-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX512NTF32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX512NTF64 is scaleRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 64-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX512NTF64(dst []float64, src []float64, v []float64)
+
 // scaleRowsAVX2F32 is scaleRowsGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -311,6 +367,62 @@ func scaleRowsAVX2F32(dst []float32, src []float32, v []float32)
 //
 //go:noescape
 func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX2NTF32 is scaleRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 32-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX2NTF32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX2NTF64 is scaleRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (4 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 32-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX2NTF64(dst []float64, src []float64, v []float64)
 
 // affinePlanesAVX512F32 is affinePlanesGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to

@@ -41,6 +41,13 @@ type kernelSet struct {
 	scaleRows32 func(dst, src, v []float32)
 	scaleRows64 func(dst, src, v []float64)
 
+	// scaleRowsNT32 and scaleRowsNT64, where the path has them (nil
+	// otherwise), are scaleRows32/64 writing dst with non-temporal stores,
+	// as scalePlanesNT32/64 are to scalePlanes32/64; apply chooses between
+	// the two with useNT.
+	scaleRowsNT32 func(dst, src, v []float32)
+	scaleRowsNT64 func(dst, src, v []float64)
+
 	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
 	// rounded multiply, then a rounded add: never fused) and a dropped plane
 	// is filled with c, its src not read. Alpha dropout runs on it.

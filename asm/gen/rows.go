@@ -12,8 +12,10 @@ import (
 // vector widths, AVX-512 first as in main.
 func rowsAndAffine() {
 	for _, isa := range []vecISA{avx512, avx2} {
-		for _, e := range []elemType{f32, f64} {
-			scaleRows(isa, e)
+		for _, st := range []storeKind{regular, nonTemporal} {
+			for _, e := range []elemType{f32, f64} {
+				scaleRows(isa, st, e)
+			}
 		}
 	}
 	for _, isa := range []vecISA{avx512, avx2} {
@@ -44,11 +46,11 @@ func (e elemType) ops() elemOps { return elemOpsBySize[e.size] }
 // scales, so either choice would do).
 var cmpNEQ = U8(4)
 
-// scaleRows builds scaleRows<isa><elem>, the scale-rows primitive of
+// scaleRows builds scaleRows<isa><store><elem>, the scale-rows primitive of
 // kernelSet: dst and src are walked linearly in rows of len(v) elements, the
 // last one possibly partial, each row against v from its start.
-func scaleRows(isa vecISA, e elemType) {
-	name := "scaleRows" + isa.name + e.suffix
+func scaleRows(isa vecISA, st storeKind, e elemType) {
+	name := "scaleRows" + isa.name + st.name + e.suffix
 	lanes := isa.width / e.size
 
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src, v []%s)", e.goType))
@@ -57,7 +59,7 @@ func scaleRows(isa vecISA, e elemType) {
 	if isa.name == avx2.name {
 		keepMask = "the product ANDed with a compare of v with zero (all ones where v != ±0)"
 	}
-	Doc(
+	doc := []string{
 		fmt.Sprintf("%s is scaleRowsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
 		"equivalent to",
 		"",
@@ -70,13 +72,24 @@ func scaleRows(isa vecISA, e elemType) {
 		"\t\t}",
 		"\t}",
 		"",
-		"without a branch per element: "+keepMask+".",
+		"without a branch per element: " + keepMask + ".",
 		"The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at",
 		"a time, then 1, then a masked tail that touches no memory outside dst, src",
 		"and v, so dst and src may be the same slice. When len(v) is less than a",
 		fmt.Sprintf("vector (%d elements), v's masks are computed once and every row is one", lanes),
 		"masked vector.",
-	)
+	}
+	if st.nt {
+		doc = append(doc,
+			"",
+			"The vector loops store with non-temporal hints, bypassing the caches;",
+			fmt.Sprintf("each row first peels a masked head until dst is %d-byte aligned", isa.width),
+			"(the planner's scale vectors are a multiple of 16 elements, so in a",
+			"64-byte aligned tensor every row already is). SFENCE at the end orders",
+			"those weakly ordered stores before the return.",
+		)
+	}
+	Doc(doc...)
 
 	dp := Load(Param("dst").Base(), GP64())
 	n := Load(Param("dst").Len(), GP64())
@@ -96,6 +109,20 @@ func scaleRows(isa vecISA, e elemType) {
 	CMOVQLT(n, cnt)
 	SUBQ(cnt, n)
 	MOVQ(vp, vq)
+	if st.nt {
+		Comment(fmt.Sprintf("Head: the elements before dst's first %d-byte boundary, with masked stores.", isa.width))
+		CMPQ(cnt, U32(lanes))
+		JB(LabelRef("aligned"))
+		h := GP64()
+		MOVQ(dp, h)
+		NEGQ(h)
+		ANDQ(U32(isa.width-1), h)
+		SHRQ(U8(e.log2size), h)
+		JZ(LabelRef("aligned"))
+		SUBQ(h, cnt)
+		rowsTail(isa, e, dp, sp, vq, h, zero)
+		Label("aligned")
+	}
 
 	Comment("4 vectors at a time.")
 	CMPQ(cnt, U32(4*lanes))
@@ -108,7 +135,7 @@ func scaleRows(isa vecISA, e elemType) {
 	}
 	rowsMul(isa, e, x[:], sp, zero)
 	for k := range x {
-		e.mov(x[k], Mem{Base: dp, Disp: k * isa.width})
+		st.store(e, x[k], Mem{Base: dp, Disp: k * isa.width})
 	}
 	for _, p := range []Register{dp, sp, vq} {
 		ADDQ(U32(4*isa.width), p)
@@ -122,7 +149,7 @@ func scaleRows(isa vecISA, e elemType) {
 	JB(LabelRef("rowtail"))
 	e.mov(Mem{Base: vq}, x[0])
 	rowsMul(isa, e, x[:1], sp, zero)
-	e.mov(x[0], Mem{Base: dp})
+	st.store(e, x[0], Mem{Base: dp})
 	for _, p := range []Register{dp, sp, vq} {
 		ADDQ(U32(isa.width), p)
 	}
@@ -138,6 +165,9 @@ func scaleRows(isa vecISA, e elemType) {
 	TESTQ(n, n)
 	JNZ(LabelRef("row"))
 	Label("done")
+	if st.nt {
+		SFENCE()
+	}
 	VZEROUPPER()
 	RET()
 
