@@ -203,7 +203,7 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			if len(v) > hi-lo {
 				v = v[:hi-lo]
 			}
-			scaleRowsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], v)
+			scaleRowsT(j, dst[lo:hi:hi], src[lo:hi:hi], v)
 		} else {
 			lo, hi := off+first*p.inner, off+last*p.inner
 			n := last - first
@@ -245,11 +245,12 @@ func affinePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, fir
 	}
 }
 
-func scaleRowsT[T float32 | float64](k *kernelSet, dst, src, v []T) {
+func scaleRowsT[T float32 | float64](j *job, dst, src, v []T) {
+	f32, f64 := j.k.scaleRowsFor(j.nt)
 	if isFloat32[T]() {
-		k.scaleRows32(as[float32](dst), as[float32](src), as[float32](v))
+		f32(as[float32](dst), as[float32](src), as[float32](v))
 	} else {
-		k.scaleRows64(as[float64](dst), as[float64](src), as[float64](v))
+		f64(as[float64](dst), as[float64](src), as[float64](v))
 	}
 }
 

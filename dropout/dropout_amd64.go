@@ -449,3 +449,307 @@ func scaleBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, s 
 //
 //go:noescape
 func scaleBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, s float64)
+
+// scaleRowsAVX512F32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (16 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+//go:noescape
+func scaleRowsAVX512F32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX512F64 is scaleRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+//go:noescape
+func scaleRowsAVX512F64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX512NTF32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (16 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 64-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX512NTF32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX512NTF64 is scaleRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 64-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX512NTF64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX2F32 is scaleRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+//go:noescape
+func scaleRowsAVX2F32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX2F64 is scaleRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (4 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+//go:noescape
+func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX2NTF32 is scaleRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 32-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX2NTF32(dst []float32, src []float32, v []float32)
+
+// scaleRowsAVX2NTF64 is scaleRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = src[i] * v[j]
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (4 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// The vector loops store with non-temporal hints, bypassing the caches;
+// each row first peels a masked head until dst is 32-byte aligned
+// (the planner's scale vectors are a multiple of 16 elements, so in a
+// 64-byte aligned tensor every row already is). SFENCE at the end orders
+// those weakly ordered stores before the return.
+//
+//go:noescape
+func scaleRowsAVX2NTF64(dst []float64, src []float64, v []float64)
+
+// affinePlanesAVX512F32 is affinePlanesGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float32(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX512F64 is affinePlanesGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float64(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+
+// affinePlanesAVX2F32 is affinePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float32(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX2F64 is affinePlanesGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = float64(src[k]*a) + b // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = c // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+//go:noescape
+func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)

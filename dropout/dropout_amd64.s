@@ -5785,3 +5785,1717 @@ masked:
 	VMASKMOVPD   Y1, Y3, 480(AX)
 	VZEROUPPER
 	RET
+
+// func scaleRowsAVX512F32(dst []float32, src []float32, v []float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·scaleRowsAVX512F32(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000010
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000040
+	JB   rows1
+
+rows4:
+	VMOVUPS  (R9), Z1
+	VMOVUPS  64(R9), Z2
+	VMOVUPS  128(R9), Z3
+	VMOVUPS  192(R9), Z4
+	VCMPPS   $0x04, Z0, Z1, K1
+	VCMPPS   $0x04, Z0, Z2, K2
+	VCMPPS   $0x04, Z0, Z3, K3
+	VCMPPS   $0x04, Z0, Z4, K4
+	VMOVUPS  (BX), Z5
+	VMOVUPS  64(BX), Z6
+	VMOVUPS  128(BX), Z7
+	VMOVUPS  192(BX), Z8
+	VMULPS.Z Z5, Z1, K1, Z1
+	VMULPS.Z Z6, Z2, K2, Z2
+	VMULPS.Z Z7, Z3, K3, Z3
+	VMULPS.Z Z8, Z4, K4, Z4
+	VMOVUPS  Z1, (AX)
+	VMOVUPS  Z2, 64(AX)
+	VMOVUPS  Z3, 128(AX)
+	VMOVUPS  Z4, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, BX
+	ADDQ     $0x00000100, R9
+	SUBQ     $0x00000040, R8
+	CMPQ     R8, $0x00000040
+	JAE      rows4
+
+rows1:
+	CMPQ     R8, $0x00000010
+	JB       rowtail
+	VMOVUPS  (R9), Z1
+	VCMPPS   $0x04, Z0, Z1, K1
+	VMOVUPS  (BX), Z2
+	VMULPS.Z Z2, Z1, K1, Z1
+	VMOVUPS  Z1, (AX)
+	ADDQ     $0x00000040, AX
+	ADDQ     $0x00000040, BX
+	ADDQ     $0x00000040, R9
+	SUBQ     $0x00000010, R8
+	JMP      rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R10
+	MOVQ      R8, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS.Z  Z2, Z1, K2, Z2
+	VMOVUPS   Z2, K1, (AX)
+	LEAQ      (AX)(R8*4), AX
+	LEAQ      (BX)(R8*4), BX
+	LEAQ      (R9)(R8*4), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ      DX, DI
+	JB        shortend
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS.Z  Z2, Z1, K2, Z2
+	VMOVUPS   Z2, K1, (AX)
+	ADDQ      R8, AX
+	ADDQ      R8, BX
+	SUBQ      DI, DX
+	JMP       shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX512F64(dst []float64, src []float64, v []float64)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·scaleRowsAVX512F64(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPD  (R9), Z1
+	VMOVUPD  64(R9), Z2
+	VMOVUPD  128(R9), Z3
+	VMOVUPD  192(R9), Z4
+	VCMPPD   $0x04, Z0, Z1, K1
+	VCMPPD   $0x04, Z0, Z2, K2
+	VCMPPD   $0x04, Z0, Z3, K3
+	VCMPPD   $0x04, Z0, Z4, K4
+	VMOVUPD  (BX), Z5
+	VMOVUPD  64(BX), Z6
+	VMOVUPD  128(BX), Z7
+	VMOVUPD  192(BX), Z8
+	VMULPD.Z Z5, Z1, K1, Z1
+	VMULPD.Z Z6, Z2, K2, Z2
+	VMULPD.Z Z7, Z3, K3, Z3
+	VMULPD.Z Z8, Z4, K4, Z4
+	VMOVUPD  Z1, (AX)
+	VMOVUPD  Z2, 64(AX)
+	VMOVUPD  Z3, 128(AX)
+	VMOVUPD  Z4, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, BX
+	ADDQ     $0x00000100, R9
+	SUBQ     $0x00000020, R8
+	CMPQ     R8, $0x00000020
+	JAE      rows4
+
+rows1:
+	CMPQ     R8, $0x00000008
+	JB       rowtail
+	VMOVUPD  (R9), Z1
+	VCMPPD   $0x04, Z0, Z1, K1
+	VMOVUPD  (BX), Z2
+	VMULPD.Z Z2, Z1, K1, Z1
+	VMOVUPD  Z1, (AX)
+	ADDQ     $0x00000040, AX
+	ADDQ     $0x00000040, BX
+	ADDQ     $0x00000040, R9
+	SUBQ     $0x00000008, R8
+	JMP      rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R10
+	MOVQ      R8, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (R9), K1, Z1
+	VCMPPD    $0x04, Z0, Z1, K2
+	VMOVUPD.Z (BX), K1, Z2
+	VMULPD.Z  Z2, Z1, K2, Z2
+	VMOVUPD   Z2, K1, (AX)
+	LEAQ      (AX)(R8*8), AX
+	LEAQ      (BX)(R8*8), BX
+	LEAQ      (R9)(R8*8), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (SI), K1, Z1
+	VCMPPD    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ      DX, DI
+	JB        shortend
+	VMOVUPD.Z (BX), K1, Z2
+	VMULPD.Z  Z2, Z1, K2, Z2
+	VMOVUPD   Z2, K1, (AX)
+	ADDQ      R8, AX
+	ADDQ      R8, BX
+	SUBQ      DI, DX
+	JMP       shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX512NTF32(dst []float32, src []float32, v []float32)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·scaleRowsAVX512NTF32(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000010
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// Head: the elements before dst's first 64-byte boundary, with masked stores.
+	CMPQ R8, $0x00000010
+	JB   aligned
+	MOVQ AX, R10
+	NEGQ R10
+	ANDQ $0x0000003f, R10
+	SHRQ $0x02, R10
+	JZ   aligned
+	SUBQ R10, R8
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R11
+	MOVQ      R10, CX
+	SHLL      CL, R11
+	DECL      R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS.Z  Z2, Z1, K2, Z2
+	VMOVUPS   Z2, K1, (AX)
+	LEAQ      (AX)(R10*4), AX
+	LEAQ      (BX)(R10*4), BX
+	LEAQ      (R9)(R10*4), R9
+
+aligned:
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000040
+	JB   rows1
+
+rows4:
+	VMOVUPS  (R9), Z1
+	VMOVUPS  64(R9), Z2
+	VMOVUPS  128(R9), Z3
+	VMOVUPS  192(R9), Z4
+	VCMPPS   $0x04, Z0, Z1, K1
+	VCMPPS   $0x04, Z0, Z2, K2
+	VCMPPS   $0x04, Z0, Z3, K3
+	VCMPPS   $0x04, Z0, Z4, K4
+	VMOVUPS  (BX), Z5
+	VMOVUPS  64(BX), Z6
+	VMOVUPS  128(BX), Z7
+	VMOVUPS  192(BX), Z8
+	VMULPS.Z Z5, Z1, K1, Z1
+	VMULPS.Z Z6, Z2, K2, Z2
+	VMULPS.Z Z7, Z3, K3, Z3
+	VMULPS.Z Z8, Z4, K4, Z4
+	VMOVNTPS Z1, (AX)
+	VMOVNTPS Z2, 64(AX)
+	VMOVNTPS Z3, 128(AX)
+	VMOVNTPS Z4, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, BX
+	ADDQ     $0x00000100, R9
+	SUBQ     $0x00000040, R8
+	CMPQ     R8, $0x00000040
+	JAE      rows4
+
+rows1:
+	CMPQ     R8, $0x00000010
+	JB       rowtail
+	VMOVUPS  (R9), Z1
+	VCMPPS   $0x04, Z0, Z1, K1
+	VMOVUPS  (BX), Z2
+	VMULPS.Z Z2, Z1, K1, Z1
+	VMOVNTPS Z1, (AX)
+	ADDQ     $0x00000040, AX
+	ADDQ     $0x00000040, BX
+	ADDQ     $0x00000040, R9
+	SUBQ     $0x00000010, R8
+	JMP      rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R10
+	MOVQ      R8, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (R9), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS.Z  Z2, Z1, K2, Z2
+	VMOVUPS   Z2, K1, (AX)
+	LEAQ      (AX)(R8*4), AX
+	LEAQ      (BX)(R8*4), BX
+	LEAQ      (R9)(R8*4), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x02, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ      DX, DI
+	JB        shortend
+	VMOVUPS.Z (BX), K1, Z2
+	VMULPS.Z  Z2, Z1, K2, Z2
+	VMOVUPS   Z2, K1, (AX)
+	ADDQ      R8, AX
+	ADDQ      R8, BX
+	SUBQ      DI, DX
+	JMP       shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX512NTF64(dst []float64, src []float64, v []float64)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·scaleRowsAVX512NTF64(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// Head: the elements before dst's first 64-byte boundary, with masked stores.
+	CMPQ R8, $0x00000008
+	JB   aligned
+	MOVQ AX, R10
+	NEGQ R10
+	ANDQ $0x0000003f, R10
+	SHRQ $0x03, R10
+	JZ   aligned
+	SUBQ R10, R8
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R11
+	MOVQ      R10, CX
+	SHLL      CL, R11
+	DECL      R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (R9), K1, Z1
+	VCMPPD    $0x04, Z0, Z1, K2
+	VMOVUPD.Z (BX), K1, Z2
+	VMULPD.Z  Z2, Z1, K2, Z2
+	VMOVUPD   Z2, K1, (AX)
+	LEAQ      (AX)(R10*8), AX
+	LEAQ      (BX)(R10*8), BX
+	LEAQ      (R9)(R10*8), R9
+
+aligned:
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPD  (R9), Z1
+	VMOVUPD  64(R9), Z2
+	VMOVUPD  128(R9), Z3
+	VMOVUPD  192(R9), Z4
+	VCMPPD   $0x04, Z0, Z1, K1
+	VCMPPD   $0x04, Z0, Z2, K2
+	VCMPPD   $0x04, Z0, Z3, K3
+	VCMPPD   $0x04, Z0, Z4, K4
+	VMOVUPD  (BX), Z5
+	VMOVUPD  64(BX), Z6
+	VMOVUPD  128(BX), Z7
+	VMOVUPD  192(BX), Z8
+	VMULPD.Z Z5, Z1, K1, Z1
+	VMULPD.Z Z6, Z2, K2, Z2
+	VMULPD.Z Z7, Z3, K3, Z3
+	VMULPD.Z Z8, Z4, K4, Z4
+	VMOVNTPD Z1, (AX)
+	VMOVNTPD Z2, 64(AX)
+	VMOVNTPD Z3, 128(AX)
+	VMOVNTPD Z4, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, BX
+	ADDQ     $0x00000100, R9
+	SUBQ     $0x00000020, R8
+	CMPQ     R8, $0x00000020
+	JAE      rows4
+
+rows1:
+	CMPQ     R8, $0x00000008
+	JB       rowtail
+	VMOVUPD  (R9), Z1
+	VCMPPD   $0x04, Z0, Z1, K1
+	VMOVUPD  (BX), Z2
+	VMULPD.Z Z2, Z1, K1, Z1
+	VMOVNTPD Z1, (AX)
+	ADDQ     $0x00000040, AX
+	ADDQ     $0x00000040, BX
+	ADDQ     $0x00000040, R9
+	SUBQ     $0x00000008, R8
+	JMP      rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL      $0x00000001, R10
+	MOVQ      R8, CX
+	SHLL      CL, R10
+	DECL      R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (R9), K1, Z1
+	VCMPPD    $0x04, Z0, Z1, K2
+	VMOVUPD.Z (BX), K1, Z2
+	VMULPD.Z  Z2, Z1, K2, Z2
+	VMOVUPD   Z2, K1, (AX)
+	LEAQ      (AX)(R8*8), AX
+	LEAQ      (BX)(R8*8), BX
+	LEAQ      (R9)(R8*8), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x03, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (SI), K1, Z1
+	VCMPPD    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ      DX, DI
+	JB        shortend
+	VMOVUPD.Z (BX), K1, Z2
+	VMULPD.Z  Z2, Z1, K2, Z2
+	VMOVUPD   Z2, K1, (AX)
+	ADDQ      R8, AX
+	ADDQ      R8, BX
+	SUBQ      DI, DX
+	JMP       shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX2F32(dst []float32, src []float32, v []float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·scaleRowsAVX2F32(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPS (R8), Y1
+	VMOVUPS 32(R8), Y2
+	VMOVUPS 64(R8), Y3
+	VMOVUPS 96(R8), Y4
+	VCMPPS  $0x04, Y0, Y1, Y5
+	VCMPPS  $0x04, Y0, Y2, Y6
+	VCMPPS  $0x04, Y0, Y3, Y7
+	VCMPPS  $0x04, Y0, Y4, Y8
+	VMULPS  (DX), Y1, Y1
+	VANDPS  Y5, Y1, Y1
+	VMULPS  32(DX), Y2, Y2
+	VANDPS  Y6, Y2, Y2
+	VMULPS  64(DX), Y3, Y3
+	VANDPS  Y7, Y3, Y3
+	VMULPS  96(DX), Y4, Y4
+	VANDPS  Y8, Y4, Y4
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000020, DI
+	CMPQ    DI, $0x00000020
+	JAE     rows4
+
+rows1:
+	CMPQ    DI, $0x00000008
+	JB      rowtail
+	VMOVUPS (R8), Y1
+	VCMPPS  $0x04, Y0, Y1, Y2
+	VMULPS  (DX), Y1, Y1
+	VANDPS  Y2, Y1, Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, DI
+	JMP     rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (R8), Y3, Y1
+	VCMPPS       $0x04, Y0, Y1, Y4
+	VMASKMOVPS   (DX), Y3, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y4, Y2, Y2
+	VMASKMOVPS   Y2, Y3, (AX)
+	LEAQ         (AX)(DI*4), AX
+	LEAQ         (DX)(DI*4), DX
+	LEAQ         (R8)(DI*4), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTD X1, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (BX), Y3, Y1
+	VCMPPS       $0x04, Y0, Y1, Y4
+
+shortrow:
+	CMPQ       CX, SI
+	JB         shortend
+	VMASKMOVPS (DX), Y3, Y2
+	VMULPS     Y2, Y1, Y2
+	VANDPS     Y4, Y2, Y2
+	VMASKMOVPS Y2, Y3, (AX)
+	ADDQ       DI, AX
+	ADDQ       DI, DX
+	SUBQ       SI, CX
+	JMP        shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
+// Requires: AVX, AVX2, CMOV
+TEXT ·scaleRowsAVX2F64(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000004
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000010
+	JB   rows1
+
+rows4:
+	VMOVUPD (R8), Y1
+	VMOVUPD 32(R8), Y2
+	VMOVUPD 64(R8), Y3
+	VMOVUPD 96(R8), Y4
+	VCMPPD  $0x04, Y0, Y1, Y5
+	VCMPPD  $0x04, Y0, Y2, Y6
+	VCMPPD  $0x04, Y0, Y3, Y7
+	VCMPPD  $0x04, Y0, Y4, Y8
+	VMULPD  (DX), Y1, Y1
+	VANDPD  Y5, Y1, Y1
+	VMULPD  32(DX), Y2, Y2
+	VANDPD  Y6, Y2, Y2
+	VMULPD  64(DX), Y3, Y3
+	VANDPD  Y7, Y3, Y3
+	VMULPD  96(DX), Y4, Y4
+	VANDPD  Y8, Y4, Y4
+	VMOVUPD Y1, (AX)
+	VMOVUPD Y2, 32(AX)
+	VMOVUPD Y3, 64(AX)
+	VMOVUPD Y4, 96(AX)
+	ADDQ    $0x00000080, AX
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, R8
+	SUBQ    $0x00000010, DI
+	CMPQ    DI, $0x00000010
+	JAE     rows4
+
+rows1:
+	CMPQ    DI, $0x00000004
+	JB      rowtail
+	VMOVUPD (R8), Y1
+	VCMPPD  $0x04, Y0, Y1, Y2
+	VMULPD  (DX), Y1, Y1
+	VANDPD  Y2, Y1, Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, AX
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000004, DI
+	JMP     rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTQ X1, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (R8), Y3, Y1
+	VCMPPD       $0x04, Y0, Y1, Y4
+	VMASKMOVPD   (DX), Y3, Y2
+	VMULPD       Y2, Y1, Y2
+	VANDPD       Y4, Y2, Y2
+	VMASKMOVPD   Y2, Y3, (AX)
+	LEAQ         (AX)(DI*8), AX
+	LEAQ         (DX)(DI*8), DX
+	LEAQ         (R8)(DI*8), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x03, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (BX), Y3, Y1
+	VCMPPD       $0x04, Y0, Y1, Y4
+
+shortrow:
+	CMPQ       CX, SI
+	JB         shortend
+	VMASKMOVPD (DX), Y3, Y2
+	VMULPD     Y2, Y1, Y2
+	VANDPD     Y4, Y2, Y2
+	VMASKMOVPD Y2, Y3, (AX)
+	ADDQ       DI, AX
+	ADDQ       DI, DX
+	SUBQ       SI, CX
+	JMP        shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func scaleRowsAVX2NTF32(dst []float32, src []float32, v []float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·scaleRowsAVX2NTF32(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// Head: the elements before dst's first 32-byte boundary, with masked stores.
+	CMPQ DI, $0x00000008
+	JB   aligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x02, R9
+	JZ   aligned
+	SUBQ R9, DI
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        R9, X1
+	VPBROADCASTD X1, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (R8), Y3, Y1
+	VCMPPS       $0x04, Y0, Y1, Y4
+	VMASKMOVPS   (DX), Y3, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y4, Y2, Y2
+	VMASKMOVPS   Y2, Y3, (AX)
+	LEAQ         (AX)(R9*4), AX
+	LEAQ         (DX)(R9*4), DX
+	LEAQ         (R8)(R9*4), R8
+
+aligned:
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPS  (R8), Y1
+	VMOVUPS  32(R8), Y2
+	VMOVUPS  64(R8), Y3
+	VMOVUPS  96(R8), Y4
+	VCMPPS   $0x04, Y0, Y1, Y5
+	VCMPPS   $0x04, Y0, Y2, Y6
+	VCMPPS   $0x04, Y0, Y3, Y7
+	VCMPPS   $0x04, Y0, Y4, Y8
+	VMULPS   (DX), Y1, Y1
+	VANDPS   Y5, Y1, Y1
+	VMULPS   32(DX), Y2, Y2
+	VANDPS   Y6, Y2, Y2
+	VMULPS   64(DX), Y3, Y3
+	VANDPS   Y7, Y3, Y3
+	VMULPS   96(DX), Y4, Y4
+	VANDPS   Y8, Y4, Y4
+	VMOVNTPS Y1, (AX)
+	VMOVNTPS Y2, 32(AX)
+	VMOVNTPS Y3, 64(AX)
+	VMOVNTPS Y4, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, R8
+	SUBQ     $0x00000020, DI
+	CMPQ     DI, $0x00000020
+	JAE      rows4
+
+rows1:
+	CMPQ     DI, $0x00000008
+	JB       rowtail
+	VMOVUPS  (R8), Y1
+	VCMPPS   $0x04, Y0, Y1, Y2
+	VMULPS   (DX), Y1, Y1
+	VANDPS   Y2, Y1, Y1
+	VMOVNTPS Y1, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, DX
+	ADDQ     $0x00000020, R8
+	SUBQ     $0x00000008, DI
+	JMP      rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (R8), Y3, Y1
+	VCMPPS       $0x04, Y0, Y1, Y4
+	VMASKMOVPS   (DX), Y3, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y4, Y2, Y2
+	VMASKMOVPS   Y2, Y3, (AX)
+	LEAQ         (AX)(DI*4), AX
+	LEAQ         (DX)(DI*4), DX
+	LEAQ         (R8)(DI*4), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTD X1, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (BX), Y3, Y1
+	VCMPPS       $0x04, Y0, Y1, Y4
+
+shortrow:
+	CMPQ       CX, SI
+	JB         shortend
+	VMASKMOVPS (DX), Y3, Y2
+	VMULPS     Y2, Y1, Y2
+	VANDPS     Y4, Y2, Y2
+	VMASKMOVPS Y2, Y3, (AX)
+	ADDQ       DI, AX
+	ADDQ       DI, DX
+	SUBQ       SI, CX
+	JMP        shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func scaleRowsAVX2NTF64(dst []float64, src []float64, v []float64)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·scaleRowsAVX2NTF64(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000004
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// Head: the elements before dst's first 32-byte boundary, with masked stores.
+	CMPQ DI, $0x00000004
+	JB   aligned
+	MOVQ AX, R9
+	NEGQ R9
+	ANDQ $0x0000001f, R9
+	SHRQ $0x03, R9
+	JZ   aligned
+	SUBQ R9, DI
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (R8), Y3, Y1
+	VCMPPD       $0x04, Y0, Y1, Y4
+	VMASKMOVPD   (DX), Y3, Y2
+	VMULPD       Y2, Y1, Y2
+	VANDPD       Y4, Y2, Y2
+	VMASKMOVPD   Y2, Y3, (AX)
+	LEAQ         (AX)(R9*8), AX
+	LEAQ         (DX)(R9*8), DX
+	LEAQ         (R8)(R9*8), R8
+
+aligned:
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000010
+	JB   rows1
+
+rows4:
+	VMOVUPD  (R8), Y1
+	VMOVUPD  32(R8), Y2
+	VMOVUPD  64(R8), Y3
+	VMOVUPD  96(R8), Y4
+	VCMPPD   $0x04, Y0, Y1, Y5
+	VCMPPD   $0x04, Y0, Y2, Y6
+	VCMPPD   $0x04, Y0, Y3, Y7
+	VCMPPD   $0x04, Y0, Y4, Y8
+	VMULPD   (DX), Y1, Y1
+	VANDPD   Y5, Y1, Y1
+	VMULPD   32(DX), Y2, Y2
+	VANDPD   Y6, Y2, Y2
+	VMULPD   64(DX), Y3, Y3
+	VANDPD   Y7, Y3, Y3
+	VMULPD   96(DX), Y4, Y4
+	VANDPD   Y8, Y4, Y4
+	VMOVNTPD Y1, (AX)
+	VMOVNTPD Y2, 32(AX)
+	VMOVNTPD Y3, 64(AX)
+	VMOVNTPD Y4, 96(AX)
+	ADDQ     $0x00000080, AX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, R8
+	SUBQ     $0x00000010, DI
+	CMPQ     DI, $0x00000010
+	JAE      rows4
+
+rows1:
+	CMPQ     DI, $0x00000004
+	JB       rowtail
+	VMOVUPD  (R8), Y1
+	VCMPPD   $0x04, Y0, Y1, Y2
+	VMULPD   (DX), Y1, Y1
+	VANDPD   Y2, Y1, Y1
+	VMOVNTPD Y1, (AX)
+	ADDQ     $0x00000020, AX
+	ADDQ     $0x00000020, DX
+	ADDQ     $0x00000020, R8
+	SUBQ     $0x00000004, DI
+	JMP      rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTQ X1, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (R8), Y3, Y1
+	VCMPPD       $0x04, Y0, Y1, Y4
+	VMASKMOVPD   (DX), Y3, Y2
+	VMULPD       Y2, Y1, Y2
+	VANDPD       Y4, Y2, Y2
+	VMASKMOVPD   Y2, Y3, (AX)
+	LEAQ         (AX)(DI*8), AX
+	LEAQ         (DX)(DI*8), DX
+	LEAQ         (R8)(DI*8), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	SFENCE
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x03, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTQ X1, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (BX), Y3, Y1
+	VCMPPD       $0x04, Y0, Y1, Y4
+
+shortrow:
+	CMPQ       CX, SI
+	JB         shortend
+	VMASKMOVPD (DX), Y3, Y2
+	VMULPD     Y2, Y1, Y2
+	VANDPD     Y4, Y2, Y2
+	VMASKMOVPD Y2, Y3, (AX)
+	ADDQ       DI, AX
+	ADDQ       DI, DX
+	SUBQ       SI, CX
+	JMP        shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func affinePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512F32(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Z0
+	VBROADCASTSS b+100(FP), Z1
+	VBROADCASTSS c+104(FP), Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VMULPS  (DX), Z0, Z3
+	VMULPS  64(DX), Z0, Z4
+	VMULPS  128(DX), Z0, Z5
+	VMULPS  192(DX), Z0, Z6
+	VADDPS  Z1, Z3, Z3
+	VADDPS  Z1, Z4, Z4
+	VADDPS  Z1, Z5, Z5
+	VADDPS  Z1, Z6, Z6
+	VMOVUPS Z3, (AX)
+	VMOVUPS Z4, 64(AX)
+	VMOVUPS Z5, 128(AX)
+	VMOVUPS Z6, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, R11
+	CMPQ    R11, $0x00000040
+	JAE     keep4
+
+keep1:
+	CMPQ    R11, $0x00000010
+	JB      keeptail
+	VMULPS  (DX), Z0, Z3
+	VADDPS  Z1, Z3, Z3
+	VMOVUPS Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, R11
+	JMP     keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (DX), K1, Z3
+	VMULPS    Z3, Z0, Z3
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z3, K1, (AX)
+	LEAQ      (DX)(R11*4), DX
+	LEAQ      (AX)(R11*4), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*4), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVUPS Z2, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z2, 128(AX)
+	VMOVUPS Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, R11
+	CMPQ    R11, $0x00000040
+	JAE     drop4
+
+drop1:
+	CMPQ    R11, $0x00000010
+	JB      droptail
+	VMOVUPS Z2, (AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, R11
+	JMP     drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPS Z2, K1, (AX)
+	LEAQ    (AX)(R11*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512F64(SB), NOSPLIT, $0-120
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD a+96(FP), Z0
+	VBROADCASTSD b+104(FP), Z1
+	VBROADCASTSD c+112(FP), Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPD  (DX), Z0, Z3
+	VMULPD  64(DX), Z0, Z4
+	VMULPD  128(DX), Z0, Z5
+	VMULPD  192(DX), Z0, Z6
+	VADDPD  Z1, Z3, Z3
+	VADDPD  Z1, Z4, Z4
+	VADDPD  Z1, Z5, Z5
+	VADDPD  Z1, Z6, Z6
+	VMOVUPD Z3, (AX)
+	VMOVUPD Z4, 64(AX)
+	VMOVUPD Z5, 128(AX)
+	VMOVUPD Z6, 192(AX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, R11
+	CMPQ    R11, $0x00000020
+	JAE     keep4
+
+keep1:
+	CMPQ    R11, $0x00000008
+	JB      keeptail
+	VMULPD  (DX), Z0, Z3
+	VADDPD  Z1, Z3, Z3
+	VMOVUPD Z3, (AX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, R11
+	JMP     keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL      $0x00000001, R9
+	MOVQ      R11, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPD.Z (DX), K1, Z3
+	VMULPD    Z3, Z0, Z3
+	VADDPD    Z1, Z3, Z3
+	VMOVUPD   Z3, K1, (AX)
+	LEAQ      (DX)(R11*8), DX
+	LEAQ      (AX)(R11*8), AX
+	JMP       next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*8), DX
+	CMPQ R11, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVUPD Z2, (AX)
+	VMOVUPD Z2, 64(AX)
+	VMOVUPD Z2, 128(AX)
+	VMOVUPD Z2, 192(AX)
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, R11
+	CMPQ    R11, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    R11, $0x00000008
+	JB      droptail
+	VMOVUPD Z2, (AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, R11
+	JMP     drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VMOVUPD Z2, K1, (AX)
+	LEAQ    (AX)(R11*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX2
+TEXT ·affinePlanesAVX2F32(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Y0
+	VBROADCASTSS b+100(FP), Y1
+	VBROADCASTSS c+104(FP), Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VMULPS  (DX), Y0, Y3
+	VMULPS  32(DX), Y0, Y4
+	VMULPS  64(DX), Y0, Y5
+	VMULPS  96(DX), Y0, Y6
+	VADDPS  Y1, Y3, Y3
+	VADDPS  Y1, Y4, Y4
+	VADDPS  Y1, Y5, Y5
+	VADDPS  Y1, Y6, Y6
+	VMOVUPS Y3, (AX)
+	VMOVUPS Y4, 32(AX)
+	VMOVUPS Y5, 64(AX)
+	VMOVUPS Y6, 96(AX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     keep4
+
+keep1:
+	CMPQ    CX, $0x00000008
+	JB      keeptail
+	VMULPS  (DX), Y0, Y3
+	VADDPS  Y1, Y3, Y3
+	VMOVUPS Y3, (AX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTD X3, Y4
+	VPCMPGTD     lanes32<>+0(SB), Y4, Y4
+	VMASKMOVPS   (DX), Y4, Y3
+	VMULPS       Y3, Y0, Y3
+	VADDPS       Y1, Y3, Y3
+	VMASKMOVPS   Y3, Y4, (AX)
+	LEAQ         (DX)(CX*4), DX
+	LEAQ         (AX)(CX*4), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*4), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y2, 64(AX)
+	VMOVUPS Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVUPS Y2, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   Y2, Y3, (AX)
+	LEAQ         (AX)(CX*4), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+// Requires: AVX, AVX2
+TEXT ·affinePlanesAVX2F64(SB), NOSPLIT, $0-120
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSD a+96(FP), Y0
+	VBROADCASTSD b+104(FP), Y1
+	VBROADCASTSD c+112(FP), Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000010
+	JB   keep1
+
+keep4:
+	VMULPD  (DX), Y0, Y3
+	VMULPD  32(DX), Y0, Y4
+	VMULPD  64(DX), Y0, Y5
+	VMULPD  96(DX), Y0, Y6
+	VADDPD  Y1, Y3, Y3
+	VADDPD  Y1, Y4, Y4
+	VADDPD  Y1, Y5, Y5
+	VADDPD  Y1, Y6, Y6
+	VMOVUPD Y3, (AX)
+	VMOVUPD Y4, 32(AX)
+	VMOVUPD Y5, 64(AX)
+	VMOVUPD Y6, 96(AX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000010, CX
+	CMPQ    CX, $0x00000010
+	JAE     keep4
+
+keep1:
+	CMPQ    CX, $0x00000004
+	JB      keeptail
+	VMULPD  (DX), Y0, Y3
+	VADDPD  Y1, Y3, Y3
+	VMOVUPD Y3, (AX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y4
+	VPCMPGTQ     lanes64<>+0(SB), Y4, Y4
+	VMASKMOVPD   (DX), Y4, Y3
+	VMULPD       Y3, Y0, Y3
+	VADDPD       Y1, Y3, Y3
+	VMASKMOVPD   Y3, Y4, (AX)
+	LEAQ         (DX)(CX*8), DX
+	LEAQ         (AX)(CX*8), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = c without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*8), DX
+	CMPQ CX, $0x00000010
+	JB   drop1
+
+drop4:
+	VMOVUPD Y2, (AX)
+	VMOVUPD Y2, 32(AX)
+	VMOVUPD Y2, 64(AX)
+	VMOVUPD Y2, 96(AX)
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000010, CX
+	CMPQ    CX, $0x00000010
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000004
+	JB      droptail
+	VMOVUPD Y2, (AX)
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   Y2, Y3, (AX)
+	LEAQ         (AX)(CX*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET

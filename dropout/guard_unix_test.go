@@ -407,10 +407,10 @@ var rowsPlacements = func() []rowsPlacement {
 	return ps
 }()
 
-func testScaleRowsGuardPages[T float](t *testing.T, k *kernelSet) {
+func testScaleRowsGuardPages[T float](t *testing.T, k *kernelSet, nt bool) {
 	const big = 1<<16 + 13
 	size := int(unsafe.Sizeof(T(0)))
-	kernel, oracle := rowsFn[T](k), rowsOracle[T](k)
+	kernel, oracle := rowsFn[T](k, nt), rowsOracle[T](k, nt)
 	fk := kind[T]()
 	rng := rand.New(rand.NewSource(4))
 	pool, scales := fk.pool(rng, big), rowScales(fk)
@@ -502,8 +502,8 @@ func testScaleRowsGuardPages[T float](t *testing.T, k *kernelSet) {
 // dst, src and v each flush against a PROT_NONE page, at the end or at the
 // start, so any read or write outside them faults.
 func TestScaleRowsGuardPages(t *testing.T) {
-	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScaleRowsGuardPages[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScaleRowsGuardPages[float64](t, k) })
+	forEachRowsVariant(t, func(t *testing.T, k *kernelSet, nt bool) {
+		t.Run("float32", func(t *testing.T) { testScaleRowsGuardPages[float32](t, k, nt) })
+		t.Run("float64", func(t *testing.T) { testScaleRowsGuardPages[float64](t, k, nt) })
 	})
 }

@@ -41,6 +41,13 @@ type kernelSet struct {
 	scaleRows32 func(dst, src, v []float32)
 	scaleRows64 func(dst, src, v []float64)
 
+	// scaleRowsNT32 and scaleRowsNT64, where the path has them (nil
+	// otherwise), are scaleRows32/64 writing dst with non-temporal stores,
+	// as scalePlanesNT32/64 are to scalePlanes32/64; apply chooses between
+	// the two with useNT.
+	scaleRowsNT32 func(dst, src, v []float32)
+	scaleRowsNT64 func(dst, src, v []float64)
+
 	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
 	// rounded multiply, then a rounded add: never fused) and a dropped plane
 	// is filled with c, its src not read. Alpha dropout runs on it.
@@ -90,38 +97,7 @@ var genericKernels = &kernelSet{
 // registry lists every path compiled into this build, fastest first, usable
 // on this CPU or not; generic is always last. archKernels comes from the
 // architecture's kernel file, or is empty in the purego build.
-var registry = append(completeKernels(append([]*kernelSet(nil), archKernels...)), genericKernels)
-
-// completeKernels fills a path's missing primitives with generic's, so a
-// path can be registered before it implements every primitive, and records
-// what it filled in incompletePaths. TestEveryPathHasEveryPrimitive keeps
-// the shipped paths complete.
-func completeKernels(ks []*kernelSet) []*kernelSet {
-	for _, k := range ks {
-		fill := func(name string, have bool, set func()) {
-			if !have {
-				set()
-				incompletePaths[k.name] = append(incompletePaths[k.name], name)
-			}
-		}
-		g := genericKernels
-		fill("scalePlanes32", k.scalePlanes32 != nil, func() { k.scalePlanes32 = g.scalePlanes32 })
-		fill("scalePlanes64", k.scalePlanes64 != nil, func() { k.scalePlanes64 = g.scalePlanes64 })
-		fill("scaleRows32", k.scaleRows32 != nil, func() { k.scaleRows32 = g.scaleRows32 })
-		fill("scaleRows64", k.scaleRows64 != nil, func() { k.scaleRows64 = g.scaleRows64 })
-		fill("affinePlanes32", k.affinePlanes32 != nil, func() { k.affinePlanes32 = g.affinePlanes32 })
-		fill("affinePlanes64", k.affinePlanes64 != nil, func() { k.affinePlanes64 = g.affinePlanes64 })
-		fill("scaleBits32", k.scaleBits32 != nil, func() { k.scaleBits32 = g.scaleBits32 })
-		fill("scaleBits64", k.scaleBits64 != nil, func() { k.scaleBits64 = g.scaleBits64 })
-		fill("dropoutPhilox32", k.dropoutPhilox32 != nil, func() { k.dropoutPhilox32 = g.dropoutPhilox32 })
-		fill("dropoutPhilox64", k.dropoutPhilox64 != nil, func() { k.dropoutPhilox64 = g.dropoutPhilox64 })
-	}
-	return ks
-}
-
-// incompletePaths maps the name of each path that was registered without
-// some primitive to the kernelSet fields completeKernels filled in.
-var incompletePaths = map[string][]string{}
+var registry = append(append([]*kernelSet(nil), archKernels...), genericKernels)
 
 // active is the path every call uses.
 var active atomic.Pointer[kernelSet]

@@ -14,14 +14,15 @@ import "github.com/klauspost/cpuid/v2"
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
 // kernels end with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
-// (every amd64 CPU has it, but the check keeps the list honest). The
-// AVX-512 elementwise kernels use BMI2's PDEP and BZHI, which every CPU
-// with AVX-512 has (and runs fast, unlike the Zen 1/2 PDEP that keeps the
-// AVX2 kernels away from it).
+// (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
+// the scale-rows kernels use, is likewise part of every amd64 CPU and checked
+// all the same. The AVX-512 elementwise kernels use BMI2's PDEP and BZHI,
+// which every CPU with AVX-512 has (and runs fast, unlike the Zen 1/2 PDEP
+// that keeps the AVX2 kernels away from it).
 var archKernels = []*kernelSet{
 	{
 		name:            "avx512",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.SSE),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX512F32,
 		scalePlanes64:   scalePlanesAVX512F64,
 		scalePlanesNT32: scalePlanesAVX512NTF32,
@@ -30,10 +31,16 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX512F64,
 		dropoutPhilox32: dropoutPhiloxAVX512F32,
 		dropoutPhilox64: dropoutPhiloxAVX512F64,
+		scaleRows32:     scaleRowsAVX512F32,
+		scaleRows64:     scaleRowsAVX512F64,
+		scaleRowsNT32:   scaleRowsAVX512NTF32,
+		scaleRowsNT64:   scaleRowsAVX512NTF64,
+		affinePlanes32:  affinePlanesAVX512F32,
+		affinePlanes64:  affinePlanesAVX512F64,
 	},
 	{
 		name:            "avx2",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX2F32,
 		scalePlanes64:   scalePlanesAVX2F64,
 		scalePlanesNT32: scalePlanesAVX2NTF32,
@@ -42,5 +49,11 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX2F64,
 		dropoutPhilox32: dropoutPhiloxAVX2F32,
 		dropoutPhilox64: dropoutPhiloxAVX2F64,
+		scaleRows32:     scaleRowsAVX2F32,
+		scaleRows64:     scaleRowsAVX2F64,
+		scaleRowsNT32:   scaleRowsAVX2NTF32,
+		scaleRowsNT64:   scaleRowsAVX2NTF64,
+		affinePlanes32:  affinePlanesAVX2F32,
+		affinePlanes64:  affinePlanesAVX2F64,
 	},
 }

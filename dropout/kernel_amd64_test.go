@@ -19,10 +19,14 @@ var amd64Paths = map[string][]string{
 	"avx512": {
 		"scalePlanesAVX512F32", "scalePlanesAVX512F64", "scalePlanesAVX512NTF32", "scalePlanesAVX512NTF64",
 		"scaleBitsAVX512F32", "scaleBitsAVX512F64", "dropoutPhiloxAVX512F32", "dropoutPhiloxAVX512F64",
+		"scaleRowsAVX512F32", "scaleRowsAVX512F64", "scaleRowsAVX512NTF32", "scaleRowsAVX512NTF64",
+		"affinePlanesAVX512F32", "affinePlanesAVX512F64",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
 		"scaleBitsAVX2F32", "scaleBitsAVX2F64", "dropoutPhiloxAVX2F32", "dropoutPhiloxAVX2F64",
+		"scaleRowsAVX2F32", "scaleRowsAVX2F64", "scaleRowsAVX2NTF32", "scaleRowsAVX2NTF64",
+		"affinePlanesAVX2F32", "affinePlanesAVX2F64",
 	},
 }
 
@@ -124,6 +128,9 @@ func TestAMD64PathsRegistered(t *testing.T) {
 		case hasNT(fns) != (k.scalePlanesNT32 != nil) || hasNT(fns) != (k.scalePlanesNT64 != nil):
 			t.Errorf("path %s: non-temporal kernels in dropout_amd64.s: %v, registered: %v, %v",
 				name, hasNT(fns), k.scalePlanesNT32 != nil, k.scalePlanesNT64 != nil)
+		case hasNT(fns) != (k.scaleRowsNT32 != nil) || hasNT(fns) != (k.scaleRowsNT64 != nil):
+			t.Errorf("path %s: non-temporal kernels in dropout_amd64.s: %v, scale-rows registered: %v, %v",
+				name, hasNT(fns), k.scaleRowsNT32 != nil, k.scaleRowsNT64 != nil)
 		}
 	}
 }

@@ -15,24 +15,46 @@ import (
 // rowsFunc is the scale-rows primitive for one element type.
 type rowsFunc[T float] func(dst, src, v []T)
 
-// rowsFn returns k's scale-rows kernel for T.
-func rowsFn[T float](k *kernelSet) rowsFunc[T] {
+// rowsFn returns k's scale-rows kernel for T, or with nt its non-temporal
+// one (nil if k has none).
+func rowsFn[T float](k *kernelSet, nt bool) rowsFunc[T] {
 	var f any
 	switch any(T(0)).(type) {
 	case float32:
 		f = k.scaleRows32
+		if nt {
+			f = k.scaleRowsNT32
+		}
 	case float64:
 		f = k.scaleRows64
+		if nt {
+			f = k.scaleRowsNT64
+		}
 	}
 	return f.(func(dst, src, v []T))
 }
 
-// rowsOracle is what path k's scale-rows kernel is compared with.
-func rowsOracle[T float](k *kernelSet) rowsFunc[T] {
-	if k == genericKernels {
+// rowsOracle is what path k's scale-rows kernel (with nt, its non-temporal
+// one) is compared with.
+func rowsOracle[T float](k *kernelSet, nt bool) rowsFunc[T] {
+	if k == genericKernels && !nt {
 		return refScaleRows[T]
 	}
-	return rowsFn[T](genericKernels)
+	return rowsFn[T](genericKernels, false)
+}
+
+// forEachRowsVariant runs f once per scale-rows variant of every usable
+// path, as forEachVariant does for scale-planes: the regular kernels as a
+// subtest named after the path, then the non-temporal ones, where the path
+// has them, as "<path>/nt".
+func forEachRowsVariant(t *testing.T, f func(t *testing.T, k *kernelSet, nt bool)) {
+	t.Helper()
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		f(t, k, false)
+		if k.scaleRowsNT32 != nil || k.scaleRowsNT64 != nil {
+			t.Run("nt", func(t *testing.T) { f(t, k, true) })
+		}
+	})
 }
 
 // refScaleRows is the scale-rows contract one element at a time. dst and
@@ -49,8 +71,10 @@ func refScaleRows[T float](dst, src, v []T) {
 }
 
 // rowWidths are the len(v) every sweep tries: below, at and around the
-// vector widths, and a row longer than many of the tensors.
-var rowWidths = []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 48, 64, 100, 112, 272, 1000}
+// vector widths and the 4-vector steps of the AVX2 and AVX-512 kernels (8,
+// 16, 32, 64 elements), the planner's shortest replicated vector (256), and
+// a row longer than many of the tensors.
+var rowWidths = []int{1, 2, 3, 4, 5, 7, 8, 15, 16, 17, 31, 32, 33, 48, 63, 64, 65, 100, 112, 127, 128, 129, 256, 272, 1000}
 
 // Patterns of v.
 const (
@@ -127,7 +151,7 @@ type rowsRunner[T float] struct {
 	failures                                        int
 }
 
-func newRowsRunner[T float](t *testing.T, k *kernelSet, maxLen int) *rowsRunner[T] {
+func newRowsRunner[T float](t *testing.T, k *kernelSet, nt bool, maxLen int) *rowsRunner[T] {
 	rng := rand.New(rand.NewSource(3))
 	fk := kind[T]()
 	arena := maxLen + 3*guardElems[T]() + 64
@@ -135,8 +159,8 @@ func newRowsRunner[T float](t *testing.T, k *kernelSet, maxLen int) *rowsRunner[
 	return &rowsRunner[T]{
 		t:        t,
 		fk:       fk,
-		kernel:   rowsFn[T](k),
-		oracle:   rowsOracle[T](k),
+		kernel:   rowsFn[T](k, nt),
+		oracle:   rowsOracle[T](k, nt),
 		rng:      rng,
 		pool:     fk.pool(rng, maxLen+4096),
 		scales:   rowScales(fk),
@@ -226,9 +250,9 @@ func (r *rowsRunner[T]) failed() bool {
 	return true
 }
 
-func testScaleRows[T float](t *testing.T, k *kernelSet) {
+func testScaleRows[T float](t *testing.T, k *kernelSet, nt bool) {
 	const big = 1<<16 + 13
-	r := newRowsRunner[T](t, k, big)
+	r := newRowsRunner[T](t, k, nt, big)
 	maxOff := 64 / int(unsafe.Sizeof(T(0))) // 0..63 bytes
 	ctr := 0
 	next := func(c rowsCase) bool {
@@ -320,8 +344,8 @@ func testScaleRows[T float](t *testing.T, k *kernelSet) {
 // against the generic oracle, and the generic kernel against the
 // per-element reference.
 func TestScaleRowsMatchesGeneric(t *testing.T) {
-	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScaleRows[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScaleRows[float64](t, k) })
+	forEachRowsVariant(t, func(t *testing.T, k *kernelSet, nt bool) {
+		t.Run("float32", func(t *testing.T) { testScaleRows[float32](t, k, nt) })
+		t.Run("float64", func(t *testing.T) { testScaleRows[float64](t, k, nt) })
 	})
 }

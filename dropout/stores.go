@@ -57,3 +57,12 @@ func (k *kernelSet) scalePlanesFor(nt bool) (
 	}
 	return k.scalePlanes32, k.scalePlanes64
 }
+
+// scaleRowsFor returns the scale-rows kernels of k: the non-temporal ones
+// when nt and k has them, the regular ones otherwise.
+func (k *kernelSet) scaleRowsFor(nt bool) (func(dst, src, v []float32), func(dst, src, v []float64)) {
+	if nt && k.scaleRowsNT32 != nil && k.scaleRowsNT64 != nil {
+		return k.scaleRowsNT32, k.scaleRowsNT64
+	}
+	return k.scaleRows32, k.scaleRows64
+}

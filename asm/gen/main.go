@@ -25,6 +25,7 @@ func main() {
 		}
 	}
 	elementwise()
+	rowsAndAffine()
 
 	Generate()
 }

@@ -69,8 +69,39 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	isa.zero(zero)
 
 	Label("run")
+	flip, j := runBounds(bits, i, end)
+
+	Comment("count = (j-i)*plane elements, then i = j.")
+	count := GP64()
+	MOVQ(j, count)
+	SUBQ(i, count)
+	IMULQ(plane, count)
+	MOVQ(j, i)
+	TESTQ(flip, flip)
+	JZ(LabelRef("drop"))
+
+	scaleRange(isa, st, e, dp, sp, count, s, zero)
+	JMP(LabelRef("next"))
+
+	Label("drop")
+	dropRange(isa, st, e, dp, sp, count, zero)
+
+	Label("next")
+	CMPQ(i, end)
+	JL(LabelRef("run"))
+	if st.nt {
+		SFENCE()
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// runBounds emits the scan for the run of planes that starts at plane i,
+// ending at a label "ranged": flip = all ones if plane i is kept, else 0, and
+// j = runEnd(bits, i, end). It uses CX.
+func runBounds(bits, i, end Register) (flip, j Register) {
 	Comment("flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.")
-	flip := GP64()
+	flip = GP64()
 	MOVQ(i, flip)
 	SHRQ(U8(6), flip)
 	MOVQ(Mem{Base: bits, Index: flip, Scale: 8}, flip)
@@ -80,7 +111,8 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	NEGQ(flip)
 
 	Comment("j = runEnd(bits, i, end): the first bit after i that differs from bit i.")
-	j, w := GP64(), GP64()
+	j = GP64()
+	w := GP64()
 	MOVQ(i, j)
 	Label("scan")
 	MOVQ(j, w)
@@ -105,29 +137,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	MOVQ(end, j)
 
 	Label("ranged")
-	Comment("count = (j-i)*plane elements, then i = j.")
-	count := GP64()
-	MOVQ(j, count)
-	SUBQ(i, count)
-	IMULQ(plane, count)
-	MOVQ(j, i)
-	TESTQ(flip, flip)
-	JZ(LabelRef("drop"))
-
-	scaleRange(isa, st, e, dp, sp, count, s, zero)
-	JMP(LabelRef("next"))
-
-	Label("drop")
-	dropRange(isa, st, e, dp, sp, count, zero)
-
-	Label("next")
-	CMPQ(i, end)
-	JL(LabelRef("run"))
-	if st.nt {
-		SFENCE()
-	}
-	VZEROUPPER()
-	RET()
+	return flip, j
 }
 
 // scaleRange emits dst[k] = src[k] * s for count elements at dp and sp,
@@ -174,8 +184,16 @@ func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s,
 // dropRange emits dst[k] = 0 for count elements at dp, without reading src,
 // advancing dp and sp past them.
 func dropRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, zero VecVirtual) {
+	fillRange(isa, st, e, dp, sp, count, zero, "0")
+}
+
+// fillRange emits dst[k] = fill (a vector of one value, named what in the
+// comment) for count elements at dp, without reading src, advancing dp and
+// sp past them.
+func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fill VecVirtual, what string) {
+	zero := fill
 	lanes := isa.width / e.size
-	Comment("Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.")
+	Comment("Dropped: dst = " + what + " without reading src; 4 vectors at a time, then 1, then a masked tail.")
 	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	if st.nt {
 		alignHead(isa, e, false, dp, nil, count, nil, zero)
