@@ -2,6 +2,7 @@ package dropout
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -15,9 +16,9 @@ func TestUseNT(t *testing.T) {
 		{0, false, false},
 		{ntMinBytes - 1, false, false},
 		{ntMinBytes, false, true},
-		{1 << 40, false, true},
+		{math.MaxInt, false, true},
 		{ntMinBytes, true, false},
-		{1 << 40, true, false},
+		{math.MaxInt, true, false},
 	} {
 		if got := useNT(c.bytes, c.inPlace); got != c.want {
 			t.Errorf("useNT(%d, inPlace=%v) = %v, want %v", c.bytes, c.inPlace, got, c.want)
