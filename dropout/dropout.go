@@ -168,7 +168,7 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 				j.vec64 = buildVectors(m, m.s64, nil)
 			}
 		}
-		split(workersFor(bytes), j)
+		split(workersFor(bytes), &j)
 	}
 }
 

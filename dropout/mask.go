@@ -38,6 +38,10 @@ type Mask struct {
 	// built by the forward call for its element type.
 	vec32 []float32
 	vec64 []float64
+	// The op and p the scales and t were computed for.
+	scaledFor *op
+	scaledP   float64
+	scaled    bool
 	// DropBlock scratch: the seed bits and one plane of dilated rows.
 	seedBits []uint64
 	rows     []uint64
@@ -129,7 +133,11 @@ func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool
 		}
 	}
 	m.seed, m.start, m.used = 0, 0, 0
-	m.setScales(o)
+	if m.scaledFor != o || m.scaledP != p || !m.scaled { // a Layer repeats p
+		m.setScales(o)
+		m.t = uint32(threshold(p)) // used only when 0 < p < 1
+		m.scaledFor, m.scaledP, m.scaled = o, p, true
+	}
 	m.bits = grow(m.bits, (m.feats+63)/64)
 	if m.regen && p > 0 && p < 1 {
 		m.bits = m.bits[:0] // decisions live in the generator's blocks
@@ -175,7 +183,6 @@ func (m *Mask) draw(g *Generator) {
 		blocks := uint64(m.feats+3) / 4
 		m.seed, m.start = g.reserve(blocks)
 		m.used = blocks
-		m.t = uint32(threshold(m.p))
 		if !m.fused { // a fused op's kernel draws (and writes the bits) itself
 			fillKeep(m.bits, m.seed, m.start, m.feats, uint64(m.t))
 		}

@@ -33,23 +33,6 @@ func philoxRound(c0, c1, c2, c3, k0, k1 uint32) (uint32, uint32, uint32, uint32)
 	return uint32(p1>>32) ^ c1 ^ k0, uint32(p1), uint32(p0>>32) ^ c3 ^ k1, uint32(p0)
 }
 
-// philox4x32x2 computes two blocks with the same key at once: the rounds of
-// one are independent of the other's, so their multiplies overlap.
-func philox4x32x2(a, b [4]uint32, key [2]uint32) ([4]uint32, [4]uint32) {
-	a0, a1, a2, a3 := a[0], a[1], a[2], a[3]
-	b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
-	k0, k1 := key[0], key[1]
-	for r := 0; r < 10; r++ {
-		if r > 0 {
-			k0 += philoxW0
-			k1 += philoxW1
-		}
-		a0, a1, a2, a3 = philoxRound(a0, a1, a2, a3, k0, k1)
-		b0, b1, b2, b3 = philoxRound(b0, b1, b2, b3, k0, k1)
-	}
-	return [4]uint32{a0, a1, a2, a3}, [4]uint32{b0, b1, b2, b3}
-}
-
 // counter returns the Philox counter of block b: (lo32 b, hi32 b, 0, 0).
 func counter(b uint64) [4]uint32 { return [4]uint32{uint32(b), uint32(b >> 32), 0, 0} }
 
@@ -64,30 +47,19 @@ func threshold(p float64) uint64 {
 	return min(uint64(math.Round(p*(1<<32))), 1<<32-1)
 }
 
-// keepNibble returns bit l set iff draw l of d is >= t (the feature is
-// kept): the sign bit of draw - t is then clear.
-func keepNibble(d [4]uint32, t uint64) uint64 {
-	return (^(uint64(d[0])-t)>>63)&1 |
-		(^(uint64(d[1])-t)>>63)&1<<1 |
-		(^(uint64(d[2])-t)>>63)&1<<2 |
-		(^(uint64(d[3])-t)>>63)&1<<3
-}
-
 // fillKeep sets bits[i] for i in [0, k) to the keep decision of feature i,
 // drawing from the blocks of seed starting at block start: feature i uses
 // draw i of that stream and is kept iff the draw is >= t. Bits at k and
 // above in the last word are cleared. len(bits) must be (k+63)/64.
 func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	clear(bits)
-	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
-	ctr := func(i int) [4]uint32 { return counter(start + uint64(i/4)) }
-	i := 0
-	for ; i+4 < k; i += 8 { // two blocks at a time
-		d, e := philox4x32x2(ctr(i), ctr(i+4), key)
-		bits[i>>6] |= (keepNibble(d, t) | keepNibble(e, t)<<4) << (i & 63) // i%8 == 0: never straddles a word
+	k0, k1 := uint32(seed), uint32(seed>>32)
+	if t > 1<<32-1 { // only DropBlock's seeds use t = 2³²: nothing is kept
+		return
 	}
-	if i < k {
-		bits[i>>6] |= keepNibble(philox4x32(ctr(i), key), t) << (i & 63)
+	for i := 0; i < k; i += 8 { // two blocks, eight features, at a time
+		// i%8 == 0, so the eight bits never straddle a word.
+		bits[i>>6] |= keepPair(start+uint64(i/4), k0, k1, uint32(t)) << (i & 63)
 	}
 	if r := k & 63; r != 0 {
 		bits[len(bits)-1] &= 1<<r - 1
