@@ -64,14 +64,7 @@ func affinePlanes(isa vecISA, e elemType) {
 	Label("run")
 	flip, j := runBounds(bits, i, end)
 
-	Comment("count = (j-i)*plane elements, then i = j.")
-	count := GP64()
-	MOVQ(j, count)
-	SUBQ(i, count)
-	IMULQ(plane, count)
-	MOVQ(j, i)
-	TESTQ(flip, flip)
-	JZ(LabelRef("drop"))
+	count := runCount(i, j, plane, flip)
 
 	affineRange(isa, e, dp, sp, count, a, b)
 	JMP(LabelRef("next"))

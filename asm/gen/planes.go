@@ -71,14 +71,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	Label("run")
 	flip, j := runBounds(bits, i, end)
 
-	Comment("count = (j-i)*plane elements, then i = j.")
-	count := GP64()
-	MOVQ(j, count)
-	SUBQ(i, count)
-	IMULQ(plane, count)
-	MOVQ(j, i)
-	TESTQ(flip, flip)
-	JZ(LabelRef("drop"))
+	count := runCount(i, j, plane, flip)
 
 	scaleRange(isa, st, e, dp, sp, count, s, zero)
 	JMP(LabelRef("next"))
@@ -313,4 +306,19 @@ func declareLanes() {
 		}
 		lanesAVX2[e.size] = g
 	}
+}
+
+// runCount emits count = (j-i)*plane, the elements of the run of planes
+// [i, j), advances i to j, and jumps to "drop" when the run's planes are
+// dropped (flip == 0).
+func runCount(i, j, plane, flip Register) Register {
+	Comment("count = (j-i)*plane elements, then i = j.")
+	count := GP64()
+	MOVQ(j, count)
+	SUBQ(i, count)
+	IMULQ(plane, count)
+	MOVQ(j, i)
+	TESTQ(flip, flip)
+	JZ(LabelRef("drop"))
+	return count
 }
