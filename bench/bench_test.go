@@ -33,8 +33,8 @@ func shapeName(s [4]int) string { return fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], 
 
 // BenchmarkDropout2d measures float32 Dropout2d as a training loop runs it
 // (a Layer's Forward: mask drawing included, no allocation), out of place,
-// p = 0.5, per kernel path and shape, beside copy() of the same buffers and the naive
-// loop. The generator is rewound every iteration so every iteration applies
+// p = 0.5, one goroutine, per kernel path and shape, beside copy() of the
+// same buffers and the naive loop (BenchmarkParallel measures splitting). The generator is rewound every iteration so every iteration applies
 // the same mask, and SetBytes counts the bytes actually moved: each kept
 // plane is read and written, a dropped plane only written.
 func BenchmarkDropout2d(b *testing.B) {
@@ -80,6 +80,7 @@ func BenchmarkDropout2d(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
+				defer dropout.SetParallelism(dropout.SetParallelism(1))
 				b.SetBytes(moved)
 				b.ReportAllocs()
 				for i := 0; i < b.N; i++ {
