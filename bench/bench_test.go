@@ -280,3 +280,39 @@ func BenchmarkElementwiseStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkManyChannels measures Dropout2d where the planes are small and
+// the channels many, as in the late layers of a CNN (7×7, 4×4), and
+// Dropout1d on short sequences: there drawing one Philox word per channel
+// costs as much as moving the data. One goroutine, per kernel path.
+func BenchmarkManyChannels(b *testing.B) {
+	for _, s := range [][]int{{64, 512, 7, 7}, {64, 512, 4, 4}, {64, 512, 16}} {
+		numel := 1
+		for _, d := range s {
+			numel *= d
+		}
+		src := input(numel)
+		dst := make([]float32, numel)
+		name := fmt.Sprint(s)
+		newLayer := dropout.NewDropout2d[float32]
+		if len(s) == 3 {
+			newLayer = dropout.NewDropout1d[float32]
+		}
+		for _, k := range dropout.Kernels() {
+			b.Run("kernel="+k+"/shape="+name, func(b *testing.B) {
+				defer dropout.UseKernel(dropout.Kernel())
+				defer dropout.SetParallelism(dropout.SetParallelism(1))
+				dropout.UseKernel(k)
+				g := dropout.NewGenerator(1)
+				layer, _ := newLayer(p, g)
+				b.SetBytes(int64(8 * numel))
+				for i := 0; i < b.N; i++ {
+					g.SetState(dropout.State{Seed: 1})
+					if err := layer.Forward(dst, src, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
