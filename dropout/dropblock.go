@@ -116,9 +116,9 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	blocks := uint64(nseeds+3) / 4
 	m.seed, m.start = g.reserve(blocks)
 	m.used = blocks
-	// fillKeep marks draw >= t; a seed is its complement.
+	// keepBits marks draw >= t; a seed is its complement.
 	m.seedBits = grow(m.seedBits, (nseeds+63)/64)
-	fillKeep(m.seedBits, m.seed, m.start, nseeds, t)
+	current().keepBits(m.seedBits, m.seed, m.start, nseeds, t)
 	for i := range m.seedBits {
 		m.seedBits[i] = ^m.seedBits[i]
 	}

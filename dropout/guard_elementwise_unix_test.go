@@ -114,3 +114,43 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 		}
 	}
 }
+
+// TestKeepBitsGuardPages: every path's keepBits, with the mask words flush
+// against a PROT_NONE page after the last word or before the first, at
+// lengths up to a few chunks, matches fillKeep and touches nothing outside.
+func TestKeepBitsGuardPages(t *testing.T) {
+	defer func(v int) { keepSIMDMin = v }(keepSIMDMin)
+	keepSIMDMin = 1
+	const maxLen = 3*keepChunk + 77
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		mem := newGuardedMem(t, 8*bitWords(0, maxLen))
+		r := rand.New(rand.NewPCG(103, 104))
+		want := make([]uint64, bitWords(0, maxLen))
+		lengths := []int{}
+		for n := 1; n <= 300; n++ {
+			lengths = append(lengths, n)
+		}
+		lengths = append(lengths, keepChunk, keepChunk+1, 2*keepChunk-1, maxLen)
+		for i, n := range lengths {
+			atEnd := i%2 == 0
+			bits := guardedSlice[uint64](mem, bitWords(0, n), atEnd)
+			seed, start, tt := r.Uint64(), r.Uint64(), uint64(r.Uint32())
+			fillKeep(want[:len(bits)], seed, start, n, tt)
+			func() {
+				defer func() {
+					if e := recover(); e != nil {
+						t.Fatalf("n=%d bits at end %v: keepBits faulted: %v", n, atEnd, e)
+					}
+				}()
+				restore := panicOnFault()
+				defer restore()
+				k.keepBits(bits, seed, start, n, tt)
+			}()
+			for j := range bits {
+				if bits[j] != want[j] {
+					t.Fatalf("n=%d bits at end %v: word %d = %#x, want %#x", n, atEnd, j, bits[j], want[j])
+				}
+			}
+		}
+	})
+}

@@ -73,6 +73,14 @@ type kernelSet struct {
 	// src the same slice or disjoint, bits overlapping neither.
 	dropoutPhilox32 func(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 	dropoutPhilox64 func(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
+
+	// keepBits draws a mask: fillKeep's contract and results (bit i of bits
+	// set iff draw i of the stream at block start is >= t, for i in [0, n);
+	// the rest of the last word cleared; t = 2³² keeps nothing). Every mask
+	// of a channel-wise op and every DropBlock seed is drawn with it. The
+	// SIMD paths run their fused dropoutPhilox kernel over a scratch buffer
+	// on the stack for the bits (see keepBitsVia).
+	keepBits func(bits []uint64, seed, start uint64, n int, t uint64)
 }
 
 var genericKernels = &kernelSet{
@@ -92,6 +100,8 @@ var genericKernels = &kernelSet{
 
 	dropoutPhilox32: dropoutPhiloxGeneric[float32],
 	dropoutPhilox64: dropoutPhiloxGeneric[float64],
+
+	keepBits: fillKeep,
 }
 
 // registry lists every path compiled into this build, fastest first, usable

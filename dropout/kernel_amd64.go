@@ -31,6 +31,7 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX512F64,
 		dropoutPhilox32: dropoutPhiloxAVX512F32,
 		dropoutPhilox64: dropoutPhiloxAVX512F64,
+		keepBits:        keepBitsAVX512,
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
 		scaleRowsNT32:   scaleRowsAVX512NTF32,
@@ -49,6 +50,7 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX2F64,
 		dropoutPhilox32: dropoutPhiloxAVX2F32,
 		dropoutPhilox64: dropoutPhiloxAVX2F64,
+		keepBits:        keepBitsAVX2,
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
 		scaleRowsNT32:   scaleRowsAVX2NTF32,
@@ -56,4 +58,32 @@ var archKernels = []*kernelSet{
 		affinePlanes32:  affinePlanesAVX2F32,
 		affinePlanes64:  affinePlanesAVX2F64,
 	},
+}
+
+// keepBitsAVX512 and keepBitsAVX2 are keepBits by way of the path's fused
+// kernel: it draws, decides and writes the mask bits exactly as fillKeep
+// does, while scaling a scratch buffer on the stack that is then dropped.
+// The kernels are called directly so that the buffer does not escape.
+func keepBitsAVX512(bits []uint64, seed, start uint64, n int, t uint64) {
+	keepBitsAMD64(true, bits, seed, start, n, t)
+}
+
+func keepBitsAVX2(bits []uint64, seed, start uint64, n int, t uint64) {
+	keepBitsAMD64(false, bits, seed, start, n, t)
+}
+
+func keepBitsAMD64(avx512 bool, bits []uint64, seed, start uint64, n int, t uint64) {
+	if keepScalar(n, t) {
+		fillKeep(bits, seed, start, n, t)
+		return
+	}
+	var buf [keepChunk]float32
+	for i := 0; i < n; i += keepChunk {
+		d, w, b := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64], start+uint64(i/4)
+		if avx512 {
+			dropoutPhiloxAVX512F32(d, d, w, seed, b, uint32(t), 0)
+		} else {
+			dropoutPhiloxAVX2F32(d, d, w, seed, b, uint32(t), 0)
+		}
+	}
 }

@@ -21,7 +21,25 @@ var archKernels = []*kernelSet{{
 
 	dropoutPhilox32: dropoutPhiloxNEONF32,
 	dropoutPhilox64: dropoutPhiloxNEONF64,
+
+	keepBits: keepBitsNEON,
 }}
+
+// keepBitsNEON is keepBits by way of the fused kernel: it draws, decides and
+// writes the mask bits exactly as fillKeep does, while scaling a scratch
+// buffer on the stack that is then dropped. The kernel is called directly
+// so that the buffer does not escape.
+func keepBitsNEON(bits []uint64, seed, start uint64, n int, t uint64) {
+	if keepScalar(n, t) {
+		fillKeep(bits, seed, start, n, t)
+		return
+	}
+	var buf [keepChunk]float32
+	for i := 0; i < n; i += keepChunk {
+		d, w := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64]
+		dropoutPhiloxNEONF32(d, d, w, seed, start+uint64(i/4), uint32(t), 0)
+	}
+}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
 // the CPU's features from the OS (HWCAP on Linux, sysctl on Darwin, the ID

@@ -184,7 +184,7 @@ func (m *Mask) draw(g *Generator) {
 		m.seed, m.start = g.reserve(blocks)
 		m.used = blocks
 		if !m.fused { // a fused op's kernel draws (and writes the bits) itself
-			fillKeep(m.bits, m.seed, m.start, m.feats, uint64(m.t))
+			current().keepBits(m.bits, m.seed, m.start, m.feats, uint64(m.t))
 		}
 	}
 }
