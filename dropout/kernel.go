@@ -79,7 +79,7 @@ type kernelSet struct {
 	// the rest of the last word cleared; t = 2³² keeps nothing). Every mask
 	// of a channel-wise op and every DropBlock seed is drawn with it. The
 	// SIMD paths run their fused dropoutPhilox kernel over a scratch buffer
-	// on the stack for the bits (see keepBitsVia).
+	// on the stack for the bits (keepBitsAMD64, keepBitsNEON).
 	keepBits func(bits []uint64, seed, start uint64, n int, t uint64)
 }
 

@@ -72,10 +72,10 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 const keepChunk = 1024
 
 // keepSIMDMin is the draw count from which the SIMD paths' keepBits runs
-// their fused kernel rather than fillKeep. A kernel call costs about 80 ns
-// whatever the count up to 64 (most of it clearing the scratch buffer), and
-// fillKeep about 3.6 ns a draw; ns per call, medians of 4, fillKeep → avx512
-// and avx2 (AMD EPYC, Zen 4):
+// their fused kernel rather than fillKeep. With the kernel a call costs
+// about 80 ns for anything up to 64 draws (clearing the 4 KiB scratch
+// buffer included), and fillKeep about 3.6 ns a draw; ns per call, medians
+// of 4, fillKeep → avx512 and avx2 (AMD EPYC, Zen 4):
 //
 //	n = 16     63 →  85 and  90
 //	n = 32    139 →  82 and  95
