@@ -205,9 +205,9 @@ func BenchmarkLayouts(b *testing.B) {
 	}
 }
 
-// BenchmarkElementwise measures elementwise Dropout (through a Layer, as a
-// training loop calls it) per kernel path and shape, beside a math/rand/v2
-// loop, copy() and Dropout2d on the same tensor.
+// BenchmarkElementwise measures elementwise Dropout and AlphaDropout
+// (through a Layer, as a training loop calls it) per kernel path and shape,
+// beside a math/rand/v2 loop, copy() and Dropout2d on the same tensor.
 func BenchmarkElementwise(b *testing.B) {
 	for _, s := range [][4]int{{1, 8, 32, 32}, {1, 32, 64, 64}, {32, 64, 56, 56}} {
 		numel := s[0] * s[1] * s[2] * s[3]
@@ -228,15 +228,18 @@ func BenchmarkElementwise(b *testing.B) {
 			}
 		})
 		for _, k := range dropout.Kernels() {
-			for _, op := range []string{"dropout", "dropout2d"} {
+			for _, op := range []string{"dropout", "dropout2d", "alphadropout"} {
 				b.Run("op="+op+"/kernel="+k+"/shape="+shape, func(b *testing.B) {
 					defer dropout.UseKernel(dropout.Kernel())
 					defer dropout.SetParallelism(dropout.SetParallelism(1))
 					dropout.UseKernel(k)
 					g := dropout.NewGenerator(1)
 					newLayer := dropout.NewDropout[float32]
-					if op == "dropout2d" {
+					switch op {
+					case "dropout2d":
 						newLayer = dropout.NewDropout2d[float32]
+					case "alphadropout":
+						newLayer = dropout.NewAlphaDropout[float32]
 					}
 					layer, _ := newLayer(p, g)
 					b.SetBytes(int64(8 * numel))

@@ -208,6 +208,8 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			lo, hi := off+first*p.inner, off+last*p.inner
 			n := last - first
 			switch {
+			case m.alpha && !j.backward && p.inner == 1: // elementwise alpha dropout
+				affineBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first)
 			case m.alpha && !j.backward:
 				affinePlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first, p.inner, n)
 			case p.inner == 1: // elementwise decisions
@@ -242,6 +244,14 @@ func affinePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, fir
 		k.affinePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32, m.b32, m.c32)
 	} else {
 		k.affinePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64, m.b64, m.c64)
+	}
+}
+
+func affineBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
+	if isFloat32[T]() {
+		k.affineBits32(as[float32](dst), as[float32](src), m.bits, first, m.s32, m.b32, m.c32)
+	} else {
+		k.affineBits64(as[float64](dst), as[float64](src), m.bits, first, m.s64, m.b64, m.c64)
 	}
 }
 

@@ -338,6 +338,46 @@ func scaleBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, 
 //go:noescape
 func scaleBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, s float64)
 
+// affineBitsAVX512F32 is affineBitsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i]*a + b // two roundings, never fused
+//		} else {
+//			dst[i] = c // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by masking: KMOVW of 16 (or 8)
+// bits at a time drives a zero-masked multiply and an add merged into a
+// vector of c, so dropped lanes are neither read nor computed.
+//
+//go:noescape
+func affineBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, a float32, b float32, c float32)
+
+// affineBitsAVX512F64 is affineBitsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i]*a + b // two roundings, never fused
+//		} else {
+//			dst[i] = c // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by masking: KMOVW of 16 (or 8)
+// bits at a time drives a zero-masked multiply and an add merged into a
+// vector of c, so dropped lanes are neither read nor computed.
+//
+//go:noescape
+func affineBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
+
 // dropoutPhiloxAVX2F32 is dropoutPhiloxGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -449,6 +489,46 @@ func scaleBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, s 
 //
 //go:noescape
 func scaleBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, s float64)
+
+// affineBitsAVX2F32 is affineBitsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i]*a + b // two roundings, never fused
+//		} else {
+//			dst[i] = c // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; they blend src·a + b with c,
+// so NaN or Inf in a dropped lane gives c.
+//
+//go:noescape
+func affineBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, a float32, b float32, c float32)
+
+// affineBitsAVX2F64 is affineBitsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = src[i]*a + b // two roundings, never fused
+//		} else {
+//			dst[i] = c // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; they blend src·a + b with c,
+// so NaN or Inf in a dropped lane gives c.
+//
+//go:noescape
+func affineBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
 
 // scaleRowsAVX512F32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to

@@ -3558,6 +3558,282 @@ masked:
 	VZEROUPPER
 	RET
 
+// func affineBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·affineBitsAVX512F32(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Z0
+	VBROADCASTSS b+84(FP), Z1
+	VBROADCASTSS c+88(FP), Z2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPS.Z (DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	VMOVUPS  Z4, (AX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 64(DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	VMOVUPS  Z4, 64(AX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 128(DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	VMOVUPS  Z4, 128(AX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 192(DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	VMOVUPS  Z4, 192(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPS.Z (DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPS  Z4, K1, (AX)
+	SHRQ     $0x10, DI
+	SHRQ     $0x10, CX
+	KMOVW    DI, K1
+	VMULPS.Z 64(DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPS  Z4, K1, 64(AX)
+	SHRQ     $0x10, DI
+	SHRQ     $0x10, CX
+	KMOVW    DI, K1
+	VMULPS.Z 128(DX), Z0, K1, Z3
+	VMOVUPS  Z2, Z4
+	VADDPS   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPS  Z4, K1, 128(AX)
+	SHRQ     $0x10, DI
+	SHRQ     $0x10, CX
+	KMOVW    DI, K1
+	VMULPS.Z 192(DX), Z0, K1, Z0
+	VMOVUPS  Z2, Z2
+	VADDPS   Z1, Z0, K1, Z2
+	KMOVW    CX, K1
+	VMOVUPS  Z2, K1, 192(AX)
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·affineBitsAVX512F64(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSD a+80(FP), Z0
+	VBROADCASTSD b+88(FP), Z1
+	VBROADCASTSD c+96(FP), Z2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·a + b where kept, c elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPD.Z (DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, (AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 64(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 64(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 128(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 128(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 192(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 192(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 256(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 256(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 320(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 320(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 384(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 384(AX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 448(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	VMOVUPD  Z4, 448(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·a + b where kept, c elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPD.Z (DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, (AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 64(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 64(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 128(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 128(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 192(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 192(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 256(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 256(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 320(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 320(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 384(DX), Z0, K1, Z3
+	VMOVUPD  Z2, Z4
+	VADDPD   Z1, Z3, K1, Z4
+	KMOVW    CX, K1
+	VMOVUPD  Z4, K1, 384(AX)
+	SHRQ     $0x08, DI
+	SHRQ     $0x08, CX
+	KMOVW    DI, K1
+	VMULPD.Z 448(DX), Z0, K1, Z0
+	VMOVUPD  Z2, Z2
+	VADDPD   Z1, Z0, K1, Z2
+	KMOVW    CX, K1
+	VMOVUPD  Z2, K1, 448(AX)
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
 // Requires: AVX, AVX2
 TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $112-96
@@ -5783,6 +6059,466 @@ masked:
 	VMULPD       Y1, Y0, Y1
 	VANDPD       Y2, Y1, Y1
 	VMASKMOVPD   Y1, Y3, 480(AX)
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX2
+TEXT ·affineBitsAVX2F32(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Y0
+	VBROADCASTSS b+84(FP), Y1
+	VBROADCASTSS c+88(FP), Y2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y3, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VMULPS       (DX), Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VMOVUPS      Y6, (AX)
+	VPAND        bitD<>+32(SB), Y3, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VMULPS       32(DX), Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VMOVUPS      Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y3, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VMULPS       64(DX), Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VMOVUPS      Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y3, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VMULPS       96(DX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VMOVUPS      Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y4, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       128(DX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VMOVUPS      Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y4, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMULPS       160(DX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VMOVUPS      Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y4, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       192(DX), Y0, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VMOVUPS      Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y4, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VMULPS       224(DX), Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VMOVUPS      Y4, 224(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        SI, X3
+	VPBROADCASTD X3, Y3
+	VMOVQ        DI, X4
+	VPBROADCASTD X4, Y4
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X5
+	VPBROADCASTD X5, Y5
+	VPAND        bitD<>+0(SB), Y4, Y6
+	VPCMPEQD     bitD<>+0(SB), Y6, Y6
+	VPCMPGTD     iotaD<>+0(SB), Y3, Y8
+	VMASKMOVPS   (DX), Y8, Y7
+	VMULPS       Y7, Y0, Y7
+	VADDPS       Y1, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y2, Y7
+	VMASKMOVPS   Y7, Y8, (AX)
+	VPAND        bitD<>+32(SB), Y4, Y6
+	VPCMPEQD     bitD<>+32(SB), Y6, Y6
+	VPCMPGTD     iotaD<>+32(SB), Y3, Y8
+	VMASKMOVPS   32(DX), Y8, Y7
+	VMULPS       Y7, Y0, Y7
+	VADDPS       Y1, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y2, Y7
+	VMASKMOVPS   Y7, Y8, 32(AX)
+	VPAND        bitD<>+64(SB), Y4, Y6
+	VPCMPEQD     bitD<>+64(SB), Y6, Y6
+	VPCMPGTD     iotaD<>+64(SB), Y3, Y8
+	VMASKMOVPS   64(DX), Y8, Y7
+	VMULPS       Y7, Y0, Y7
+	VADDPS       Y1, Y7, Y7
+	VBLENDVPS    Y6, Y7, Y2, Y7
+	VMASKMOVPS   Y7, Y8, 64(AX)
+	VPAND        bitD<>+96(SB), Y4, Y4
+	VPCMPEQD     bitD<>+96(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+96(SB), Y3, Y7
+	VMASKMOVPS   96(DX), Y7, Y6
+	VMULPS       Y6, Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y4, Y6, Y2, Y6
+	VMASKMOVPS   Y6, Y7, 96(AX)
+	VPAND        bitD<>+0(SB), Y5, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+128(SB), Y3, Y7
+	VMASKMOVPS   128(DX), Y7, Y6
+	VMULPS       Y6, Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y4, Y6, Y2, Y6
+	VMASKMOVPS   Y6, Y7, 128(AX)
+	VPAND        bitD<>+32(SB), Y5, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y3, Y7
+	VMASKMOVPS   160(DX), Y7, Y6
+	VMULPS       Y6, Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y4, Y6, Y2, Y6
+	VMASKMOVPS   Y6, Y7, 160(AX)
+	VPAND        bitD<>+64(SB), Y5, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+192(SB), Y3, Y7
+	VMASKMOVPS   192(DX), Y7, Y6
+	VMULPS       Y6, Y0, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y4, Y6, Y2, Y6
+	VMASKMOVPS   Y6, Y7, 192(AX)
+	VPAND        bitD<>+96(SB), Y5, Y4
+	VPCMPEQD     bitD<>+96(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+224(SB), Y3, Y5
+	VMASKMOVPS   224(DX), Y5, Y3
+	VMULPS       Y3, Y0, Y3
+	VADDPS       Y1, Y3, Y3
+	VBLENDVPS    Y4, Y3, Y2, Y3
+	VMASKMOVPS   Y3, Y5, 224(AX)
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
+// Requires: AVX, AVX2
+TEXT ·affineBitsAVX2F64(SB), NOSPLIT, $0-104
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSD a+80(FP), Y0
+	VBROADCASTSD b+88(FP), Y1
+	VBROADCASTSD c+96(FP), Y2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        DI, X3
+	VPBROADCASTQ X3, Y3
+	VPAND        bitQ<>+0(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VMULPD       (DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VMULPD       32(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VMULPD       64(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VMULPD       96(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VMULPD       128(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VMULPD       160(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VMULPD       192(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VMULPD       224(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VMULPD       256(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VMULPD       288(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VMULPD       320(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VMULPD       352(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VMULPD       384(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VMULPD       416(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y3, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VMULPD       448(DX), Y0, Y5
+	VADDPD       Y1, Y5, Y5
+	VBLENDVPD    Y4, Y5, Y2, Y5
+	VMOVUPD      Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y3, Y3
+	VPCMPEQQ     bitQ<>+480(SB), Y3, Y3
+	VMULPD       480(DX), Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VBLENDVPD    Y3, Y4, Y2, Y4
+	VMOVUPD      Y4, 480(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        SI, X3
+	VPBROADCASTQ X3, Y3
+	VMOVQ        DI, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        bitQ<>+0(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+0(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y7
+	VMASKMOVPD   (DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, (AX)
+	VPAND        bitQ<>+32(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+32(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y7
+	VMASKMOVPD   32(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 32(AX)
+	VPAND        bitQ<>+64(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+64(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+64(SB), Y3, Y7
+	VMASKMOVPD   64(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 64(AX)
+	VPAND        bitQ<>+96(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+96(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+96(SB), Y3, Y7
+	VMASKMOVPD   96(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 96(AX)
+	VPAND        bitQ<>+128(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+128(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+128(SB), Y3, Y7
+	VMASKMOVPD   128(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 128(AX)
+	VPAND        bitQ<>+160(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+160(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+160(SB), Y3, Y7
+	VMASKMOVPD   160(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 160(AX)
+	VPAND        bitQ<>+192(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+192(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y3, Y7
+	VMASKMOVPD   192(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 192(AX)
+	VPAND        bitQ<>+224(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+224(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+224(SB), Y3, Y7
+	VMASKMOVPD   224(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 224(AX)
+	VPAND        bitQ<>+256(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+256(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+256(SB), Y3, Y7
+	VMASKMOVPD   256(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 256(AX)
+	VPAND        bitQ<>+288(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+288(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+288(SB), Y3, Y7
+	VMASKMOVPD   288(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 288(AX)
+	VPAND        bitQ<>+320(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+320(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+320(SB), Y3, Y7
+	VMASKMOVPD   320(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 320(AX)
+	VPAND        bitQ<>+352(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+352(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+352(SB), Y3, Y7
+	VMASKMOVPD   352(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 352(AX)
+	VPAND        bitQ<>+384(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+384(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+384(SB), Y3, Y7
+	VMASKMOVPD   384(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 384(AX)
+	VPAND        bitQ<>+416(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+416(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+416(SB), Y3, Y7
+	VMASKMOVPD   416(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 416(AX)
+	VPAND        bitQ<>+448(SB), Y4, Y5
+	VPCMPEQQ     bitQ<>+448(SB), Y5, Y5
+	VPCMPGTQ     iotaQ<>+448(SB), Y3, Y7
+	VMASKMOVPD   448(DX), Y7, Y6
+	VMULPD       Y6, Y0, Y6
+	VADDPD       Y1, Y6, Y6
+	VBLENDVPD    Y5, Y6, Y2, Y6
+	VMASKMOVPD   Y6, Y7, 448(AX)
+	VPAND        bitQ<>+480(SB), Y4, Y4
+	VPCMPEQQ     bitQ<>+480(SB), Y4, Y4
+	VPCMPGTQ     iotaQ<>+480(SB), Y3, Y5
+	VMASKMOVPD   480(DX), Y5, Y3
+	VMULPD       Y3, Y0, Y3
+	VADDPD       Y1, Y3, Y3
+	VBLENDVPD    Y4, Y3, Y2, Y3
+	VMASKMOVPD   Y3, Y5, 480(AX)
 	VZEROUPPER
 	RET
 

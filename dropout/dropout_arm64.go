@@ -43,6 +43,18 @@ func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int,
 //go:noescape
 func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
 
+// affineBitsNEONF32 is the affine-bits primitive for float32 (see
+// kernelSet.affineBits32): src·a + b where the bit is set, c elsewhere.
+//
+//go:noescape
+func affineBitsNEONF32(dst, src []float32, bits []uint64, first int, a, b, c float32)
+
+// affineBitsNEONF64 is affineBitsNEONF32 for float64 (see
+// kernelSet.affineBits64).
+//
+//go:noescape
+func affineBitsNEONF64(dst, src []float64, bits []uint64, first int, a, b, c float64)
+
 // scaleBitsNEONF32 is the scale-bits primitive for float32 (see
 // kernelSet.scaleBits32): dst[i] = src[i]*s where bit first+i of bits is
 // set, +0 elsewhere.

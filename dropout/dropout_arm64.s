@@ -37,7 +37,10 @@
 // As with s, the multiply's operand order cannot matter, since v holds no
 // NaN by contract; the data is the first operand anyway, as in src[i]*v[j].
 // The scalar tails use the same three instructions on lane 0 after a scalar
-// FMOVS/FMOVD load, which zeroes the other lanes.
+// FMOVS/FMOVD load, which zeroes the other lanes. The affineBits kernels
+// select instead of zeroing: BIF (bitwise insert if false), also missing
+// from the assembler and WORD-encoded, copies c into the lanes whose mask is
+// zero and leaves src·a + b in the others, bit for bit.
 //
 // Philox. The Philox kernels compute Philox4x32-10 in vector registers in
 // structure-of-arrays form: register w holds word w of the counter of four
@@ -867,6 +870,54 @@ aff_next64:
 	BLT	aff_run64
 	RET
 
+// The scaleBits and affineBits kernels share their walk over the mask words
+// and their vector multiply, written once here.
+//
+// BITS_WORD: R8 = the bits of the word of bits (R2) that holds bit R3, from
+// that bit on; R9 = how many elements they cover, min(64 - R3&63, R4); R3
+// and R4 are moved past those elements. R7 is clobbered.
+#define BITS_WORD \
+	LSR	$6, R3, R7; \
+	MOVD	(R2)(R7<<3), R8; \
+	AND	$63, R3, R7; \
+	LSR	R7, R8, R8; \
+	MOVD	$64, R9; \
+	SUB	R7, R9, R9; \
+	CMP	R4, R9; \
+	CSEL	LT, R9, R4, R9; \
+	ADD	R9, R3, R3; \
+	SUB	R9, R4, R4
+
+// BITS_MUL16_F32: the next 16 float32 of src (R1, post-incremented) times
+// V31 into V0-V3, and in V5, V6, V7, V4 the lane masks of the low 16 bits
+// of R8 (all ones where the bit is set), from the bit vectors V24-V27. FMUL
+// (vector) is WORD-encoded: FMUL Vi.4S, Vi.4S, V31.4S for i = 0..3.
+#define BITS_MUL16_F32 \
+	VDUP	R8, V4.S4; \
+	VLD1.P	64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	VCMTST	V24.S4, V4.S4, V5.S4; \
+	VCMTST	V25.S4, V4.S4, V6.S4; \
+	VCMTST	V26.S4, V4.S4, V7.S4; \
+	VCMTST	V27.S4, V4.S4, V4.S4; \
+	WORD	$0x6e3fdc00; \
+	WORD	$0x6e3fdc21; \
+	WORD	$0x6e3fdc42; \
+	WORD	$0x6e3fdc63
+
+// BITS_MUL8_F64: BITS_MUL16_F32 for 8 float64 and the low 8 bits of R8
+// (FMUL Vi.2D, Vi.2D, V31.2D for i = 0..3).
+#define BITS_MUL8_F64 \
+	VDUP	R8, V4.D2; \
+	VLD1.P	64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]; \
+	VCMTST	V24.D2, V4.D2, V5.D2; \
+	VCMTST	V25.D2, V4.D2, V6.D2; \
+	VCMTST	V26.D2, V4.D2, V7.D2; \
+	VCMTST	V27.D2, V4.D2, V4.D2; \
+	WORD	$0x6e7fdc00; \
+	WORD	$0x6e7fdc21; \
+	WORD	$0x6e7fdc42; \
+	WORD	$0x6e7fdc63
+
 // Bit positions for scaleBitsNEONF32: lane j of vector k holds 1<<(4k+j),
 // so CMTST of the mask word (in every lane) against vector k gives all ones
 // in lane j exactly when bit 4k+j is set, i.e. when element 4k+j is kept.
@@ -928,31 +979,12 @@ TEXT ·scaleBitsNEONF32(SB), NOSPLIT, $0-84
 	VLD1	(R7), [V24.S4, V25.S4, V26.S4, V27.S4]
 
 sb_word32:
-	// R8 = bits of this word from bit b on; R9 = elements they cover.
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R8
-	AND	$63, R3, R7
-	LSR	R7, R8, R8
-	MOVD	$64, R9
-	SUB	R7, R9, R9
-	CMP	R4, R9
-	CSEL	LT, R9, R4, R9 // min(64 - b&63, elements left)
-	ADD	R9, R3, R3
-	SUB	R9, R4, R4
+	BITS_WORD
 	CMP	$16, R9
 	BLT	sb_one32
 
 sb_16_32:
-	VDUP	R8, V4.S4 // the low 32 bits of R8 in every lane; 16 are used
-	VLD1.P	64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
-	VCMTST	V24.S4, V4.S4, V5.S4 // all ones where bit j (elements 0-3) is set
-	VCMTST	V25.S4, V4.S4, V6.S4 // bits 4-7
-	VCMTST	V26.S4, V4.S4, V7.S4 // bits 8-11
-	VCMTST	V27.S4, V4.S4, V4.S4 // bits 12-15
-	WORD	$0x6e3fdc00 // FMUL V0.4S, V0.4S, V31.4S
-	WORD	$0x6e3fdc21 // FMUL V1.4S, V1.4S, V31.4S
-	WORD	$0x6e3fdc42 // FMUL V2.4S, V2.4S, V31.4S
-	WORD	$0x6e3fdc63 // FMUL V3.4S, V3.4S, V31.4S
+	BITS_MUL16_F32
 	VAND	V5.B16, V0.B16, V0.B16
 	VAND	V6.B16, V1.B16, V1.B16
 	VAND	V7.B16, V2.B16, V2.B16
@@ -999,30 +1031,12 @@ TEXT ·scaleBitsNEONF64(SB), NOSPLIT, $0-88
 	VLD1	(R7), [V24.D2, V25.D2, V26.D2, V27.D2]
 
 sb_word64:
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R8
-	AND	$63, R3, R7
-	LSR	R7, R8, R8
-	MOVD	$64, R9
-	SUB	R7, R9, R9
-	CMP	R4, R9
-	CSEL	LT, R9, R4, R9
-	ADD	R9, R3, R3
-	SUB	R9, R4, R4
+	BITS_WORD
 	CMP	$8, R9
 	BLT	sb_one64
 
 sb_8_64:
-	VDUP	R8, V4.D2 // 8 of its bits are used
-	VLD1.P	64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]
-	VCMTST	V24.D2, V4.D2, V5.D2 // all ones where bit j (elements 0-1) is set
-	VCMTST	V25.D2, V4.D2, V6.D2 // bits 2-3
-	VCMTST	V26.D2, V4.D2, V7.D2 // bits 4-5
-	VCMTST	V27.D2, V4.D2, V4.D2 // bits 6-7
-	WORD	$0x6e7fdc00 // FMUL V0.2D, V0.2D, V31.2D
-	WORD	$0x6e7fdc21 // FMUL V1.2D, V1.2D, V31.2D
-	WORD	$0x6e7fdc42 // FMUL V2.2D, V2.2D, V31.2D
-	WORD	$0x6e7fdc63 // FMUL V3.2D, V3.2D, V31.2D
+	BITS_MUL8_F64
 	VAND	V5.B16, V0.B16, V0.B16
 	VAND	V6.B16, V1.B16, V1.B16
 	VAND	V7.B16, V2.B16, V2.B16
@@ -1050,6 +1064,144 @@ sb_oneloop64:
 
 sb_next64:
 	CBNZ	R4, sb_word64
+	RET
+
+// func affineBitsNEONF32(dst, src []float32, bits []uint64, first int, a, b, c float32)
+//
+// Equivalent Go:
+//
+//	for i := range dst {
+//		bit := first + i
+//		if bits[bit>>6]>>(bit&63)&1 == 1 {
+//			dst[i] = float32(src[i]*a) + b // two roundings, never fused
+//		} else {
+//			dst[i] = c // whatever src[i] holds
+//		}
+//	}
+//
+// walked as scaleBitsNEONF32 is; the lane masks select between src·a + b
+// and c with BIF (bitwise insert if false), so a dropped lane is c exactly.
+TEXT ·affineBitsNEONF32(SB), NOSPLIT, $0-92
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	a+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	FMOVS	b+84(FP), F30
+	VDUP	V30.S[0], V30.S4
+	FMOVS	c+88(FP), F29
+	FMOVS	F29, R11 // c's bits, for the one-at-a-time loop
+	VDUP	V29.S[0], V29.S4
+	MOVD	$scaleBitsF32<>(SB), R7
+	VLD1	(R7), [V24.S4, V25.S4, V26.S4, V27.S4]
+
+ab_word32:
+	BITS_WORD
+	CMP	$16, R9
+	BLT	ab_one32
+
+ab_16_32:
+	BITS_MUL16_F32
+	WORD	$0x4e3ed400 // FADD V0.4S, V0.4S, V30.4S
+	WORD	$0x4e3ed421 // FADD V1.4S, V1.4S, V30.4S
+	WORD	$0x4e3ed442 // FADD V2.4S, V2.4S, V30.4S
+	WORD	$0x4e3ed463 // FADD V3.4S, V3.4S, V30.4S
+	WORD	$0x6ee51fa0 // BIF V0.16B, V29.16B, V5.16B: c where bits 0-3 are clear
+	WORD	$0x6ee61fa1 // BIF V1.16B, V29.16B, V6.16B
+	WORD	$0x6ee71fa2 // BIF V2.16B, V29.16B, V7.16B
+	WORD	$0x6ee41fa3 // BIF V3.16B, V29.16B, V4.16B
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	LSR	$16, R8, R8
+	SUB	$16, R9, R9
+	CMP	$16, R9
+	BGE	ab_16_32
+
+ab_one32:
+	CBZ	R9, ab_next32
+
+ab_oneloop32:
+	FMOVS.P	4(R1), F0
+	FMULS	F31, F0, F0
+	FADDS	F30, F0, F0
+	FMOVS	F0, R7
+	AND	$1, R8, R10
+	NEG	R10, R10 // all ones if the element is kept
+	ANDW	R10, R7, R7
+	BICW	R10, R11, R12 // c where dropped
+	ORRW	R12, R7, R7
+	MOVW.P	R7, 4(R0)
+	LSR	$1, R8, R8
+	SUB	$1, R9, R9
+	CBNZ	R9, ab_oneloop32
+
+ab_next32:
+	CBNZ	R4, ab_word32
+	RET
+
+// func affineBitsNEONF64(dst, src []float64, bits []uint64, first int, a, b, c float64)
+//
+// Equivalent Go: the loop of affineBitsNEONF32 with float64 elements, each
+// word done 8 elements (4 vectors) at a time while 8 of its bits are left,
+// then 1 at a time.
+TEXT ·affineBitsNEONF64(SB), NOSPLIT, $0-104
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVD	a+80(FP), F31
+	VDUP	V31.D[0], V31.D2
+	FMOVD	b+88(FP), F30
+	VDUP	V30.D[0], V30.D2
+	FMOVD	c+96(FP), F29
+	FMOVD	F29, R11
+	VDUP	V29.D[0], V29.D2
+	MOVD	$scaleBitsF64<>(SB), R7
+	VLD1	(R7), [V24.D2, V25.D2, V26.D2, V27.D2]
+
+ab_word64:
+	BITS_WORD
+	CMP	$8, R9
+	BLT	ab_one64
+
+ab_8_64:
+	BITS_MUL8_F64
+	WORD	$0x4e7ed400 // FADD V0.2D, V0.2D, V30.2D
+	WORD	$0x4e7ed421 // FADD V1.2D, V1.2D, V30.2D
+	WORD	$0x4e7ed442 // FADD V2.2D, V2.2D, V30.2D
+	WORD	$0x4e7ed463 // FADD V3.2D, V3.2D, V30.2D
+	WORD	$0x6ee51fa0 // BIF V0.16B, V29.16B, V5.16B: c where bits 0-1 are clear
+	WORD	$0x6ee61fa1 // BIF V1.16B, V29.16B, V6.16B
+	WORD	$0x6ee71fa2 // BIF V2.16B, V29.16B, V7.16B
+	WORD	$0x6ee41fa3 // BIF V3.16B, V29.16B, V4.16B
+	VST1.P	[V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
+	LSR	$8, R8, R8
+	SUB	$8, R9, R9
+	CMP	$8, R9
+	BGE	ab_8_64
+
+ab_one64:
+	CBZ	R9, ab_next64
+
+ab_oneloop64:
+	FMOVD.P	8(R1), F0
+	FMULD	F31, F0, F0
+	FADDD	F30, F0, F0
+	FMOVD	F0, R7
+	AND	$1, R8, R10
+	NEG	R10, R10
+	AND	R10, R7, R7
+	BIC	R10, R11, R12
+	ORR	R12, R7, R7
+	MOVD.P	R7, 8(R0)
+	LSR	$1, R8, R8
+	SUB	$1, R9, R9
+	CBNZ	R9, ab_oneloop64
+
+ab_next64:
+	CBNZ	R4, ab_word64
 	RET
 
 // Bit positions for the Philox kernels: lane j of vector w holds 1<<(4j+w),

@@ -156,6 +156,33 @@ func scaleBitsGeneric[T float32 | float64](dst, src []T, mask []uint64, first in
 	}
 }
 
+// affineBitsGeneric is the elementwise affine primitive (see kernelSet): one
+// mask word drives 64 elements, each selected by a bit mask rather than a
+// branch.
+func affineBitsGeneric[T float32 | float64](dst, src []T, mask []uint64, first int, a, b, c T) {
+	src = src[:len(dst)]
+	for i := 0; i < len(dst); {
+		bit := first + i
+		w := mask[bit>>6] >> (bit & 63)
+		n := min(64-bit&63, len(dst)-i)
+		d, x := dst[i:i+n], src[i:i+n]
+		for j := range d {
+			d[j] = selectBit(w>>j&1, T(x[j]*a)+b, c) // the conversion forbids an FMA
+		}
+		i += n
+	}
+}
+
+// selectBit returns v if bit is 1 and c if it is 0, without a branch.
+func selectBit[T float32 | float64](bit uint64, v, c T) T {
+	if isFloat32[T]() {
+		m := -uint32(bit)
+		return T(math.Float32frombits(math.Float32bits(float32(v))&m | math.Float32bits(float32(c))&^m))
+	}
+	m := -bit
+	return T(math.Float64frombits(math.Float64bits(float64(v))&m | math.Float64bits(float64(c))&^m))
+}
+
 // applyWord sets d[j] = s·x[j] where bit j of w is set, +0 where it is clear.
 func applyWord[T float32 | float64](d, x []T, w uint64, s T) {
 	if isFloat32[T]() {

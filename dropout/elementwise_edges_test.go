@@ -235,12 +235,69 @@ func testDropoutPhiloxEdges[T float](t *testing.T, k *kernelSet) {
 // guard elements, against refScaleBits.
 func TestScaleBitsEdges(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
-		t.Run("float32", func(t *testing.T) { testScaleBitsEdges[float32](t, k) })
-		t.Run("float64", func(t *testing.T) { testScaleBitsEdges[float64](t, k) })
+		t.Run("float32", func(t *testing.T) { testBitsEdges(t, k, scaleBitsOp[float32]()) })
+		t.Run("float64", func(t *testing.T) { testBitsEdges(t, k, scaleBitsOp[float64]()) })
 	})
 }
 
-func testScaleBitsEdges[T float](t *testing.T, k *kernelSet) {
+// TestAffineBitsEdges is TestScaleBitsEdges for affineBits, against
+// refAffineBits, with c one of the special values in turn (NaN, ±Inf, ±0
+// among them) so that a dropped element must be c exactly, whatever src
+// holds there.
+func TestAffineBitsEdges(t *testing.T) {
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		t.Run("float32", func(t *testing.T) { testBitsEdges(t, k, affineBitsOp[float32]()) })
+		t.Run("float64", func(t *testing.T) { testBitsEdges(t, k, affineBitsOp[float64]()) })
+	})
+}
+
+// bitsOp is one bit-driven primitive under test: run calls k's kernel and
+// ref computes the contract, both with case number ctr choosing scalars.
+type bitsOp[T float] struct {
+	run func(k *kernelSet, dst, src []T, bits []uint64, first int, ctr int)
+	ref func(dst, src []T, bits []uint64, first int, ctr int)
+}
+
+func scaleBitsOp[T float]() bitsOp[T] {
+	fk := kind[T]()
+	s := func(ctr int) T { return fk.scales[ctr%len(fk.scales)] }
+	return bitsOp[T]{
+		run: func(k *kernelSet, dst, src []T, bits []uint64, first, ctr int) {
+			scaleBitsOf(k, dst, src, bits, first, s(ctr))
+		},
+		ref: func(dst, src []T, bits []uint64, first, ctr int) { refScaleBits(dst, src, bits, first, s(ctr)) },
+	}
+}
+
+func affineBitsOp[T float]() bitsOp[T] {
+	fk := kind[T]()
+	abc := func(ctr int) (a, b, c T) {
+		return fk.scales[ctr%len(fk.scales)], fk.scales[(ctr/3)%len(fk.scales)], fk.specials[ctr%len(fk.specials)]
+	}
+	return bitsOp[T]{
+		run: func(k *kernelSet, dst, src []T, bits []uint64, first, ctr int) {
+			a, b, c := abc(ctr)
+			affineBitsK(k, dst, src, bits, first, a, b, c)
+		},
+		ref: func(dst, src []T, bits []uint64, first, ctr int) {
+			a, b, c := abc(ctr)
+			refAffineBits(dst, src, bits, first, a, b, c)
+		},
+	}
+}
+
+// refAffineBits is the affineBits contract one element at a time.
+func refAffineBits[T float](dst, src []T, bits []uint64, first int, a, b, c T) {
+	for i := range dst {
+		if bit := first + i; bits[bit/64]>>(bit%64)&1 == 1 {
+			dst[i] = T(src[i]*a) + b
+		} else {
+			dst[i] = c
+		}
+	}
+}
+
+func testBitsEdges[T float](t *testing.T, k *kernelSet, op bitsOp[T]) {
 	rng := rand.New(rand.NewSource(82))
 	b := newElementwiseBuffers[T](rng, 1100)
 	maxOff := 64 / int(unsafe.Sizeof(T(0)))
@@ -252,7 +309,6 @@ func testScaleBitsEdges[T float](t *testing.T, k *kernelSet) {
 			// or the second.
 			first := (ctr*7)%64 + 64*(rep%2)
 			pat := ctr % numPatterns
-			s := b.fk.scales[ctr%len(b.fk.scales)]
 			dstOff, srcOff := rng.Intn(maxOff), rng.Intn(maxOff)
 			inPlace := rep == 3
 			words := bitWords(first, n)
@@ -262,7 +318,7 @@ func testScaleBitsEdges[T float](t *testing.T, k *kernelSet) {
 			in := b.pool[rng.Intn(len(b.pool)-n+1):][:n]
 
 			want := b.want[:n]
-			refScaleBits(want, in, bits, first, s)
+			op.ref(want, in, bits, first, ctr)
 			dst, src, check := b.placeIO(in, dstOff, srcOff, inPlace)
 
 			ok := true
@@ -272,10 +328,10 @@ func testScaleBitsEdges[T float](t *testing.T, k *kernelSet) {
 				if inPlace {
 					where = fmt.Sprintf("in place at +%d", dstOff)
 				}
-				t.Errorf("n=%d first=%d bits=%s s=%v, %s: "+format,
-					append([]any{n, first, patternNames[pat], s, where}, args...)...)
+				t.Errorf("n=%d first=%d bits=%s case %d, %s: "+format,
+					append([]any{n, first, patternNames[pat], ctr, where}, args...)...)
 			}
-			scaleBitsOf(k, dst, src, bits, first, s)
+			op.run(k, dst, src, bits, first, ctr)
 			if i := firstDiff(dst, want); i >= 0 {
 				bit := first + i
 				fail("dst[%d] (bit %d = %d) = %#x, want %#x (src %#x)", i, bit, bits[bit/64]>>(bit%64)&1, bitsOf(dst[i]), bitsOf(want[i]), bitsOf(in[i]))

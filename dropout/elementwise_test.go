@@ -217,6 +217,15 @@ func philoxT[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, see
 	}
 }
 
+// affineBitsK calls k's affine-by-bits kernel for T.
+func affineBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, first int, a, b, c T) {
+	if isFloat32[T]() {
+		k.affineBits32(as[float32](dst), as[float32](src), bits, first, float32(a), float32(b), float32(c))
+	} else {
+		k.affineBits64(as[float64](dst), as[float64](src), bits, first, float64(a), float64(b), float64(c))
+	}
+}
+
 // scaleBitsK calls k's scale-by-bits kernel for T.
 func scaleBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, first int, s T) {
 	if isFloat32[T]() {
@@ -228,7 +237,8 @@ func scaleBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, 
 
 // TestElementwiseDroppedIgnoreSrc: a dropped element is +0 whatever its
 // source holds (NaN with any payload, ±Inf, huge values), on every path, for
-// both elementwise primitives; kept NaNs and Infs are multiplied as Go does.
+// the elementwise primitives (affineBits: c); kept NaNs and Infs are
+// multiplied as Go does.
 func TestElementwiseDroppedIgnoreSrc(t *testing.T) {
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		testDroppedIgnoreSrc[float32](t, k)
@@ -281,6 +291,16 @@ func testDroppedIgnoreSrc[T float32 | float64](t *testing.T, k *kernelSet) {
 			}
 			if bitsOf(dst[i]) != bitsOf(want) {
 				t.Fatalf("%T scaleBits first=%d: element %d of src %#x = %#x, want %#x", T(0), first, i, bitsOf(src[i]), bitsOf(dst[i]), bitsOf(want))
+			}
+		}
+		affineBitsK(k, dst, src, b, first, T(2), T(0.5), T(-1.25))
+		for i := range dst {
+			want := T(src[i]*2) + 0.5
+			if bb := first + i; b[bb/64]>>(bb%64)&1 == 0 {
+				want = -1.25
+			}
+			if bitsOf(dst[i]) != bitsOf(want) {
+				t.Fatalf("%T affineBits first=%d: element %d of src %#x = %#x, want %#x", T(0), first, i, bitsOf(src[i]), bitsOf(dst[i]), bitsOf(want))
 			}
 		}
 	}

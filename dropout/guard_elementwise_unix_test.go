@@ -13,7 +13,7 @@ import (
 // primitives: dst, src and bits flush against PROT_NONE pages, at either end,
 // so a kernel touching one byte outside them faults.
 
-// TestElementwiseGuardPages runs both elementwise primitives of every usable
+// TestElementwiseGuardPages runs the elementwise primitives of every usable
 // path with every buffer flush against a guard page on one side or the
 // other, at lengths 1..300 and a few large ones; results must match the
 // generic kernels.
@@ -107,6 +107,14 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 			call(fmt.Sprintf("scaleBits first=%d %s", first, c), func() { scaleBitsK(k, dst, src, mask, first, T(0.75)) })
 			if j := firstDiff(dst, want[:n]); j >= 0 {
 				report(fmt.Sprintf("scaleBits first=%d %s", first, c), "dst[%d] = %#x, want %#x", j, bitsOf(dst[j]), bitsOf(want[j]))
+			}
+
+			// affineBits, the same words, dropped elements c = -1.75.
+			affineBitsGeneric(want[:n], in, mask, first, T(0.75), T(0.5), T(-1.75))
+			copy(src, in)
+			call(fmt.Sprintf("affineBits first=%d %s", first, c), func() { affineBitsK(k, dst, src, mask, first, T(0.75), T(0.5), T(-1.75)) })
+			if j := firstDiff(dst, want[:n]); j >= 0 {
+				report(fmt.Sprintf("affineBits first=%d %s", first, c), "dst[%d] = %#x, want %#x", j, bitsOf(dst[j]), bitsOf(want[j]))
 			}
 			if failures >= maxFailures {
 				t.Fatal("too many failures; stopping")

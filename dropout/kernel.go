@@ -74,6 +74,14 @@ type kernelSet struct {
 	dropoutPhilox32 func(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 	dropoutPhilox64 func(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
 
+	// affineBits: as scaleBits, but a kept element becomes src·a + b (a
+	// multiply, then an add, each rounded, never fused) and a dropped one
+	// c, whatever src holds. The elementwise form of affinePlanes, for
+	// alpha dropout with one decision per element. Preconditions as
+	// scaleBits.
+	affineBits32 func(dst, src []float32, bits []uint64, first int, a, b, c float32)
+	affineBits64 func(dst, src []float64, bits []uint64, first int, a, b, c float64)
+
 	// keepBits draws a mask: fillKeep's contract and results (bit i of bits
 	// set iff draw i of the stream at block start is >= t, for i in [0, n);
 	// the rest of the last word cleared; t = 2³² keeps nothing). Every mask
@@ -100,6 +108,9 @@ var genericKernels = &kernelSet{
 
 	dropoutPhilox32: dropoutPhiloxGeneric[float32],
 	dropoutPhilox64: dropoutPhiloxGeneric[float64],
+
+	affineBits32: affineBitsGeneric[float32],
+	affineBits64: affineBitsGeneric[float64],
 
 	keepBits: fillKeep,
 }

@@ -38,6 +38,8 @@ var archKernels = []*kernelSet{
 		scaleRowsNT64:   scaleRowsAVX512NTF64,
 		affinePlanes32:  affinePlanesAVX512F32,
 		affinePlanes64:  affinePlanesAVX512F64,
+		affineBits32:    affineBitsAVX512F32,
+		affineBits64:    affineBitsAVX512F64,
 	},
 	{
 		name:            "avx2",
@@ -57,6 +59,8 @@ var archKernels = []*kernelSet{
 		scaleRowsNT64:   scaleRowsAVX2NTF64,
 		affinePlanes32:  affinePlanesAVX2F32,
 		affinePlanes64:  affinePlanesAVX2F64,
+		affineBits32:    affineBitsAVX2F32,
+		affineBits64:    affineBitsAVX2F64,
 	},
 }
 

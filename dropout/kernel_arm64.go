@@ -19,6 +19,9 @@ var archKernels = []*kernelSet{{
 	scaleBits32: scaleBitsNEONF32,
 	scaleBits64: scaleBitsNEONF64,
 
+	affineBits32: affineBitsNEONF32,
+	affineBits64: affineBitsNEONF64,
+
 	dropoutPhilox32: dropoutPhiloxNEONF32,
 	dropoutPhilox64: dropoutPhiloxNEONF64,
 

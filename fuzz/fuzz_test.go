@@ -217,10 +217,10 @@ func FuzzAPINeverPanics(f *testing.F) {
 
 // FuzzBroadcastMatchesGeneric runs DropoutBroadcast, AlphaDropout,
 // FeatureAlphaDropout, DropBlock and elementwise Dropout (every primitive:
-// scale-planes, scale-rows, affine-planes, scale-bits and the fused Philox
-// kernel) on every usable path with arbitrary shapes, noise shapes and
-// data, and requires each result to equal the generic path's bit for bit,
-// forward and backward.
+// scale-planes, scale-rows, affine-planes, scale-bits, affine-bits and the
+// fused Philox kernel) on every usable path with arbitrary shapes, noise
+// shapes and data, and requires each result to equal the generic path's bit
+// for bit, forward and backward.
 func FuzzBroadcastMatchesGeneric(f *testing.F) {
 	f.Add([]byte("nhwc"), uint64(0x0203040506), uint8(0b1001), uint8(4), 0.5, uint64(1), uint8(0), uint8(3))
 	f.Add([]byte{0xff, 0xc0, 0, 0}, uint64(0x1103081107), uint8(0b0110), uint8(4), 0.25, uint64(2), uint8(1), uint8(0))

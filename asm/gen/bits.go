@@ -11,10 +11,24 @@ import (
 // scaleBits builds scaleBits<isa><elem>, the elementwise scale-by-mask-bits
 // primitive of kernelSet: 64 elements a mask word, the word taken from bits
 // at bit first+i whatever its alignment (SHRQ of a word pair).
-func scaleBits(isa vecISA, e elemType) {
+func scaleBits(isa vecISA, e elemType) { bitsKernel(isa, e, false) }
+
+// affineBits builds affineBits<isa><elem>, the elementwise affine primitive
+// of kernelSet: scaleBits with src·a + b where kept and c where dropped.
+func affineBits(isa vecISA, e elemType) { bitsKernel(isa, e, true) }
+
+// affineVecs are the broadcast b and c of an affineBits kernel.
+type affineVecs struct{ b, c VecVirtual }
+
+func bitsKernel(isa vecISA, e elemType, affine bool) {
 	name := "scaleBits" + isa.name + e.suffix
+	sig := fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, s %[1]s)", e.goType)
+	if affine {
+		name = "affineBits" + isa.name + e.suffix
+		sig = fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, a, b, c %[1]s)", e.goType)
+	}
 	lanes := isa.width / e.size
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, s %[1]s)", e.goType))
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	how := []string{
 		"The lane masks come from the mask word by zero-masking: KMOVW of",
@@ -28,21 +42,47 @@ func scaleBits(isa vecISA, e elemType) {
 			"them, so NaN or Inf in a dropped lane gives +0.",
 		}
 	}
-	Doc(append([]string{
-		fmt.Sprintf("%s is scaleBitsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+	body := []string{
+		"\t\t\tdst[i] = src[i] * s",
+		"\t\t} else {",
+		"\t\t\tdst[i] = 0 // whatever src[i] holds",
+	}
+	if affine {
+		how = []string{
+			"The lane masks come from the mask word by masking: KMOVW of 16 (or 8)",
+			"bits at a time drives a zero-masked multiply and an add merged into a",
+			"vector of c, so dropped lanes are neither read nor computed.",
+		}
+		if isa.width == 32 {
+			how = []string{
+				"The lane masks come from the mask word broadcast to every lane,",
+				"ANDed with 1<<lane and compared with it; they blend src·a + b with c,",
+				"so NaN or Inf in a dropped lane gives c.",
+			}
+		}
+		body = []string{
+			"\t\t\tdst[i] = src[i]*a + b // two roundings, never fused",
+			"\t\t} else {",
+			"\t\t\tdst[i] = c // whatever src[i] holds",
+		}
+	}
+	generic := "scaleBitsGeneric"
+	if affine {
+		generic = "affineBitsGeneric"
+	}
+	Doc(append(append(append([]string{
+		fmt.Sprintf("%s is %s[%s] with %d-lane %s vectors; it is", name, generic, e.goType, lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tfor i := range dst {",
 		"\t\tif b := first + i; bits[b/64]>>(b%64)&1 == 1 {",
-		"\t\t\tdst[i] = src[i] * s",
-		"\t\t} else {",
-		"\t\t\tdst[i] = 0 // whatever src[i] holds",
+	}, body...), []string{
 		"\t\t}",
 		"\t}",
 		"",
 		"64 elements a mask word; the last 1..64 are masked, touching no memory",
 		"outside dst, src and the words of bits the range needs.",
-	}, how...)...)
+	}...), how...)...)
 
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
@@ -55,12 +95,23 @@ func scaleBits(isa vecISA, e elemType) {
 	SHRQ(U8(6), w)
 	LEAQ(Mem{Base: bp, Index: w, Scale: 8}, bp)
 	ANDQ(U8(63), RCX)
-	sArg, err := Param("s").Resolve()
-	if err != nil {
-		panic(err)
+	bcast := func(param string) VecVirtual {
+		arg, err := Param(param).Resolve()
+		if err != nil {
+			panic(err)
+		}
+		v := isa.vec()
+		e.broadcast(arg.Addr, v)
+		return v
 	}
-	s := isa.vec()
-	e.broadcast(sArg.Addr, s)
+	var s VecVirtual
+	var aff *affineVecs
+	if affine {
+		s = bcast("a")
+		aff = &affineVecs{b: bcast("b"), c: bcast("c")}
+	} else {
+		s = bcast("s")
+	}
 
 	apply := applyWordAVX512
 	if isa.width == 32 {
@@ -75,7 +126,7 @@ func scaleBits(isa vecISA, e elemType) {
 	MOVQ(Mem{Base: bp}, m)
 	MOVQ(Mem{Base: bp, Disp: 8}, hi)
 	SHRQ(CL, hi, m)
-	apply(e, dp, sp, s, m, nil)
+	apply(e, dp, sp, s, aff, m, nil)
 	ADDQ(U8(8), bp)
 	ADDQ(U32(64*e.size), sp)
 	ADDQ(U32(64*e.size), dp)
@@ -96,7 +147,7 @@ func scaleBits(isa vecISA, e elemType) {
 	Label("oneword")
 	SHRQ(CL, m)
 	Label("masked")
-	apply(e, dp, sp, s, m, n)
+	apply(e, dp, sp, s, aff, m, n)
 	VZEROUPPER()
 	RET()
 }
@@ -116,7 +167,10 @@ func mulZ(e elemType, src Op, s VecVirtual, k Op, dst VecVirtual) {
 // multiplies of 16-lane (float32) or 8-lane (float64) pieces. With count
 // (1..64), only the first count elements are read or written. m is
 // consumed.
-func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, count Register) {
+//
+// With aff, kept elements become src·s + aff.b (a zero-masked multiply, then
+// an add merged into a copy of aff.c) and dropped ones aff.c.
+func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, count Register) {
 	piece := 64 / e.size
 	var valid GPVirtual
 	if count != nil {
@@ -125,7 +179,11 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, cou
 		BZHIQ(count, valid, valid) // count = 64 leaves all 64 bits
 		ANDQ(valid, m)
 	}
-	Comment(fmt.Sprintf("dst = src·s where kept, +0 elsewhere: %d vectors of %d lanes, one mask piece each.", 64/piece, piece))
+	what := "dst = src·s where kept, +0 elsewhere"
+	if aff != nil {
+		what = "dst = src·a + b where kept, c elsewhere"
+	}
+	Comment(fmt.Sprintf("%s: %d vectors of %d lanes, one mask piece each.", what, 64/piece, piece))
 	for q := 0; q < 64/piece; q++ {
 		if q > 0 {
 			SHRQ(U8(piece), m)
@@ -137,6 +195,12 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, cou
 		KMOVW(m.As32(), k)
 		v := ZMM()
 		mulZ(e, Mem{Base: sp, Disp: 64 * q}, s, k, v)
+		if aff != nil {
+			out := ZMM()
+			e.mov(aff.c, out)
+			e.ops().add(aff.b, v, k, out) // merge-masked: dropped lanes keep c
+			v = out
+		}
 		if valid == nil {
 			e.mov(v, Mem{Base: dp, Disp: 64 * q})
 		} else {
@@ -151,7 +215,10 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, cou
 // and lane l of piece q is kept iff word & bit[lanes·q+l] != 0 (the high 32
 // bits broadcast separately for float32's dword lanes). With count
 // (1..64), loads and stores are VMASKMOVPS/PD masked to lanes < count.
-func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, n Register) {
+//
+// With aff, kept elements become src·s + aff.b and dropped ones aff.c, by
+// a blend on the lane masks instead of the AND.
+func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, n Register) {
 	lanes := 32 / e.size
 	Comment(fmt.Sprintf("Lane masks from the mask word: %d pieces of %d lanes.", 64/lanes, lanes))
 	var count VecVirtual
@@ -193,9 +260,19 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, n Reg
 		}
 		at := Mem{Base: sp, Disp: 32 * q}
 		v := YMM()
+		// finish turns the product v into the result: AND with the lane
+		// mask, or for aff the add and the blend with c.
+		finish := func() {
+			if aff == nil {
+				andMask(e, k, v)
+				return
+			}
+			e.ops().add(aff.b, v, v)
+			e.blend(k, v, aff.c, v) // v where kept, c elsewhere
+		}
 		if n == nil {
 			e.mul(at, s, v)
-			andMask(e, k, v)
+			finish()
 			e.mov(v, Mem{Base: dp, Disp: 32 * q})
 			continue
 		}
@@ -207,7 +284,7 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, m GPVirtual, n Reg
 		e.intCmpGT(iota.Offset(32*q), count, vm) // count > lane
 		e.maskMov(at, vm, v)
 		e.mul(v, s, v)
-		andMask(e, k, v)
+		finish()
 		e.maskMov(v, vm, Mem{Base: dp, Disp: 32 * q})
 	}
 }

@@ -36,15 +36,16 @@ type elemType struct {
 	suffix string // "F32", in kernel names
 	size   int    // bytes per element
 
-	broadcast func(ops ...Op)  // scalar in memory → every lane
-	mul       func(ops ...Op)  // packed multiply, one rounding
-	mov       func(ops ...Op)  // unaligned packed move
-	movNT     func(v, m Op)    // aligned non-temporal packed store
-	log2size  uint8            // log2(size)
-	movZ      func(m, k, v Op) // zero-masked load (AVX-512)
-	maskMov   func(a, m, b Op) // VEX masked load/store (AVX2)
-	intBcast  func(ops ...Op)  // integer broadcast of the low lane (AVX2)
-	intCmpGT  func(ops ...Op)  // signed integer compare, lane width = size (AVX2)
+	broadcast func(ops ...Op)     // scalar in memory → every lane
+	mul       func(ops ...Op)     // packed multiply, one rounding
+	mov       func(ops ...Op)     // unaligned packed move
+	movNT     func(v, m Op)       // aligned non-temporal packed store
+	log2size  uint8               // log2(size)
+	movZ      func(m, k, v Op)    // zero-masked load (AVX-512)
+	maskMov   func(a, m, b Op)    // VEX masked load/store (AVX2)
+	intBcast  func(ops ...Op)     // integer broadcast of the low lane (AVX2)
+	intCmpGT  func(ops ...Op)     // signed integer compare, lane width = size (AVX2)
+	blend     func(m, a, b, d Op) // VBLENDVPS/PD: d = a where m's sign bit is set, else b (AVX2)
 	lane      func(i int) Constant
 }
 
@@ -52,13 +53,13 @@ var (
 	f32 = elemType{
 		goType: "float32", suffix: "F32", size: 4,
 		broadcast: VBROADCASTSS, mul: VMULPS, mov: VMOVUPS, movNT: VMOVNTPS, log2size: 2, movZ: VMOVUPS_Z,
-		maskMov: VMASKMOVPS, intBcast: VPBROADCASTD, intCmpGT: VPCMPGTD,
+		maskMov: VMASKMOVPS, intBcast: VPBROADCASTD, intCmpGT: VPCMPGTD, blend: VBLENDVPS,
 		lane: func(i int) Constant { return U32(i) },
 	}
 	f64 = elemType{
 		goType: "float64", suffix: "F64", size: 8,
 		broadcast: VBROADCASTSD, mul: VMULPD, mov: VMOVUPD, movNT: VMOVNTPD, log2size: 3, movZ: VMOVUPD_Z,
-		maskMov: VMASKMOVPD, intBcast: VPBROADCASTQ, intCmpGT: VPCMPGTQ,
+		maskMov: VMASKMOVPD, intBcast: VPBROADCASTQ, intCmpGT: VPCMPGTQ, blend: VBLENDVPD,
 		lane: func(i int) Constant { return U64(i) },
 	}
 )

@@ -17,7 +17,8 @@ const (
 )
 
 // elementwise builds the elementwise primitives of kernelSet: the fused
-// Philox dropout and scale-by-mask-bits, for each vector ISA and element type.
+// Philox dropout, scale-by-mask-bits and affine-by-mask-bits, for each
+// vector ISA and element type.
 func elementwise() {
 	declareElementwise()
 	for _, isa := range []vecISA{avx512, avx2} {
@@ -26,6 +27,9 @@ func elementwise() {
 		}
 		for _, e := range []elemType{f32, f64} {
 			scaleBits(isa, e)
+		}
+		for _, e := range []elemType{f32, f64} {
+			affineBits(isa, e)
 		}
 	}
 }
@@ -304,7 +308,7 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 		ADDQ(U8(8), bp)
 		Label(skip)
 	}
-	apply := func(m GPVirtual, count Register) { applyWordAVX512(e, dp, sp, s, m, count) }
+	apply := func(m GPVirtual, count Register) { applyWordAVX512(e, dp, sp, s, nil, m, count) }
 
 	CMPQ(n, U8(128))
 	JB(LabelRef("one"))
@@ -318,7 +322,7 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	ADDQ(U8(16), bp)
 	Label("stored")
 	for j, m := range ms {
-		applyWordAVX512(e, dp, sp, s, m, nil)
+		applyWordAVX512(e, dp, sp, s, nil, m, nil)
 		if j == 0 {
 			ADDQ(U32(64*e.size), sp)
 			ADDQ(U32(64*e.size), dp)
