@@ -8035,12 +8035,12 @@ keeptail:
 
 	// Tail: mask lane i = count > i ? all ones : 0.
 	VMOVQ        CX, X3
-	VPBROADCASTD X3, Y4
-	VPCMPGTD     lanes32<>+0(SB), Y4, Y4
-	VMASKMOVPS   (DX), Y4, Y3
-	VMULPS       Y3, Y0, Y3
-	VADDPS       Y1, Y3, Y3
-	VMASKMOVPS   Y3, Y4, (AX)
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	VMASKMOVPS   (DX), Y3, Y4
+	VMULPS       Y4, Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VMASKMOVPS   Y4, Y3, (AX)
 	LEAQ         (DX)(CX*4), DX
 	LEAQ         (AX)(CX*4), AX
 	JMP          next
@@ -8185,12 +8185,12 @@ keeptail:
 
 	// Tail: mask lane i = count > i ? all ones : 0.
 	VMOVQ        CX, X3
-	VPBROADCASTQ X3, Y4
-	VPCMPGTQ     lanes64<>+0(SB), Y4, Y4
-	VMASKMOVPD   (DX), Y4, Y3
-	VMULPD       Y3, Y0, Y3
-	VADDPD       Y1, Y3, Y3
-	VMASKMOVPD   Y3, Y4, (AX)
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	VMASKMOVPD   (DX), Y3, Y4
+	VMULPD       Y4, Y0, Y4
+	VADDPD       Y1, Y4, Y4
+	VMASKMOVPD   Y4, Y3, (AX)
 	LEAQ         (DX)(CX*8), DX
 	LEAQ         (AX)(CX*8), AX
 	JMP          next

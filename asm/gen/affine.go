@@ -66,7 +66,7 @@ func affinePlanes(isa vecISA, e elemType) {
 
 	count := runCount(i, j, plane, flip)
 
-	affineRange(isa, e, dp, sp, count, a, b)
+	keepRange(isa, regular, e, dp, sp, count, a, b, nil)
 	JMP(LabelRef("next"))
 
 	Label("drop")
@@ -77,64 +77,4 @@ func affinePlanes(isa vecISA, e elemType) {
 	JL(LabelRef("run"))
 	VZEROUPPER()
 	RET()
-}
-
-// affineRange emits dst[k] = src[k]*a + b (two roundings) for count elements
-// at dp and sp, advancing both pointers past them.
-func affineRange(isa vecISA, e elemType, dp, sp, count Register, a, b VecVirtual) {
-	lanes := isa.width / e.size
-	o := e.ops()
-	Comment("Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.")
-	CMPQ(count, U32(4*lanes))
-	JB(LabelRef("keep1"))
-	Label("keep4")
-	var v [4]VecVirtual
-	for k := range v {
-		v[k] = isa.vec()
-		e.mul(Mem{Base: sp, Disp: k * isa.width}, a, v[k])
-	}
-	for k := range v {
-		o.add(b, v[k], v[k])
-	}
-	for k := range v {
-		e.mov(v[k], Mem{Base: dp, Disp: k * isa.width})
-	}
-	ADDQ(U32(4*isa.width), sp)
-	ADDQ(U32(4*isa.width), dp)
-	SUBQ(U32(4*lanes), count)
-	CMPQ(count, U32(4*lanes))
-	JAE(LabelRef("keep4"))
-
-	Label("keep1")
-	CMPQ(count, U32(lanes))
-	JB(LabelRef("keeptail"))
-	e.mul(Mem{Base: sp}, a, v[0])
-	o.add(b, v[0], v[0])
-	e.mov(v[0], Mem{Base: dp})
-	ADDQ(U32(isa.width), sp)
-	ADDQ(U32(isa.width), dp)
-	SUBQ(U32(lanes), count)
-	JMP(LabelRef("keep1"))
-
-	Label("keeptail")
-	TESTQ(count, count)
-	JZ(LabelRef("next"))
-	x := isa.vec()
-	if isa.name == avx512.name {
-		Comment("Tail: opmask k = 1<<count - 1.")
-		k := rangeMaskAVX512(count)
-		e.movZ(Mem{Base: sp}, k, x)
-		e.mul(x, a, x)
-		o.add(b, x, x)
-		e.mov(x, k, Mem{Base: dp})
-	} else {
-		Comment("Tail: mask lane i = count > i ? all ones : 0.")
-		m := rangeMaskAVX2(e, count)
-		e.maskMov(Mem{Base: sp}, m, x)
-		e.mul(x, a, x)
-		o.add(b, x, x)
-		e.maskMov(x, m, Mem{Base: dp})
-	}
-	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
-	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
 }

@@ -73,8 +73,9 @@ type vecISA struct {
 	zero func(v VecVirtual)
 	// tail handles the last 0 < count < lanes elements of a range with a
 	// masked load and store, never touching memory outside the range.
-	// keep: dst = src*s; otherwise dst = 0 without reading src.
-	tail func(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual)
+	// keep: dst = src*s, or with b not nil src*s + b (a multiply, then an
+	// add); otherwise dst = zero (the fill vector) without reading src.
+	tail func(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual)
 }
 
 var (

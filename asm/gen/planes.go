@@ -73,7 +73,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 
 	count := runCount(i, j, plane, flip)
 
-	scaleRange(isa, st, e, dp, sp, count, s, zero)
+	keepRange(isa, st, e, dp, sp, count, s, nil, zero)
 	JMP(LabelRef("next"))
 
 	Label("drop")
@@ -133,13 +133,18 @@ func runBounds(bits, i, end Register) (flip, j Register) {
 	return flip, j
 }
 
-// scaleRange emits dst[k] = src[k] * s for count elements at dp and sp,
-// advancing both pointers past them.
-func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, zero VecVirtual) {
+// keepRange emits dst[k] = src[k] * s for count elements at dp and sp, or
+// with b not nil dst[k] = src[k]*s + b (a multiply, then an add: two
+// roundings, never fused), advancing both pointers past them.
+func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, b, zero VecVirtual) {
 	lanes := isa.width / e.size
-	Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
+	if b == nil {
+		Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
+	} else {
+		Comment("Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.")
+	}
 	if st.nt {
-		alignHead(isa, e, true, dp, sp, count, s, zero)
+		alignHead(isa, e, true, dp, sp, count, s, b, zero)
 	}
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("keep1"))
@@ -148,6 +153,11 @@ func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s,
 	for k := range v {
 		v[k] = isa.vec()
 		e.mul(Mem{Base: sp, Disp: k * isa.width}, s, v[k])
+	}
+	if b != nil {
+		for k := range v {
+			e.ops().add(b, v[k], v[k])
+		}
 	}
 	for k := range v {
 		st.store(e, v[k], Mem{Base: dp, Disp: k * isa.width})
@@ -162,6 +172,9 @@ func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s,
 	CMPQ(count, U32(lanes))
 	JB(LabelRef("keeptail"))
 	e.mul(Mem{Base: sp}, s, v[0])
+	if b != nil {
+		e.ops().add(b, v[0], v[0])
+	}
 	st.store(e, v[0], Mem{Base: dp})
 	ADDQ(U32(isa.width), sp)
 	ADDQ(U32(isa.width), dp)
@@ -171,7 +184,7 @@ func scaleRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s,
 	Label("keeptail")
 	TESTQ(count, count)
 	JZ(LabelRef("next"))
-	isa.tail(e, true, dp, sp, count, s, zero)
+	isa.tail(e, true, dp, sp, count, s, b, zero)
 }
 
 // dropRange emits dst[k] = 0 for count elements at dp, without reading src,
@@ -189,7 +202,7 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 	Comment("Dropped: dst = " + what + " without reading src; 4 vectors at a time, then 1, then a masked tail.")
 	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	if st.nt {
-		alignHead(isa, e, false, dp, nil, count, nil, zero)
+		alignHead(isa, e, false, dp, nil, count, nil, nil, zero)
 	}
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("drop1"))
@@ -214,7 +227,7 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 	TESTQ(count, count)
 	JZ(LabelRef("next"))
 	// sp was advanced above; the tail only needs dp.
-	isa.tail(e, false, dp, nil, count, nil, zero)
+	isa.tail(e, false, dp, nil, count, nil, nil, zero)
 }
 
 // alignHead peels the first h = (-dp mod width)/size elements of a range of
@@ -222,7 +235,7 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 // the vector width as non-temporal stores need; h < lanes <= count. A range
 // shorter than a vector is left to the tail alone. keep, sp and s are as in
 // vecISA.tail.
-func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
 	lanes := isa.width / e.size
 	done := "dropaligned"
 	if keep {
@@ -238,26 +251,23 @@ func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, zer
 	SHRQ(U8(e.log2size), h)
 	JZ(LabelRef(done))
 	SUBQ(h, count)
-	isa.tail(e, keep, dp, sp, h, s, zero)
+	isa.tail(e, keep, dp, sp, h, s, b, zero)
 	Label(done)
 }
 
 // tailAVX512 masks the last count (< lanes) elements with opmask
 // k = 1<<count - 1; masked-off lanes are neither loaded nor stored (and
 // cannot fault).
-func tailAVX512(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
+func tailAVX512(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
 	Comment("Tail: opmask k = 1<<count - 1.")
-	m := GP32()
-	MOVL(U32(1), m)
-	MOVQ(count, RCX)
-	SHLL(CL, m)
-	DECL(m)
-	k := K()
-	KMOVW(m, k)
+	k := rangeMaskAVX512(count)
 	if keep {
 		v := ZMM()
 		e.movZ(Mem{Base: sp}, k, v)
 		e.mul(v, s, v)
+		if b != nil {
+			e.ops().add(b, v, v)
+		}
 		e.mov(v, k, Mem{Base: dp})
 		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	} else {
@@ -272,21 +282,16 @@ var lanesAVX2 = map[int]Mem{}
 // tailAVX2 masks the last count (< lanes) elements with lane i active iff
 // count > i, using VMASKMOVPS/PD, which neither load nor store (nor fault on)
 // masked-off lanes.
-func tailAVX2(e elemType, keep bool, dp, sp, count Register, s, zero VecVirtual) {
-	lanes, ok := lanesAVX2[e.size]
-	if !ok {
-		panic("lane index table not declared")
-	}
+func tailAVX2(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
 	Comment("Tail: mask lane i = count > i ? all ones : 0.")
-	c := XMM()
-	VMOVQ(count, c)
-	m := YMM()
-	e.intBcast(c, m)
-	e.intCmpGT(lanes, m, m)
+	m := rangeMaskAVX2(e, count)
 	if keep {
 		v := YMM()
 		e.maskMov(Mem{Base: sp}, m, v)
 		e.mul(v, s, v)
+		if b != nil {
+			e.ops().add(b, v, v)
+		}
 		e.maskMov(v, m, Mem{Base: dp})
 		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	} else {
