@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	. "github.com/mmcloughlin/avo/build"
-	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
@@ -50,31 +49,11 @@ func affinePlanes(isa vecISA, e elemType) {
 	end := Load(Param("n"), GP64())
 	ADDQ(i, end)
 
-	var abc [3]VecVirtual
-	for k, p := range []string{"a", "b", "c"} {
-		arg, err := Param(p).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		abc[k] = isa.vec()
-		e.broadcast(arg.Addr, abc[k])
-	}
-	a, b, c := abc[0], abc[1], abc[2]
+	a, b, c := broadcastParam(isa, e, "a"), broadcastParam(isa, e, "b"), broadcastParam(isa, e, "c")
 
-	Label("run")
-	flip, j := runBounds(bits, i, end)
-
-	count := runCount(i, j, plane, flip)
-
-	keepRange(isa, regular, e, dp, sp, count, a, b, nil)
-	JMP(LabelRef("next"))
-
-	Label("drop")
-	fillRange(isa, regular, e, dp, sp, count, c, "c")
-
-	Label("next")
-	CMPQ(i, end)
-	JL(LabelRef("run"))
+	planeRuns(bits, i, end, plane,
+		func(count Register) { keepRange(isa, regular, e, dp, sp, count, a, b, nil) },
+		func(count Register) { fillRange(isa, regular, e, dp, sp, count, c, "c") })
 	VZEROUPPER()
 	RET()
 }

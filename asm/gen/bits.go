@@ -95,22 +95,13 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 	SHRQ(U8(6), w)
 	LEAQ(Mem{Base: bp, Index: w, Scale: 8}, bp)
 	ANDQ(U8(63), RCX)
-	bcast := func(param string) VecVirtual {
-		arg, err := Param(param).Resolve()
-		if err != nil {
-			panic(err)
-		}
-		v := isa.vec()
-		e.broadcast(arg.Addr, v)
-		return v
-	}
 	var s VecVirtual
 	var aff *affineVecs
 	if affine {
-		s = bcast("a")
-		aff = &affineVecs{b: bcast("b"), c: bcast("c")}
+		s = broadcastParam(isa, e, "a")
+		aff = &affineVecs{b: broadcastParam(isa, e, "b"), c: broadcastParam(isa, e, "c")}
 	} else {
-		s = bcast("s")
+		s = broadcastParam(isa, e, "s")
 	}
 
 	apply := applyWordAVX512

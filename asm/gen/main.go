@@ -117,3 +117,20 @@ func (st storeKind) store(e elemType, v VecVirtual, m Mem) {
 		e.mov(v, m)
 	}
 }
+
+// paramAddr is the address of the named argument of the function being built.
+func paramAddr(name string) Mem {
+	arg, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return arg.Addr
+}
+
+// broadcastParam returns a new vector of isa holding the named scalar
+// argument in every lane.
+func broadcastParam(isa vecISA, e elemType, name string) VecVirtual {
+	v := isa.vec()
+	e.broadcast(paramAddr(name), v)
+	return v
+}

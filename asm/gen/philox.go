@@ -229,18 +229,9 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	VBROADCASTI64X4(philoxMul[1], m1)
 	idx := ZMM()
 	VMOVDQU32(mergeEvenOdd, idx)
-	tArg, err := Param("t").Resolve()
-	if err != nil {
-		panic(err)
-	}
 	tv := ZMM()
-	VBROADCASTSS(tArg.Addr, tv) // 32 bits to every lane; vet wants a float move for a 4-byte argument
-	sArg, err := Param("s").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	s := ZMM()
-	e.broadcast(sArg.Addr, s)
+	VBROADCASTSS(paramAddr("t"), tv) // 32 bits to every lane; vet wants a float move for a 4-byte argument
+	s := broadcastParam(avx512, e, "s")
 	spread := GP64()
 	MOVQ(U64(0x1111111111111111), spread)
 
@@ -301,13 +292,6 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 		}
 		return words
 	}
-	storeBits := func(m Register, skip string) {
-		TESTQ(bp, bp)
-		JZ(LabelRef(skip))
-		MOVQ(m, Mem{Base: bp})
-		ADDQ(U8(8), bp)
-		Label(skip)
-	}
 	apply := func(m GPVirtual, count Register) { applyWordAVX512(e, dp, sp, s, nil, m, count) }
 
 	CMPQ(n, U8(128))
@@ -338,7 +322,7 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	CMPQ(n, U8(64))
 	JB(LabelRef("tail"))
 	m := steps(1)[0]
-	storeBits(m, "onestored")
+	storeBits(bp, m, "onestored")
 	apply(m, nil)
 	ADDQ(U32(64*e.size), sp)
 	ADDQ(U32(64*e.size), dp)
@@ -350,7 +334,7 @@ func dropoutPhiloxAVX512(name string, e elemType, doc []string) {
 	Comment("Last 1..63 elements: the mask word cut at n, stores masked to n lanes.")
 	m = steps(1)[0]
 	BZHIQ(n, m, m)
-	storeBits(m, "tailstored")
+	storeBits(bp, m, "tailstored")
 	apply(m, n)
 
 	Label("done")
@@ -382,21 +366,12 @@ func dropoutPhiloxAVX2(name string, e elemType, doc []string) {
 	Load(Param("seed"), seed)
 	philoxKeys(seed, keys)
 	base := Load(Param("start"), GP64())
-	tArg, err := Param("t").Resolve()
-	if err != nil {
-		panic(err)
-	}
 	{
 		tv := YMM()
-		VBROADCASTSS(tArg.Addr, tv) // 32 bits to every lane; vet wants a float move for a 4-byte argument
+		VBROADCASTSS(paramAddr("t"), tv) // 32 bits to every lane; vet wants a float move for a 4-byte argument
 		VMOVDQU(tv, tMem)
 	}
-	sArg, err := Param("s").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	s := YMM()
-	e.broadcast(sArg.Addr, s)
+	s := broadcastParam(avx2, e, "s")
 
 	// unit emits the draws of the next 8 blocks (32 elements at dp, sp +
 	// off bytes) and returns their keep masks in element order, 8 a register.
@@ -514,13 +489,6 @@ func dropoutPhiloxAVX2(name string, e elemType, doc []string) {
 		}
 		return m
 	}
-	storeBits := func(m Register, skip string) {
-		TESTQ(bp, bp)
-		JZ(LabelRef(skip))
-		MOVQ(m, Mem{Base: bp})
-		ADDQ(U8(8), bp)
-		Label(skip)
-	}
 
 	CMPQ(n, U8(64))
 	JB(LabelRef("tail"))
@@ -537,7 +505,7 @@ func dropoutPhiloxAVX2(name string, e elemType, doc []string) {
 			ORQ(mh, m)
 		}
 	}
-	storeBits(m, "stored")
+	storeBits(bp, m, "stored")
 	ADDQ(U32(64*e.size), sp)
 	ADDQ(U32(64*e.size), dp)
 	SUBQ(U8(64), n)
@@ -574,7 +542,7 @@ func dropoutPhiloxAVX2(name string, e elemType, doc []string) {
 	ADDQ(U32(32*e.size), dp)
 	SUBQ(U8(32), n)
 	JG(LabelRef("tailunit"))
-	storeBits(acc, "tailstored")
+	storeBits(bp, acc, "tailstored")
 
 	Label("done")
 	VZEROUPPER()
@@ -599,4 +567,14 @@ func andMask(e elemType, mask, v VecVirtual) {
 	} else {
 		VANDPD(mask, v, v)
 	}
+}
+
+// storeBits emits, unless bp is nil (no mask wanted), the store of the mask
+// word m at bp and the advance of bp past it; skip is a fresh label.
+func storeBits(bp, m Register, skip string) {
+	TESTQ(bp, bp)
+	JZ(LabelRef(skip))
+	MOVQ(m, Mem{Base: bp})
+	ADDQ(U8(8), bp)
+	Label(skip)
 }

@@ -59,34 +59,38 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	end := Load(Param("n"), GP64())
 	ADDQ(i, end)
 
-	s := isa.vec()
-	sArg, err := Param("s").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	e.broadcast(sArg.Addr, s)
+	s := broadcastParam(isa, e, "s")
 	zero := isa.vec()
 	isa.zero(zero)
 
-	Label("run")
-	flip, j := runBounds(bits, i, end)
-
-	count := runCount(i, j, plane, flip)
-
-	keepRange(isa, st, e, dp, sp, count, s, nil, zero)
-	JMP(LabelRef("next"))
-
-	Label("drop")
-	dropRange(isa, st, e, dp, sp, count, zero)
-
-	Label("next")
-	CMPQ(i, end)
-	JL(LabelRef("run"))
+	planeRuns(bits, i, end, plane,
+		func(count Register) { keepRange(isa, st, e, dp, sp, count, s, nil, zero) },
+		func(count Register) { dropRange(isa, st, e, dp, sp, count, zero) })
 	if st.nt {
 		SFENCE()
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// planeRuns emits the walk over planes [i, end) by runs of equal bits that
+// scale- and affine-planes share: keep(count) or drop(count) for each run of
+// count elements, both ending at the label "next".
+func planeRuns(bits, i, end, plane Register, keep, drop func(count Register)) {
+	Label("run")
+	flip, j := runBounds(bits, i, end)
+
+	count := runCount(i, j, plane, flip)
+
+	keep(count)
+	JMP(LabelRef("next"))
+
+	Label("drop")
+	drop(count)
+
+	Label("next")
+	CMPQ(i, end)
+	JL(LabelRef("run"))
 }
 
 // runBounds emits the scan for the run of planes that starts at plane i,
