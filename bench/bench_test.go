@@ -29,6 +29,15 @@ func input(n int) []float32 {
 	return x
 }
 
+// elements is the element count of shape.
+func elements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
 func shapeName(s [4]int) string { return fmt.Sprintf("%dx%dx%dx%d", s[0], s[1], s[2], s[3]) }
 
 // BenchmarkDropout2d measures float32 Dropout2d as a training loop runs it
@@ -181,10 +190,7 @@ func BenchmarkLayouts(b *testing.B) {
 		layoutCase{"layout=NCHW/size=DRAM/op=dropout2d", []int{32, 64, 56, 56}, nchw},
 		layoutCase{"layout=NCHW/size=DRAM/op=stochasticdepth", []int{32, 64, 56, 56}, depth})
 	for _, c := range cases {
-		numel := 1
-		for _, d := range c.shape {
-			numel *= d
-		}
+		numel := elements(c.shape)
 		src := input(numel)
 		dst := make([]float32, numel)
 		for _, k := range dropout.Kernels() {
@@ -290,10 +296,7 @@ func BenchmarkElementwiseStep(b *testing.B) {
 // costs as much as moving the data. One goroutine, per kernel path.
 func BenchmarkManyChannels(b *testing.B) {
 	for _, s := range [][]int{{64, 512, 7, 7}, {64, 512, 4, 4}, {64, 512, 16}} {
-		numel := 1
-		for _, d := range s {
-			numel *= d
-		}
+		numel := elements(s)
 		src := input(numel)
 		dst := make([]float32, numel)
 		name := fmt.Sprint(s)

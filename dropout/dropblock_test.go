@@ -89,10 +89,7 @@ func TestDropBlockMatchesReference(t *testing.T) {
 		for _, c := range cases {
 			for _, p := range []float64{0.1, 0.5, 1} {
 				name := fmt.Sprintf("shape %v bs %d p %v", c.shape, c.bs, p)
-				n := 1
-				for _, d := range c.shape {
-					n *= d
-				}
+				n := numel(c.shape)
 				x := fill[float32](r, n)
 				y := make([]float32, n)
 				seed := r.Uint64()

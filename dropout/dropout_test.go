@@ -98,10 +98,7 @@ func testMatchesReference[T float32 | float64](t *testing.T) {
 		for _, p := range []float64{0.1, 0.5, 1.0 / 3, 0.9, 0.999} {
 			for _, inPlace := range []bool{false, true} {
 				name := fmt.Sprintf("%T/%s%v/p=%v/inplace=%v", T(0), sc.o.name, sc.shape, p, inPlace)
-				n := 1
-				for _, d := range sc.shape {
-					n *= d
-				}
+				n := numel(sc.shape)
 				src := fill[T](r, n)
 				orig := append([]T(nil), src...)
 				dst := make([]T, n)

@@ -53,6 +53,14 @@ func dropoutPhiloxOf[T float](k *kernelSet, dst, src []T, bits []uint64, seed, s
 	}
 }
 
+// placement describes where a case put dst and src, for failure messages.
+func placement(dstOff, srcOff int, inPlace bool) string {
+	if inPlace {
+		return fmt.Sprintf("in place at +%d", dstOff)
+	}
+	return fmt.Sprintf("out of place, dst at +%d, src at +%d", dstOff, srcOff)
+}
+
 // scaleBitsOf calls k's scaleBits kernel for T.
 func scaleBitsOf[T float](k *kernelSet, dst, src []T, bits []uint64, first int, s T) {
 	if isFloat32[T]() {
@@ -197,10 +205,7 @@ func testDropoutPhiloxEdges[T float](t *testing.T, k *kernelSet) {
 			ok := true
 			fail := func(format string, args ...any) {
 				ok = false
-				where := fmt.Sprintf("dst at +%d, src at +%d", dstOff, srcOff)
-				if inPlace {
-					where = fmt.Sprintf("in place at +%d", dstOff)
-				}
+				where := placement(dstOff, srcOff, inPlace)
 				t.Errorf("n=%d seed=%#x start=%#x t=%#x s=%v bits=%v, %s: "+format,
 					append([]any{n, seed, start, th, s, withBits, where}, args...)...)
 			}
@@ -324,10 +329,7 @@ func testBitsEdges[T float](t *testing.T, k *kernelSet, op bitsOp[T]) {
 			ok := true
 			fail := func(format string, args ...any) {
 				ok = false
-				where := fmt.Sprintf("dst at +%d, src at +%d", dstOff, srcOff)
-				if inPlace {
-					where = fmt.Sprintf("in place at +%d", dstOff)
-				}
+				where := placement(dstOff, srcOff, inPlace)
 				t.Errorf("n=%d first=%d bits=%s case %d, %s: "+format,
 					append([]any{n, first, patternNames[pat], ctr, where}, args...)...)
 			}

@@ -147,10 +147,7 @@ func TestDropoutElementwise(t *testing.T) {
 				if split {
 					minChunkBytes = 1
 				}
-				n := 1
-				for _, d := range shape {
-					n *= d
-				}
+				n := numel(shape)
 				x := fill[float32](r, n)
 				y1, y2 := make([]float32, n), make([]float32, n)
 				seed := r.Uint64()

@@ -90,10 +90,7 @@ func testBroadcast[T float32 | float64](t *testing.T) {
 					minChunkBytes = 1 // every call split across goroutines
 				}
 				name := fmt.Sprintf("%T shape %v noise %v split %v in place %v", T(0), shape, noise, split, inPlace)
-				n := 1
-				for _, d := range shape {
-					n *= d
-				}
+				n := numel(shape)
 				src := fill[T](r, n)
 				orig := append([]T(nil), src...)
 				dst := make([]T, n)

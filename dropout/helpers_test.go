@@ -17,3 +17,12 @@ func forEachKernel(t *testing.T, f func(t *testing.T, k *kernelSet)) {
 		t.Run(k.name, func(t *testing.T) { f(t, k) })
 	}
 }
+
+// numel is the element count of shape.
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}

@@ -39,22 +39,19 @@ func kernelVariants(k *kernelSet) []variant {
 	return vs
 }
 
-// forEachVariant runs f once per variant of every usable path, as a subtest
-// named after the variant ("avx512", "avx512/nt"), with its path selected for
-// the package as forEachKernel does.
+// forEachVariant runs f once per variant of every usable path, within
+// forEachKernel's subtest of the path: the regular kernels in it directly,
+// the non-temporal ones, where the path has them, as the subtest "nt" (so
+// "avx512/nt"), as forEachRowsVariant does for scale-rows.
 func forEachVariant(t *testing.T, f func(t *testing.T, v variant)) {
 	t.Helper()
-	prev := current()
-	defer active.Store(prev)
-	for _, k := range registry {
-		if !k.usable {
-			continue
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		vs := kernelVariants(k)
+		f(t, vs[0])
+		for _, v := range vs[1:] {
+			t.Run("nt", func(t *testing.T) { f(t, v) })
 		}
-		active.Store(k)
-		for _, v := range kernelVariants(k) {
-			t.Run(v.name, func(t *testing.T) { f(t, v) })
-		}
-	}
+	})
 }
 
 // variantFn returns v's scale-planes kernel for T, nil if it has none.
@@ -65,18 +62,6 @@ func variantFn[T float](v variant) scaleFunc[T] {
 		f = v.f32
 	case float64:
 		f = v.f64
-	}
-	return f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
-}
-
-// scaleFn returns k's scale-planes kernel for T.
-func scaleFn[T float](k *kernelSet) scaleFunc[T] {
-	var f any
-	switch any(T(0)).(type) {
-	case float32:
-		f = k.scalePlanes32
-	case float64:
-		f = k.scalePlanes64
 	}
 	return f.(func(dst, src []T, bits []uint64, first, plane, n int, s T))
 }
@@ -104,7 +89,7 @@ func scalePrim[T float](t testing.TB, v variant) planesPrim[T] {
 	if kernel == nil {
 		t.Fatalf("variant %s has no %T kernel", v.name, T(0))
 	}
-	oracle := scaleFn[T](genericKernels)
+	oracle := variantFn[T](kernelVariants(genericKernels)[0])
 	if v.isOracle {
 		oracle = refScalePlanes[T]
 	}
@@ -333,10 +318,7 @@ type scaleCase struct {
 }
 
 func (c scaleCase) String() string {
-	where := fmt.Sprintf("out of place, src at +%d, dst at +%d", c.srcOff, c.dstOff)
-	if c.inPlace {
-		where = fmt.Sprintf("in place at +%d", c.dstOff)
-	}
+	where := placement(c.dstOff, c.srcOff, c.inPlace)
 	return fmt.Sprintf("plane=%d n=%d first=%d bits=%s scale#%d, %s (elements past a 64-byte boundary)",
 		c.plane, c.n, c.first, patternNames[c.pat], c.scale, where)
 }

@@ -131,10 +131,7 @@ type rowsCase struct {
 }
 
 func (c rowsCase) String() string {
-	where := fmt.Sprintf("out of place, src at +%d, dst at +%d", c.srcOff, c.dstOff)
-	if c.inPlace {
-		where = fmt.Sprintf("in place at +%d", c.dstOff)
-	}
+	where := placement(c.dstOff, c.srcOff, c.inPlace)
 	return fmt.Sprintf("len=%d len(v)=%d v=%s at +%d, %s (elements past a 64-byte boundary)",
 		c.length, c.width, vPatternNames[c.vpat], c.vOff, where)
 }

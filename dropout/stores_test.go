@@ -51,10 +51,7 @@ func countingNT(k *kernelSet, calls *int) *kernelSet {
 // many of the six calls nt sent down its non-temporal kernels.
 func apiNTCase[T float32 | float64](t *testing.T, nt *kernelSet, calls *int, shape []int, off int, p float64, seed uint64) int {
 	t.Helper()
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
+	n := numel(shape)
 	r := rand.New(rand.NewPCG(seed, 7))
 	buf := fill[T](r, n+off)
 	src := buf[off:]
