@@ -210,14 +210,14 @@ func TestConcurrentCallsGetDisjointStreams(t *testing.T) {
 			defer wg.Done()
 			x := make([]float64, 7*4)
 			for i := 0; i < calls; i++ {
-				m, err := dropout.Dropout2d(x, x, []int{1, 7, 2, 2}, 0.5, g) // 7 features: 2 blocks
+				m, err := dropout.Dropout2d(x, x, []int{1, 7, 2, 2}, 0.5, g) // 7 features: one group, 16 blocks
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				_, start, count := m.Blocks()
-				if count != 2 {
-					t.Errorf("count = %d, want 2", count)
+				if count != 16 {
+					t.Errorf("count = %d, want 16", count)
 				}
 				starts <- start
 			}
@@ -232,8 +232,8 @@ func TestConcurrentCallsGetDisjointStreams(t *testing.T) {
 		}
 		seen[s] = true
 	}
-	if g.Offset() != 2*workers*calls {
-		t.Errorf("offset = %d, want %d", g.Offset(), 2*workers*calls)
+	if g.Offset() != 16*workers*calls {
+		t.Errorf("offset = %d, want %d", g.Offset(), 16*workers*calls)
 	}
 }
 
@@ -269,8 +269,8 @@ func TestNilGeneratorUsesDefault(t *testing.T) {
 	if _, err := dropout.Dropout1d(x, x, []int{8, 3}, 0.5, nil); err != nil {
 		t.Fatal(err)
 	}
-	if d.Offset() != before+2 {
-		t.Errorf("default generator offset %d → %d, want +2", before, d.Offset())
+	if d.Offset() != before+16 { // 24 features: one group of 16 blocks
+		t.Errorf("default generator offset %d → %d, want +16", before, d.Offset())
 	}
 }
 

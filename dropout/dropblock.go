@@ -113,7 +113,7 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	t := uint64(min(math.Round(gamma*(1<<32)), 1<<32)) // seed iff draw < t
 
 	nseeds := gm.planes * gm.seeds[0] * gm.seeds[1] * gm.seeds[2]
-	blocks := uint64(nseeds+3) / 4
+	blocks := blocksFor(nseeds)
 	m.seed, m.start = g.reserve(blocks)
 	m.used = blocks
 	// keepBits marks draw >= t; a seed is its complement.

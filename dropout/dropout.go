@@ -183,7 +183,7 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 		if !j.backward && !m.regen {
 			bits = m.bits[j.lo:j.hi]
 		}
-		start := m.start + uint64(e0/4)
+		start := m.start + groupBlocks*uint64(j.lo) // e0 = 64·lo
 		if isFloat32[T]() {
 			j.k.dropoutPhilox32(as[float32](dst[e0:e1]), as[float32](src[e0:e1]), bits, m.seed, start, m.t, m.s32)
 		} else {

@@ -209,20 +209,14 @@ func applyWord64(d, x []float64, w uint64, s float64) {
 }
 
 // dropoutPhiloxGeneric is the fused elementwise dropout primitive (see
-// kernelSet): 64 elements at a time, their 16 Philox blocks computed two at
-// a time so the multiplies of one overlap the other's, the decisions packed
-// into one word, then applied with applyWord.
+// kernelSet): a group of 64 elements at a time, decided from its bit planes
+// with decideGroup, then applied with applyWord.
 func dropoutPhiloxGeneric[T float32 | float64](dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
 	k0, k1 := uint32(seed), uint32(seed>>32)
 	src = src[:len(dst)]
 	for i := 0; i < len(dst); i += 64 {
 		n := min(64, len(dst)-i)
-		var w uint64
-		b := start + uint64(i/4)
-		for q := 0; q < n; q += 8 {
-			w |= keepPair(b, k0, k1, t) << q
-			b += 2
-		}
+		w := decideGroup(k0, k1, start+groupBlocks*uint64(i/64), t)
 		if n < 64 {
 			w &= 1<<n - 1
 		}
@@ -231,28 +225,4 @@ func dropoutPhiloxGeneric[T float32 | float64](dst, src []T, bits []uint64, seed
 		}
 		applyWord(dst[i:i+n], src[i:i+n], w, s)
 	}
-}
-
-// keepPair returns the keep bits of the eight draws of blocks b and b+1
-// (bit l set iff draw l >= t). The two blocks' rounds are written out side
-// by side in locals, so their multiplies overlap and nothing goes through
-// memory.
-func keepPair(b uint64, k0, k1, t uint32) uint64 {
-	c := b + 1
-	a0, a1, a2, a3 := uint32(b), uint32(b>>32), uint32(0), uint32(0)
-	b0, b1, b2, b3 := uint32(c), uint32(c>>32), uint32(0), uint32(0)
-	for r := 0; r < 10; r++ {
-		pa0 := uint64(philoxM0) * uint64(a0)
-		pa1 := uint64(philoxM1) * uint64(a2)
-		pb0 := uint64(philoxM0) * uint64(b0)
-		pb1 := uint64(philoxM1) * uint64(b2)
-		a0, a1, a2, a3 = uint32(pa1>>32)^a1^k0, uint32(pa1), uint32(pa0>>32)^a3^k1, uint32(pa0)
-		b0, b1, b2, b3 = uint32(pb1>>32)^b1^k0, uint32(pb1), uint32(pb0>>32)^b3^k1, uint32(pb0)
-		k0 += philoxW0
-		k1 += philoxW1
-	}
-	tt := uint64(t)
-	ge := func(x uint32) uint64 { return ^(uint64(x) - tt) >> 63 & 1 } // x >= t
-	return ge(a0) | ge(a1)<<1 | ge(a2)<<2 | ge(a3)<<3 |
-		ge(b0)<<4 | ge(b1)<<5 | ge(b2)<<6 | ge(b3)<<7
 }

@@ -128,11 +128,11 @@ func testMatchesReference[T float32 | float64](t *testing.T) {
 				}
 				// The decisions are the contract's: feature i kept iff draw i >= t.
 				seed, start, count := m.Blocks()
-				if count != uint64(feats+3)/4 || g.Offset() != count {
-					t.Fatalf("%s: used %d blocks, offset %d, want %d", name, count, g.Offset(), (feats+3)/4)
+				if want := 16 * (uint64(feats+63) / 64); count != want || g.Offset() != count {
+					t.Fatalf("%s: used %d blocks, offset %d, want %d", name, count, g.Offset(), want)
 				}
 				for i := 0; i < feats; i++ {
-					want := uint64(philoxBlock(seed, start+uint64(i/4))[i%4]) >= threshold(p)
+					want := uint64(drawRef(seed, start, i)) >= threshold(p)
 					if m.Kept(i) != want {
 						t.Fatalf("%s: Kept(%d) = %v, want %v", name, i, m.Kept(i), want)
 					}

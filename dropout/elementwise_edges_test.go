@@ -25,17 +25,13 @@ var edgeLengths = func() []int {
 }()
 
 // philoxRef is the dropoutPhilox contract stated one element at a time,
-// with the scalar Philox: element i draws word i%4 of block start+i/4
-// (the block number wrapping at 2^64) and is kept iff the draw is >= t.
-// bits must hold ceil(len(dst)/64) words; it is written whole.
+// with the plain bit-plane oracle drawRef (block numbers wrapping at 2^64):
+// element i is kept iff u_i >= t. bits must hold ceil(len(dst)/64) words;
+// it is written whole.
 func philoxRef[T float](dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
 	clear(bits)
-	var blk [4]uint32
 	for i := range dst {
-		if i%4 == 0 {
-			blk = philoxBlock(seed, start+uint64(i/4))
-		}
-		if blk[i%4] >= t {
+		if drawRef(seed, start, i) >= t {
 			dst[i] = src[i] * s
 			bits[i/64] |= 1 << (i % 64)
 		} else {

@@ -6,11 +6,20 @@ import (
 	"testing"
 )
 
-// drawRef is draw i of the stream of seed from block start, read one block
-// at a time with the scalar Philox (itself checked against Random123's
-// vectors).
+// drawRef is feature i's 32-bit number u_i in the bit-plane stream of seed
+// from block start, assembled from all 32 planes of its group with the
+// scalar Philox (itself checked against Random123's vectors): the plain
+// oracle of the stream, with no early stop.
 func drawRef(seed, start uint64, i int) uint32 {
-	return philoxBlock(seed, start+uint64(i/4))[i%4]
+	g, l := uint64(i/64), uint(i%64)
+	var u uint32
+	for j := 0; j < 32; j++ {
+		w := philoxBlock(seed, start+groupBlocks*g+uint64(j/2))
+		h := j % 2
+		pl := uint64(w[2*h]) | uint64(w[2*h+1])<<32
+		u |= uint32(pl>>l&1) << (31 - j)
+	}
+	return u
 }
 
 // TestDropoutPhiloxMatchesStream: every path's fused kernel keeps element i

@@ -17,8 +17,8 @@ func ExampleDropout2dNHWC() {
 	fmt.Println(m.Kept(0), m.Kept(1), m.Kept(2))
 	fmt.Println(y)
 	// Output:
-	// false true true
-	// [0 4 6 0 10 12]
+	// true false true
+	// [2 0 6 8 0 12]
 }
 
 func ExampleDropoutBroadcast() {
@@ -31,7 +31,7 @@ func ExampleDropoutBroadcast() {
 	fmt.Println(y)
 	// Output:
 	// 4 [1 4 1]
-	// [0 0 4 4 6 6 8 8]
+	// [2 2 0 0 6 6 0 0]
 }
 
 func ExampleStochasticDepth() {
@@ -42,7 +42,7 @@ func ExampleStochasticDepth() {
 	m, _ := dropout.StochasticDepth(out, branch, []int{4, 2}, 0.5, dropout.Row, true, dropout.NewGenerator(0))
 	fmt.Println(m.Features(), out)
 	// Output:
-	// 4 [0 0 4 4 6 6 8 8]
+	// 4 [2 2 0 0 6 6 0 0]
 }
 
 func ExampleAlphaDropout() {
@@ -53,10 +53,10 @@ func ExampleAlphaDropout() {
 		fmt.Printf("%v %.4f\n", m.Kept(i), v)
 	}
 	// Output:
+	// true 0.7792
 	// false -0.7792
 	// true 0.7792
-	// true 0.7792
-	// true 0.7792
+	// false -0.7792
 }
 
 func ExampleDropConnect() {
@@ -89,7 +89,7 @@ func ExampleDropConnect() {
 	fmt.Println(y)
 	fmt.Println(dw)
 	// Output:
-	// [0 4 6 8]
-	// [4 14]
-	// [0 2 2 2]
+	// [2 0 6 0]
+	// [2 6]
+	// [2 0 2 0]
 }

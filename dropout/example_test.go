@@ -23,10 +23,10 @@ func ExampleDropout2d() {
 		fmt.Println(c, m.Kept(c), y[c*4:c*4+4])
 	}
 	// Output:
-	// 0 false [0 0 0 0]
-	// 1 true [4 4 4 4]
+	// 0 true [2 2 2 2]
+	// 1 false [0 0 0 0]
 	// 2 true [6 6 6 6]
-	// 3 true [8 8 8 8]
+	// 3 false [0 0 0 0]
 }
 
 func ExampleBackward() {
@@ -42,8 +42,8 @@ func ExampleBackward() {
 	fmt.Println(y)
 	fmt.Println(dx)
 	// Output:
-	// [0 0 6 8 10 12]
-	// [0 0 2 2 2 2]
+	// [2 4 0 0 10 12]
+	// [2 2 0 0 2 2]
 }
 
 func ExampleLayer() {
@@ -91,5 +91,5 @@ func ExampleGenerator_State() {
 	}
 	fmt.Printf("%+v\n", g.State())
 	// Output:
-	// {Seed:2024 Offset:2}
+	// {Seed:2024 Offset:16}
 }

@@ -63,14 +63,17 @@ type kernelSet struct {
 	scaleBits64 func(dst, src []float64, bits []uint64, first int, s float64)
 
 	// dropoutPhilox: elementwise dropout with the randomness generated in
-	// the kernel. Element i's draw is word i%4 of Philox4x32-10 block
-	// start+i/4 under key (lo32(seed), hi32(seed)); the element is kept iff
-	// draw >= t: dst[i] = src[i]·s if kept, else +0 (whatever src[i]
-	// holds). When bits is not nil, bit i of bits (bits[i/64]>>(i%64)) is
-	// set to the decision, every word up to element len(dst)-1 is written
-	// whole, and bits past the last element are 0. Preconditions: len(dst)
-	// == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64); dst and
-	// src the same slice or disjoint, bits overlapping neither.
+	// the kernel, from the bit-plane stream (philox.go): element i is lane
+	// i%64 of group i/64, whose planes come from Philox4x32-10 blocks
+	// start+16·(i/64) ... +15 under key (lo32(seed), hi32(seed)), block
+	// numbers wrapping at 2⁶⁴; the element is kept iff its u >= t:
+	// dst[i] = src[i]·s if kept, else +0 (whatever src[i] holds). The
+	// result is decideGroup's; a kernel may stop a group at any plane from
+	// which every lane is decided. When bits is not nil, bits[i/64] is set to
+	// the keep word of the group, every word up to element len(dst)-1 is
+	// written whole, and bits past the last element are 0. Preconditions:
+	// len(dst) == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64);
+	// dst and src the same slice or disjoint, bits overlapping neither.
 	dropoutPhilox32 func(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 	dropoutPhilox64 func(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
 
@@ -83,11 +86,10 @@ type kernelSet struct {
 	affineBits64 func(dst, src []float64, bits []uint64, first int, a, b, c float64)
 
 	// keepBits draws a mask: fillKeep's contract and results (bit i of bits
-	// set iff draw i of the stream at block start is >= t, for i in [0, n);
-	// the rest of the last word cleared; t = 2³² keeps nothing). Every mask
-	// of a channel-wise op and every DropBlock seed is drawn with it. The
-	// SIMD paths run their fused dropoutPhilox kernel over a scratch buffer
-	// on the stack for the bits (keepBitsAMD64, keepBitsNEON).
+	// set iff feature i's bit-plane number u_i of the stream at block start
+	// is >= t, for i in [0, n); the rest of the last word cleared; t = 2³²
+	// keeps nothing). Every mask of a channel-wise op and every DropBlock
+	// seed is drawn with it.
 	keepBits func(bits []uint64, seed, start uint64, n int, t uint64)
 }
 

@@ -29,9 +29,9 @@ var archKernels = []*kernelSet{
 		scalePlanesNT64: scalePlanesAVX512NTF64,
 		scaleBits32:     scaleBitsAVX512F32,
 		scaleBits64:     scaleBitsAVX512F64,
-		dropoutPhilox32: dropoutPhiloxAVX512F32,
-		dropoutPhilox64: dropoutPhiloxAVX512F64,
-		keepBits:        keepBitsAVX512,
+		dropoutPhilox32: dropoutPhiloxGeneric[float32],
+		dropoutPhilox64: dropoutPhiloxGeneric[float64],
+		keepBits:        fillKeep, // bit-plane kernels pending
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
 		scaleRowsNT32:   scaleRowsAVX512NTF32,
@@ -50,9 +50,9 @@ var archKernels = []*kernelSet{
 		scalePlanesNT64: scalePlanesAVX2NTF64,
 		scaleBits32:     scaleBitsAVX2F32,
 		scaleBits64:     scaleBitsAVX2F64,
-		dropoutPhilox32: dropoutPhiloxAVX2F32,
-		dropoutPhilox64: dropoutPhiloxAVX2F64,
-		keepBits:        keepBitsAVX2,
+		dropoutPhilox32: dropoutPhiloxGeneric[float32],
+		dropoutPhilox64: dropoutPhiloxGeneric[float64],
+		keepBits:        fillKeep, // bit-plane kernels pending
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
 		scaleRowsNT32:   scaleRowsAVX2NTF32,
@@ -83,7 +83,7 @@ func keepBitsAMD64(avx512 bool, bits []uint64, seed, start uint64, n int, t uint
 	}
 	var buf [keepChunk]float32
 	for i := 0; i < n; i += keepChunk {
-		d, w, b := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64], start+uint64(i/4)
+		d, w, b := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64], start+groupBlocks*uint64(i/64)
 		if avx512 {
 			dropoutPhiloxAVX512F32(d, d, w, seed, b, uint32(t), 0)
 		} else {

@@ -22,10 +22,10 @@ var archKernels = []*kernelSet{{
 	affineBits32: affineBitsNEONF32,
 	affineBits64: affineBitsNEONF64,
 
-	dropoutPhilox32: dropoutPhiloxNEONF32,
-	dropoutPhilox64: dropoutPhiloxNEONF64,
+	dropoutPhilox32: dropoutPhiloxGeneric[float32],
+	dropoutPhilox64: dropoutPhiloxGeneric[float64],
 
-	keepBits: keepBitsNEON,
+	keepBits: fillKeep, // bit-plane kernels pending
 }}
 
 // keepBitsNEON is keepBits by way of the fused kernel: it draws, decides and
@@ -40,7 +40,7 @@ func keepBitsNEON(bits []uint64, seed, start uint64, n int, t uint64) {
 	var buf [keepChunk]float32
 	for i := 0; i < n; i += keepChunk {
 		d, w := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64]
-		dropoutPhiloxNEONF32(d, d, w, seed, start+uint64(i/4), uint32(t), 0)
+		dropoutPhiloxNEONF32(d, d, w, seed, start+groupBlocks*uint64(i/64), uint32(t), 0)
 	}
 }
 

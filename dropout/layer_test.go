@@ -84,8 +84,8 @@ func TestLayerEvalDrawsNothing(t *testing.T) {
 		t.Errorf("eval forward drew %d blocks", g.Offset())
 	}
 	l.Train()
-	if err := l.Forward(x, x, []int{3, 10}); err != nil || g.Offset() != 1 {
-		t.Errorf("train forward: err %v, offset %d, want 1 block", err, g.Offset())
+	if err := l.Forward(x, x, []int{3, 10}); err != nil || g.Offset() != 16 {
+		t.Errorf("train forward: err %v, offset %d, want one group's 16 blocks", err, g.Offset())
 	}
 }
 

@@ -59,7 +59,8 @@ func (m *Mask) Kept(i int) bool {
 		return false
 	}
 	if m.regen && m.p > 0 && m.p < 1 {
-		return philoxBlock(m.seed, m.start+uint64(i/4))[i%4] >= m.t
+		w := decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t)
+		return w>>(i&63)&1 == 1
 	}
 	return m.bits[i>>6]>>(i&63)&1 == 1
 }
@@ -68,10 +69,12 @@ func (m *Mask) Kept(i int) bool {
 func (m *Mask) KeptCount() int {
 	if m.regen && m.p > 0 && m.p < 1 {
 		n := 0
-		for i := 0; i < m.feats; i++ {
-			if m.Kept(i) {
-				n++
+		for i := 0; i < m.feats; i += 64 {
+			w := decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t)
+			if r := m.feats - i; r < 64 {
+				w &= 1<<r - 1
 			}
+			n += bits.OnesCount64(w)
 		}
 		return n
 	}
@@ -180,7 +183,7 @@ func (m *Mask) draw(g *Generator) {
 	case m.p == 1:
 		clear(m.bits)
 	default:
-		blocks := uint64(m.feats+3) / 4
+		blocks := blocksFor(m.feats)
 		m.seed, m.start = g.reserve(blocks)
 		m.used = blocks
 		if !m.fused { // a fused op's kernel draws (and writes the bits) itself

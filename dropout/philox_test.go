@@ -59,8 +59,8 @@ func TestThreshold(t *testing.T) {
 }
 
 // TestFillKeep checks the word-packed decisions against a per-feature
-// reading of the contract: feature i is kept iff draw i >= t, where draw i is
-// word i%4 of block start+i/4.
+// reading of the contract: feature i is kept iff its bit-plane number u_i
+// (drawRef, assembled from all 32 planes) is >= t.
 func TestFillKeep(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, k := range []int{1, 3, 4, 5, 63, 64, 65, 127, 128, 129, 1000} {
@@ -77,7 +77,7 @@ func TestFillKeep(t *testing.T) {
 				got := bits[i/64]>>(i%64)&1 == 1
 				want := false
 				if i < k {
-					want = uint64(philoxBlock(seed, start+uint64(i/4))[i%4]) >= tt
+					want = uint64(drawRef(seed, start, i)) >= tt
 				}
 				if got != want {
 					t.Fatalf("k=%d seed=%#x start=%#x p=%v: bit %d = %v, want %v", k, seed, start, p, i, got, want)
