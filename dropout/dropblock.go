@@ -83,12 +83,7 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	m.bits = grow(m.bits, (m.numel+63)/64)
 	if m.p == 0 {
 		m.s32, m.s64 = 1, 1
-		for i := range m.bits {
-			m.bits[i] = ^uint64(0)
-		}
-		if r := m.numel & 63; r != 0 {
-			m.bits[len(m.bits)-1] = 1<<r - 1
-		}
+		keepAll(m.bits, m.numel)
 		return
 	}
 	gm := m.blockGeometry()
@@ -122,11 +117,12 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	for i := range m.seedBits {
 		m.seedBits[i] = ^m.seedBits[i]
 	}
-	if r := nseeds & 63; r != 0 {
-		m.seedBits[len(m.seedBits)-1] &= 1<<r - 1
-	}
+	trimTail(m.seedBits, nseeds)
 
+	// dropBlocks writes bits 0..numel-1 only: the rest of the last word
+	// may hold a larger earlier call's bits.
 	dropBlocks(m.bits, m.seedBits, gm, &m.rows)
+	trimTail(m.bits, m.numel)
 	kept := 0
 	for _, w := range m.bits {
 		kept += bits.OnesCount64(w)
@@ -187,9 +183,7 @@ func dilateRow(row []uint64, bs, W int) {
 		shiftOr(row, step)
 		span += step
 	}
-	if r := W & 63; r != 0 {
-		row[len(row)-1] &= 1<<r - 1
-	}
+	trimTail(row, W)
 }
 
 // shiftOr sets row |= row << s (a multiword left shift, toward higher bit

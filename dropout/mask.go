@@ -171,12 +171,7 @@ func (m *Mask) draw(g *Generator) {
 	switch {
 	case m.feats == 0:
 	case m.p == 0:
-		for i := range m.bits {
-			m.bits[i] = ^uint64(0)
-		}
-		if r := m.feats & 63; r != 0 {
-			m.bits[len(m.bits)-1] = 1<<r - 1
-		}
+		keepAll(m.bits, m.feats)
 	case m.p == 1:
 		clear(m.bits)
 	default:
@@ -209,6 +204,24 @@ func buildVectors[T float32 | float64](m *Mask, s T, v []T) []T {
 		}
 	}
 	return v
+}
+
+// keepAll sets bits 0..n-1 of bits and clears the rest; len(bits) is
+// ceil(n/64).
+func keepAll(bits []uint64, n int) {
+	for i := range bits {
+		bits[i] = ^uint64(0)
+	}
+	trimTail(bits, n)
+}
+
+// trimTail clears the bits at n and above in the last word of bits (len(bits)
+// is ceil(n/64)): a reused mask holds an earlier call's bits there, which
+// KeptCount and the kernels must never see.
+func trimTail(bits []uint64, n int) {
+	if r := n & 63; r != 0 {
+		bits[len(bits)-1] &= 1<<r - 1
+	}
 }
 
 // grow returns s resized to n, reusing its array when it is large enough.

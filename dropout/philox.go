@@ -61,9 +61,7 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 		// i%8 == 0, so the eight bits never straddle a word.
 		bits[i>>6] |= keepPair(start+uint64(i/4), k0, k1, uint32(t)) << (i & 63)
 	}
-	if r := k & 63; r != 0 {
-		bits[len(bits)-1] &= 1<<r - 1
-	}
+	trimTail(bits, k)
 }
 
 // keepChunk is how many draws the SIMD paths' keepBits makes per call of
