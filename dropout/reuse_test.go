@@ -21,7 +21,9 @@ func layerKinds() []layerKind {
 	const p = 0.4
 	chan4 := [][]int{{2, 3, 7, 7}, {2, 1, 4, 4}, {1, 1, 4, 4}, {1, 3, 2, 3}}
 	return []layerKind{
-		{"Dropout2d", func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropout2d[float32](p, g) },
+		{"Dropout2d", func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+			return dropout.NewDropout2d[float32](p, g)
+		},
 			func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 				return dropout.Dropout2d(d, s, sh, p, g)
 			}, [][]int{{3, 70, 2, 2}, {2, 3, 5, 5}, {1, 1, 4, 4}}},
@@ -29,7 +31,9 @@ func layerKinds() []layerKind {
 			func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 				return dropout.Dropout(d, s, sh, p, g)
 			}, [][]int{{3, 100}, {2, 37}, {5}}},
-		{"AlphaDropout", func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewAlphaDropout[float32](p, g) },
+		{"AlphaDropout", func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+			return dropout.NewAlphaDropout[float32](p, g)
+		},
 			func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 				return dropout.AlphaDropout(d, s, sh, p, g)
 			}, [][]int{{3, 100}, {2, 37}, {5}}},
@@ -38,11 +42,15 @@ func layerKinds() []layerKind {
 		}, func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 			return dropout.StochasticDepth(d, s, sh, p, dropout.Row, true, g)
 		}, [][]int{{70, 3}, {9, 2}, {1, 4}}},
-		{"DropBlock2d", func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropBlock2d[float32](p, 3, g) },
+		{"DropBlock2d", func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+			return dropout.NewDropBlock2d[float32](p, 3, g)
+		},
 			func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 				return dropout.DropBlock2d(d, s, sh, p, 3, g)
 			}, chan4},
-		{"DropBlock3d", func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropBlock3d[float32](p, 2, g) },
+		{"DropBlock3d", func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+			return dropout.NewDropBlock3d[float32](p, 2, g)
+		},
 			func(d, s []float32, sh []int, g *dropout.Generator) (*dropout.Mask, error) {
 				return dropout.DropBlock3d(d, s, sh, p, 2, g)
 			}, [][]int{{2, 2, 5, 5, 5}, {1, 1, 3, 4, 4}, {1, 1, 2, 2, 3}}},
