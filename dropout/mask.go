@@ -152,10 +152,13 @@ func (m *Mask) setScales(o *op) {
 		// PyTorch's alpha_dropout, evaluated as PyTorch does in each type:
 		// a = 1/sqrt((α²p + 1)(1 − p)) in float64; kept x → x·a + α·a·p;
 		// dropped → (0 − 1)·(α·a) + α·a·p.
+		// Each product is converted before it is added, which forbids the
+		// compiler to fuse the two into an FMA (it would on arm64, ppc64le,
+		// s390x and GOAMD64=v3): the same bits on every build.
 		const alpha = 1.7580993408473766
-		a := 1 / math.Sqrt((alpha*alpha*p+1)*(1-p))
-		m.s64, m.b64 = a, alpha*a*p
-		m.c64 = -(alpha * a) + m.b64
+		a := 1 / math.Sqrt((float64(alpha*alpha*p)+1)*(1-p))
+		m.s64, m.b64 = a, float64(alpha*a*p)
+		m.c64 = -float64(alpha*a) + m.b64
 		m.s32, m.b32 = float32(a), float32(alpha*a*p)
 		m.c32 = -float32(alpha*a) + m.b32
 	case o.unscaled:
