@@ -19,6 +19,7 @@ var (
 	ErrMask        = errors.New("mask does not match")
 	ErrMode        = errors.New("unknown mode")
 	ErrKernel      = errors.New("kernel path not available")
+	ErrLayer       = errors.New("layer not made by a New function")
 )
 
 // maxRank is the largest tensor rank any operation accepts.

@@ -11,7 +11,9 @@ import (
 // blocks the call used. Backward applies it to a gradient; it can also apply
 // the same decisions to any other tensor of the same shape.
 //
-// A Mask is not modified by Backward and may be read concurrently.
+// A Mask is not modified by Backward and may be read concurrently. Its
+// methods accept a nil *Mask, which reads as an empty mask (no features, no
+// elements); Backward rejects it. A zero Mask is the mask of an empty tensor.
 type Mask struct {
 	op    string
 	rank  int
@@ -50,12 +52,17 @@ type Mask struct {
 // Features returns the number of features, each kept or dropped as a whole:
 // the elements of the noise shape (N·C for channel dropout), in row-major
 // order of the noise shape whatever the memory layout.
-func (m *Mask) Features() int { return m.feats }
+func (m *Mask) Features() int {
+	if m == nil {
+		return 0
+	}
+	return m.feats
+}
 
 // Kept reports whether feature i was kept. An i outside [0, Features()) is
 // reported as not kept.
 func (m *Mask) Kept(i int) bool {
-	if i < 0 || i >= m.feats {
+	if m == nil || i < 0 || i >= m.feats {
 		return false
 	}
 	if m.regen && m.p > 0 && m.p < 1 {
@@ -66,6 +73,9 @@ func (m *Mask) Kept(i int) bool {
 
 // KeptCount returns the number of kept features.
 func (m *Mask) KeptCount() int {
+	if m == nil {
+		return 0
+	}
 	if m.regen && m.p > 0 && m.p < 1 {
 		n := 0
 		for i := 0; i < m.feats; i++ {
@@ -83,25 +93,53 @@ func (m *Mask) KeptCount() int {
 }
 
 // Shape returns a copy of the shape of the tensor the mask was made for.
-func (m *Mask) Shape() []int { return slices.Clone(m.shape[:m.rank]) }
+func (m *Mask) Shape() []int {
+	if m == nil {
+		return nil
+	}
+	return slices.Clone(m.shape[:m.rank])
+}
 
 // NoiseShape returns a copy of the noise shape: the shape's rank, each dim
 // either the tensor's or 1 where one decision is broadcast.
-func (m *Mask) NoiseShape() []int { return slices.Clone(m.noise[:m.rank]) }
+func (m *Mask) NoiseShape() []int {
+	if m == nil {
+		return nil
+	}
+	return slices.Clone(m.noise[:m.rank])
+}
 
 // Len returns the number of elements of that tensor.
-func (m *Mask) Len() int { return m.numel }
+func (m *Mask) Len() int {
+	if m == nil {
+		return 0
+	}
+	return m.numel
+}
 
 // P returns the drop probability the mask was made with.
-func (m *Mask) P() float64 { return m.p }
+func (m *Mask) P() float64 {
+	if m == nil {
+		return 0
+	}
+	return m.p
+}
 
 // Blocks returns the generator's seed and the range of Philox blocks
 // [start, start+count) the mask was drawn from; count is 0 when p is 0 or 1
 // or the tensor is empty, as no randomness is used then.
-func (m *Mask) Blocks() (seed, start, count uint64) { return m.seed, m.start, m.used }
+func (m *Mask) Blocks() (seed, start, count uint64) {
+	if m == nil {
+		return 0, 0, 0
+	}
+	return m.seed, m.start, m.used
+}
 
-// Clone returns a deep copy of m.
+// Clone returns a deep copy of m (nil for a nil m).
 func (m *Mask) Clone() *Mask {
+	if m == nil {
+		return nil
+	}
 	c := *m
 	c.bits = slices.Clone(m.bits)
 	c.vec32 = slices.Clone(m.vec32)
