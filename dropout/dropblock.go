@@ -15,8 +15,9 @@ import (
 // order of (N, C, H−bs+1, W−bs+1), is below round(γ·2³²). Each seed drops
 // the bs×bs block with top-left corner (i, j), which is what torchvision's
 // padding by bs/2 and max-pooling give for odd bs. For even bs torchvision's
-// padded pooling produces a tensor one larger than the input and fails;
-// simdrop anchors the block the same way, so even sizes work. Dropped
+// padded pooling produces a tensor two larger than the input in H and W
+// (10×10 for 8×8) and fails; simdrop anchors the block the same way, so even
+// sizes work. Dropped
 // elements become +0 (their inputs are not read); kept ones are multiplied
 // by one batch-wide scale, numel / (kept + 1e−6), evaluated as PyTorch does
 // it: (1/(1e−6 + kept))·numel in T. p = 0 copies and draws nothing; p = 1 is

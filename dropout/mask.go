@@ -51,7 +51,9 @@ type Mask struct {
 
 // Features returns the number of features, each kept or dropped as a whole:
 // the elements of the noise shape (N·C for channel dropout), in row-major
-// order of the noise shape whatever the memory layout.
+// order of the noise shape whatever the memory layout. It is 0 when the
+// tensor has no elements, whatever the noise shape: no decision is made
+// then (for shape [2, 3, 0, 4] the noise shape is [2, 3, 1, 1]).
 func (m *Mask) Features() int {
 	if m == nil {
 		return 0
@@ -126,8 +128,9 @@ func (m *Mask) P() float64 {
 }
 
 // Blocks returns the generator's seed and the range of Philox blocks
-// [start, start+count) the mask was drawn from; count is 0 when p is 0 or 1
-// or the tensor is empty, as no randomness is used then.
+// [start, start+count) the mask was drawn from (block numbers modulo 2⁶⁴);
+// count is 0 when the tensor is empty, when p is 0, and when p is 1 except
+// for DropBlock, which draws its seeds at p = 1 too (torchvision's γ).
 func (m *Mask) Blocks() (seed, start, count uint64) {
 	if m == nil {
 		return 0, 0, 0
