@@ -35,8 +35,8 @@ func TestKernelRegistry(t *testing.T) {
 	prev := dropout.Kernel()
 	for _, bad := range []string{"", "nope", "GENERIC", "sse2"} {
 		err := dropout.UseKernel(bad)
-		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) {
-			t.Errorf("UseKernel(%q) = %v, want an error naming it", bad, err)
+		if err == nil || !strings.Contains(err.Error(), `"`+bad+`"`) || !errors.Is(err, dropout.ErrKernel) {
+			t.Errorf("UseKernel(%q) = %v, want an error naming it and wrapping ErrKernel", bad, err)
 		}
 		if dropout.Kernel() != prev {
 			t.Errorf("UseKernel(%q) changed the kernel to %q", bad, dropout.Kernel())

@@ -7,6 +7,12 @@
 // FeatureAlphaDropout, DropBlock2d and DropBlock3d, and DropoutBroadcast for
 // any noise shape.
 //
+// Other Go libraries have parts of the family (elementwise dropout in
+// gorgonia, spago and gomlx; DropPath and DropBlock without rescaling in
+// gomlx; channel dropout through a full-size float mask in zerfoo); none has
+// SIMD kernels, PyTorch's exact scale, one-bit masks, or a counter-based
+// stream that gives the same mask on every path.
+//
 // # Contract
 //
 // Each op draws one keep decision per element of a noise shape (for channel
@@ -20,16 +26,20 @@
 // wraps forward, backward and the train/eval switch for a training loop and
 // allocates nothing in steady state.
 //
-// Differences from PyTorch: NaN or Inf in a dropped channel gives 0 (PyTorch
-// gives NaN, since it multiplies by a zero mask); a 3-D input to Dropout2d is
-// always (C, H, W), never PyTorch's deprecated (N, C, L) reading; the mask
-// costs one bit per feature.
+// Differences from PyTorch: NaN or Inf in a dropped channel gives +0
+// (PyTorch gives NaN, since it multiplies by a zero mask), and so does a
+// dropped negative value (PyTorch: −0), in forward and backward; a 3-D input
+// to Dropout2d is always (C, H, W), never PyTorch's deprecated (N, C, L)
+// reading, and 2-D or 5-D input is an error rather than a warning; 0-dim
+// tensors and ranks above 8 are errors; the mask costs one bit per feature.
+// The README's tables list the rest, DropBlock's included.
 //
 // # Randomness
 //
 // A Generator is Philox4x32-10 keyed by a 64-bit seed and read in 128-bit
 // blocks. A call that needs k draws reserves ceil(k/4) blocks atomically, and
-// feature i (row-major over N, C) is dropped iff draw i < round(p·2³²). The
+// feature i (row-major over N, C) is dropped iff draw i < t with
+// t = min(round(p·2³²), 2³²−1). Block numbers wrap at 2⁶⁴. The
 // same seed and offset give the same mask on every kernel path, every CPU,
 // every goroutine count and either byte order; State and SetState
 // checkpoint and resume a stream.
@@ -48,6 +58,9 @@
 // overflowing dimension, a length that does not match the shape, buffers that
 // overlap without being the same slice, a mask that does not fit — returns an
 // error that names the value and wraps ErrProbability, ErrShape, ErrLength,
-// ErrOverlap or ErrMask. On error nothing is written and no randomness is
-// drawn. The API does not panic on any input.
+// ErrOverlap, ErrMask or ErrMode; UseKernel's errors wrap ErrKernel, and a
+// nil or zero Layer's ErrLayer. On error nothing is written and no
+// randomness is drawn. The API does not panic on any input, nil and zero
+// receivers included: a nil *Mask reads as empty and a nil *Generator is the
+// DefaultGenerator.
 package dropout

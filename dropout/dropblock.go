@@ -15,8 +15,9 @@ import (
 // order of (N, C, H−bs+1, W−bs+1), is below round(γ·2³²). Each seed drops
 // the bs×bs block with top-left corner (i, j), which is what torchvision's
 // padding by bs/2 and max-pooling give for odd bs. For even bs torchvision's
-// padded pooling produces a tensor one larger than the input and fails;
-// simdrop anchors the block the same way, so even sizes work. Dropped
+// padded pooling produces a tensor two larger than the input in H and W
+// (10×10 for 8×8) and fails; simdrop anchors the block the same way, so even
+// sizes work. Dropped
 // elements become +0 (their inputs are not read); kept ones are multiplied
 // by one batch-wide scale, numel / (kept + 1e−6), evaluated as PyTorch does
 // it: (1/(1e−6 + kept))·numel in T. p = 0 copies and draws nothing; p = 1 is
@@ -83,12 +84,7 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	m.bits = grow(m.bits, (m.numel+63)/64)
 	if m.p == 0 {
 		m.s32, m.s64 = 1, 1
-		for i := range m.bits {
-			m.bits[i] = ^uint64(0)
-		}
-		if r := m.numel & 63; r != 0 {
-			m.bits[len(m.bits)-1] = 1<<r - 1
-		}
+		keepAll(m.bits, m.numel)
 		return
 	}
 	gm := m.blockGeometry()
@@ -122,11 +118,12 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	for i := range m.seedBits {
 		m.seedBits[i] = ^m.seedBits[i]
 	}
-	if r := nseeds & 63; r != 0 {
-		m.seedBits[len(m.seedBits)-1] &= 1<<r - 1
-	}
+	trimTail(m.seedBits, nseeds)
 
+	// dropBlocks writes bits 0..numel-1 only: the rest of the last word
+	// may hold a larger earlier call's bits.
 	dropBlocks(m.bits, m.seedBits, gm, &m.rows)
+	trimTail(m.bits, m.numel)
 	kept := 0
 	for _, w := range m.bits {
 		kept += bits.OnesCount64(w)
@@ -187,9 +184,7 @@ func dilateRow(row []uint64, bs, W int) {
 		shiftOr(row, step)
 		span += step
 	}
-	if r := W & 63; r != 0 {
-		row[len(row)-1] &= 1<<r - 1
-	}
+	trimTail(row, W)
 }
 
 // shiftOr sets row |= row << s (a multiword left shift, toward higher bit

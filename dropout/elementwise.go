@@ -44,6 +44,9 @@ func NewDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error)
 // keeping them. Other layers' masks are one bit per feature already: the
 // error wraps ErrMode.
 func (l *Layer[T]) SetNoMask(on bool) error {
+	if err := l.check("SetNoMask"); err != nil {
+		return err
+	}
 	if !l.o.fused {
 		return fmt.Errorf("dropout: %s layer: SetNoMask is for elementwise Dropout: %w", l.o.name, ErrMode)
 	}

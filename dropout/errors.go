@@ -18,6 +18,8 @@ var (
 	ErrOverlap     = errors.New("buffers overlap but are not the same slice")
 	ErrMask        = errors.New("mask does not match")
 	ErrMode        = errors.New("unknown mode")
+	ErrKernel      = errors.New("kernel path not available")
+	ErrLayer       = errors.New("layer not made by a New function")
 )
 
 // maxRank is the largest tensor rank any operation accepts.

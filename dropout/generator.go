@@ -6,16 +6,30 @@ import (
 )
 
 // A Generator is a counter-based random stream: Philox4x32-10 keyed by a
-// 64-bit seed, read in 128-bit blocks of four 32-bit draws. Its whole state
-// is (seed, offset), where offset counts the blocks handed out so far, so a
-// training run can checkpoint it with State and resume it with SetState.
+// 64-bit seed, read in 128-bit blocks. Its whole state is (seed, offset),
+// where offset counts the blocks handed out so far, so a training run can
+// checkpoint it with State and resume it with SetState.
 //
-// Each call that needs k random draws reserves ceil(k/4) whole blocks with
-// one atomic add, so a Generator is safe for concurrent use, concurrent calls
-// get disjoint streams, and the draws of a call do not depend on the kernel
-// path, the CPU, the number of goroutines or the byte order.
+// Each call reserves the blocks it needs with one atomic add, so a Generator
+// is safe for concurrent use, concurrent calls get disjoint streams, and the
+// draws of a call do not depend on the kernel path, the CPU, the number of
+// goroutines or the byte order. Block numbers are 64-bit and wrap: a
+// reservation that runs past block 2⁶⁴−1 continues at block 0 (the offset
+// wraps with it), so its decisions repeat those of a generator at offset 0.
+// Only a SetState close to 2⁶⁴ can get there; 2⁶⁴ blocks are 2⁷⁰ bytes of
+// randomness.
+//
+// The zero Generator is ready to use: seed 0, offset 0. A nil *Generator
+// stands for the DefaultGenerator, in its methods as in every operation.
 type Generator struct {
-	seed   atomic.Uint64
+	st atomic.Pointer[genState]
+}
+
+// genState is one (seed, offset) pair. SetState replaces the whole pair, so
+// a call, which reads the seed and advances the offset of one pair, never
+// mixes the seed of one state with the offset of another.
+type genState struct {
+	seed   uint64
 	offset atomic.Uint64
 }
 
@@ -28,32 +42,54 @@ type State struct {
 // NewGenerator returns a Generator for seed, at offset 0.
 func NewGenerator(seed uint64) *Generator {
 	g := new(Generator)
-	g.seed.Store(seed)
+	g.st.Store(&genState{seed: seed})
 	return g
 }
 
+// state returns g's current pair, creating the zero state of a zero
+// Generator; a nil g is the default generator.
+func (g *Generator) state() *genState {
+	if g == nil {
+		g = defaultGenerator
+	}
+	if st := g.st.Load(); st != nil {
+		return st
+	}
+	g.st.CompareAndSwap(nil, new(genState))
+	return g.st.Load()
+}
+
 // Offset returns the number of 128-bit Philox blocks consumed so far.
-func (g *Generator) Offset() uint64 { return g.offset.Load() }
+func (g *Generator) Offset() uint64 { return g.state().offset.Load() }
 
 // Seed returns the generator's seed.
-func (g *Generator) Seed() uint64 { return g.seed.Load() }
+func (g *Generator) Seed() uint64 { return g.state().seed }
 
-// State returns the generator's state, for a checkpoint.
-func (g *Generator) State() State { return State{Seed: g.seed.Load(), Offset: g.offset.Load()} }
+// State returns the generator's state, for a checkpoint. The seed and the
+// offset are read from the same state, even while other goroutines draw or
+// call SetState.
+func (g *Generator) State() State {
+	st := g.state()
+	return State{Seed: st.seed, Offset: st.offset.Load()}
+}
 
-// SetState restores a state returned by State. Calls running concurrently
-// with SetState draw from either the old or the new state.
+// SetState restores a state returned by State. A call running concurrently
+// with SetState draws from either the old or the new state, never from a
+// mix of the two.
 func (g *Generator) SetState(s State) {
-	g.seed.Store(s.Seed)
-	g.offset.Store(s.Offset)
+	if g == nil {
+		g = defaultGenerator
+	}
+	st := &genState{seed: s.Seed}
+	st.offset.Store(s.Offset)
+	g.st.Store(st)
 }
 
 // reserve hands out the next blocks blocks and returns the seed and the first
 // block of the range.
 func (g *Generator) reserve(blocks uint64) (seed, start uint64) {
-	seed = g.seed.Load()
-	start = g.offset.Add(blocks) - blocks
-	return seed, start
+	st := g.state()
+	return st.seed, st.offset.Add(blocks) - blocks
 }
 
 // defaultGenerator serves calls made with a nil *Generator. Its seed is

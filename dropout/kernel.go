@@ -165,7 +165,8 @@ func Kernel() string { return current().name }
 
 // UseKernel selects the kernel path used by every later call, process-wide.
 // The name must be one of Kernels(); an unknown name, or a path this CPU
-// cannot run, is an error and leaves the selection unchanged. At start-up the
+// cannot run, is an error wrapping ErrKernel and leaves the selection
+// unchanged. At start-up the
 // fastest usable path is chosen, or the one named by the SIMDROP_KERNEL
 // environment variable.
 func UseKernel(name string) error {
@@ -174,10 +175,10 @@ func UseKernel(name string) error {
 			continue
 		}
 		if !k.usable {
-			return fmt.Errorf("dropout: kernel %q is not supported by this CPU (usable: %s)", name, strings.Join(Kernels(), ", "))
+			return fmt.Errorf("dropout: kernel %q is not supported by this CPU (usable: %s): %w", name, strings.Join(Kernels(), ", "), ErrKernel)
 		}
 		active.Store(k)
 		return nil
 	}
-	return fmt.Errorf("dropout: unknown kernel %q (usable: %s)", name, strings.Join(Kernels(), ", "))
+	return fmt.Errorf("dropout: unknown kernel %q (usable: %s): %w", name, strings.Join(Kernels(), ", "), ErrKernel)
 }

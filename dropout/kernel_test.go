@@ -1,9 +1,11 @@
 package dropout
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 	"unsafe"
 )
@@ -646,4 +648,20 @@ func TestScalePlanesMatchesGeneric(t *testing.T) {
 		t.Run("float32", func(t *testing.T) { testPlanes(t, scalePrim[float32](t, v)) })
 		t.Run("float64", func(t *testing.T) { testPlanes(t, scalePrim[float64](t, v)) })
 	})
+}
+
+// TestUseKernelUnsupported: a registered path the CPU cannot run is refused
+// with an error that names it and wraps ErrKernel, and the selection stays.
+func TestUseKernelUnsupported(t *testing.T) {
+	k := &kernelSet{name: "unrunnable"}
+	registry = append(registry, k)
+	defer func() { registry = registry[:len(registry)-1] }()
+	prev := Kernel()
+	err := UseKernel("unrunnable")
+	if err == nil || !errors.Is(err, ErrKernel) || !strings.Contains(err.Error(), `"unrunnable"`) || !strings.Contains(err.Error(), "not supported") {
+		t.Errorf("UseKernel of an unusable path = %v, want an error naming it and wrapping ErrKernel", err)
+	}
+	if Kernel() != prev {
+		t.Errorf("the selection changed to %q", Kernel())
+	}
 }

@@ -8,6 +8,11 @@ import "fmt"
 // shape, Forward and Backward allocate nothing.
 //
 // A Layer is not safe for concurrent use; its Generator may be shared.
+//
+// Make a Layer with one of the New functions. A nil *Layer or a zero Layer
+// has no operation: Forward, Backward and the setters return an error
+// wrapping ErrLayer, and the getters return zero values (P 0, Training
+// false, Mask nil).
 type Layer[T float32 | float64] struct {
 	o         *op
 	p         float64
@@ -61,6 +66,9 @@ func NewStochasticDepth[T float32 | float64](p float64, mode DepthMode, scaleByK
 // (NLC, NHWC, NDHWC: Dropout1dNLC, Dropout2dNHWC, Dropout3dNDHWC) or back.
 // Other layers have no layout to switch: the error wraps ErrMode.
 func (l *Layer[T]) SetChannelsLast(on bool) error {
+	if err := l.check("SetChannelsLast"); err != nil {
+		return err
+	}
 	pairs := [][2]*op{
 		{&opDropout1d, &opDropout1dNLC},
 		{&opDropout2d, &opDropout2dNHWC},
@@ -88,12 +96,29 @@ func newLayer[T float32 | float64](o *op, p float64, g *Generator) (*Layer[T], e
 	return &Layer[T]{o: o, p: p, gen: g, training: true}, nil
 }
 
-// P returns the drop probability.
-func (l *Layer[T]) P() float64 { return l.p }
+// check returns an error wrapping ErrLayer for a nil or zero Layer, which
+// has no operation to run.
+func (l *Layer[T]) check(method string) error {
+	if l == nil || l.o == nil {
+		return fmt.Errorf("dropout: %s of a nil or zero Layer: use NewDropout2d or another New function: %w", method, ErrLayer)
+	}
+	return nil
+}
+
+// P returns the drop probability (0 for a nil Layer).
+func (l *Layer[T]) P() float64 {
+	if l == nil {
+		return 0
+	}
+	return l.p
+}
 
 // SetP changes the drop probability for later Forward calls. The error wraps
 // ErrProbability and leaves p unchanged.
 func (l *Layer[T]) SetP(p float64) error {
+	if err := l.check("SetP"); err != nil {
+		return err
+	}
 	if err := checkP(l.o.name, p); err != nil {
 		return err
 	}
@@ -102,24 +127,43 @@ func (l *Layer[T]) SetP(p float64) error {
 }
 
 // Train switches the layer to training mode (the default): Forward drops.
-func (l *Layer[T]) Train() { l.training = true }
+// It does nothing to a nil Layer.
+func (l *Layer[T]) Train() {
+	if l != nil {
+		l.training = true
+	}
+}
 
-// Eval switches the layer to evaluation mode: Forward and Backward are the
-// identity (a copy, or nothing in place) and draw no randomness.
-func (l *Layer[T]) Eval() { l.training = false }
+// Eval switches the layer to evaluation mode: Forward is the identity (a
+// copy, or nothing in place), draws no randomness and records a mask that
+// keeps everything, so a Backward after it is the identity too. Eval does
+// not touch the mask of an earlier Forward: Backward after a training
+// Forward and then Eval still applies that Forward's mask, as a training
+// loop that switches modes between the two passes needs.
+func (l *Layer[T]) Eval() {
+	if l != nil {
+		l.training = false
+	}
+}
 
 // Training reports whether the layer is in training mode.
-func (l *Layer[T]) Training() bool { return l.training }
+func (l *Layer[T]) Training() bool { return l != nil && l.training }
 
 // Forward applies the layer to src, writing dst, with the contract of the
 // layer's function (Dropout2d for a NewDropout2d layer). The mask is kept for
-// Backward; in evaluation mode it keeps every feature.
+// Backward; in evaluation mode it keeps every feature. A Forward that fails
+// changes nothing: dst, the generator and the mask of the last successful
+// Forward (and so Mask and Backward) stay as they were.
 func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
+	if err := l.check("Forward"); err != nil {
+		return err
+	}
 	p := l.p
 	if !l.training {
 		p = 0
 	}
-	l.ready = false
+	// forward checks everything before it touches the mask, so an error
+	// leaves the last successful Forward's mask in place.
 	if err := forward(l.o, &l.mask, dst, src, shape, p, l.gen, opts{regen: l.regen, blockSize: l.blockSize}); err != nil {
 		return err
 	}
@@ -127,10 +171,13 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 	return nil
 }
 
-// Backward writes dx, the gradient of the last Forward's input, from dy, the
-// gradient of its output. It is an error before any successful Forward, or
-// when the lengths differ from that Forward's tensor.
+// Backward writes dx, the gradient of the last successful Forward's input,
+// from dy, the gradient of its output. It is an error before any successful
+// Forward, or when the lengths differ from that Forward's tensor.
 func (l *Layer[T]) Backward(dx, dy []T) error {
+	if err := l.check("Backward"); err != nil {
+		return err
+	}
 	if !l.ready {
 		return fmt.Errorf("dropout: %s layer: Backward before a successful Forward: %w", l.o.name, ErrMask)
 	}
@@ -140,7 +187,7 @@ func (l *Layer[T]) Backward(dx, dy []T) error {
 // Mask returns the mask of the last successful Forward, or nil. It is reused
 // by the next Forward: clone what you keep with Mask.Clone.
 func (l *Layer[T]) Mask() *Mask {
-	if !l.ready {
+	if l == nil || !l.ready {
 		return nil
 	}
 	return &l.mask

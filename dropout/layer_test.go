@@ -101,8 +101,8 @@ func TestLayerBadInput(t *testing.T) {
 	if err := l.Forward(x, x, []int{2, 2, 2, 2, 2}); !errors.Is(err, dropout.ErrLength) {
 		t.Errorf("Forward with a wrong length: %v", err)
 	}
-	if l.Mask() != nil {
-		t.Error("a failed Forward left a mask for Backward")
+	if l.Mask() == nil {
+		t.Error("a failed Forward dropped the last successful Forward's mask")
 	}
 }
 

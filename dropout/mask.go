@@ -11,7 +11,9 @@ import (
 // blocks the call used. Backward applies it to a gradient; it can also apply
 // the same decisions to any other tensor of the same shape.
 //
-// A Mask is not modified by Backward and may be read concurrently.
+// A Mask is not modified by Backward and may be read concurrently. Its
+// methods accept a nil *Mask, which reads as an empty mask (no features, no
+// elements); Backward rejects it. A zero Mask is the mask of an empty tensor.
 type Mask struct {
 	op    string
 	rank  int
@@ -49,13 +51,20 @@ type Mask struct {
 
 // Features returns the number of features, each kept or dropped as a whole:
 // the elements of the noise shape (N·C for channel dropout), in row-major
-// order of the noise shape whatever the memory layout.
-func (m *Mask) Features() int { return m.feats }
+// order of the noise shape whatever the memory layout. It is 0 when the
+// tensor has no elements, whatever the noise shape: no decision is made
+// then (for shape [2, 3, 0, 4] the noise shape is [2, 3, 1, 1]).
+func (m *Mask) Features() int {
+	if m == nil {
+		return 0
+	}
+	return m.feats
+}
 
 // Kept reports whether feature i was kept. An i outside [0, Features()) is
 // reported as not kept.
 func (m *Mask) Kept(i int) bool {
-	if i < 0 || i >= m.feats {
+	if m == nil || i < 0 || i >= m.feats {
 		return false
 	}
 	if m.regen && m.p > 0 && m.p < 1 {
@@ -67,6 +76,9 @@ func (m *Mask) Kept(i int) bool {
 
 // KeptCount returns the number of kept features.
 func (m *Mask) KeptCount() int {
+	if m == nil {
+		return 0
+	}
 	if m.regen && m.p > 0 && m.p < 1 {
 		n := 0
 		for i := 0; i < m.feats; i += 64 {
@@ -86,25 +98,54 @@ func (m *Mask) KeptCount() int {
 }
 
 // Shape returns a copy of the shape of the tensor the mask was made for.
-func (m *Mask) Shape() []int { return slices.Clone(m.shape[:m.rank]) }
+func (m *Mask) Shape() []int {
+	if m == nil {
+		return nil
+	}
+	return slices.Clone(m.shape[:m.rank])
+}
 
 // NoiseShape returns a copy of the noise shape: the shape's rank, each dim
 // either the tensor's or 1 where one decision is broadcast.
-func (m *Mask) NoiseShape() []int { return slices.Clone(m.noise[:m.rank]) }
+func (m *Mask) NoiseShape() []int {
+	if m == nil {
+		return nil
+	}
+	return slices.Clone(m.noise[:m.rank])
+}
 
 // Len returns the number of elements of that tensor.
-func (m *Mask) Len() int { return m.numel }
+func (m *Mask) Len() int {
+	if m == nil {
+		return 0
+	}
+	return m.numel
+}
 
 // P returns the drop probability the mask was made with.
-func (m *Mask) P() float64 { return m.p }
+func (m *Mask) P() float64 {
+	if m == nil {
+		return 0
+	}
+	return m.p
+}
 
 // Blocks returns the generator's seed and the range of Philox blocks
-// [start, start+count) the mask was drawn from; count is 0 when p is 0 or 1
-// or the tensor is empty, as no randomness is used then.
-func (m *Mask) Blocks() (seed, start, count uint64) { return m.seed, m.start, m.used }
+// [start, start+count) the mask was drawn from (block numbers modulo 2⁶⁴);
+// count is 0 when the tensor is empty, when p is 0, and when p is 1 except
+// for DropBlock, which draws its seeds at p = 1 too (torchvision's γ).
+func (m *Mask) Blocks() (seed, start, count uint64) {
+	if m == nil {
+		return 0, 0, 0
+	}
+	return m.seed, m.start, m.used
+}
 
-// Clone returns a deep copy of m.
+// Clone returns a deep copy of m (nil for a nil m).
 func (m *Mask) Clone() *Mask {
+	if m == nil {
+		return nil
+	}
 	c := *m
 	c.bits = slices.Clone(m.bits)
 	c.vec32 = slices.Clone(m.vec32)
@@ -155,10 +196,13 @@ func (m *Mask) setScales(o *op) {
 		// PyTorch's alpha_dropout, evaluated as PyTorch does in each type:
 		// a = 1/sqrt((α²p + 1)(1 − p)) in float64; kept x → x·a + α·a·p;
 		// dropped → (0 − 1)·(α·a) + α·a·p.
+		// Each product is converted before it is added, which forbids the
+		// compiler to fuse the two into an FMA (it would on arm64, ppc64le,
+		// s390x and GOAMD64=v3): the same bits on every build.
 		const alpha = 1.7580993408473766
-		a := 1 / math.Sqrt((alpha*alpha*p+1)*(1-p))
-		m.s64, m.b64 = a, alpha*a*p
-		m.c64 = -(alpha * a) + m.b64
+		a := 1 / math.Sqrt((float64(alpha*alpha*p)+1)*(1-p))
+		m.s64, m.b64 = a, float64(alpha*a*p)
+		m.c64 = -float64(alpha*a) + m.b64
 		m.s32, m.b32 = float32(a), float32(alpha*a*p)
 		m.c32 = -float32(alpha*a) + m.b32
 	case o.unscaled:
@@ -174,12 +218,7 @@ func (m *Mask) draw(g *Generator) {
 	switch {
 	case m.feats == 0:
 	case m.p == 0:
-		for i := range m.bits {
-			m.bits[i] = ^uint64(0)
-		}
-		if r := m.feats & 63; r != 0 {
-			m.bits[len(m.bits)-1] = 1<<r - 1
-		}
+		keepAll(m.bits, m.feats)
 	case m.p == 1:
 		clear(m.bits)
 	default:
@@ -212,6 +251,24 @@ func buildVectors[T float32 | float64](m *Mask, s T, v []T) []T {
 		}
 	}
 	return v
+}
+
+// keepAll sets bits 0..n-1 of bits and clears the rest; len(bits) is
+// ceil(n/64).
+func keepAll(bits []uint64, n int) {
+	for i := range bits {
+		bits[i] = ^uint64(0)
+	}
+	trimTail(bits, n)
+}
+
+// trimTail clears the bits at n and above in the last word of bits (len(bits)
+// is ceil(n/64)): a reused mask holds an earlier call's bits there, which
+// KeptCount and the kernels must never see.
+func trimTail(bits []uint64, n int) {
+	if r := n & 63; r != 0 {
+		bits[len(bits)-1] &= 1<<r - 1
+	}
 }
 
 // grow returns s resized to n, reusing its array when it is large enough.

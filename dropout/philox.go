@@ -95,9 +95,7 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	for g := range bits {
 		bits[g] = decideGroup(k0, k1, start+groupBlocks*uint64(g), uint32(t))
 	}
-	if r := k & 63; r != 0 {
-		bits[len(bits)-1] &= 1<<r - 1
-	}
+	trimTail(bits, k)
 }
 
 // keepChunk is how many draws the SIMD paths' keepBits makes per call of
