@@ -193,6 +193,17 @@ func applyWord[T float32 | float64](d, x []T, w uint64, s T) {
 }
 
 func applyWord32(d, x []float32, w uint64, s float32) {
+	if len(d) == 64 { // a whole word: no bounds checks, four lanes a step
+		dd, xx := (*[64]float32)(d), (*[64]float32)(x)
+		for j := 0; j < 64; j += 4 {
+			dd[j] = math.Float32frombits(math.Float32bits(xx[j]*s) & -uint32(w&1))
+			dd[j+1] = math.Float32frombits(math.Float32bits(xx[j+1]*s) & -uint32(w>>1&1))
+			dd[j+2] = math.Float32frombits(math.Float32bits(xx[j+2]*s) & -uint32(w>>2&1))
+			dd[j+3] = math.Float32frombits(math.Float32bits(xx[j+3]*s) & -uint32(w>>3&1))
+			w >>= 4
+		}
+		return
+	}
 	x = x[:len(d)]
 	for j := range d {
 		m := -uint32(w >> j & 1)
@@ -201,6 +212,17 @@ func applyWord32(d, x []float32, w uint64, s float32) {
 }
 
 func applyWord64(d, x []float64, w uint64, s float64) {
+	if len(d) == 64 {
+		dd, xx := (*[64]float64)(d), (*[64]float64)(x)
+		for j := 0; j < 64; j += 4 {
+			dd[j] = math.Float64frombits(math.Float64bits(xx[j]*s) & -(w & 1))
+			dd[j+1] = math.Float64frombits(math.Float64bits(xx[j+1]*s) & -(w >> 1 & 1))
+			dd[j+2] = math.Float64frombits(math.Float64bits(xx[j+2]*s) & -(w >> 2 & 1))
+			dd[j+3] = math.Float64frombits(math.Float64bits(xx[j+3]*s) & -(w >> 3 & 1))
+			w >>= 4
+		}
+		return
+	}
 	x = x[:len(d)]
 	for j := range d {
 		m := -(w >> j & 1)
@@ -209,20 +231,28 @@ func applyWord64(d, x []float64, w uint64, s float64) {
 }
 
 // dropoutPhiloxGeneric is the fused elementwise dropout primitive (see
-// kernelSet): a group of 64 elements at a time, decided from its bit planes
-// with decideGroup, then applied with applyWord.
+// kernelSet): two groups of 64 elements at a time, decided from their bit
+// planes in lockstep with decidePair, then applied with applyWord.
 func dropoutPhiloxGeneric[T float32 | float64](dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
 	k0, k1 := uint32(seed), uint32(seed>>32)
 	src = src[:len(dst)]
-	for i := 0; i < len(dst); i += 64 {
-		n := min(64, len(dst)-i)
-		w := decideGroup(k0, k1, start+groupBlocks*uint64(i/64), t)
-		if n < 64 {
-			w &= 1<<n - 1
+	n := len(dst)
+	i := 0
+	for ; i+64 < n; i += 128 {
+		b := start + groupBlocks*uint64(i/64)
+		w0, w1 := decidePair(k0, k1, b, b+groupBlocks, t, ^uint64(0), lanes(n-i-64))
+		if bits != nil {
+			bits[i/64], bits[i/64+1] = w0, w1
 		}
+		applyWord(dst[i:i+64], src[i:i+64], w0, s)
+		e := min(i+128, n)
+		applyWord(dst[i+64:e], src[i+64:e], w1, s)
+	}
+	if i < n {
+		w := decideGroup(k0, k1, start+groupBlocks*uint64(i/64), t, lanes(n-i))
 		if bits != nil {
 			bits[i/64] = w
 		}
-		applyWord(dst[i:i+n], src[i:i+n], w, s)
+		applyWord(dst[i:], src[i:], w, s)
 	}
 }

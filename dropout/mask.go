@@ -68,8 +68,8 @@ func (m *Mask) Kept(i int) bool {
 		return false
 	}
 	if m.regen && m.p > 0 && m.p < 1 {
-		w := decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t)
-		return w>>(i&63)&1 == 1
+		bit := uint64(1) << (i & 63) // decide this lane alone
+		return decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t, bit) != 0
 	}
 	return m.bits[i>>6]>>(i&63)&1 == 1
 }
@@ -82,10 +82,7 @@ func (m *Mask) KeptCount() int {
 	if m.regen && m.p > 0 && m.p < 1 {
 		n := 0
 		for i := 0; i < m.feats; i += 64 {
-			w := decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t)
-			if r := m.feats - i; r < 64 {
-				w &= 1<<r - 1
-			}
+			w := decideGroup(uint32(m.seed), uint32(m.seed>>32), m.start+groupBlocks*uint64(i/64), m.t, lanes(m.feats-i))
 			n += bits.OnesCount64(w)
 		}
 		return n

@@ -63,23 +63,66 @@ const groupBlocks = 16
 // blocksFor returns the blocks a call deciding f features reserves.
 func blocksFor(f int) uint64 { return groupBlocks * uint64((f+63)/64) }
 
-// decideGroup returns the keep word of the group whose blocks start at b:
-// bit l is set iff lane l's u >= t. Each plane settles the lanes whose bit
-// differs from t's bit there (dropped if t's bit is 1, kept if 0); lanes
-// still open after 32 planes have u == t and are kept.
-func decideGroup(k0, k1 uint32, b uint64, t uint32) uint64 {
-	open, drop := ^uint64(0), uint64(0)
+// decideGroup returns the keep word of the group whose blocks start at b,
+// for the lanes set in open (the group's features; the others come back
+// clear): bit l is set iff lane l's u >= t. Each plane settles the open
+// lanes whose bit differs from t's bit there (dropped if t's bit is 1, kept
+// if 0); lanes still open after 32 planes have u == t and are kept.
+func decideGroup(k0, k1 uint32, b uint64, t uint32, open uint64) uint64 {
+	keep := open
 	for j := 0; j < 32 && open != 0; j += 2 {
 		w := philox4x32(counter(b+uint64(j/2)), [2]uint32{k0, k1})
-		for h := 0; h < 2; h++ {
-			pl := uint64(w[2*h]) | uint64(w[2*h+1])<<32
-			tb := -uint64(t >> (31 - j - h) & 1) // all ones iff t's bit is 1
-			d := open & (pl ^ tb)
-			drop |= d & tb
-			open &^= d
-		}
+		open, keep = settle(open, keep, uint64(w[0])|uint64(w[1])<<32, t, j)
+		open, keep = settle(open, keep, uint64(w[2])|uint64(w[3])<<32, t, j+1)
 	}
-	return ^drop
+	return keep
+}
+
+// settle applies plane j (value pl) to a group's open lanes and keep word:
+// the open lanes whose bit differs from bit 31−j of t are decided — dropped
+// where t has a 1 — and closed.
+func settle(open, keep, pl uint64, t uint32, j int) (uint64, uint64) {
+	tb := -uint64(t >> (31 - j) & 1) // all ones iff t's bit is 1
+	d := open & (pl ^ tb)
+	return open &^ d, keep &^ (d & tb)
+}
+
+// decidePair is decideGroup for two groups at once, whose blocks start at
+// a and b, in lockstep: their Philox rounds are written out side by side so
+// the multiplies of one overlap the other's, and both stop once neither has
+// an open lane. It returns the two keep words.
+func decidePair(k0, k1 uint32, a, b uint64, t uint32, openA, openB uint64) (uint64, uint64) {
+	keepA, keepB := openA, openB
+	for j := 0; j < 32 && openA|openB != 0; j += 2 {
+		ca, cb := a+uint64(j/2), b+uint64(j/2)
+		a0, a1, a2, a3 := uint32(ca), uint32(ca>>32), uint32(0), uint32(0)
+		b0, b1, b2, b3 := uint32(cb), uint32(cb>>32), uint32(0), uint32(0)
+		r0, r1 := k0, k1
+		for r := 0; r < 10; r++ {
+			pa0 := uint64(philoxM0) * uint64(a0)
+			pa1 := uint64(philoxM1) * uint64(a2)
+			pb0 := uint64(philoxM0) * uint64(b0)
+			pb1 := uint64(philoxM1) * uint64(b2)
+			a0, a1, a2, a3 = uint32(pa1>>32)^a1^r0, uint32(pa1), uint32(pa0>>32)^a3^r1, uint32(pa0)
+			b0, b1, b2, b3 = uint32(pb1>>32)^b1^r0, uint32(pb1), uint32(pb0>>32)^b3^r1, uint32(pb0)
+			r0 += philoxW0
+			r1 += philoxW1
+		}
+		openA, keepA = settle(openA, keepA, uint64(a0)|uint64(a1)<<32, t, j)
+		openA, keepA = settle(openA, keepA, uint64(a2)|uint64(a3)<<32, t, j+1)
+		openB, keepB = settle(openB, keepB, uint64(b0)|uint64(b1)<<32, t, j)
+		openB, keepB = settle(openB, keepB, uint64(b2)|uint64(b3)<<32, t, j+1)
+	}
+	return keepA, keepB
+}
+
+// lanes returns the open-lane word of a group holding n features (n >= 1):
+// all 64 lanes, or the low n.
+func lanes(n int) uint64 {
+	if n >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<n - 1
 }
 
 // fillKeep sets bits[i] for i in [0, k) to the keep decision of feature i of
@@ -92,10 +135,14 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 		return
 	}
 	k0, k1 := uint32(seed), uint32(seed>>32)
-	for g := range bits {
-		bits[g] = decideGroup(k0, k1, start+groupBlocks*uint64(g), uint32(t))
+	g := 0
+	for ; g+1 < len(bits); g += 2 {
+		b := start + groupBlocks*uint64(g)
+		bits[g], bits[g+1] = decidePair(k0, k1, b, b+groupBlocks, uint32(t), ^uint64(0), lanes(k-64*(g+1)))
 	}
-	trimTail(bits, k)
+	if g < len(bits) {
+		bits[g] = decideGroup(k0, k1, start+groupBlocks*uint64(g), uint32(t), lanes(k-64*g))
+	}
 }
 
 // keepChunk is how many draws the SIMD paths' keepBits makes per call of
