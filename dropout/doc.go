@@ -37,12 +37,18 @@
 // # Randomness
 //
 // A Generator is Philox4x32-10 keyed by a 64-bit seed and read in 128-bit
-// blocks. A call that needs k draws reserves ceil(k/4) blocks atomically, and
-// feature i (row-major over N, C) is dropped iff draw i < t with
-// t = min(round(p·2³²), 2³²−1). Block numbers wrap at 2⁶⁴. The
-// same seed and offset give the same mask on every kernel path, every CPU,
-// every goroutine count and either byte order; State and SetState
-// checkpoint and resume a stream.
+// blocks. The F features of a call (row-major over the noise shape: N, C
+// for channel dropout) are cut into groups of 64; the call reserves 16
+// blocks per group, 16·ceil(F/64), with one atomic add. The group's blocks
+// hold 32 bit planes of 64 bits (plane 2k is words 0 and 1 of its block k,
+// plane 2k+1 words 2 and 3), and feature i's 32-bit number u_i is bit i%64
+// of planes 0..31, most significant first; it is dropped iff u_i < t with
+// t = min(round(p·2³²), 2³²−1), so P(drop) = t/2³² exactly. The kernels
+// decide 64 features at once from the top plane down and stop as soon as
+// every one differs from t: about 4 of a group's 16 blocks are computed.
+// Block numbers wrap at 2⁶⁴. The same seed and offset give the same mask on
+// every kernel path, every CPU, every goroutine count and either byte
+// order; State and SetState checkpoint and resume a stream.
 //
 // # Kernels
 //

@@ -11,8 +11,10 @@ import (
 //
 // With bs the clipped size, every position (n, c, i, j) of the valid region
 // i ≤ H−bs, j ≤ W−bs is a block seed with probability
-// γ = p·H·W / (bs²·(H−bs+1)·(W−bs+1)): it is set iff its draw, in row-major
-// order of (N, C, H−bs+1, W−bs+1), is below round(γ·2³²). Each seed drops
+// γ = p·H·W / (bs²·(H−bs+1)·(W−bs+1)): it is set iff its number in the
+// bit-plane stream, the seed positions numbered in row-major order of
+// (N, C, H−bs+1, W−bs+1), is below min(round(γ·2³²), 2³²) (2³²: every
+// position is a seed). Each seed drops
 // the bs×bs block with top-left corner (i, j), which is what torchvision's
 // padding by bs/2 and max-pooling give for odd bs. For even bs torchvision's
 // padded pooling produces a tensor two larger than the input in H and W

@@ -21,9 +21,10 @@ func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 // the tensor contiguously in that order and have its length; dst may be src
 // itself (in place) but may not otherwise overlap it. Any dimension may be 0.
 //
-// Feature i (i = n·C + c) is dropped iff draw i of the call's Philox stream is
-// below round(p·2³²); the call reserves ceil(N·C/4) blocks of g (nil: the
-// package's DefaultGenerator). Kept values are src·s with s =
+// Feature i (i = n·C + c) is dropped iff its number u_i in the call's
+// bit-plane stream (see the package doc) is below min(round(p·2³²), 2³²−1);
+// the call reserves 16·ceil(N·C/64) blocks of g (nil: the package's
+// DefaultGenerator). Kept values are src·s with s =
 // float32(1)/float32(1−p) for float32 — bit-identical to PyTorch — and
 // 1/(1−p) for float64; dropped ones are +0 and their inputs are not read, so
 // NaN or Inf there does not propagate. p = 0 copies, p = 1 zeroes, and neither

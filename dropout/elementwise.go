@@ -7,11 +7,12 @@ import "fmt"
 // probability p and kept ones are scaled by 1/(1−p), with the scale and the
 // error contract of Dropout2d. shape has rank 1 to 8.
 //
-// Element i (in memory order) is dropped iff draw i of the call's Philox
-// stream is below round(p·2³²); the call reserves ceil(numel/4) blocks of g.
-// The draws are generated inside the kernel in the same pass that scales
-// and stores, so no buffer of random numbers is ever made; the mask keeps one
-// bit per element for Backward (PyTorch keeps a byte).
+// Element i (in memory order) is feature i of the call's bit-plane stream
+// (see the package doc): dropped iff u_i < min(round(p·2³²), 2³²−1); the
+// call reserves 16·ceil(numel/64) blocks of g. The decisions are made inside
+// the kernel, 64 elements at a time, in the same pass that scales and
+// stores, so no buffer of random numbers is ever made; the mask keeps one bit
+// per element for Backward (PyTorch keeps a byte).
 func Dropout[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
 	return call(&opDropout, dst, src, shape, nil, p, g)
 }

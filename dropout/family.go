@@ -38,7 +38,7 @@ func PositionDropout2d[T float32 | float64](dst, src []T, shape []int, p float64
 // noise_shape or Flax's broadcast_dims: one decision per element of noise,
 // broadcast along the dims where noise is 1. noise has shape's rank (1 to 8)
 // and each of its dims is 1 or equal to shape's. Decisions are drawn in
-// row-major order of the noise shape, ceil(features/4) blocks of g, so a
+// row-major order of the noise shape, 16·ceil(features/64) blocks of g, so a
 // seed gives the same mask whatever the memory layout. Kept values are
 // scaled by 1/(1−p) as in Dropout2d; dropped ones are +0 and not read.
 //

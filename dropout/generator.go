@@ -6,7 +6,8 @@ import (
 )
 
 // A Generator is a counter-based random stream: Philox4x32-10 keyed by a
-// 64-bit seed, read in 128-bit blocks. Its whole state is (seed, offset),
+// 64-bit seed, read in 128-bit blocks, 16 for each group of 64 decisions
+// (the bit planes of the package doc). Its whole state is (seed, offset),
 // where offset counts the blocks handed out so far, so a training run can
 // checkpoint it with State and resume it with SetState.
 //
