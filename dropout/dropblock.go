@@ -27,15 +27,15 @@ import (
 //
 // The Mask has one bit per element (Features() is the element count) and
 // Backward multiplies by the same scale.
-func DropBlock2d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator) (*Mask, error) {
-	return callWith(&opDropBlock2d, dst, src, shape, p, g, opts{blockSize: blockSize})
+func DropBlock2d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
+	return callWith(&opDropBlock2d, dst, src, shape, p, g, opts{blockSize: blockSize}, options)
 }
 
 // DropBlock3d is DropBlock2d for volumes, as torchvision's
 // ops.drop_block3d: shape is [N, C, D, H, W], blocks are bs×bs×bs cubes with
 // bs clipped to min(D, H, W), and γ = p·D·H·W / (bs³·(D−bs+1)·(H−bs+1)·(W−bs+1)).
-func DropBlock3d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator) (*Mask, error) {
-	return callWith(&opDropBlock3d, dst, src, shape, p, g, opts{blockSize: blockSize})
+func DropBlock3d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
+	return callWith(&opDropBlock3d, dst, src, shape, p, g, opts{blockSize: blockSize}, options)
 }
 
 // NewDropBlock2d returns a DropBlock2d layer in training mode; blockSize is

@@ -8,8 +8,8 @@ import (
 // Dropout1d zeroes whole channels of a batch of sequences, as PyTorch's
 // torch.nn.functional.dropout1d: see Dropout2d. shape is [N, C, L], or
 // [C, L] for one unbatched sample.
-func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	return call(&opDropout1d, dst, src, shape, nil, p, g)
+func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+	return call(&opDropout1d, dst, src, shape, nil, p, g, options)
 }
 
 // Dropout2d zeroes each channel plane of an N×C×H×W tensor with probability p
@@ -33,20 +33,20 @@ func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 // The returned Mask feeds Backward. On error nothing is written and g is
 // untouched; the error wraps ErrProbability, ErrShape, ErrLength or
 // ErrOverlap and names the bad value.
-func Dropout2d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	return call(&opDropout2d, dst, src, shape, nil, p, g)
+func Dropout2d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+	return call(&opDropout2d, dst, src, shape, nil, p, g, options)
 }
 
 // Dropout3d zeroes whole channels of a batch of volumes, as PyTorch's
 // torch.nn.functional.dropout3d: see Dropout2d. shape is [N, C, D, H, W], or
 // [C, D, H, W] for one unbatched sample.
-func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator) (*Mask, error) {
-	return call(&opDropout3d, dst, src, shape, nil, p, g)
+func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+	return call(&opDropout3d, dst, src, shape, nil, p, g, options)
 }
 
-// call runs op o into a new Mask.
-func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator) (*Mask, error) {
-	return callWith(o, dst, src, shape, p, g, opts{noise: noise})
+// call runs op o into a new Mask, or the one an Into option names.
+func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator, options []Option) (*Mask, error) {
+	return callWith(o, dst, src, shape, p, g, opts{noise: noise}, options)
 }
 
 // opts are the per-call settings some ops take.
@@ -56,13 +56,35 @@ type opts struct {
 	blockSize int   // DropBlock
 }
 
-func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts) (*Mask, error) {
-	m := new(Mask)
+func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts, options []Option) (*Mask, error) {
+	var m *Mask
+	for _, opt := range options {
+		if opt.into != nil {
+			m = opt.into
+		}
+	}
+	if m == nil {
+		m = new(Mask)
+	}
 	if err := forward(o, m, dst, src, shape, p, g, x); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
+
+// An Option changes how one functional call runs; pass any number of them
+// after the generator. The zero Option changes nothing.
+type Option struct {
+	into *Mask
+}
+
+// Into makes a call record its decisions in m, reusing m's storage, and
+// return m instead of a new Mask: with the same Mask passed to every call of
+// a training loop, a call allocates nothing once m has seen its shape (as a
+// Layer does). m may have come from any op; what it held before is replaced,
+// and on error it is left as it was. m must not be in use by a concurrent
+// call or Backward. A nil m is ignored.
+func Into(m *Mask) Option { return Option{into: m} }
 
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.

@@ -106,7 +106,7 @@ func testMatchesReference[T float32 | float64](t *testing.T) {
 					dst = src
 				}
 				g := NewGenerator(r.Uint64())
-				m, err := call(sc.o, dst, src, sc.shape, nil, p, g)
+				m, err := call(sc.o, dst, src, sc.shape, nil, p, g, nil)
 				if err != nil {
 					t.Fatalf("%s: %v", name, err)
 				}

@@ -71,11 +71,25 @@ func blocksFor(f int) uint64 { return groupBlocks * uint64((f+63)/64) }
 func decideGroup(k0, k1 uint32, b uint64, t uint32, open uint64) uint64 {
 	keep := open
 	for j := 0; j < 32 && open != 0; j += 2 {
-		w := philox4x32(counter(b+uint64(j/2)), [2]uint32{k0, k1})
-		open, keep = settle(open, keep, uint64(w[0])|uint64(w[1])<<32, t, j)
-		open, keep = settle(open, keep, uint64(w[2])|uint64(w[3])<<32, t, j+1)
+		w0, w1, w2, w3 := philoxWords(b+uint64(j/2), k0, k1)
+		open, keep = settle(open, keep, uint64(w0)|uint64(w1)<<32, t, j)
+		open, keep = settle(open, keep, uint64(w2)|uint64(w3)<<32, t, j+1)
 	}
 	return keep
+}
+
+// philoxWords is philoxBlock for key (k0, k1) with the state in locals
+// rather than arrays, which the compiler keeps in registers.
+func philoxWords(b uint64, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
+	c0, c1, c2, c3 := uint32(b), uint32(b>>32), uint32(0), uint32(0)
+	for r := 0; r < 10; r++ {
+		p0 := uint64(philoxM0) * uint64(c0)
+		p1 := uint64(philoxM1) * uint64(c2)
+		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
+		k0 += philoxW0
+		k1 += philoxW1
+	}
+	return c0, c1, c2, c3
 }
 
 // settle applies plane j (value pl) to a group's open lanes and keep word:

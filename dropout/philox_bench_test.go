@@ -83,7 +83,7 @@ func BenchmarkDropoutVsDropout2d(b *testing.B) {
 	g := NewGenerator(1)
 	for _, op := range []struct {
 		name string
-		f    func([]float32, []float32, []int, float64, *Generator) (*Mask, error)
+		f    func([]float32, []float32, []int, float64, *Generator, ...Option) (*Mask, error)
 	}{{"Dropout", Dropout[float32]}, {"Dropout2d", Dropout2d[float32]}} {
 		b.Run("op="+op.name+"/kernel="+Kernel(), func(b *testing.B) {
 			b.SetBytes(int64(8 * n))
