@@ -153,13 +153,16 @@ func (m *Mask) Clone() *Mask {
 
 // reset prepares m for a call, reusing its storage.
 func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool) {
-	m.op = o.name
-	m.fused, m.regen, m.block = o.fused, o.fused && regen, o.block > 0
-	// A Layer calls again and again with the same shapes: keep the plan.
-	samePlan := m.numel == numel && m.rank == len(shape)
-	for i := 0; samePlan && i < len(shape); i++ {
-		samePlan = m.shape[i] == shape[i] && m.noise[i] == noise[i]
+	regen = o.fused && regen
+	samePlan := m.sameTensor(shape, noise, numel)
+	if samePlan && m.scaled && m.scaledFor == o && m.scaledP == p && m.regen == regen {
+		// A Layer calls again and again with the same op, shape and p:
+		// everything but the blocks is what the last call set.
+		m.seed, m.start, m.used = 0, 0, 0
+		return
 	}
+	m.op = o.name
+	m.fused, m.regen, m.block = o.fused, regen, o.block > 0
 	m.rank = copy(m.shape[:], shape)
 	copy(m.noise[:], noise)
 	m.numel, m.p, m.alpha = numel, p, o.alpha
@@ -174,7 +177,7 @@ func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool
 		}
 	}
 	m.seed, m.start, m.used = 0, 0, 0
-	if m.scaledFor != o || m.scaledP != p || !m.scaled { // a Layer repeats p
+	if m.scaledFor != o || m.scaledP != p || !m.scaled {
 		m.setScales(o)
 		m.t = uint32(threshold(p)) // used only when 0 < p < 1
 		m.scaledFor, m.scaledP, m.scaled = o, p, true
@@ -183,6 +186,20 @@ func (m *Mask) reset(o *op, shape, noise []int, numel int, p float64, regen bool
 	if m.regen && p > 0 && p < 1 {
 		m.bits = m.bits[:0] // decisions live in the generator's blocks
 	}
+}
+
+// sameTensor reports whether m was last made for this shape and noise
+// shape, so its plan still holds.
+func (m *Mask) sameTensor(shape, noise []int, numel int) bool {
+	if m.numel != numel || m.rank != len(shape) || !m.scaled {
+		return false
+	}
+	for i := range shape {
+		if m.shape[i] != shape[i] || m.noise[i] != noise[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // setScales computes the constants of the op for p.

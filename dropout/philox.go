@@ -67,29 +67,21 @@ func blocksFor(f int) uint64 { return groupBlocks * uint64((f+63)/64) }
 // for the lanes set in open (the group's features; the others come back
 // clear): bit l is set iff lane l's u >= t. Each plane settles the open
 // lanes whose bit differs from t's bit there (dropped if t's bit is 1, kept
-// if 0); lanes still open after 32 planes have u == t and are kept.
+// if 0); lanes still open after 32 planes have u == t and are kept. Blocks
+// are computed two at a time (four planes), side by side, which costs about
+// the latency of one: a small group (a tensor of 8 features) is decided in
+// one or two steps.
 func decideGroup(k0, k1 uint32, b uint64, t uint32, open uint64) uint64 {
 	keep := open
-	for j := 0; j < 32 && open != 0; j += 2 {
-		w0, w1, w2, w3 := philoxWords(b+uint64(j/2), k0, k1)
-		open, keep = settle(open, keep, uint64(w0)|uint64(w1)<<32, t, j)
-		open, keep = settle(open, keep, uint64(w2)|uint64(w3)<<32, t, j+1)
+	for j := 0; j < 32 && open != 0; j += 4 {
+		c := b + uint64(j/2)
+		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair(c, c+1, k0, k1)
+		open, keep = settle(open, keep, uint64(a0)|uint64(a1)<<32, t, j)
+		open, keep = settle(open, keep, uint64(a2)|uint64(a3)<<32, t, j+1)
+		open, keep = settle(open, keep, uint64(b0)|uint64(b1)<<32, t, j+2)
+		open, keep = settle(open, keep, uint64(b2)|uint64(b3)<<32, t, j+3)
 	}
 	return keep
-}
-
-// philoxWords is philoxBlock for key (k0, k1) with the state in locals
-// rather than arrays, which the compiler keeps in registers.
-func philoxWords(b uint64, k0, k1 uint32) (uint32, uint32, uint32, uint32) {
-	c0, c1, c2, c3 := uint32(b), uint32(b>>32), uint32(0), uint32(0)
-	for r := 0; r < 10; r++ {
-		p0 := uint64(philoxM0) * uint64(c0)
-		p1 := uint64(philoxM1) * uint64(c2)
-		c0, c1, c2, c3 = uint32(p1>>32)^c1^k0, uint32(p1), uint32(p0>>32)^c3^k1, uint32(p0)
-		k0 += philoxW0
-		k1 += philoxW1
-	}
-	return c0, c1, c2, c3
 }
 
 // settle applies plane j (value pl) to a group's open lanes and keep word:
@@ -102,32 +94,57 @@ func settle(open, keep, pl uint64, t uint32, j int) (uint64, uint64) {
 }
 
 // decidePair is decideGroup for two groups at once, whose blocks start at
-// a and b, in lockstep: their Philox rounds are written out side by side so
-// the multiplies of one overlap the other's, and both stop once neither has
-// an open lane. It returns the two keep words.
+// a and b, in lockstep: block k of both at each step, side by side, until
+// neither has an open lane. It returns the two keep words.
 func decidePair(k0, k1 uint32, a, b uint64, t uint32, openA, openB uint64) (uint64, uint64) {
 	keepA, keepB := openA, openB
 	for j := 0; j < 32 && openA|openB != 0; j += 2 {
-		ca, cb := a+uint64(j/2), b+uint64(j/2)
-		a0, a1, a2, a3 := uint32(ca), uint32(ca>>32), uint32(0), uint32(0)
-		b0, b1, b2, b3 := uint32(cb), uint32(cb>>32), uint32(0), uint32(0)
-		r0, r1 := k0, k1
-		for r := 0; r < 10; r++ {
-			pa0 := uint64(philoxM0) * uint64(a0)
-			pa1 := uint64(philoxM1) * uint64(a2)
-			pb0 := uint64(philoxM0) * uint64(b0)
-			pb1 := uint64(philoxM1) * uint64(b2)
-			a0, a1, a2, a3 = uint32(pa1>>32)^a1^r0, uint32(pa1), uint32(pa0>>32)^a3^r1, uint32(pa0)
-			b0, b1, b2, b3 = uint32(pb1>>32)^b1^r0, uint32(pb1), uint32(pb0>>32)^b3^r1, uint32(pb0)
-			r0 += philoxW0
-			r1 += philoxW1
-		}
+		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair(a+uint64(j/2), b+uint64(j/2), k0, k1)
 		openA, keepA = settle(openA, keepA, uint64(a0)|uint64(a1)<<32, t, j)
 		openA, keepA = settle(openA, keepA, uint64(a2)|uint64(a3)<<32, t, j+1)
 		openB, keepB = settle(openB, keepB, uint64(b0)|uint64(b1)<<32, t, j)
 		openB, keepB = settle(openB, keepB, uint64(b2)|uint64(b3)<<32, t, j+1)
 	}
 	return keepA, keepB
+}
+
+// philoxPair returns the words of blocks ca and cb for key (k0, k1): the
+// two blocks' rounds are written out side by side in locals, so the
+// multiplies of one overlap the other's and nothing goes through memory;
+// the ten rounds are unrolled, which lets the compiler rename registers
+// instead of moving them at the end of each round.
+func philoxPair(ca, cb uint64, k0, k1 uint32) (a0, a1, a2, a3, b0, b1, b2, b3 uint32) {
+	a0, a1 = uint32(ca), uint32(ca>>32)
+	b0, b1 = uint32(cb), uint32(cb>>32)
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	a0, a1, a2, a3, b0, b1, b2, b3 = pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+	k0, k1 = k0+philoxW0, k1+philoxW1
+	return pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1)
+}
+
+// pairRound is one Philox4x32 round of two blocks with round key (k0, k1).
+func pairRound(a0, a1, a2, a3, b0, b1, b2, b3, k0, k1 uint32) (uint32, uint32, uint32, uint32, uint32, uint32, uint32, uint32) {
+	pa0 := uint64(philoxM0) * uint64(a0)
+	pa1 := uint64(philoxM1) * uint64(a2)
+	pb0 := uint64(philoxM0) * uint64(b0)
+	pb1 := uint64(philoxM1) * uint64(b2)
+	return uint32(pa1>>32) ^ a1 ^ k0, uint32(pa1), uint32(pa0>>32) ^ a3 ^ k1, uint32(pa0),
+		uint32(pb1>>32) ^ b1 ^ k0, uint32(pb1), uint32(pb0>>32) ^ b3 ^ k1, uint32(pb0)
 }
 
 // lanes returns the open-lane word of a group holding n features (n >= 1):
