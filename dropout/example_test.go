@@ -93,3 +93,24 @@ func ExampleGenerator_State() {
 	// Output:
 	// {Seed:2024 Offset:16}
 }
+
+// A training loop that calls the functional API can keep one Mask and pass
+// it with Into: each call records its decisions there and allocates nothing
+// once the shape has been seen.
+func ExampleInto() {
+	g := dropout.NewGenerator(7)
+	x := make([]float32, 2*16*8*8)
+	y := make([]float32, len(x))
+	var m dropout.Mask
+	for step := 0; step < 3; step++ {
+		mask, err := dropout.Dropout2d(y, x, []int{2, 16, 8, 8}, 0.25, g, dropout.Into(&m))
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(mask == &m, mask.Features(), g.Offset())
+	}
+	// Output:
+	// true 32 16
+	// true 32 32
+	// true 32 48
+}
