@@ -81,3 +81,12 @@ func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64,
 //
 //go:noescape
 func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
+
+// keepPlanesNEON sets bits[g], for every g in [0, len(bits)), to the keep
+// word of group g of the bit-plane stream of seed from block start: bit l
+// set iff lane l's u >= t, decideGroup's word for the blocks from
+// start+16g, all 64 lanes (none cleared). Groups are decided eight at a
+// time in lockstep. Precondition: len(bits) >= 1.
+//
+//go:noescape
+func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)

@@ -1204,6 +1204,324 @@ ab_next64:
 	CBNZ	R4, ab_word64
 	RET
 
+// The bit-plane kernels (keepPlanes, dropoutPhilox) decide groups of 64
+// features (DESIGN.md, "Bit planes") eight at a time, in lockstep: a batch
+// is groups g..g+7, whose block k is Philox block start+16(g+q)+k for group
+// g+q. A step computes block k of all eight groups with one run of the
+// Philox rounds on two register sets: set A (V0-V3) holds word w of the
+// blocks of groups g..g+3 in V(w), one group per 32-bit lane, set B
+// (V4-V7) the same for groups g+4..g+7. Plane 2k of a group is
+// w0 | w1<<32 of its block k and plane 2k+1 is w2 | w3<<32: VZIP1 and
+// VZIP2 of V0 with V1 interleave the two words of lanes 0-1 and 2-3, which
+// puts w0 in the low half and w1 in the high half of each 64-bit lane, so
+// they give the planes of groups g, g+1 and g+2, g+3 as 64-bit lanes (V2
+// with V3 the next plane; set B groups g+4..g+7). Each plane is then the
+// generic decideGroup's step in four registers of two groups each:
+//
+//	x := P ^ T     // T: all ones iff t's bit 31-j is 1
+//	d := x & open  // lanes whose bit differs from t's here
+//	drop = BIT(drop, T, d) // drop |= d & T: bits of T where d is set
+//	open ^= d      // d is a subset of open: open &^= d
+//
+// and a batch stops after the first step that leaves no lane of the batch
+// open, or after its 16th. Planes after a lane is decided do not change its
+// decision, so stopping later than decideGroup does gives the same words;
+// lanes open after 32 planes have u == t and stay kept. In the last batch
+// of a call, the groups past the end start with no lane open (planesOpen<>)
+// so that they never hold the batch back; their words are not stored. The
+// keep word is ^drop (EOR with all ones, which VCMEQ of a register with
+// itself gives: the assembler has no NOT). The 64-bit block numbers of a
+// step are in 64-bit lanes (V28, V29 for set A, V30, V31 for set B), added
+// to with 64-bit VADD and VMOV'd in from a 64-bit add at each batch, so
+// they carry into the counter's high word and wrap at 2^64 as uint64 does.
+
+// PLANES_CONST: the Philox multipliers M0, M1 in every lane of V16, V17, and
+// the key increments W0, W1 in R19, R20.
+#define PLANES_CONST \
+	MOVW	$0xD2511F53, R9; \
+	VDUP	R9, V16.S4; \
+	MOVW	$0xCD9E8D57, R9; \
+	VDUP	R9, V17.S4; \
+	MOVW	$0x9E3779B9, R19; \
+	MOVW	$0xBB67AE85, R20
+
+// PLANES_INIT starts a batch of R6 (1 to 8) groups whose first group's
+// blocks start at R4: the block numbers R4+16q of step 0 in V28-V31 (64-bit
+// lane q%2 of V28+q/2), every lane of the R6 groups open (V20-V23, two
+// groups each) and of the others closed, nothing dropped (V24-V27), t's
+// bits in R22 from bit 63 down (plane 0 first), 16 steps left in R23. R9
+// and R10 are clobbered.
+#define PLANES_INIT \
+	VMOV	R4, V28.D[0]; \
+	ADD	$16, R4, R9; \
+	VMOV	R9, V28.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V29.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V29.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V30.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V30.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V31.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V31.D[1]; \
+	MOVD	$planesOpen<>(SB), R9; \
+	MOVD	$8, R10; \
+	SUB	R6, R10, R10; \
+	ADD	R10<<3, R9, R9; \
+	VLD1	(R9), [V20.D2, V21.D2, V22.D2, V23.D2]; \
+	VEOR	V24.B16, V24.B16, V24.B16; \
+	VEOR	V25.B16, V25.B16, V25.B16; \
+	VEOR	V26.B16, V26.B16, V26.B16; \
+	VEOR	V27.B16, V27.B16, V27.B16; \
+	LSL	$32, R5, R22; \
+	MOVD	$16, R23
+
+// PHILOX8_FIRST: the counters (lo32 b, hi32 b, 0, 0) of the step's eight
+// blocks, split out of V28-V31 by VUZP1 (low words) and VUZP2 (high words),
+// and the first Philox round on them. c2 = c3 = 0, so M1*c2 = 0: c0 =
+// c1^k0, c1 = 0, c2 = hi(M0*c0)^k1, c3 = lo(M0*c0). The round keys start
+// at the seed's (R14, R15; every lane of V18, V19).
+#define PHILOX8_FIRST \
+	VUZP1	V29.S4, V28.S4, V0.S4; \
+	VUZP2	V29.S4, V28.S4, V1.S4; \
+	VUZP1	V31.S4, V30.S4, V4.S4; \
+	VUZP2	V31.S4, V30.S4, V5.S4; \
+	MOVW	R12, R14; \
+	MOVW	R13, R15; \
+	VDUP	R14, V18.S4; \
+	VDUP	R15, V19.S4; \
+	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
+	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
+	WORD	$0x2eb0c08c /* UMULL  V12.2D, V4.2S, V16.2S */; \
+	WORD	$0x6eb0c08d /* UMULL2 V13.2D, V4.4S, V16.4S */; \
+	VEOR	V18.B16, V1.B16, V0.B16; \
+	VEOR	V18.B16, V5.B16, V4.B16; \
+	VEOR	V1.B16, V1.B16, V1.B16; \
+	VEOR	V5.B16, V5.B16, V5.B16; \
+	VUZP2	V9.S4, V8.S4, V2.S4; \
+	VUZP2	V13.S4, V12.S4, V6.S4; \
+	VEOR	V19.B16, V2.B16, V2.B16; \
+	VEOR	V19.B16, V6.B16, V6.B16; \
+	VUZP1	V9.S4, V8.S4, V3.S4; \
+	VUZP1	V13.S4, V12.S4, V7.S4
+
+// PHILOX8_ROUND: one of rounds 2 to 10 on both sets. Bump the key, then
+// (c0, c1, c2, c3) = (hi1^c1^k0, lo1, hi0^c3^k1, lo0), where hi0:lo0 =
+// M0*c0 and hi1:lo1 = M1*c2 as UMULL (lanes 0-1) and UMULL2 (lanes 2-3)
+// give them, two 64-bit products each, and VUZP2/VUZP1 collect their high
+// and low halves, one block per lane again.
+#define PHILOX8_ROUND \
+	ADDW	R19, R14, R14; \
+	ADDW	R20, R15, R15; \
+	VDUP	R14, V18.S4; \
+	VDUP	R15, V19.S4; \
+	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
+	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
+	WORD	$0x2eb1c04a /* UMULL  V10.2D, V2.2S, V17.2S */; \
+	WORD	$0x6eb1c04b /* UMULL2 V11.2D, V2.4S, V17.4S */; \
+	WORD	$0x2eb0c08c /* UMULL  V12.2D, V4.2S, V16.2S */; \
+	WORD	$0x6eb0c08d /* UMULL2 V13.2D, V4.4S, V16.4S */; \
+	WORD	$0x2eb1c0ce /* UMULL  V14.2D, V6.2S, V17.2S */; \
+	WORD	$0x6eb1c0cf /* UMULL2 V15.2D, V6.4S, V17.4S */; \
+	VEOR	V18.B16, V1.B16, V1.B16; \
+	VEOR	V19.B16, V3.B16, V3.B16; \
+	VEOR	V18.B16, V5.B16, V5.B16; \
+	VEOR	V19.B16, V7.B16, V7.B16; \
+	VUZP2	V11.S4, V10.S4, V0.S4; \
+	VUZP2	V15.S4, V14.S4, V4.S4; \
+	VEOR	V1.B16, V0.B16, V0.B16; \
+	VEOR	V5.B16, V4.B16, V4.B16; \
+	VUZP1	V11.S4, V10.S4, V1.S4; \
+	VUZP1	V15.S4, V14.S4, V5.S4; \
+	VUZP2	V9.S4, V8.S4, V2.S4; \
+	VUZP2	V13.S4, V12.S4, V6.S4; \
+	VEOR	V3.B16, V2.B16, V2.B16; \
+	VEOR	V7.B16, V6.B16, V6.B16; \
+	VUZP1	V9.S4, V8.S4, V3.S4; \
+	VUZP1	V13.S4, V12.S4, V7.S4
+
+// PLANES_STEP applies planes 2k and 2k+1 of the step's blocks (in V0-V7
+// after the rounds) to open (V20-V23) and drop (V24-V27), moves the block
+// numbers on to step k+1, and sets R9 to the OR of every open lane of the
+// batch: 0 when the batch is decided. The planes go to V8-V11 (plane 2k,
+// groups 0-1, 2-3, 4-5, 6-7) and V12-V15 (plane 2k+1), their T to V18 and
+// V19. R10 is clobbered.
+#define PLANES_STEP \
+	VZIP1	V1.S4, V0.S4, V8.S4; \
+	VZIP2	V1.S4, V0.S4, V9.S4; \
+	VZIP1	V5.S4, V4.S4, V10.S4; \
+	VZIP2	V5.S4, V4.S4, V11.S4; \
+	VZIP1	V3.S4, V2.S4, V12.S4; \
+	VZIP2	V3.S4, V2.S4, V13.S4; \
+	VZIP1	V7.S4, V6.S4, V14.S4; \
+	VZIP2	V7.S4, V6.S4, V15.S4; \
+	ASR	$63, R22, R9; \
+	VDUP	R9, V18.D2; \
+	LSL	$1, R22, R22; \
+	ASR	$63, R22, R9; \
+	VDUP	R9, V19.D2; \
+	LSL	$1, R22, R22; \
+	VEOR	V18.B16, V8.B16, V8.B16; \
+	VEOR	V18.B16, V9.B16, V9.B16; \
+	VEOR	V18.B16, V10.B16, V10.B16; \
+	VEOR	V18.B16, V11.B16, V11.B16; \
+	VAND	V20.B16, V8.B16, V8.B16; \
+	VAND	V21.B16, V9.B16, V9.B16; \
+	VAND	V22.B16, V10.B16, V10.B16; \
+	VAND	V23.B16, V11.B16, V11.B16; \
+	VBIT	V8.B16, V18.B16, V24.B16; \
+	VBIT	V9.B16, V18.B16, V25.B16; \
+	VBIT	V10.B16, V18.B16, V26.B16; \
+	VBIT	V11.B16, V18.B16, V27.B16; \
+	VEOR	V8.B16, V20.B16, V20.B16; \
+	VEOR	V9.B16, V21.B16, V21.B16; \
+	VEOR	V10.B16, V22.B16, V22.B16; \
+	VEOR	V11.B16, V23.B16, V23.B16; \
+	VEOR	V19.B16, V12.B16, V12.B16; \
+	VEOR	V19.B16, V13.B16, V13.B16; \
+	VEOR	V19.B16, V14.B16, V14.B16; \
+	VEOR	V19.B16, V15.B16, V15.B16; \
+	VAND	V20.B16, V12.B16, V12.B16; \
+	VAND	V21.B16, V13.B16, V13.B16; \
+	VAND	V22.B16, V14.B16, V14.B16; \
+	VAND	V23.B16, V15.B16, V15.B16; \
+	VBIT	V12.B16, V19.B16, V24.B16; \
+	VBIT	V13.B16, V19.B16, V25.B16; \
+	VBIT	V14.B16, V19.B16, V26.B16; \
+	VBIT	V15.B16, V19.B16, V27.B16; \
+	VEOR	V12.B16, V20.B16, V20.B16; \
+	VEOR	V13.B16, V21.B16, V21.B16; \
+	VEOR	V14.B16, V22.B16, V22.B16; \
+	VEOR	V15.B16, V23.B16, V23.B16; \
+	MOVD	$1, R9; \
+	VDUP	R9, V19.D2; \
+	VADD	V19.D2, V28.D2, V28.D2; \
+	VADD	V19.D2, V29.D2, V29.D2; \
+	VADD	V19.D2, V30.D2, V30.D2; \
+	VADD	V19.D2, V31.D2, V31.D2; \
+	VORR	V21.B16, V20.B16, V8.B16; \
+	VORR	V23.B16, V22.B16, V9.B16; \
+	VORR	V9.B16, V8.B16, V8.B16; \
+	VMOV	V8.D[0], R9; \
+	VMOV	V8.D[1], R10; \
+	ORR	R10, R9, R9
+
+// PLANES_KEEP ends a batch: the keep words ^drop of its groups in V24-V27
+// (groups 0-1, 2-3, 4-5, 6-7, in 64-bit lanes), and R4 moved on to the
+// next batch's blocks, 8 groups of 16 blocks on.
+#define PLANES_KEEP \
+	VCMEQ	V16.S4, V16.S4, V19.S4; \
+	VEOR	V19.B16, V24.B16, V24.B16; \
+	VEOR	V19.B16, V25.B16, V25.B16; \
+	VEOR	V19.B16, V26.B16, V26.B16; \
+	VEOR	V19.B16, V27.B16, V27.B16; \
+	ADD	$128, R4, R4
+
+// planesOpen<>: 8 words of all ones, then 8 of zeros. The 8 words from word
+// 8-m on open the first m groups of a batch and close the others.
+DATA planesOpen<>+0x00(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x08(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x10(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x18(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x20(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x28(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x30(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x38(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x40(SB)/8, $0
+DATA planesOpen<>+0x48(SB)/8, $0
+DATA planesOpen<>+0x50(SB)/8, $0
+DATA planesOpen<>+0x58(SB)/8, $0
+DATA planesOpen<>+0x60(SB)/8, $0
+DATA planesOpen<>+0x68(SB)/8, $0
+DATA planesOpen<>+0x70(SB)/8, $0
+DATA planesOpen<>+0x78(SB)/8, $0
+GLOBL planesOpen<>(SB), RODATA|NOPTR, $128
+
+// func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)
+//
+// Equivalent Go:
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for g := range bits {
+//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t) // all 64 lanes
+//	}
+//
+// eight groups a batch, decided in lockstep and stored with one VST1; the
+// last 1 to 7 groups take a batch of their own, their words stored one at
+// a time.
+TEXT ·keepPlanesNEON(SB), NOSPLIT, $0-44
+	MOVD	bits_base+0(FP), R2
+	MOVD	bits_len+8(FP), R3
+	MOVD	seed+24(FP), R12 // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13    // k1 = hi32 seed
+	MOVD	start+32(FP), R4
+	MOVWU	t+40(FP), R5
+	CBZ	R3, kp_done
+	PLANES_CONST
+
+kp_batch:
+	MOVD	$8, R9
+	CMP	R9, R3
+	CSEL	LT, R3, R9, R6 // this batch's groups: min(8, groups left)
+	PLANES_INIT
+
+kp_step:
+	PHILOX8_FIRST
+	MOVD	$9, R21
+
+kp_round:
+	PHILOX8_ROUND
+	SUB	$1, R21, R21
+	CBNZ	R21, kp_round
+	PLANES_STEP
+	CBZ	R9, kp_decided
+	SUB	$1, R23, R23
+	CBNZ	R23, kp_step
+
+kp_decided:
+	PLANES_KEEP
+	CMP	$8, R6
+	BNE	kp_part
+	VST1.P	[V24.D2, V25.D2, V26.D2, V27.D2], 64(R2)
+	SUBS	$8, R3, R3
+	BNE	kp_batch
+	RET
+
+kp_part:
+	// 1 to 7 groups: their words one at a time.
+	VMOV	V24.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V24.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V25.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V25.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V26.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V26.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V27.D[0], R8
+	MOVD.P	R8, 8(R2)
+
+kp_done:
+	RET
+
 // Bit positions for the Philox kernels: lane j of vector w holds 1<<(4j+w),
 // the bit of element 4j+w, whose draw is word w of block j.
 DATA philoxBits<>+0x00(SB)/4, $0x0001
