@@ -22,8 +22,8 @@ var archKernels = []*kernelSet{{
 	affineBits32: affineBitsNEONF32,
 	affineBits64: affineBitsNEONF64,
 
-	dropoutPhilox32: dropoutPhiloxGeneric[float32],
-	dropoutPhilox64: dropoutPhiloxGeneric[float64],
+	dropoutPhilox32: dropoutPhiloxNEONF32,
+	dropoutPhilox64: dropoutPhiloxNEONF64,
 
 	keepBits: keepBitsNEON,
 }}

@@ -144,3 +144,111 @@ func TestKeepPlanesNEONLengths(t *testing.T) {
 		}
 	}
 }
+
+// TestDropoutPhiloxNEONStream: the neon path's fused kernels give drawRef's
+// decisions (philoxRef) with carries and wraps at each group of a batch, at
+// thresholds with long runs, and with a lane whose u equals t in the group
+// that carries, over 9 groups and a partial tenth (a full batch, then a
+// partial one whose last group is partial).
+func TestDropoutPhiloxNEONStream(t *testing.T) {
+	k := neonKernel(t)
+	r := rand.New(rand.NewPCG(115, 116))
+	const n = 9*64 + 17
+	src32, src64 := fill[float32](r, n), fill[float64](r, n)
+	want32, want64 := make([]float32, n), make([]float64, n)
+	wantBits := make([]uint64, bitWords(0, n))
+	for i, start := range planeStarts {
+		seed := r.Uint64()
+		g := carryGroup(start)
+		lane := 64*g + r.IntN(64)
+		for _, tt := range []uint32{drawRef(seed, start, lane), planeThresholds[i%len(planeThresholds)]} {
+			philoxRef(want32, src32, wantBits, seed, start, tt, 1.25)
+			philoxRef(want64, src64, wantBits, seed, start, tt, 1.25)
+			c := fmt.Sprintf("start=%#x (carry in group %d) t=%#x", start, g, tt)
+			checkPhiloxNEON(t, k, c, src32, want32, wantBits, seed, start, tt, 1.25, i%2 == 0)
+			checkPhiloxNEON(t, k, c, src64, want64, wantBits, seed, start, tt, 1.25, i%2 == 1)
+		}
+	}
+}
+
+// TestDropoutPhiloxNEONLengths: the neon path's fused kernels at every
+// length to 4096 (every position of the last group, and of the last group
+// in a batch of 8) and a few large ones, against dropoutPhiloxGeneric.
+func TestDropoutPhiloxNEONLengths(t *testing.T) {
+	k := neonKernel(t)
+	r := rand.New(rand.NewPCG(117, 118))
+	var lengths []int
+	for n := 1; n <= 4096; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 1<<16+13, 100003)
+	const maxN = 100003
+	src32, src64 := fill[float32](r, maxN), fill[float64](r, maxN)
+	want32, want64 := make([]float32, maxN), make([]float64, maxN)
+	wantBits := make([]uint64, bitWords(0, maxN))
+	for i, n := range lengths {
+		seed := r.Uint64()
+		start := planeStarts[i%len(planeStarts)]
+		if i%3 == 2 {
+			start = r.Uint64()
+		}
+		tt := planeThresholds[i%len(planeThresholds)]
+		if i%4 == 3 {
+			tt = r.Uint32()
+		}
+		c := fmt.Sprintf("n=%d start=%#x t=%#x", n, start, tt)
+		words := bitWords(0, n)
+		if i%2 == 0 {
+			dropoutPhiloxGeneric(want32[:n], src32[:n], wantBits[:words], seed, start, tt, float32(0.75))
+			checkPhiloxNEON(t, k, c, src32[:n], want32[:n], wantBits[:words], seed, start, tt, 0.75, i%4 == 0)
+		} else {
+			dropoutPhiloxGeneric(want64[:n], src64[:n], wantBits[:words], seed, start, tt, 0.75)
+			checkPhiloxNEON(t, k, c, src64[:n], want64[:n], wantBits[:words], seed, start, tt, 0.75, i%4 == 1)
+		}
+	}
+}
+
+// checkPhiloxNEON runs k's dropoutPhilox on src, out of place with the mask
+// and then in place without it, and fails unless dst equals want bit for
+// bit, the mask equals wantBits, and nothing past dst or the mask changed.
+// odd puts dst one element past a 16-byte boundary.
+func checkPhiloxNEON[T float](t *testing.T, k *kernelSet, c string, src, want []T, wantBits []uint64, seed, start uint64, tt uint32, s T, odd bool) {
+	t.Helper()
+	n, off := len(src), 0
+	if odd {
+		off = 1
+	}
+	const guard = 0x5a5a5a5a5a5a5a5a
+	dstArena := make([]T, off+n+1)
+	for i := range dstArena {
+		dstArena[i] = T(-7.5)
+	}
+	dst := dstArena[off : off+n]
+	bits := make([]uint64, len(wantBits)+1)
+	for i := range bits {
+		bits[i] = guard
+	}
+	philoxT(k, dst, src, bits[:len(wantBits)], seed, start, tt, s)
+	if i := firstDiff(dst, want); i >= 0 {
+		t.Fatalf("%T %s: dst[%d] = %#x, want %#x", T(0), c, i, bitsOf(dst[i]), bitsOf(want[i]))
+	}
+	if dstArena[off+n] != -7.5 || off == 1 && dstArena[0] != -7.5 {
+		t.Fatalf("%T %s: wrote outside dst", T(0), c)
+	}
+	for i, w := range wantBits {
+		if bits[i] != w {
+			t.Fatalf("%T %s: bits[%d] = %#x, want %#x", T(0), c, i, bits[i], w)
+		}
+	}
+	if bits[len(wantBits)] != guard {
+		t.Fatalf("%T %s: wrote past the mask", T(0), c)
+	}
+	copy(dst, src)
+	philoxT(k, dst, dst, nil, seed, start, tt, s)
+	if i := firstDiff(dst, want); i >= 0 {
+		t.Fatalf("%T %s, in place without a mask: dst[%d] = %#x, want %#x", T(0), c, i, bitsOf(dst[i]), bitsOf(want[i]))
+	}
+	if dstArena[off+n] != -7.5 {
+		t.Fatalf("%T %s, in place: wrote past dst", T(0), c)
+	}
+}
