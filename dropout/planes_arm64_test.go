@@ -52,6 +52,21 @@ func carryGroup(start uint64) int {
 	return -1
 }
 
+// lastPlaneLane returns a lane of group g of the call from start, and its
+// u, such that u is even if any lane's is: at threshold u the lane is never
+// decided (u == t, kept after 32 planes), and at u+1 it is decided only by
+// plane 31, the last of block 15 (dropped), when u is even.
+func lastPlaneLane(r *rand.Rand, seed, start uint64, g int) (lane int, u uint32) {
+	l0 := r.IntN(64)
+	for l := 0; l < 64; l++ {
+		lane = 64*g + (l0+l)%64
+		if u = drawRef(seed, start, lane); u%2 == 0 {
+			break
+		}
+	}
+	return lane, u
+}
+
 // keepRef sets bits[g] to the keep word of group g, all 64 lanes, from the
 // plain oracle drawRef.
 func keepRef(bits []uint64, seed, start uint64, t uint32) {
@@ -68,8 +83,9 @@ func keepRef(bits []uint64, seed, start uint64, t uint32) {
 
 // TestKeepPlanesNEONStream: keepPlanesNEON gives drawRef's keep words with
 // carries and wraps at each group of a batch, at thresholds with long runs,
-// and with a lane whose u equals t (undecided after 32 planes, kept) in the
-// group that carries, which makes its batch run all 16 blocks.
+// and with a lane in the group that carries whose u equals t (undecided
+// after 32 planes, kept) or t-1 with u even (dropped by plane 31 alone),
+// which makes its batch run all 16 blocks.
 func TestKeepPlanesNEONStream(t *testing.T) {
 	r := rand.New(rand.NewPCG(111, 112))
 	for i, start := range planeStarts {
@@ -78,9 +94,8 @@ func TestKeepPlanesNEONStream(t *testing.T) {
 		if g < 0 {
 			t.Fatalf("start %#x carries in none of the first 9 groups", start)
 		}
-		lane := 64*g + r.IntN(64)
-		undecided := drawRef(seed, start, lane)
-		for _, tt := range []uint32{undecided, planeThresholds[i%len(planeThresholds)], r.Uint32()} {
+		lane, undecided := lastPlaneLane(r, seed, start, g)
+		for _, tt := range []uint32{undecided, undecided + 1, planeThresholds[i%len(planeThresholds)], r.Uint32()} {
 			for _, groups := range []int{9, g + 1} {
 				want := make([]uint64, groups)
 				keepRef(want, seed, start, tt)
@@ -99,8 +114,8 @@ func TestKeepPlanesNEONStream(t *testing.T) {
 						t.Fatalf("%s: word %d = %#x, want %#x", c, j, got[1+j], want[j])
 					}
 				}
-				if tt == undecided && want[lane/64]>>(lane%64)&1 != 1 {
-					t.Fatalf("%s: lane %d with u == t is not kept by drawRef: the case is wrong", c, lane)
+				if kept := want[lane/64]>>(lane%64)&1 == 1; tt == undecided && !kept || tt == undecided+1 && kept {
+					t.Fatalf("%s: lane %d with u = %#x kept %v by drawRef: the case is wrong", c, lane, undecided, kept)
 				}
 			}
 		}
@@ -147,9 +162,10 @@ func TestKeepPlanesNEONLengths(t *testing.T) {
 
 // TestDropoutPhiloxNEONStream: the neon path's fused kernels give drawRef's
 // decisions (philoxRef) with carries and wraps at each group of a batch, at
-// thresholds with long runs, and with a lane whose u equals t in the group
-// that carries, over 9 groups and a partial tenth (a full batch, then a
-// partial one whose last group is partial).
+// thresholds with long runs, and with a lane in the group that carries
+// whose u equals t or, even, t-1 (see lastPlaneLane), over 9 groups and a
+// partial tenth (a full batch, then a partial one whose last group is
+// partial).
 func TestDropoutPhiloxNEONStream(t *testing.T) {
 	k := neonKernel(t)
 	r := rand.New(rand.NewPCG(115, 116))
@@ -160,8 +176,8 @@ func TestDropoutPhiloxNEONStream(t *testing.T) {
 	for i, start := range planeStarts {
 		seed := r.Uint64()
 		g := carryGroup(start)
-		lane := 64*g + r.IntN(64)
-		for _, tt := range []uint32{drawRef(seed, start, lane), planeThresholds[i%len(planeThresholds)]} {
+		_, u := lastPlaneLane(r, seed, start, g)
+		for _, tt := range []uint32{u, u + 1, planeThresholds[i%len(planeThresholds)]} {
 			philoxRef(want32, src32, wantBits, seed, start, tt, 1.25)
 			philoxRef(want64, src64, wantBits, seed, start, tt, 1.25)
 			c := fmt.Sprintf("start=%#x (carry in group %d) t=%#x", start, g, tt)
