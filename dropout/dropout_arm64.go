@@ -69,8 +69,9 @@ func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
 func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
 
 // dropoutPhiloxNEONF32 is the fused elementwise dropout primitive for
-// float32 (see kernelSet.dropoutPhilox32): Philox4x32-10 computed in vector
-// registers, element i kept iff its draw is >= t, the decisions written to
+// float32 (see kernelSet.dropoutPhilox32): the bit-plane stream decided in
+// vector registers eight groups of 64 elements at a time (as
+// keepPlanesNEON), element i kept iff its u >= t, the keep words written to
 // bits unless it is nil.
 //
 //go:noescape
@@ -81,3 +82,12 @@ func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64,
 //
 //go:noescape
 func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
+
+// keepPlanesNEON sets bits[g], for every g in [0, len(bits)), to the keep
+// word of group g of the bit-plane stream of seed from block start: bit l
+// set iff lane l's u >= t, decideGroup's word for the blocks from
+// start+16g, all 64 lanes (none cleared). Groups are decided eight at a
+// time in lockstep. Precondition: len(bits) >= 1.
+//
+//go:noescape
+func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)

@@ -42,24 +42,28 @@
 // from the assembler and WORD-encoded, copies c into the lanes whose mask is
 // zero and leaves src·a + b in the others, bit for bit.
 //
-// Philox. The Philox kernels compute Philox4x32-10 in vector registers in
-// structure-of-arrays form: register w holds word w of the counter of four
-// consecutive blocks, one block per 32-bit lane. A round needs the 64-bit
-// products M0*c0 and M1*c2, and Go's assembler has no widening multiply
-// (vector), so UMULL (lanes 0-1) and UMULL2 (lanes 2-3) are WORD-encoded
-// with the mnemonic beside each; each gives two 64-bit products, and
-// VUZP1/VUZP2 of the pair collect their low and high 32-bit halves, one
-// block per lane again. The products are exact (32x32 -> 64 bits), so the
-// rounds are bit-identical to philoxRound. The 64-bit block numbers are kept
-// in 64-bit lanes, so the increments carry into the high word and wrap at
-// 2^64 as uint64 does; VUZP1/VUZP2 split them into the counter's first two
-// words. The unsigned compare draw >= t is CMHS (vector), also missing and
-// WORD-encoded. Element 4j+w of a group of 16 draws from word w of block j,
-// which is lane j of register w: VLD4 and VST4 de-interleave and
-// re-interleave the data in exactly that pattern, so no transpose is
-// needed. Kept elements are one FMUL each, as in the other kernels, and the
-// keep mask is applied with VAND, so a dropped element is +0 whatever src
-// holds.
+// Philox. The bit-plane kernels (keepPlanes, dropoutPhilox) compute
+// Philox4x32-10 in vector registers in structure-of-arrays form: register w
+// holds word w of the counters of four blocks, one block per 32-bit lane. A
+// round needs the 64-bit products M0*c0 and M1*c2, and Go's assembler has
+// no widening multiply (vector), so UMULL (lanes 0-1) and UMULL2 (lanes
+// 2-3) are WORD-encoded with the mnemonic beside each; each gives two
+// 64-bit products, and VUZP1/VUZP2 of the pair collect their low and high
+// 32-bit halves, one block per lane again. The products are exact (32x32 ->
+// 64 bits), so the rounds are bit-identical to philoxRound. The 64-bit block
+// numbers are kept in 64-bit lanes, so the increments carry into the high
+// word and wrap at 2^64 as uint64 does; VUZP1/VUZP2 split them into the
+// counter's first two words.
+//
+// Bit planes. A 64-bit plane w[2h] | w[2h+1]<<32 is VZIP1/VZIP2 of the
+// registers of words 2h and 2h+1, which put the two words of one block side
+// by side in a 64-bit lane, low word first: the plane exactly, with no
+// arithmetic. Deciding is then bitwise (EOR, AND, BIT, ORR) on whole planes,
+// decideGroup's steps in the same order, so the keep words are its words bit
+// for bit; the batch's early stop is explained beside the macros below.
+// The keep words are applied with the scaleBits kernels' code (a multiply,
+// then VAND with the lane masks), so kept elements are one FMUL each, as in
+// the other kernels, and a dropped element is +0 whatever src holds.
 //
 // Registers of the plane kernels (scalePlanes and affinePlanes):
 //
@@ -107,25 +111,33 @@
 //	V24-V27 the bit of each lane (scaleBitsF32<>, scaleBitsF64<>)
 //	V31     s in every lane
 //
-// Registers of the Philox kernels (dropoutPhilox):
+// Registers of the bit-plane kernels (keepPlanes and dropoutPhilox):
 //
 //	R0  dst pointer, R1 src pointer, advanced as elements are written/read
 //	R2  bits pointer, advanced as words are written; 0 when bits is nil
-//	R3  elements left
-//	R8  the decisions of the current 32 elements, bit i for element i
-//	R10 the word of bits being filled; R11 how many of its bits are (0, 32)
+//	R3  groups left (keepPlanes) or elements left (dropoutPhilox)
+//	R4  the first block of the batch's first group
+//	R5  t
+//	R6  groups of the current batch; dropoutPhilox: counted down as applied
+//	R8  the keep word of the group being applied, shifted as it is used
+//	R9  elements of that group left; scratch while deciding
+//	R7, R10 scratch
 //	R12 seed: its low 32 bits are k0; R13 k1
 //	R14, R15 the round keys k0, k1
 //	R19, R20 W0, W1
 //	R21 rounds left
-//	V0-V3   set A: word w of blocks b..b+3 in V(w), lane j for block b+j
-//	V4-V7   set B: the same for blocks b+4..b+7
-//	V8-V15  products, then data
-//	V16 M0, V17 M1, V18 k0, V19 k1 (every lane)
-//	V20 t, V21 s (every lane)
-//	V22 [b, b+1], V23 [b+2, b+3] (64-bit lanes), V24 [4, 4]
-//	V25-V28 the bit of each lane (philoxBits<>)
-//	V29-V30 scratch
+//	R22 t shifted so that bit 63 is t's bit of the next plane
+//	R23 steps (blocks) of the batch left
+//	R24 the bits of s; R25 the batch's keep words on the stack
+//	V0-V3   set A: word w of block k of groups 0-3 in V(w), lane q for group q
+//	V4-V7   set B: the same for groups 4-7; then data and lane masks
+//	V8-V15  products, then the step's planes
+//	V16 M0, V17 M1, V18 k0, V19 k1 (every lane); V18, V19 then T
+//	V20-V23 open lanes of groups 0-1, 2-3, 4-5, 6-7 (64-bit lanes)
+//	V24-V27 dropped lanes, then keep words; then the bit of each lane
+//	        (scaleBitsF32<>, scaleBitsF64<>)
+//	V28-V31 the step's block numbers: groups 0-1, 2-3 (set A), 4-5, 6-7
+//	        (set B); V31 then s in every lane
 
 #include "textflag.h"
 
@@ -899,10 +911,10 @@ aff_next64:
 	VCMTST	V25.S4, V4.S4, V6.S4; \
 	VCMTST	V26.S4, V4.S4, V7.S4; \
 	VCMTST	V27.S4, V4.S4, V4.S4; \
-	WORD	$0x6e3fdc00; \
-	WORD	$0x6e3fdc21; \
-	WORD	$0x6e3fdc42; \
-	WORD	$0x6e3fdc63
+	WORD	$0x6e3fdc00 /* FMUL V0.4S, V0.4S, V31.4S */; \
+	WORD	$0x6e3fdc21 /* FMUL V1.4S, V1.4S, V31.4S */; \
+	WORD	$0x6e3fdc42 /* FMUL V2.4S, V2.4S, V31.4S */; \
+	WORD	$0x6e3fdc63 /* FMUL V3.4S, V3.4S, V31.4S */
 
 // BITS_MUL8_F64: BITS_MUL16_F32 for 8 float64 and the low 8 bits of R8
 // (FMUL Vi.2D, Vi.2D, V31.2D for i = 0..3).
@@ -913,10 +925,60 @@ aff_next64:
 	VCMTST	V25.D2, V4.D2, V6.D2; \
 	VCMTST	V26.D2, V4.D2, V7.D2; \
 	VCMTST	V27.D2, V4.D2, V4.D2; \
-	WORD	$0x6e7fdc00; \
-	WORD	$0x6e7fdc21; \
-	WORD	$0x6e7fdc42; \
-	WORD	$0x6e7fdc63
+	WORD	$0x6e7fdc00 /* FMUL V0.2D, V0.2D, V31.2D */; \
+	WORD	$0x6e7fdc21 /* FMUL V1.2D, V1.2D, V31.2D */; \
+	WORD	$0x6e7fdc42 /* FMUL V2.2D, V2.2D, V31.2D */; \
+	WORD	$0x6e7fdc63 /* FMUL V3.2D, V3.2D, V31.2D */
+
+// BITS_APPLY16_F32: BITS_MUL16_F32, each product ANDed with its lane mask
+// (+0 where the bit is clear) and the 16 results stored to dst (R0,
+// post-incremented); R8 shifted past their bits and R9 counted down by 16.
+#define BITS_APPLY16_F32 \
+	BITS_MUL16_F32; \
+	VAND	V5.B16, V0.B16, V0.B16; \
+	VAND	V6.B16, V1.B16, V1.B16; \
+	VAND	V7.B16, V2.B16, V2.B16; \
+	VAND	V4.B16, V3.B16, V3.B16; \
+	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0); \
+	LSR	$16, R8, R8; \
+	SUB	$16, R9, R9
+
+// BITS_APPLY8_F64: BITS_APPLY16_F32 for 8 float64 (BITS_MUL8_F64).
+#define BITS_APPLY8_F64 \
+	BITS_MUL8_F64; \
+	VAND	V5.B16, V0.B16, V0.B16; \
+	VAND	V6.B16, V1.B16, V1.B16; \
+	VAND	V7.B16, V2.B16, V2.B16; \
+	VAND	V4.B16, V3.B16, V3.B16; \
+	VST1.P	[V0.D2, V1.D2, V2.D2, V3.D2], 64(R0); \
+	LSR	$8, R8, R8; \
+	SUB	$8, R9, R9
+
+// BITS_ONE_F32: one float32, src (R1) times s (F31) if bit 0 of R8 is set,
+// else +0, stored to dst (R0); both pointers post-incremented, R8 shifted,
+// R9 counted down. R7 and R10 are clobbered.
+#define BITS_ONE_F32 \
+	FMOVS.P	4(R1), F0; \
+	FMULS	F31, F0, F0; \
+	FMOVS	F0, R7; \
+	AND	$1, R8, R10; \
+	NEG	R10, R10; \
+	ANDW	R10, R7, R7; \
+	MOVW.P	R7, 4(R0); \
+	LSR	$1, R8, R8; \
+	SUB	$1, R9, R9
+
+// BITS_ONE_F64: BITS_ONE_F32 for one float64.
+#define BITS_ONE_F64 \
+	FMOVD.P	8(R1), F0; \
+	FMULD	F31, F0, F0; \
+	FMOVD	F0, R7; \
+	AND	$1, R8, R10; \
+	NEG	R10, R10; \
+	AND	R10, R7, R7; \
+	MOVD.P	R7, 8(R0); \
+	LSR	$1, R8, R8; \
+	SUB	$1, R9, R9
 
 // Bit positions for scaleBitsNEONF32: lane j of vector k holds 1<<(4k+j),
 // so CMTST of the mask word (in every lane) against vector k gives all ones
@@ -984,14 +1046,7 @@ sb_word32:
 	BLT	sb_one32
 
 sb_16_32:
-	BITS_MUL16_F32
-	VAND	V5.B16, V0.B16, V0.B16
-	VAND	V6.B16, V1.B16, V1.B16
-	VAND	V7.B16, V2.B16, V2.B16
-	VAND	V4.B16, V3.B16, V3.B16
-	VST1.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
-	LSR	$16, R8, R8
-	SUB	$16, R9, R9
+	BITS_APPLY16_F32
 	CMP	$16, R9
 	BGE	sb_16_32
 
@@ -999,15 +1054,7 @@ sb_one32:
 	CBZ	R9, sb_next32
 
 sb_oneloop32:
-	FMOVS.P	4(R1), F0
-	FMULS	F31, F0, F0
-	FMOVS	F0, R7
-	AND	$1, R8, R10
-	NEG	R10, R10 // all ones if the element is kept
-	ANDW	R10, R7, R7
-	MOVW.P	R7, 4(R0)
-	LSR	$1, R8, R8
-	SUB	$1, R9, R9
+	BITS_ONE_F32
 	CBNZ	R9, sb_oneloop32
 
 sb_next32:
@@ -1036,14 +1083,7 @@ sb_word64:
 	BLT	sb_one64
 
 sb_8_64:
-	BITS_MUL8_F64
-	VAND	V5.B16, V0.B16, V0.B16
-	VAND	V6.B16, V1.B16, V1.B16
-	VAND	V7.B16, V2.B16, V2.B16
-	VAND	V4.B16, V3.B16, V3.B16
-	VST1.P	[V0.D2, V1.D2, V2.D2, V3.D2], 64(R0)
-	LSR	$8, R8, R8
-	SUB	$8, R9, R9
+	BITS_APPLY8_F64
 	CMP	$8, R9
 	BGE	sb_8_64
 
@@ -1051,15 +1091,7 @@ sb_one64:
 	CBZ	R9, sb_next64
 
 sb_oneloop64:
-	FMOVD.P	8(R1), F0
-	FMULD	F31, F0, F0
-	FMOVD	F0, R7
-	AND	$1, R8, R10
-	NEG	R10, R10
-	AND	R10, R7, R7
-	MOVD.P	R7, 8(R0)
-	LSR	$1, R8, R8
-	SUB	$1, R9, R9
+	BITS_ONE_F64
 	CBNZ	R9, sb_oneloop64
 
 sb_next64:
@@ -1204,492 +1236,505 @@ ab_next64:
 	CBNZ	R4, ab_word64
 	RET
 
-// Bit positions for the Philox kernels: lane j of vector w holds 1<<(4j+w),
-// the bit of element 4j+w, whose draw is word w of block j.
-DATA philoxBits<>+0x00(SB)/4, $0x0001
-DATA philoxBits<>+0x04(SB)/4, $0x0010
-DATA philoxBits<>+0x08(SB)/4, $0x0100
-DATA philoxBits<>+0x0c(SB)/4, $0x1000
-DATA philoxBits<>+0x10(SB)/4, $0x0002
-DATA philoxBits<>+0x14(SB)/4, $0x0020
-DATA philoxBits<>+0x18(SB)/4, $0x0200
-DATA philoxBits<>+0x1c(SB)/4, $0x2000
-DATA philoxBits<>+0x20(SB)/4, $0x0004
-DATA philoxBits<>+0x24(SB)/4, $0x0040
-DATA philoxBits<>+0x28(SB)/4, $0x0400
-DATA philoxBits<>+0x2c(SB)/4, $0x4000
-DATA philoxBits<>+0x30(SB)/4, $0x0008
-DATA philoxBits<>+0x34(SB)/4, $0x0080
-DATA philoxBits<>+0x38(SB)/4, $0x0800
-DATA philoxBits<>+0x3c(SB)/4, $0x8000
-GLOBL philoxBits<>(SB), RODATA|NOPTR, $64
+// The bit-plane kernels (keepPlanes, dropoutPhilox) decide groups of 64
+// features (DESIGN.md, "Bit planes") eight at a time, in lockstep: a batch
+// is groups g..g+7, whose block k is Philox block start+16(g+q)+k for group
+// g+q. A step computes block k of all eight groups with one run of the
+// Philox rounds on two register sets: set A (V0-V3) holds word w of the
+// blocks of groups g..g+3 in V(w), one group per 32-bit lane, set B
+// (V4-V7) the same for groups g+4..g+7. Plane 2k of a group is
+// w0 | w1<<32 of its block k and plane 2k+1 is w2 | w3<<32: VZIP1 and
+// VZIP2 of V0 with V1 interleave the two words of lanes 0-1 and 2-3, which
+// puts w0 in the low half and w1 in the high half of each 64-bit lane, so
+// they give the planes of groups g, g+1 and g+2, g+3 as 64-bit lanes (V2
+// with V3 the next plane; set B groups g+4..g+7). Each plane is then the
+// generic decideGroup's step in four registers of two groups each:
+//
+//	x := P ^ T     // T: all ones iff t's bit 31-j is 1
+//	d := x & open  // lanes whose bit differs from t's here
+//	drop = BIT(drop, T, d) // drop |= d & T: bits of T where d is set
+//	open ^= d      // d is a subset of open: open &^= d
+//
+// and a batch stops after the first step that leaves no lane of the batch
+// open, or after its 16th. Planes after a lane is decided do not change its
+// decision, so stopping later than decideGroup does gives the same words;
+// lanes open after 32 planes have u == t and stay kept. In the last batch
+// of a call, the groups past the end start with no lane open (planesOpen<>)
+// so that they never hold the batch back; their words are not stored. The
+// keep word is ^drop (EOR with all ones, which VCMEQ of a register with
+// itself gives: the assembler has no NOT). The 64-bit block numbers of a
+// step are in 64-bit lanes (V28, V29 for set A, V30, V31 for set B), added
+// to with 64-bit VADD and VMOV'd in from a 64-bit add at each batch, so
+// they carry into the counter's high word and wrap at 2^64 as uint64 does.
+
+// PLANES_CONST: the Philox multipliers M0, M1 in every lane of V16, V17, and
+// the key increments W0, W1 in R19, R20.
+#define PLANES_CONST \
+	MOVW	$0xD2511F53, R9; \
+	VDUP	R9, V16.S4; \
+	MOVW	$0xCD9E8D57, R9; \
+	VDUP	R9, V17.S4; \
+	MOVW	$0x9E3779B9, R19; \
+	MOVW	$0xBB67AE85, R20
+
+// PLANES_INIT starts a batch of R6 (1 to 8) groups whose first group's
+// blocks start at R4: the block numbers R4+16q of step 0 in V28-V31 (64-bit
+// lane q%2 of V28+q/2), every lane of the R6 groups open (V20-V23, two
+// groups each) and of the others closed, nothing dropped (V24-V27), t's
+// bits in R22 from bit 63 down (plane 0 first), 16 steps left in R23. R9
+// and R10 are clobbered.
+#define PLANES_INIT \
+	VMOV	R4, V28.D[0]; \
+	ADD	$16, R4, R9; \
+	VMOV	R9, V28.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V29.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V29.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V30.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V30.D[1]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V31.D[0]; \
+	ADD	$16, R9, R9; \
+	VMOV	R9, V31.D[1]; \
+	MOVD	$planesOpen<>(SB), R9; \
+	MOVD	$8, R10; \
+	SUB	R6, R10, R10; \
+	ADD	R10<<3, R9, R9; \
+	VLD1	(R9), [V20.D2, V21.D2, V22.D2, V23.D2]; \
+	VEOR	V24.B16, V24.B16, V24.B16; \
+	VEOR	V25.B16, V25.B16, V25.B16; \
+	VEOR	V26.B16, V26.B16, V26.B16; \
+	VEOR	V27.B16, V27.B16, V27.B16; \
+	LSL	$32, R5, R22; \
+	MOVD	$16, R23
+
+// PHILOX8_FIRST: the counters (lo32 b, hi32 b, 0, 0) of the step's eight
+// blocks, split out of V28-V31 by VUZP1 (low words) and VUZP2 (high words),
+// and the first Philox round on them. c2 = c3 = 0, so M1*c2 = 0: c0 =
+// c1^k0, c1 = 0, c2 = hi(M0*c0)^k1, c3 = lo(M0*c0). The round keys start
+// at the seed's (R14, R15; every lane of V18, V19).
+#define PHILOX8_FIRST \
+	VUZP1	V29.S4, V28.S4, V0.S4; \
+	VUZP2	V29.S4, V28.S4, V1.S4; \
+	VUZP1	V31.S4, V30.S4, V4.S4; \
+	VUZP2	V31.S4, V30.S4, V5.S4; \
+	MOVW	R12, R14; \
+	MOVW	R13, R15; \
+	VDUP	R14, V18.S4; \
+	VDUP	R15, V19.S4; \
+	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
+	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
+	WORD	$0x2eb0c08c /* UMULL  V12.2D, V4.2S, V16.2S */; \
+	WORD	$0x6eb0c08d /* UMULL2 V13.2D, V4.4S, V16.4S */; \
+	VEOR	V18.B16, V1.B16, V0.B16; \
+	VEOR	V18.B16, V5.B16, V4.B16; \
+	VEOR	V1.B16, V1.B16, V1.B16; \
+	VEOR	V5.B16, V5.B16, V5.B16; \
+	VUZP2	V9.S4, V8.S4, V2.S4; \
+	VUZP2	V13.S4, V12.S4, V6.S4; \
+	VEOR	V19.B16, V2.B16, V2.B16; \
+	VEOR	V19.B16, V6.B16, V6.B16; \
+	VUZP1	V9.S4, V8.S4, V3.S4; \
+	VUZP1	V13.S4, V12.S4, V7.S4
+
+// PHILOX8_ROUND: one of rounds 2 to 10 on both sets. Bump the key, then
+// (c0, c1, c2, c3) = (hi1^c1^k0, lo1, hi0^c3^k1, lo0), where hi0:lo0 =
+// M0*c0 and hi1:lo1 = M1*c2 as UMULL (lanes 0-1) and UMULL2 (lanes 2-3)
+// give them, two 64-bit products each, and VUZP2/VUZP1 collect their high
+// and low halves, one block per lane again.
+#define PHILOX8_ROUND \
+	ADDW	R19, R14, R14; \
+	ADDW	R20, R15, R15; \
+	VDUP	R14, V18.S4; \
+	VDUP	R15, V19.S4; \
+	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
+	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
+	WORD	$0x2eb1c04a /* UMULL  V10.2D, V2.2S, V17.2S */; \
+	WORD	$0x6eb1c04b /* UMULL2 V11.2D, V2.4S, V17.4S */; \
+	WORD	$0x2eb0c08c /* UMULL  V12.2D, V4.2S, V16.2S */; \
+	WORD	$0x6eb0c08d /* UMULL2 V13.2D, V4.4S, V16.4S */; \
+	WORD	$0x2eb1c0ce /* UMULL  V14.2D, V6.2S, V17.2S */; \
+	WORD	$0x6eb1c0cf /* UMULL2 V15.2D, V6.4S, V17.4S */; \
+	VEOR	V18.B16, V1.B16, V1.B16; \
+	VEOR	V19.B16, V3.B16, V3.B16; \
+	VEOR	V18.B16, V5.B16, V5.B16; \
+	VEOR	V19.B16, V7.B16, V7.B16; \
+	VUZP2	V11.S4, V10.S4, V0.S4; \
+	VUZP2	V15.S4, V14.S4, V4.S4; \
+	VEOR	V1.B16, V0.B16, V0.B16; \
+	VEOR	V5.B16, V4.B16, V4.B16; \
+	VUZP1	V11.S4, V10.S4, V1.S4; \
+	VUZP1	V15.S4, V14.S4, V5.S4; \
+	VUZP2	V9.S4, V8.S4, V2.S4; \
+	VUZP2	V13.S4, V12.S4, V6.S4; \
+	VEOR	V3.B16, V2.B16, V2.B16; \
+	VEOR	V7.B16, V6.B16, V6.B16; \
+	VUZP1	V9.S4, V8.S4, V3.S4; \
+	VUZP1	V13.S4, V12.S4, V7.S4
+
+// PLANES_STEP applies planes 2k and 2k+1 of the step's blocks (in V0-V7
+// after the rounds) to open (V20-V23) and drop (V24-V27), moves the block
+// numbers on to step k+1, and sets R9 to the OR of every open lane of the
+// batch: 0 when the batch is decided. The planes go to V8-V11 (plane 2k,
+// groups 0-1, 2-3, 4-5, 6-7) and V12-V15 (plane 2k+1), their T to V18 and
+// V19. R10 is clobbered.
+#define PLANES_STEP \
+	VZIP1	V1.S4, V0.S4, V8.S4; \
+	VZIP2	V1.S4, V0.S4, V9.S4; \
+	VZIP1	V5.S4, V4.S4, V10.S4; \
+	VZIP2	V5.S4, V4.S4, V11.S4; \
+	VZIP1	V3.S4, V2.S4, V12.S4; \
+	VZIP2	V3.S4, V2.S4, V13.S4; \
+	VZIP1	V7.S4, V6.S4, V14.S4; \
+	VZIP2	V7.S4, V6.S4, V15.S4; \
+	ASR	$63, R22, R9; \
+	VDUP	R9, V18.D2; \
+	LSL	$1, R22, R22; \
+	ASR	$63, R22, R9; \
+	VDUP	R9, V19.D2; \
+	LSL	$1, R22, R22; \
+	VEOR	V18.B16, V8.B16, V8.B16; \
+	VEOR	V18.B16, V9.B16, V9.B16; \
+	VEOR	V18.B16, V10.B16, V10.B16; \
+	VEOR	V18.B16, V11.B16, V11.B16; \
+	VAND	V20.B16, V8.B16, V8.B16; \
+	VAND	V21.B16, V9.B16, V9.B16; \
+	VAND	V22.B16, V10.B16, V10.B16; \
+	VAND	V23.B16, V11.B16, V11.B16; \
+	VBIT	V8.B16, V18.B16, V24.B16; \
+	VBIT	V9.B16, V18.B16, V25.B16; \
+	VBIT	V10.B16, V18.B16, V26.B16; \
+	VBIT	V11.B16, V18.B16, V27.B16; \
+	VEOR	V8.B16, V20.B16, V20.B16; \
+	VEOR	V9.B16, V21.B16, V21.B16; \
+	VEOR	V10.B16, V22.B16, V22.B16; \
+	VEOR	V11.B16, V23.B16, V23.B16; \
+	VEOR	V19.B16, V12.B16, V12.B16; \
+	VEOR	V19.B16, V13.B16, V13.B16; \
+	VEOR	V19.B16, V14.B16, V14.B16; \
+	VEOR	V19.B16, V15.B16, V15.B16; \
+	VAND	V20.B16, V12.B16, V12.B16; \
+	VAND	V21.B16, V13.B16, V13.B16; \
+	VAND	V22.B16, V14.B16, V14.B16; \
+	VAND	V23.B16, V15.B16, V15.B16; \
+	VBIT	V12.B16, V19.B16, V24.B16; \
+	VBIT	V13.B16, V19.B16, V25.B16; \
+	VBIT	V14.B16, V19.B16, V26.B16; \
+	VBIT	V15.B16, V19.B16, V27.B16; \
+	VEOR	V12.B16, V20.B16, V20.B16; \
+	VEOR	V13.B16, V21.B16, V21.B16; \
+	VEOR	V14.B16, V22.B16, V22.B16; \
+	VEOR	V15.B16, V23.B16, V23.B16; \
+	MOVD	$1, R9; \
+	VDUP	R9, V19.D2; \
+	VADD	V19.D2, V28.D2, V28.D2; \
+	VADD	V19.D2, V29.D2, V29.D2; \
+	VADD	V19.D2, V30.D2, V30.D2; \
+	VADD	V19.D2, V31.D2, V31.D2; \
+	VORR	V21.B16, V20.B16, V8.B16; \
+	VORR	V23.B16, V22.B16, V9.B16; \
+	VORR	V9.B16, V8.B16, V8.B16; \
+	VMOV	V8.D[0], R9; \
+	VMOV	V8.D[1], R10; \
+	ORR	R10, R9, R9
+
+// PLANES_KEEP ends a batch: the keep words ^drop of its groups in V24-V27
+// (groups 0-1, 2-3, 4-5, 6-7, in 64-bit lanes), and R4 moved on to the
+// next batch's blocks, 8 groups of 16 blocks on.
+#define PLANES_KEEP \
+	VCMEQ	V16.S4, V16.S4, V19.S4; \
+	VEOR	V19.B16, V24.B16, V24.B16; \
+	VEOR	V19.B16, V25.B16, V25.B16; \
+	VEOR	V19.B16, V26.B16, V26.B16; \
+	VEOR	V19.B16, V27.B16, V27.B16; \
+	ADD	$128, R4, R4
+
+// PLANES_WORD takes the next group of a batch for dropoutPhilox: R8 = its
+// keep word (from the scratch words at R25, post-incremented), R9 = its
+// elements, min(64, R3), taken off R3, and the bits of R8 from R9 on
+// cleared (^0 >> (64-R9): a shift by 0 for a whole group); the word is
+// stored to bits (R2, post-incremented) unless R2 is 0. R7 and R10 are
+// clobbered.
+#define PLANES_WORD \
+	MOVD.P	8(R25), R8; \
+	MOVD	$64, R9; \
+	CMP	R9, R3; \
+	CSEL	LT, R3, R9, R9; \
+	SUB	R9, R3, R3; \
+	MOVD	$64, R10; \
+	SUB	R9, R10, R10; \
+	MOVD	$-1, R7; \
+	LSR	R10, R7, R7; \
+	AND	R7, R8, R8; \
+	CBZ	R2, 2(PC); \
+	MOVD.P	R8, 8(R2)
+
+// planesOpen<>: 8 words of all ones, then 8 of zeros. The 8 words from word
+// 8-m on open the first m groups of a batch and close the others.
+DATA planesOpen<>+0x00(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x08(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x10(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x18(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x20(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x28(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x30(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x38(SB)/8, $0xffffffffffffffff
+DATA planesOpen<>+0x40(SB)/8, $0
+DATA planesOpen<>+0x48(SB)/8, $0
+DATA planesOpen<>+0x50(SB)/8, $0
+DATA planesOpen<>+0x58(SB)/8, $0
+DATA planesOpen<>+0x60(SB)/8, $0
+DATA planesOpen<>+0x68(SB)/8, $0
+DATA planesOpen<>+0x70(SB)/8, $0
+DATA planesOpen<>+0x78(SB)/8, $0
+GLOBL planesOpen<>(SB), RODATA|NOPTR, $128
+
+// func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)
+//
+// Equivalent Go:
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for g := range bits {
+//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t) // all 64 lanes
+//	}
+//
+// eight groups a batch, decided in lockstep and stored with one VST1; the
+// last 1 to 7 groups take a batch of their own, their words stored one at
+// a time.
+TEXT ·keepPlanesNEON(SB), NOSPLIT, $0-44
+	MOVD	bits_base+0(FP), R2
+	MOVD	bits_len+8(FP), R3
+	MOVD	seed+24(FP), R12 // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13    // k1 = hi32 seed
+	MOVD	start+32(FP), R4
+	MOVWU	t+40(FP), R5
+	CBZ	R3, kp_done
+	PLANES_CONST
+
+kp_batch:
+	MOVD	$8, R9
+	CMP	R9, R3
+	CSEL	LT, R3, R9, R6 // this batch's groups: min(8, groups left)
+	PLANES_INIT
+
+kp_step:
+	PHILOX8_FIRST
+	MOVD	$9, R21
+
+kp_round:
+	PHILOX8_ROUND
+	SUB	$1, R21, R21
+	CBNZ	R21, kp_round
+	PLANES_STEP
+	CBZ	R9, kp_decided
+	SUB	$1, R23, R23
+	CBNZ	R23, kp_step
+
+kp_decided:
+	PLANES_KEEP
+	CMP	$8, R6
+	BNE	kp_part
+	VST1.P	[V24.D2, V25.D2, V26.D2, V27.D2], 64(R2)
+	SUBS	$8, R3, R3
+	BNE	kp_batch
+	RET
+
+kp_part:
+	// 1 to 7 groups: their words one at a time.
+	VMOV	V24.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V24.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V25.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V25.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V26.D[0], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V26.D[1], R8
+	MOVD.P	R8, 8(R2)
+	SUBS	$1, R3, R3
+	BEQ	kp_done
+	VMOV	V27.D[0], R8
+	MOVD.P	R8, 8(R2)
+
+kp_done:
+	RET
 
 // func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 //
 // Equivalent Go:
 //
-//	key := [2]uint32{uint32(seed), uint32(seed >> 32)}
-//	for i := range dst {
-//		draw := philox4x32(counter(start+uint64(i/4)), key)[i%4]
-//		keep := draw >= t
-//		if keep {
-//			dst[i] = src[i] * s
-//		} else {
-//			dst[i] = 0 // whatever src[i] holds
-//		}
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t) & (^uint64(0) >> (64 - n))
 //		if bits != nil {
-//			// bit i of bits = keep; words written whole, 0 past the end
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				dst[i+j] = src[i+j] * s
+//			} else {
+//				dst[i+j] = 0 // whatever src[i+j] holds
+//			}
 //		}
 //	}
 //
-// 32 elements (8 blocks) a step: the blocks' Philox rounds run in two sets
-// of four vectors, set A for blocks b..b+3 and set B for b+4..b+7, word w
-// of block b+j in lane j of register w (set B: 4+w). The last 1 to 31
-// elements take a full step's draws and go one at a time.
-TEXT ·dropoutPhiloxNEONF32(SB), NOSPLIT, $0-96
+// A batch of up to eight groups is decided in lockstep (keepPlanesNEON's
+// loop) and its keep words are put in a scratch area on the stack; then
+// each group's word is taken from there, cut to the group's elements,
+// stored to bits when bits is not nil, and applied with scaleBitsNEONF32's
+// code: 16 elements at a time, then 1 at a time, each the bits of src*s
+// ANDed with all ones where kept.
+TEXT ·dropoutPhiloxNEONF32(SB), NOSPLIT, $64-96
 	MOVD	dst_base+0(FP), R0
 	MOVD	dst_len+8(FP), R3
 	MOVD	src_base+24(FP), R1
 	MOVD	bits_base+48(FP), R2 // 0 when bits is nil
-	FMOVS	s+92(FP), F21
-	VDUP	V21.S[0], V21.S4
-	MOVD	seed+72(FP), R12 // k0 = lo32 seed (W12)
-	LSR	$32, R12, R13    // k1 = hi32 seed
-	MOVD	start+80(FP), R7
-	MOVWU	t+88(FP), R9
-	VDUP	R9, V20.S4
-	MOVW	$0xD2511F53, R9
-	VDUP	R9, V16.S4
-	MOVW	$0xCD9E8D57, R9
-	VDUP	R9, V17.S4
-	MOVW	$0x9E3779B9, R19
-	MOVW	$0xBB67AE85, R20
-	VMOV	R7, V22.D[0] // block numbers as 64-bit lanes: the adds carry and wrap
-	ADD	$1, R7, R7
-	VMOV	R7, V22.D[1]
-	ADD	$1, R7, R7
-	VMOV	R7, V23.D[0]
-	ADD	$1, R7, R7
-	VMOV	R7, V23.D[1]
-	MOVD	$4, R9
-	VDUP	R9, V24.D2
-	MOVD	$philoxBits<>(SB), R9
-	VLD1	(R9), [V25.S4, V26.S4, V27.S4, V28.S4]
-	MOVD	ZR, R10
-	MOVD	ZR, R11
+	MOVD	seed+72(FP), R12     // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+80(FP), R4
+	MOVWU	t+88(FP), R5
+	MOVWU	s+92(FP), R24
+	PLANES_CONST
 
-ph_step32:
-	// Counters (lo32 b, hi32 b, 0, 0) of blocks b..b+3 (set A) and
-	// b+4..b+7 (set B), one word per register, one block per lane.
-	VADD	V24.D2, V22.D2, V29.D2 // [b+4, b+5]
-	VADD	V24.D2, V23.D2, V30.D2 // [b+6, b+7]
-	VUZP1	V23.S4, V22.S4, V0.S4  // c0 = lo32 of b..b+3
-	VUZP2	V23.S4, V22.S4, V1.S4  // c1 = hi32
-	VUZP1	V30.S4, V29.S4, V4.S4
-	VUZP2	V30.S4, V29.S4, V5.S4
-	VADD	V24.D2, V29.D2, V22.D2 // [b+8, b+9]: the next step's
-	VADD	V24.D2, V30.D2, V23.D2
+pd_batch32:
+	ADD	$63, R3, R6
+	LSR	$6, R6, R6
+	MOVD	$8, R9
+	CMP	R9, R6
+	CSEL	GT, R9, R6, R6 // this batch's groups: min(8, ceil(elements left/64))
+	PLANES_INIT
 
-	// Round 1. c2 = c3 = 0, so M1*c2 = 0: c0 = c1^k0, c1 = 0,
-	// c2 = hi(M0*c0)^k1, c3 = lo(M0*c0).
-	MOVW	R12, R14
-	MOVW	R13, R15
-	VDUP	R14, V18.S4
-	VDUP	R15, V19.S4
-	WORD	$0x2eb0c008 // UMULL  V8.2D, V0.2S, V16.2S
-	WORD	$0x6eb0c009 // UMULL2 V9.2D, V0.4S, V16.4S
-	WORD	$0x2eb0c08c // UMULL  V12.2D, V4.2S, V16.2S
-	WORD	$0x6eb0c08d // UMULL2 V13.2D, V4.4S, V16.4S
-	VEOR	V18.B16, V1.B16, V0.B16
-	VEOR	V18.B16, V5.B16, V4.B16
-	VEOR	V1.B16, V1.B16, V1.B16
-	VEOR	V5.B16, V5.B16, V5.B16
-	VUZP2	V9.S4, V8.S4, V2.S4
-	VUZP2	V13.S4, V12.S4, V6.S4
-	VEOR	V19.B16, V2.B16, V2.B16
-	VEOR	V19.B16, V6.B16, V6.B16
-	VUZP1	V9.S4, V8.S4, V3.S4
-	VUZP1	V13.S4, V12.S4, V7.S4
+pd_step32:
+	PHILOX8_FIRST
 	MOVD	$9, R21
 
-ph_round32:
-	// Rounds 2 to 10: bump the key, then
-	// (c0, c1, c2, c3) = (hi1^c1^k0, lo1, hi0^c3^k1, lo0).
-	ADDW	R19, R14, R14 // k0 += W0, mod 2^32
-	ADDW	R20, R15, R15 // k1 += W1
-	VDUP	R14, V18.S4
-	VDUP	R15, V19.S4
-	WORD	$0x2eb0c008 // UMULL  V8.2D, V0.2S, V16.2S   hi0:lo0 of blocks b, b+1
-	WORD	$0x6eb0c009 // UMULL2 V9.2D, V0.4S, V16.4S   of blocks b+2, b+3
-	WORD	$0x2eb1c04a // UMULL  V10.2D, V2.2S, V17.2S  hi1:lo1
-	WORD	$0x6eb1c04b // UMULL2 V11.2D, V2.4S, V17.4S
-	WORD	$0x2eb0c08c // UMULL  V12.2D, V4.2S, V16.2S
-	WORD	$0x6eb0c08d // UMULL2 V13.2D, V4.4S, V16.4S
-	WORD	$0x2eb1c0ce // UMULL  V14.2D, V6.2S, V17.2S
-	WORD	$0x6eb1c0cf // UMULL2 V15.2D, V6.4S, V17.4S
-	VEOR	V18.B16, V1.B16, V1.B16 // c1^k0, while the products are on their way
-	VEOR	V19.B16, V3.B16, V3.B16 // c3^k1
-	VEOR	V18.B16, V5.B16, V5.B16
-	VEOR	V19.B16, V7.B16, V7.B16
-	VUZP2	V11.S4, V10.S4, V0.S4 // hi1
-	VUZP2	V15.S4, V14.S4, V4.S4
-	VEOR	V1.B16, V0.B16, V0.B16 // c0 = hi1^c1^k0
-	VEOR	V5.B16, V4.B16, V4.B16
-	VUZP1	V11.S4, V10.S4, V1.S4 // c1 = lo1
-	VUZP1	V15.S4, V14.S4, V5.S4
-	VUZP2	V9.S4, V8.S4, V2.S4 // hi0
-	VUZP2	V13.S4, V12.S4, V6.S4
-	VEOR	V3.B16, V2.B16, V2.B16 // c2 = hi0^c3^k1
-	VEOR	V7.B16, V6.B16, V6.B16
-	VUZP1	V9.S4, V8.S4, V3.S4 // c3 = lo0
-	VUZP1	V13.S4, V12.S4, V7.S4
+pd_round32:
+	PHILOX8_ROUND
 	SUB	$1, R21, R21
-	CBNZ	R21, ph_round32
+	CBNZ	R21, pd_round32
+	PLANES_STEP
+	CBZ	R9, pd_decided32
+	SUB	$1, R23, R23
+	CBNZ	R23, pd_step32
 
-	// Keep masks: lane j of Vw (V4+w) is all ones iff word w of block b+j
-	// (b+4+j), the draw of element 4j+w (16+4j+w), is >= t.
-	WORD	$0x6eb43c00 // CMHS V0.4S, V0.4S, V20.4S
-	WORD	$0x6eb43c21 // CMHS V1.4S, V1.4S, V20.4S
-	WORD	$0x6eb43c42 // CMHS V2.4S, V2.4S, V20.4S
-	WORD	$0x6eb43c63 // CMHS V3.4S, V3.4S, V20.4S
-	WORD	$0x6eb43c84 // CMHS V4.4S, V4.4S, V20.4S
-	WORD	$0x6eb43ca5 // CMHS V5.4S, V5.4S, V20.4S
-	WORD	$0x6eb43cc6 // CMHS V6.4S, V6.4S, V20.4S
-	WORD	$0x6eb43ce7 // CMHS V7.4S, V7.4S, V20.4S
+pd_decided32:
+	PLANES_KEEP
+	MOVD	$words-64(SP), R25
+	VST1	[V24.D2, V25.D2, V26.D2, V27.D2], (R25)
+	MOVD	$scaleBitsF32<>(SB), R9
+	VLD1	(R9), [V24.S4, V25.S4, V26.S4, V27.S4]
+	VDUP	R24, V31.S4
 
-	// R8 = the 32 decisions, bit i for element i: lane j of Vw contributes
-	// bit 4j+w (set B: 16+4j+w), disjoint bits whose sum is their OR.
-	VAND	V25.B16, V0.B16, V8.B16
-	VAND	V26.B16, V1.B16, V9.B16
-	VAND	V27.B16, V2.B16, V10.B16
-	VAND	V28.B16, V3.B16, V11.B16
-	VAND	V25.B16, V4.B16, V12.B16
-	VAND	V26.B16, V5.B16, V13.B16
-	VAND	V27.B16, V6.B16, V14.B16
-	VAND	V28.B16, V7.B16, V15.B16
-	VORR	V9.B16, V8.B16, V8.B16
-	VORR	V11.B16, V10.B16, V10.B16
-	VORR	V13.B16, V12.B16, V12.B16
-	VORR	V15.B16, V14.B16, V14.B16
-	VORR	V10.B16, V8.B16, V8.B16
-	VORR	V14.B16, V12.B16, V12.B16
-	VSHL	$16, V12.S4, V12.S4
-	VORR	V12.B16, V8.B16, V8.B16
-	VADDV	V8.S4, V8
-	VMOV	V8.S[0], R8
-	CMP	$32, R3
-	BLT	ph_tail32
+pd_group32:
+	PLANES_WORD
+	CMP	$16, R9
+	BLT	pd_one32
 
-	// 32 elements: VLD4 puts src[4j+w] in lane j of V8+w, beside its mask
-	// in Vw, and VST4 writes the lanes back in element order.
-	VLD4.P	64(R1), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD4.P	64(R1), [V12.S4, V13.S4, V14.S4, V15.S4]
-	WORD	$0x6e35dd08 // FMUL V8.4S, V8.4S, V21.4S
-	WORD	$0x6e35dd29 // FMUL V9.4S, V9.4S, V21.4S
-	WORD	$0x6e35dd4a // FMUL V10.4S, V10.4S, V21.4S
-	WORD	$0x6e35dd6b // FMUL V11.4S, V11.4S, V21.4S
-	WORD	$0x6e35dd8c // FMUL V12.4S, V12.4S, V21.4S
-	WORD	$0x6e35ddad // FMUL V13.4S, V13.4S, V21.4S
-	WORD	$0x6e35ddce // FMUL V14.4S, V14.4S, V21.4S
-	WORD	$0x6e35ddef // FMUL V15.4S, V15.4S, V21.4S
-	VAND	V0.B16, V8.B16, V8.B16
-	VAND	V1.B16, V9.B16, V9.B16
-	VAND	V2.B16, V10.B16, V10.B16
-	VAND	V3.B16, V11.B16, V11.B16
-	VAND	V4.B16, V12.B16, V12.B16
-	VAND	V5.B16, V13.B16, V13.B16
-	VAND	V6.B16, V14.B16, V14.B16
-	VAND	V7.B16, V15.B16, V15.B16
-	VST4.P	[V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
-	VST4.P	[V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+pd_16_32:
+	BITS_APPLY16_F32
+	CMP	$16, R9
+	BGE	pd_16_32
 
-	// Bits: R10 collects two steps' words, R11 is 0 or 32 bits full.
-	LSL	R11, R8, R7
-	ORR	R7, R10, R10
-	EOR	$32, R11, R11
-	CBNZ	R11, ph_more32
-	CBZ	R2, ph_nobits32
-	MOVD.P	R10, 8(R2)
+pd_one32:
+	CBZ	R9, pd_next32
 
-ph_nobits32:
-	MOVD	ZR, R10
+pd_oneloop32:
+	BITS_ONE_F32
+	CBNZ	R9, pd_oneloop32
 
-ph_more32:
-	SUBS	$32, R3, R3
-	BNE	ph_step32
-	CBZ	R11, ph_done32
-	CBZ	R2, ph_done32
-	MOVD	R10, (R2) // the last word, its upper 32 bits 0
+pd_next32:
+	CBZ	R3, pd_done32
+	SUB	$1, R6, R6
+	CBNZ	R6, pd_group32
+	B	pd_batch32
 
-ph_done32:
-	RET
-
-ph_tail32:
-	// 1 to 31 elements left: keep their decisions only, write the last
-	// word of bits, then the elements one at a time.
-	MOVD	$1, R7
-	LSL	R3, R7, R7
-	SUB	$1, R7, R7
-	AND	R7, R8, R8
-	CBZ	R2, ph_tailloop32
-	LSL	R11, R8, R7
-	ORR	R7, R10, R10
-	MOVD	R10, (R2)
-
-ph_tailloop32:
-	FMOVS.P	4(R1), F0
-	FMULS	F21, F0, F0
-	FMOVS	F0, R7
-	AND	$1, R8, R9
-	NEG	R9, R9 // all ones if the element is kept
-	ANDW	R9, R7, R7
-	MOVW.P	R7, 4(R0)
-	LSR	$1, R8, R8
-	SUB	$1, R3, R3
-	CBNZ	R3, ph_tailloop32
+pd_done32:
 	RET
 
 // func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
 //
-// Equivalent Go: the loop of dropoutPhiloxNEONF32 with float64 elements.
-// The Philox rounds and the decision bits are the same instructions.
-TEXT ·dropoutPhiloxNEONF64(SB), NOSPLIT, $0-104
+// Equivalent Go: the loop of dropoutPhiloxNEONF32 with float64 elements,
+// each group applied with scaleBitsNEONF64's code: 8 elements at a time,
+// then 1 at a time.
+TEXT ·dropoutPhiloxNEONF64(SB), NOSPLIT, $64-104
 	MOVD	dst_base+0(FP), R0
 	MOVD	dst_len+8(FP), R3
 	MOVD	src_base+24(FP), R1
-	MOVD	bits_base+48(FP), R2
-	FMOVD	s+96(FP), F21
-	VDUP	V21.D[0], V21.D2
-	MOVD	seed+72(FP), R12 // k0 = lo32 seed (W12)
-	LSR	$32, R12, R13    // k1 = hi32 seed
-	MOVD	start+80(FP), R7
-	MOVWU	t+88(FP), R9
-	VDUP	R9, V20.S4
-	MOVW	$0xD2511F53, R9
-	VDUP	R9, V16.S4
-	MOVW	$0xCD9E8D57, R9
-	VDUP	R9, V17.S4
-	MOVW	$0x9E3779B9, R19
-	MOVW	$0xBB67AE85, R20
-	VMOV	R7, V22.D[0] // block numbers as 64-bit lanes: the adds carry and wrap
-	ADD	$1, R7, R7
-	VMOV	R7, V22.D[1]
-	ADD	$1, R7, R7
-	VMOV	R7, V23.D[0]
-	ADD	$1, R7, R7
-	VMOV	R7, V23.D[1]
-	MOVD	$4, R9
-	VDUP	R9, V24.D2
-	MOVD	$philoxBits<>(SB), R9
-	VLD1	(R9), [V25.S4, V26.S4, V27.S4, V28.S4]
-	MOVD	ZR, R10
-	MOVD	ZR, R11
+	MOVD	bits_base+48(FP), R2 // 0 when bits is nil
+	MOVD	seed+72(FP), R12     // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+80(FP), R4
+	MOVWU	t+88(FP), R5
+	MOVD	s+96(FP), R24
+	PLANES_CONST
 
-ph_step64:
-	// Counters (lo32 b, hi32 b, 0, 0) of blocks b..b+3 (set A) and
-	// b+4..b+7 (set B), one word per register, one block per lane.
-	VADD	V24.D2, V22.D2, V29.D2 // [b+4, b+5]
-	VADD	V24.D2, V23.D2, V30.D2 // [b+6, b+7]
-	VUZP1	V23.S4, V22.S4, V0.S4  // c0 = lo32 of b..b+3
-	VUZP2	V23.S4, V22.S4, V1.S4  // c1 = hi32
-	VUZP1	V30.S4, V29.S4, V4.S4
-	VUZP2	V30.S4, V29.S4, V5.S4
-	VADD	V24.D2, V29.D2, V22.D2 // [b+8, b+9]: the next step's
-	VADD	V24.D2, V30.D2, V23.D2
+pd_batch64:
+	ADD	$63, R3, R6
+	LSR	$6, R6, R6
+	MOVD	$8, R9
+	CMP	R9, R6
+	CSEL	GT, R9, R6, R6 // this batch's groups: min(8, ceil(elements left/64))
+	PLANES_INIT
 
-	// Round 1. c2 = c3 = 0, so M1*c2 = 0: c0 = c1^k0, c1 = 0,
-	// c2 = hi(M0*c0)^k1, c3 = lo(M0*c0).
-	MOVW	R12, R14
-	MOVW	R13, R15
-	VDUP	R14, V18.S4
-	VDUP	R15, V19.S4
-	WORD	$0x2eb0c008 // UMULL  V8.2D, V0.2S, V16.2S
-	WORD	$0x6eb0c009 // UMULL2 V9.2D, V0.4S, V16.4S
-	WORD	$0x2eb0c08c // UMULL  V12.2D, V4.2S, V16.2S
-	WORD	$0x6eb0c08d // UMULL2 V13.2D, V4.4S, V16.4S
-	VEOR	V18.B16, V1.B16, V0.B16
-	VEOR	V18.B16, V5.B16, V4.B16
-	VEOR	V1.B16, V1.B16, V1.B16
-	VEOR	V5.B16, V5.B16, V5.B16
-	VUZP2	V9.S4, V8.S4, V2.S4
-	VUZP2	V13.S4, V12.S4, V6.S4
-	VEOR	V19.B16, V2.B16, V2.B16
-	VEOR	V19.B16, V6.B16, V6.B16
-	VUZP1	V9.S4, V8.S4, V3.S4
-	VUZP1	V13.S4, V12.S4, V7.S4
+pd_step64:
+	PHILOX8_FIRST
 	MOVD	$9, R21
 
-ph_round64:
-	// Rounds 2 to 10: bump the key, then
-	// (c0, c1, c2, c3) = (hi1^c1^k0, lo1, hi0^c3^k1, lo0).
-	ADDW	R19, R14, R14 // k0 += W0, mod 2^32
-	ADDW	R20, R15, R15 // k1 += W1
-	VDUP	R14, V18.S4
-	VDUP	R15, V19.S4
-	WORD	$0x2eb0c008 // UMULL  V8.2D, V0.2S, V16.2S   hi0:lo0 of blocks b, b+1
-	WORD	$0x6eb0c009 // UMULL2 V9.2D, V0.4S, V16.4S   of blocks b+2, b+3
-	WORD	$0x2eb1c04a // UMULL  V10.2D, V2.2S, V17.2S  hi1:lo1
-	WORD	$0x6eb1c04b // UMULL2 V11.2D, V2.4S, V17.4S
-	WORD	$0x2eb0c08c // UMULL  V12.2D, V4.2S, V16.2S
-	WORD	$0x6eb0c08d // UMULL2 V13.2D, V4.4S, V16.4S
-	WORD	$0x2eb1c0ce // UMULL  V14.2D, V6.2S, V17.2S
-	WORD	$0x6eb1c0cf // UMULL2 V15.2D, V6.4S, V17.4S
-	VEOR	V18.B16, V1.B16, V1.B16 // c1^k0, while the products are on their way
-	VEOR	V19.B16, V3.B16, V3.B16 // c3^k1
-	VEOR	V18.B16, V5.B16, V5.B16
-	VEOR	V19.B16, V7.B16, V7.B16
-	VUZP2	V11.S4, V10.S4, V0.S4 // hi1
-	VUZP2	V15.S4, V14.S4, V4.S4
-	VEOR	V1.B16, V0.B16, V0.B16 // c0 = hi1^c1^k0
-	VEOR	V5.B16, V4.B16, V4.B16
-	VUZP1	V11.S4, V10.S4, V1.S4 // c1 = lo1
-	VUZP1	V15.S4, V14.S4, V5.S4
-	VUZP2	V9.S4, V8.S4, V2.S4 // hi0
-	VUZP2	V13.S4, V12.S4, V6.S4
-	VEOR	V3.B16, V2.B16, V2.B16 // c2 = hi0^c3^k1
-	VEOR	V7.B16, V6.B16, V6.B16
-	VUZP1	V9.S4, V8.S4, V3.S4 // c3 = lo0
-	VUZP1	V13.S4, V12.S4, V7.S4
+pd_round64:
+	PHILOX8_ROUND
 	SUB	$1, R21, R21
-	CBNZ	R21, ph_round64
+	CBNZ	R21, pd_round64
+	PLANES_STEP
+	CBZ	R9, pd_decided64
+	SUB	$1, R23, R23
+	CBNZ	R23, pd_step64
 
-	// Keep masks: lane j of Vw (V4+w) is all ones iff word w of block b+j
-	// (b+4+j), the draw of element 4j+w (16+4j+w), is >= t.
-	WORD	$0x6eb43c00 // CMHS V0.4S, V0.4S, V20.4S
-	WORD	$0x6eb43c21 // CMHS V1.4S, V1.4S, V20.4S
-	WORD	$0x6eb43c42 // CMHS V2.4S, V2.4S, V20.4S
-	WORD	$0x6eb43c63 // CMHS V3.4S, V3.4S, V20.4S
-	WORD	$0x6eb43c84 // CMHS V4.4S, V4.4S, V20.4S
-	WORD	$0x6eb43ca5 // CMHS V5.4S, V5.4S, V20.4S
-	WORD	$0x6eb43cc6 // CMHS V6.4S, V6.4S, V20.4S
-	WORD	$0x6eb43ce7 // CMHS V7.4S, V7.4S, V20.4S
+pd_decided64:
+	PLANES_KEEP
+	MOVD	$words-64(SP), R25
+	VST1	[V24.D2, V25.D2, V26.D2, V27.D2], (R25)
+	MOVD	$scaleBitsF64<>(SB), R9
+	VLD1	(R9), [V24.D2, V25.D2, V26.D2, V27.D2]
+	VDUP	R24, V31.D2
 
-	// R8 = the 32 decisions, bit i for element i: lane j of Vw contributes
-	// bit 4j+w (set B: 16+4j+w), disjoint bits whose sum is their OR.
-	VAND	V25.B16, V0.B16, V8.B16
-	VAND	V26.B16, V1.B16, V9.B16
-	VAND	V27.B16, V2.B16, V10.B16
-	VAND	V28.B16, V3.B16, V11.B16
-	VAND	V25.B16, V4.B16, V12.B16
-	VAND	V26.B16, V5.B16, V13.B16
-	VAND	V27.B16, V6.B16, V14.B16
-	VAND	V28.B16, V7.B16, V15.B16
-	VORR	V9.B16, V8.B16, V8.B16
-	VORR	V11.B16, V10.B16, V10.B16
-	VORR	V13.B16, V12.B16, V12.B16
-	VORR	V15.B16, V14.B16, V14.B16
-	VORR	V10.B16, V8.B16, V8.B16
-	VORR	V14.B16, V12.B16, V12.B16
-	VSHL	$16, V12.S4, V12.S4
-	VORR	V12.B16, V8.B16, V8.B16
-	VADDV	V8.S4, V8
-	VMOV	V8.S[0], R8
-	CMP	$32, R3
-	BLT	ph_tail64
+pd_group64:
+	PLANES_WORD
+	CMP	$8, R9
+	BLT	pd_one64
 
-	// 32 elements, in four groups of 8 (two blocks): VLD4 puts src[4j+w]
-	// in lane j of V8+w (V12+w for the next two blocks), VZIP1/VZIP2 of a
-	// mask with itself widen the masks of those blocks to 64-bit lanes, and
-	// VST4 writes the lanes back in element order.
-	VLD4.P	64(R1), [V8.D2, V9.D2, V10.D2, V11.D2]     // blocks b+0, b+1
-	VLD4.P	64(R1), [V12.D2, V13.D2, V14.D2, V15.D2]   // blocks b+2, b+3
-	WORD	$0x6e75dd08 // FMUL V8.2D, V8.2D, V21.2D
-	WORD	$0x6e75dd29 // FMUL V9.2D, V9.2D, V21.2D
-	WORD	$0x6e75dd4a // FMUL V10.2D, V10.2D, V21.2D
-	WORD	$0x6e75dd6b // FMUL V11.2D, V11.2D, V21.2D
-	WORD	$0x6e75dd8c // FMUL V12.2D, V12.2D, V21.2D
-	WORD	$0x6e75ddad // FMUL V13.2D, V13.2D, V21.2D
-	WORD	$0x6e75ddce // FMUL V14.2D, V14.2D, V21.2D
-	WORD	$0x6e75ddef // FMUL V15.2D, V15.2D, V21.2D
-	VZIP1	V0.S4, V0.S4, V29.S4
-	VAND	V29.B16, V8.B16, V8.B16
-	VZIP1	V1.S4, V1.S4, V30.S4
-	VAND	V30.B16, V9.B16, V9.B16
-	VZIP1	V2.S4, V2.S4, V29.S4
-	VAND	V29.B16, V10.B16, V10.B16
-	VZIP1	V3.S4, V3.S4, V30.S4
-	VAND	V30.B16, V11.B16, V11.B16
-	VZIP2	V0.S4, V0.S4, V29.S4
-	VAND	V29.B16, V12.B16, V12.B16
-	VZIP2	V1.S4, V1.S4, V30.S4
-	VAND	V30.B16, V13.B16, V13.B16
-	VZIP2	V2.S4, V2.S4, V29.S4
-	VAND	V29.B16, V14.B16, V14.B16
-	VZIP2	V3.S4, V3.S4, V30.S4
-	VAND	V30.B16, V15.B16, V15.B16
-	VST4.P	[V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
-	VST4.P	[V12.D2, V13.D2, V14.D2, V15.D2], 64(R0)
-	VLD4.P	64(R1), [V8.D2, V9.D2, V10.D2, V11.D2]     // blocks b+4, b+5
-	VLD4.P	64(R1), [V12.D2, V13.D2, V14.D2, V15.D2]   // blocks b+6, b+7
-	WORD	$0x6e75dd08 // FMUL V8.2D, V8.2D, V21.2D
-	WORD	$0x6e75dd29 // FMUL V9.2D, V9.2D, V21.2D
-	WORD	$0x6e75dd4a // FMUL V10.2D, V10.2D, V21.2D
-	WORD	$0x6e75dd6b // FMUL V11.2D, V11.2D, V21.2D
-	WORD	$0x6e75dd8c // FMUL V12.2D, V12.2D, V21.2D
-	WORD	$0x6e75ddad // FMUL V13.2D, V13.2D, V21.2D
-	WORD	$0x6e75ddce // FMUL V14.2D, V14.2D, V21.2D
-	WORD	$0x6e75ddef // FMUL V15.2D, V15.2D, V21.2D
-	VZIP1	V4.S4, V4.S4, V29.S4
-	VAND	V29.B16, V8.B16, V8.B16
-	VZIP1	V5.S4, V5.S4, V30.S4
-	VAND	V30.B16, V9.B16, V9.B16
-	VZIP1	V6.S4, V6.S4, V29.S4
-	VAND	V29.B16, V10.B16, V10.B16
-	VZIP1	V7.S4, V7.S4, V30.S4
-	VAND	V30.B16, V11.B16, V11.B16
-	VZIP2	V4.S4, V4.S4, V29.S4
-	VAND	V29.B16, V12.B16, V12.B16
-	VZIP2	V5.S4, V5.S4, V30.S4
-	VAND	V30.B16, V13.B16, V13.B16
-	VZIP2	V6.S4, V6.S4, V29.S4
-	VAND	V29.B16, V14.B16, V14.B16
-	VZIP2	V7.S4, V7.S4, V30.S4
-	VAND	V30.B16, V15.B16, V15.B16
-	VST4.P	[V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
-	VST4.P	[V12.D2, V13.D2, V14.D2, V15.D2], 64(R0)
+pd_8_64:
+	BITS_APPLY8_F64
+	CMP	$8, R9
+	BGE	pd_8_64
 
-	// Bits: R10 collects two steps' words, R11 is 0 or 32 bits full.
-	LSL	R11, R8, R7
-	ORR	R7, R10, R10
-	EOR	$32, R11, R11
-	CBNZ	R11, ph_more64
-	CBZ	R2, ph_nobits64
-	MOVD.P	R10, 8(R2)
+pd_one64:
+	CBZ	R9, pd_next64
 
-ph_nobits64:
-	MOVD	ZR, R10
+pd_oneloop64:
+	BITS_ONE_F64
+	CBNZ	R9, pd_oneloop64
 
-ph_more64:
-	SUBS	$32, R3, R3
-	BNE	ph_step64
-	CBZ	R11, ph_done64
-	CBZ	R2, ph_done64
-	MOVD	R10, (R2) // the last word, its upper 32 bits 0
+pd_next64:
+	CBZ	R3, pd_done64
+	SUB	$1, R6, R6
+	CBNZ	R6, pd_group64
+	B	pd_batch64
 
-ph_done64:
-	RET
-
-ph_tail64:
-	// 1 to 31 elements left: keep their decisions only, write the last
-	// word of bits, then the elements one at a time.
-	MOVD	$1, R7
-	LSL	R3, R7, R7
-	SUB	$1, R7, R7
-	AND	R7, R8, R8
-	CBZ	R2, ph_tailloop64
-	LSL	R11, R8, R7
-	ORR	R7, R10, R10
-	MOVD	R10, (R2)
-
-ph_tailloop64:
-	FMOVD.P	8(R1), F0
-	FMULD	F21, F0, F0
-	FMOVD	F0, R7
-	AND	$1, R8, R9
-	NEG	R9, R9
-	AND	R9, R7, R7
-	MOVD.P	R7, 8(R0)
-	LSR	$1, R8, R8
-	SUB	$1, R3, R3
-	CBNZ	R3, ph_tailloop64
+pd_done64:
 	RET

@@ -22,25 +22,24 @@ var archKernels = []*kernelSet{{
 	affineBits32: affineBitsNEONF32,
 	affineBits64: affineBitsNEONF64,
 
-	dropoutPhilox32: dropoutPhiloxGeneric[float32],
-	dropoutPhilox64: dropoutPhiloxGeneric[float64],
+	dropoutPhilox32: dropoutPhiloxNEONF32,
+	dropoutPhilox64: dropoutPhiloxNEONF64,
 
-	keepBits: fillKeep, // bit-plane kernels pending
+	keepBits: keepBitsNEON,
 }}
 
-// keepBitsNEON is keepBits by way of the fused kernel: it draws, decides and
-// writes the mask bits exactly as fillKeep does, while scaling a scratch
-// buffer on the stack that is then dropped. The kernel is called directly
-// so that the buffer does not escape.
+// keepBitsNEON is keepBits with the bit-plane kernel: keepPlanesNEON
+// decides every group of the mask in place, then the bits at n and above in
+// the last word are cleared, as fillKeep clears them. Few draws, and t = 2³²
+// (nothing kept), go to fillKeep (keepScalar).
 func keepBitsNEON(bits []uint64, seed, start uint64, n int, t uint64) {
 	if keepScalar(n, t) {
 		fillKeep(bits, seed, start, n, t)
 		return
 	}
-	var buf [keepChunk]float32
-	for i := 0; i < n; i += keepChunk {
-		d, w := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64]
-		dropoutPhiloxNEONF32(d, d, w, seed, start+groupBlocks*uint64(i/64), uint32(t), 0)
+	keepPlanesNEON(bits, seed, start, uint32(t))
+	if r := n & 63; r != 0 {
+		bits[len(bits)-1] &= 1<<r - 1
 	}
 }
 
