@@ -38,9 +38,7 @@ func keepBitsNEON(bits []uint64, seed, start uint64, n int, t uint64) {
 		return
 	}
 	keepPlanesNEON(bits, seed, start, uint32(t))
-	if r := n & 63; r != 0 {
-		bits[len(bits)-1] &= 1<<r - 1
-	}
+	trimTail(bits, n)
 }
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns

@@ -140,7 +140,7 @@ func TestKeepPlanesNEONLengths(t *testing.T) {
 		}
 		want := make([]uint64, groups)
 		for g := range want {
-			want[g] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(g), tt)
+			want[g] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(g), tt, ^uint64(0))
 		}
 		got := make([]uint64, groups+2)
 		for j := range got {

@@ -32,7 +32,7 @@ func TestPlanesNEONGuardPages(t *testing.T) {
 		for _, atEnd := range []bool{true, false} {
 			seed, start, tt := r.Uint64(), r.Uint64(), r.Uint32()
 			for j := range want[:g] {
-				want[j] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(j), tt)
+				want[j] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(j), tt, ^uint64(0))
 			}
 			bits := guardedSlice[uint64](bitsMem, g, atEnd)
 			c := fmt.Sprintf("keepPlanes groups=%d at end %v (case %d)", g, atEnd, i)
