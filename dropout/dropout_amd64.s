@@ -1364,43 +1364,29 @@ DATA philoxM1<>+16(SB)/8, $0x00000000cd9e8d57
 DATA philoxM1<>+24(SB)/8, $0x00000000cd9e8d57
 GLOBL philoxM1<>(SB), RODATA|NOPTR, $32
 
-DATA philoxCtrEven<>+0(SB)/8, $0x0000000000000000
-DATA philoxCtrEven<>+8(SB)/8, $0x0000000000000002
-DATA philoxCtrEven<>+16(SB)/8, $0x0000000000000004
-DATA philoxCtrEven<>+24(SB)/8, $0x0000000000000006
-DATA philoxCtrEven<>+32(SB)/8, $0x0000000000000008
-DATA philoxCtrEven<>+40(SB)/8, $0x000000000000000a
-DATA philoxCtrEven<>+48(SB)/8, $0x000000000000000c
-DATA philoxCtrEven<>+56(SB)/8, $0x000000000000000e
-GLOBL philoxCtrEven<>(SB), RODATA|NOPTR, $64
+DATA groupStride<>+0(SB)/8, $0x0000000000000000
+DATA groupStride<>+8(SB)/8, $0x0000000000000010
+DATA groupStride<>+16(SB)/8, $0x0000000000000020
+DATA groupStride<>+24(SB)/8, $0x0000000000000030
+DATA groupStride<>+32(SB)/8, $0x0000000000000040
+DATA groupStride<>+40(SB)/8, $0x0000000000000050
+DATA groupStride<>+48(SB)/8, $0x0000000000000060
+DATA groupStride<>+56(SB)/8, $0x0000000000000070
+DATA groupStride<>+64(SB)/8, $0x0000000000000080
+DATA groupStride<>+72(SB)/8, $0x0000000000000090
+DATA groupStride<>+80(SB)/8, $0x00000000000000a0
+DATA groupStride<>+88(SB)/8, $0x00000000000000b0
+DATA groupStride<>+96(SB)/8, $0x00000000000000c0
+DATA groupStride<>+104(SB)/8, $0x00000000000000d0
+DATA groupStride<>+112(SB)/8, $0x00000000000000e0
+DATA groupStride<>+120(SB)/8, $0x00000000000000f0
+GLOBL groupStride<>(SB), RODATA|NOPTR, $128
 
-DATA philoxCtrOdd<>+0(SB)/8, $0x0000000000000001
-DATA philoxCtrOdd<>+8(SB)/8, $0x0000000000000003
-DATA philoxCtrOdd<>+16(SB)/8, $0x0000000000000005
-DATA philoxCtrOdd<>+24(SB)/8, $0x0000000000000007
-DATA philoxCtrOdd<>+32(SB)/8, $0x0000000000000009
-DATA philoxCtrOdd<>+40(SB)/8, $0x000000000000000b
-DATA philoxCtrOdd<>+48(SB)/8, $0x000000000000000d
-DATA philoxCtrOdd<>+56(SB)/8, $0x000000000000000f
-GLOBL philoxCtrOdd<>(SB), RODATA|NOPTR, $64
-
-DATA philoxMergeEvenOdd<>+0(SB)/4, $0x00000000
-DATA philoxMergeEvenOdd<>+4(SB)/4, $0x00000010
-DATA philoxMergeEvenOdd<>+8(SB)/4, $0x00000002
-DATA philoxMergeEvenOdd<>+12(SB)/4, $0x00000012
-DATA philoxMergeEvenOdd<>+16(SB)/4, $0x00000004
-DATA philoxMergeEvenOdd<>+20(SB)/4, $0x00000014
-DATA philoxMergeEvenOdd<>+24(SB)/4, $0x00000006
-DATA philoxMergeEvenOdd<>+28(SB)/4, $0x00000016
-DATA philoxMergeEvenOdd<>+32(SB)/4, $0x00000008
-DATA philoxMergeEvenOdd<>+36(SB)/4, $0x00000018
-DATA philoxMergeEvenOdd<>+40(SB)/4, $0x0000000a
-DATA philoxMergeEvenOdd<>+44(SB)/4, $0x0000001a
-DATA philoxMergeEvenOdd<>+48(SB)/4, $0x0000000c
-DATA philoxMergeEvenOdd<>+52(SB)/4, $0x0000001c
-DATA philoxMergeEvenOdd<>+56(SB)/4, $0x0000000e
-DATA philoxMergeEvenOdd<>+60(SB)/4, $0x0000001e
-GLOBL philoxMergeEvenOdd<>(SB), RODATA|NOPTR, $64
+DATA qwordOne<>+0(SB)/8, $0x0000000000000001
+DATA qwordOne<>+8(SB)/8, $0x0000000000000001
+DATA qwordOne<>+16(SB)/8, $0x0000000000000001
+DATA qwordOne<>+24(SB)/8, $0x0000000000000001
+GLOBL qwordOne<>(SB), RODATA|NOPTR, $32
 
 DATA iotaD<>+0(SB)/4, $0x00000000
 DATA iotaD<>+4(SB)/4, $0x00000001
@@ -1634,9 +1620,491 @@ DATA bitQ<>+496(SB)/8, $0x4000000000000000
 DATA bitQ<>+504(SB)/8, $0x8000000000000000
 GLOBL bitQ<>(SB), RODATA|NOPTR, $512
 
+// func keepPlanesAVX512(bits []uint64, seed uint64, start uint64, t uint32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·keepPlanesAVX512(SB), NOSPLIT, $464-44
+	MOVQ bits_base+0(FP), AX
+	MOVQ bits_len+8(FP), CX
+	MOVQ seed+24(FP), DX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DX, BX
+	SHRQ $0x20, DX
+	MOVL BX, (SP)
+	MOVL DX, 4(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 8(SP)
+	MOVL DX, 12(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 16(SP)
+	MOVL DX, 20(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 24(SP)
+	MOVL DX, 28(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 32(SP)
+	MOVL DX, 36(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 40(SP)
+	MOVL DX, 44(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 48(SP)
+	MOVL DX, 52(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 56(SP)
+	MOVL DX, 60(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 64(SP)
+	MOVL DX, 68(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 72(SP)
+	MOVL DX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+40(FP), DX
+	SHLQ $0x20, DX
+	LEAQ 80(SP), BX
+	MOVL $0x00000020, DI
+
+thr:
+	MOVQ            DX, SI
+	SARQ            $0x3f, SI
+	MOVQ            SI, (BX)
+	ADDQ            $0x08, BX
+	SHLQ            $0x01, DX
+	DECL            DI
+	JNZ             thr
+	MOVQ            $-1, DX
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x00005555, BX
+	KMOVW           BX, K1
+	VPBROADCASTQ    DX, Z2
+	MOVQ            start+32(FP), DX
+	CMPQ            CX, $0x10
+	JB              tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DX, Z3
+	VPADDQ       groupStride<>+64(SB), Z3, Z6
+	VPADDQ       groupStride<>+0(SB), Z3, Z3
+	VMOVDQA64    Z2, Z4
+	VMOVDQA64    Z2, Z7
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z8, Z8, Z8
+	LEAQ         80(SP), BX
+	LEAQ         336(SP), SI
+
+step:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z3, Z9
+	VPSRLQ $0x20, Z6, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSRLQ      $0x20, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z6, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSRLQ      $0x20, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSRLQ          $0x20, Z9, Z18
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z18
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSRLQ          $0x20, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z19
+
+	// Round 3.
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z18, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z18
+	VPSRLQ          $0x20, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z19, Z14
+	VPSRLQ          $0x20, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z19
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z18
+	VPSRLQ          $0x20, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z17
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z19
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z18, Z9
+	VPMULUDQ        Z1, Z17, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z18
+	VPSRLQ          $0x20, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSRLQ          $0x20, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z19
+	VPSRLQ          $0x20, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z18, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z18
+	VPSRLQ          $0x20, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z17
+	VPMULUDQ        Z0, Z19, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z19
+	VPSRLQ          $0x20, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z17, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z18
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSRLQ          $0x20, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z19
+	VPSRLQ          $0x20, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z18, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z18
+	VPSRLQ          $0x20, Z9, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z17
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z19
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z18, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSRLQ          $0x20, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z18
+	VPSRLQ          $0x20, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z19, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSRLQ          $0x20, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z19
+	VPSRLQ          $0x20, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z18
+	VPSRLQ          $0x20, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z17
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z19
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z12, Z9
+	VMOVDQA32       Z18, K1, Z9
+	VPTERNLOGQ.BCST $0x48, (BX), Z4, Z9
+	VPTERNLOGQ.BCST $0xf8, (BX), Z9, Z5
+	VPANDNQ         Z4, Z9, Z4
+	VPSLLQ          $0x20, Z10, Z9
+	VMOVDQA32       Z17, K1, Z9
+	VPTERNLOGQ.BCST $0x48, 8(BX), Z4, Z9
+	VPTERNLOGQ.BCST $0xf8, 8(BX), Z9, Z5
+	VPANDNQ         Z4, Z9, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSLLQ          $0x20, Z11, Z9
+	VMOVDQA32       Z19, K1, Z9
+	VPTERNLOGQ.BCST $0x48, (BX), Z7, Z9
+	VPTERNLOGQ.BCST $0xf8, (BX), Z9, Z8
+	VPANDNQ         Z7, Z9, Z7
+	VPSLLQ          $0x20, Z13, Z9
+	VMOVDQA32       Z14, K1, Z9
+	VPTERNLOGQ.BCST $0x48, 8(BX), Z7, Z9
+	VPTERNLOGQ.BCST $0xf8, 8(BX), Z9, Z8
+	VPANDNQ         Z7, Z9, Z7
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, BX
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z4, Z4, K2
+	VPTESTMQ Z7, Z7, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     BX, SI
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VPTERNLOGQ $0x0f, Z8, Z8, Z8
+	VMOVDQU64  Z5, (AX)
+	VMOVDQU64  Z8, 64(AX)
+	ADDQ       $0x00000080, AX
+	ADDQ       $0x00000100, DX
+	SUBQ       $0x10, CX
+	CMPQ       CX, $0x10
+	JAE        loop
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+	// The last 1..batch-1 groups.
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DX, Z3
+	VPADDQ       groupStride<>+64(SB), Z3, Z5
+	VPADDQ       groupStride<>+0(SB), Z3, Z3
+
+	// Only groups < ng open.
+	MOVQ        $-1, DX
+	BZHIQ       CX, DX, DX
+	KMOVW       DX, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z4
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z15, Z15, Z15
+	VPXORQ      Z16, Z16, Z16
+	LEAQ        80(SP), DX
+	LEAQ        336(SP), BX
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z3, Z6
+	VPSRLQ $0x20, Z5, Z7
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z8
+	VPXORD.BCST (SP), Z6, Z6
+	VPSRLQ      $0x20, Z8, Z9
+	VPXORD.BCST 4(SP), Z9, Z9
+	VPMULUDQ    Z0, Z5, Z10
+	VPXORD.BCST (SP), Z7, Z7
+	VPSRLQ      $0x20, Z10, Z11
+	VPXORD.BCST 4(SP), Z11, Z11
+
+	// Round 2.
+	VPMULUDQ        Z0, Z6, Z6
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSRLQ          $0x20, Z6, Z13
+	VPTERNLOGD.BCST $0x96, 12(SP), Z8, Z13
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z11, Z8
+	VPSRLQ          $0x20, Z8, Z11
+	VPXORD.BCST     8(SP), Z11, Z11
+	VPSRLQ          $0x20, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z14
+
+	// Round 3.
+	VPMULUDQ        Z0, Z12, Z10
+	VPMULUDQ        Z1, Z13, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z13
+	VPSRLQ          $0x20, Z10, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z6, Z9
+	VPMULUDQ        Z0, Z11, Z6
+	VPMULUDQ        Z1, Z14, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z8, Z14
+	VPSRLQ          $0x20, Z6, Z8
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z8
+
+	// Round 4.
+	VPMULUDQ        Z0, Z13, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z13
+	VPSRLQ          $0x20, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z12
+	VPMULUDQ        Z0, Z14, Z10
+	VPMULUDQ        Z1, Z8, Z8
+	VPSRLQ          $0x20, Z8, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z11, Z14
+	VPSRLQ          $0x20, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 28(SP), Z6, Z11
+
+	// Round 5.
+	VPMULUDQ        Z0, Z13, Z6
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z13
+	VPSRLQ          $0x20, Z6, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z7, Z9
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z8, Z14
+	VPSRLQ          $0x20, Z7, Z8
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z8
+
+	// Round 6.
+	VPMULUDQ        Z0, Z13, Z10
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z13
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z6, Z12
+	VPMULUDQ        Z0, Z14, Z6
+	VPMULUDQ        Z1, Z8, Z8
+	VPSRLQ          $0x20, Z8, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z11, Z14
+	VPSRLQ          $0x20, Z6, Z11
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z11
+
+	// Round 7.
+	VPMULUDQ        Z0, Z13, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z13
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z9
+	VPMULUDQ        Z0, Z14, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z8, Z14
+	VPSRLQ          $0x20, Z10, Z8
+	VPTERNLOGD.BCST $0x96, 52(SP), Z6, Z8
+
+	// Round 8.
+	VPMULUDQ        Z0, Z13, Z6
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z13
+	VPSRLQ          $0x20, Z6, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z7, Z12
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z8, Z8
+	VPSRLQ          $0x20, Z8, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z11, Z14
+	VPSRLQ          $0x20, Z7, Z11
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z11
+
+	// Round 9.
+	VPMULUDQ        Z0, Z13, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z13
+	VPSRLQ          $0x20, Z10, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z6, Z9
+	VPMULUDQ        Z0, Z14, Z6
+	VPMULUDQ        Z1, Z11, Z11
+	VPSRLQ          $0x20, Z11, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z8, Z14
+	VPSRLQ          $0x20, Z6, Z8
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z8
+
+	// Round 10.
+	VPMULUDQ        Z0, Z13, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z13
+	VPSRLQ          $0x20, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z12
+	VPMULUDQ        Z0, Z14, Z10
+	VPMULUDQ        Z1, Z8, Z8
+	VPSRLQ          $0x20, Z8, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z11, Z14
+	VPSRLQ          $0x20, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 76(SP), Z6, Z11
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z9, Z6
+	VMOVDQA32       Z13, K1, Z6
+	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z6
+	VPTERNLOGQ.BCST $0xf8, (DX), Z6, Z15
+	VPANDNQ         Z4, Z6, Z4
+	VPSLLQ          $0x20, Z7, Z6
+	VMOVDQA32       Z12, K1, Z6
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z6
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z6, Z15
+	VPANDNQ         Z4, Z6, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSLLQ          $0x20, Z8, Z6
+	VMOVDQA32       Z14, K1, Z6
+	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z6
+	VPTERNLOGQ.BCST $0xf8, (DX), Z6, Z16
+	VPANDNQ         Z2, Z6, Z2
+	VPSLLQ          $0x20, Z10, Z6
+	VMOVDQA32       Z11, K1, Z6
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z6
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z6, Z16
+	VPANDNQ         Z2, Z6, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z5, Z5
+	ADDQ            $0x10, DX
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z4, Z4, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DX, BX
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z15, Z15, Z15
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	MOVQ       $-1, DX
+	BZHIQ      CX, DX, DX
+	KMOVW      DX, K1
+	KSHIFTRW   $0x08, K1, K2
+	VMOVDQU64  Z15, K1, (AX)
+	VMOVDQU64  Z16, K2, 64(AX)
+
+done:
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $80-96
+TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $464-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -1685,762 +2153,533 @@ TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $80-96
 	MOVL DI, 72(SP)
 	MOVL SI, 76(SP)
 
-	// Counters: set a holds blocks start+0, 2, ..., 14, set b start+1, 3, ..., 15.
-	MOVQ            start+80(FP), SI
-	VPBROADCASTQ    SI, Z1
-	VPADDQ          philoxCtrEven<>+0(SB), Z1, Z0
-	VPADDQ          philoxCtrOdd<>+0(SB), Z1, Z1
-	MOVQ            $0x00000010, SI
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x00005555, DI
+	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
-	VBROADCASTI64X4 philoxM0<>+0(SB), Z3
-	VBROADCASTI64X4 philoxM1<>+0(SB), Z4
-	VMOVDQU32       philoxMergeEvenOdd<>+0(SB), Z5
-	VBROADCASTSS    t+88(FP), Z6
-	VBROADCASTSS    s+92(FP), Z7
-	MOVQ            $0x1111111111111111, SI
-	CMPQ            BX, $0x80
-	JB              one
+	MOVQ            start+80(FP), SI
+	VBROADCASTSS    s+92(FP), Z3
+	CMPQ            BX, $0x00000400
+	JB              tail
 
 loop:
-	// 128 elements a step: two groups of 16 blocks.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-	VPADDQ Z2, Z0, Z10
-	VPADDQ Z2, Z1, Z12
-	VPSRLQ $0x20, Z10, Z11
-	VPSRLQ $0x20, Z12, Z13
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z4, Z10
+	VPSRLQ $0x20, Z7, Z11
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z0
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z0, Z14
-	VPXORD.BCST 4(SP), Z14, Z14
-	VPMULUDQ    Z3, Z1, Z1
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z1, Z15
-	VPXORD.BCST 4(SP), Z15, Z15
-	VPMULUDQ    Z3, Z10, Z16
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSRLQ      $0x20, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z16, Z17
-	VPXORD.BCST 4(SP), Z17, Z17
-	VPMULUDQ    Z3, Z12, Z18
-	VPXORD.BCST (SP), Z13, Z13
-	VPSRLQ      $0x20, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
+	VPSRLQ      $0x20, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z20
-	VPXORD.BCST     8(SP), Z20, Z20
-	VPSRLQ          $0x20, Z8, Z21
-	VPTERNLOGD.BCST $0x96, 12(SP), Z0, Z21
-	VPMULUDQ        Z3, Z9, Z0
-	VPMULUDQ        Z4, Z15, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSRLQ          $0x20, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSRLQ          $0x20, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z0, Z22
-	VPTERNLOGD.BCST $0x96, 12(SP), Z1, Z22
-	VPMULUDQ        Z3, Z11, Z1
-	VPMULUDQ        Z4, Z17, Z11
-	VPSRLQ          $0x20, Z11, Z17
-	VPXORD.BCST     8(SP), Z17, Z17
-	VPSRLQ          $0x20, Z1, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z23
-	VPMULUDQ        Z3, Z13, Z13
-	VPMULUDQ        Z4, Z19, Z16
-	VPSRLQ          $0x20, Z16, Z19
-	VPXORD.BCST     8(SP), Z19, Z19
-	VPSRLQ          $0x20, Z13, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z24
+	VPSRLQ          $0x20, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
-	VPMULUDQ        Z3, Z20, Z18
-	VPMULUDQ        Z4, Z21, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z21
-	VPSRLQ          $0x20, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z14
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z22, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z22
-	VPSRLQ          $0x20, Z8, Z9
-	VPTERNLOGD.BCST $0x96, 20(SP), Z0, Z9
-	VPMULUDQ        Z3, Z17, Z0
-	VPMULUDQ        Z4, Z23, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z23
-	VPSRLQ          $0x20, Z0, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z1, Z11
-	VPMULUDQ        Z3, Z19, Z1
-	VPMULUDQ        Z4, Z24, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z16, Z24
-	VPSRLQ          $0x20, Z1, Z16
-	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z16
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z21
-	VPSRLQ          $0x20, Z13, Z20
-	VPTERNLOGD.BCST $0x96, 28(SP), Z18, Z20
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z22
-	VPSRLQ          $0x20, Z18, Z15
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z15
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z23
-	VPSRLQ          $0x20, Z8, Z17
-	VPTERNLOGD.BCST $0x96, 28(SP), Z0, Z17
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z19, Z24
-	VPSRLQ          $0x20, Z0, Z19
-	VPTERNLOGD.BCST $0x96, 28(SP), Z1, Z19
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSRLQ          $0x20, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSRLQ          $0x20, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z3, Z21, Z1
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z21
-	VPSRLQ          $0x20, Z1, Z14
-	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z14
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z22
-	VPSRLQ          $0x20, Z13, Z9
-	VPTERNLOGD.BCST $0x96, 36(SP), Z18, Z9
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z23
-	VPSRLQ          $0x20, Z18, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z11
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z16, Z24
-	VPSRLQ          $0x20, Z8, Z16
-	VPTERNLOGD.BCST $0x96, 36(SP), Z0, Z16
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSRLQ          $0x20, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z3, Z21, Z0
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z21
-	VPSRLQ          $0x20, Z0, Z20
-	VPTERNLOGD.BCST $0x96, 44(SP), Z1, Z20
-	VPMULUDQ        Z3, Z22, Z1
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z22
-	VPSRLQ          $0x20, Z1, Z15
-	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z15
-	VPMULUDQ        Z3, Z23, Z13
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z23
-	VPSRLQ          $0x20, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 44(SP), Z18, Z17
-	VPMULUDQ        Z3, Z24, Z18
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z19, Z24
-	VPSRLQ          $0x20, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z19
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSRLQ          $0x20, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSRLQ          $0x20, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z3, Z21, Z8
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z21
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 52(SP), Z0, Z14
-	VPMULUDQ        Z3, Z22, Z0
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z22
-	VPSRLQ          $0x20, Z0, Z9
-	VPTERNLOGD.BCST $0x96, 52(SP), Z1, Z9
-	VPMULUDQ        Z3, Z23, Z1
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z23
-	VPSRLQ          $0x20, Z1, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z11
-	VPMULUDQ        Z3, Z24, Z13
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z16, Z24
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 52(SP), Z18, Z16
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z3, Z21, Z18
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z21
-	VPSRLQ          $0x20, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z20
-	VPMULUDQ        Z3, Z22, Z8
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z22
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 60(SP), Z0, Z15
-	VPMULUDQ        Z3, Z23, Z0
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z23
-	VPSRLQ          $0x20, Z0, Z17
-	VPTERNLOGD.BCST $0x96, 60(SP), Z1, Z17
-	VPMULUDQ        Z3, Z24, Z1
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z19, Z24
-	VPSRLQ          $0x20, Z1, Z19
-	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z19
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSRLQ          $0x20, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSRLQ          $0x20, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z21
-	VPSRLQ          $0x20, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(SP), Z18, Z14
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z22
-	VPSRLQ          $0x20, Z18, Z9
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z23
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z0, Z11
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z16, Z24
-	VPSRLQ          $0x20, Z0, Z16
-	VPTERNLOGD.BCST $0x96, 68(SP), Z1, Z16
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z3, Z21, Z21
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z25
-	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z25
-	VPSRLQ          $0x20, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z22
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 76(SP), Z18, Z15
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z23
-	VPSRLQ          $0x20, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z17
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z19, Z24
-	VPSRLQ          $0x20, Z8, Z19
-	VPTERNLOGD.BCST $0x96, 76(SP), Z0, Z19
-	VPADDQ          Z2, Z10, Z0
-	VPADDQ          Z2, Z12, Z1
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSRLQ          $0x20, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSRLQ          $0x20, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z22, Z5, Z25
-	VPCMPUD  $0x05, Z6, Z25, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z9, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z15, Z5, Z20
-	VPCMPUD  $0x05, Z6, Z20, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z13, Z5, Z21
-	VPCMPUD  $0x05, Z6, Z21, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z13, Z10
+	VMOVDQA32       Z19, K1, Z10
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z10
+	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z6
+	VPANDNQ         Z5, Z10, Z5
+	VPSLLQ          $0x20, Z11, Z10
+	VMOVDQA32       Z18, K1, Z10
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z10
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z6
+	VPANDNQ         Z5, Z10, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSLLQ          $0x20, Z12, Z10
+	VMOVDQA32       Z20, K1, Z10
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z10
+	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z9
+	VPANDNQ         Z8, Z10, Z8
+	VPSLLQ          $0x20, Z14, Z10
+	VMOVDQA32       Z15, K1, Z10
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z10
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z9
+	VPANDNQ         Z8, Z10, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z24, Z5, Z23
-	VPCMPUD  $0x05, Z6, Z23, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z16, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z19, Z5, Z17
-	VPCMPUD  $0x05, Z6, Z17, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	VPERMT2D Z8, Z5, Z18
-	VPCMPUD  $0x05, Z6, Z18, K1
-	KMOVW    K1, R11
-	PDEPQ    SI, R11, R11
-	LEAQ     (R8)(R9*2), R8
-	LEAQ     (R10)(R11*2), R10
-	LEAQ     (R8)(R10*4), R8
-	TESTQ    DX, DX
-	JZ       stored
-	MOVQ     DI, (DX)
-	MOVQ     R8, 8(DX)
-	ADDQ     $0x10, DX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
 
 stored:
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
+	KMOVW    R8, K2
+	VMULPS.Z (CX), Z3, K2, Z4
+	VMOVUPS  Z4, (AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 64(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 64(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 128(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 128(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 192(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    R8, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
-	ADDQ     $0x00000100, CX
-	ADDQ     $0x00000100, AX
-	SUBQ     $0x00000080, BX
-	CMPQ     BX, $0x00000080
+	INCQ     DI
+	CMPQ     DI, $0x10
+	JB       word
+	SUBQ     $0x00000400, BX
+	CMPQ     BX, $0x00000400
 	JAE      loop
-
-one:
-	CMPQ   BX, $0x40
-	JB     tail
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-
-	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
-
-	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
-	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
-
-	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
-
-	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
-
-	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
-
-	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
-
-	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
-
-	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
-
-	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
-
-	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
-
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z16, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z10, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z13, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z12, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	TESTQ    DX, DX
-	JZ       onestored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
-
-onestored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
-	ADDQ     $0x00000100, CX
-	ADDQ     $0x00000100, AX
-	SUBQ     $0x40, BX
 
 tail:
 	TESTQ BX, BX
 	JZ    done
 
-	// Last 1..63 elements: the mask word cut at n, stores masked to n lanes.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z4, Z7
+	VPSRLQ $0x20, Z6, Z8
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSRLQ      $0x20, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
+	VPSRLQ      $0x20, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
 	VPSRLQ          $0x20, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
+	VPSRLQ          $0x20, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSRLQ          $0x20, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSRLQ          $0x20, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSRLQ          $0x20, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSRLQ          $0x20, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSRLQ          $0x20, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSRLQ          $0x20, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSRLQ          $0x20, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSRLQ          $0x20, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSRLQ          $0x20, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSRLQ          $0x20, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z3
-	VPMULUDQ        Z4, Z10, Z4
-	VPSRLQ          $0x20, Z4, Z10
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z10
-	VPSRLQ          $0x20, Z3, Z12
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z12
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSRLQ          $0x20, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z10, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z4, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z12, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z3, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	BZHIQ    BX, DI, DI
-	TESTQ    DX, DX
-	JZ       tailstored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z10, Z7
+	VMOVDQA32       Z14, K1, Z7
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z7
+	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z16
+	VPANDNQ         Z5, Z7, Z5
+	VPSLLQ          $0x20, Z8, Z7
+	VMOVDQA32       Z13, K1, Z7
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z7
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z16
+	VPANDNQ         Z5, Z7, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSLLQ          $0x20, Z9, Z7
+	VMOVDQA32       Z15, K1, Z7
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z7
+	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z17
+	VPANDNQ         Z2, Z7, Z2
+	VPSLLQ          $0x20, Z11, Z7
+	VMOVDQA32       Z12, K1, Z7
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z7
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z17
+	VPANDNQ         Z2, Z7, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
 
 tailstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
+	VMOVUPS  Z0, (AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 64(AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 128(AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	INCQ     DI
+	SUBQ     $0x40, BX
+	JMP      tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
 	MOVQ  $-1, DX
 	BZHIQ BX, DX, DX
-	ANDQ  DX, DI
+	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, (AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 64(AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 128(AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 192(AX)
 
@@ -2450,7 +2689,7 @@ done:
 
 // func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $80-104
+TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $464-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -2499,834 +2738,589 @@ TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $80-104
 	MOVL DI, 72(SP)
 	MOVL SI, 76(SP)
 
-	// Counters: set a holds blocks start+0, 2, ..., 14, set b start+1, 3, ..., 15.
-	MOVQ            start+80(FP), SI
-	VPBROADCASTQ    SI, Z1
-	VPADDQ          philoxCtrEven<>+0(SB), Z1, Z0
-	VPADDQ          philoxCtrOdd<>+0(SB), Z1, Z1
-	MOVQ            $0x00000010, SI
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x00005555, DI
+	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
-	VBROADCASTI64X4 philoxM0<>+0(SB), Z3
-	VBROADCASTI64X4 philoxM1<>+0(SB), Z4
-	VMOVDQU32       philoxMergeEvenOdd<>+0(SB), Z5
-	VBROADCASTSS    t+88(FP), Z6
-	VBROADCASTSD    s+96(FP), Z7
-	MOVQ            $0x1111111111111111, SI
-	CMPQ            BX, $0x80
-	JB              one
+	MOVQ            start+80(FP), SI
+	VBROADCASTSD    s+96(FP), Z3
+	CMPQ            BX, $0x00000400
+	JB              tail
 
 loop:
-	// 128 elements a step: two groups of 16 blocks.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-	VPADDQ Z2, Z0, Z10
-	VPADDQ Z2, Z1, Z12
-	VPSRLQ $0x20, Z10, Z11
-	VPSRLQ $0x20, Z12, Z13
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z4, Z10
+	VPSRLQ $0x20, Z7, Z11
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z0
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z0, Z14
-	VPXORD.BCST 4(SP), Z14, Z14
-	VPMULUDQ    Z3, Z1, Z1
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z1, Z15
-	VPXORD.BCST 4(SP), Z15, Z15
-	VPMULUDQ    Z3, Z10, Z16
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSRLQ      $0x20, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z16, Z17
-	VPXORD.BCST 4(SP), Z17, Z17
-	VPMULUDQ    Z3, Z12, Z18
-	VPXORD.BCST (SP), Z13, Z13
-	VPSRLQ      $0x20, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
+	VPSRLQ      $0x20, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z20
-	VPXORD.BCST     8(SP), Z20, Z20
-	VPSRLQ          $0x20, Z8, Z21
-	VPTERNLOGD.BCST $0x96, 12(SP), Z0, Z21
-	VPMULUDQ        Z3, Z9, Z0
-	VPMULUDQ        Z4, Z15, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSRLQ          $0x20, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSRLQ          $0x20, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z0, Z22
-	VPTERNLOGD.BCST $0x96, 12(SP), Z1, Z22
-	VPMULUDQ        Z3, Z11, Z1
-	VPMULUDQ        Z4, Z17, Z11
-	VPSRLQ          $0x20, Z11, Z17
-	VPXORD.BCST     8(SP), Z17, Z17
-	VPSRLQ          $0x20, Z1, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z23
-	VPMULUDQ        Z3, Z13, Z13
-	VPMULUDQ        Z4, Z19, Z16
-	VPSRLQ          $0x20, Z16, Z19
-	VPXORD.BCST     8(SP), Z19, Z19
-	VPSRLQ          $0x20, Z13, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z24
+	VPSRLQ          $0x20, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
-	VPMULUDQ        Z3, Z20, Z18
-	VPMULUDQ        Z4, Z21, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z21
-	VPSRLQ          $0x20, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z14
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z22, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z22
-	VPSRLQ          $0x20, Z8, Z9
-	VPTERNLOGD.BCST $0x96, 20(SP), Z0, Z9
-	VPMULUDQ        Z3, Z17, Z0
-	VPMULUDQ        Z4, Z23, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z23
-	VPSRLQ          $0x20, Z0, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z1, Z11
-	VPMULUDQ        Z3, Z19, Z1
-	VPMULUDQ        Z4, Z24, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z16, Z24
-	VPSRLQ          $0x20, Z1, Z16
-	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z16
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z21
-	VPSRLQ          $0x20, Z13, Z20
-	VPTERNLOGD.BCST $0x96, 28(SP), Z18, Z20
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z22
-	VPSRLQ          $0x20, Z18, Z15
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z15
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z23
-	VPSRLQ          $0x20, Z8, Z17
-	VPTERNLOGD.BCST $0x96, 28(SP), Z0, Z17
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z19, Z24
-	VPSRLQ          $0x20, Z0, Z19
-	VPTERNLOGD.BCST $0x96, 28(SP), Z1, Z19
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSRLQ          $0x20, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSRLQ          $0x20, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z3, Z21, Z1
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z21
-	VPSRLQ          $0x20, Z1, Z14
-	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z14
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z22
-	VPSRLQ          $0x20, Z13, Z9
-	VPTERNLOGD.BCST $0x96, 36(SP), Z18, Z9
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z23
-	VPSRLQ          $0x20, Z18, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z11
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z16, Z24
-	VPSRLQ          $0x20, Z8, Z16
-	VPTERNLOGD.BCST $0x96, 36(SP), Z0, Z16
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSRLQ          $0x20, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z3, Z21, Z0
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z21
-	VPSRLQ          $0x20, Z0, Z20
-	VPTERNLOGD.BCST $0x96, 44(SP), Z1, Z20
-	VPMULUDQ        Z3, Z22, Z1
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z22
-	VPSRLQ          $0x20, Z1, Z15
-	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z15
-	VPMULUDQ        Z3, Z23, Z13
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z23
-	VPSRLQ          $0x20, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 44(SP), Z18, Z17
-	VPMULUDQ        Z3, Z24, Z18
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z19, Z24
-	VPSRLQ          $0x20, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z19
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSRLQ          $0x20, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSRLQ          $0x20, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z3, Z21, Z8
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z21
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 52(SP), Z0, Z14
-	VPMULUDQ        Z3, Z22, Z0
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z22
-	VPSRLQ          $0x20, Z0, Z9
-	VPTERNLOGD.BCST $0x96, 52(SP), Z1, Z9
-	VPMULUDQ        Z3, Z23, Z1
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z23
-	VPSRLQ          $0x20, Z1, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z11
-	VPMULUDQ        Z3, Z24, Z13
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z16, Z24
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 52(SP), Z18, Z16
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSRLQ          $0x20, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z3, Z21, Z18
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z21
-	VPSRLQ          $0x20, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z20
-	VPMULUDQ        Z3, Z22, Z8
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z22
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 60(SP), Z0, Z15
-	VPMULUDQ        Z3, Z23, Z0
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z23
-	VPSRLQ          $0x20, Z0, Z17
-	VPTERNLOGD.BCST $0x96, 60(SP), Z1, Z17
-	VPMULUDQ        Z3, Z24, Z1
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z19, Z24
-	VPSRLQ          $0x20, Z1, Z19
-	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z19
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSRLQ          $0x20, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSRLQ          $0x20, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z21
-	VPSRLQ          $0x20, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(SP), Z18, Z14
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z22
-	VPSRLQ          $0x20, Z18, Z9
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z23
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z0, Z11
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z16, Z24
-	VPSRLQ          $0x20, Z0, Z16
-	VPTERNLOGD.BCST $0x96, 68(SP), Z1, Z16
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSRLQ          $0x20, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSRLQ          $0x20, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSRLQ          $0x20, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSRLQ          $0x20, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z3, Z21, Z21
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z25
-	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z25
-	VPSRLQ          $0x20, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z22
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 76(SP), Z18, Z15
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z23
-	VPSRLQ          $0x20, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z17
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z19, Z24
-	VPSRLQ          $0x20, Z8, Z19
-	VPTERNLOGD.BCST $0x96, 76(SP), Z0, Z19
-	VPADDQ          Z2, Z10, Z0
-	VPADDQ          Z2, Z12, Z1
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSRLQ          $0x20, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSRLQ          $0x20, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z22, Z5, Z25
-	VPCMPUD  $0x05, Z6, Z25, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z9, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z15, Z5, Z20
-	VPCMPUD  $0x05, Z6, Z20, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z13, Z5, Z21
-	VPCMPUD  $0x05, Z6, Z21, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z13, Z10
+	VMOVDQA32       Z19, K1, Z10
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z10
+	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z6
+	VPANDNQ         Z5, Z10, Z5
+	VPSLLQ          $0x20, Z11, Z10
+	VMOVDQA32       Z18, K1, Z10
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z10
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z6
+	VPANDNQ         Z5, Z10, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSLLQ          $0x20, Z12, Z10
+	VMOVDQA32       Z20, K1, Z10
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z10
+	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z9
+	VPANDNQ         Z8, Z10, Z8
+	VPSLLQ          $0x20, Z14, Z10
+	VMOVDQA32       Z15, K1, Z10
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z10
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z9
+	VPANDNQ         Z8, Z10, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z24, Z5, Z23
-	VPCMPUD  $0x05, Z6, Z23, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z16, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z19, Z5, Z17
-	VPCMPUD  $0x05, Z6, Z17, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	VPERMT2D Z8, Z5, Z18
-	VPCMPUD  $0x05, Z6, Z18, K1
-	KMOVW    K1, R11
-	PDEPQ    SI, R11, R11
-	LEAQ     (R8)(R9*2), R8
-	LEAQ     (R10)(R11*2), R10
-	LEAQ     (R8)(R10*4), R8
-	TESTQ    DX, DX
-	JZ       stored
-	MOVQ     DI, (DX)
-	MOVQ     R8, 8(DX)
-	ADDQ     $0x10, DX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
 
 stored:
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
+	KMOVW    R8, K2
+	VMULPD.Z (CX), Z3, K2, Z4
+	VMOVUPD  Z4, (AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 64(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 64(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 128(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 128(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 192(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 192(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 256(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 256(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 320(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 320(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 384(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 384(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 448(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 448(AX)
 	ADDQ     $0x00000200, CX
 	ADDQ     $0x00000200, AX
-
-	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    R8, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
-	ADDQ     $0x00000200, CX
-	ADDQ     $0x00000200, AX
-	SUBQ     $0x00000080, BX
-	CMPQ     BX, $0x00000080
+	INCQ     DI
+	CMPQ     DI, $0x10
+	JB       word
+	SUBQ     $0x00000400, BX
+	CMPQ     BX, $0x00000400
 	JAE      loop
-
-one:
-	CMPQ   BX, $0x40
-	JB     tail
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-
-	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
-
-	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
-	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
-
-	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
-
-	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
-
-	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
-
-	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
-
-	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
-
-	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
-
-	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
-
-	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
-
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z16, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z10, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z13, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z12, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	TESTQ    DX, DX
-	JZ       onestored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
-
-onestored:
-	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
-	ADDQ     $0x00000200, CX
-	ADDQ     $0x00000200, AX
-	SUBQ     $0x40, BX
 
 tail:
 	TESTQ BX, BX
 	JZ    done
 
-	// Last 1..63 elements: the mask word cut at n, stores masked to n lanes.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSRLQ $0x20, Z4, Z7
+	VPSRLQ $0x20, Z6, Z8
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSRLQ      $0x20, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
+	VPSRLQ      $0x20, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
 	VPSRLQ          $0x20, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
+	VPSRLQ          $0x20, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSRLQ          $0x20, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSRLQ          $0x20, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSRLQ          $0x20, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSRLQ          $0x20, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSRLQ          $0x20, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSRLQ          $0x20, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSRLQ          $0x20, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSRLQ          $0x20, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSRLQ          $0x20, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSRLQ          $0x20, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSRLQ          $0x20, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSRLQ          $0x20, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSRLQ          $0x20, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSRLQ          $0x20, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSRLQ          $0x20, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSRLQ          $0x20, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z3
-	VPMULUDQ        Z4, Z10, Z4
-	VPSRLQ          $0x20, Z4, Z10
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z10
-	VPSRLQ          $0x20, Z3, Z12
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z12
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSRLQ          $0x20, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSRLQ          $0x20, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSRLQ          $0x20, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSRLQ          $0x20, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z10, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z4, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z12, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z3, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	BZHIQ    BX, DI, DI
-	TESTQ    DX, DX
-	JZ       tailstored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSLLQ          $0x20, Z10, Z7
+	VMOVDQA32       Z14, K1, Z7
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z7
+	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z16
+	VPANDNQ         Z5, Z7, Z5
+	VPSLLQ          $0x20, Z8, Z7
+	VMOVDQA32       Z13, K1, Z7
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z7
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z16
+	VPANDNQ         Z5, Z7, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSLLQ          $0x20, Z9, Z7
+	VMOVDQA32       Z15, K1, Z7
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z7
+	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z17
+	VPANDNQ         Z2, Z7, Z2
+	VPSLLQ          $0x20, Z11, Z7
+	VMOVDQA32       Z12, K1, Z7
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z7
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z17
+	VPANDNQ         Z2, Z7, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
 
 tailstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
+	VMOVUPD  Z0, (AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 64(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 128(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 192(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 256(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 320(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 384(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 448(AX)
+	ADDQ     $0x00000200, CX
+	ADDQ     $0x00000200, AX
+	INCQ     DI
+	SUBQ     $0x40, BX
+	JMP      tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
 	MOVQ  $-1, DX
 	BZHIQ BX, DX, DX
-	ANDQ  DX, DI
+	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, (AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 64(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 128(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 192(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 256(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 320(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 384(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 448(AX)
 
@@ -3834,9 +3828,655 @@ masked:
 	VZEROUPPER
 	RET
 
+// func keepPlanesAVX2(bits []uint64, seed uint64, start uint64, t uint32)
+// Requires: AVX, AVX2
+TEXT ·keepPlanesAVX2(SB), NOSPLIT, $592-44
+	MOVQ bits_base+0(FP), AX
+	MOVQ bits_len+8(FP), CX
+	MOVQ seed+24(FP), DX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DX, BX
+	SHRQ $0x20, DX
+	MOVL BX, (SP)
+	MOVL DX, 4(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 8(SP)
+	MOVL DX, 12(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 16(SP)
+	MOVL DX, 20(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 24(SP)
+	MOVL DX, 28(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 32(SP)
+	MOVL DX, 36(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 40(SP)
+	MOVL DX, 44(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 48(SP)
+	MOVL DX, 52(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 56(SP)
+	MOVL DX, 60(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 64(SP)
+	MOVL DX, 68(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 72(SP)
+	MOVL DX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+40(FP), DX
+	SHLQ $0x20, DX
+	LEAQ 80(SP), BX
+	MOVL $0x00000020, DI
+
+thr:
+	MOVQ         DX, SI
+	SARQ         $0x3f, SI
+	MOVQ         SI, (BX)
+	ADDQ         $0x08, BX
+	SHLQ         $0x01, DX
+	DECL         DI
+	JNZ          thr
+	MOVQ         $-1, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+32(FP), DX
+	CMPQ         CX, $0x08
+	JB           tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPXOR        Y2, Y2, Y2
+	VPADDQ       groupStride<>+0(SB), Y1, Y3
+	VMOVDQU      Y3, 400(SP)
+	VMOVDQU      Y0, 464(SP)
+	VMOVDQU      Y2, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y1, Y1
+	VMOVDQU      Y1, 432(SP)
+	VMOVDQU      Y0, 496(SP)
+	VMOVDQU      Y2, 560(SP)
+	LEAQ         80(SP), BX
+	LEAQ         336(SP), SI
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 400(SP)
+	VMOVDQU 432(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 432(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPBROADCASTD (SP), Y5
+	VPBROADCASTD 4(SP), Y6
+	VPXOR        Y5, Y2, Y2
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y6, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPXOR        Y5, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y6, Y5, Y5
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
+	VPSRLQ       $0x20, Y6, Y7
+	VPBROADCASTD 8(SP), Y8
+	VPBROADCASTD 12(SP), Y9
+	VPXOR        Y8, Y7, Y7
+	VPSRLQ       $0x20, Y2, Y10
+	VPXOR        Y1, Y10, Y10
+	VPXOR        Y9, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y8, Y5, Y5
+	VPSRLQ       $0x20, Y1, Y8
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y9, Y8, Y8
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 16(SP), Y10
+	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y4
+	VPXOR        Y1, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 24(SP), Y10
+	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 32(SP), Y10
+	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y1, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y1, Y4
+	VPXOR        Y3, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 40(SP), Y10
+	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y4
+	VPXOR        Y2, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y1, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y1, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 64(SP), Y10
+	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y4
+	VPXOR        Y1, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 72(SP), Y10
+	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y2
+	VMOVDQU      528(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (BX), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(BX), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 464(SP)
+	VMOVDQU      Y10, 528(SP)
+	VMOVDQU      496(SP), Y1
+	VMOVDQU      560(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (BX), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(BX), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 496(SP)
+	VMOVDQU      Y6, 560(SP)
+	ADDQ         $0x10, BX
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     decided
+	CMPQ   BX, SI
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y1
+	VPXOR   560(SP), Y0, Y2
+	VMOVDQU Y1, (AX)
+	VMOVDQU Y2, 32(AX)
+	ADDQ    $0x00000040, AX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x08, CX
+	CMPQ    CX, $0x08
+	JAE     loop
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+	// The last 1..batch-1 groups.
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DX, X1
+	VPBROADCASTQ X1, Y1
+	VPXOR        Y2, Y2, Y2
+
+	// Only groups < ng open.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y3
+	VPADDQ       groupStride<>+0(SB), Y1, Y4
+	VMOVDQU      Y4, 400(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
+	VMOVDQU      Y4, 464(SP)
+	VMOVDQU      Y2, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y1, Y1
+	VMOVDQU      Y1, 432(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y1
+	VMOVDQU      Y1, 496(SP)
+	VMOVDQU      Y2, 560(SP)
+	LEAQ         80(SP), DX
+	LEAQ         336(SP), BX
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 400(SP)
+	VMOVDQU 432(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 432(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPBROADCASTD (SP), Y5
+	VPBROADCASTD 4(SP), Y6
+	VPXOR        Y5, Y2, Y2
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y6, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPXOR        Y5, Y4, Y4
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y6, Y5, Y5
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
+	VPSRLQ       $0x20, Y6, Y7
+	VPBROADCASTD 8(SP), Y8
+	VPBROADCASTD 12(SP), Y9
+	VPXOR        Y8, Y7, Y7
+	VPSRLQ       $0x20, Y2, Y10
+	VPXOR        Y1, Y10, Y10
+	VPXOR        Y9, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y8, Y5, Y5
+	VPSRLQ       $0x20, Y1, Y8
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y9, Y8, Y8
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 16(SP), Y10
+	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y4
+	VPXOR        Y1, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 24(SP), Y10
+	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 32(SP), Y10
+	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y1, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y1, Y4
+	VPXOR        Y3, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 40(SP), Y10
+	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y1, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y4
+	VPXOR        Y2, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y1, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y1, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y9
+	VPBROADCASTD 64(SP), Y10
+	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y11, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y2, Y4
+	VPXOR        Y1, Y4, Y4
+	VPXOR        Y11, Y4, Y4
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPBROADCASTD 72(SP), Y10
+	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y7, Y9, Y9
+	VPXOR        Y10, Y9, Y9
+	VPSRLQ       $0x20, Y1, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y11, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSRLQ       $0x20, Y4, Y8
+	VPXOR        Y5, Y8, Y8
+	VPXOR        Y10, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y11, Y5, Y5
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y2
+	VMOVDQU      528(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (DX), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(DX), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 464(SP)
+	VMOVDQU      Y10, 528(SP)
+	VMOVDQU      496(SP), Y1
+	VMOVDQU      560(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (DX), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(DX), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 496(SP)
+	VMOVDQU      Y6, 560(SP)
+	ADDQ         $0x10, DX
+
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     taildecided
+	CMPQ   DX, BX
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y1
+	VPXOR   560(SP), Y0, Y0
+	VMOVDQU Y1, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	LEAQ    336(SP), DX
+
+tailword:
+	MOVQ (DX), BX
+	MOVQ BX, (AX)
+	ADDQ $0x08, DX
+	ADDQ $0x08, AX
+	DECQ CX
+	JNZ  tailword
+
+done:
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
 // Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $112-96
+TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
 	MOVQ bits_base+48(FP), BX
@@ -3844,865 +4484,844 @@ TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $112-96
 	MOVQ seed+72(FP), CX
 
 	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
-	MOVL         CX, DI
-	SHRQ         $0x20, CX
-	MOVL         DI, (SP)
-	MOVL         CX, 4(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 8(SP)
-	MOVL         CX, 12(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 16(SP)
-	MOVL         CX, 20(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 24(SP)
-	MOVL         CX, 28(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 32(SP)
-	MOVL         CX, 36(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 40(SP)
-	MOVL         CX, 44(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 48(SP)
-	MOVL         CX, 52(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 56(SP)
-	MOVL         CX, 60(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 64(SP)
-	MOVL         CX, 68(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 72(SP)
-	MOVL         CX, 76(SP)
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ         CX, R8
+	SARQ         $0x3f, R8
+	MOVQ         R8, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R9
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
 	MOVQ         start+80(FP), DI
-	VBROADCASTSS t+88(FP), Y0
-	VMOVDQU      Y0, 80(SP)
-	VBROADCASTSS s+92(FP), Y0
-	CMPQ         SI, $0x40
+	VBROADCASTSS s+92(FP), Y1
+	CMPQ         SI, $0x00000200
 	JB           tail
 
 loop:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 400(SP)
+	VMOVDQU      Y0, 464(SP)
+	VMOVDQU      Y3, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 432(SP)
+	VMOVDQU      Y0, 496(SP)
+	VMOVDQU      Y3, 560(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 400(SP)
+	VMOVDQU 432(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 432(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
-
-	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 9.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
-
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
-
-	// dst = src·s AND keep.
-	VMULPS    (DX), Y0, Y3
-	VANDPS    Y4, Y3, Y3
-	VMOVUPS   Y3, (AX)
-	VMULPS    32(DX), Y0, Y3
-	VANDPS    Y6, Y3, Y3
-	VMOVUPS   Y3, 32(AX)
-	VMULPS    64(DX), Y0, Y3
-	VANDPS    Y1, Y3, Y3
-	VMOVUPS   Y3, 64(AX)
-	VMULPS    96(DX), Y0, Y3
-	VANDPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 96(AX)
-	VMOVMSKPS Y4, CX
-	VMOVMSKPS Y6, R8
-	SHLQ      $0x08, R8
-	ORQ       R8, CX
-	VMOVMSKPS Y1, R8
-	SHLQ      $0x10, R8
-	ORQ       R8, CX
-	VMOVMSKPS Y2, R8
-	SHLQ      $0x18, R8
-	ORQ       R8, CX
-
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
-
-	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y6, Y5, Y5
-
-	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y11
+	VPXOR        Y2, Y11, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSRLQ       $0x20, Y2, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
 	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y4, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y8
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
 	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y3
+	VMOVDQU      528(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 464(SP)
+	VMOVDQU      Y11, 528(SP)
+	VMOVDQU      496(SP), Y2
+	VMOVDQU      560(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y7, 560(SP)
+	ADDQ         $0x10, CX
 
-	// dst = src·s AND keep.
-	VMULPS    128(DX), Y0, Y3
-	VANDPS    Y4, Y3, Y3
-	VMOVUPS   Y3, 128(AX)
-	VMULPS    160(DX), Y0, Y3
-	VANDPS    Y6, Y3, Y3
-	VMOVUPS   Y3, 160(AX)
-	VMULPS    192(DX), Y0, Y3
-	VANDPS    Y1, Y3, Y3
-	VMOVUPS   Y3, 192(AX)
-	VMULPS    224(DX), Y0, Y3
-	VANDPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 224(AX)
-	VMOVMSKPS Y4, R8
-	VMOVMSKPS Y6, R9
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
-	VMOVMSKPS Y1, R9
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
-	VMOVMSKPS Y2, R9
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
-	SHLQ      $0x20, R8
-	ORQ       R8, CX
-	TESTQ     BX, BX
-	JZ        stored
-	MOVQ      CX, (BX)
-	ADDQ      $0x08, BX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y2
+	VPXOR   560(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
 
 stored:
-	ADDQ $0x00000100, DX
-	ADDQ $0x00000100, AX
-	SUBQ $0x40, SI
-	CMPQ SI, $0x40
-	JAE  loop
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(DX), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(AX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
 
 tail:
 	TESTQ SI, SI
 	JZ    done
 
-	// Last 1..63 elements: units masked to lanes < n, n falling by 32 a unit.
-	XORQ R8, R8
-	XORQ CX, CX
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
 
-tailunit:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 400(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 464(SP)
+	VMOVDQU      Y3, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 432(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y3, 560(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 400(SP)
+	VMOVDQU 432(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 432(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y11
+	VPXOR        Y2, Y11, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSRLQ       $0x20, Y2, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
 	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y4, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y8
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
 	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD      80(SP), Y4, Y3
-	VPCMPEQD     Y3, Y4, Y4
-	VPMAXUD      80(SP), Y6, Y3
-	VPCMPEQD     Y3, Y6, Y6
-	VPMAXUD      80(SP), Y1, Y3
-	VPCMPEQD     Y3, Y1, Y1
-	VPMAXUD      80(SP), Y2, Y3
-	VPCMPEQD     Y3, Y2, Y2
-	VMOVQ        SI, X3
-	VPBROADCASTD X3, Y3
-	VPCMPGTD     iotaD<>+0(SB), Y3, Y5
-	VPAND        Y5, Y4, Y4
-	VPCMPGTD     iotaD<>+32(SB), Y3, Y7
-	VPAND        Y7, Y6, Y6
-	VPCMPGTD     iotaD<>+64(SB), Y3, Y8
-	VPAND        Y8, Y1, Y1
-	VPCMPGTD     iotaD<>+96(SB), Y3, Y3
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y3
+	VMOVDQU      528(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
 	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 464(SP)
+	VMOVDQU      Y11, 528(SP)
+	VMOVDQU      496(SP), Y2
+	VMOVDQU      560(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y7, 560(SP)
+	ADDQ         $0x10, CX
 
-	// dst = src·s AND keep.
-	VMASKMOVPS (DX), Y5, Y9
-	VMULPS     Y9, Y0, Y9
-	VANDPS     Y4, Y9, Y9
-	VMASKMOVPS Y9, Y5, (AX)
-	VMASKMOVPS 32(DX), Y7, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y6, Y5, Y5
-	VMASKMOVPS Y5, Y7, 32(AX)
-	VMASKMOVPS 64(DX), Y8, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y1, Y5, Y5
-	VMASKMOVPS Y5, Y8, 64(AX)
-	VMASKMOVPS 96(DX), Y3, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y3, 96(AX)
-	VMOVMSKPS  Y4, R9
-	VMOVMSKPS  Y6, R10
-	SHLQ       $0x08, R10
-	ORQ        R10, R9
-	VMOVMSKPS  Y1, R10
-	SHLQ       $0x10, R10
-	ORQ        R10, R9
-	VMOVMSKPS  Y2, R10
-	SHLQ       $0x18, R10
-	ORQ        R10, R9
-	SHLQ       CL, R9
-	ORQ        R9, R8
-	ADDQ       $0x20, CX
-	ADDQ       $0x00000080, DX
-	ADDQ       $0x00000080, AX
-	SUBQ       $0x20, SI
-	JG         tailunit
-	TESTQ      BX, BX
-	JZ         tailstored
-	MOVQ       R8, (BX)
-	ADDQ       $0x08, BX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y2
+	VPXOR   560(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
 
 tailstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       (DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMULPS       32(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       64(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       96(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMULPS       128(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMULPS       160(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMULPS       192(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       224(DX), Y1, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 224(AX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y6
+	VMASKMOVPS   (DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y6
+	VMASKMOVPS   32(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y6
+	VMASKMOVPS   64(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y5
+	VMASKMOVPS   96(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y5
+	VMASKMOVPS   128(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y5
+	VMASKMOVPS   160(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y5
+	VMASKMOVPS   192(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y3
+	VMASKMOVPS   224(DX), Y3, Y0
+	VMULPS       Y0, Y1, Y0
+	VANDPS       Y2, Y0, Y0
+	VMASKMOVPS   Y0, Y3, 224(AX)
+
 done:
 	VZEROUPPER
 	RET
 
 // func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
 // Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $112-104
+TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $592-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
 	MOVQ bits_base+48(FP), BX
@@ -4710,946 +5329,964 @@ TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $112-104
 	MOVQ seed+72(FP), CX
 
 	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
-	MOVL         CX, DI
-	SHRQ         $0x20, CX
-	MOVL         DI, (SP)
-	MOVL         CX, 4(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 8(SP)
-	MOVL         CX, 12(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 16(SP)
-	MOVL         CX, 20(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 24(SP)
-	MOVL         CX, 28(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 32(SP)
-	MOVL         CX, 36(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 40(SP)
-	MOVL         CX, 44(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 48(SP)
-	MOVL         CX, 52(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 56(SP)
-	MOVL         CX, 60(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 64(SP)
-	MOVL         CX, 68(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 72(SP)
-	MOVL         CX, 76(SP)
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ         CX, R8
+	SARQ         $0x3f, R8
+	MOVQ         R8, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R9
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
 	MOVQ         start+80(FP), DI
-	VBROADCASTSS t+88(FP), Y0
-	VMOVDQU      Y0, 80(SP)
-	VBROADCASTSD s+96(FP), Y0
-	CMPQ         SI, $0x40
+	VBROADCASTSD s+96(FP), Y1
+	CMPQ         SI, $0x00000200
 	JB           tail
 
 loop:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 400(SP)
+	VMOVDQU      Y0, 464(SP)
+	VMOVDQU      Y3, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 432(SP)
+	VMOVDQU      Y0, 496(SP)
+	VMOVDQU      Y3, 560(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 400(SP)
+	VMOVDQU 432(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 432(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
-
-	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 9.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
-
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
-
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y3
-	VEXTRACTI128 $0x01, Y4, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       (DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, (AX)
-	VMULPD       32(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 32(AX)
-	VPMOVSXDQ    X6, Y3
-	VEXTRACTI128 $0x01, Y6, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       64(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 64(AX)
-	VMULPD       96(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 96(AX)
-	VPMOVSXDQ    X1, Y3
-	VEXTRACTI128 $0x01, Y1, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       128(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 128(AX)
-	VMULPD       160(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 160(AX)
-	VPMOVSXDQ    X2, Y3
-	VEXTRACTI128 $0x01, Y2, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       192(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 192(AX)
-	VMULPD       224(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 224(AX)
-	VMOVMSKPS    Y4, CX
-	VMOVMSKPS    Y6, R8
-	SHLQ         $0x08, R8
-	ORQ          R8, CX
-	VMOVMSKPS    Y1, R8
-	SHLQ         $0x10, R8
-	ORQ          R8, CX
-	VMOVMSKPS    Y2, R8
-	SHLQ         $0x18, R8
-	ORQ          R8, CX
-
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
-
-	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y6, Y5, Y5
-
-	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y11
+	VPXOR        Y2, Y11, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSRLQ       $0x20, Y2, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
 	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y4, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y8
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
 	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y3
+	VMOVDQU      528(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 464(SP)
+	VMOVDQU      Y11, 528(SP)
+	VMOVDQU      496(SP), Y2
+	VMOVDQU      560(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y7, 560(SP)
+	ADDQ         $0x10, CX
 
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y3
-	VEXTRACTI128 $0x01, Y4, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       256(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 256(AX)
-	VMULPD       288(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 288(AX)
-	VPMOVSXDQ    X6, Y3
-	VEXTRACTI128 $0x01, Y6, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       320(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 320(AX)
-	VMULPD       352(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 352(AX)
-	VPMOVSXDQ    X1, Y3
-	VEXTRACTI128 $0x01, Y1, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       384(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 384(AX)
-	VMULPD       416(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 416(AX)
-	VPMOVSXDQ    X2, Y3
-	VEXTRACTI128 $0x01, Y2, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       448(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 448(AX)
-	VMULPD       480(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 480(AX)
-	VMOVMSKPS    Y4, R8
-	VMOVMSKPS    Y6, R9
-	SHLQ         $0x08, R9
-	ORQ          R9, R8
-	VMOVMSKPS    Y1, R9
-	SHLQ         $0x10, R9
-	ORQ          R9, R8
-	VMOVMSKPS    Y2, R9
-	SHLQ         $0x18, R9
-	ORQ          R9, R8
-	SHLQ         $0x20, R8
-	ORQ          R8, CX
-	TESTQ        BX, BX
-	JZ           stored
-	MOVQ         CX, (BX)
-	ADDQ         $0x08, BX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y2
+	VPXOR   560(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
 
 stored:
-	ADDQ $0x00000200, DX
-	ADDQ $0x00000200, AX
-	SUBQ $0x40, SI
-	CMPQ SI, $0x40
-	JAE  loop
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(AX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
 
 tail:
 	TESTQ SI, SI
 	JZ    done
 
-	// Last 1..63 elements: units masked to lanes < n, n falling by 32 a unit.
-	XORQ R8, R8
-	XORQ CX, CX
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
 
-tailunit:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 400(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 464(SP)
+	VMOVDQU      Y3, 528(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 432(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y3, 560(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 400(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 400(SP)
+	VMOVDQU 432(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 432(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSRLQ       $0x20, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSRLQ       $0x20, Y3, Y11
+	VPXOR        Y2, Y11, Y11
+	VPXOR        Y10, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSRLQ       $0x20, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSRLQ       $0x20, Y2, Y9
+	VPXOR        Y4, Y9, Y9
+	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y7
+	VPXOR        Y2, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y5
+	VPXOR        Y4, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
 	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y3, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y3, Y6
+	VPXOR        Y2, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y4, Y7, Y7
+	VPXOR        Y12, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSRLQ       $0x20, Y6, Y9
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y5
+	VPXOR        Y3, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y3, Y8
+	VPXOR        Y2, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y2, Y6
+	VPXOR        Y4, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSRLQ       $0x20, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y7, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y4, Y7
+	VPXOR        Y3, Y7, Y7
+	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
+	VPXOR        Y5, Y9, Y9
+	VPXOR        Y11, Y9, Y9
 	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPXOR        Y2, Y5, Y5
+	VPXOR        Y12, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSRLQ       $0x20, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y8, Y10, Y10
+	VPXOR        Y11, Y10, Y10
+	VPSRLQ       $0x20, Y2, Y8
+	VPXOR        Y4, Y8, Y8
+	VPXOR        Y12, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSRLQ       $0x20, Y5, Y9
+	VPXOR        Y6, Y9, Y9
+	VPXOR        Y11, Y9, Y9
+	VPSRLQ       $0x20, Y4, Y6
+	VPXOR        Y3, Y6, Y6
+	VPXOR        Y12, Y6, Y6
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD      80(SP), Y4, Y3
-	VPCMPEQD     Y3, Y4, Y4
-	VPMAXUD      80(SP), Y6, Y3
-	VPCMPEQD     Y3, Y6, Y6
-	VPMAXUD      80(SP), Y1, Y3
-	VPCMPEQD     Y3, Y1, Y1
-	VPMAXUD      80(SP), Y2, Y3
-	VPCMPEQD     Y3, Y2, Y2
-	VMOVQ        SI, X3
-	VPBROADCASTD X3, Y3
-	VPCMPGTD     iotaD<>+0(SB), Y3, Y5
-	VPAND        Y5, Y4, Y4
-	VPCMPGTD     iotaD<>+32(SB), Y3, Y7
-	VPAND        Y7, Y6, Y6
-	VPCMPGTD     iotaD<>+64(SB), Y3, Y8
-	VPAND        Y8, Y1, Y1
-	VPCMPGTD     iotaD<>+96(SB), Y3, Y3
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      464(SP), Y3
+	VMOVDQU      528(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
 	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 464(SP)
+	VMOVDQU      Y11, 528(SP)
+	VMOVDQU      496(SP), Y2
+	VMOVDQU      560(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 496(SP)
+	VMOVDQU      Y7, 560(SP)
+	ADDQ         $0x10, CX
 
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y9
-	VEXTRACTI128 $0x01, Y4, X10
-	VPMOVSXDQ    X10, Y10
-	VPMOVSXDQ    X5, Y11
-	VEXTRACTI128 $0x01, Y5, X5
-	VPMOVSXDQ    X5, Y5
-	VMASKMOVPD   (DX), Y11, Y12
-	VMULPD       Y12, Y0, Y12
-	VANDPD       Y9, Y12, Y12
-	VMASKMOVPD   Y12, Y11, (AX)
-	VMASKMOVPD   32(DX), Y5, Y9
-	VMULPD       Y9, Y0, Y9
-	VANDPD       Y10, Y9, Y9
-	VMASKMOVPD   Y9, Y5, 32(AX)
-	VPMOVSXDQ    X6, Y5
-	VEXTRACTI128 $0x01, Y6, X9
-	VPMOVSXDQ    X9, Y9
-	VPMOVSXDQ    X7, Y10
-	VEXTRACTI128 $0x01, Y7, X7
-	VPMOVSXDQ    X7, Y7
-	VMASKMOVPD   64(DX), Y10, Y11
-	VMULPD       Y11, Y0, Y11
-	VANDPD       Y5, Y11, Y11
-	VMASKMOVPD   Y11, Y10, 64(AX)
-	VMASKMOVPD   96(DX), Y7, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y9, Y5, Y5
-	VMASKMOVPD   Y5, Y7, 96(AX)
-	VPMOVSXDQ    X1, Y5
-	VEXTRACTI128 $0x01, Y1, X7
-	VPMOVSXDQ    X7, Y7
-	VPMOVSXDQ    X8, Y9
-	VEXTRACTI128 $0x01, Y8, X8
-	VPMOVSXDQ    X8, Y8
-	VMASKMOVPD   128(DX), Y9, Y10
-	VMULPD       Y10, Y0, Y10
-	VANDPD       Y5, Y10, Y10
-	VMASKMOVPD   Y10, Y9, 128(AX)
-	VMASKMOVPD   160(DX), Y8, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y7, Y5, Y5
-	VMASKMOVPD   Y5, Y8, 160(AX)
-	VPMOVSXDQ    X2, Y5
-	VEXTRACTI128 $0x01, Y2, X7
-	VPMOVSXDQ    X7, Y7
-	VPMOVSXDQ    X3, Y8
-	VEXTRACTI128 $0x01, Y3, X3
-	VPMOVSXDQ    X3, Y3
-	VMASKMOVPD   192(DX), Y8, Y9
-	VMULPD       Y9, Y0, Y9
-	VANDPD       Y5, Y9, Y9
-	VMASKMOVPD   Y9, Y8, 192(AX)
-	VMASKMOVPD   224(DX), Y3, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y7, Y5, Y5
-	VMASKMOVPD   Y5, Y3, 224(AX)
-	VMOVMSKPS    Y4, R9
-	VMOVMSKPS    Y6, R10
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
-	VMOVMSKPS    Y1, R10
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
-	VMOVMSKPS    Y2, R10
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
-	SHLQ         CL, R9
-	ORQ          R9, R8
-	ADDQ         $0x20, CX
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, AX
-	SUBQ         $0x20, SI
-	JG           tailunit
-	TESTQ        BX, BX
-	JZ           tailstored
-	MOVQ         R8, (BX)
-	ADDQ         $0x08, BX
+	// Stop when no lane of the batch is open, or after block 15.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   528(SP), Y0, Y2
+	VPXOR   560(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
 
 tailstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMULPD       (DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, (AX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMULPD       32(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 32(AX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMULPD       64(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 64(AX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMULPD       96(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 96(AX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMULPD       128(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 128(AX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMULPD       160(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 160(AX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMULPD       192(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 192(AX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMULPD       224(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 224(AX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMULPD       256(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 256(AX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMULPD       288(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 288(AX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMULPD       320(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 320(AX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMULPD       352(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 352(AX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMULPD       384(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 384(AX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMULPD       416(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 416(AX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMULPD       448(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 448(AX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMULPD       480(DX), Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VMOVUPD      Y2, 480(AX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y5
+	VMASKMOVPD   (DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y5
+	VMASKMOVPD   32(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y5
+	VMASKMOVPD   64(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y5
+	VMASKMOVPD   96(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y5
+	VMASKMOVPD   128(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y5
+	VMASKMOVPD   160(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y5
+	VMASKMOVPD   192(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y5
+	VMASKMOVPD   224(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y5
+	VMASKMOVPD   256(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y5
+	VMASKMOVPD   288(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y5
+	VMASKMOVPD   320(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y5
+	VMASKMOVPD   352(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y5
+	VMASKMOVPD   384(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y5
+	VMASKMOVPD   416(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y5
+	VMASKMOVPD   448(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y3
+	VMASKMOVPD   480(DX), Y3, Y0
+	VMULPD       Y0, Y1, Y0
+	VANDPD       Y2, Y0, Y0
+	VMASKMOVPD   Y0, Y3, 480(AX)
+
 done:
 	VZEROUPPER
 	RET

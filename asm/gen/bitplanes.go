@@ -1,0 +1,545 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The bit-plane stream (dropout/philox.go): group g of 64 features owns the
+// blocks start+16g ... start+16g+15, block k giving planes 2k (w0 | w1<<32)
+// and 2k+1 (w2 | w3<<32). The kernels decide a batch of groups in lockstep,
+// one group per 64-bit vector lane: step k computes block k of every group
+// of the batch with the same Philox rounds, so the two planes of a step are
+// 64-bit lanes as they come, and decides the lanes those planes settle. The
+// batch stops at the first step after which no lane of any of its groups is
+// open, or after 16 steps.
+
+// batchGroups is the number of groups a batch of isa decides in lockstep:
+// two sets of 64-bit lanes, so the multiplies of one set hide the latency of
+// the other's.
+func batchGroups(isa vecISA) int { return 2 * isa.width / 8 }
+
+// planeFrame is the stack of a bit-plane kernel: the round keys, the plane
+// thresholds and (fused kernels) the keep words of a batch.
+type planeFrame struct {
+	keys, thr, buf Mem
+	state          Mem // AVX2: counters, open and drop words of the two sets
+}
+
+func allocPlaneFrame(isa vecISA) planeFrame {
+	var f planeFrame
+	f.keys = AllocLocal(80)
+	f.thr = AllocLocal(8 * 32)
+	f.buf = AllocLocal(8 * batchGroups(isa))
+	if isa.width == 32 {
+		f.state = AllocLocal(3 * 2 * 32)
+	}
+	return f
+}
+
+// planeSetup loads the seed and threshold arguments into the frame: the ten
+// round keys, and thr[j] = all ones if bit 31-j of t is set, else 0, the
+// T of plane j.
+func planeSetup(f planeFrame, prefix string) {
+	seed := GP64()
+	Load(Param("seed"), seed)
+	philoxKeys(seed, f.keys)
+	Comment("Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.")
+	tx, p, y, j := GP64(), GP64(), GP64(), GP32()
+	MOVL(paramAddr("t"), tx.As32())
+	SHLQ(U8(32), tx)
+	LEAQ(f.thr, p)
+	MOVL(U32(32), j)
+	Label(prefix + "thr")
+	MOVQ(tx, y)
+	SARQ(U8(63), y)
+	MOVQ(y, Mem{Base: p})
+	ADDQ(U8(8), p)
+	SHLQ(U8(1), tx)
+	DECL(j)
+	JNZ(LabelRef(prefix + "thr"))
+}
+
+// planeConsts are the registers a batch decision reads.
+type planeConsts struct {
+	m0, m1 Op         // the Philox multipliers (AVX2: in memory)
+	even   Op         // AVX-512: opmask of the even dwords
+	ones   VecVirtual // all ones in every lane
+	f      planeFrame
+}
+
+func planeConstsFor(isa vecISA, f planeFrame) planeConsts {
+	c := planeConsts{f: f}
+	minus1 := GP64()
+	MOVQ(I32(-1), minus1)
+	if isa.width == 64 {
+		m0, m1 := ZMM(), ZMM()
+		VBROADCASTI64X4(philoxMul[0], m0)
+		VBROADCASTI64X4(philoxMul[1], m1)
+		c.m0, c.m1 = m0, m1
+		k, r := K(), GP32()
+		MOVL(U32(0x5555), r)
+		KMOVW(r, k)
+		c.even = k
+		c.ones = ZMM()
+		VPBROADCASTQ(minus1, c.ones)
+	} else {
+		c.m0, c.m1 = philoxMul[0], philoxMul[1]
+		x := XMM()
+		VMOVQ(minus1, x)
+		c.ones = YMM()
+		VPBROADCASTQ(x, c.ones)
+	}
+	return c
+}
+
+// decideBatch emits the lockstep decision of the batch of groups whose first
+// block is base (the groups' blocks are base+16i+k): ng (nil for a whole
+// batch) is the number of groups wanted, 1..batchGroups; the others start
+// decided and do not hold the batch back. It returns the keep words of the
+// groups, group i in lane i of the two sets; base is not changed.
+func decideBatch(isa vecISA, c planeConsts, base, ng Register, prefix string) [2]VecVirtual {
+	if isa.width == 64 {
+		return decideBatchAVX512(c, base, ng, prefix)
+	}
+	return decideBatchAVX2(c, base, ng, prefix)
+}
+
+func decideBatchAVX512(c planeConsts, base, ng Register, prefix string) [2]VecVirtual {
+	Comment("Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.")
+	var ctr, open, drop [2]VecVirtual
+	for s := range 2 {
+		ctr[s], open[s], drop[s] = ZMM(), ZMM(), ZMM()
+	}
+	VPBROADCASTQ(base, ctr[0])
+	VPADDQ(groupStride.Offset(64), ctr[0], ctr[1])
+	VPADDQ(groupStride, ctr[0], ctr[0])
+	if ng == nil {
+		VMOVDQA64(c.ones, open[0])
+		VMOVDQA64(c.ones, open[1])
+	} else {
+		Comment("Only groups < ng open.")
+		r := GP64()
+		MOVQ(I32(-1), r)
+		BZHIQ(ng, r, r)
+		k, kb := K(), K()
+		KMOVW(r.As32(), k)
+		KSHIFTRW(U8(8), k, kb)
+		VMOVDQA64_Z(c.ones, k, open[0])
+		VMOVDQA64_Z(c.ones, kb, open[1])
+	}
+	VPXORQ(drop[0], drop[0], drop[0])
+	VPXORQ(drop[1], drop[1], drop[1])
+	tp, end := GP64(), GP64()
+	LEAQ(c.f.thr, tp)
+	LEAQ(c.f.thr.Offset(8*32), end)
+
+	Label(prefix + "step")
+	Comment("Block k of every group of the batch.")
+	sets := make([]*philoxState, 2)
+	for s := range 2 {
+		st := &philoxState{ctr[s], ZMM(), nil, nil}
+		VPSRLQ(U8(32), ctr[s], st[1])
+		sets[s] = st
+	}
+	philoxRounds(avx512, sets, c.m0, c.m1, c.f.keys, xorKeyAVX512)
+	Comment("Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.")
+	for s, st := range sets {
+		for h := range 2 {
+			pl := ZMM()
+			VPSLLQ(U8(32), st[2*h+1], pl)
+			VMOVDQA32(st[2*h], c.even, pl) // merge: even dwords from w[2h]
+			T := Mem{Base: tp, Disp: 8 * h}
+			VPTERNLOGQ_BCST(U8(0x48), T, open[s], pl) // d = open & (P ^ T)
+			VPTERNLOGQ_BCST(U8(0xF8), T, pl, drop[s]) // drop |= d & T
+			VPANDNQ(open[s], pl, open[s])             // open &^= d
+		}
+		VPADDQ_BCST(qwordOne, ctr[s], ctr[s])
+	}
+	ADDQ(U8(16), tp)
+	Comment("Stop when no lane of the batch is open, or after block 15.")
+	ka, kb := K(), K()
+	VPTESTMQ(open[0], open[0], ka)
+	VPTESTMQ(open[1], open[1], kb)
+	KORTESTW(ka, kb)
+	JZ(LabelRef(prefix + "decided"))
+	CMPQ(tp, end)
+	JB(LabelRef(prefix + "step"))
+	Label(prefix + "decided")
+	Comment("keep = ^drop.")
+	VPTERNLOGQ(U8(0x0F), drop[0], drop[0], drop[0])
+	VPTERNLOGQ(U8(0x0F), drop[1], drop[1], drop[1])
+	return drop
+}
+
+// xorKeyAVX512 is philoxRounds' key step with VPTERNLOGD and a broadcast
+// round key.
+func xorKeyAVX512(h, c VecVirtual, key Mem, r, w int) VecVirtual {
+	switch {
+	case h != nil && c != nil:
+		VPTERNLOGD_BCST(U8(0x96), key, c, h) // h ^= c ^ key
+		return h
+	case h != nil:
+		VPXORD_BCST(key, h, h)
+		return h
+	default: // round 1: hi(M1·0) = 0
+		VPXORD_BCST(key, c, c)
+		return c
+	}
+}
+
+// decideBatchAVX2 keeps the counters, open and drop words of its two sets
+// on the stack between steps: the sixteen YMM registers hold the Philox
+// state of both sets and little else.
+func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirtual {
+	Comment("Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.")
+	ctrM := func(s int) Mem { return c.f.state.Offset(32 * s) }
+	openM := func(s int) Mem { return c.f.state.Offset(64 + 32*s) }
+	dropM := func(s int) Mem { return c.f.state.Offset(128 + 32*s) }
+	{
+		x := XMM()
+		VMOVQ(base, x)
+		bv := YMM()
+		VPBROADCASTQ(x, bv)
+		zero := YMM()
+		VPXOR(zero, zero, zero)
+		var nv VecVirtual
+		if ng != nil {
+			Comment("Only groups < ng open.")
+			x := XMM()
+			VMOVQ(ng, x)
+			nv = YMM()
+			VPBROADCASTQ(x, nv)
+		}
+		for s := range 2 {
+			v := YMM()
+			VPADDQ(groupStride.Offset(32*s), bv, v)
+			VMOVDQU(v, ctrM(s))
+			if ng == nil {
+				VMOVDQU(c.ones, openM(s))
+			} else {
+				o := YMM()
+				VPCMPGTQ(iotaQ.Offset(32*s), nv, o) // ng > group
+				VMOVDQU(o, openM(s))
+			}
+			VMOVDQU(zero, dropM(s))
+		}
+	}
+	tp, end := GP64(), GP64()
+	LEAQ(c.f.thr, tp)
+	LEAQ(c.f.thr.Offset(8*32), end)
+
+	Label(prefix + "step")
+	Comment("Block k of every group of the batch.")
+	sets := make([]*philoxState, 2)
+	for s := range 2 {
+		st := &philoxState{YMM(), YMM(), nil, nil}
+		VMOVDQU(ctrM(s), st[0])
+		VPSRLQ(U8(32), st[0], st[1])
+		next := YMM()
+		VPADDQ(qwordOne, st[0], next)
+		VMOVDQU(next, ctrM(s))
+		sets[s] = st
+	}
+	var kv [2]VecVirtual
+	kr := -1
+	philoxRounds(avx2, sets, c.m0, c.m1, c.f.keys, func(h, cw VecVirtual, key Mem, r, w int) VecVirtual {
+		if kr != r { // the keys of a round, shared by both sets
+			kr = r
+			kv = [2]VecVirtual{YMM(), YMM()}
+			VPBROADCASTD(c.f.keys.Offset(8*r), kv[0])
+			VPBROADCASTD(c.f.keys.Offset(8*r+4), kv[1])
+		}
+		switch {
+		case h != nil && cw != nil:
+			VPXOR(cw, h, h)
+			VPXOR(kv[w], h, h)
+			return h
+		case h != nil:
+			VPXOR(kv[w], h, h)
+			return h
+		default:
+			VPXOR(kv[w], cw, cw)
+			return cw
+		}
+	})
+	Comment("Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.")
+	var open [2]VecVirtual
+	for s, st := range sets {
+		open[s] = YMM()
+		drop := YMM()
+		VMOVDQU(openM(s), open[s])
+		VMOVDQU(dropM(s), drop)
+		for h := range 2 {
+			pl, T := YMM(), YMM()
+			VPSLLQ(U8(32), st[2*h+1], pl)
+			VPBLENDD(U8(0x55), st[2*h], pl, pl) // even dwords from w[2h]
+			VPBROADCASTQ(Mem{Base: tp, Disp: 8 * h}, T)
+			VPXOR(T, pl, pl)
+			VPAND(open[s], pl, pl)       // d = open & (P ^ T)
+			VPANDN(open[s], pl, open[s]) // open &^= d
+			VPAND(T, pl, pl)
+			VPOR(pl, drop, drop) // drop |= d & T
+		}
+		VMOVDQU(open[s], openM(s))
+		VMOVDQU(drop, dropM(s))
+	}
+	ADDQ(U8(16), tp)
+	Comment("Stop when no lane of the batch is open, or after block 15.")
+	anyOpen := YMM()
+	VPOR(open[0], open[1], anyOpen)
+	VPTEST(anyOpen, anyOpen)
+	JZ(LabelRef(prefix + "decided"))
+	CMPQ(tp, end)
+	JB(LabelRef(prefix + "step"))
+	Label(prefix + "decided")
+	Comment("keep = ^drop.")
+	var keep [2]VecVirtual
+	for s := range 2 {
+		keep[s] = YMM()
+		VPXOR(dropM(s), c.ones, keep[s])
+	}
+	return keep
+}
+
+// keepPlanes builds keepPlanes<isa>, the mask kernel under keepBits: the
+// keep word of every group of bits, batchGroups groups at a time.
+func keepPlanes(isa vecISA) {
+	name := "keepPlanes" + isa.name
+	ng := batchGroups(isa)
+	TEXT(name, NOSPLIT, "func(bits []uint64, seed, start uint64, t uint32)")
+	Pragma("noescape")
+	Doc(append([]string{
+		fmt.Sprintf("%s is fillKeep's loop of decideGroup over the groups of bits,", name),
+		fmt.Sprintf("with %d groups decided in lockstep; it is equivalent to", ng),
+		"",
+		"\tk0, k1 := uint32(seed), uint32(seed>>32)",
+		"\tfor g := range bits {",
+		"\t\tbits[g] = decideGroup(k0, k1, start+16*uint64(g), t)",
+		"\t}",
+		"",
+		"len(bits) >= 1. Every word is written whole; nothing past the end of",
+		"bits is written.",
+		"",
+	}, planeDoc(isa)...)...)
+	f := allocPlaneFrame(isa)
+	bp := Load(Param("bits").Base(), GP64())
+	nw := Load(Param("bits").Len(), GP64())
+	planeSetup(f, "")
+	c := planeConstsFor(isa, f)
+	base := Load(Param("start"), GP64())
+	vecBytes := isa.width
+
+	CMPQ(nw, U8(ng))
+	JB(LabelRef("tail"))
+	Label("loop")
+	keep := decideBatch(isa, c, base, nil, "")
+	if isa.width == 64 {
+		VMOVDQU64(keep[0], Mem{Base: bp})
+		VMOVDQU64(keep[1], Mem{Base: bp, Disp: vecBytes})
+	} else {
+		VMOVDQU(keep[0], Mem{Base: bp})
+		VMOVDQU(keep[1], Mem{Base: bp, Disp: vecBytes})
+	}
+	ADDQ(U32(8*ng), bp)
+	ADDQ(U32(16*ng), base)
+	SUBQ(U8(ng), nw)
+	CMPQ(nw, U8(ng))
+	JAE(LabelRef("loop"))
+
+	Label("tail")
+	TESTQ(nw, nw)
+	JZ(LabelRef("done"))
+	Comment("The last 1..batch-1 groups.")
+	keep = decideBatch(isa, c, base, nw, "tail")
+	if isa.width == 64 {
+		r := GP64()
+		MOVQ(I32(-1), r)
+		BZHIQ(nw, r, r)
+		k, kb := K(), K()
+		KMOVW(r.As32(), k)
+		KSHIFTRW(U8(8), k, kb)
+		VMOVDQU64(keep[0], k, Mem{Base: bp})
+		VMOVDQU64(keep[1], kb, Mem{Base: bp, Disp: vecBytes})
+	} else {
+		VMOVDQU(keep[0], f.buf)
+		VMOVDQU(keep[1], f.buf.Offset(vecBytes))
+		p, w := GP64(), GP64()
+		LEAQ(f.buf, p)
+		Label("tailword")
+		MOVQ(Mem{Base: p}, w)
+		MOVQ(w, Mem{Base: bp})
+		ADDQ(U8(8), p)
+		ADDQ(U8(8), bp)
+		DECQ(nw)
+		JNZ(LabelRef("tailword"))
+	}
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// planeDoc describes the lockstep decision of isa's bit-plane kernels.
+func planeDoc(isa vecISA) []string {
+	ng := batchGroups(isa)
+	return []string{
+		fmt.Sprintf("%d groups a batch, one per 64-bit lane of two registers: step k", ng),
+		fmt.Sprintf("runs the Philox rounds on block k of the %d groups at once (counters", ng),
+		"start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so",
+		"planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and",
+		"of w[2h+1] merged); each plane decides the open lanes whose bit",
+		"differs from t's. The batch stops after the first step that leaves",
+		"no lane of its groups open, or after step 15.",
+	}
+}
+
+// philoxDoc is the doc comment of the fused kernel name.
+func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
+	ng := batchGroups(isa)
+	return append([]string{
+		fmt.Sprintf("%s is dropoutPhiloxGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		"equivalent to",
+		"",
+		"\tk0, k1 := uint32(seed), uint32(seed>>32)",
+		"\tfor i := 0; i < len(dst); i += 64 {",
+		"\t\tn := min(64, len(dst)-i)",
+		"\t\tw := decideGroup(k0, k1, start+16*uint64(i/64), t)",
+		"\t\tw &= 1<<n - 1 // n == 64 keeps every bit",
+		"\t\tif bits != nil {",
+		"\t\t\tbits[i/64] = w",
+		"\t\t}",
+		"\t\tfor j := 0; j < n; j++ {",
+		"\t\t\tif w>>j&1 == 1 {",
+		"\t\t\t\tdst[i+j] = src[i+j] * s",
+		"\t\t\t} else {",
+		"\t\t\t\tdst[i+j] = 0 // whatever src[i+j] holds",
+		"\t\t\t}",
+		"\t\t}",
+		"\t}",
+		"",
+		fmt.Sprintf("A batch of %d groups (%d elements) is decided, its keep words kept", ng, 64*ng),
+		"on the stack, then applied a word at a time; the last batch decides",
+		"only the groups the elements reach, and its last word is masked, so",
+		"nothing past the end of dst, src or bits is touched.",
+		"",
+	}, planeDoc(isa)...)
+}
+
+// dropoutPhilox builds dropoutPhilox<isa><elem>, the fused elementwise
+// dropout primitive of kernelSet, on decideBatch and the word-apply code of
+// scaleBits.
+func dropoutPhilox(isa vecISA, e elemType) {
+	name := "dropoutPhilox" + isa.name + e.suffix
+	lanes := isa.width / e.size
+	ng := batchGroups(isa)
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
+	Pragma("noescape")
+	Doc(append(philoxDoc(name, e, lanes, isa),
+		"",
+		"The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed",
+		"by a mask, not multiplied, so NaN or Inf there gives +0.",
+	)...)
+	f := allocPlaneFrame(isa)
+	dp := Load(Param("dst").Base(), GP64())
+	sp := Load(Param("src").Base(), GP64())
+	bp := Load(Param("bits").Base(), GP64())
+	n := Load(Param("dst").Len(), GP64())
+	planeSetup(f, "")
+	c := planeConstsFor(isa, f)
+	base := Load(Param("start"), GP64())
+	s := broadcastParam(isa, e, "s")
+	apply := applyWordAVX512
+	if isa.width == 32 {
+		apply = applyWordAVX2
+	}
+	stash := func(keep [2]VecVirtual) {
+		if isa.width == 64 {
+			VMOVDQU64(keep[0], f.buf)
+			VMOVDQU64(keep[1], f.buf.Offset(isa.width))
+		} else {
+			VMOVDQU(keep[0], f.buf)
+			VMOVDQU(keep[1], f.buf.Offset(isa.width))
+		}
+	}
+	advance := func() {
+		ADDQ(U32(64*e.size), sp)
+		ADDQ(U32(64*e.size), dp)
+	}
+
+	CMPQ(n, U32(64*ng))
+	JB(LabelRef("tail"))
+	Label("loop")
+	stash(decideBatch(isa, c, base, nil, ""))
+	ADDQ(U32(16*ng), base)
+	Comment("Apply the batch's keep words.")
+	i := GP64()
+	XORQ(i, i)
+	Label("word")
+	m := GP64()
+	MOVQ(f.buf.Idx(i, 8), m)
+	storeBits(bp, m, "stored")
+	apply(e, dp, sp, s, nil, m, nil)
+	advance()
+	INCQ(i)
+	CMPQ(i, U8(ng))
+	JB(LabelRef("word"))
+	SUBQ(U32(64*ng), n)
+	CMPQ(n, U32(64*ng))
+	JAE(LabelRef("loop"))
+
+	Label("tail")
+	TESTQ(n, n)
+	JZ(LabelRef("done"))
+	Comment("The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.")
+	g := GP64()
+	LEAQ(Mem{Base: n, Disp: 63}, g)
+	SHRQ(U8(6), g)
+	stash(decideBatch(isa, c, base, g, "tail"))
+	XORQ(i, i)
+	Label("tailword")
+	m = GP64()
+	MOVQ(f.buf.Idx(i, 8), m)
+	CMPQ(n, U8(64))
+	JBE(LabelRef("last"))
+	storeBits(bp, m, "tailstored")
+	apply(e, dp, sp, s, nil, m, nil)
+	advance()
+	INCQ(i)
+	SUBQ(U8(64), n)
+	JMP(LabelRef("tailword"))
+	Label("last")
+	cutWord(isa, m, n)
+	storeBits(bp, m, "laststored")
+	apply(e, dp, sp, s, nil, m, n)
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// cutWord clears the bits of m at n (1..64) and above: BZHI on AVX-512
+// (whose path requires BMI2), a shift by 64-n in CX on AVX2.
+func cutWord(isa vecISA, m, n Register) {
+	if isa.width == 64 {
+		BZHIQ(n, m, m)
+		return
+	}
+	r := GP64()
+	MOVQ(U32(64), RCX)
+	SUBQ(n, RCX)
+	MOVQ(I32(-1), r)
+	SHRQ(CL, r)
+	ANDQ(r, m)
+}
+
+// andMask sets v &= mask (lanes of all ones or zeros).
+func andMask(e elemType, mask, v VecVirtual) {
+	if e.size == 4 {
+		VANDPS(mask, v, v)
+	} else {
+		VANDPD(mask, v, v)
+	}
+}
