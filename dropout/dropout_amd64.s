@@ -1686,7 +1686,7 @@ thr:
 	MOVQ            $-1, DX
 	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
 	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
-	MOVL            $0x00005555, BX
+	MOVL            $0x0000aaaa, BX
 	KMOVW           BX, K1
 	VPBROADCASTQ    DX, Z2
 	MOVQ            start+32(FP), DX
@@ -1707,167 +1707,163 @@ loop:
 
 step:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z3, Z9
-	VPSRLQ $0x20, Z6, Z10
+	VPSHUFD $0xf5, Z3, Z9
+	VPSHUFD $0xf5, Z6, Z10
 
 	// Round 1.
 	VPMULUDQ    Z0, Z3, Z11
 	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z11, Z12
+	VPSHUFD     $0xf5, Z11, Z12
 	VPXORD.BCST 4(SP), Z12, Z12
 	VPMULUDQ    Z0, Z6, Z13
 	VPXORD.BCST (SP), Z10, Z10
-	VPSRLQ      $0x20, Z13, Z14
+	VPSHUFD     $0xf5, Z13, Z14
 	VPXORD.BCST 4(SP), Z14, Z14
 
 	// Round 2.
 	VPMULUDQ        Z0, Z9, Z9
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z17
+	VPSHUFD         $0xf5, Z12, Z17
 	VPXORD.BCST     8(SP), Z17, Z17
-	VPSRLQ          $0x20, Z9, Z18
+	VPSHUFD         $0xf5, Z9, Z18
 	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z18
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z14, Z11
-	VPSRLQ          $0x20, Z11, Z14
+	VPSHUFD         $0xf5, Z11, Z14
 	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z10, Z19
+	VPSHUFD         $0xf5, Z10, Z19
 	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z19
 
 	// Round 3.
 	VPMULUDQ        Z0, Z17, Z13
 	VPMULUDQ        Z1, Z18, Z17
-	VPSRLQ          $0x20, Z17, Z18
+	VPSHUFD         $0xf5, Z17, Z18
 	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z18
-	VPSRLQ          $0x20, Z13, Z12
+	VPSHUFD         $0xf5, Z13, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
 	VPMULUDQ        Z0, Z14, Z9
 	VPMULUDQ        Z1, Z19, Z14
-	VPSRLQ          $0x20, Z14, Z19
+	VPSHUFD         $0xf5, Z14, Z19
 	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z19
-	VPSRLQ          $0x20, Z9, Z11
+	VPSHUFD         $0xf5, Z9, Z11
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
 
 	// Round 4.
 	VPMULUDQ        Z0, Z18, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z18
+	VPSHUFD         $0xf5, Z12, Z18
 	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z18
-	VPSRLQ          $0x20, Z10, Z17
+	VPSHUFD         $0xf5, Z10, Z17
 	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z17
 	VPMULUDQ        Z0, Z19, Z13
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z19
+	VPSHUFD         $0xf5, Z11, Z19
 	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z19
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
 
 	// Round 5.
 	VPMULUDQ        Z0, Z18, Z9
 	VPMULUDQ        Z1, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z18
+	VPSHUFD         $0xf5, Z17, Z18
 	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z18
-	VPSRLQ          $0x20, Z9, Z12
+	VPSHUFD         $0xf5, Z9, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z19
+	VPSHUFD         $0xf5, Z14, Z19
 	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z19
-	VPSRLQ          $0x20, Z10, Z11
+	VPSHUFD         $0xf5, Z10, Z11
 	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
 
 	// Round 6.
 	VPMULUDQ        Z0, Z18, Z13
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z18
+	VPSHUFD         $0xf5, Z12, Z18
 	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z18
-	VPSRLQ          $0x20, Z13, Z17
+	VPSHUFD         $0xf5, Z13, Z17
 	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z17
 	VPMULUDQ        Z0, Z19, Z9
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z19
+	VPSHUFD         $0xf5, Z11, Z19
 	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z19
-	VPSRLQ          $0x20, Z9, Z14
+	VPSHUFD         $0xf5, Z9, Z14
 	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
 
 	// Round 7.
 	VPMULUDQ        Z0, Z18, Z10
 	VPMULUDQ        Z1, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z18
+	VPSHUFD         $0xf5, Z17, Z18
 	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z18
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
 	VPMULUDQ        Z0, Z19, Z13
 	VPMULUDQ        Z1, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z19
+	VPSHUFD         $0xf5, Z14, Z19
 	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z19
-	VPSRLQ          $0x20, Z13, Z11
+	VPSHUFD         $0xf5, Z13, Z11
 	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
 
 	// Round 8.
 	VPMULUDQ        Z0, Z18, Z9
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z18
+	VPSHUFD         $0xf5, Z12, Z18
 	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z18
-	VPSRLQ          $0x20, Z9, Z17
+	VPSHUFD         $0xf5, Z9, Z17
 	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z17
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z19
+	VPSHUFD         $0xf5, Z11, Z19
 	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z19
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
 
 	// Round 9.
 	VPMULUDQ        Z0, Z18, Z13
 	VPMULUDQ        Z1, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z18
+	VPSHUFD         $0xf5, Z17, Z18
 	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z18
-	VPSRLQ          $0x20, Z13, Z12
+	VPSHUFD         $0xf5, Z13, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
 	VPMULUDQ        Z0, Z19, Z9
 	VPMULUDQ        Z1, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z19
+	VPSHUFD         $0xf5, Z14, Z19
 	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z19
-	VPSRLQ          $0x20, Z9, Z11
+	VPSHUFD         $0xf5, Z9, Z11
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
 
 	// Round 10.
 	VPMULUDQ        Z0, Z18, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z18
+	VPSHUFD         $0xf5, Z12, Z18
 	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z18
-	VPSRLQ          $0x20, Z10, Z17
+	VPSHUFD         $0xf5, Z10, Z17
 	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z17
 	VPMULUDQ        Z0, Z19, Z13
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z19
+	VPSHUFD         $0xf5, Z11, Z19
 	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z19
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z12, Z9
-	VMOVDQA32       Z18, K1, Z9
-	VPTERNLOGQ.BCST $0x48, (BX), Z4, Z9
-	VPTERNLOGQ.BCST $0xf8, (BX), Z9, Z5
-	VPANDNQ         Z4, Z9, Z4
-	VPSLLQ          $0x20, Z10, Z9
-	VMOVDQA32       Z17, K1, Z9
-	VPTERNLOGQ.BCST $0x48, 8(BX), Z4, Z9
-	VPTERNLOGQ.BCST $0xf8, 8(BX), Z9, Z5
-	VPANDNQ         Z4, Z9, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z18
+	VPTERNLOGQ.BCST $0x48, (BX), Z4, Z18
+	VPTERNLOGQ.BCST $0xf8, (BX), Z18, Z5
+	VPANDNQ         Z4, Z18, Z4
+	VPSHUFD         $0xa0, Z10, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(BX), Z4, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(BX), Z17, Z5
+	VPANDNQ         Z4, Z17, Z4
 	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
-	VPSLLQ          $0x20, Z11, Z9
-	VMOVDQA32       Z19, K1, Z9
-	VPTERNLOGQ.BCST $0x48, (BX), Z7, Z9
-	VPTERNLOGQ.BCST $0xf8, (BX), Z9, Z8
-	VPANDNQ         Z7, Z9, Z7
-	VPSLLQ          $0x20, Z13, Z9
-	VMOVDQA32       Z14, K1, Z9
-	VPTERNLOGQ.BCST $0x48, 8(BX), Z7, Z9
-	VPTERNLOGQ.BCST $0xf8, 8(BX), Z9, Z8
-	VPANDNQ         Z7, Z9, Z7
+	VPSHUFD         $0xa0, Z11, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (BX), Z7, Z19
+	VPTERNLOGQ.BCST $0xf8, (BX), Z19, Z8
+	VPANDNQ         Z7, Z19, Z7
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(BX), Z7, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(BX), Z14, Z8
+	VPANDNQ         Z7, Z14, Z7
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, BX
 
@@ -1915,167 +1911,163 @@ tail:
 
 tailstep:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z3, Z6
-	VPSRLQ $0x20, Z5, Z7
+	VPSHUFD $0xf5, Z3, Z6
+	VPSHUFD $0xf5, Z5, Z7
 
 	// Round 1.
 	VPMULUDQ    Z0, Z3, Z8
 	VPXORD.BCST (SP), Z6, Z6
-	VPSRLQ      $0x20, Z8, Z9
+	VPSHUFD     $0xf5, Z8, Z9
 	VPXORD.BCST 4(SP), Z9, Z9
 	VPMULUDQ    Z0, Z5, Z10
 	VPXORD.BCST (SP), Z7, Z7
-	VPSRLQ      $0x20, Z10, Z11
+	VPSHUFD     $0xf5, Z10, Z11
 	VPXORD.BCST 4(SP), Z11, Z11
 
 	// Round 2.
 	VPMULUDQ        Z0, Z6, Z6
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z12
+	VPSHUFD         $0xf5, Z9, Z12
 	VPXORD.BCST     8(SP), Z12, Z12
-	VPSRLQ          $0x20, Z6, Z13
+	VPSHUFD         $0xf5, Z6, Z13
 	VPTERNLOGD.BCST $0x96, 12(SP), Z8, Z13
 	VPMULUDQ        Z0, Z7, Z7
 	VPMULUDQ        Z1, Z11, Z8
-	VPSRLQ          $0x20, Z8, Z11
+	VPSHUFD         $0xf5, Z8, Z11
 	VPXORD.BCST     8(SP), Z11, Z11
-	VPSRLQ          $0x20, Z7, Z14
+	VPSHUFD         $0xf5, Z7, Z14
 	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z14
 
 	// Round 3.
 	VPMULUDQ        Z0, Z12, Z10
 	VPMULUDQ        Z1, Z13, Z12
-	VPSRLQ          $0x20, Z12, Z13
+	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z13
-	VPSRLQ          $0x20, Z10, Z9
+	VPSHUFD         $0xf5, Z10, Z9
 	VPTERNLOGD.BCST $0x96, 20(SP), Z6, Z9
 	VPMULUDQ        Z0, Z11, Z6
 	VPMULUDQ        Z1, Z14, Z11
-	VPSRLQ          $0x20, Z11, Z14
+	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 16(SP), Z8, Z14
-	VPSRLQ          $0x20, Z6, Z8
+	VPSHUFD         $0xf5, Z6, Z8
 	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z8
 
 	// Round 4.
 	VPMULUDQ        Z0, Z13, Z7
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z13
+	VPSHUFD         $0xf5, Z9, Z13
 	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z13
-	VPSRLQ          $0x20, Z7, Z12
+	VPSHUFD         $0xf5, Z7, Z12
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z12
 	VPMULUDQ        Z0, Z14, Z10
 	VPMULUDQ        Z1, Z8, Z8
-	VPSRLQ          $0x20, Z8, Z14
+	VPSHUFD         $0xf5, Z8, Z14
 	VPTERNLOGD.BCST $0x96, 24(SP), Z11, Z14
-	VPSRLQ          $0x20, Z10, Z11
+	VPSHUFD         $0xf5, Z10, Z11
 	VPTERNLOGD.BCST $0x96, 28(SP), Z6, Z11
 
 	// Round 5.
 	VPMULUDQ        Z0, Z13, Z6
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z13
+	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z13
-	VPSRLQ          $0x20, Z6, Z9
+	VPSHUFD         $0xf5, Z6, Z9
 	VPTERNLOGD.BCST $0x96, 36(SP), Z7, Z9
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
+	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 32(SP), Z8, Z14
-	VPSRLQ          $0x20, Z7, Z8
+	VPSHUFD         $0xf5, Z7, Z8
 	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z8
 
 	// Round 6.
 	VPMULUDQ        Z0, Z13, Z10
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z13
+	VPSHUFD         $0xf5, Z9, Z13
 	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z13
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 44(SP), Z6, Z12
 	VPMULUDQ        Z0, Z14, Z6
 	VPMULUDQ        Z1, Z8, Z8
-	VPSRLQ          $0x20, Z8, Z14
+	VPSHUFD         $0xf5, Z8, Z14
 	VPTERNLOGD.BCST $0x96, 40(SP), Z11, Z14
-	VPSRLQ          $0x20, Z6, Z11
+	VPSHUFD         $0xf5, Z6, Z11
 	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z11
 
 	// Round 7.
 	VPMULUDQ        Z0, Z13, Z7
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z13
+	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z13
-	VPSRLQ          $0x20, Z7, Z9
+	VPSHUFD         $0xf5, Z7, Z9
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z9
 	VPMULUDQ        Z0, Z14, Z10
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
+	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 48(SP), Z8, Z14
-	VPSRLQ          $0x20, Z10, Z8
+	VPSHUFD         $0xf5, Z10, Z8
 	VPTERNLOGD.BCST $0x96, 52(SP), Z6, Z8
 
 	// Round 8.
 	VPMULUDQ        Z0, Z13, Z6
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z13
+	VPSHUFD         $0xf5, Z9, Z13
 	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z13
-	VPSRLQ          $0x20, Z6, Z12
+	VPSHUFD         $0xf5, Z6, Z12
 	VPTERNLOGD.BCST $0x96, 60(SP), Z7, Z12
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z8, Z8
-	VPSRLQ          $0x20, Z8, Z14
+	VPSHUFD         $0xf5, Z8, Z14
 	VPTERNLOGD.BCST $0x96, 56(SP), Z11, Z14
-	VPSRLQ          $0x20, Z7, Z11
+	VPSHUFD         $0xf5, Z7, Z11
 	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z11
 
 	// Round 9.
 	VPMULUDQ        Z0, Z13, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z13
+	VPSHUFD         $0xf5, Z12, Z13
 	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z13
-	VPSRLQ          $0x20, Z10, Z9
+	VPSHUFD         $0xf5, Z10, Z9
 	VPTERNLOGD.BCST $0x96, 68(SP), Z6, Z9
 	VPMULUDQ        Z0, Z14, Z6
 	VPMULUDQ        Z1, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
+	VPSHUFD         $0xf5, Z11, Z14
 	VPTERNLOGD.BCST $0x96, 64(SP), Z8, Z14
-	VPSRLQ          $0x20, Z6, Z8
+	VPSHUFD         $0xf5, Z6, Z8
 	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z8
 
 	// Round 10.
 	VPMULUDQ        Z0, Z13, Z7
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z13
+	VPSHUFD         $0xf5, Z9, Z13
 	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z13
-	VPSRLQ          $0x20, Z7, Z12
+	VPSHUFD         $0xf5, Z7, Z12
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z12
 	VPMULUDQ        Z0, Z14, Z10
 	VPMULUDQ        Z1, Z8, Z8
-	VPSRLQ          $0x20, Z8, Z14
+	VPSHUFD         $0xf5, Z8, Z14
 	VPTERNLOGD.BCST $0x96, 72(SP), Z11, Z14
-	VPSRLQ          $0x20, Z10, Z11
+	VPSHUFD         $0xf5, Z10, Z11
 	VPTERNLOGD.BCST $0x96, 76(SP), Z6, Z11
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z9, Z6
-	VMOVDQA32       Z13, K1, Z6
-	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z6
-	VPTERNLOGQ.BCST $0xf8, (DX), Z6, Z15
-	VPANDNQ         Z4, Z6, Z4
-	VPSLLQ          $0x20, Z7, Z6
-	VMOVDQA32       Z12, K1, Z6
-	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z6
-	VPTERNLOGQ.BCST $0xf8, 8(DX), Z6, Z15
-	VPANDNQ         Z4, Z6, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z13
+	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z13
+	VPTERNLOGQ.BCST $0xf8, (DX), Z13, Z15
+	VPANDNQ         Z4, Z13, Z4
+	VPSHUFD         $0xa0, Z7, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z12, Z15
+	VPANDNQ         Z4, Z12, Z4
 	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
-	VPSLLQ          $0x20, Z8, Z6
-	VMOVDQA32       Z14, K1, Z6
-	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z6
-	VPTERNLOGQ.BCST $0xf8, (DX), Z6, Z16
-	VPANDNQ         Z2, Z6, Z2
-	VPSLLQ          $0x20, Z10, Z6
-	VMOVDQA32       Z11, K1, Z6
-	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z6
-	VPTERNLOGQ.BCST $0xf8, 8(DX), Z6, Z16
-	VPANDNQ         Z2, Z6, Z2
+	VPSHUFD         $0xa0, Z8, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z14
+	VPTERNLOGQ.BCST $0xf8, (DX), Z14, Z16
+	VPANDNQ         Z2, Z14, Z2
+	VPSHUFD         $0xa0, Z10, K1, Z11
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z11
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z11, Z16
+	VPANDNQ         Z2, Z11, Z2
 	VPADDQ.BCST     qwordOne<>+0(SB), Z5, Z5
 	ADDQ            $0x10, DX
 
@@ -2170,7 +2162,7 @@ thr:
 	MOVQ            $-1, SI
 	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
 	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
-	MOVL            $0x00005555, DI
+	MOVL            $0x0000aaaa, DI
 	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
 	MOVQ            start+80(FP), SI
@@ -2192,167 +2184,163 @@ loop:
 
 step:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z4, Z10
-	VPSRLQ $0x20, Z7, Z11
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
 
 	// Round 1.
 	VPMULUDQ    Z0, Z4, Z12
 	VPXORD.BCST (SP), Z10, Z10
-	VPSRLQ      $0x20, Z12, Z13
+	VPSHUFD     $0xf5, Z12, Z13
 	VPXORD.BCST 4(SP), Z13, Z13
 	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z14, Z15
+	VPSHUFD     $0xf5, Z14, Z15
 	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z18
+	VPSHUFD         $0xf5, Z13, Z18
 	VPXORD.BCST     8(SP), Z18, Z18
-	VPSRLQ          $0x20, Z10, Z19
+	VPSHUFD         $0xf5, Z10, Z19
 	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z11, Z20
+	VPSHUFD         $0xf5, Z11, Z20
 	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
 	VPMULUDQ        Z0, Z18, Z14
 	VPMULUDQ        Z1, Z19, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
-	VPSRLQ          $0x20, Z14, Z13
+	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
 	VPMULUDQ        Z1, Z20, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSRLQ          $0x20, Z11, Z18
+	VPSHUFD         $0xf5, Z11, Z18
 	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
-	VPSRLQ          $0x20, Z14, Z15
+	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
-	VPSRLQ          $0x20, Z10, Z13
+	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
 	VPMULUDQ        Z0, Z20, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
 	VPMULUDQ        Z0, Z19, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSRLQ          $0x20, Z14, Z18
+	VPSHUFD         $0xf5, Z14, Z18
 	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
 	VPMULUDQ        Z0, Z20, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
-	VPSRLQ          $0x20, Z10, Z15
+	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
-	VPSRLQ          $0x20, Z11, Z13
+	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
-	VPSRLQ          $0x20, Z14, Z12
+	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSRLQ          $0x20, Z10, Z18
+	VPSHUFD         $0xf5, Z10, Z18
 	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
 	VPMULUDQ        Z0, Z20, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
-	VPSRLQ          $0x20, Z11, Z15
+	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
 	VPMULUDQ        Z0, Z19, Z14
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
-	VPSRLQ          $0x20, Z14, Z13
+	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
 	VPMULUDQ        Z0, Z20, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSRLQ          $0x20, Z11, Z18
+	VPSHUFD         $0xf5, Z11, Z18
 	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
-	VPSRLQ          $0x20, Z14, Z15
+	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z13, Z10
-	VMOVDQA32       Z19, K1, Z10
-	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z10
-	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z6
-	VPANDNQ         Z5, Z10, Z5
-	VPSLLQ          $0x20, Z11, Z10
-	VMOVDQA32       Z18, K1, Z10
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z10
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z6
-	VPANDNQ         Z5, Z10, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSLLQ          $0x20, Z12, Z10
-	VMOVDQA32       Z20, K1, Z10
-	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z10
-	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z9
-	VPANDNQ         Z8, Z10, Z8
-	VPSLLQ          $0x20, Z14, Z10
-	VMOVDQA32       Z15, K1, Z10
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z10
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z9
-	VPANDNQ         Z8, Z10, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
 	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
 	ADDQ            $0x10, DI
 
@@ -2435,167 +2423,163 @@ tail:
 
 tailstep:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z4, Z7
-	VPSRLQ $0x20, Z6, Z8
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
 
 	// Round 1.
 	VPMULUDQ    Z0, Z4, Z9
 	VPXORD.BCST (SP), Z7, Z7
-	VPSRLQ      $0x20, Z9, Z10
+	VPSHUFD     $0xf5, Z9, Z10
 	VPXORD.BCST 4(SP), Z10, Z10
 	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z11, Z12
+	VPSHUFD     $0xf5, Z11, Z12
 	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
 	VPMULUDQ        Z0, Z7, Z7
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z13
+	VPSHUFD         $0xf5, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z7, Z14
+	VPSHUFD         $0xf5, Z7, Z14
 	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
 	VPMULUDQ        Z0, Z8, Z8
 	VPMULUDQ        Z1, Z12, Z9
-	VPSRLQ          $0x20, Z9, Z12
+	VPSHUFD         $0xf5, Z9, Z12
 	VPXORD.BCST     8(SP), Z12, Z12
-	VPSRLQ          $0x20, Z8, Z15
+	VPSHUFD         $0xf5, Z8, Z15
 	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
 	VPMULUDQ        Z0, Z13, Z11
 	VPMULUDQ        Z1, Z14, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
-	VPSRLQ          $0x20, Z11, Z10
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
 	VPMULUDQ        Z0, Z12, Z7
 	VPMULUDQ        Z1, Z15, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
-	VPSRLQ          $0x20, Z7, Z9
+	VPSHUFD         $0xf5, Z7, Z9
 	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
-	VPSRLQ          $0x20, Z8, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
-	VPSRLQ          $0x20, Z7, Z10
+	VPSHUFD         $0xf5, Z7, Z10
 	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
 	VPMULUDQ        Z0, Z15, Z8
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
-	VPSRLQ          $0x20, Z8, Z9
+	VPSHUFD         $0xf5, Z8, Z9
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
 	VPMULUDQ        Z0, Z14, Z11
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
-	VPSRLQ          $0x20, Z11, Z13
+	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
 	VPMULUDQ        Z0, Z15, Z7
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
-	VPSRLQ          $0x20, Z7, Z12
+	VPSHUFD         $0xf5, Z7, Z12
 	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
-	VPSRLQ          $0x20, Z8, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
-	VPSRLQ          $0x20, Z11, Z9
+	VPSHUFD         $0xf5, Z11, Z9
 	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
-	VPSRLQ          $0x20, Z7, Z13
+	VPSHUFD         $0xf5, Z7, Z13
 	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
 	VPMULUDQ        Z0, Z15, Z8
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
-	VPSRLQ          $0x20, Z8, Z12
+	VPSHUFD         $0xf5, Z8, Z12
 	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
 	VPMULUDQ        Z0, Z14, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
-	VPSRLQ          $0x20, Z11, Z10
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
 	VPMULUDQ        Z0, Z15, Z7
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
-	VPSRLQ          $0x20, Z7, Z9
+	VPSHUFD         $0xf5, Z7, Z9
 	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
-	VPSRLQ          $0x20, Z8, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z10, Z7
-	VMOVDQA32       Z14, K1, Z7
-	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z7
-	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z16
-	VPANDNQ         Z5, Z7, Z5
-	VPSLLQ          $0x20, Z8, Z7
-	VMOVDQA32       Z13, K1, Z7
-	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z7
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z16
-	VPANDNQ         Z5, Z7, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSLLQ          $0x20, Z9, Z7
-	VMOVDQA32       Z15, K1, Z7
-	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z7
-	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z17
-	VPANDNQ         Z2, Z7, Z2
-	VPSLLQ          $0x20, Z11, Z7
-	VMOVDQA32       Z12, K1, Z7
-	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z7
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z17
-	VPANDNQ         Z2, Z7, Z2
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
 
@@ -2755,7 +2739,7 @@ thr:
 	MOVQ            $-1, SI
 	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
 	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
-	MOVL            $0x00005555, DI
+	MOVL            $0x0000aaaa, DI
 	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
 	MOVQ            start+80(FP), SI
@@ -2777,167 +2761,163 @@ loop:
 
 step:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z4, Z10
-	VPSRLQ $0x20, Z7, Z11
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
 
 	// Round 1.
 	VPMULUDQ    Z0, Z4, Z12
 	VPXORD.BCST (SP), Z10, Z10
-	VPSRLQ      $0x20, Z12, Z13
+	VPSHUFD     $0xf5, Z12, Z13
 	VPXORD.BCST 4(SP), Z13, Z13
 	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z14, Z15
+	VPSHUFD     $0xf5, Z14, Z15
 	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z18
+	VPSHUFD         $0xf5, Z13, Z18
 	VPXORD.BCST     8(SP), Z18, Z18
-	VPSRLQ          $0x20, Z10, Z19
+	VPSHUFD         $0xf5, Z10, Z19
 	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z11, Z20
+	VPSHUFD         $0xf5, Z11, Z20
 	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
 	VPMULUDQ        Z0, Z18, Z14
 	VPMULUDQ        Z1, Z19, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
-	VPSRLQ          $0x20, Z14, Z13
+	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
 	VPMULUDQ        Z1, Z20, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSRLQ          $0x20, Z11, Z18
+	VPSHUFD         $0xf5, Z11, Z18
 	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
-	VPSRLQ          $0x20, Z14, Z15
+	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
-	VPSRLQ          $0x20, Z10, Z13
+	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
 	VPMULUDQ        Z0, Z20, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
 	VPMULUDQ        Z0, Z19, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSRLQ          $0x20, Z14, Z18
+	VPSHUFD         $0xf5, Z14, Z18
 	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
 	VPMULUDQ        Z0, Z20, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
-	VPSRLQ          $0x20, Z10, Z15
+	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
-	VPSRLQ          $0x20, Z11, Z13
+	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
-	VPSRLQ          $0x20, Z14, Z12
+	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
 	VPMULUDQ        Z0, Z19, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSRLQ          $0x20, Z10, Z18
+	VPSHUFD         $0xf5, Z10, Z18
 	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
 	VPMULUDQ        Z0, Z20, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
-	VPSRLQ          $0x20, Z11, Z15
+	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
 	VPMULUDQ        Z0, Z19, Z14
 	VPMULUDQ        Z1, Z18, Z18
-	VPSRLQ          $0x20, Z18, Z19
+	VPSHUFD         $0xf5, Z18, Z19
 	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
-	VPSRLQ          $0x20, Z14, Z13
+	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
 	VPMULUDQ        Z0, Z20, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z20
+	VPSHUFD         $0xf5, Z15, Z20
 	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
-	VPSRLQ          $0x20, Z10, Z12
+	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
 	VPMULUDQ        Z0, Z19, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z19
+	VPSHUFD         $0xf5, Z13, Z19
 	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSRLQ          $0x20, Z11, Z18
+	VPSHUFD         $0xf5, Z11, Z18
 	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
 	VPMULUDQ        Z0, Z20, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z20
+	VPSHUFD         $0xf5, Z12, Z20
 	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
-	VPSRLQ          $0x20, Z14, Z15
+	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z13, Z10
-	VMOVDQA32       Z19, K1, Z10
-	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z10
-	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z6
-	VPANDNQ         Z5, Z10, Z5
-	VPSLLQ          $0x20, Z11, Z10
-	VMOVDQA32       Z18, K1, Z10
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z10
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z6
-	VPANDNQ         Z5, Z10, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSLLQ          $0x20, Z12, Z10
-	VMOVDQA32       Z20, K1, Z10
-	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z10
-	VPTERNLOGQ.BCST $0xf8, (DI), Z10, Z9
-	VPANDNQ         Z8, Z10, Z8
-	VPSLLQ          $0x20, Z14, Z10
-	VMOVDQA32       Z15, K1, Z10
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z10
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z10, Z9
-	VPANDNQ         Z8, Z10, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
 	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
 	ADDQ            $0x10, DI
 
@@ -3036,167 +3016,163 @@ tail:
 
 tailstep:
 	// Block k of every group of the batch.
-	VPSRLQ $0x20, Z4, Z7
-	VPSRLQ $0x20, Z6, Z8
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
 
 	// Round 1.
 	VPMULUDQ    Z0, Z4, Z9
 	VPXORD.BCST (SP), Z7, Z7
-	VPSRLQ      $0x20, Z9, Z10
+	VPSHUFD     $0xf5, Z9, Z10
 	VPXORD.BCST 4(SP), Z10, Z10
 	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z11, Z12
+	VPSHUFD     $0xf5, Z11, Z12
 	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
 	VPMULUDQ        Z0, Z7, Z7
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z13
+	VPSHUFD         $0xf5, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z7, Z14
+	VPSHUFD         $0xf5, Z7, Z14
 	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
 	VPMULUDQ        Z0, Z8, Z8
 	VPMULUDQ        Z1, Z12, Z9
-	VPSRLQ          $0x20, Z9, Z12
+	VPSHUFD         $0xf5, Z9, Z12
 	VPXORD.BCST     8(SP), Z12, Z12
-	VPSRLQ          $0x20, Z8, Z15
+	VPSHUFD         $0xf5, Z8, Z15
 	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
 	VPMULUDQ        Z0, Z13, Z11
 	VPMULUDQ        Z1, Z14, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
-	VPSRLQ          $0x20, Z11, Z10
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
 	VPMULUDQ        Z0, Z12, Z7
 	VPMULUDQ        Z1, Z15, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
-	VPSRLQ          $0x20, Z7, Z9
+	VPSHUFD         $0xf5, Z7, Z9
 	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
-	VPSRLQ          $0x20, Z8, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
-	VPSRLQ          $0x20, Z7, Z10
+	VPSHUFD         $0xf5, Z7, Z10
 	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
 	VPMULUDQ        Z0, Z15, Z8
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
-	VPSRLQ          $0x20, Z8, Z9
+	VPSHUFD         $0xf5, Z8, Z9
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
 	VPMULUDQ        Z0, Z14, Z11
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
-	VPSRLQ          $0x20, Z11, Z13
+	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
 	VPMULUDQ        Z0, Z15, Z7
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
-	VPSRLQ          $0x20, Z7, Z12
+	VPSHUFD         $0xf5, Z7, Z12
 	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
-	VPSRLQ          $0x20, Z8, Z10
+	VPSHUFD         $0xf5, Z8, Z10
 	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
-	VPSRLQ          $0x20, Z11, Z9
+	VPSHUFD         $0xf5, Z11, Z9
 	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
 	VPMULUDQ        Z0, Z14, Z7
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
-	VPSRLQ          $0x20, Z7, Z13
+	VPSHUFD         $0xf5, Z7, Z13
 	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
 	VPMULUDQ        Z0, Z15, Z8
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
-	VPSRLQ          $0x20, Z8, Z12
+	VPSHUFD         $0xf5, Z8, Z12
 	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
 	VPMULUDQ        Z0, Z14, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z14
+	VPSHUFD         $0xf5, Z13, Z14
 	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
-	VPSRLQ          $0x20, Z11, Z10
+	VPSHUFD         $0xf5, Z11, Z10
 	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
 	VPMULUDQ        Z0, Z15, Z7
 	VPMULUDQ        Z1, Z12, Z12
-	VPSRLQ          $0x20, Z12, Z15
+	VPSHUFD         $0xf5, Z12, Z15
 	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
-	VPSRLQ          $0x20, Z7, Z9
+	VPSHUFD         $0xf5, Z7, Z9
 	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
 	VPMULUDQ        Z0, Z14, Z8
 	VPMULUDQ        Z1, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z14
+	VPSHUFD         $0xf5, Z10, Z14
 	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
-	VPSRLQ          $0x20, Z8, Z13
+	VPSHUFD         $0xf5, Z8, Z13
 	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
 	VPMULUDQ        Z0, Z15, Z11
 	VPMULUDQ        Z1, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPSHUFD         $0xf5, Z9, Z15
 	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
-	VPSRLQ          $0x20, Z11, Z12
+	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSLLQ          $0x20, Z10, Z7
-	VMOVDQA32       Z14, K1, Z7
-	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z7
-	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z16
-	VPANDNQ         Z5, Z7, Z5
-	VPSLLQ          $0x20, Z8, Z7
-	VMOVDQA32       Z13, K1, Z7
-	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z7
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z16
-	VPANDNQ         Z5, Z7, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSLLQ          $0x20, Z9, Z7
-	VMOVDQA32       Z15, K1, Z7
-	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z7
-	VPTERNLOGQ.BCST $0xf8, (SI), Z7, Z17
-	VPANDNQ         Z2, Z7, Z2
-	VPSLLQ          $0x20, Z11, Z7
-	VMOVDQA32       Z12, K1, Z7
-	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z7
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z7, Z17
-	VPANDNQ         Z2, Z7, Z2
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
 
@@ -3930,188 +3906,188 @@ step:
 	VPBROADCASTD (SP), Y5
 	VPBROADCASTD 4(SP), Y6
 	VPXOR        Y5, Y2, Y2
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y6, Y5, Y5
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
+	VPSHUFD      $0xf5, Y6, Y7
 	VPBROADCASTD 8(SP), Y8
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y2, Y10
+	VPSHUFD      $0xf5, Y2, Y10
 	VPXOR        Y1, Y10, Y10
 	VPXOR        Y9, Y10, Y10
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y1, Y8
+	VPSHUFD      $0xf5, Y1, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y2, Y4
 	VPXOR        Y1, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y1, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
+	VPSHUFD      $0xf5, Y1, Y4
 	VPXOR        Y3, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y1, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 48(SP), Y10
 	VPBROADCASTD 52(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
+	VPSHUFD      $0xf5, Y1, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
+	VPSHUFD      $0xf5, Y3, Y4
 	VPXOR        Y2, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 56(SP), Y10
 	VPBROADCASTD 60(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y1, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
+	VPSHUFD      $0xf5, Y1, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y2, Y4
 	VPXOR        Y1, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
@@ -4219,188 +4195,188 @@ tailstep:
 	VPBROADCASTD (SP), Y5
 	VPBROADCASTD 4(SP), Y6
 	VPXOR        Y5, Y2, Y2
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y6, Y5, Y5
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
+	VPSHUFD      $0xf5, Y6, Y7
 	VPBROADCASTD 8(SP), Y8
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y2, Y10
+	VPSHUFD      $0xf5, Y2, Y10
 	VPXOR        Y1, Y10, Y10
 	VPXOR        Y9, Y10, Y10
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y1, Y8
+	VPSHUFD      $0xf5, Y1, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y2, Y4
 	VPXOR        Y1, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y1, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
+	VPSHUFD      $0xf5, Y1, Y4
 	VPXOR        Y3, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y1, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 48(SP), Y10
 	VPBROADCASTD 52(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
+	VPSHUFD      $0xf5, Y1, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
+	VPSHUFD      $0xf5, Y3, Y4
 	VPXOR        Y2, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 56(SP), Y10
 	VPBROADCASTD 60(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y1, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
+	VPSHUFD      $0xf5, Y1, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y2, Y4
 	VPXOR        Y1, Y4, Y4
 	VPXOR        Y11, Y4, Y4
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
 	VPXOR        Y7, Y9, Y9
 	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y5, Y8, Y8
 	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y11, Y5, Y5
 
@@ -4579,188 +4555,188 @@ step:
 	VPBROADCASTD (SP), Y6
 	VPBROADCASTD 4(SP), Y7
 	VPXOR        Y6, Y3, Y3
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y7, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
-	VPSRLQ       $0x20, Y7, Y8
+	VPSHUFD      $0xf5, Y7, Y8
 	VPBROADCASTD 8(SP), Y9
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y11
+	VPSHUFD      $0xf5, Y3, Y11
 	VPXOR        Y2, Y11, Y11
 	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
-	VPSRLQ       $0x20, Y5, Y6
+	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
-	VPSRLQ       $0x20, Y2, Y9
+	VPSHUFD      $0xf5, Y2, Y9
 	VPXOR        Y4, Y9, Y9
 	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y4, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y4, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y8
+	VPSHUFD      $0xf5, Y3, Y8
 	VPXOR        Y2, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y4, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
@@ -4933,188 +4909,188 @@ tailstep:
 	VPBROADCASTD (SP), Y6
 	VPBROADCASTD 4(SP), Y7
 	VPXOR        Y6, Y3, Y3
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y7, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
-	VPSRLQ       $0x20, Y7, Y8
+	VPSHUFD      $0xf5, Y7, Y8
 	VPBROADCASTD 8(SP), Y9
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y11
+	VPSHUFD      $0xf5, Y3, Y11
 	VPXOR        Y2, Y11, Y11
 	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
-	VPSRLQ       $0x20, Y5, Y6
+	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
-	VPSRLQ       $0x20, Y2, Y9
+	VPSHUFD      $0xf5, Y2, Y9
 	VPXOR        Y4, Y9, Y9
 	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y4, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y4, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y8
+	VPSHUFD      $0xf5, Y3, Y8
 	VPXOR        Y2, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y4, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
@@ -5424,188 +5400,188 @@ step:
 	VPBROADCASTD (SP), Y6
 	VPBROADCASTD 4(SP), Y7
 	VPXOR        Y6, Y3, Y3
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y7, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
-	VPSRLQ       $0x20, Y7, Y8
+	VPSHUFD      $0xf5, Y7, Y8
 	VPBROADCASTD 8(SP), Y9
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y11
+	VPSHUFD      $0xf5, Y3, Y11
 	VPXOR        Y2, Y11, Y11
 	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
-	VPSRLQ       $0x20, Y5, Y6
+	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
-	VPSRLQ       $0x20, Y2, Y9
+	VPSHUFD      $0xf5, Y2, Y9
 	VPXOR        Y4, Y9, Y9
 	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y4, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y4, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y8
+	VPSHUFD      $0xf5, Y3, Y8
 	VPXOR        Y2, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y4, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
@@ -5815,188 +5791,188 @@ tailstep:
 	VPBROADCASTD (SP), Y6
 	VPBROADCASTD 4(SP), Y7
 	VPXOR        Y6, Y3, Y3
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y7, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
-	VPSRLQ       $0x20, Y7, Y8
+	VPSHUFD      $0xf5, Y7, Y8
 	VPBROADCASTD 8(SP), Y9
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y11
+	VPSHUFD      $0xf5, Y3, Y11
 	VPXOR        Y2, Y11, Y11
 	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
-	VPSRLQ       $0x20, Y5, Y6
+	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
-	VPSRLQ       $0x20, Y2, Y9
+	VPSHUFD      $0xf5, Y2, Y9
 	VPXOR        Y4, Y9, Y9
 	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y7
+	VPSHUFD      $0xf5, Y3, Y7
 	VPXOR        Y2, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
 	VPXOR        Y4, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
 	VPXOR        Y3, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
+	VPSHUFD      $0xf5, Y3, Y6
 	VPXOR        Y2, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y2, Y7
 	VPXOR        Y4, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y3, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y3, Y8
+	VPSHUFD      $0xf5, Y3, Y8
 	VPXOR        Y2, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
+	VPSHUFD      $0xf5, Y2, Y6
 	VPXOR        Y4, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
-	VPSRLQ       $0x20, Y8, Y10
+	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
 	VPXOR        Y7, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y4, Y7
+	VPSHUFD      $0xf5, Y4, Y7
 	VPXOR        Y3, Y7, Y7
 	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPXOR        Y5, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y2, Y5, Y5
 	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y10
+	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
 	VPXOR        Y8, Y10, Y10
 	VPXOR        Y11, Y10, Y10
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y2, Y8
 	VPXOR        Y4, Y8, Y8
 	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y9
+	VPSHUFD      $0xf5, Y5, Y9
 	VPXOR        Y6, Y9, Y9
 	VPXOR        Y11, Y9, Y9
-	VPSRLQ       $0x20, Y4, Y6
+	VPSHUFD      $0xf5, Y4, Y6
 	VPXOR        Y3, Y6, Y6
 	VPXOR        Y12, Y6, Y6
 

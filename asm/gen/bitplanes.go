@@ -66,7 +66,7 @@ func planeSetup(f planeFrame, prefix string) {
 // planeConsts are the registers a batch decision reads.
 type planeConsts struct {
 	m0, m1 Op         // the Philox multipliers (AVX2: in memory)
-	even   Op         // AVX-512: opmask of the even dwords
+	odd    Op         // AVX-512: opmask of the odd dwords
 	ones   VecVirtual // all ones in every lane
 	f      planeFrame
 }
@@ -81,9 +81,9 @@ func planeConstsFor(isa vecISA, f planeFrame) planeConsts {
 		VBROADCASTI64X4(philoxMul[1], m1)
 		c.m0, c.m1 = m0, m1
 		k, r := K(), GP32()
-		MOVL(U32(0x5555), r)
+		MOVL(U32(0xAAAA), r)
 		KMOVW(r, k)
-		c.even = k
+		c.odd = k
 		c.ones = ZMM()
 		VPBROADCASTQ(minus1, c.ones)
 	} else {
@@ -142,16 +142,15 @@ func decideBatchAVX512(c planeConsts, base, ng Register, prefix string) [2]VecVi
 	sets := make([]*philoxState, 2)
 	for s := range 2 {
 		st := &philoxState{ctr[s], ZMM(), nil, nil}
-		VPSRLQ(U8(32), ctr[s], st[1])
+		VPSHUFD(U8(0xF5), ctr[s], st[1]) // hi32 of the counter
 		sets[s] = st
 	}
 	philoxRounds(avx512, sets, c.m0, c.m1, c.f.keys, xorKeyAVX512)
 	Comment("Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.")
 	for s, st := range sets {
 		for h := range 2 {
-			pl := ZMM()
-			VPSLLQ(U8(32), st[2*h+1], pl)
-			VMOVDQA32(st[2*h], c.even, pl) // merge: even dwords from w[2h]
+			pl := st[2*h]
+			VPSHUFD(U8(0xA0), st[2*h+1], c.odd, pl) // merge: odd dwords from w[2h+1]'s even ones
 			T := Mem{Base: tp, Disp: 8 * h}
 			VPTERNLOGQ_BCST(U8(0x48), T, open[s], pl) // d = open & (P ^ T)
 			VPTERNLOGQ_BCST(U8(0xF8), T, pl, drop[s]) // drop |= d & T

@@ -88,6 +88,9 @@ func declareElementwise() {
 type philoxState [4]VecVirtual
 
 // philoxRounds emits the ten rounds of Philox4x32 on every set in sets. The
+// high halves of the products come down to the low halves by VPSHUFD (dwords
+// 1, 1, 3, 3), a shuffle, not a shift: on the Intel cores shifts share a
+// port with the multiplies, shuffles do not. The
 // round keys are on the stack at keys: k0 of round r at 8r, k1 at 8r+4.
 // xorKey(h, c, key) returns h ^ c ^ key (h, c nil when zero: then a fresh
 // register) in a register that may be h's.
@@ -106,11 +109,11 @@ func philoxRounds(isa vecISA, sets []*philoxState, m0, m1 Op, keys Mem, xorKey f
 			var h1 VecVirtual
 			if p1 != nil {
 				h1 = isa.vec()
-				VPSRLQ(U8(32), p1, h1)
+				VPSHUFD(U8(0xF5), p1, h1) // hi(M1·c2) to the low half
 			}
 			n0 := xorKey(h1, c1, keys.Offset(8*r), r, 0) // hi(M1·c2) ^ c1 ^ k0
 			h0 := isa.vec()
-			VPSRLQ(U8(32), p0, h0)
+			VPSHUFD(U8(0xF5), p0, h0)
 			n2 := xorKey(h0, c3, keys.Offset(8*r+4), r, 1) // hi(M0·c0) ^ c3 ^ k1
 			*st = philoxState{n0, p1, n2, p0}
 		}
