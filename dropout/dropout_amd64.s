@@ -1621,8 +1621,8 @@ DATA bitQ<>+504(SB)/8, $0x8000000000000000
 GLOBL bitQ<>(SB), RODATA|NOPTR, $512
 
 // func keepPlanesAVX512(bits []uint64, seed uint64, start uint64, t uint32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·keepPlanesAVX512(SB), NOSPLIT, $464-44
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·keepPlanesAVX512(SB), $2512-44
 	MOVQ bits_base+0(FP), AX
 	MOVQ bits_len+8(FP), CX
 	MOVQ seed+24(FP), DX
@@ -1690,22 +1690,34 @@ thr:
 	KMOVW           BX, K1
 	VPBROADCASTQ    DX, Z2
 	MOVQ            start+32(FP), DX
-	CMPQ            CX, $0x10
-	JB              tail
 
-loop:
-	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	// More than one batch: the two-pass decision.
+	CMPQ CX, $0x10
+	JBE  tail
+	XORQ BX, BX
+	XORQ SI, SI
+	JMP  gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         CX, DI
+	CMOVQCS      CX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
 	VPBROADCASTQ DX, Z3
 	VPADDQ       groupStride<>+64(SB), Z3, Z6
 	VPADDQ       groupStride<>+0(SB), Z3, Z3
-	VMOVDQA64    Z2, Z4
-	VMOVDQA64    Z2, Z7
+	VMOVDQA64.Z  Z2, K2, Z4
+	VMOVDQA64.Z  Z2, K3, Z7
 	VPXORQ       Z5, Z5, Z5
 	VPXORQ       Z8, Z8, Z8
-	LEAQ         80(SP), BX
-	LEAQ         336(SP), SI
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
 
-step:
+gfirststep:
 	// Block k of every group of the batch.
 	VPSHUFD $0xf5, Z3, Z9
 	VPSHUFD $0xf5, Z6, Z10
@@ -1848,53 +1860,310 @@ step:
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
 	VPSHUFD         $0xa0, Z12, K1, Z18
-	VPTERNLOGQ.BCST $0x48, (BX), Z4, Z18
-	VPTERNLOGQ.BCST $0xf8, (BX), Z18, Z5
+	VPTERNLOGQ.BCST $0x48, (R8), Z4, Z18
+	VPTERNLOGQ.BCST $0xf8, (R8), Z18, Z5
 	VPANDNQ         Z4, Z18, Z4
 	VPSHUFD         $0xa0, Z10, K1, Z17
-	VPTERNLOGQ.BCST $0x48, 8(BX), Z4, Z17
-	VPTERNLOGQ.BCST $0xf8, 8(BX), Z17, Z5
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z4, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
 	VPANDNQ         Z4, Z17, Z4
 	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
 	VPSHUFD         $0xa0, Z11, K1, Z19
-	VPTERNLOGQ.BCST $0x48, (BX), Z7, Z19
-	VPTERNLOGQ.BCST $0xf8, (BX), Z19, Z8
+	VPTERNLOGQ.BCST $0x48, (R8), Z7, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z8
 	VPANDNQ         Z7, Z19, Z7
 	VPSHUFD         $0xa0, Z13, K1, Z14
-	VPTERNLOGQ.BCST $0x48, 8(BX), Z7, Z14
-	VPTERNLOGQ.BCST $0xf8, 8(BX), Z14, Z8
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z7, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z14, Z8
 	VPANDNQ         Z7, Z14, Z7
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
-	ADDQ            $0x10, BX
+	ADDQ            $0x10, R8
 
-	// Stop when no lane of the batch is open, or after block 15.
-	VPTESTMQ Z4, Z4, K2
-	VPTESTMQ Z7, Z7, K3
-	KORTESTW K2, K3
-	JZ       decided
-	CMPQ     BX, SI
-	JB       step
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z4, Z4, K4
+	VPTESTMQ Z7, Z7, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
 
-decided:
-	// keep = ^drop.
-	VPTERNLOGQ $0x0f, Z5, Z5, Z5
-	VPTERNLOGQ $0x0f, Z8, Z8, Z8
-	VMOVDQU64  Z5, (AX)
-	VMOVDQU64  Z8, 64(AX)
-	ADDQ       $0x00000080, AX
-	ADDQ       $0x00000100, DX
-	SUBQ       $0x10, CX
-	CMPQ       CX, $0x10
-	JAE        loop
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z5, Z5, Z15
+	VMOVDQU64  Z15, K2, (AX)(SI*8)
+	VPTERNLOGQ $0x33, Z8, Z8, Z16
+	VMOVDQU64  Z16, K3, 64(AX)(SI*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  SI, Z9
+	VPTESTMQ      Z4, Z4, K2
+	VPADDQ        iotaQ<>+0(SB), Z9, Z10
+	VPCOMPRESSQ.Z Z3, K2, Z3
+	VMOVDQU64     Z3, 1488(SP)(BX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1744(SP)(BX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 2000(SP)(BX*8)
+	VPCOMPRESSQ.Z Z10, K2, Z10
+	VMOVDQU64     Z10, 2256(SP)(BX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, BX
+	VPTESTMQ      Z7, Z7, K2
+	VPADDQ        iotaQ<>+64(SB), Z9, Z3
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 1488(SP)(BX*8)
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1744(SP)(BX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 2000(SP)(BX*8)
+	VPCOMPRESSQ.Z Z3, K2, Z3
+	VMOVDQU64     Z3, 2256(SP)(BX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, BX
+	ADDQ          DI, SI
+	SUBQ          DI, CX
+	SHLQ          $0x04, DI
+	ADDQ          DI, DX
+
+gcheck:
+	CMPQ  BX, $0x10
+	JAE   gsecond
+	TESTQ CX, CX
+	JNZ   gbatch
+	TESTQ BX, BX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        BX, DI
+	CMOVQCS     BX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z3
+	VMOVDQU64.Z 1744(SP), K2, Z4
+	VMOVDQU64   2000(SP), Z6
+	VMOVDQU64   2256(SP), Z7
+	VMOVDQU64   1552(SP), Z9
+	VMOVDQU64.Z 1808(SP), K3, Z10
+	VMOVDQU64   2064(SP), Z11
+	VMOVDQU64   2320(SP), Z12
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z3, Z13
+	VPSHUFD $0xf5, Z9, Z14
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z17
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z17, Z18
+	VPXORD.BCST 4(SP), Z18, Z18
+	VPMULUDQ    Z0, Z9, Z19
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z19, Z20
+	VPXORD.BCST 4(SP), Z20, Z20
+
+	// Round 2.
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 12(SP), Z17, Z22
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPXORD.BCST     8(SP), Z20, Z20
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z19, Z23
+
+	// Round 3.
+	VPMULUDQ        Z0, Z21, Z19
+	VPMULUDQ        Z1, Z22, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z23, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z17
+
+	// Round 4.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z19, Z21
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z20
+
+	// Round 5.
+	VPMULUDQ        Z0, Z22, Z13
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z18
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 36(SP), Z19, Z17
+
+	// Round 6.
+	VPMULUDQ        Z0, Z22, Z19
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z21
+	VPMULUDQ        Z0, Z23, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z20
+
+	// Round 7.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z19, Z18
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z19, Z17
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z17
+
+	// Round 8.
+	VPMULUDQ        Z0, Z22, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z13, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z21
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 60(SP), Z19, Z20
+
+	// Round 9.
+	VPMULUDQ        Z0, Z22, Z19
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z18
+	VPMULUDQ        Z0, Z23, Z13
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z17
+
+	// Round 10.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z19, Z21
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z18, K1, Z22
+	VPTERNLOGQ.BCST $0x48, (R8), Z4, Z22
+	VPTERNLOGQ.BCST $0xf8, (R8), Z22, Z6
+	VPANDNQ         Z4, Z22, Z4
+	VPSHUFD         $0xa0, Z14, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z4, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z6
+	VPANDNQ         Z4, Z21, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSHUFD         $0xa0, Z17, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z10, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z11
+	VPANDNQ         Z10, Z23, Z10
+	VPSHUFD         $0xa0, Z19, K1, Z20
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z10, Z20
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z20, Z11
+	VPANDNQ         Z10, Z20, Z10
+	VPADDQ.BCST     qwordOne<>+0(SB), Z9, Z9
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z4, Z4, K4
+	VPTESTMQ Z10, Z10, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z6, Z6, Z6
+	KMOVW       K2, K2
+	VPSCATTERQQ Z6, K2, (AX)(Z7*8)
+	VPTERNLOGQ  $0x0f, Z11, Z11, Z11
+	KMOVW       K3, K2
+	VPSCATTERQQ Z11, K2, (AX)(Z12*8)
+	VMOVDQU64   1616(SP), Z3
+	VMOVDQU64   Z3, 1488(SP)
+	VMOVDQU64   1680(SP), Z3
+	VMOVDQU64   Z3, 1552(SP)
+	VMOVDQU64   1872(SP), Z3
+	VMOVDQU64   Z3, 1744(SP)
+	VMOVDQU64   1936(SP), Z3
+	VMOVDQU64   Z3, 1808(SP)
+	VMOVDQU64   2128(SP), Z3
+	VMOVDQU64   Z3, 2000(SP)
+	VMOVDQU64   2192(SP), Z3
+	VMOVDQU64   Z3, 2064(SP)
+	VMOVDQU64   2384(SP), Z3
+	VMOVDQU64   Z3, 2256(SP)
+	VMOVDQU64   2448(SP), Z3
+	VMOVDQU64   Z3, 2320(SP)
+	SUBQ        DI, BX
+	JMP         gcheck
+
+gdone:
+	VZEROUPPER
+	RET
 
 tail:
 	TESTQ CX, CX
 	JZ    done
 
-	// The last 1..batch-1 groups.
+	// The last 1..batch-1 groups (AVX-512: 1..16, all of them).
 	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
 	VPBROADCASTQ DX, Z3
-	VPADDQ       groupStride<>+64(SB), Z3, Z5
+	VPADDQ       groupStride<>+64(SB), Z3, Z6
 	VPADDQ       groupStride<>+0(SB), Z3, Z3
 
 	// Only groups < ng open.
@@ -1904,174 +2173,174 @@ tail:
 	KSHIFTRW    $0x08, K2, K3
 	VMOVDQA64.Z Z2, K2, Z4
 	VMOVDQA64.Z Z2, K3, Z2
-	VPXORQ      Z15, Z15, Z15
-	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z5, Z5, Z5
+	VPXORQ      Z7, Z7, Z7
 	LEAQ        80(SP), DX
 	LEAQ        336(SP), BX
 
 tailstep:
 	// Block k of every group of the batch.
-	VPSHUFD $0xf5, Z3, Z6
-	VPSHUFD $0xf5, Z5, Z7
+	VPSHUFD $0xf5, Z3, Z8
+	VPSHUFD $0xf5, Z6, Z9
 
 	// Round 1.
-	VPMULUDQ    Z0, Z3, Z8
-	VPXORD.BCST (SP), Z6, Z6
-	VPSHUFD     $0xf5, Z8, Z9
-	VPXORD.BCST 4(SP), Z9, Z9
-	VPMULUDQ    Z0, Z5, Z10
-	VPXORD.BCST (SP), Z7, Z7
+	VPMULUDQ    Z0, Z3, Z10
+	VPXORD.BCST (SP), Z8, Z8
 	VPSHUFD     $0xf5, Z10, Z11
 	VPXORD.BCST 4(SP), Z11, Z11
+	VPMULUDQ    Z0, Z6, Z12
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
 
 	// Round 2.
-	VPMULUDQ        Z0, Z6, Z6
-	VPMULUDQ        Z1, Z9, Z9
-	VPSHUFD         $0xf5, Z9, Z12
-	VPXORD.BCST     8(SP), Z12, Z12
-	VPSHUFD         $0xf5, Z6, Z13
-	VPTERNLOGD.BCST $0x96, 12(SP), Z8, Z13
-	VPMULUDQ        Z0, Z7, Z7
-	VPMULUDQ        Z1, Z11, Z8
-	VPSHUFD         $0xf5, Z8, Z11
-	VPXORD.BCST     8(SP), Z11, Z11
-	VPSHUFD         $0xf5, Z7, Z14
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z13, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPXORD.BCST     8(SP), Z13, Z13
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
 
 	// Round 3.
-	VPMULUDQ        Z0, Z12, Z10
-	VPMULUDQ        Z1, Z13, Z12
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z13
-	VPSHUFD         $0xf5, Z10, Z9
-	VPTERNLOGD.BCST $0x96, 20(SP), Z6, Z9
-	VPMULUDQ        Z0, Z11, Z6
-	VPMULUDQ        Z1, Z14, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 16(SP), Z8, Z14
-	VPSHUFD         $0xf5, Z6, Z8
-	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z8
+	VPMULUDQ        Z0, Z14, Z12
+	VPMULUDQ        Z1, Z15, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
+	VPMULUDQ        Z0, Z13, Z8
+	VPMULUDQ        Z1, Z16, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
 
 	// Round 4.
-	VPMULUDQ        Z0, Z13, Z7
-	VPMULUDQ        Z1, Z9, Z9
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z13
-	VPSHUFD         $0xf5, Z7, Z12
-	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z12
-	VPMULUDQ        Z0, Z14, Z10
-	VPMULUDQ        Z1, Z8, Z8
-	VPSHUFD         $0xf5, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 24(SP), Z11, Z14
-	VPSHUFD         $0xf5, Z10, Z11
-	VPTERNLOGD.BCST $0x96, 28(SP), Z6, Z11
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
 
 	// Round 5.
-	VPMULUDQ        Z0, Z13, Z6
-	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z13
-	VPSHUFD         $0xf5, Z6, Z9
-	VPTERNLOGD.BCST $0x96, 36(SP), Z7, Z9
-	VPMULUDQ        Z0, Z14, Z7
-	VPMULUDQ        Z1, Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 32(SP), Z8, Z14
-	VPSHUFD         $0xf5, Z7, Z8
-	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z8
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z8, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
 
 	// Round 6.
-	VPMULUDQ        Z0, Z13, Z10
-	VPMULUDQ        Z1, Z9, Z9
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z13
-	VPSHUFD         $0xf5, Z10, Z12
-	VPTERNLOGD.BCST $0x96, 44(SP), Z6, Z12
-	VPMULUDQ        Z0, Z14, Z6
-	VPMULUDQ        Z1, Z8, Z8
-	VPSHUFD         $0xf5, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 40(SP), Z11, Z14
-	VPSHUFD         $0xf5, Z6, Z11
-	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z11
+	VPMULUDQ        Z0, Z15, Z12
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
+	VPMULUDQ        Z0, Z16, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
 
 	// Round 7.
-	VPMULUDQ        Z0, Z13, Z7
-	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z13
-	VPSHUFD         $0xf5, Z7, Z9
-	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z9
-	VPMULUDQ        Z0, Z14, Z10
-	VPMULUDQ        Z1, Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 48(SP), Z8, Z14
-	VPSHUFD         $0xf5, Z10, Z8
-	VPTERNLOGD.BCST $0x96, 52(SP), Z6, Z8
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
 
 	// Round 8.
-	VPMULUDQ        Z0, Z13, Z6
-	VPMULUDQ        Z1, Z9, Z9
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z13
-	VPSHUFD         $0xf5, Z6, Z12
-	VPTERNLOGD.BCST $0x96, 60(SP), Z7, Z12
-	VPMULUDQ        Z0, Z14, Z7
-	VPMULUDQ        Z1, Z8, Z8
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
 	VPSHUFD         $0xf5, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 56(SP), Z11, Z14
-	VPSHUFD         $0xf5, Z7, Z11
-	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z11
+	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
 
 	// Round 9.
-	VPMULUDQ        Z0, Z13, Z10
-	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z13
-	VPSHUFD         $0xf5, Z10, Z9
-	VPTERNLOGD.BCST $0x96, 68(SP), Z6, Z9
-	VPMULUDQ        Z0, Z14, Z6
-	VPMULUDQ        Z1, Z11, Z11
-	VPSHUFD         $0xf5, Z11, Z14
-	VPTERNLOGD.BCST $0x96, 64(SP), Z8, Z14
-	VPSHUFD         $0xf5, Z6, Z8
-	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z8
+	VPMULUDQ        Z0, Z15, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
+	VPMULUDQ        Z0, Z16, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
 
 	// Round 10.
-	VPMULUDQ        Z0, Z13, Z7
-	VPMULUDQ        Z1, Z9, Z9
-	VPSHUFD         $0xf5, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z13
-	VPSHUFD         $0xf5, Z7, Z12
-	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z12
-	VPMULUDQ        Z0, Z14, Z10
-	VPMULUDQ        Z1, Z8, Z8
-	VPSHUFD         $0xf5, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 72(SP), Z11, Z14
-	VPSHUFD         $0xf5, Z10, Z11
-	VPTERNLOGD.BCST $0x96, 76(SP), Z6, Z11
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z9, K1, Z13
-	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z13
-	VPTERNLOGQ.BCST $0xf8, (DX), Z13, Z15
-	VPANDNQ         Z4, Z13, Z4
-	VPSHUFD         $0xa0, Z7, K1, Z12
-	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z12
-	VPTERNLOGQ.BCST $0xf8, 8(DX), Z12, Z15
-	VPANDNQ         Z4, Z12, Z4
+	VPSHUFD         $0xa0, Z11, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z15
+	VPTERNLOGQ.BCST $0xf8, (DX), Z15, Z5
+	VPANDNQ         Z4, Z15, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z14, Z5
+	VPANDNQ         Z4, Z14, Z4
 	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
-	VPSHUFD         $0xa0, Z8, K1, Z14
-	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z14
-	VPTERNLOGQ.BCST $0xf8, (DX), Z14, Z16
-	VPANDNQ         Z2, Z14, Z2
-	VPSHUFD         $0xa0, Z10, K1, Z11
-	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z11
-	VPTERNLOGQ.BCST $0xf8, 8(DX), Z11, Z16
-	VPANDNQ         Z2, Z11, Z2
-	VPADDQ.BCST     qwordOne<>+0(SB), Z5, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z16
+	VPTERNLOGQ.BCST $0xf8, (DX), Z16, Z7
+	VPANDNQ         Z2, Z16, Z2
+	VPSHUFD         $0xa0, Z12, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z13, Z7
+	VPANDNQ         Z2, Z13, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, DX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPTESTMQ Z4, Z4, K2
 	VPTESTMQ Z2, Z2, K3
 	KORTESTW K2, K3
@@ -2081,22 +2350,22 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPTERNLOGQ $0x0f, Z15, Z15, Z15
-	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
 	MOVQ       $-1, DX
 	BZHIQ      CX, DX, DX
 	KMOVW      DX, K1
 	KSHIFTRW   $0x08, K1, K2
-	VMOVDQU64  Z15, K1, (AX)
-	VMOVDQU64  Z16, K2, 64(AX)
+	VMOVDQU64  Z5, K1, (AX)
+	VMOVDQU64  Z7, K2, 64(AX)
 
 done:
 	VZEROUPPER
 	RET
 
 // func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $464-96
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512F32(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -2167,8 +2436,12 @@ thr:
 	VPBROADCASTQ    SI, Z2
 	MOVQ            start+80(FP), SI
 	VBROADCASTSS    s+92(FP), Z3
-	CMPQ            BX, $0x00000400
-	JB              tail
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
 
 loop:
 	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
@@ -2344,7 +2617,7 @@ step:
 	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
 	ADDQ            $0x10, DI
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPTESTMQ Z5, Z5, K2
 	VPTESTMQ Z8, Z8, K3
 	KORTESTW K2, K3
@@ -2583,7 +2856,7 @@ tailstep:
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPTESTMQ Z5, Z5, K2
 	VPTESTMQ Z2, Z2, K3
 	KORTESTW K2, K3
@@ -2671,9 +2944,731 @@ done:
 	VZEROUPPER
 	RET
 
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	LEAQ 464(SP), AX
+	MOVQ AX, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), R8
+	MOVQ 2520(SP), R9
+	MOVQ 2528(SP), R10
+	MOVQ 2536(SP), R11
+	MOVQ 2544(SP), R12
+	MOVQ 2552(SP), R13
+
+hookapply:
+	TESTQ R12, R12
+	JZ    hookapplied
+	TESTQ R13, R13
+	JZ    hookapplied
+	TESTQ DI, DI
+	JZ    hookapplied
+	MOVQ  (R11), R14
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R14, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    R14, K2
+	VMULPS.Z (R9), Z3, K2, Z4
+	VMOVUPS  Z4, (R8)
+	SHRQ     $0x10, R14
+	KMOVW    R14, K2
+	VMULPS.Z 64(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 64(R8)
+	SHRQ     $0x10, R14
+	KMOVW    R14, K2
+	VMULPS.Z 128(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 128(R8)
+	SHRQ     $0x10, R14
+	KMOVW    R14, K2
+	VMULPS.Z 192(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 192(R8)
+	ADDQ     $0x00000100, R9
+	ADDQ     $0x00000100, R8
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, R11
+	LEAQ    1488(SP), R15
+	LEAQ    464(SP), R14
+	CMPQ    R11, R15
+	CMOVQEQ R14, R11
+	DECQ    R12
+	DECQ    R13
+	DECQ    DI
+	JMP     hookapply
+
+hookapplied:
+	MOVQ R8, 2512(SP)
+	MOVQ R9, 2520(SP)
+	MOVQ R10, 2528(SP)
+	MOVQ R11, 2536(SP)
+	MOVQ R12, 2544(SP)
+	MOVQ R13, 2552(SP)
+
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), CX
+	MOVQ 2520(SP), DX
+	MOVQ 2528(SP), BX
+	MOVQ 2536(SP), DI
+	MOVQ 2544(SP), R8
+	MOVQ 2552(SP), R9
+
+drainapply:
+	TESTQ R8, R8
+	JZ    drainapplied
+	TESTQ R9, R9
+	JZ    drainapplied
+	TESTQ AX, AX
+	JZ    drainapplied
+	MOVQ  (DI), R10
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    R10, K2
+	VMULPS.Z (DX), Z3, K2, Z4
+	VMOVUPS  Z4, (CX)
+	SHRQ     $0x10, R10
+	KMOVW    R10, K2
+	VMULPS.Z 64(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 64(CX)
+	SHRQ     $0x10, R10
+	KMOVW    R10, K2
+	VMULPS.Z 128(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 128(CX)
+	SHRQ     $0x10, R10
+	KMOVW    R10, K2
+	VMULPS.Z 192(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 192(CX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, CX
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, DI
+	LEAQ    1488(SP), R11
+	LEAQ    464(SP), R10
+	CMPQ    DI, R11
+	CMOVQEQ R10, DI
+	DECQ    R8
+	DECQ    R9
+	DECQ    AX
+	JMP     drainapply
+
+drainapplied:
+	MOVQ CX, 2512(SP)
+	MOVQ DX, 2520(SP)
+	MOVQ BX, 2528(SP)
+	MOVQ DI, 2536(SP)
+	MOVQ R8, 2544(SP)
+	MOVQ R9, 2552(SP)
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), CX
+	MOVQ 2520(SP), DX
+	MOVQ 2528(SP), BX
+	MOVQ 2536(SP), SI
+	MOVQ 2544(SP), DI
+	MOVQ 2552(SP), R8
+
+finalapply:
+	TESTQ DI, DI
+	JZ    finalapplied
+	TESTQ R8, R8
+	JZ    finalapplied
+	TESTQ AX, AX
+	JZ    finalapplied
+	MOVQ  (SI), R9
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    R9, K1
+	VMULPS.Z (DX), Z3, K1, Z0
+	VMOVUPS  Z0, (CX)
+	SHRQ     $0x10, R9
+	KMOVW    R9, K1
+	VMULPS.Z 64(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 64(CX)
+	SHRQ     $0x10, R9
+	KMOVW    R9, K1
+	VMULPS.Z 128(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 128(CX)
+	SHRQ     $0x10, R9
+	KMOVW    R9, K1
+	VMULPS.Z 192(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 192(CX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, CX
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, SI
+	LEAQ    1488(SP), R10
+	LEAQ    464(SP), R9
+	CMPQ    SI, R10
+	CMOVQEQ R9, SI
+	DECQ    DI
+	DECQ    R8
+	DECQ    AX
+	JMP     finalapply
+
+finalapplied:
+	MOVQ  CX, 2512(SP)
+	MOVQ  DX, 2520(SP)
+	MOVQ  BX, 2528(SP)
+	MOVQ  SI, 2536(SP)
+	MOVQ  DI, 2544(SP)
+	MOVQ  R8, 2552(SP)
+	MOVQ  2536(SP), AX
+	MOVQ  (AX), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, (AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 64(AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 128(AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 192(AX)
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $464-104
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512F64(SB), $2592-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -2744,8 +3739,12 @@ thr:
 	VPBROADCASTQ    SI, Z2
 	MOVQ            start+80(FP), SI
 	VBROADCASTSD    s+96(FP), Z3
-	CMPQ            BX, $0x00000400
-	JB              tail
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
 
 loop:
 	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
@@ -2921,7 +3920,7 @@ step:
 	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
 	ADDQ            $0x10, DI
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPTESTMQ Z5, Z5, K2
 	VPTESTMQ Z8, Z8, K3
 	KORTESTW K2, K3
@@ -3176,7 +4175,7 @@ tailstep:
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPTESTMQ Z5, Z5, K2
 	VPTESTMQ Z2, Z2, K3
 	KORTESTW K2, K3
@@ -3301,6 +4300,800 @@ laststored:
 	VMOVUPD  Z0, K1, 448(AX)
 
 done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	LEAQ 464(SP), AX
+	MOVQ AX, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), R8
+	MOVQ 2520(SP), R9
+	MOVQ 2528(SP), R10
+	MOVQ 2536(SP), R11
+	MOVQ 2544(SP), R12
+	MOVQ 2552(SP), R13
+
+hookapply:
+	TESTQ R12, R12
+	JZ    hookapplied
+	TESTQ R13, R13
+	JZ    hookapplied
+	TESTQ DI, DI
+	JZ    hookapplied
+	MOVQ  (R11), R14
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R14, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    R14, K2
+	VMULPD.Z (R9), Z3, K2, Z4
+	VMOVUPD  Z4, (R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 64(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 64(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 128(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 128(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 192(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 192(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 256(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 256(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 320(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 320(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 384(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 384(R8)
+	SHRQ     $0x08, R14
+	KMOVW    R14, K2
+	VMULPD.Z 448(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 448(R8)
+	ADDQ     $0x00000200, R9
+	ADDQ     $0x00000200, R8
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, R11
+	LEAQ    1488(SP), R15
+	LEAQ    464(SP), R14
+	CMPQ    R11, R15
+	CMOVQEQ R14, R11
+	DECQ    R12
+	DECQ    R13
+	DECQ    DI
+	JMP     hookapply
+
+hookapplied:
+	MOVQ R8, 2512(SP)
+	MOVQ R9, 2520(SP)
+	MOVQ R10, 2528(SP)
+	MOVQ R11, 2536(SP)
+	MOVQ R12, 2544(SP)
+	MOVQ R13, 2552(SP)
+
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), CX
+	MOVQ 2520(SP), DX
+	MOVQ 2528(SP), BX
+	MOVQ 2536(SP), DI
+	MOVQ 2544(SP), R8
+	MOVQ 2552(SP), R9
+
+drainapply:
+	TESTQ R8, R8
+	JZ    drainapplied
+	TESTQ R9, R9
+	JZ    drainapplied
+	TESTQ AX, AX
+	JZ    drainapplied
+	MOVQ  (DI), R10
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    R10, K2
+	VMULPD.Z (DX), Z3, K2, Z4
+	VMOVUPD  Z4, (CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 64(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 64(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 128(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 128(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 192(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 192(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 256(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 256(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 320(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 320(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 384(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 384(CX)
+	SHRQ     $0x08, R10
+	KMOVW    R10, K2
+	VMULPD.Z 448(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 448(CX)
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, CX
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, DI
+	LEAQ    1488(SP), R11
+	LEAQ    464(SP), R10
+	CMPQ    DI, R11
+	CMOVQEQ R10, DI
+	DECQ    R8
+	DECQ    R9
+	DECQ    AX
+	JMP     drainapply
+
+drainapplied:
+	MOVQ CX, 2512(SP)
+	MOVQ DX, 2520(SP)
+	MOVQ BX, 2528(SP)
+	MOVQ DI, 2536(SP)
+	MOVQ R8, 2544(SP)
+	MOVQ R9, 2552(SP)
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply pending words whole, while the last word of dst is not reached.
+	MOVQ 2512(SP), CX
+	MOVQ 2520(SP), DX
+	MOVQ 2528(SP), BX
+	MOVQ 2536(SP), SI
+	MOVQ 2544(SP), DI
+	MOVQ 2552(SP), R8
+
+finalapply:
+	TESTQ DI, DI
+	JZ    finalapplied
+	TESTQ R8, R8
+	JZ    finalapplied
+	TESTQ AX, AX
+	JZ    finalapplied
+	MOVQ  (SI), R9
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    R9, K1
+	VMULPD.Z (DX), Z3, K1, Z0
+	VMOVUPD  Z0, (CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 64(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 64(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 128(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 128(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 192(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 192(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 256(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 256(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 320(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 320(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 384(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 384(CX)
+	SHRQ     $0x08, R9
+	KMOVW    R9, K1
+	VMULPD.Z 448(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 448(CX)
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, CX
+
+	// The next word of the ring, wrapping at its end.
+	ADDQ    $0x08, SI
+	LEAQ    1488(SP), R10
+	LEAQ    464(SP), R9
+	CMPQ    SI, R10
+	CMOVQEQ R9, SI
+	DECQ    DI
+	DECQ    R8
+	DECQ    AX
+	JMP     finalapply
+
+finalapplied:
+	MOVQ  CX, 2512(SP)
+	MOVQ  DX, 2520(SP)
+	MOVQ  BX, 2528(SP)
+	MOVQ  SI, 2536(SP)
+	MOVQ  DI, 2544(SP)
+	MOVQ  R8, 2552(SP)
+	MOVQ  2536(SP), AX
+	MOVQ  (AX), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, (AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 64(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 128(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 192(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 256(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 320(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 384(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 448(AX)
 	VZEROUPPER
 	RET
 
@@ -4157,7 +5950,7 @@ tail:
 	TESTQ CX, CX
 	JZ    done
 
-	// The last 1..batch-1 groups.
+	// The last 1..batch-1 groups (AVX-512: 1..16, all of them).
 	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1

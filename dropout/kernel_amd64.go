@@ -16,12 +16,13 @@ import "github.com/klauspost/cpuid/v2"
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
 // (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
-// all the same. The AVX-512 elementwise kernels use BMI2's BZHI, which every
-// CPU with AVX-512 has; the AVX2 kernels do without BMI2.
+// all the same. The AVX-512 elementwise kernels use BMI2's BZHI and POPCNT (the
+// bit-plane kernels count the groups they set aside), which every CPU with
+// AVX-512 has; the AVX2 kernels do without either.
 var archKernels = []*kernelSet{
 	{
 		name:            "avx512",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.SSE, cpuid.CMOV),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX512F32,
 		scalePlanes64:   scalePlanesAVX512F64,
 		scalePlanesNT32: scalePlanesAVX512NTF32,

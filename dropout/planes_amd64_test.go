@@ -146,7 +146,14 @@ func TestPlanesLengths(t *testing.T) {
 	for n := 1; n <= 4096; n++ {
 		lengths = append(lengths, n)
 	}
-	lengths = append(lengths, 1<<16+17, 300001)
+	// Past 4096 the AVX-512 fused kernel decides in chunks of 64 groups
+	// with a second pass: lengths around the chunks' ends.
+	for _, c := range []int{4096, 8192, 3 * 4096} {
+		for _, d := range []int{1, 2, 63, 64, 65, 1000} {
+			lengths = append(lengths, c+d)
+		}
+	}
+	lengths = append(lengths, 8192, 3*4096, 1<<16+17, 300001)
 	for _, n := range lengths {
 		c := planeCase{n: n, seed: r.Uint64(), start: r.Uint64(), t: r.Uint32()}
 		if n%4 == 1 {
@@ -180,7 +187,9 @@ func TestPlanesCounterCarry(t *testing.T) {
 	r := rand.New(rand.NewPCG(205, 206))
 	var cases []planeCase
 	for _, edge := range []uint64{1 << 32, 0} { // carry into the high word; wrap at 2⁶⁴
-		for p := 0; p < 32; p++ {
+		// Groups 70..101 are in the second chunk of the AVX-512 two-pass
+		// decision, at every position of its batches.
+		for _, p := range append(seq(0, 32), seq(70, 102)...) {
 			for k := 0; k < 16; k++ {
 				// Block start+16p+k is edge-1: block k+1 of group p is edge.
 				start := edge - uint64(16*p+k) - 1
@@ -209,6 +218,15 @@ func TestPlanesCounterCarry(t *testing.T) {
 	})
 }
 
+// seq returns lo, lo+1, ..., hi-1.
+func seq(lo, hi int) []int {
+	s := make([]int, 0, hi-lo)
+	for i := lo; i < hi; i++ {
+		s = append(s, i)
+	}
+	return s
+}
+
 // TestPlanesThresholdEdges: thresholds at the ends of the range, with long
 // runs of ones or of zeros (each plane of a run decides only the lanes that
 // leave it), alternating bits, and the thresholds of p = 1e-9 and 1-1e-9,
@@ -221,7 +239,7 @@ func TestPlanesThresholdEdges(t *testing.T) {
 	if threshold(1e-9) != 4 || threshold(1-1e-9) != 1<<32-4 {
 		t.Fatalf("threshold(1e-9) = %d, threshold(1-1e-9) = %d", threshold(1e-9), threshold(1-1e-9))
 	}
-	lengths := []int{1, 63, 64, 65, 511, 512, 513, 1023, 1024, 1025, 4096 + 33}
+	lengths := []int{1, 63, 64, 65, 511, 512, 513, 1023, 1024, 1025, 4096 + 33, 3*4096 + 1}
 	r := rand.New(rand.NewPCG(207, 208))
 	var cases []planeCase
 	for _, tt := range thresholds {
@@ -250,6 +268,9 @@ func TestPlanesUndecidedLanes(t *testing.T) {
 	var cases []planeCase
 	for iter := 0; iter < 40; iter++ {
 		n := 1 + r.IntN(2100)
+		if iter%2 == 1 {
+			n += 4096 + r.IntN(8192)
+		}
 		seed, start := r.Uint64(), r.Uint64()
 		lane := r.IntN(n)
 		c := planeCase{n: n, seed: seed, start: start, t: drawRef(seed, start, lane)}

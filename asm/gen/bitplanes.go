@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/mmcloughlin/avo/attr"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -27,6 +29,21 @@ func batchGroups(isa vecISA) int { return 2 * isa.width / 8 }
 type planeFrame struct {
 	keys, thr, buf Mem
 	state          Mem // AVX2: counters, open and drop words of the two sets
+	survivors      Mem // AVX-512: the second pass's list, 32 entries of 4 words
+	ring           Mem // AVX-512 fused: the keep words of two chunks
+}
+
+// chunkGroups is the number of groups the AVX-512 fused kernels decide
+// before applying them: the second pass must have run on them first.
+const chunkGroups = 64
+
+// planeFlags are the TEXT flags of isa's bit-plane kernels: the AVX-512
+// frame, with the second pass's list, is too large for NOSPLIT.
+func planeFlags(isa vecISA) attr.Attribute {
+	if isa.width == 64 {
+		return 0
+	}
+	return NOSPLIT
 }
 
 func allocPlaneFrame(isa vecISA) planeFrame {
@@ -34,8 +51,13 @@ func allocPlaneFrame(isa vecISA) planeFrame {
 	f.keys = AllocLocal(80)
 	f.thr = AllocLocal(8 * 32)
 	f.buf = AllocLocal(8 * batchGroups(isa))
+	if isa.width == 64 {
+		f.ring = AllocLocal(2 * 8 * chunkGroups)
+	}
 	if isa.width == 32 {
 		f.state = AllocLocal(3 * 2 * 32)
+	} else {
+		f.survivors = AllocLocal(4 * 32 * 8)
 	}
 	return f
 }
@@ -136,7 +158,18 @@ func decideBatchAVX512(c planeConsts, base, ng Register, prefix string) [2]VecVi
 	tp, end := GP64(), GP64()
 	LEAQ(c.f.thr, tp)
 	LEAQ(c.f.thr.Offset(8*32), end)
+	stepsAVX512(c, ctr, open, drop, tp, end, prefix)
+	Comment("keep = ^drop.")
+	VPTERNLOGQ(U8(0x0F), drop[0], drop[0], drop[0])
+	VPTERNLOGQ(U8(0x0F), drop[1], drop[1], drop[1])
+	return drop
+}
 
+// stepsAVX512 emits the lockstep loop over the blocks of two sets of groups:
+// counters ctr (advanced a block a step), open and drop words; tp points at
+// the thresholds of the first step's planes (advanced 16 bytes a step), and
+// the loop ends when tp reaches end or no lane is open.
+func stepsAVX512(c planeConsts, ctr, open, drop [2]VecVirtual, tp, end Register, prefix string) {
 	Label(prefix + "step")
 	Comment("Block k of every group of the batch.")
 	sets := make([]*philoxState, 2)
@@ -159,7 +192,7 @@ func decideBatchAVX512(c planeConsts, base, ng Register, prefix string) [2]VecVi
 		VPADDQ_BCST(qwordOne, ctr[s], ctr[s])
 	}
 	ADDQ(U8(16), tp)
-	Comment("Stop when no lane of the batch is open, or after block 15.")
+	Comment("Stop when no lane is open, or at the last step.")
 	ka, kb := K(), K()
 	VPTESTMQ(open[0], open[0], ka)
 	VPTESTMQ(open[1], open[1], kb)
@@ -168,10 +201,141 @@ func decideBatchAVX512(c planeConsts, base, ng Register, prefix string) [2]VecVi
 	CMPQ(tp, end)
 	JB(LabelRef(prefix + "step"))
 	Label(prefix + "decided")
-	Comment("keep = ^drop.")
-	VPTERNLOGQ(U8(0x0F), drop[0], drop[0], drop[0])
-	VPTERNLOGQ(U8(0x0F), drop[1], drop[1], drop[1])
-	return drop
+}
+
+// firstPassSteps is the number of lockstep steps the first pass of
+// decideGroupsAVX512 gives a batch before it sets the open groups aside.
+var firstPassSteps = 4
+
+// decideGroupsAVX512 emits the keep words of ng groups (1 or more; ng is
+// consumed) from block base (advanced past them) into out[0:ng] (out is not
+// changed), in two passes. The first decides 16 groups at a time in
+// lockstep for at most firstPassSteps steps and stores their keep words;
+// the lanes of the groups still open are compressed (VPCOMPRESSQ) into a
+// list of counters, open and drop words and group numbers. Whenever the
+// list holds 16 groups, and at the end for what is left, the second pass
+// runs them in lockstep from that step on, with its own stop test, and
+// scatters their keep words over the first pass's. A batch waits for its
+// slowest group only for firstPassSteps steps; after that, for the slowest
+// of 16 open groups.
+//
+// hook, if not nil, is emitted after each first-pass batch: the fused
+// kernels apply words of the previous chunk there, so that the loads and
+// stores of dst and src overlap the Philox rounds.
+func decideGroupsAVX512(c planeConsts, out, base, ng Register, prefix string, hook func()) {
+	sv := c.f.survivors
+	ctrL, openL, dropL, idxL := sv, sv.Offset(256), sv.Offset(512), sv.Offset(768)
+	cnt, gi := GP64(), GP64()
+	XORQ(cnt, cnt)
+	XORQ(gi, gi)
+	JMP(LabelRef(prefix + "check"))
+
+	Label(prefix + "batch")
+	Comment("First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.")
+	nb, r := GP64(), GP64()
+	MOVQ(U32(16), nb)
+	CMPQ(ng, nb)
+	CMOVQCS(ng, nb)
+	MOVQ(I32(-1), r)
+	BZHIQ(nb, r, r)
+	kv, kvb := K(), K()
+	KMOVW(r.As32(), kv)
+	KSHIFTRW(U8(8), kv, kvb)
+	var ctr, open, drop [2]VecVirtual
+	for s := range 2 {
+		ctr[s], open[s], drop[s] = ZMM(), ZMM(), ZMM()
+	}
+	VPBROADCASTQ(base, ctr[0])
+	VPADDQ(groupStride.Offset(64), ctr[0], ctr[1])
+	VPADDQ(groupStride, ctr[0], ctr[0])
+	VMOVDQA64_Z(c.ones, kv, open[0])
+	VMOVDQA64_Z(c.ones, kvb, open[1])
+	VPXORQ(drop[0], drop[0], drop[0])
+	VPXORQ(drop[1], drop[1], drop[1])
+	tp, end := GP64(), GP64()
+	LEAQ(c.f.thr, tp)
+	LEAQ(c.f.thr.Offset(16*firstPassSteps), end)
+	stepsAVX512(c, ctr, open, drop, tp, end, prefix+"first")
+	Comment("keep = ^drop, final for the groups decided.")
+	keep := [2]VecVirtual{ZMM(), ZMM()}
+	for s, k := range []Op{kv, kvb} {
+		VPTERNLOGQ(U8(0x33), drop[s], drop[s], keep[s]) // keep = ^B
+		VMOVDQU64(keep[s], k, Mem{Base: out, Index: gi, Scale: 8, Disp: 64 * s})
+	}
+	Comment("Set the open groups aside: counters, open and drop words, group numbers.")
+	idx := ZMM()
+	VPBROADCASTQ(gi, idx)
+	for s := range 2 {
+		ko := K()
+		VPTESTMQ(open[s], open[s], ko)
+		gv := ZMM()
+		VPADDQ(iotaQ.Offset(64*s), idx, gv)
+		for i, v := range []VecVirtual{ctr[s], open[s], drop[s], gv} {
+			// Compressed in a register, then stored whole: the list has
+			// room for 8 words past any cnt < 24, and VPCOMPRESSQ to
+			// memory is slow.
+			VPCOMPRESSQ_Z(v, ko, v)
+			VMOVDQU64(v, sv.Offset(256*i).Idx(cnt, 8))
+		}
+		pc := GP32()
+		KMOVW(ko, pc)
+		POPCNTL(pc, pc)
+		ADDQ(pc.As64(), cnt)
+	}
+	ADDQ(nb, gi)
+	SUBQ(nb, ng)
+	SHLQ(U8(4), nb)
+	ADDQ(nb, base)
+	if hook != nil {
+		hook()
+	}
+
+	Label(prefix + "check")
+	CMPQ(cnt, U8(16))
+	JAE(LabelRef(prefix + "second"))
+	TESTQ(ng, ng)
+	JNZ(LabelRef(prefix + "batch"))
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(prefix + "done"))
+
+	Label(prefix + "second")
+	Comment("Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.")
+	m := GP64()
+	MOVQ(U32(16), m)
+	CMPQ(cnt, m)
+	CMOVQCS(cnt, m)
+	MOVQ(I32(-1), r)
+	BZHIQ(m, r, r)
+	KMOVW(r.As32(), kv)
+	KSHIFTRW(U8(8), kv, kvb)
+	var gidx [2]VecVirtual
+	for s, k := range []Op{kv, kvb} {
+		ctr[s], open[s], drop[s], gidx[s] = ZMM(), ZMM(), ZMM(), ZMM()
+		VMOVDQU64(ctrL.Offset(64*s), ctr[s])
+		VMOVDQU64_Z(openL.Offset(64*s), k, open[s])
+		VMOVDQU64(dropL.Offset(64*s), drop[s])
+		VMOVDQU64(idxL.Offset(64*s), gidx[s])
+	}
+	LEAQ(c.f.thr.Offset(16*firstPassSteps), tp)
+	LEAQ(c.f.thr.Offset(8*32), end)
+	stepsAVX512(c, ctr, open, drop, tp, end, prefix+"second")
+	Comment("Scatter their keep words; move the rest of the list to its front.")
+	for s, k := range []Op{kv, kvb} {
+		VPTERNLOGQ(U8(0x0F), drop[s], drop[s], drop[s])
+		ks := K()
+		KMOVW(k, ks) // the scatter clears its mask
+		VPSCATTERQQ(drop[s], ks, Mem{Base: out, Index: gidx[s], Scale: 8})
+	}
+	for _, l := range []Mem{ctrL, openL, dropL, idxL} {
+		for s := range 2 {
+			v := ZMM()
+			VMOVDQU64(l.Offset(128+64*s), v)
+			VMOVDQU64(v, l.Offset(64*s))
+		}
+	}
+	SUBQ(m, cnt)
+	JMP(LabelRef(prefix + "check"))
+	Label(prefix + "done")
 }
 
 // xorKeyAVX512 is philoxRounds' key step with VPTERNLOGD and a broadcast
@@ -309,7 +473,7 @@ func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirt
 func keepPlanes(isa vecISA) {
 	name := "keepPlanes" + isa.name
 	ng := batchGroups(isa)
-	TEXT(name, NOSPLIT, "func(bits []uint64, seed, start uint64, t uint32)")
+	TEXT(name, planeFlags(isa), "func(bits []uint64, seed, start uint64, t uint32)")
 	Pragma("noescape")
 	Doc(append([]string{
 		fmt.Sprintf("%s is fillKeep's loop of decideGroup over the groups of bits,", name),
@@ -332,28 +496,32 @@ func keepPlanes(isa vecISA) {
 	base := Load(Param("start"), GP64())
 	vecBytes := isa.width
 
-	CMPQ(nw, U8(ng))
-	JB(LabelRef("tail"))
-	Label("loop")
-	keep := decideBatch(isa, c, base, nil, "")
 	if isa.width == 64 {
-		VMOVDQU64(keep[0], Mem{Base: bp})
-		VMOVDQU64(keep[1], Mem{Base: bp, Disp: vecBytes})
+		Comment("More than one batch: the two-pass decision.")
+		CMPQ(nw, U8(ng))
+		JBE(LabelRef("tail"))
+		decideGroupsAVX512(c, bp, base, nw, "g", nil)
+		VZEROUPPER()
+		RET()
 	} else {
+		CMPQ(nw, U8(ng))
+		JB(LabelRef("tail"))
+		Label("loop")
+		keep := decideBatch(isa, c, base, nil, "")
 		VMOVDQU(keep[0], Mem{Base: bp})
 		VMOVDQU(keep[1], Mem{Base: bp, Disp: vecBytes})
+		ADDQ(U32(8*ng), bp)
+		ADDQ(U32(16*ng), base)
+		SUBQ(U8(ng), nw)
+		CMPQ(nw, U8(ng))
+		JAE(LabelRef("loop"))
 	}
-	ADDQ(U32(8*ng), bp)
-	ADDQ(U32(16*ng), base)
-	SUBQ(U8(ng), nw)
-	CMPQ(nw, U8(ng))
-	JAE(LabelRef("loop"))
 
 	Label("tail")
 	TESTQ(nw, nw)
 	JZ(LabelRef("done"))
-	Comment("The last 1..batch-1 groups.")
-	keep = decideBatch(isa, c, base, nw, "tail")
+	Comment("The last 1..batch-1 groups (AVX-512: 1..16, all of them).")
+	keep := decideBatch(isa, c, base, nw, "tail")
 	if isa.width == 64 {
 		r := GP64()
 		MOVQ(I32(-1), r)
@@ -434,7 +602,7 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	name := "dropoutPhilox" + isa.name + e.suffix
 	lanes := isa.width / e.size
 	ng := batchGroups(isa)
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
+	TEXT(name, planeFlags(isa), fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
 	Pragma("noescape")
 	Doc(append(philoxDoc(name, e, lanes, isa),
 		"",
@@ -468,6 +636,11 @@ func dropoutPhilox(isa vecISA, e elemType) {
 		ADDQ(U32(64*e.size), dp)
 	}
 
+	if isa.width == 64 {
+		Comment("More than one chunk: the two-pass decision, overlapped with the apply.")
+		CMPQ(n, U32(64*chunkGroups))
+		JA(LabelRef("chunks"))
+	}
 	CMPQ(n, U32(64*ng))
 	JB(LabelRef("tail"))
 	Label("loop")
@@ -517,6 +690,11 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	Label("done")
 	VZEROUPPER()
 	RET()
+
+	if isa.width == 64 {
+		Label("chunks")
+		dropoutPhiloxChunks(e, f, c, dp, sp, bp, n, base, s)
+	}
 }
 
 // cutWord clears the bits of m at n (1..64) and above: BZHI on AVX-512
@@ -532,6 +710,130 @@ func cutWord(isa vecISA, m, n Register) {
 	MOVQ(I32(-1), r)
 	SHRQ(CL, r)
 	ANDQ(r, m)
+}
+
+// dropoutPhiloxChunks is the AVX-512 fused kernel's body: the groups are
+// decided chunkGroups at a time (decideGroupsAVX512) into one half of a
+// ring of keep words on the stack, while the words of the previous chunk,
+// in the other half, are applied 16 after each first-pass batch; what is
+// left of them is applied once the chunk is decided. Every word but the
+// very last is applied whole; the last, cut at n, with masked loads and
+// stores. The apply state lives on the stack between batches, leaving the
+// registers to the decision.
+func dropoutPhiloxChunks(e elemType, f planeFrame, c planeConsts, dp, sp, bp, n, base Register, s VecVirtual) {
+	ring := f.ring
+	st := AllocLocal(8 * 8)
+	dpS, spS, bpS, paS, pendS, leftS, lastS, gleftS := st, st.Offset(8), st.Offset(16), st.Offset(24), st.Offset(32), st.Offset(40), st.Offset(48), st.Offset(56)
+	half := AllocLocal(16)
+	halfS, gcS := half, half.Offset(8)
+	Comment("Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).")
+	g := GP64()
+	LEAQ(Mem{Base: n, Disp: 63}, g)
+	SHRQ(U8(6), g)
+	MOVQ(g, gleftS)
+	DECQ(g)
+	MOVQ(g, leftS)
+	SHLQ(U8(6), g)
+	SUBQ(g, n)
+	MOVQ(n, lastS)
+	MOVQ(dp, dpS)
+	MOVQ(sp, spS)
+	MOVQ(bp, bpS)
+	MOVQ(U32(0), pendS)
+	MOVQ(U32(0), halfS)
+	pa := GP64()
+	LEAQ(ring, pa)
+	MOVQ(pa, paS)
+
+	// applyPending emits the apply of up to limit (a register, consumed)
+	// pending words, each whole, stopping when none is pending or only the
+	// last word of dst is left.
+	applyPending := func(limit Register, prefix string) {
+		Comment("Apply pending words whole, while the last word of dst is not reached.")
+		dp, sp, bp, pa, pend, left := GP64(), GP64(), GP64(), GP64(), GP64(), GP64()
+		MOVQ(dpS, dp)
+		MOVQ(spS, sp)
+		MOVQ(bpS, bp)
+		MOVQ(paS, pa)
+		MOVQ(pendS, pend)
+		MOVQ(leftS, left)
+		Label(prefix + "apply")
+		TESTQ(pend, pend)
+		JZ(LabelRef(prefix + "applied"))
+		TESTQ(left, left)
+		JZ(LabelRef(prefix + "applied"))
+		TESTQ(limit, limit)
+		JZ(LabelRef(prefix + "applied"))
+		m := GP64()
+		MOVQ(Mem{Base: pa}, m)
+		storeBits(bp, m, prefix+"stored")
+		applyWordAVX512(e, dp, sp, s, nil, m, nil)
+		ADDQ(U32(64*e.size), sp)
+		ADDQ(U32(64*e.size), dp)
+		Comment("The next word of the ring, wrapping at its end.")
+		ADDQ(U8(8), pa)
+		end := GP64()
+		LEAQ(ring.Offset(2*8*chunkGroups), end)
+		LEAQ(ring, m)
+		CMPQ(pa, end)
+		CMOVQEQ(m, pa)
+		DECQ(pend)
+		DECQ(left)
+		DECQ(limit)
+		JMP(LabelRef(prefix + "apply"))
+		Label(prefix + "applied")
+		MOVQ(dp, dpS)
+		MOVQ(sp, spS)
+		MOVQ(bp, bpS)
+		MOVQ(pa, paS)
+		MOVQ(pend, pendS)
+		MOVQ(left, leftS)
+	}
+
+	Label("chunk")
+	Comment("Decide the next min(G left, chunkGroups) groups into the ring half at halfS.")
+	gc, out := GP64(), GP64()
+	MOVQ(gleftS, gc)
+	MOVQ(U32(chunkGroups), out)
+	CMPQ(gc, out)
+	CMOVQCS(gc, out)
+	MOVQ(out, gc)
+	SUBQ(gc, gleftS)
+	MOVQ(gc, gcS)
+	LEAQ(ring, out)
+	ADDQ(halfS, out)
+	decideGroupsAVX512(c, out, base, gc, "g", func() {
+		limit := GP64()
+		MOVQ(U32(16), limit)
+		applyPending(limit, "hook")
+	})
+	Comment("The rest of the previous chunk; then this chunk's words are pending.")
+	limit := GP64()
+	MOVQ(U32(chunkGroups), limit)
+	applyPending(limit, "drain")
+	MOVQ(gcS, gc)
+	MOVQ(gc, pendS)
+	XORQ(U32(8*chunkGroups), halfS)
+	CMPQ(gleftS, U8(0))
+	JNE(LabelRef("chunk"))
+
+	Comment("All decided: the pending words whole, then the last word cut at its length.")
+	limit = GP64()
+	MOVQ(U32(chunkGroups), limit)
+	applyPending(limit, "final")
+	pa = GP64()
+	MOVQ(paS, pa)
+	m := GP64()
+	MOVQ(Mem{Base: pa}, m)
+	MOVQ(lastS, n)
+	MOVQ(dpS, dp)
+	MOVQ(spS, sp)
+	MOVQ(bpS, bp)
+	cutWord(avx512, m, n)
+	storeBits(bp, m, "chunkslaststored")
+	applyWordAVX512(e, dp, sp, s, nil, m, n)
+	VZEROUPPER()
+	RET()
 }
 
 // andMask sets v &= mask (lanes of all ones or zeros).
