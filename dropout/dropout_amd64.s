@@ -2160,7 +2160,7 @@ tail:
 	TESTQ CX, CX
 	JZ    done
 
-	// The last 1..batch-1 groups (AVX-512: 1..16, all of them).
+	// One batch: 1..batchGroups groups, in one pass.
 	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
 	VPBROADCASTQ DX, Z3
 	VPADDQ       groupStride<>+64(SB), Z3, Z6
@@ -2959,8 +2959,7 @@ chunks:
 	MOVQ DX, 2528(SP)
 	MOVQ $0x00000000, 2544(SP)
 	MOVQ $0x00000000, 2576(SP)
-	LEAQ 464(SP), AX
-	MOVQ AX, 2536(SP)
+	MOVQ $0x00000000, 2536(SP)
 
 chunk:
 	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
@@ -3207,66 +3206,58 @@ gfirstdecided:
 	ADDQ          DI, SI
 	MOVQ          $0x00000010, DI
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), R8
-	MOVQ 2520(SP), R9
-	MOVQ 2528(SP), R10
-	MOVQ 2536(SP), R11
-	MOVQ 2544(SP), R12
-	MOVQ 2552(SP), R13
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
 
 hookapply:
-	TESTQ R12, R12
-	JZ    hookapplied
-	TESTQ R13, R13
-	JZ    hookapplied
-	TESTQ DI, DI
-	JZ    hookapplied
-	MOVQ  (R11), R14
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
 	TESTQ R10, R10
 	JZ    hookstored
-	MOVQ  R14, (R10)
+	MOVQ  R12, (R10)
 	ADDQ  $0x08, R10
 
 hookstored:
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    R14, K2
+	KMOVW    R12, K2
 	VMULPS.Z (R9), Z3, K2, Z4
 	VMOVUPS  Z4, (R8)
-	SHRQ     $0x10, R14
-	KMOVW    R14, K2
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
 	VMULPS.Z 64(R9), Z3, K2, Z4
 	VMOVUPS  Z4, 64(R8)
-	SHRQ     $0x10, R14
-	KMOVW    R14, K2
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
 	VMULPS.Z 128(R9), Z3, K2, Z4
 	VMOVUPS  Z4, 128(R8)
-	SHRQ     $0x10, R14
-	KMOVW    R14, K2
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
 	VMULPS.Z 192(R9), Z3, K2, Z4
 	VMOVUPS  Z4, 192(R8)
 	ADDQ     $0x00000100, R9
 	ADDQ     $0x00000100, R8
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, R11
-	LEAQ    1488(SP), R15
-	LEAQ    464(SP), R14
-	CMPQ    R11, R15
-	CMOVQEQ R14, R11
-	DECQ    R12
-	DECQ    R13
-	DECQ    DI
-	JMP     hookapply
+	DECQ     DI
+	JNZ      hookapply
+	MOVQ     R8, 2512(SP)
+	MOVQ     R9, 2520(SP)
+	MOVQ     R10, 2528(SP)
+	MOVQ     R11, 2536(SP)
 
 hookapplied:
-	MOVQ R8, 2512(SP)
-	MOVQ R9, 2520(SP)
-	MOVQ R10, 2528(SP)
-	MOVQ R11, 2536(SP)
-	MOVQ R12, 2544(SP)
-	MOVQ R13, 2552(SP)
-
 gcheck:
 	CMPQ  DX, $0x10
 	JAE   gsecond
@@ -3496,65 +3487,58 @@ gdone:
 	// The rest of the previous chunk; then this chunk's words are pending.
 	MOVQ $0x00000040, AX
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), CX
-	MOVQ 2520(SP), DX
-	MOVQ 2528(SP), BX
-	MOVQ 2536(SP), DI
-	MOVQ 2544(SP), R8
-	MOVQ 2552(SP), R9
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
 
 drainapply:
-	TESTQ R8, R8
-	JZ    drainapplied
-	TESTQ R9, R9
-	JZ    drainapplied
-	TESTQ AX, AX
-	JZ    drainapplied
-	MOVQ  (DI), R10
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
 	TESTQ BX, BX
 	JZ    drainstored
-	MOVQ  R10, (BX)
+	MOVQ  R8, (BX)
 	ADDQ  $0x08, BX
 
 drainstored:
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    R10, K2
+	KMOVW    R8, K2
 	VMULPS.Z (DX), Z3, K2, Z4
 	VMOVUPS  Z4, (CX)
-	SHRQ     $0x10, R10
-	KMOVW    R10, K2
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
 	VMULPS.Z 64(DX), Z3, K2, Z4
 	VMOVUPS  Z4, 64(CX)
-	SHRQ     $0x10, R10
-	KMOVW    R10, K2
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
 	VMULPS.Z 128(DX), Z3, K2, Z4
 	VMOVUPS  Z4, 128(CX)
-	SHRQ     $0x10, R10
-	KMOVW    R10, K2
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
 	VMULPS.Z 192(DX), Z3, K2, Z4
 	VMOVUPS  Z4, 192(CX)
 	ADDQ     $0x00000100, DX
 	ADDQ     $0x00000100, CX
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, DI
-	LEAQ    1488(SP), R11
-	LEAQ    464(SP), R10
-	CMPQ    DI, R11
-	CMOVQEQ R10, DI
-	DECQ    R8
-	DECQ    R9
-	DECQ    AX
-	JMP     drainapply
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     DI, 2536(SP)
 
 drainapplied:
-	MOVQ CX, 2512(SP)
-	MOVQ DX, 2520(SP)
-	MOVQ BX, 2528(SP)
-	MOVQ DI, 2536(SP)
-	MOVQ R8, 2544(SP)
-	MOVQ R9, 2552(SP)
 	MOVQ 2584(SP), AX
 	MOVQ AX, 2544(SP)
 	XORQ $0x00000200, 2576(SP)
@@ -3564,67 +3548,60 @@ drainapplied:
 	// All decided: the pending words whole, then the last word cut at its length.
 	MOVQ $0x00000040, AX
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), CX
-	MOVQ 2520(SP), DX
-	MOVQ 2528(SP), BX
-	MOVQ 2536(SP), SI
-	MOVQ 2544(SP), DI
-	MOVQ 2552(SP), R8
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
 
 finalapply:
-	TESTQ DI, DI
-	JZ    finalapplied
-	TESTQ R8, R8
-	JZ    finalapplied
-	TESTQ AX, AX
-	JZ    finalapplied
-	MOVQ  (SI), R9
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
 	TESTQ BX, BX
 	JZ    finalstored
-	MOVQ  R9, (BX)
+	MOVQ  DI, (BX)
 	ADDQ  $0x08, BX
 
 finalstored:
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    R9, K1
+	KMOVW    DI, K1
 	VMULPS.Z (DX), Z3, K1, Z0
 	VMOVUPS  Z0, (CX)
-	SHRQ     $0x10, R9
-	KMOVW    R9, K1
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
 	VMULPS.Z 64(DX), Z3, K1, Z0
 	VMOVUPS  Z0, 64(CX)
-	SHRQ     $0x10, R9
-	KMOVW    R9, K1
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
 	VMULPS.Z 128(DX), Z3, K1, Z0
 	VMOVUPS  Z0, 128(CX)
-	SHRQ     $0x10, R9
-	KMOVW    R9, K1
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
 	VMULPS.Z 192(DX), Z3, K1, Z0
 	VMOVUPS  Z0, 192(CX)
 	ADDQ     $0x00000100, DX
 	ADDQ     $0x00000100, CX
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, SI
-	LEAQ    1488(SP), R10
-	LEAQ    464(SP), R9
-	CMPQ    SI, R10
-	CMOVQEQ R9, SI
-	DECQ    DI
-	DECQ    R8
-	DECQ    AX
-	JMP     finalapply
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     SI, 2536(SP)
 
 finalapplied:
-	MOVQ  CX, 2512(SP)
-	MOVQ  DX, 2520(SP)
-	MOVQ  BX, 2528(SP)
-	MOVQ  SI, 2536(SP)
-	MOVQ  DI, 2544(SP)
-	MOVQ  R8, 2552(SP)
 	MOVQ  2536(SP), AX
-	MOVQ  (AX), SI
+	MOVQ  464(SP)(AX*8), SI
 	MOVQ  2560(SP), BX
 	MOVQ  2512(SP), AX
 	MOVQ  2520(SP), CX
@@ -4318,8 +4295,7 @@ chunks:
 	MOVQ DX, 2528(SP)
 	MOVQ $0x00000000, 2544(SP)
 	MOVQ $0x00000000, 2576(SP)
-	LEAQ 464(SP), AX
-	MOVQ AX, 2536(SP)
+	MOVQ $0x00000000, 2536(SP)
 
 chunk:
 	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
@@ -4566,82 +4542,74 @@ gfirstdecided:
 	ADDQ          DI, SI
 	MOVQ          $0x00000010, DI
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), R8
-	MOVQ 2520(SP), R9
-	MOVQ 2528(SP), R10
-	MOVQ 2536(SP), R11
-	MOVQ 2544(SP), R12
-	MOVQ 2552(SP), R13
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
 
 hookapply:
-	TESTQ R12, R12
-	JZ    hookapplied
-	TESTQ R13, R13
-	JZ    hookapplied
-	TESTQ DI, DI
-	JZ    hookapplied
-	MOVQ  (R11), R14
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
 	TESTQ R10, R10
 	JZ    hookstored
-	MOVQ  R14, (R10)
+	MOVQ  R12, (R10)
 	ADDQ  $0x08, R10
 
 hookstored:
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    R14, K2
+	KMOVW    R12, K2
 	VMULPD.Z (R9), Z3, K2, Z4
 	VMOVUPD  Z4, (R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 64(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 64(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 128(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 128(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 192(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 192(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 256(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 256(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 320(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 320(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 384(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 384(R8)
-	SHRQ     $0x08, R14
-	KMOVW    R14, K2
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
 	VMULPD.Z 448(R9), Z3, K2, Z4
 	VMOVUPD  Z4, 448(R8)
 	ADDQ     $0x00000200, R9
 	ADDQ     $0x00000200, R8
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, R11
-	LEAQ    1488(SP), R15
-	LEAQ    464(SP), R14
-	CMPQ    R11, R15
-	CMOVQEQ R14, R11
-	DECQ    R12
-	DECQ    R13
-	DECQ    DI
-	JMP     hookapply
+	DECQ     DI
+	JNZ      hookapply
+	MOVQ     R8, 2512(SP)
+	MOVQ     R9, 2520(SP)
+	MOVQ     R10, 2528(SP)
+	MOVQ     R11, 2536(SP)
 
 hookapplied:
-	MOVQ R8, 2512(SP)
-	MOVQ R9, 2520(SP)
-	MOVQ R10, 2528(SP)
-	MOVQ R11, 2536(SP)
-	MOVQ R12, 2544(SP)
-	MOVQ R13, 2552(SP)
-
 gcheck:
 	CMPQ  DX, $0x10
 	JAE   gsecond
@@ -4871,81 +4839,74 @@ gdone:
 	// The rest of the previous chunk; then this chunk's words are pending.
 	MOVQ $0x00000040, AX
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), CX
-	MOVQ 2520(SP), DX
-	MOVQ 2528(SP), BX
-	MOVQ 2536(SP), DI
-	MOVQ 2544(SP), R8
-	MOVQ 2552(SP), R9
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
 
 drainapply:
-	TESTQ R8, R8
-	JZ    drainapplied
-	TESTQ R9, R9
-	JZ    drainapplied
-	TESTQ AX, AX
-	JZ    drainapplied
-	MOVQ  (DI), R10
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
 	TESTQ BX, BX
 	JZ    drainstored
-	MOVQ  R10, (BX)
+	MOVQ  R8, (BX)
 	ADDQ  $0x08, BX
 
 drainstored:
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    R10, K2
+	KMOVW    R8, K2
 	VMULPD.Z (DX), Z3, K2, Z4
 	VMOVUPD  Z4, (CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 64(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 64(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 128(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 128(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 192(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 192(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 256(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 256(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 320(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 320(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 384(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 384(CX)
-	SHRQ     $0x08, R10
-	KMOVW    R10, K2
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
 	VMULPD.Z 448(DX), Z3, K2, Z4
 	VMOVUPD  Z4, 448(CX)
 	ADDQ     $0x00000200, DX
 	ADDQ     $0x00000200, CX
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, DI
-	LEAQ    1488(SP), R11
-	LEAQ    464(SP), R10
-	CMPQ    DI, R11
-	CMOVQEQ R10, DI
-	DECQ    R8
-	DECQ    R9
-	DECQ    AX
-	JMP     drainapply
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     DI, 2536(SP)
 
 drainapplied:
-	MOVQ CX, 2512(SP)
-	MOVQ DX, 2520(SP)
-	MOVQ BX, 2528(SP)
-	MOVQ DI, 2536(SP)
-	MOVQ R8, 2544(SP)
-	MOVQ R9, 2552(SP)
 	MOVQ 2584(SP), AX
 	MOVQ AX, 2544(SP)
 	XORQ $0x00000200, 2576(SP)
@@ -4955,83 +4916,76 @@ drainapplied:
 	// All decided: the pending words whole, then the last word cut at its length.
 	MOVQ $0x00000040, AX
 
-	// Apply pending words whole, while the last word of dst is not reached.
-	MOVQ 2512(SP), CX
-	MOVQ 2520(SP), DX
-	MOVQ 2528(SP), BX
-	MOVQ 2536(SP), SI
-	MOVQ 2544(SP), DI
-	MOVQ 2552(SP), R8
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
 
 finalapply:
-	TESTQ DI, DI
-	JZ    finalapplied
-	TESTQ R8, R8
-	JZ    finalapplied
-	TESTQ AX, AX
-	JZ    finalapplied
-	MOVQ  (SI), R9
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
 	TESTQ BX, BX
 	JZ    finalstored
-	MOVQ  R9, (BX)
+	MOVQ  DI, (BX)
 	ADDQ  $0x08, BX
 
 finalstored:
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    R9, K1
+	KMOVW    DI, K1
 	VMULPD.Z (DX), Z3, K1, Z0
 	VMOVUPD  Z0, (CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 64(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 64(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 128(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 128(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 192(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 192(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 256(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 256(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 320(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 320(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 384(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 384(CX)
-	SHRQ     $0x08, R9
-	KMOVW    R9, K1
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
 	VMULPD.Z 448(DX), Z3, K1, Z0
 	VMOVUPD  Z0, 448(CX)
 	ADDQ     $0x00000200, DX
 	ADDQ     $0x00000200, CX
-
-	// The next word of the ring, wrapping at its end.
-	ADDQ    $0x08, SI
-	LEAQ    1488(SP), R10
-	LEAQ    464(SP), R9
-	CMPQ    SI, R10
-	CMOVQEQ R9, SI
-	DECQ    DI
-	DECQ    R8
-	DECQ    AX
-	JMP     finalapply
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     SI, 2536(SP)
 
 finalapplied:
-	MOVQ  CX, 2512(SP)
-	MOVQ  DX, 2520(SP)
-	MOVQ  BX, 2528(SP)
-	MOVQ  SI, 2536(SP)
-	MOVQ  DI, 2544(SP)
-	MOVQ  R8, 2552(SP)
 	MOVQ  2536(SP), AX
-	MOVQ  (AX), SI
+	MOVQ  464(SP)(AX*8), SI
 	MOVQ  2560(SP), BX
 	MOVQ  2512(SP), AX
 	MOVQ  2520(SP), CX
@@ -5598,8 +5552,8 @@ masked:
 	RET
 
 // func keepPlanesAVX2(bits []uint64, seed uint64, start uint64, t uint32)
-// Requires: AVX, AVX2
-TEXT ·keepPlanesAVX2(SB), NOSPLIT, $592-44
+// Requires: AVX, AVX2, CMOV
+TEXT ·keepPlanesAVX2(SB), $2128-44
 	MOVQ bits_base+0(FP), AX
 	MOVQ bits_len+8(FP), CX
 	MOVQ seed+24(FP), DX
@@ -5650,49 +5604,61 @@ TEXT ·keepPlanesAVX2(SB), NOSPLIT, $592-44
 	MOVL t+40(FP), DX
 	SHLQ $0x20, DX
 	LEAQ 80(SP), BX
-	MOVL $0x00000020, DI
+	MOVL $0x00000020, R9
 
 thr:
-	MOVQ         DX, SI
-	SARQ         $0x3f, SI
-	MOVQ         SI, (BX)
+	MOVQ         DX, R8
+	SARQ         $0x3f, R8
+	MOVQ         R8, (BX)
 	ADDQ         $0x08, BX
 	SHLQ         $0x01, DX
-	DECL         DI
+	DECL         R9
 	JNZ          thr
 	MOVQ         $-1, DX
 	VMOVQ        DX, X0
 	VPBROADCASTQ X0, Y0
 	MOVQ         start+32(FP), DX
-	CMPQ         CX, $0x08
-	JB           tail
 
-loop:
-	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	// More than one batch: the two-pass decision.
+	CMPQ CX, $0x08
+	JBE  tail
+	XORQ BX, BX
+	XORQ R8, R8
+	JMP  gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, R9
+	CMPQ         CX, R9
+	CMOVQCS      CX, R9
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
 	VPXOR        Y2, Y2, Y2
-	VPADDQ       groupStride<>+0(SB), Y1, Y3
-	VMOVDQU      Y3, 400(SP)
-	VMOVDQU      Y0, 464(SP)
-	VMOVDQU      Y2, 528(SP)
+	VMOVQ        R9, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y1, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VMOVDQU      Y4, 2000(SP)
+	VMOVDQU      Y2, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y1, Y1
-	VMOVDQU      Y1, 432(SP)
-	VMOVDQU      Y0, 496(SP)
-	VMOVDQU      Y2, 560(SP)
-	LEAQ         80(SP), BX
-	LEAQ         336(SP), SI
+	VMOVDQU      Y1, 1968(SP)
+	VMOVDQU      Y3, 2032(SP)
+	VMOVDQU      Y2, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
 
-step:
+gfirststep:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y1
+	VMOVDQU 1936(SP), Y1
 	VPSRLQ  $0x20, Y1, Y2
 	VPADDQ  qwordOne<>+0(SB), Y1, Y3
-	VMOVDQU Y3, 400(SP)
-	VMOVDQU 432(SP), Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
 	VPSRLQ  $0x20, Y3, Y4
 	VPADDQ  qwordOne<>+0(SB), Y3, Y5
-	VMOVDQU Y5, 432(SP)
+	VMOVDQU Y5, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
@@ -5714,15 +5680,15 @@ step:
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
 	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
 	VPXOR        Y1, Y10, Y10
-	VPXOR        Y9, Y10, Y10
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
 	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
 	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
@@ -5730,19 +5696,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -5750,19 +5716,19 @@ step:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
@@ -5770,19 +5736,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
@@ -5790,19 +5756,19 @@ step:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -5810,19 +5776,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 48(SP), Y10
 	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
@@ -5830,19 +5796,19 @@ step:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 56(SP), Y10
 	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
@@ -5850,19 +5816,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -5870,26 +5836,26 @@ step:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y2
-	VMOVDQU      528(SP), Y10
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0x55, Y9, Y6, Y6
-	VPBROADCASTQ (BX), Y9
+	VPBROADCASTQ (R10), Y9
 	VPXOR        Y9, Y6, Y6
 	VPAND        Y2, Y6, Y6
 	VPANDN       Y2, Y6, Y2
@@ -5897,19 +5863,19 @@ step:
 	VPOR         Y6, Y10, Y10
 	VPSLLQ       $0x20, Y1, Y1
 	VPBLENDD     $0x55, Y7, Y1, Y1
-	VPBROADCASTQ 8(BX), Y6
+	VPBROADCASTQ 8(R10), Y6
 	VPXOR        Y6, Y1, Y1
 	VPAND        Y2, Y1, Y1
 	VPANDN       Y2, Y1, Y2
 	VPAND        Y6, Y1, Y1
 	VPOR         Y1, Y10, Y10
-	VMOVDQU      Y2, 464(SP)
-	VMOVDQU      Y10, 528(SP)
-	VMOVDQU      496(SP), Y1
-	VMOVDQU      560(SP), Y6
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0x55, Y8, Y4, Y4
-	VPBROADCASTQ (BX), Y7
+	VPBROADCASTQ (R10), Y7
 	VPXOR        Y7, Y4, Y4
 	VPAND        Y1, Y4, Y4
 	VPANDN       Y1, Y4, Y1
@@ -5917,40 +5883,410 @@ step:
 	VPOR         Y4, Y6, Y6
 	VPSLLQ       $0x20, Y3, Y3
 	VPBLENDD     $0x55, Y5, Y3, Y3
-	VPBROADCASTQ 8(BX), Y4
+	VPBROADCASTQ 8(R10), Y4
 	VPXOR        Y4, Y3, Y3
 	VPAND        Y1, Y3, Y3
 	VPANDN       Y1, Y3, Y1
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y6, Y6
-	VMOVDQU      Y1, 496(SP)
-	VMOVDQU      Y6, 560(SP)
-	ADDQ         $0x10, BX
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
+	ADDQ         $0x10, R10
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y2, Y1, Y1
 	VPTEST Y1, Y1
-	JZ     decided
-	CMPQ   BX, SI
-	JB     step
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
 
-decided:
-	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y1
-	VPXOR   560(SP), Y0, Y2
-	VMOVDQU Y1, (AX)
-	VMOVDQU Y2, 32(AX)
-	ADDQ    $0x00000040, AX
-	ADDQ    $0x00000080, DX
-	SUBQ    $0x08, CX
-	CMPQ    CX, $0x08
-	JAE     loop
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y1
+	VPXOR        2064(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, (AX)(R8*8)
+	VPXOR        2096(SP), Y0, Y2
+	VPMASKMOVQ   Y2, Y1, 32(AX)(R8*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y1, Y1, Y1
+	VPCMPEQQ  2000(SP), Y1, Y1
+	VMOVMSKPD Y1, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, SI
+	MOVQ 1936(SP)(SI*8), R11
+	MOVQ R11, 1424(SP)(BX*8)
+	MOVQ 2000(SP)(SI*8), R11
+	MOVQ R11, 1552(SP)(BX*8)
+	MOVQ 2064(SP)(SI*8), R11
+	MOVQ R11, 1680(SP)(BX*8)
+	LEAQ (R8)(SI*1), R11
+	MOVQ R11, 1808(SP)(BX*8)
+	INCQ BX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y1, Y1, Y1
+	VPCMPEQQ  2032(SP), Y1, Y1
+	VMOVMSKPD Y1, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, DI
+	MOVQ 1968(SP)(DI*8), R11
+	MOVQ R11, 1424(SP)(BX*8)
+	MOVQ 2032(SP)(DI*8), R11
+	MOVQ R11, 1552(SP)(BX*8)
+	MOVQ 2096(SP)(DI*8), R11
+	MOVQ R11, 1680(SP)(BX*8)
+	LEAQ 4(R8)(DI*1), R11
+	MOVQ R11, 1808(SP)(BX*8)
+	INCQ BX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ R9, R8
+	SUBQ R9, CX
+	SHLQ $0x04, R9
+	ADDQ R9, DX
+
+gcheck:
+	CMPQ  BX, $0x08
+	JAE   gsecond
+	TESTQ CX, CX
+	JNZ   gbatch
+	TESTQ BX, BX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQCS      BX, R9
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VMOVDQU      1424(SP), Y2
+	VMOVDQU      Y2, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VPAND        1552(SP), Y2, Y2
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      1680(SP), Y2
+	VMOVDQU      Y2, 2064(SP)
+	VMOVDQU      1456(SP), Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y1
+	VPAND        1584(SP), Y1, Y1
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      1712(SP), Y2
+	VMOVDQU      Y2, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPBROADCASTD (SP), Y5
+	VPBROADCASTD 4(SP), Y6
+	VPXOR        Y5, Y2, Y2
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y6, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPXOR        Y5, Y4, Y4
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y6, Y5, Y5
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
+	VPSHUFD      $0xf5, Y6, Y7
+	VPBROADCASTD 8(SP), Y8
+	VPBROADCASTD 12(SP), Y9
+	VPXOR        Y8, Y7, Y7
+	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y8, Y5, Y5
+	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 16(SP), Y10
+	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 24(SP), Y10
+	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 32(SP), Y10
+	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y4, Y4
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 40(SP), Y10
+	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 64(SP), Y10
+	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 72(SP), Y10
+	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (R10), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(R10), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (R10), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(R10), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y1
+	VMOVDQU Y1, 336(SP)
+	VPXOR   2096(SP), Y0, Y1
+	VMOVDQU Y1, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (AX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, R9
+	JB      gstore
+	VMOVDQU 1488(SP), Y1
+	VMOVDQU Y1, 1424(SP)
+	VMOVDQU 1520(SP), Y1
+	VMOVDQU Y1, 1456(SP)
+	VMOVDQU 1616(SP), Y1
+	VMOVDQU Y1, 1552(SP)
+	VMOVDQU 1648(SP), Y1
+	VMOVDQU Y1, 1584(SP)
+	VMOVDQU 1744(SP), Y1
+	VMOVDQU Y1, 1680(SP)
+	VMOVDQU 1776(SP), Y1
+	VMOVDQU Y1, 1712(SP)
+	VMOVDQU 1872(SP), Y1
+	VMOVDQU Y1, 1808(SP)
+	VMOVDQU 1904(SP), Y1
+	VMOVDQU Y1, 1840(SP)
+	SUBQ    R9, BX
+	JMP     gcheck
+
+gdone:
+	VZEROUPPER
+	RET
 
 tail:
 	TESTQ CX, CX
 	JZ    done
 
-	// The last 1..batch-1 groups (AVX-512: 1..16, all of them).
+	// One batch: 1..batchGroups groups, in one pass.
 	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
 	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
@@ -5960,28 +6296,28 @@ tail:
 	VMOVQ        CX, X3
 	VPBROADCASTQ X3, Y3
 	VPADDQ       groupStride<>+0(SB), Y1, Y4
-	VMOVDQU      Y4, 400(SP)
+	VMOVDQU      Y4, 1936(SP)
 	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
-	VMOVDQU      Y4, 464(SP)
-	VMOVDQU      Y2, 528(SP)
+	VMOVDQU      Y4, 2000(SP)
+	VMOVDQU      Y2, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y1, Y1
-	VMOVDQU      Y1, 432(SP)
+	VMOVDQU      Y1, 1968(SP)
 	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y1
-	VMOVDQU      Y1, 496(SP)
-	VMOVDQU      Y2, 560(SP)
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y2, 2096(SP)
 	LEAQ         80(SP), DX
 	LEAQ         336(SP), BX
 
 tailstep:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y1
+	VMOVDQU 1936(SP), Y1
 	VPSRLQ  $0x20, Y1, Y2
 	VPADDQ  qwordOne<>+0(SB), Y1, Y3
-	VMOVDQU Y3, 400(SP)
-	VMOVDQU 432(SP), Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
 	VPSRLQ  $0x20, Y3, Y4
 	VPADDQ  qwordOne<>+0(SB), Y3, Y5
-	VMOVDQU Y5, 432(SP)
+	VMOVDQU Y5, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
@@ -6003,15 +6339,15 @@ tailstep:
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
 	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
 	VPXOR        Y1, Y10, Y10
-	VPXOR        Y9, Y10, Y10
 	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
 	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
 	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
@@ -6019,19 +6355,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -6039,19 +6375,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
@@ -6059,19 +6395,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
@@ -6079,19 +6415,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -6099,19 +6435,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 48(SP), Y10
 	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
@@ -6119,19 +6455,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 56(SP), Y10
 	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
@@ -6139,19 +6475,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
 	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
@@ -6159,23 +6495,23 @@ tailstep:
 	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y2
-	VMOVDQU      528(SP), Y10
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
 	VPSLLQ       $0x20, Y6, Y6
 	VPBLENDD     $0x55, Y9, Y6, Y6
 	VPBROADCASTQ (DX), Y9
@@ -6192,10 +6528,10 @@ tailstep:
 	VPANDN       Y2, Y1, Y2
 	VPAND        Y6, Y1, Y1
 	VPOR         Y1, Y10, Y10
-	VMOVDQU      Y2, 464(SP)
-	VMOVDQU      Y10, 528(SP)
-	VMOVDQU      496(SP), Y1
-	VMOVDQU      560(SP), Y6
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
 	VPSLLQ       $0x20, Y4, Y4
 	VPBLENDD     $0x55, Y8, Y4, Y4
 	VPBROADCASTQ (DX), Y7
@@ -6212,11 +6548,11 @@ tailstep:
 	VPANDN       Y1, Y3, Y1
 	VPAND        Y4, Y3, Y3
 	VPOR         Y3, Y6, Y6
-	VMOVDQU      Y1, 496(SP)
-	VMOVDQU      Y6, 560(SP)
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
 	ADDQ         $0x10, DX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y2, Y1, Y1
 	VPTEST Y1, Y1
 	JZ     taildecided
@@ -6225,8 +6561,8 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y1
-	VPXOR   560(SP), Y0, Y0
+	VPXOR   2064(SP), Y0, Y1
+	VPXOR   2096(SP), Y0, Y0
 	VMOVDQU Y1, 336(SP)
 	VMOVDQU Y0, 368(SP)
 	LEAQ    336(SP), DX
@@ -6244,8 +6580,8 @@ done:
 	RET
 
 // func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $592-96
+// Requires: AVX, AVX2, CMOV
+TEXT ·dropoutPhiloxAVX2F32(SB), $2208-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
 	MOVQ bits_base+48(FP), BX
@@ -6298,23 +6634,27 @@ TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $592-96
 	MOVL t+88(FP), CX
 	SHLQ $0x20, CX
 	LEAQ 80(SP), DI
-	MOVL $0x00000020, R9
+	MOVL $0x00000020, R11
 
 thr:
-	MOVQ         CX, R8
-	SARQ         $0x3f, R8
-	MOVQ         R8, (DI)
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
 	ADDQ         $0x08, DI
 	SHLQ         $0x01, CX
-	DECL         R9
+	DECL         R11
 	JNZ          thr
 	MOVQ         $-1, CX
 	VMOVQ        CX, X0
 	VPBROADCASTQ X0, Y0
 	MOVQ         start+80(FP), DI
 	VBROADCASTSS s+92(FP), Y1
-	CMPQ         SI, $0x00000200
-	JB           tail
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
 
 loop:
 	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
@@ -6322,26 +6662,26 @@ loop:
 	VPBROADCASTQ X2, Y2
 	VPXOR        Y3, Y3, Y3
 	VPADDQ       groupStride<>+0(SB), Y2, Y4
-	VMOVDQU      Y4, 400(SP)
-	VMOVDQU      Y0, 464(SP)
-	VMOVDQU      Y3, 528(SP)
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y2, Y2
-	VMOVDQU      Y2, 432(SP)
-	VMOVDQU      Y0, 496(SP)
-	VMOVDQU      Y3, 560(SP)
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
 	LEAQ         80(SP), CX
 	LEAQ         336(SP), R8
 
 step:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y2
+	VMOVDQU 1936(SP), Y2
 	VPSRLQ  $0x20, Y2, Y3
 	VPADDQ  qwordOne<>+0(SB), Y2, Y4
-	VMOVDQU Y4, 400(SP)
-	VMOVDQU 432(SP), Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
 	VPSRLQ  $0x20, Y4, Y5
 	VPADDQ  qwordOne<>+0(SB), Y4, Y6
-	VMOVDQU Y6, 432(SP)
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
@@ -6363,15 +6703,15 @@ step:
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
 	VPXOR        Y2, Y11, Y11
-	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
 	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
 	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
@@ -6379,19 +6719,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6399,19 +6739,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -6419,19 +6759,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -6439,19 +6779,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6459,19 +6799,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -6479,19 +6819,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -6499,19 +6839,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6519,23 +6859,23 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y3
-	VMOVDQU      528(SP), Y11
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
 	VPSLLQ       $0x20, Y7, Y7
 	VPBLENDD     $0x55, Y10, Y7, Y7
 	VPBROADCASTQ (CX), Y10
@@ -6552,10 +6892,10 @@ step:
 	VPANDN       Y3, Y2, Y3
 	VPAND        Y7, Y2, Y2
 	VPOR         Y2, Y11, Y11
-	VMOVDQU      Y3, 464(SP)
-	VMOVDQU      Y11, 528(SP)
-	VMOVDQU      496(SP), Y2
-	VMOVDQU      560(SP), Y7
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
 	VPSLLQ       $0x20, Y5, Y5
 	VPBLENDD     $0x55, Y9, Y5, Y5
 	VPBROADCASTQ (CX), Y8
@@ -6572,11 +6912,11 @@ step:
 	VPANDN       Y2, Y4, Y2
 	VPAND        Y5, Y4, Y4
 	VPOR         Y4, Y7, Y7
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y7, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
 	ADDQ         $0x10, CX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y3, Y2, Y2
 	VPTEST Y2, Y2
 	JZ     decided
@@ -6585,8 +6925,8 @@ step:
 
 decided:
 	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y2
-	VPXOR   560(SP), Y0, Y3
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
 	VMOVDQU Y2, 336(SP)
 	VMOVDQU Y3, 368(SP)
 	ADDQ    $0x00000080, DI
@@ -6674,28 +7014,28 @@ tail:
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
 	VPADDQ       groupStride<>+0(SB), Y2, Y5
-	VMOVDQU      Y5, 400(SP)
+	VMOVDQU      Y5, 1936(SP)
 	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
-	VMOVDQU      Y5, 464(SP)
-	VMOVDQU      Y3, 528(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y2, Y2
-	VMOVDQU      Y2, 432(SP)
+	VMOVDQU      Y2, 1968(SP)
 	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y3, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
 	LEAQ         80(SP), CX
 	LEAQ         336(SP), DI
 
 tailstep:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y2
+	VMOVDQU 1936(SP), Y2
 	VPSRLQ  $0x20, Y2, Y3
 	VPADDQ  qwordOne<>+0(SB), Y2, Y4
-	VMOVDQU Y4, 400(SP)
-	VMOVDQU 432(SP), Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
 	VPSRLQ  $0x20, Y4, Y5
 	VPADDQ  qwordOne<>+0(SB), Y4, Y6
-	VMOVDQU Y6, 432(SP)
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
@@ -6717,15 +7057,15 @@ tailstep:
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
 	VPXOR        Y2, Y11, Y11
-	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
 	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
 	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
@@ -6733,19 +7073,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6753,19 +7093,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -6773,19 +7113,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -6793,19 +7133,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6813,19 +7153,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -6833,19 +7173,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -6853,19 +7193,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -6873,23 +7213,23 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y3
-	VMOVDQU      528(SP), Y11
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
 	VPSLLQ       $0x20, Y7, Y7
 	VPBLENDD     $0x55, Y10, Y7, Y7
 	VPBROADCASTQ (CX), Y10
@@ -6906,10 +7246,10 @@ tailstep:
 	VPANDN       Y3, Y2, Y3
 	VPAND        Y7, Y2, Y2
 	VPOR         Y2, Y11, Y11
-	VMOVDQU      Y3, 464(SP)
-	VMOVDQU      Y11, 528(SP)
-	VMOVDQU      496(SP), Y2
-	VMOVDQU      560(SP), Y7
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
 	VPSLLQ       $0x20, Y5, Y5
 	VPBLENDD     $0x55, Y9, Y5, Y5
 	VPBROADCASTQ (CX), Y8
@@ -6926,11 +7266,11 @@ tailstep:
 	VPANDN       Y2, Y4, Y2
 	VPAND        Y5, Y4, Y4
 	VPOR         Y4, Y7, Y7
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y7, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
 	ADDQ         $0x10, CX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y3, Y2, Y2
 	VPTEST Y2, Y2
 	JZ     taildecided
@@ -6939,8 +7279,8 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y2
-	VPXOR   560(SP), Y0, Y0
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
 	VMOVDQU Y2, 336(SP)
 	VMOVDQU Y0, 368(SP)
 	XORQ    CX, CX
@@ -7088,9 +7428,1037 @@ done:
 	VZEROUPPER
 	RET
 
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R14
+	VMOVQ        R14, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (R10)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(R10)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(R10)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(R10)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(R10)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(R10)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(R10)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(R11), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(R10)
+	ADDQ         $0x00000100, R11
+	ADDQ         $0x00000100, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R10
+	VMOVQ        R10, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(DX), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(CX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       (DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMULPS       32(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       64(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 64(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       96(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 96(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMULPS       128(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 128(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMULPS       160(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 160(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMULPS       192(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 192(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       224(DX), Y1, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 224(CX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y6
+	VMASKMOVPS   (DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y6
+	VMASKMOVPS   32(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y6
+	VMASKMOVPS   64(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y5
+	VMASKMOVPS   96(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y5
+	VMASKMOVPS   128(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y5
+	VMASKMOVPS   160(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y5
+	VMASKMOVPS   192(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y3
+	VMASKMOVPS   224(DX), Y3, Y0
+	VMULPS       Y0, Y1, Y0
+	VANDPS       Y2, Y0, Y0
+	VMASKMOVPS   Y0, Y3, 224(AX)
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
-// Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $592-104
+// Requires: AVX, AVX2, CMOV
+TEXT ·dropoutPhiloxAVX2F64(SB), $2208-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
 	MOVQ bits_base+48(FP), BX
@@ -7143,23 +8511,27 @@ TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $592-104
 	MOVL t+88(FP), CX
 	SHLQ $0x20, CX
 	LEAQ 80(SP), DI
-	MOVL $0x00000020, R9
+	MOVL $0x00000020, R11
 
 thr:
-	MOVQ         CX, R8
-	SARQ         $0x3f, R8
-	MOVQ         R8, (DI)
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
 	ADDQ         $0x08, DI
 	SHLQ         $0x01, CX
-	DECL         R9
+	DECL         R11
 	JNZ          thr
 	MOVQ         $-1, CX
 	VMOVQ        CX, X0
 	VPBROADCASTQ X0, Y0
 	MOVQ         start+80(FP), DI
 	VBROADCASTSD s+96(FP), Y1
-	CMPQ         SI, $0x00000200
-	JB           tail
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
 
 loop:
 	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
@@ -7167,26 +8539,26 @@ loop:
 	VPBROADCASTQ X2, Y2
 	VPXOR        Y3, Y3, Y3
 	VPADDQ       groupStride<>+0(SB), Y2, Y4
-	VMOVDQU      Y4, 400(SP)
-	VMOVDQU      Y0, 464(SP)
-	VMOVDQU      Y3, 528(SP)
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y2, Y2
-	VMOVDQU      Y2, 432(SP)
-	VMOVDQU      Y0, 496(SP)
-	VMOVDQU      Y3, 560(SP)
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
 	LEAQ         80(SP), CX
 	LEAQ         336(SP), R8
 
 step:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y2
+	VMOVDQU 1936(SP), Y2
 	VPSRLQ  $0x20, Y2, Y3
 	VPADDQ  qwordOne<>+0(SB), Y2, Y4
-	VMOVDQU Y4, 400(SP)
-	VMOVDQU 432(SP), Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
 	VPSRLQ  $0x20, Y4, Y5
 	VPADDQ  qwordOne<>+0(SB), Y4, Y6
-	VMOVDQU Y6, 432(SP)
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
@@ -7208,15 +8580,15 @@ step:
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
 	VPXOR        Y2, Y11, Y11
-	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
 	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
 	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
@@ -7224,19 +8596,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7244,19 +8616,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -7264,19 +8636,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -7284,19 +8656,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7304,19 +8676,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -7324,19 +8696,19 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -7344,19 +8716,19 @@ step:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7364,23 +8736,23 @@ step:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y3
-	VMOVDQU      528(SP), Y11
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
 	VPSLLQ       $0x20, Y7, Y7
 	VPBLENDD     $0x55, Y10, Y7, Y7
 	VPBROADCASTQ (CX), Y10
@@ -7397,10 +8769,10 @@ step:
 	VPANDN       Y3, Y2, Y3
 	VPAND        Y7, Y2, Y2
 	VPOR         Y2, Y11, Y11
-	VMOVDQU      Y3, 464(SP)
-	VMOVDQU      Y11, 528(SP)
-	VMOVDQU      496(SP), Y2
-	VMOVDQU      560(SP), Y7
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
 	VPSLLQ       $0x20, Y5, Y5
 	VPBLENDD     $0x55, Y9, Y5, Y5
 	VPBROADCASTQ (CX), Y8
@@ -7417,11 +8789,11 @@ step:
 	VPANDN       Y2, Y4, Y2
 	VPAND        Y5, Y4, Y4
 	VPOR         Y4, Y7, Y7
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y7, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
 	ADDQ         $0x10, CX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y3, Y2, Y2
 	VPTEST Y2, Y2
 	JZ     decided
@@ -7430,8 +8802,8 @@ step:
 
 decided:
 	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y2
-	VPXOR   560(SP), Y0, Y3
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
 	VMOVDQU Y2, 336(SP)
 	VMOVDQU Y3, 368(SP)
 	ADDQ    $0x00000080, DI
@@ -7556,28 +8928,28 @@ tail:
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
 	VPADDQ       groupStride<>+0(SB), Y2, Y5
-	VMOVDQU      Y5, 400(SP)
+	VMOVDQU      Y5, 1936(SP)
 	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
-	VMOVDQU      Y5, 464(SP)
-	VMOVDQU      Y3, 528(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
 	VPADDQ       groupStride<>+32(SB), Y2, Y2
-	VMOVDQU      Y2, 432(SP)
+	VMOVDQU      Y2, 1968(SP)
 	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y3, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
 	LEAQ         80(SP), CX
 	LEAQ         336(SP), DI
 
 tailstep:
 	// Block k of every group of the batch.
-	VMOVDQU 400(SP), Y2
+	VMOVDQU 1936(SP), Y2
 	VPSRLQ  $0x20, Y2, Y3
 	VPADDQ  qwordOne<>+0(SB), Y2, Y4
-	VMOVDQU Y4, 400(SP)
-	VMOVDQU 432(SP), Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
 	VPSRLQ  $0x20, Y4, Y5
 	VPADDQ  qwordOne<>+0(SB), Y4, Y6
-	VMOVDQU Y6, 432(SP)
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
@@ -7599,15 +8971,15 @@ tailstep:
 	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
 	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
 	VPXOR        Y2, Y11, Y11
-	VPXOR        Y10, Y11, Y11
 	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
 	VPSHUFD      $0xf5, Y5, Y6
 	VPXOR        Y9, Y6, Y6
 	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y9, Y9
-	VPXOR        Y10, Y9, Y9
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
@@ -7615,19 +8987,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 16(SP), Y11
 	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 4.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7635,19 +9007,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 24(SP), Y11
 	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 5.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -7655,19 +9027,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 32(SP), Y11
 	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -7675,19 +9047,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 40(SP), Y11
 	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 7.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7695,19 +9067,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 48(SP), Y11
 	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 8.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
@@ -7715,19 +9087,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 56(SP), Y11
 	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
@@ -7735,19 +9107,19 @@ tailstep:
 	VPSHUFD      $0xf5, Y8, Y10
 	VPBROADCASTD 64(SP), Y11
 	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
 	VPXOR        Y7, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y12, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
 	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
 	VPXOR        Y5, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
 	VPXOR        Y2, Y5, Y5
-	VPXOR        Y12, Y5, Y5
 
 	// Round 10.
 	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
@@ -7755,23 +9127,23 @@ tailstep:
 	VPSHUFD      $0xf5, Y7, Y10
 	VPBROADCASTD 72(SP), Y11
 	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
 	VPXOR        Y8, Y10, Y10
-	VPXOR        Y11, Y10, Y10
 	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y12, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
 	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y11, Y9, Y9
 	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
 	VPXOR        Y3, Y6, Y6
-	VPXOR        Y12, Y6, Y6
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VMOVDQU      464(SP), Y3
-	VMOVDQU      528(SP), Y11
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
 	VPSLLQ       $0x20, Y7, Y7
 	VPBLENDD     $0x55, Y10, Y7, Y7
 	VPBROADCASTQ (CX), Y10
@@ -7788,10 +9160,10 @@ tailstep:
 	VPANDN       Y3, Y2, Y3
 	VPAND        Y7, Y2, Y2
 	VPOR         Y2, Y11, Y11
-	VMOVDQU      Y3, 464(SP)
-	VMOVDQU      Y11, 528(SP)
-	VMOVDQU      496(SP), Y2
-	VMOVDQU      560(SP), Y7
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
 	VPSLLQ       $0x20, Y5, Y5
 	VPBLENDD     $0x55, Y9, Y5, Y5
 	VPBROADCASTQ (CX), Y8
@@ -7808,11 +9180,11 @@ tailstep:
 	VPANDN       Y2, Y4, Y2
 	VPAND        Y5, Y4, Y4
 	VPOR         Y4, Y7, Y7
-	VMOVDQU      Y2, 496(SP)
-	VMOVDQU      Y7, 560(SP)
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
 	ADDQ         $0x10, CX
 
-	// Stop when no lane of the batch is open, or after block 15.
+	// Stop when no lane is open, or at the last step.
 	VPOR   Y3, Y2, Y2
 	VPTEST Y2, Y2
 	JZ     taildecided
@@ -7821,8 +9193,8 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPXOR   528(SP), Y0, Y2
-	VPXOR   560(SP), Y0, Y0
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
 	VMOVDQU Y2, 336(SP)
 	VMOVDQU Y0, 368(SP)
 	XORQ    CX, CX
@@ -8057,6 +9429,1198 @@ laststored:
 	VMASKMOVPD   Y0, Y3, 480(AX)
 
 done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (R10)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(R10)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(R10)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(R10)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(R10)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(R10)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(R10)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(R10)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(R10)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(R10)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(R10)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(R10)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(R10)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(R10)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(R10)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(R11), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(R10)
+	ADDQ         $0x00000200, R11
+	ADDQ         $0x00000200, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (CX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(CX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(CX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(CX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(CX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(CX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(CX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(CX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(CX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(CX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(CX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(CX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(CX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(CX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(CX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(CX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMULPD       (DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, (CX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMULPD       32(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 32(CX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMULPD       64(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 64(CX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMULPD       96(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 96(CX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMULPD       128(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 128(CX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMULPD       160(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 160(CX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMULPD       192(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 192(CX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMULPD       224(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 224(CX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMULPD       256(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 256(CX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMULPD       288(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 288(CX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMULPD       320(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 320(CX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMULPD       352(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 352(CX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMULPD       384(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 384(CX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMULPD       416(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 416(CX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMULPD       448(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 448(CX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMULPD       480(DX), Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VMOVUPD      Y2, 480(CX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y5
+	VMASKMOVPD   (DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y5
+	VMASKMOVPD   32(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y5
+	VMASKMOVPD   64(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y5
+	VMASKMOVPD   96(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y5
+	VMASKMOVPD   128(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y5
+	VMASKMOVPD   160(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y5
+	VMASKMOVPD   192(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y5
+	VMASKMOVPD   224(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y5
+	VMASKMOVPD   256(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y5
+	VMASKMOVPD   288(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y5
+	VMASKMOVPD   320(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y5
+	VMASKMOVPD   352(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y5
+	VMASKMOVPD   384(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y5
+	VMASKMOVPD   416(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y5
+	VMASKMOVPD   448(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y3
+	VMASKMOVPD   480(DX), Y3, Y0
+	VMULPD       Y0, Y1, Y0
+	VANDPD       Y2, Y0, Y0
+	VMASKMOVPD   Y0, Y3, 480(AX)
 	VZEROUPPER
 	RET
 

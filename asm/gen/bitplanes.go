@@ -29,35 +29,30 @@ func batchGroups(isa vecISA) int { return 2 * isa.width / 8 }
 type planeFrame struct {
 	keys, thr, buf Mem
 	state          Mem // AVX2: counters, open and drop words of the two sets
-	survivors      Mem // AVX-512: the second pass's list, 32 entries of 4 words
-	ring           Mem // AVX-512 fused: the keep words of two chunks
+	survivors      Mem // the second pass's list: 32 (AVX2: 16) entries of 4 words
+	ring           Mem // fused: the keep words of two chunks
 }
 
-// chunkGroups is the number of groups the AVX-512 fused kernels decide
-// before applying them: the second pass must have run on them first.
+// chunkGroups is the number of groups the fused kernels decide (in two
+// passes) before applying them, past one chunk of elements: a multiple of
+// both batch sizes, and a power of two, as the ring of two chunks wraps by
+// a mask.
 const chunkGroups = 64
 
-// planeFlags are the TEXT flags of isa's bit-plane kernels: the AVX-512
-// frame, with the second pass's list, is too large for NOSPLIT.
-func planeFlags(isa vecISA) attr.Attribute {
-	if isa.width == 64 {
-		return 0
-	}
-	return NOSPLIT
-}
+// planeFlags are the TEXT flags of the bit-plane kernels: their frames,
+// with the second pass's list and the ring of keep words, are too large for
+// NOSPLIT.
+func planeFlags(isa vecISA) attr.Attribute { return 0 }
 
 func allocPlaneFrame(isa vecISA) planeFrame {
 	var f planeFrame
 	f.keys = AllocLocal(80)
 	f.thr = AllocLocal(8 * 32)
 	f.buf = AllocLocal(8 * batchGroups(isa))
-	if isa.width == 64 {
-		f.ring = AllocLocal(2 * 8 * chunkGroups)
-	}
+	f.ring = AllocLocal(2 * 8 * chunkGroups)
+	f.survivors = AllocLocal(4 * 2 * batchGroups(isa) * 8)
 	if isa.width == 32 {
 		f.state = AllocLocal(3 * 2 * 32)
-	} else {
-		f.survivors = AllocLocal(4 * 32 * 8)
 	}
 	return f
 }
@@ -203,9 +198,15 @@ func stepsAVX512(c planeConsts, ctr, open, drop [2]VecVirtual, tp, end Register,
 	Label(prefix + "decided")
 }
 
-// firstPassSteps is the number of lockstep steps the first pass of
-// decideGroupsAVX512 gives a batch before it sets the open groups aside.
-var firstPassSteps = 4
+// firstPassSteps and firstPassStepsAVX2 are the number of lockstep steps
+// the first pass of decideGroupsAVX512 and decideGroupsAVX2 gives a batch
+// before it sets the open groups aside. Four is best on both (measured
+// against 3, 5 and 6): a group is open after four blocks with probability
+// 1-(1-2⁻⁸)⁶⁴ = 0.22, after three 0.63, after five 0.06.
+const (
+	firstPassSteps     = 4
+	firstPassStepsAVX2 = 4
+)
 
 // decideGroupsAVX512 emits the keep words of ng groups (1 or more; ng is
 // consumed) from block base (advanced past them) into out[0:ng] (out is not
@@ -394,7 +395,27 @@ func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirt
 	tp, end := GP64(), GP64()
 	LEAQ(c.f.thr, tp)
 	LEAQ(c.f.thr.Offset(8*32), end)
+	stepsAVX2(c, tp, end, prefix)
+	Comment("keep = ^drop.")
+	var keep [2]VecVirtual
+	for s := range 2 {
+		keep[s] = YMM()
+		VPXOR(dropM(s), c.ones, keep[s])
+	}
+	return keep
+}
 
+// The AVX2 state on the stack: counters, open and drop words of set s.
+func ctrM(c planeConsts, s int) Mem  { return c.f.state.Offset(32 * s) }
+func openM(c planeConsts, s int) Mem { return c.f.state.Offset(64 + 32*s) }
+func dropM(c planeConsts, s int) Mem { return c.f.state.Offset(128 + 32*s) }
+
+// stepsAVX2 is stepsAVX512 for AVX2, with the state of the two sets on the
+// stack.
+func stepsAVX2(c planeConsts, tp, end Register, prefix string) {
+	ctrM := func(s int) Mem { return ctrM(c, s) }
+	openM := func(s int) Mem { return openM(c, s) }
+	dropM := func(s int) Mem { return dropM(c, s) }
 	Label(prefix + "step")
 	Comment("Block k of every group of the batch.")
 	sets := make([]*philoxState, 2)
@@ -418,8 +439,10 @@ func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirt
 		}
 		switch {
 		case h != nil && cw != nil:
+			// The key into c first: c is ready before h, whose product
+			// and shuffle are the round's critical path.
+			VPXOR(kv[w], cw, cw)
 			VPXOR(cw, h, h)
-			VPXOR(kv[w], h, h)
 			return h
 		case h != nil:
 			VPXOR(kv[w], h, h)
@@ -451,7 +474,7 @@ func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirt
 		VMOVDQU(drop, dropM(s))
 	}
 	ADDQ(U8(16), tp)
-	Comment("Stop when no lane of the batch is open, or after block 15.")
+	Comment("Stop when no lane is open, or at the last step.")
 	anyOpen := YMM()
 	VPOR(open[0], open[1], anyOpen)
 	VPTEST(anyOpen, anyOpen)
@@ -459,13 +482,6 @@ func decideBatchAVX2(c planeConsts, base, ng Register, prefix string) [2]VecVirt
 	CMPQ(tp, end)
 	JB(LabelRef(prefix + "step"))
 	Label(prefix + "decided")
-	Comment("keep = ^drop.")
-	var keep [2]VecVirtual
-	for s := range 2 {
-		keep[s] = YMM()
-		VPXOR(dropM(s), c.ones, keep[s])
-	}
-	return keep
 }
 
 // keepPlanes builds keepPlanes<isa>, the mask kernel under keepBits: the
@@ -496,31 +512,17 @@ func keepPlanes(isa vecISA) {
 	base := Load(Param("start"), GP64())
 	vecBytes := isa.width
 
-	if isa.width == 64 {
-		Comment("More than one batch: the two-pass decision.")
-		CMPQ(nw, U8(ng))
-		JBE(LabelRef("tail"))
-		decideGroupsAVX512(c, bp, base, nw, "g", nil)
-		VZEROUPPER()
-		RET()
-	} else {
-		CMPQ(nw, U8(ng))
-		JB(LabelRef("tail"))
-		Label("loop")
-		keep := decideBatch(isa, c, base, nil, "")
-		VMOVDQU(keep[0], Mem{Base: bp})
-		VMOVDQU(keep[1], Mem{Base: bp, Disp: vecBytes})
-		ADDQ(U32(8*ng), bp)
-		ADDQ(U32(16*ng), base)
-		SUBQ(U8(ng), nw)
-		CMPQ(nw, U8(ng))
-		JAE(LabelRef("loop"))
-	}
+	Comment("More than one batch: the two-pass decision.")
+	CMPQ(nw, U8(ng))
+	JBE(LabelRef("tail"))
+	decideGroups(isa, c, bp, base, nw, "g", nil)
+	VZEROUPPER()
+	RET()
 
 	Label("tail")
 	TESTQ(nw, nw)
 	JZ(LabelRef("done"))
-	Comment("The last 1..batch-1 groups (AVX-512: 1..16, all of them).")
+	Comment("One batch: 1..batchGroups groups, in one pass.")
 	keep := decideBatch(isa, c, base, nw, "tail")
 	if isa.width == 64 {
 		r := GP64()
@@ -636,11 +638,9 @@ func dropoutPhilox(isa vecISA, e elemType) {
 		ADDQ(U32(64*e.size), dp)
 	}
 
-	if isa.width == 64 {
-		Comment("More than one chunk: the two-pass decision, overlapped with the apply.")
-		CMPQ(n, U32(64*chunkGroups))
-		JA(LabelRef("chunks"))
-	}
+	Comment("More than one chunk: the two-pass decision, overlapped with the apply.")
+	CMPQ(n, U32(64*chunkGroups))
+	JA(LabelRef("chunks"))
 	CMPQ(n, U32(64*ng))
 	JB(LabelRef("tail"))
 	Label("loop")
@@ -691,10 +691,175 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	VZEROUPPER()
 	RET()
 
+	Label("chunks")
+	dropoutPhiloxChunks(isa, e, f, c, dp, sp, bp, n, base, s)
+}
+
+// decideGroups emits the two-pass decision of ng groups (1 or more; ng is
+// consumed) from block base (advanced past them) into out[0:ng]: see
+// decideGroupsAVX512. hook, if not nil, is emitted after each first-pass
+// batch.
+func decideGroups(isa vecISA, c planeConsts, out, base, ng Register, prefix string, hook func()) {
 	if isa.width == 64 {
-		Label("chunks")
-		dropoutPhiloxChunks(e, f, c, dp, sp, bp, n, base, s)
+		decideGroupsAVX512(c, out, base, ng, prefix, hook)
+	} else {
+		decideGroupsAVX2(c, out, base, ng, prefix, hook)
 	}
+}
+
+// decideGroupsAVX2 is decideGroupsAVX512 for AVX2: batches of 8 groups,
+// whose state is on the stack already; the open groups are copied to the
+// list a word at a time (BSF over the lanes whose open word is not zero),
+// and the second pass's keep words stored back the same way.
+func decideGroupsAVX2(c planeConsts, out, base, ng Register, prefix string, hook func()) {
+	const lanes = 8
+	sv := c.f.survivors
+	ctrL, openL, dropL, idxL := sv, sv.Offset(8*2*lanes), sv.Offset(2*8*2*lanes), sv.Offset(3*8*2*lanes)
+	cnt, gi := GP64(), GP64()
+	XORQ(cnt, cnt)
+	XORQ(gi, gi)
+	JMP(LabelRef(prefix + "check"))
+
+	Label(prefix + "batch")
+	Comment("First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.")
+	nb := GP64()
+	MOVQ(U32(lanes), nb)
+	CMPQ(ng, nb)
+	CMOVQCS(ng, nb)
+	// validLanes returns the lane masks of the groups < nb of the batch.
+	validLanes := func() [2]VecVirtual {
+		x := XMM()
+		VMOVQ(nb, x)
+		nv := YMM()
+		VPBROADCASTQ(x, nv)
+		var valid [2]VecVirtual
+		for s := range 2 {
+			valid[s] = YMM()
+			VPCMPGTQ(iotaQ.Offset(32*s), nv, valid[s]) // nb > group
+		}
+		return valid
+	}
+	{
+		x := XMM()
+		VMOVQ(base, x)
+		bv := YMM()
+		VPBROADCASTQ(x, bv)
+		zero := YMM()
+		VPXOR(zero, zero, zero)
+		valid := validLanes()
+		for s := range 2 {
+			v := YMM()
+			VPADDQ(groupStride.Offset(32*s), bv, v)
+			VMOVDQU(v, ctrM(c, s))
+			VMOVDQU(valid[s], openM(c, s))
+			VMOVDQU(zero, dropM(c, s))
+		}
+	}
+	tp, end := GP64(), GP64()
+	LEAQ(c.f.thr, tp)
+	LEAQ(c.f.thr.Offset(16*firstPassStepsAVX2), end)
+	stepsAVX2(c, tp, end, prefix+"first")
+	Comment("keep = ^drop, final for the groups decided.")
+	valid := validLanes()
+	for s := range 2 {
+		k := YMM()
+		VPXOR(dropM(c, s), c.ones, k)
+		VPMASKMOVQ(k, valid[s], Mem{Base: out, Index: gi, Scale: 8, Disp: 32 * s})
+	}
+	Comment("Set the open groups aside: counters, open and drop words, group numbers.")
+	for s := range 2 {
+		zero, o := YMM(), YMM()
+		VPXOR(zero, zero, zero)
+		VPCMPEQQ(openM(c, s), zero, o)
+		bitsOpen := GP32()
+		VMOVMSKPD(o, bitsOpen)
+		XORL(U32(15), bitsOpen) // lanes still open
+		Label(fmt.Sprintf("%sset%d", prefix, s))
+		JZ(LabelRef(fmt.Sprintf("%sset%ddone", prefix, s)))
+		j, w := GP64(), GP64()
+		BSFL(bitsOpen, j.As32())
+		for _, l := range []struct{ from, to Mem }{
+			{ctrM(c, s), ctrL}, {openM(c, s), openL}, {dropM(c, s), dropL},
+		} {
+			MOVQ(l.from.Idx(j, 8), w)
+			MOVQ(w, l.to.Idx(cnt, 8))
+		}
+		LEAQ(Mem{Base: gi, Index: j, Scale: 1, Disp: 4 * s}, w)
+		MOVQ(w, idxL.Idx(cnt, 8))
+		INCQ(cnt)
+		LEAL(Mem{Base: bitsOpen, Disp: -1}, w.As32())
+		ANDL(w.As32(), bitsOpen) // clear the lowest lane
+		JMP(LabelRef(fmt.Sprintf("%sset%d", prefix, s)))
+		Label(fmt.Sprintf("%sset%ddone", prefix, s))
+	}
+	ADDQ(nb, gi)
+	SUBQ(nb, ng)
+	SHLQ(U8(4), nb)
+	ADDQ(nb, base)
+	if hook != nil {
+		hook()
+	}
+
+	Label(prefix + "check")
+	CMPQ(cnt, U8(lanes))
+	JAE(LabelRef(prefix + "second"))
+	TESTQ(ng, ng)
+	JNZ(LabelRef(prefix + "batch"))
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(prefix + "done"))
+
+	Label(prefix + "second")
+	Comment("Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.")
+	m := GP64()
+	MOVQ(U32(lanes), m)
+	CMPQ(cnt, m)
+	CMOVQCS(cnt, m)
+	{
+		x := XMM()
+		VMOVQ(m, x)
+		mv := YMM()
+		VPBROADCASTQ(x, mv)
+		for s := range 2 {
+			v, o := YMM(), YMM()
+			VMOVDQU(ctrL.Offset(32*s), v)
+			VMOVDQU(v, ctrM(c, s))
+			VPCMPGTQ(iotaQ.Offset(32*s), mv, o) // m > entry
+			VPAND(openL.Offset(32*s), o, o)
+			VMOVDQU(o, openM(c, s))
+			VMOVDQU(dropL.Offset(32*s), v)
+			VMOVDQU(v, dropM(c, s))
+		}
+	}
+	LEAQ(c.f.thr.Offset(16*firstPassStepsAVX2), tp)
+	LEAQ(c.f.thr.Offset(8*32), end)
+	stepsAVX2(c, tp, end, prefix+"second")
+	Comment("Store their keep words at their groups; move the rest of the list to its front.")
+	for s := range 2 {
+		k := YMM()
+		VPXOR(dropM(c, s), c.ones, k)
+		VMOVDQU(k, c.f.buf.Offset(32*s))
+	}
+	{
+		j, g, w := GP64(), GP64(), GP64()
+		XORQ(j, j)
+		Label(prefix + "store")
+		MOVQ(idxL.Idx(j, 8), g)
+		MOVQ(c.f.buf.Idx(j, 8), w)
+		MOVQ(w, Mem{Base: out, Index: g, Scale: 8})
+		INCQ(j)
+		CMPQ(j, m)
+		JB(LabelRef(prefix + "store"))
+	}
+	for _, l := range []Mem{ctrL, openL, dropL, idxL} {
+		for s := range 2 {
+			v := YMM()
+			VMOVDQU(l.Offset(8*lanes+32*s), v)
+			VMOVDQU(v, l.Offset(32*s))
+		}
+	}
+	SUBQ(m, cnt)
+	JMP(LabelRef(prefix + "check"))
+	Label(prefix + "done")
 }
 
 // cutWord clears the bits of m at n (1..64) and above: BZHI on AVX-512
@@ -712,15 +877,19 @@ func cutWord(isa vecISA, m, n Register) {
 	ANDQ(r, m)
 }
 
-// dropoutPhiloxChunks is the AVX-512 fused kernel's body: the groups are
-// decided chunkGroups at a time (decideGroupsAVX512) into one half of a
-// ring of keep words on the stack, while the words of the previous chunk,
-// in the other half, are applied 16 after each first-pass batch; what is
+// dropoutPhiloxChunks is the fused kernels' body past one chunk: the groups
+// are decided chunkGroups at a time (decideGroups) into one half of a ring
+// of keep words on the stack, while the words of the previous chunk, in the
+// other half, are applied a batch's worth after each first-pass batch; what is
 // left of them is applied once the chunk is decided. Every word but the
 // very last is applied whole; the last, cut at n, with masked loads and
 // stores. The apply state lives on the stack between batches, leaving the
 // registers to the decision.
-func dropoutPhiloxChunks(e elemType, f planeFrame, c planeConsts, dp, sp, bp, n, base Register, s VecVirtual) {
+func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp, sp, bp, n, base Register, s VecVirtual) {
+	apply := applyWordAVX512
+	if isa.width == 32 {
+		apply = applyWordAVX2
+	}
 	ring := f.ring
 	st := AllocLocal(8 * 8)
 	dpS, spS, bpS, paS, pendS, leftS, lastS, gleftS := st, st.Offset(8), st.Offset(16), st.Offset(24), st.Offset(32), st.Offset(40), st.Offset(48), st.Offset(56)
@@ -741,53 +910,45 @@ func dropoutPhiloxChunks(e elemType, f planeFrame, c planeConsts, dp, sp, bp, n,
 	MOVQ(bp, bpS)
 	MOVQ(U32(0), pendS)
 	MOVQ(U32(0), halfS)
-	pa := GP64()
-	LEAQ(ring, pa)
-	MOVQ(pa, paS)
+	MOVQ(U32(0), paS) // the index in the ring of the next word to apply
 
 	// applyPending emits the apply of up to limit (a register, consumed)
 	// pending words, each whole, stopping when none is pending or only the
 	// last word of dst is left.
 	applyPending := func(limit Register, prefix string) {
-		Comment("Apply pending words whole, while the last word of dst is not reached.")
-		dp, sp, bp, pa, pend, left := GP64(), GP64(), GP64(), GP64(), GP64(), GP64()
+		Comment("Apply k = min(limit, pending, words before the last) words whole.")
+		t := GP64()
+		MOVQ(pendS, t)
+		CMPQ(t, limit)
+		CMOVQCS(t, limit)
+		MOVQ(leftS, t)
+		CMPQ(t, limit)
+		CMOVQCS(t, limit)
+		SUBQ(limit, pendS)
+		SUBQ(limit, leftS)
+		TESTQ(limit, limit)
+		JZ(LabelRef(prefix + "applied"))
+		dp, sp, bp, pa := GP64(), GP64(), GP64(), GP64()
 		MOVQ(dpS, dp)
 		MOVQ(spS, sp)
 		MOVQ(bpS, bp)
 		MOVQ(paS, pa)
-		MOVQ(pendS, pend)
-		MOVQ(leftS, left)
 		Label(prefix + "apply")
-		TESTQ(pend, pend)
-		JZ(LabelRef(prefix + "applied"))
-		TESTQ(left, left)
-		JZ(LabelRef(prefix + "applied"))
-		TESTQ(limit, limit)
-		JZ(LabelRef(prefix + "applied"))
 		m := GP64()
-		MOVQ(Mem{Base: pa}, m)
+		MOVQ(ring.Idx(pa, 8), m)
+		INCQ(pa)
+		ANDQ(U8(2*chunkGroups-1), pa) // the ring wraps
 		storeBits(bp, m, prefix+"stored")
-		applyWordAVX512(e, dp, sp, s, nil, m, nil)
+		apply(e, dp, sp, s, nil, m, nil)
 		ADDQ(U32(64*e.size), sp)
 		ADDQ(U32(64*e.size), dp)
-		Comment("The next word of the ring, wrapping at its end.")
-		ADDQ(U8(8), pa)
-		end := GP64()
-		LEAQ(ring.Offset(2*8*chunkGroups), end)
-		LEAQ(ring, m)
-		CMPQ(pa, end)
-		CMOVQEQ(m, pa)
-		DECQ(pend)
-		DECQ(left)
 		DECQ(limit)
-		JMP(LabelRef(prefix + "apply"))
-		Label(prefix + "applied")
+		JNZ(LabelRef(prefix + "apply"))
 		MOVQ(dp, dpS)
 		MOVQ(sp, spS)
 		MOVQ(bp, bpS)
 		MOVQ(pa, paS)
-		MOVQ(pend, pendS)
-		MOVQ(left, leftS)
+		Label(prefix + "applied")
 	}
 
 	Label("chunk")
@@ -802,9 +963,9 @@ func dropoutPhiloxChunks(e elemType, f planeFrame, c planeConsts, dp, sp, bp, n,
 	MOVQ(gc, gcS)
 	LEAQ(ring, out)
 	ADDQ(halfS, out)
-	decideGroupsAVX512(c, out, base, gc, "g", func() {
+	decideGroups(isa, c, out, base, gc, "g", func() {
 		limit := GP64()
-		MOVQ(U32(16), limit)
+		MOVQ(U32(batchGroups(isa)), limit)
 		applyPending(limit, "hook")
 	})
 	Comment("The rest of the previous chunk; then this chunk's words are pending.")
@@ -821,17 +982,17 @@ func dropoutPhiloxChunks(e elemType, f planeFrame, c planeConsts, dp, sp, bp, n,
 	limit = GP64()
 	MOVQ(U32(chunkGroups), limit)
 	applyPending(limit, "final")
-	pa = GP64()
+	pa := GP64()
 	MOVQ(paS, pa)
 	m := GP64()
-	MOVQ(Mem{Base: pa}, m)
+	MOVQ(ring.Idx(pa, 8), m)
 	MOVQ(lastS, n)
 	MOVQ(dpS, dp)
 	MOVQ(spS, sp)
 	MOVQ(bpS, bp)
-	cutWord(avx512, m, n)
+	cutWord(isa, m, n)
 	storeBits(bp, m, "chunkslaststored")
-	applyWordAVX512(e, dp, sp, s, nil, m, n)
+	apply(e, dp, sp, s, nil, m, n)
 	VZEROUPPER()
 	RET()
 }
