@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/mmcloughlin/avo/attr"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -39,10 +37,10 @@ type planeFrame struct {
 // a mask.
 const chunkGroups = 64
 
-// planeFlags are the TEXT flags of the bit-plane kernels: their frames,
-// with the second pass's list and the ring of keep words, are too large for
-// NOSPLIT.
-func planeFlags(isa vecISA) attr.Attribute { return 0 }
+// noSplit is what the bit-plane kernels have instead of NOSPLIT: their
+// frames, with the second pass's list and the ring of keep words, are too
+// large for it, so the assembler gives them the stack check.
+const noSplit = 0
 
 func allocPlaneFrame(isa vecISA) planeFrame {
 	var f planeFrame
@@ -489,7 +487,7 @@ func stepsAVX2(c planeConsts, tp, end Register, prefix string) {
 func keepPlanes(isa vecISA) {
 	name := "keepPlanes" + isa.name
 	ng := batchGroups(isa)
-	TEXT(name, planeFlags(isa), "func(bits []uint64, seed, start uint64, t uint32)")
+	TEXT(name, noSplit, "func(bits []uint64, seed, start uint64, t uint32)")
 	Pragma("noescape")
 	Doc(append([]string{
 		fmt.Sprintf("%s is fillKeep's loop of decideGroup over the groups of bits,", name),
@@ -503,7 +501,7 @@ func keepPlanes(isa vecISA) {
 		"len(bits) >= 1. Every word is written whole; nothing past the end of",
 		"bits is written.",
 		"",
-	}, planeDoc(isa)...)...)
+	}, planeDoc(isa, "batch")...)...)
 	f := allocPlaneFrame(isa)
 	bp := Load(Param("bits").Base(), GP64())
 	nw := Load(Param("bits").Len(), GP64())
@@ -552,17 +550,33 @@ func keepPlanes(isa vecISA) {
 }
 
 // planeDoc describes the lockstep decision of isa's bit-plane kernels.
-func planeDoc(isa vecISA) []string {
+func planeDoc(isa vecISA, from string) []string {
 	ng := batchGroups(isa)
+	avg := map[int]string{16: "4.7 blocks a group rather than 5.9", 8: "4.6 blocks a group rather than 5.4"}[ng]
 	return []string{
 		fmt.Sprintf("%d groups a batch, one per 64-bit lane of two registers: step k", ng),
 		fmt.Sprintf("runs the Philox rounds on block k of the %d groups at once (counters", ng),
 		"start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so",
 		"planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and",
 		"of w[2h+1] merged); each plane decides the open lanes whose bit",
-		"differs from t's. The batch stops after the first step that leaves",
-		"no lane of its groups open, or after step 15.",
+		"differs from t's. A batch alone stops after the first step that",
+		"leaves no lane of its groups open, or after step 15.",
+		"",
+		fmt.Sprintf("Past one %s, two passes: the first gives each batch %d steps, keeps", from, passSteps(isa)),
+		"the keep words of the groups decided and sets the open groups aside",
+		"(counters, open and drop words, group numbers); the second runs them",
+		fmt.Sprintf("%d at a time in lockstep from there and stores their words. A", ng),
+		"batch thus waits for its slowest group only that long, not up to 16",
+		"steps: on average " + avg + ".",
 	}
+}
+
+// passSteps is firstPassSteps or firstPassStepsAVX2.
+func passSteps(isa vecISA) int {
+	if isa.width == 64 {
+		return firstPassSteps
+	}
+	return firstPassStepsAVX2
 }
 
 // philoxDoc is the doc comment of the fused kernel name.
@@ -589,12 +603,16 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 		"\t\t}",
 		"\t}",
 		"",
-		fmt.Sprintf("A batch of %d groups (%d elements) is decided, its keep words kept", ng, 64*ng),
-		"on the stack, then applied a word at a time; the last batch decides",
-		"only the groups the elements reach, and its last word is masked, so",
-		"nothing past the end of dst, src or bits is touched.",
+		fmt.Sprintf("Up to %d elements, a batch of %d groups (%d elements) is decided,", 64*chunkGroups, ng, 64*ng),
+		"its keep words kept on the stack, then applied a word at a time.",
+		fmt.Sprintf("Past that, chunks of %d groups are decided in two passes into a ring", chunkGroups),
+		"of two chunks on the stack, while the words of the previous chunk are",
+		"applied, a batch's worth after each first-pass batch, so that the",
+		"loads and stores overlap the rounds. Only the groups the elements",
+		"reach are decided and the last word is masked, so nothing past the",
+		"end of dst, src or bits is touched.",
 		"",
-	}, planeDoc(isa)...)
+	}, planeDoc(isa, "chunk")...)
 }
 
 // dropoutPhilox builds dropoutPhilox<isa><elem>, the fused elementwise
@@ -604,7 +622,7 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	name := "dropoutPhilox" + isa.name + e.suffix
 	lanes := isa.width / e.size
 	ng := batchGroups(isa)
-	TEXT(name, planeFlags(isa), fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
 	Pragma("noescape")
 	Doc(append(philoxDoc(name, e, lanes, isa),
 		"",
