@@ -177,10 +177,12 @@ func TestPlanesLengths(t *testing.T) {
 
 // TestPlanesCounterCarry: a counter that carries into its high word, or
 // wraps at 2⁶⁴, at block k of the group at position p of a lockstep batch
-// (p over two batches of the widest path, k = 0..15), with t equal to the
-// number u of a lane of that group, so that the lane stays open through all
-// 32 planes and every block of the group decides it: the mask of that
-// group is drawRef's, the rest decideGroup's.
+// (p over two batches of the widest path, and over two more in the second
+// chunk of the AVX-512 fused kernel; k = 0..15), with t equal to the number
+// u of a lane of that group, or to u with one of its last two bits flipped,
+// so that the lane stays open through 30 or all 32 planes and the last
+// blocks of the group decide it: the mask of that group is drawRef's, the
+// rest decideGroup's.
 func TestPlanesCounterCarry(t *testing.T) {
 	defer func(v int) { keepSIMDMin = v }(keepSIMDMin)
 	keepSIMDMin = 1
@@ -196,15 +198,16 @@ func TestPlanesCounterCarry(t *testing.T) {
 				seed := r.Uint64()
 				n := 64*(p+1) + r.IntN(64*3)
 				lane := 64*p + r.IntN(64)
-				c := planeCase{n: n, seed: seed, start: start, t: drawRef(seed, start, lane)}
+				flip := uint32(k % 4) // u == t, or u and t differing at plane 31, 30 or both
+				c := planeCase{n: n, seed: seed, start: start, t: drawRef(seed, start, lane) ^ flip}
 				c.want = make([]uint64, (n+63)/64)
 				fillKeep(c.want, seed, start, n, uint64(c.t))
 				ref := keepRef(seed, start, 64*(p+1), c.t)
 				if ref[p] != c.want[p] {
 					t.Fatalf("%s: decideGroup's group %d = %#x, drawRef's %#x", c, p, c.want[p], ref[p])
 				}
-				if c.want[p]>>(lane%64)&1 != 1 {
-					t.Fatalf("%s: lane %d with u == t is not kept", c, lane)
+				if got, want := c.want[p]>>(lane%64)&1, b2u(c.t <= c.t^flip); got != want {
+					t.Fatalf("%s: lane %d with u = t^%d: kept %d, want %d", c, lane, flip, got, want)
 				}
 				cases = append(cases, c)
 			}
@@ -216,6 +219,14 @@ func TestPlanesCounterCarry(t *testing.T) {
 			checkPlaneCase(t, k, c, pool, i%2 == 0)
 		}
 	})
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // seq returns lo, lo+1, ..., hi-1.
@@ -258,9 +269,9 @@ func TestPlanesThresholdEdges(t *testing.T) {
 }
 
 // TestPlanesUndecidedLanes: lanes whose u equals t are open after all 32
-// planes and must be kept, and their groups' other lanes decided as
-// drawRef says, wherever the lane sits in a batch; several such lanes in
-// one call (several groups of a batch running all 16 blocks).
+// planes and must be kept, and lanes whose u differs from t in the last bit
+// or two are decided by the last planes; their groups' other lanes are
+// decided as drawRef says, wherever the lane sits in a batch or chunk.
 func TestPlanesUndecidedLanes(t *testing.T) {
 	defer func(v int) { keepSIMDMin = v }(keepSIMDMin)
 	keepSIMDMin = 1
@@ -273,10 +284,11 @@ func TestPlanesUndecidedLanes(t *testing.T) {
 		}
 		seed, start := r.Uint64(), r.Uint64()
 		lane := r.IntN(n)
-		c := planeCase{n: n, seed: seed, start: start, t: drawRef(seed, start, lane)}
+		flip := uint32(iter % 4)
+		c := planeCase{n: n, seed: seed, start: start, t: drawRef(seed, start, lane) ^ flip}
 		c.want = keepRef(seed, start, n, c.t)
-		if c.want[lane/64]>>(lane%64)&1 != 1 {
-			t.Fatalf("%s: lane %d with u == t is not kept", c, lane)
+		if got, want := c.want[lane/64]>>(lane%64)&1, b2u(c.t <= c.t^flip); got != want {
+			t.Fatalf("%s: lane %d with u = t^%d: kept %d, want %d", c, lane, flip, got, want)
 		}
 		cases = append(cases, c)
 	}
