@@ -1364,43 +1364,29 @@ DATA philoxM1<>+16(SB)/8, $0x00000000cd9e8d57
 DATA philoxM1<>+24(SB)/8, $0x00000000cd9e8d57
 GLOBL philoxM1<>(SB), RODATA|NOPTR, $32
 
-DATA philoxCtrEven<>+0(SB)/8, $0x0000000000000000
-DATA philoxCtrEven<>+8(SB)/8, $0x0000000000000002
-DATA philoxCtrEven<>+16(SB)/8, $0x0000000000000004
-DATA philoxCtrEven<>+24(SB)/8, $0x0000000000000006
-DATA philoxCtrEven<>+32(SB)/8, $0x0000000000000008
-DATA philoxCtrEven<>+40(SB)/8, $0x000000000000000a
-DATA philoxCtrEven<>+48(SB)/8, $0x000000000000000c
-DATA philoxCtrEven<>+56(SB)/8, $0x000000000000000e
-GLOBL philoxCtrEven<>(SB), RODATA|NOPTR, $64
+DATA groupStride<>+0(SB)/8, $0x0000000000000000
+DATA groupStride<>+8(SB)/8, $0x0000000000000010
+DATA groupStride<>+16(SB)/8, $0x0000000000000020
+DATA groupStride<>+24(SB)/8, $0x0000000000000030
+DATA groupStride<>+32(SB)/8, $0x0000000000000040
+DATA groupStride<>+40(SB)/8, $0x0000000000000050
+DATA groupStride<>+48(SB)/8, $0x0000000000000060
+DATA groupStride<>+56(SB)/8, $0x0000000000000070
+DATA groupStride<>+64(SB)/8, $0x0000000000000080
+DATA groupStride<>+72(SB)/8, $0x0000000000000090
+DATA groupStride<>+80(SB)/8, $0x00000000000000a0
+DATA groupStride<>+88(SB)/8, $0x00000000000000b0
+DATA groupStride<>+96(SB)/8, $0x00000000000000c0
+DATA groupStride<>+104(SB)/8, $0x00000000000000d0
+DATA groupStride<>+112(SB)/8, $0x00000000000000e0
+DATA groupStride<>+120(SB)/8, $0x00000000000000f0
+GLOBL groupStride<>(SB), RODATA|NOPTR, $128
 
-DATA philoxCtrOdd<>+0(SB)/8, $0x0000000000000001
-DATA philoxCtrOdd<>+8(SB)/8, $0x0000000000000003
-DATA philoxCtrOdd<>+16(SB)/8, $0x0000000000000005
-DATA philoxCtrOdd<>+24(SB)/8, $0x0000000000000007
-DATA philoxCtrOdd<>+32(SB)/8, $0x0000000000000009
-DATA philoxCtrOdd<>+40(SB)/8, $0x000000000000000b
-DATA philoxCtrOdd<>+48(SB)/8, $0x000000000000000d
-DATA philoxCtrOdd<>+56(SB)/8, $0x000000000000000f
-GLOBL philoxCtrOdd<>(SB), RODATA|NOPTR, $64
-
-DATA philoxMergeEvenOdd<>+0(SB)/4, $0x00000000
-DATA philoxMergeEvenOdd<>+4(SB)/4, $0x00000010
-DATA philoxMergeEvenOdd<>+8(SB)/4, $0x00000002
-DATA philoxMergeEvenOdd<>+12(SB)/4, $0x00000012
-DATA philoxMergeEvenOdd<>+16(SB)/4, $0x00000004
-DATA philoxMergeEvenOdd<>+20(SB)/4, $0x00000014
-DATA philoxMergeEvenOdd<>+24(SB)/4, $0x00000006
-DATA philoxMergeEvenOdd<>+28(SB)/4, $0x00000016
-DATA philoxMergeEvenOdd<>+32(SB)/4, $0x00000008
-DATA philoxMergeEvenOdd<>+36(SB)/4, $0x00000018
-DATA philoxMergeEvenOdd<>+40(SB)/4, $0x0000000a
-DATA philoxMergeEvenOdd<>+44(SB)/4, $0x0000001a
-DATA philoxMergeEvenOdd<>+48(SB)/4, $0x0000000c
-DATA philoxMergeEvenOdd<>+52(SB)/4, $0x0000001c
-DATA philoxMergeEvenOdd<>+56(SB)/4, $0x0000000e
-DATA philoxMergeEvenOdd<>+60(SB)/4, $0x0000001e
-GLOBL philoxMergeEvenOdd<>(SB), RODATA|NOPTR, $64
+DATA qwordOne<>+0(SB)/8, $0x0000000000000001
+DATA qwordOne<>+8(SB)/8, $0x0000000000000001
+DATA qwordOne<>+16(SB)/8, $0x0000000000000001
+DATA qwordOne<>+24(SB)/8, $0x0000000000000001
+GLOBL qwordOne<>(SB), RODATA|NOPTR, $32
 
 DATA iotaD<>+0(SB)/4, $0x00000000
 DATA iotaD<>+4(SB)/4, $0x00000001
@@ -1634,9 +1620,752 @@ DATA bitQ<>+496(SB)/8, $0x4000000000000000
 DATA bitQ<>+504(SB)/8, $0x8000000000000000
 GLOBL bitQ<>(SB), RODATA|NOPTR, $512
 
+// func keepPlanesAVX512(bits []uint64, seed uint64, start uint64, t uint32)
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·keepPlanesAVX512(SB), $2512-44
+	MOVQ bits_base+0(FP), AX
+	MOVQ bits_len+8(FP), CX
+	MOVQ seed+24(FP), DX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DX, BX
+	SHRQ $0x20, DX
+	MOVL BX, (SP)
+	MOVL DX, 4(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 8(SP)
+	MOVL DX, 12(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 16(SP)
+	MOVL DX, 20(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 24(SP)
+	MOVL DX, 28(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 32(SP)
+	MOVL DX, 36(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 40(SP)
+	MOVL DX, 44(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 48(SP)
+	MOVL DX, 52(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 56(SP)
+	MOVL DX, 60(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 64(SP)
+	MOVL DX, 68(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 72(SP)
+	MOVL DX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+40(FP), DX
+	SHLQ $0x20, DX
+	LEAQ 80(SP), BX
+	MOVL $0x00000020, DI
+
+thr:
+	MOVQ            DX, SI
+	SARQ            $0x3f, SI
+	MOVQ            SI, (BX)
+	ADDQ            $0x08, BX
+	SHLQ            $0x01, DX
+	DECL            DI
+	JNZ             thr
+	MOVQ            $-1, DX
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, BX
+	KMOVW           BX, K1
+	VPBROADCASTQ    DX, Z2
+	MOVQ            start+32(FP), DX
+
+	// More than one batch: the two-pass decision.
+	CMPQ CX, $0x10
+	JBE  tail
+	XORQ BX, BX
+	XORQ SI, SI
+	JMP  gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         CX, DI
+	CMOVQCS      CX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ DX, Z3
+	VPADDQ       groupStride<>+64(SB), Z3, Z6
+	VPADDQ       groupStride<>+0(SB), Z3, Z3
+	VMOVDQA64.Z  Z2, K2, Z4
+	VMOVDQA64.Z  Z2, K3, Z7
+	VPXORQ       Z5, Z5, Z5
+	VPXORQ       Z8, Z8, Z8
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z3, Z9
+	VPSHUFD $0xf5, Z6, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z6, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSHUFD         $0xf5, Z9, Z18
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z18
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z19
+
+	// Round 3.
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z18, Z17
+	VPSHUFD         $0xf5, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z18
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z19, Z14
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z19
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z18
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z17
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z19
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z18, Z9
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z18
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z19
+	VPSHUFD         $0xf5, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z18, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z18
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z17
+	VPMULUDQ        Z0, Z19, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z19
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z18
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z19
+	VPSHUFD         $0xf5, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z18, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z18
+	VPSHUFD         $0xf5, Z9, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z17
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z19
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z18, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z18
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z18
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z19, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z19
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z18, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z18
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z17
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z19
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z12, K1, Z18
+	VPTERNLOGQ.BCST $0x48, (R8), Z4, Z18
+	VPTERNLOGQ.BCST $0xf8, (R8), Z18, Z5
+	VPANDNQ         Z4, Z18, Z4
+	VPSHUFD         $0xa0, Z10, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z4, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
+	VPANDNQ         Z4, Z17, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSHUFD         $0xa0, Z11, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z7, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z8
+	VPANDNQ         Z7, Z19, Z7
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z7, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z14, Z8
+	VPANDNQ         Z7, Z14, Z7
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z4, Z4, K4
+	VPTESTMQ Z7, Z7, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z5, Z5, Z15
+	VMOVDQU64  Z15, K2, (AX)(SI*8)
+	VPTERNLOGQ $0x33, Z8, Z8, Z16
+	VMOVDQU64  Z16, K3, 64(AX)(SI*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  SI, Z9
+	VPTESTMQ      Z4, Z4, K2
+	VPADDQ        iotaQ<>+0(SB), Z9, Z10
+	VPCOMPRESSQ.Z Z3, K2, Z3
+	VMOVDQU64     Z3, 1488(SP)(BX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1744(SP)(BX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 2000(SP)(BX*8)
+	VPCOMPRESSQ.Z Z10, K2, Z10
+	VMOVDQU64     Z10, 2256(SP)(BX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, BX
+	VPTESTMQ      Z7, Z7, K2
+	VPADDQ        iotaQ<>+64(SB), Z9, Z3
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 1488(SP)(BX*8)
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1744(SP)(BX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 2000(SP)(BX*8)
+	VPCOMPRESSQ.Z Z3, K2, Z3
+	VMOVDQU64     Z3, 2256(SP)(BX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, BX
+	ADDQ          DI, SI
+	SUBQ          DI, CX
+	SHLQ          $0x04, DI
+	ADDQ          DI, DX
+
+gcheck:
+	CMPQ  BX, $0x10
+	JAE   gsecond
+	TESTQ CX, CX
+	JNZ   gbatch
+	TESTQ BX, BX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        BX, DI
+	CMOVQCS     BX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z3
+	VMOVDQU64.Z 1744(SP), K2, Z4
+	VMOVDQU64   2000(SP), Z6
+	VMOVDQU64   2256(SP), Z7
+	VMOVDQU64   1552(SP), Z9
+	VMOVDQU64.Z 1808(SP), K3, Z10
+	VMOVDQU64   2064(SP), Z11
+	VMOVDQU64   2320(SP), Z12
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z3, Z13
+	VPSHUFD $0xf5, Z9, Z14
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z17
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z17, Z18
+	VPXORD.BCST 4(SP), Z18, Z18
+	VPMULUDQ    Z0, Z9, Z19
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z19, Z20
+	VPXORD.BCST 4(SP), Z20, Z20
+
+	// Round 2.
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z13, Z22
+	VPTERNLOGD.BCST $0x96, 12(SP), Z17, Z22
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPXORD.BCST     8(SP), Z20, Z20
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z19, Z23
+
+	// Round 3.
+	VPMULUDQ        Z0, Z21, Z19
+	VPMULUDQ        Z1, Z22, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z23, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z17
+
+	// Round 4.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z19, Z21
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z20
+
+	// Round 5.
+	VPMULUDQ        Z0, Z22, Z13
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z18
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 36(SP), Z19, Z17
+
+	// Round 6.
+	VPMULUDQ        Z0, Z22, Z19
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z19, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z21
+	VPMULUDQ        Z0, Z23, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z20
+
+	// Round 7.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z19, Z18
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z19, Z17
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z17
+
+	// Round 8.
+	VPMULUDQ        Z0, Z22, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z13, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z21
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 60(SP), Z19, Z20
+
+	// Round 9.
+	VPMULUDQ        Z0, Z22, Z19
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z22
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z22
+	VPSHUFD         $0xf5, Z19, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z18
+	VPMULUDQ        Z0, Z23, Z13
+	VPMULUDQ        Z1, Z20, Z20
+	VPSHUFD         $0xf5, Z20, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z17, Z23
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z17
+
+	// Round 10.
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z22
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z22
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z19, Z21
+	VPMULUDQ        Z0, Z23, Z19
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z23
+	VPSHUFD         $0xf5, Z19, Z20
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z18, K1, Z22
+	VPTERNLOGQ.BCST $0x48, (R8), Z4, Z22
+	VPTERNLOGQ.BCST $0xf8, (R8), Z22, Z6
+	VPANDNQ         Z4, Z22, Z4
+	VPSHUFD         $0xa0, Z14, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z4, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z6
+	VPANDNQ         Z4, Z21, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSHUFD         $0xa0, Z17, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z10, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z11
+	VPANDNQ         Z10, Z23, Z10
+	VPSHUFD         $0xa0, Z19, K1, Z20
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z10, Z20
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z20, Z11
+	VPANDNQ         Z10, Z20, Z10
+	VPADDQ.BCST     qwordOne<>+0(SB), Z9, Z9
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z4, Z4, K4
+	VPTESTMQ Z10, Z10, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z6, Z6, Z6
+	KMOVW       K2, K2
+	VPSCATTERQQ Z6, K2, (AX)(Z7*8)
+	VPTERNLOGQ  $0x0f, Z11, Z11, Z11
+	KMOVW       K3, K2
+	VPSCATTERQQ Z11, K2, (AX)(Z12*8)
+	VMOVDQU64   1616(SP), Z3
+	VMOVDQU64   Z3, 1488(SP)
+	VMOVDQU64   1680(SP), Z3
+	VMOVDQU64   Z3, 1552(SP)
+	VMOVDQU64   1872(SP), Z3
+	VMOVDQU64   Z3, 1744(SP)
+	VMOVDQU64   1936(SP), Z3
+	VMOVDQU64   Z3, 1808(SP)
+	VMOVDQU64   2128(SP), Z3
+	VMOVDQU64   Z3, 2000(SP)
+	VMOVDQU64   2192(SP), Z3
+	VMOVDQU64   Z3, 2064(SP)
+	VMOVDQU64   2384(SP), Z3
+	VMOVDQU64   Z3, 2256(SP)
+	VMOVDQU64   2448(SP), Z3
+	VMOVDQU64   Z3, 2320(SP)
+	SUBQ        DI, BX
+	JMP         gcheck
+
+gdone:
+	VZEROUPPER
+	RET
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+	// One batch: 1..batchGroups groups, in one pass.
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DX, Z3
+	VPADDQ       groupStride<>+64(SB), Z3, Z6
+	VPADDQ       groupStride<>+0(SB), Z3, Z3
+
+	// Only groups < ng open.
+	MOVQ        $-1, DX
+	BZHIQ       CX, DX, DX
+	KMOVW       DX, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z4
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z5, Z5, Z5
+	VPXORQ      Z7, Z7, Z7
+	LEAQ        80(SP), DX
+	LEAQ        336(SP), BX
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z3, Z8
+	VPSHUFD $0xf5, Z6, Z9
+
+	// Round 1.
+	VPMULUDQ    Z0, Z3, Z10
+	VPXORD.BCST (SP), Z8, Z8
+	VPSHUFD     $0xf5, Z10, Z11
+	VPXORD.BCST 4(SP), Z11, Z11
+	VPMULUDQ    Z0, Z6, Z12
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+
+	// Round 2.
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z13, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPXORD.BCST     8(SP), Z13, Z13
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
+
+	// Round 3.
+	VPMULUDQ        Z0, Z14, Z12
+	VPMULUDQ        Z1, Z15, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
+	VPMULUDQ        Z0, Z13, Z8
+	VPMULUDQ        Z1, Z16, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
+
+	// Round 4.
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
+
+	// Round 5.
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z8, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z9, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
+
+	// Round 6.
+	VPMULUDQ        Z0, Z15, Z12
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
+	VPMULUDQ        Z0, Z16, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
+
+	// Round 7.
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z12, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
+
+	// Round 8.
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z8, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z9, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
+
+	// Round 9.
+	VPMULUDQ        Z0, Z15, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
+	VPSHUFD         $0xf5, Z12, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
+	VPMULUDQ        Z0, Z16, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
+
+	// Round 10.
+	VPMULUDQ        Z0, Z15, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
+	VPMULUDQ        Z0, Z16, Z12
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
+	VPSHUFD         $0xf5, Z12, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z11, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (DX), Z4, Z15
+	VPTERNLOGQ.BCST $0xf8, (DX), Z15, Z5
+	VPANDNQ         Z4, Z15, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z4, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z14, Z5
+	VPANDNQ         Z4, Z14, Z4
+	VPADDQ.BCST     qwordOne<>+0(SB), Z3, Z3
+	VPSHUFD         $0xa0, Z10, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DX), Z2, Z16
+	VPTERNLOGQ.BCST $0xf8, (DX), Z16, Z7
+	VPANDNQ         Z2, Z16, Z2
+	VPSHUFD         $0xa0, Z12, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(DX), Z2, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(DX), Z13, Z7
+	VPANDNQ         Z2, Z13, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, DX
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z4, Z4, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DX, BX
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
+	MOVQ       $-1, DX
+	BZHIQ      CX, DX, DX
+	KMOVW      DX, K1
+	KSHIFTRW   $0x08, K1, K2
+	VMOVDQU64  Z5, K1, (AX)
+	VMOVDQU64  Z7, K2, 64(AX)
+
+done:
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $80-96
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512F32(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -1685,762 +2414,529 @@ TEXT ·dropoutPhiloxAVX512F32(SB), NOSPLIT, $80-96
 	MOVL DI, 72(SP)
 	MOVL SI, 76(SP)
 
-	// Counters: set a holds blocks start+0, 2, ..., 14, set b start+1, 3, ..., 15.
-	MOVQ            start+80(FP), SI
-	VPBROADCASTQ    SI, Z1
-	VPADDQ          philoxCtrEven<>+0(SB), Z1, Z0
-	VPADDQ          philoxCtrOdd<>+0(SB), Z1, Z1
-	MOVQ            $0x00000010, SI
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, DI
+	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
-	VBROADCASTI64X4 philoxM0<>+0(SB), Z3
-	VBROADCASTI64X4 philoxM1<>+0(SB), Z4
-	VMOVDQU32       philoxMergeEvenOdd<>+0(SB), Z5
-	VBROADCASTSS    t+88(FP), Z6
-	VBROADCASTSS    s+92(FP), Z7
-	MOVQ            $0x1111111111111111, SI
-	CMPQ            BX, $0x80
-	JB              one
+	MOVQ            start+80(FP), SI
+	VBROADCASTSS    s+92(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
 
 loop:
-	// 128 elements a step: two groups of 16 blocks.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-	VPADDQ Z2, Z0, Z10
-	VPADDQ Z2, Z1, Z12
-	VPSRLQ $0x20, Z10, Z11
-	VPSRLQ $0x20, Z12, Z13
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z0
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z0, Z14
-	VPXORD.BCST 4(SP), Z14, Z14
-	VPMULUDQ    Z3, Z1, Z1
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z1, Z15
-	VPXORD.BCST 4(SP), Z15, Z15
-	VPMULUDQ    Z3, Z10, Z16
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z16, Z17
-	VPXORD.BCST 4(SP), Z17, Z17
-	VPMULUDQ    Z3, Z12, Z18
-	VPXORD.BCST (SP), Z13, Z13
-	VPSRLQ      $0x20, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z20
-	VPXORD.BCST     8(SP), Z20, Z20
-	VPSRLQ          $0x20, Z8, Z21
-	VPTERNLOGD.BCST $0x96, 12(SP), Z0, Z21
-	VPMULUDQ        Z3, Z9, Z0
-	VPMULUDQ        Z4, Z15, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z0, Z22
-	VPTERNLOGD.BCST $0x96, 12(SP), Z1, Z22
-	VPMULUDQ        Z3, Z11, Z1
-	VPMULUDQ        Z4, Z17, Z11
-	VPSRLQ          $0x20, Z11, Z17
-	VPXORD.BCST     8(SP), Z17, Z17
-	VPSRLQ          $0x20, Z1, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z23
-	VPMULUDQ        Z3, Z13, Z13
-	VPMULUDQ        Z4, Z19, Z16
-	VPSRLQ          $0x20, Z16, Z19
-	VPXORD.BCST     8(SP), Z19, Z19
-	VPSRLQ          $0x20, Z13, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
-	VPMULUDQ        Z3, Z20, Z18
-	VPMULUDQ        Z4, Z21, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z21
-	VPSRLQ          $0x20, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z14
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z22, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z22
-	VPSRLQ          $0x20, Z8, Z9
-	VPTERNLOGD.BCST $0x96, 20(SP), Z0, Z9
-	VPMULUDQ        Z3, Z17, Z0
-	VPMULUDQ        Z4, Z23, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z23
-	VPSRLQ          $0x20, Z0, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z1, Z11
-	VPMULUDQ        Z3, Z19, Z1
-	VPMULUDQ        Z4, Z24, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z16, Z24
-	VPSRLQ          $0x20, Z1, Z16
-	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z16
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z21
-	VPSRLQ          $0x20, Z13, Z20
-	VPTERNLOGD.BCST $0x96, 28(SP), Z18, Z20
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z22
-	VPSRLQ          $0x20, Z18, Z15
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z15
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z23
-	VPSRLQ          $0x20, Z8, Z17
-	VPTERNLOGD.BCST $0x96, 28(SP), Z0, Z17
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z19, Z24
-	VPSRLQ          $0x20, Z0, Z19
-	VPTERNLOGD.BCST $0x96, 28(SP), Z1, Z19
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z3, Z21, Z1
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z21
-	VPSRLQ          $0x20, Z1, Z14
-	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z14
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z22
-	VPSRLQ          $0x20, Z13, Z9
-	VPTERNLOGD.BCST $0x96, 36(SP), Z18, Z9
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z23
-	VPSRLQ          $0x20, Z18, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z11
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z16, Z24
-	VPSRLQ          $0x20, Z8, Z16
-	VPTERNLOGD.BCST $0x96, 36(SP), Z0, Z16
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z3, Z21, Z0
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z21
-	VPSRLQ          $0x20, Z0, Z20
-	VPTERNLOGD.BCST $0x96, 44(SP), Z1, Z20
-	VPMULUDQ        Z3, Z22, Z1
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z22
-	VPSRLQ          $0x20, Z1, Z15
-	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z15
-	VPMULUDQ        Z3, Z23, Z13
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z23
-	VPSRLQ          $0x20, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 44(SP), Z18, Z17
-	VPMULUDQ        Z3, Z24, Z18
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z19, Z24
-	VPSRLQ          $0x20, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z19
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z3, Z21, Z8
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z21
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 52(SP), Z0, Z14
-	VPMULUDQ        Z3, Z22, Z0
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z22
-	VPSRLQ          $0x20, Z0, Z9
-	VPTERNLOGD.BCST $0x96, 52(SP), Z1, Z9
-	VPMULUDQ        Z3, Z23, Z1
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z23
-	VPSRLQ          $0x20, Z1, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z11
-	VPMULUDQ        Z3, Z24, Z13
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z16, Z24
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 52(SP), Z18, Z16
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z3, Z21, Z18
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z21
-	VPSRLQ          $0x20, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z20
-	VPMULUDQ        Z3, Z22, Z8
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z22
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 60(SP), Z0, Z15
-	VPMULUDQ        Z3, Z23, Z0
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z23
-	VPSRLQ          $0x20, Z0, Z17
-	VPTERNLOGD.BCST $0x96, 60(SP), Z1, Z17
-	VPMULUDQ        Z3, Z24, Z1
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z19, Z24
-	VPSRLQ          $0x20, Z1, Z19
-	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z19
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z21
-	VPSRLQ          $0x20, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(SP), Z18, Z14
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z22
-	VPSRLQ          $0x20, Z18, Z9
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z23
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z0, Z11
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z16, Z24
-	VPSRLQ          $0x20, Z0, Z16
-	VPTERNLOGD.BCST $0x96, 68(SP), Z1, Z16
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z3, Z21, Z21
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z25
-	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z25
-	VPSRLQ          $0x20, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z22
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 76(SP), Z18, Z15
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z23
-	VPSRLQ          $0x20, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z17
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z19, Z24
-	VPSRLQ          $0x20, Z8, Z19
-	VPTERNLOGD.BCST $0x96, 76(SP), Z0, Z19
-	VPADDQ          Z2, Z10, Z0
-	VPADDQ          Z2, Z12, Z1
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z22, Z5, Z25
-	VPCMPUD  $0x05, Z6, Z25, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z9, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z15, Z5, Z20
-	VPCMPUD  $0x05, Z6, Z20, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z13, Z5, Z21
-	VPCMPUD  $0x05, Z6, Z21, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z24, Z5, Z23
-	VPCMPUD  $0x05, Z6, Z23, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z16, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z19, Z5, Z17
-	VPCMPUD  $0x05, Z6, Z17, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	VPERMT2D Z8, Z5, Z18
-	VPCMPUD  $0x05, Z6, Z18, K1
-	KMOVW    K1, R11
-	PDEPQ    SI, R11, R11
-	LEAQ     (R8)(R9*2), R8
-	LEAQ     (R10)(R11*2), R10
-	LEAQ     (R8)(R10*4), R8
-	TESTQ    DX, DX
-	JZ       stored
-	MOVQ     DI, (DX)
-	MOVQ     R8, 8(DX)
-	ADDQ     $0x10, DX
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
 
 stored:
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
+	KMOVW    R8, K2
+	VMULPS.Z (CX), Z3, K2, Z4
+	VMOVUPS  Z4, (AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 64(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 64(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 128(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 128(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 192(CX), Z3, K2, Z4
+	VMOVUPS  Z4, 192(AX)
 	ADDQ     $0x00000100, CX
 	ADDQ     $0x00000100, AX
-
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    R8, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, R8
-	KMOVW    R8, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
-	ADDQ     $0x00000100, CX
-	ADDQ     $0x00000100, AX
-	SUBQ     $0x00000080, BX
-	CMPQ     BX, $0x00000080
+	INCQ     DI
+	CMPQ     DI, $0x10
+	JB       word
+	SUBQ     $0x00000400, BX
+	CMPQ     BX, $0x00000400
 	JAE      loop
-
-one:
-	CMPQ   BX, $0x40
-	JB     tail
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-
-	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
-
-	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
-	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
-
-	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
-
-	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
-
-	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
-
-	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
-
-	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
-
-	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
-
-	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
-
-	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
-
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z16, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z10, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z13, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z12, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	TESTQ    DX, DX
-	JZ       onestored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
-
-onestored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z8
-	VMOVUPS  Z8, (AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 64(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 128(AX)
-	SHRQ     $0x10, DI
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z8
-	VMOVUPS  Z8, 192(AX)
-	ADDQ     $0x00000100, CX
-	ADDQ     $0x00000100, AX
-	SUBQ     $0x40, BX
 
 tail:
 	TESTQ BX, BX
 	JZ    done
 
-	// Last 1..63 elements: the mask word cut at n, stores masked to n lanes.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSHUFD     $0xf5, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSHUFD         $0xf5, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z3
-	VPMULUDQ        Z4, Z10, Z4
-	VPSRLQ          $0x20, Z4, Z10
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z10
-	VPSRLQ          $0x20, Z3, Z12
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z12
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z10, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z4, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z12, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z3, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	BZHIQ    BX, DI, DI
-	TESTQ    DX, DX
-	JZ       tailstored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
 
 tailstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
+	VMOVUPS  Z0, (AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 64(AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 128(AX)
+	SHRQ     $0x10, SI
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
+	VMOVUPS  Z0, 192(AX)
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, AX
+	INCQ     DI
+	SUBQ     $0x40, BX
+	JMP      tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
 	MOVQ  $-1, DX
 	BZHIQ BX, DX, DX
-	ANDQ  DX, DI
+	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPS.Z (CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, (AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 64(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 64(AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 128(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 128(AX)
-	SHRQ     $0x10, DI
+	SHRQ     $0x10, SI
 	SHRQ     $0x10, DX
-	KMOVW    DI, K1
-	VMULPS.Z 192(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPS  Z0, K1, 192(AX)
 
@@ -2448,9 +2944,708 @@ done:
 	VZEROUPPER
 	RET
 
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	MOVQ $0x00000000, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
+
+hookapply:
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R12, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    R12, K2
+	VMULPS.Z (R9), Z3, K2, Z4
+	VMOVUPS  Z4, (R8)
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
+	VMULPS.Z 64(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 64(R8)
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
+	VMULPS.Z 128(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 128(R8)
+	SHRQ     $0x10, R12
+	KMOVW    R12, K2
+	VMULPS.Z 192(R9), Z3, K2, Z4
+	VMOVUPS  Z4, 192(R8)
+	ADDQ     $0x00000100, R9
+	ADDQ     $0x00000100, R8
+	DECQ     DI
+	JNZ      hookapply
+	MOVQ     R8, 2512(SP)
+	MOVQ     R9, 2520(SP)
+	MOVQ     R10, 2528(SP)
+	MOVQ     R11, 2536(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
+
+drainapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    R8, K2
+	VMULPS.Z (DX), Z3, K2, Z4
+	VMOVUPS  Z4, (CX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 64(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 64(CX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 128(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 128(CX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K2
+	VMULPS.Z 192(DX), Z3, K2, Z4
+	VMOVUPS  Z4, 192(CX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, CX
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     DI, 2536(SP)
+
+drainapplied:
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
+
+finalapply:
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPS.Z (DX), Z3, K1, Z0
+	VMOVUPS  Z0, (CX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 64(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 64(CX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 128(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 128(CX)
+	SHRQ     $0x10, DI
+	KMOVW    DI, K1
+	VMULPS.Z 192(DX), Z3, K1, Z0
+	VMOVUPS  Z0, 192(CX)
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, CX
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     SI, 2536(SP)
+
+finalapplied:
+	MOVQ  2536(SP), AX
+	MOVQ  464(SP)(AX*8), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPS.Z (CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, (AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 64(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 64(AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 128(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 128(AX)
+	SHRQ     $0x10, SI
+	SHRQ     $0x10, DX
+	KMOVW    SI, K1
+	VMULPS.Z 192(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPS  Z0, K1, 192(AX)
+	VZEROUPPER
+	RET
+
 // func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $80-104
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512F64(SB), $2592-104
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
 	MOVQ bits_base+48(FP), DX
@@ -2499,838 +3694,1360 @@ TEXT ·dropoutPhiloxAVX512F64(SB), NOSPLIT, $80-104
 	MOVL DI, 72(SP)
 	MOVL SI, 76(SP)
 
-	// Counters: set a holds blocks start+0, 2, ..., 14, set b start+1, 3, ..., 15.
-	MOVQ            start+80(FP), SI
-	VPBROADCASTQ    SI, Z1
-	VPADDQ          philoxCtrEven<>+0(SB), Z1, Z0
-	VPADDQ          philoxCtrOdd<>+0(SB), Z1, Z1
-	MOVQ            $0x00000010, SI
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, DI
+	KMOVW           DI, K1
 	VPBROADCASTQ    SI, Z2
-	VBROADCASTI64X4 philoxM0<>+0(SB), Z3
-	VBROADCASTI64X4 philoxM1<>+0(SB), Z4
-	VMOVDQU32       philoxMergeEvenOdd<>+0(SB), Z5
-	VBROADCASTSS    t+88(FP), Z6
-	VBROADCASTSD    s+96(FP), Z7
-	MOVQ            $0x1111111111111111, SI
-	CMPQ            BX, $0x80
-	JB              one
+	MOVQ            start+80(FP), SI
+	VBROADCASTSD    s+96(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
 
 loop:
-	// 128 elements a step: two groups of 16 blocks.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-	VPADDQ Z2, Z0, Z10
-	VPADDQ Z2, Z1, Z12
-	VPSRLQ $0x20, Z10, Z11
-	VPSRLQ $0x20, Z12, Z13
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z0
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z0, Z14
-	VPXORD.BCST 4(SP), Z14, Z14
-	VPMULUDQ    Z3, Z1, Z1
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z1, Z15
-	VPXORD.BCST 4(SP), Z15, Z15
-	VPMULUDQ    Z3, Z10, Z16
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
 	VPXORD.BCST (SP), Z11, Z11
-	VPSRLQ      $0x20, Z16, Z17
-	VPXORD.BCST 4(SP), Z17, Z17
-	VPMULUDQ    Z3, Z12, Z18
-	VPXORD.BCST (SP), Z13, Z13
-	VPSRLQ      $0x20, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z20
-	VPXORD.BCST     8(SP), Z20, Z20
-	VPSRLQ          $0x20, Z8, Z21
-	VPTERNLOGD.BCST $0x96, 12(SP), Z0, Z21
-	VPMULUDQ        Z3, Z9, Z0
-	VPMULUDQ        Z4, Z15, Z9
-	VPSRLQ          $0x20, Z9, Z15
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSRLQ          $0x20, Z0, Z22
-	VPTERNLOGD.BCST $0x96, 12(SP), Z1, Z22
-	VPMULUDQ        Z3, Z11, Z1
-	VPMULUDQ        Z4, Z17, Z11
-	VPSRLQ          $0x20, Z11, Z17
-	VPXORD.BCST     8(SP), Z17, Z17
-	VPSRLQ          $0x20, Z1, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z23
-	VPMULUDQ        Z3, Z13, Z13
-	VPMULUDQ        Z4, Z19, Z16
-	VPSRLQ          $0x20, Z16, Z19
-	VPXORD.BCST     8(SP), Z19, Z19
-	VPSRLQ          $0x20, Z13, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
 
 	// Round 3.
-	VPMULUDQ        Z3, Z20, Z18
-	VPMULUDQ        Z4, Z21, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z21
-	VPSRLQ          $0x20, Z18, Z14
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z14
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z22, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z22
-	VPSRLQ          $0x20, Z8, Z9
-	VPTERNLOGD.BCST $0x96, 20(SP), Z0, Z9
-	VPMULUDQ        Z3, Z17, Z0
-	VPMULUDQ        Z4, Z23, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z23
-	VPSRLQ          $0x20, Z0, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z1, Z11
-	VPMULUDQ        Z3, Z19, Z1
-	VPMULUDQ        Z4, Z24, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z16, Z24
-	VPSRLQ          $0x20, Z1, Z16
-	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z16
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 24(SP), Z20, Z21
-	VPSRLQ          $0x20, Z13, Z20
-	VPTERNLOGD.BCST $0x96, 28(SP), Z18, Z20
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z22
-	VPSRLQ          $0x20, Z18, Z15
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z15
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z23
-	VPSRLQ          $0x20, Z8, Z17
-	VPTERNLOGD.BCST $0x96, 28(SP), Z0, Z17
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z19, Z24
-	VPSRLQ          $0x20, Z0, Z19
-	VPTERNLOGD.BCST $0x96, 28(SP), Z1, Z19
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z3, Z21, Z1
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z21
-	VPSRLQ          $0x20, Z1, Z14
-	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z14
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z22
-	VPSRLQ          $0x20, Z13, Z9
-	VPTERNLOGD.BCST $0x96, 36(SP), Z18, Z9
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z23
-	VPSRLQ          $0x20, Z18, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z11
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z16, Z24
-	VPSRLQ          $0x20, Z8, Z16
-	VPTERNLOGD.BCST $0x96, 36(SP), Z0, Z16
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z3, Z21, Z0
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 40(SP), Z20, Z21
-	VPSRLQ          $0x20, Z0, Z20
-	VPTERNLOGD.BCST $0x96, 44(SP), Z1, Z20
-	VPMULUDQ        Z3, Z22, Z1
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z22
-	VPSRLQ          $0x20, Z1, Z15
-	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z15
-	VPMULUDQ        Z3, Z23, Z13
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z23
-	VPSRLQ          $0x20, Z13, Z17
-	VPTERNLOGD.BCST $0x96, 44(SP), Z18, Z17
-	VPMULUDQ        Z3, Z24, Z18
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z19, Z24
-	VPSRLQ          $0x20, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z19
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z3, Z21, Z8
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z21
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 52(SP), Z0, Z14
-	VPMULUDQ        Z3, Z22, Z0
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z22
-	VPSRLQ          $0x20, Z0, Z9
-	VPTERNLOGD.BCST $0x96, 52(SP), Z1, Z9
-	VPMULUDQ        Z3, Z23, Z1
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z23
-	VPSRLQ          $0x20, Z1, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z11
-	VPMULUDQ        Z3, Z24, Z13
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z16, Z24
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 52(SP), Z18, Z16
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z3, Z21, Z18
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 56(SP), Z20, Z21
-	VPSRLQ          $0x20, Z18, Z20
-	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z20
-	VPMULUDQ        Z3, Z22, Z8
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z22
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 60(SP), Z0, Z15
-	VPMULUDQ        Z3, Z23, Z0
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z23
-	VPSRLQ          $0x20, Z0, Z17
-	VPTERNLOGD.BCST $0x96, 60(SP), Z1, Z17
-	VPMULUDQ        Z3, Z24, Z1
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z19, Z24
-	VPSRLQ          $0x20, Z1, Z19
-	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z19
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z3, Z21, Z13
-	VPMULUDQ        Z4, Z20, Z20
-	VPSRLQ          $0x20, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z21
-	VPSRLQ          $0x20, Z13, Z14
-	VPTERNLOGD.BCST $0x96, 68(SP), Z18, Z14
-	VPMULUDQ        Z3, Z22, Z18
-	VPMULUDQ        Z4, Z15, Z15
-	VPSRLQ          $0x20, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z22
-	VPSRLQ          $0x20, Z18, Z9
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
-	VPMULUDQ        Z3, Z23, Z8
-	VPMULUDQ        Z4, Z17, Z17
-	VPSRLQ          $0x20, Z17, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z23
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z0, Z11
-	VPMULUDQ        Z3, Z24, Z0
-	VPMULUDQ        Z4, Z19, Z19
-	VPSRLQ          $0x20, Z19, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z16, Z24
-	VPSRLQ          $0x20, Z0, Z16
-	VPTERNLOGD.BCST $0x96, 68(SP), Z1, Z16
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z3, Z21, Z21
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z25
-	VPTERNLOGD.BCST $0x96, 72(SP), Z20, Z25
-	VPSRLQ          $0x20, Z21, Z20
-	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z20
-	VPMULUDQ        Z3, Z22, Z13
-	VPMULUDQ        Z4, Z9, Z9
-	VPSRLQ          $0x20, Z9, Z22
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z22
-	VPSRLQ          $0x20, Z13, Z15
-	VPTERNLOGD.BCST $0x96, 76(SP), Z18, Z15
-	VPMULUDQ        Z3, Z23, Z18
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z23
-	VPSRLQ          $0x20, Z18, Z17
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z17
-	VPMULUDQ        Z3, Z24, Z8
-	VPMULUDQ        Z4, Z16, Z16
-	VPSRLQ          $0x20, Z16, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z19, Z24
-	VPSRLQ          $0x20, Z8, Z19
-	VPTERNLOGD.BCST $0x96, 76(SP), Z0, Z19
-	VPADDQ          Z2, Z10, Z0
-	VPADDQ          Z2, Z12, Z1
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z22, Z5, Z25
-	VPCMPUD  $0x05, Z6, Z25, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z9, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z15, Z5, Z20
-	VPCMPUD  $0x05, Z6, Z20, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z13, Z5, Z21
-	VPCMPUD  $0x05, Z6, Z21, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z24, Z5, Z23
-	VPCMPUD  $0x05, Z6, Z23, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z16, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z19, Z5, Z17
-	VPCMPUD  $0x05, Z6, Z17, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	VPERMT2D Z8, Z5, Z18
-	VPCMPUD  $0x05, Z6, Z18, K1
-	KMOVW    K1, R11
-	PDEPQ    SI, R11, R11
-	LEAQ     (R8)(R9*2), R8
-	LEAQ     (R10)(R11*2), R10
-	LEAQ     (R8)(R10*4), R8
-	TESTQ    DX, DX
-	JZ       stored
-	MOVQ     DI, (DX)
-	MOVQ     R8, 8(DX)
-	ADDQ     $0x10, DX
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
 
 stored:
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
+	KMOVW    R8, K2
+	VMULPD.Z (CX), Z3, K2, Z4
+	VMOVUPD  Z4, (AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 64(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 64(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 128(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 128(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 192(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 192(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 256(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 256(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 320(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 320(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 384(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 384(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 448(CX), Z3, K2, Z4
+	VMOVUPD  Z4, 448(AX)
 	ADDQ     $0x00000200, CX
 	ADDQ     $0x00000200, AX
-
-	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    R8, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, R8
-	KMOVW    R8, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
-	ADDQ     $0x00000200, CX
-	ADDQ     $0x00000200, AX
-	SUBQ     $0x00000080, BX
-	CMPQ     BX, $0x00000080
+	INCQ     DI
+	CMPQ     DI, $0x10
+	JB       word
+	SUBQ     $0x00000400, BX
+	CMPQ     BX, $0x00000400
 	JAE      loop
-
-one:
-	CMPQ   BX, $0x40
-	JB     tail
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
-
-	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
-	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
-
-	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
-	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
-
-	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
-
-	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
-
-	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
-
-	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
-
-	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
-
-	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
-
-	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
-
-	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z13
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
-
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z16, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z10, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z13, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z12, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	TESTQ    DX, DX
-	JZ       onestored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
-
-onestored:
-	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z8
-	VMOVUPD  Z8, (AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 64(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 128(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 192(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 256(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 320(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 384(AX)
-	SHRQ     $0x08, DI
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z8
-	VMOVUPD  Z8, 448(AX)
-	ADDQ     $0x00000200, CX
-	ADDQ     $0x00000200, AX
-	SUBQ     $0x40, BX
 
 tail:
 	TESTQ BX, BX
 	JZ    done
 
-	// Last 1..63 elements: the mask word cut at n, stores masked to n lanes.
-	VPSRLQ $0x20, Z0, Z8
-	VPSRLQ $0x20, Z1, Z9
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
 
 	// Round 1.
-	VPMULUDQ    Z3, Z0, Z10
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSHUFD     $0xf5, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
 	VPXORD.BCST (SP), Z8, Z8
-	VPSRLQ      $0x20, Z10, Z11
-	VPXORD.BCST 4(SP), Z11, Z11
-	VPMULUDQ    Z3, Z1, Z12
-	VPXORD.BCST (SP), Z9, Z9
-	VPSRLQ      $0x20, Z12, Z13
-	VPXORD.BCST 4(SP), Z13, Z13
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
 
 	// Round 2.
-	VPMULUDQ        Z3, Z8, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z14
-	VPXORD.BCST     8(SP), Z14, Z14
-	VPSRLQ          $0x20, Z8, Z15
-	VPTERNLOGD.BCST $0x96, 12(SP), Z10, Z15
-	VPMULUDQ        Z3, Z9, Z9
-	VPMULUDQ        Z4, Z13, Z10
-	VPSRLQ          $0x20, Z10, Z13
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
 	VPXORD.BCST     8(SP), Z13, Z13
-	VPSRLQ          $0x20, Z9, Z16
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSHUFD         $0xf5, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
 
 	// Round 3.
-	VPMULUDQ        Z3, Z14, Z12
-	VPMULUDQ        Z4, Z15, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z11
-	VPMULUDQ        Z3, Z13, Z8
-	VPMULUDQ        Z4, Z16, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z10
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
 
 	// Round 4.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z16
-	VPSRLQ          $0x20, Z12, Z13
-	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z13
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
 
 	// Round 5.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z15
-	VPSRLQ          $0x20, Z8, Z11
-	VPTERNLOGD.BCST $0x96, 36(SP), Z9, Z11
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z16
-	VPSRLQ          $0x20, Z9, Z10
-	VPTERNLOGD.BCST $0x96, 36(SP), Z12, Z10
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
 
 	// Round 6.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z15
-	VPSRLQ          $0x20, Z12, Z14
-	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z14
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z16
-	VPSRLQ          $0x20, Z8, Z13
-	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z13
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
 
 	// Round 7.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z15
-	VPSRLQ          $0x20, Z9, Z11
-	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z11
-	VPMULUDQ        Z3, Z16, Z12
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z16
-	VPSRLQ          $0x20, Z12, Z10
-	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z10
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
 
 	// Round 8.
-	VPMULUDQ        Z3, Z15, Z8
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z15
-	VPSRLQ          $0x20, Z8, Z14
-	VPTERNLOGD.BCST $0x96, 60(SP), Z9, Z14
-	VPMULUDQ        Z3, Z16, Z9
-	VPMULUDQ        Z4, Z10, Z10
-	VPSRLQ          $0x20, Z10, Z16
-	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z16
-	VPSRLQ          $0x20, Z9, Z13
-	VPTERNLOGD.BCST $0x96, 60(SP), Z12, Z13
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
 
 	// Round 9.
-	VPMULUDQ        Z3, Z15, Z12
-	VPMULUDQ        Z4, Z14, Z14
-	VPSRLQ          $0x20, Z14, Z15
-	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z15
-	VPSRLQ          $0x20, Z12, Z11
-	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z11
-	VPMULUDQ        Z3, Z16, Z8
-	VPMULUDQ        Z4, Z13, Z13
-	VPSRLQ          $0x20, Z13, Z16
-	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z16
-	VPSRLQ          $0x20, Z8, Z10
-	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z10
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
 
 	// Round 10.
-	VPMULUDQ        Z3, Z15, Z9
-	VPMULUDQ        Z4, Z11, Z11
-	VPSRLQ          $0x20, Z11, Z15
-	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z15
-	VPSRLQ          $0x20, Z9, Z14
-	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z14
-	VPMULUDQ        Z3, Z16, Z3
-	VPMULUDQ        Z4, Z10, Z4
-	VPSRLQ          $0x20, Z4, Z10
-	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z10
-	VPSRLQ          $0x20, Z3, Z12
-	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z12
-	VPADDQ          Z2, Z0, Z0
-	VPADDQ          Z2, Z1, Z1
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
 
-	// Keep masks: word w of blocks 0..15 in order, >= t; then element 4j+w = bit j of mask w.
-	VPERMT2D Z10, Z5, Z15
-	VPCMPUD  $0x05, Z6, Z15, K1
-	KMOVW    K1, DI
-	PDEPQ    SI, DI, DI
-	VPERMT2D Z4, Z5, Z11
-	VPCMPUD  $0x05, Z6, Z11, K1
-	KMOVW    K1, R8
-	PDEPQ    SI, R8, R8
-	VPERMT2D Z12, Z5, Z14
-	VPCMPUD  $0x05, Z6, Z14, K1
-	KMOVW    K1, R9
-	PDEPQ    SI, R9, R9
-	VPERMT2D Z3, Z5, Z9
-	VPCMPUD  $0x05, Z6, Z9, K1
-	KMOVW    K1, R10
-	PDEPQ    SI, R10, R10
-	LEAQ     (DI)(R8*2), DI
-	LEAQ     (R9)(R10*2), R9
-	LEAQ     (DI)(R9*4), DI
-	BZHIQ    BX, DI, DI
-	TESTQ    DX, DX
-	JZ       tailstored
-	MOVQ     DI, (DX)
-	ADDQ     $0x08, DX
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
 
 tailstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
+	VMOVUPD  Z0, (AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 64(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 128(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 192(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 256(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 320(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 384(AX)
+	SHRQ     $0x08, SI
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
+	VMOVUPD  Z0, 448(AX)
+	ADDQ     $0x00000200, CX
+	ADDQ     $0x00000200, AX
+	INCQ     DI
+	SUBQ     $0x40, BX
+	JMP      tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
 	MOVQ  $-1, DX
 	BZHIQ BX, DX, DX
-	ANDQ  DX, DI
+	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
-	KMOVW    DI, K1
-	VMULPD.Z (CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, (AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 64(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 64(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 128(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 128(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 192(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 192(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 256(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 256(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 320(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 320(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 384(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 384(AX)
-	SHRQ     $0x08, DI
+	SHRQ     $0x08, SI
 	SHRQ     $0x08, DX
-	KMOVW    DI, K1
-	VMULPD.Z 448(CX), Z7, K1, Z0
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
 	KMOVW    DX, K1
 	VMOVUPD  Z0, K1, 448(AX)
 
 done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	MOVQ $0x00000000, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
+
+hookapply:
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R12, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    R12, K2
+	VMULPD.Z (R9), Z3, K2, Z4
+	VMOVUPD  Z4, (R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 64(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 64(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 128(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 128(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 192(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 192(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 256(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 256(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 320(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 320(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 384(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 384(R8)
+	SHRQ     $0x08, R12
+	KMOVW    R12, K2
+	VMULPD.Z 448(R9), Z3, K2, Z4
+	VMOVUPD  Z4, 448(R8)
+	ADDQ     $0x00000200, R9
+	ADDQ     $0x00000200, R8
+	DECQ     DI
+	JNZ      hookapply
+	MOVQ     R8, 2512(SP)
+	MOVQ     R9, 2520(SP)
+	MOVQ     R10, 2528(SP)
+	MOVQ     R11, 2536(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
+
+drainapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    R8, K2
+	VMULPD.Z (DX), Z3, K2, Z4
+	VMOVUPD  Z4, (CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 64(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 64(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 128(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 128(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 192(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 192(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 256(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 256(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 320(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 320(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 384(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 384(CX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K2
+	VMULPD.Z 448(DX), Z3, K2, Z4
+	VMOVUPD  Z4, 448(CX)
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, CX
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     DI, 2536(SP)
+
+drainapplied:
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
+
+finalapply:
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    DI, K1
+	VMULPD.Z (DX), Z3, K1, Z0
+	VMOVUPD  Z0, (CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 64(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 64(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 128(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 128(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 192(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 192(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 256(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 256(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 320(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 320(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 384(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 384(CX)
+	SHRQ     $0x08, DI
+	KMOVW    DI, K1
+	VMULPD.Z 448(DX), Z3, K1, Z0
+	VMOVUPD  Z0, 448(CX)
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, CX
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2512(SP)
+	MOVQ     DX, 2520(SP)
+	MOVQ     BX, 2528(SP)
+	MOVQ     SI, 2536(SP)
+
+finalapplied:
+	MOVQ  2536(SP), AX
+	MOVQ  464(SP)(AX*8), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 8 vectors of 8 lanes, one mask piece each.
+	KMOVW    SI, K1
+	VMULPD.Z (CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, (AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 64(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 64(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 128(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 128(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 192(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 192(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 256(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 256(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 320(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 320(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 384(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 384(AX)
+	SHRQ     $0x08, SI
+	SHRQ     $0x08, DX
+	KMOVW    SI, K1
+	VMULPD.Z 448(CX), Z3, K1, Z0
+	KMOVW    DX, K1
+	VMOVUPD  Z0, K1, 448(AX)
 	VZEROUPPER
 	RET
 
@@ -3834,875 +5551,1037 @@ masked:
 	VZEROUPPER
 	RET
 
-// func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F32(SB), NOSPLIT, $112-96
-	MOVQ dst_base+0(FP), AX
-	MOVQ src_base+24(FP), DX
-	MOVQ bits_base+48(FP), BX
-	MOVQ dst_len+8(FP), SI
-	MOVQ seed+72(FP), CX
+// func keepPlanesAVX2(bits []uint64, seed uint64, start uint64, t uint32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·keepPlanesAVX2(SB), $2128-44
+	MOVQ bits_base+0(FP), AX
+	MOVQ bits_len+8(FP), CX
+	MOVQ seed+24(FP), DX
 
 	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
-	MOVL         CX, DI
-	SHRQ         $0x20, CX
-	MOVL         DI, (SP)
-	MOVL         CX, 4(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 8(SP)
-	MOVL         CX, 12(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 16(SP)
-	MOVL         CX, 20(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 24(SP)
-	MOVL         CX, 28(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 32(SP)
-	MOVL         CX, 36(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 40(SP)
-	MOVL         CX, 44(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 48(SP)
-	MOVL         CX, 52(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 56(SP)
-	MOVL         CX, 60(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 64(SP)
-	MOVL         CX, 68(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 72(SP)
-	MOVL         CX, 76(SP)
-	MOVQ         start+80(FP), DI
-	VBROADCASTSS t+88(FP), Y0
-	VMOVDQU      Y0, 80(SP)
-	VBROADCASTSS s+92(FP), Y0
-	CMPQ         SI, $0x40
-	JB           tail
+	MOVL DX, BX
+	SHRQ $0x20, DX
+	MOVL BX, (SP)
+	MOVL DX, 4(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 8(SP)
+	MOVL DX, 12(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 16(SP)
+	MOVL DX, 20(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 24(SP)
+	MOVL DX, 28(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 32(SP)
+	MOVL DX, 36(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 40(SP)
+	MOVL DX, 44(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 48(SP)
+	MOVL DX, 52(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 56(SP)
+	MOVL DX, 60(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 64(SP)
+	MOVL DX, 68(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 72(SP)
+	MOVL DX, 76(SP)
 
-loop:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+40(FP), DX
+	SHLQ $0x20, DX
+	LEAQ 80(SP), BX
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ         DX, R8
+	SARQ         $0x3f, R8
+	MOVQ         R8, (BX)
+	ADDQ         $0x08, BX
+	SHLQ         $0x01, DX
+	DECL         R9
+	JNZ          thr
+	MOVQ         $-1, DX
+	VMOVQ        DX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+32(FP), DX
+
+	// More than one batch: the two-pass decision.
+	CMPQ CX, $0x08
+	JBE  tail
+	XORQ BX, BX
+	XORQ R8, R8
+	JMP  gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, R9
+	CMPQ         CX, R9
+	CMOVQCS      CX, R9
+	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	VPXOR        Y2, Y2, Y2
+	VMOVQ        R9, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y1, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VMOVDQU      Y4, 2000(SP)
+	VMOVDQU      Y2, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y1, Y1
+	VMOVDQU      Y1, 1968(SP)
+	VMOVDQU      Y3, 2032(SP)
+	VMOVDQU      Y2, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 1968(SP)
 
 	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
 	VPBROADCASTD (SP), Y5
 	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y5, Y2, Y2
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y6, Y5, Y5
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
+	VPSHUFD      $0xf5, Y6, Y7
 	VPBROADCASTD 8(SP), Y8
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
+	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (R10), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(R10), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (R10), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(R10), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
+	ADDQ         $0x10, R10
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
 
-	// dst = src·s AND keep.
-	VMULPS    (DX), Y0, Y3
-	VANDPS    Y4, Y3, Y3
-	VMOVUPS   Y3, (AX)
-	VMULPS    32(DX), Y0, Y3
-	VANDPS    Y6, Y3, Y3
-	VMOVUPS   Y3, 32(AX)
-	VMULPS    64(DX), Y0, Y3
-	VANDPS    Y1, Y3, Y3
-	VMOVUPS   Y3, 64(AX)
-	VMULPS    96(DX), Y0, Y3
-	VANDPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 96(AX)
-	VMOVMSKPS Y4, CX
-	VMOVMSKPS Y6, R8
-	SHLQ      $0x08, R8
-	ORQ       R8, CX
-	VMOVMSKPS Y1, R8
-	SHLQ      $0x10, R8
-	ORQ       R8, CX
-	VMOVMSKPS Y2, R8
-	SHLQ      $0x18, R8
-	ORQ       R8, CX
-
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        R9, X1
 	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y1
+	VPXOR        2064(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, (AX)(R8*8)
+	VPXOR        2096(SP), Y0, Y2
+	VPMASKMOVQ   Y2, Y1, 32(AX)(R8*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y1, Y1, Y1
+	VPCMPEQQ  2000(SP), Y1, Y1
+	VMOVMSKPD Y1, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, SI
+	MOVQ 1936(SP)(SI*8), R11
+	MOVQ R11, 1424(SP)(BX*8)
+	MOVQ 2000(SP)(SI*8), R11
+	MOVQ R11, 1552(SP)(BX*8)
+	MOVQ 2064(SP)(SI*8), R11
+	MOVQ R11, 1680(SP)(BX*8)
+	LEAQ (R8)(SI*1), R11
+	MOVQ R11, 1808(SP)(BX*8)
+	INCQ BX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y1, Y1, Y1
+	VPCMPEQQ  2032(SP), Y1, Y1
+	VMOVMSKPD Y1, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, DI
+	MOVQ 1968(SP)(DI*8), R11
+	MOVQ R11, 1424(SP)(BX*8)
+	MOVQ 2032(SP)(DI*8), R11
+	MOVQ R11, 1552(SP)(BX*8)
+	MOVQ 2096(SP)(DI*8), R11
+	MOVQ R11, 1680(SP)(BX*8)
+	LEAQ 4(R8)(DI*1), R11
+	MOVQ R11, 1808(SP)(BX*8)
+	INCQ BX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ R9, R8
+	SUBQ R9, CX
+	SHLQ $0x04, R9
+	ADDQ R9, DX
+
+gcheck:
+	CMPQ  BX, $0x08
+	JAE   gsecond
+	TESTQ CX, CX
+	JNZ   gbatch
+	TESTQ BX, BX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, R9
+	CMPQ         BX, R9
+	CMOVQCS      BX, R9
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VMOVDQU      1424(SP), Y2
+	VMOVDQU      Y2, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VPAND        1552(SP), Y2, Y2
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      1680(SP), Y2
+	VMOVDQU      Y2, 2064(SP)
+	VMOVDQU      1456(SP), Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y1
+	VPAND        1584(SP), Y1, Y1
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      1712(SP), Y2
+	VMOVDQU      Y2, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 1968(SP)
 
 	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
 	VPBROADCASTD (SP), Y5
 	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y5, Y2, Y2
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y6, Y5, Y5
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
+	VPSHUFD      $0xf5, Y6, Y7
 	VPBROADCASTD 8(SP), Y8
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
+	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (R10), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(R10), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (R10), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(R10), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
+	ADDQ         $0x10, R10
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
 
-	// dst = src·s AND keep.
-	VMULPS    128(DX), Y0, Y3
-	VANDPS    Y4, Y3, Y3
-	VMOVUPS   Y3, 128(AX)
-	VMULPS    160(DX), Y0, Y3
-	VANDPS    Y6, Y3, Y3
-	VMOVUPS   Y3, 160(AX)
-	VMULPS    192(DX), Y0, Y3
-	VANDPS    Y1, Y3, Y3
-	VMOVUPS   Y3, 192(AX)
-	VMULPS    224(DX), Y0, Y3
-	VANDPS    Y2, Y3, Y3
-	VMOVUPS   Y3, 224(AX)
-	VMOVMSKPS Y4, R8
-	VMOVMSKPS Y6, R9
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
-	VMOVMSKPS Y1, R9
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
-	VMOVMSKPS Y2, R9
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
-	SHLQ      $0x20, R8
-	ORQ       R8, CX
-	TESTQ     BX, BX
-	JZ        stored
-	MOVQ      CX, (BX)
-	ADDQ      $0x08, BX
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y1
+	VMOVDQU Y1, 336(SP)
+	VPXOR   2096(SP), Y0, Y1
+	VMOVDQU Y1, 368(SP)
+	XORQ    R10, R10
 
-stored:
-	ADDQ $0x00000100, DX
-	ADDQ $0x00000100, AX
-	SUBQ $0x40, SI
-	CMPQ SI, $0x40
-	JAE  loop
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (AX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, R9
+	JB      gstore
+	VMOVDQU 1488(SP), Y1
+	VMOVDQU Y1, 1424(SP)
+	VMOVDQU 1520(SP), Y1
+	VMOVDQU Y1, 1456(SP)
+	VMOVDQU 1616(SP), Y1
+	VMOVDQU Y1, 1552(SP)
+	VMOVDQU 1648(SP), Y1
+	VMOVDQU Y1, 1584(SP)
+	VMOVDQU 1744(SP), Y1
+	VMOVDQU Y1, 1680(SP)
+	VMOVDQU 1776(SP), Y1
+	VMOVDQU Y1, 1712(SP)
+	VMOVDQU 1872(SP), Y1
+	VMOVDQU Y1, 1808(SP)
+	VMOVDQU 1904(SP), Y1
+	VMOVDQU Y1, 1840(SP)
+	SUBQ    R9, BX
+	JMP     gcheck
+
+gdone:
+	VZEROUPPER
+	RET
 
 tail:
-	TESTQ SI, SI
+	TESTQ CX, CX
 	JZ    done
 
-	// Last 1..63 elements: units masked to lanes < n, n falling by 32 a unit.
-	XORQ R8, R8
-	XORQ CX, CX
-
-tailunit:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
+	// One batch: 1..batchGroups groups, in one pass.
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DX, X1
 	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	VPXOR        Y2, Y2, Y2
+
+	// Only groups < ng open.
+	VMOVQ        CX, X3
+	VPBROADCASTQ X3, Y3
+	VPADDQ       groupStride<>+0(SB), Y1, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
+	VMOVDQU      Y4, 2000(SP)
+	VMOVDQU      Y2, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y1, Y1
+	VMOVDQU      Y1, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y1
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y2, 2096(SP)
+	LEAQ         80(SP), DX
+	LEAQ         336(SP), BX
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y1
+	VPSRLQ  $0x20, Y1, Y2
+	VPADDQ  qwordOne<>+0(SB), Y1, Y3
+	VMOVDQU Y3, 1936(SP)
+	VMOVDQU 1968(SP), Y3
+	VPSRLQ  $0x20, Y3, Y4
+	VPADDQ  qwordOne<>+0(SB), Y3, Y5
+	VMOVDQU Y5, 1968(SP)
 
 	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
 	VPBROADCASTD (SP), Y5
 	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
+	VPXOR        Y5, Y2, Y2
+	VPSHUFD      $0xf5, Y1, Y7
 	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
 	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPSHUFD      $0xf5, Y3, Y5
 	VPXOR        Y6, Y5, Y5
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
+	VPSHUFD      $0xf5, Y6, Y7
 	VPBROADCASTD 8(SP), Y8
 	VPBROADCASTD 12(SP), Y9
 	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
+	VPSHUFD      $0xf5, Y2, Y10
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y10, Y10
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
+	VPSHUFD      $0xf5, Y4, Y5
 	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
+	VPSHUFD      $0xf5, Y1, Y8
+	VPXOR        Y9, Y3, Y3
 	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
 
 	// Round 3.
 	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 16(SP), Y10
 	VPBROADCASTD 20(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 24(SP), Y10
 	VPBROADCASTD 28(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 32(SP), Y10
 	VPBROADCASTD 36(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
+	VPSHUFD      $0xf5, Y1, Y4
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
 
 	// Round 6.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 40(SP), Y10
 	VPBROADCASTD 44(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y11, Y2, Y2
 	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y5, Y5
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y9
+	VPBROADCASTD 48(SP), Y10
+	VPBROADCASTD 52(SP), Y11
+	VPXOR        Y10, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y1, Y6
+	VPXOR        Y11, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y4
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y4, Y4
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPBROADCASTD 56(SP), Y10
+	VPBROADCASTD 60(SP), Y11
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y1, Y5
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
 
 	// Round 9.
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
+	VPSHUFD      $0xf5, Y7, Y9
 	VPBROADCASTD 64(SP), Y10
 	VPBROADCASTD 68(SP), Y11
+	VPXOR        Y10, Y6, Y6
 	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
 	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
+	VPSHUFD      $0xf5, Y5, Y8
+	VPXOR        Y10, Y4, Y4
 	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPSHUFD      $0xf5, Y2, Y4
+	VPXOR        Y11, Y1, Y1
+	VPXOR        Y1, Y4, Y4
 
 	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
 	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
+	VPSHUFD      $0xf5, Y6, Y9
 	VPBROADCASTD 72(SP), Y10
 	VPBROADCASTD 76(SP), Y11
+	VPXOR        Y10, Y7, Y7
 	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y11, Y3, Y3
 	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
 	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y10, Y5, Y5
 	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y11, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y2
+	VMOVDQU      2064(SP), Y10
+	VPSLLQ       $0x20, Y6, Y6
+	VPBLENDD     $0x55, Y9, Y6, Y6
+	VPBROADCASTQ (DX), Y9
+	VPXOR        Y9, Y6, Y6
+	VPAND        Y2, Y6, Y6
+	VPANDN       Y2, Y6, Y2
+	VPAND        Y9, Y6, Y6
+	VPOR         Y6, Y10, Y10
+	VPSLLQ       $0x20, Y1, Y1
+	VPBLENDD     $0x55, Y7, Y1, Y1
+	VPBROADCASTQ 8(DX), Y6
+	VPXOR        Y6, Y1, Y1
+	VPAND        Y2, Y1, Y1
+	VPANDN       Y2, Y1, Y2
+	VPAND        Y6, Y1, Y1
+	VPOR         Y1, Y10, Y10
+	VMOVDQU      Y2, 2000(SP)
+	VMOVDQU      Y10, 2064(SP)
+	VMOVDQU      2032(SP), Y1
+	VMOVDQU      2096(SP), Y6
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y8, Y4, Y4
+	VPBROADCASTQ (DX), Y7
+	VPXOR        Y7, Y4, Y4
+	VPAND        Y1, Y4, Y4
+	VPANDN       Y1, Y4, Y1
+	VPAND        Y7, Y4, Y4
+	VPOR         Y4, Y6, Y6
+	VPSLLQ       $0x20, Y3, Y3
+	VPBLENDD     $0x55, Y5, Y3, Y3
+	VPBROADCASTQ 8(DX), Y4
+	VPXOR        Y4, Y3, Y3
+	VPAND        Y1, Y3, Y3
+	VPANDN       Y1, Y3, Y1
+	VPAND        Y4, Y3, Y3
+	VPOR         Y3, Y6, Y6
+	VMOVDQU      Y1, 2032(SP)
+	VMOVDQU      Y6, 2096(SP)
+	ADDQ         $0x10, DX
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD      80(SP), Y4, Y3
-	VPCMPEQD     Y3, Y4, Y4
-	VPMAXUD      80(SP), Y6, Y3
-	VPCMPEQD     Y3, Y6, Y6
-	VPMAXUD      80(SP), Y1, Y3
-	VPCMPEQD     Y3, Y1, Y1
-	VPMAXUD      80(SP), Y2, Y3
-	VPCMPEQD     Y3, Y2, Y2
-	VMOVQ        SI, X3
-	VPBROADCASTD X3, Y3
-	VPCMPGTD     iotaD<>+0(SB), Y3, Y5
-	VPAND        Y5, Y4, Y4
-	VPCMPGTD     iotaD<>+32(SB), Y3, Y7
-	VPAND        Y7, Y6, Y6
-	VPCMPGTD     iotaD<>+64(SB), Y3, Y8
-	VPAND        Y8, Y1, Y1
-	VPCMPGTD     iotaD<>+96(SB), Y3, Y3
-	VPAND        Y3, Y2, Y2
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y2, Y1, Y1
+	VPTEST Y1, Y1
+	JZ     taildecided
+	CMPQ   DX, BX
+	JB     tailstep
 
-	// dst = src·s AND keep.
-	VMASKMOVPS (DX), Y5, Y9
-	VMULPS     Y9, Y0, Y9
-	VANDPS     Y4, Y9, Y9
-	VMASKMOVPS Y9, Y5, (AX)
-	VMASKMOVPS 32(DX), Y7, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y6, Y5, Y5
-	VMASKMOVPS Y5, Y7, 32(AX)
-	VMASKMOVPS 64(DX), Y8, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y1, Y5, Y5
-	VMASKMOVPS Y5, Y8, 64(AX)
-	VMASKMOVPS 96(DX), Y3, Y5
-	VMULPS     Y5, Y0, Y5
-	VANDPS     Y2, Y5, Y5
-	VMASKMOVPS Y5, Y3, 96(AX)
-	VMOVMSKPS  Y4, R9
-	VMOVMSKPS  Y6, R10
-	SHLQ       $0x08, R10
-	ORQ        R10, R9
-	VMOVMSKPS  Y1, R10
-	SHLQ       $0x10, R10
-	ORQ        R10, R9
-	VMOVMSKPS  Y2, R10
-	SHLQ       $0x18, R10
-	ORQ        R10, R9
-	SHLQ       CL, R9
-	ORQ        R9, R8
-	ADDQ       $0x20, CX
-	ADDQ       $0x00000080, DX
-	ADDQ       $0x00000080, AX
-	SUBQ       $0x20, SI
-	JG         tailunit
-	TESTQ      BX, BX
-	JZ         tailstored
-	MOVQ       R8, (BX)
-	ADDQ       $0x08, BX
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y1
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y1, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	LEAQ    336(SP), DX
 
-tailstored:
+tailword:
+	MOVQ (DX), BX
+	MOVQ BX, (AX)
+	ADDQ $0x08, DX
+	ADDQ $0x08, AX
+	DECQ CX
+	JNZ  tailword
+
 done:
 	VZEROUPPER
 	RET
 
-// func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
-// Requires: AVX, AVX2
-TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $112-104
+// func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·dropoutPhiloxAVX2F32(SB), $2208-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
 	MOVQ bits_base+48(FP), BX
@@ -4710,947 +6589,4038 @@ TEXT ·dropoutPhiloxAVX2F64(SB), NOSPLIT, $112-104
 	MOVQ seed+72(FP), CX
 
 	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
-	MOVL         CX, DI
-	SHRQ         $0x20, CX
-	MOVL         DI, (SP)
-	MOVL         CX, 4(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 8(SP)
-	MOVL         CX, 12(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 16(SP)
-	MOVL         CX, 20(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 24(SP)
-	MOVL         CX, 28(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 32(SP)
-	MOVL         CX, 36(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 40(SP)
-	MOVL         CX, 44(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 48(SP)
-	MOVL         CX, 52(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 56(SP)
-	MOVL         CX, 60(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 64(SP)
-	MOVL         CX, 68(SP)
-	ADDL         $0x9e3779b9, DI
-	ADDL         $0xbb67ae85, CX
-	MOVL         DI, 72(SP)
-	MOVL         CX, 76(SP)
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R11
+
+thr:
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R11
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
 	MOVQ         start+80(FP), DI
-	VBROADCASTSS t+88(FP), Y0
-	VMOVDQU      Y0, 80(SP)
-	VBROADCASTSD s+96(FP), Y0
-	CMPQ         SI, $0x40
-	JB           tail
+	VBROADCASTSS s+92(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
 
 loop:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
-	VPXOR        Y9, Y8, Y8
-
-	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 6.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Round 9.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
-
-	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
-
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
-
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
-
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y3
-	VEXTRACTI128 $0x01, Y4, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       (DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, (AX)
-	VMULPD       32(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 32(AX)
-	VPMOVSXDQ    X6, Y3
-	VEXTRACTI128 $0x01, Y6, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       64(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 64(AX)
-	VMULPD       96(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 96(AX)
-	VPMOVSXDQ    X1, Y3
-	VEXTRACTI128 $0x01, Y1, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       128(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 128(AX)
-	VMULPD       160(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 160(AX)
-	VPMOVSXDQ    X2, Y3
-	VEXTRACTI128 $0x01, Y2, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       192(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 192(AX)
-	VMULPD       224(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 224(AX)
-	VMOVMSKPS    Y4, CX
-	VMOVMSKPS    Y6, R8
-	SHLQ         $0x08, R8
-	ORQ          R8, CX
-	VMOVMSKPS    Y1, R8
-	SHLQ         $0x10, R8
-	ORQ          R8, CX
-	VMOVMSKPS    Y2, R8
-	SHLQ         $0x18, R8
-	ORQ          R8, CX
-
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
-
-	// Round 1.
-	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y6, Y5, Y5
-
-	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
 
 	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
 
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD  80(SP), Y4, Y3
-	VPCMPEQD Y3, Y4, Y4
-	VPMAXUD  80(SP), Y6, Y3
-	VPCMPEQD Y3, Y6, Y6
-	VPMAXUD  80(SP), Y1, Y3
-	VPCMPEQD Y3, Y1, Y1
-	VPMAXUD  80(SP), Y2, Y3
-	VPCMPEQD Y3, Y2, Y2
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
 
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y3
-	VEXTRACTI128 $0x01, Y4, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       256(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 256(AX)
-	VMULPD       288(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 288(AX)
-	VPMOVSXDQ    X6, Y3
-	VEXTRACTI128 $0x01, Y6, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       320(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 320(AX)
-	VMULPD       352(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 352(AX)
-	VPMOVSXDQ    X1, Y3
-	VEXTRACTI128 $0x01, Y1, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       384(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 384(AX)
-	VMULPD       416(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 416(AX)
-	VPMOVSXDQ    X2, Y3
-	VEXTRACTI128 $0x01, Y2, X5
-	VPMOVSXDQ    X5, Y5
-	VMULPD       448(DX), Y0, Y7
-	VANDPD       Y3, Y7, Y7
-	VMOVUPD      Y7, 448(AX)
-	VMULPD       480(DX), Y0, Y3
-	VANDPD       Y5, Y3, Y3
-	VMOVUPD      Y3, 480(AX)
-	VMOVMSKPS    Y4, R8
-	VMOVMSKPS    Y6, R9
-	SHLQ         $0x08, R9
-	ORQ          R9, R8
-	VMOVMSKPS    Y1, R9
-	SHLQ         $0x10, R9
-	ORQ          R9, R8
-	VMOVMSKPS    Y2, R9
-	SHLQ         $0x18, R9
-	ORQ          R9, R8
-	SHLQ         $0x20, R8
-	ORQ          R8, CX
-	TESTQ        BX, BX
-	JZ           stored
-	MOVQ         CX, (BX)
-	ADDQ         $0x08, BX
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
 
 stored:
-	ADDQ $0x00000200, DX
-	ADDQ $0x00000200, AX
-	SUBQ $0x40, SI
-	CMPQ SI, $0x40
-	JAE  loop
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(DX), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(AX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
 
 tail:
 	TESTQ SI, SI
 	JZ    done
 
-	// Last 1..63 elements: units masked to lanes < n, n falling by 32 a unit.
-	XORQ R8, R8
-	XORQ CX, CX
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
 
-tailunit:
-	// Counters: set a holds blocks base+0, 2, 4, 6, set b base+1, 3, 5, 7.
-	VMOVQ        DI, X1
-	VPBROADCASTQ X1, Y1
-	VPADDQ       philoxCtrEven<>+0(SB), Y1, Y2
-	VPADDQ       philoxCtrOdd<>+0(SB), Y1, Y3
-	VPSRLQ       $0x20, Y2, Y1
-	VPSRLQ       $0x20, Y3, Y4
-	ADDQ         $0x08, DI
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
 
 	// Round 1.
 	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
-	VPBROADCASTD (SP), Y5
-	VPBROADCASTD 4(SP), Y6
-	VPXOR        Y5, Y1, Y1
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y6, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
-	VPXOR        Y5, Y4, Y4
-	VPSRLQ       $0x20, Y3, Y5
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
 	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
 
 	// Round 2.
-	VPMULUDQ     philoxM0<>+0(SB), Y1, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y6
-	VPSRLQ       $0x20, Y6, Y7
-	VPBROADCASTD 8(SP), Y8
-	VPBROADCASTD 12(SP), Y9
-	VPXOR        Y8, Y7, Y7
-	VPSRLQ       $0x20, Y1, Y10
-	VPXOR        Y2, Y10, Y10
-	VPXOR        Y9, Y10, Y10
-	VPMULUDQ     philoxM0<>+0(SB), Y4, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y4
-	VPSRLQ       $0x20, Y4, Y5
-	VPXOR        Y8, Y5, Y5
-	VPSRLQ       $0x20, Y2, Y8
-	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
 	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
 
 	// Round 3.
-	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y10, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 16(SP), Y10
-	VPBROADCASTD 20(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y5, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y8, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 4.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 24(SP), Y10
-	VPBROADCASTD 28(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
 
 	// Round 5.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 32(SP), Y10
-	VPBROADCASTD 36(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y6
-	VPXOR        Y2, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y4
-	VPXOR        Y3, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
 
 	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 40(SP), Y10
-	VPBROADCASTD 44(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y7
-	VPXOR        Y1, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y5
-	VPXOR        Y2, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
 
 	// Round 7.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 48(SP), Y10
-	VPBROADCASTD 52(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y6
-	VPXOR        Y3, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y4
-	VPXOR        Y1, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
 
 	// Round 8.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 56(SP), Y10
-	VPBROADCASTD 60(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y1, Y7
-	VPXOR        Y2, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y2, Y5
-	VPXOR        Y3, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
 
 	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
 	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
-	VPSRLQ       $0x20, Y7, Y9
-	VPBROADCASTD 64(SP), Y10
-	VPBROADCASTD 68(SP), Y11
-	VPXOR        Y6, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y3, Y6
-	VPXOR        Y1, Y6, Y6
-	VPXOR        Y11, Y6, Y6
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y1
-	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
-	VPSRLQ       $0x20, Y5, Y8
-	VPXOR        Y4, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y1, Y4
-	VPXOR        Y2, Y4, Y4
-	VPXOR        Y11, Y4, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
 
 	// Round 10.
-	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
-	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
-	VPSRLQ       $0x20, Y6, Y9
-	VPBROADCASTD 72(SP), Y10
-	VPBROADCASTD 76(SP), Y11
-	VPXOR        Y7, Y9, Y9
-	VPXOR        Y10, Y9, Y9
-	VPSRLQ       $0x20, Y2, Y7
-	VPXOR        Y3, Y7, Y7
-	VPXOR        Y11, Y7, Y7
-	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
-	VPMULUDQ     philoxM1<>+0(SB), Y4, Y4
-	VPSRLQ       $0x20, Y4, Y8
-	VPXOR        Y5, Y8, Y8
-	VPXOR        Y10, Y8, Y8
-	VPSRLQ       $0x20, Y3, Y5
-	VPXOR        Y1, Y5, Y5
-	VPXOR        Y11, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
 
-	// Transpose: each 128-bit lane of set a holds blocks 4L and 4L+2 (dwords 0, 2);
-	// gather each block's four words into one lane, then pair the lanes in order.
-	VPUNPCKLDQ  Y6, Y9, Y1
-	VPUNPCKLDQ  Y2, Y7, Y10
-	VPUNPCKHDQ  Y6, Y9, Y6
-	VPUNPCKHDQ  Y2, Y7, Y2
-	VPUNPCKLQDQ Y10, Y1, Y1
-	VPUNPCKLQDQ Y2, Y6, Y2
-	VPUNPCKLDQ  Y4, Y8, Y6
-	VPUNPCKLDQ  Y3, Y5, Y7
-	VPUNPCKHDQ  Y4, Y8, Y4
-	VPUNPCKHDQ  Y3, Y5, Y3
-	VPUNPCKLQDQ Y7, Y6, Y5
-	VPUNPCKLQDQ Y3, Y4, Y3
-	VINSERTI128 $0x01, X5, Y1, Y4
-	VINSERTI128 $0x01, X3, Y2, Y6
-	VPERM2I128  $0x31, Y5, Y1, Y1
-	VPERM2I128  $0x31, Y3, Y2, Y2
-
-	// Keep: draw >= t, unsigned: max(draw, t) == draw.
-	VPMAXUD      80(SP), Y4, Y3
-	VPCMPEQD     Y3, Y4, Y4
-	VPMAXUD      80(SP), Y6, Y3
-	VPCMPEQD     Y3, Y6, Y6
-	VPMAXUD      80(SP), Y1, Y3
-	VPCMPEQD     Y3, Y1, Y1
-	VPMAXUD      80(SP), Y2, Y3
-	VPCMPEQD     Y3, Y2, Y2
-	VMOVQ        SI, X3
-	VPBROADCASTD X3, Y3
-	VPCMPGTD     iotaD<>+0(SB), Y3, Y5
-	VPAND        Y5, Y4, Y4
-	VPCMPGTD     iotaD<>+32(SB), Y3, Y7
-	VPAND        Y7, Y6, Y6
-	VPCMPGTD     iotaD<>+64(SB), Y3, Y8
-	VPAND        Y8, Y1, Y1
-	VPCMPGTD     iotaD<>+96(SB), Y3, Y3
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
 	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
 
-	// dst = src·s AND keep.
-	VPMOVSXDQ    X4, Y9
-	VEXTRACTI128 $0x01, Y4, X10
-	VPMOVSXDQ    X10, Y10
-	VPMOVSXDQ    X5, Y11
-	VEXTRACTI128 $0x01, Y5, X5
-	VPMOVSXDQ    X5, Y5
-	VMASKMOVPD   (DX), Y11, Y12
-	VMULPD       Y12, Y0, Y12
-	VANDPD       Y9, Y12, Y12
-	VMASKMOVPD   Y12, Y11, (AX)
-	VMASKMOVPD   32(DX), Y5, Y9
-	VMULPD       Y9, Y0, Y9
-	VANDPD       Y10, Y9, Y9
-	VMASKMOVPD   Y9, Y5, 32(AX)
-	VPMOVSXDQ    X6, Y5
-	VEXTRACTI128 $0x01, Y6, X9
-	VPMOVSXDQ    X9, Y9
-	VPMOVSXDQ    X7, Y10
-	VEXTRACTI128 $0x01, Y7, X7
-	VPMOVSXDQ    X7, Y7
-	VMASKMOVPD   64(DX), Y10, Y11
-	VMULPD       Y11, Y0, Y11
-	VANDPD       Y5, Y11, Y11
-	VMASKMOVPD   Y11, Y10, 64(AX)
-	VMASKMOVPD   96(DX), Y7, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y9, Y5, Y5
-	VMASKMOVPD   Y5, Y7, 96(AX)
-	VPMOVSXDQ    X1, Y5
-	VEXTRACTI128 $0x01, Y1, X7
-	VPMOVSXDQ    X7, Y7
-	VPMOVSXDQ    X8, Y9
-	VEXTRACTI128 $0x01, Y8, X8
-	VPMOVSXDQ    X8, Y8
-	VMASKMOVPD   128(DX), Y9, Y10
-	VMULPD       Y10, Y0, Y10
-	VANDPD       Y5, Y10, Y10
-	VMASKMOVPD   Y10, Y9, 128(AX)
-	VMASKMOVPD   160(DX), Y8, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y7, Y5, Y5
-	VMASKMOVPD   Y5, Y8, 160(AX)
-	VPMOVSXDQ    X2, Y5
-	VEXTRACTI128 $0x01, Y2, X7
-	VPMOVSXDQ    X7, Y7
-	VPMOVSXDQ    X3, Y8
-	VEXTRACTI128 $0x01, Y3, X3
-	VPMOVSXDQ    X3, Y3
-	VMASKMOVPD   192(DX), Y8, Y9
-	VMULPD       Y9, Y0, Y9
-	VANDPD       Y5, Y9, Y9
-	VMASKMOVPD   Y9, Y8, 192(AX)
-	VMASKMOVPD   224(DX), Y3, Y5
-	VMULPD       Y5, Y0, Y5
-	VANDPD       Y7, Y5, Y5
-	VMASKMOVPD   Y5, Y3, 224(AX)
-	VMOVMSKPS    Y4, R9
-	VMOVMSKPS    Y6, R10
-	SHLQ         $0x08, R10
-	ORQ          R10, R9
-	VMOVMSKPS    Y1, R10
-	SHLQ         $0x10, R10
-	ORQ          R10, R9
-	VMOVMSKPS    Y2, R10
-	SHLQ         $0x18, R10
-	ORQ          R10, R9
-	SHLQ         CL, R9
-	ORQ          R9, R8
-	ADDQ         $0x20, CX
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, AX
-	SUBQ         $0x20, SI
-	JG           tailunit
-	TESTQ        BX, BX
-	JZ           tailstored
-	MOVQ         R8, (BX)
-	ADDQ         $0x08, BX
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
 
 tailstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       (DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMULPS       32(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       64(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       96(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMULPS       128(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMULPS       160(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMULPS       192(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       224(DX), Y1, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 224(AX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y6
+	VMASKMOVPS   (DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y6
+	VMASKMOVPS   32(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y6
+	VMASKMOVPS   64(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y5
+	VMASKMOVPS   96(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y5
+	VMASKMOVPS   128(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y5
+	VMASKMOVPS   160(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y5
+	VMASKMOVPS   192(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y3
+	VMASKMOVPS   224(DX), Y3, Y0
+	VMULPS       Y0, Y1, Y0
+	VANDPS       Y2, Y0, Y0
+	VMASKMOVPS   Y0, Y3, 224(AX)
+
 done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R14
+	VMOVQ        R14, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (R10)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(R10)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(R11), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(R10)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(R10)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(R10)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(R10)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(R11), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(R10)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(R11), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(R10)
+	ADDQ         $0x00000100, R11
+	ADDQ         $0x00000100, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R10
+	VMOVQ        R10, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMULPS       (DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMULPS       32(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 32(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMULPS       64(DX), Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMOVUPS      Y5, 64(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       96(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMULPS       128(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMULPS       160(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMULPS       192(DX), Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMULPS       224(DX), Y1, Y3
+	VANDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, 224(CX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       (DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMULPS       32(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       64(DX), Y1, Y4
+	VANDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 64(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       96(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 96(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMULPS       128(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 128(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMULPS       160(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 160(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMULPS       192(DX), Y1, Y3
+	VANDPS       Y0, Y3, Y3
+	VMOVUPS      Y3, 192(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMULPS       224(DX), Y1, Y2
+	VANDPS       Y0, Y2, Y2
+	VMOVUPS      Y2, 224(CX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y6
+	VMASKMOVPS   (DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y6
+	VMASKMOVPS   32(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y6
+	VMASKMOVPS   64(DX), Y6, Y5
+	VMULPS       Y5, Y1, Y5
+	VANDPS       Y4, Y5, Y5
+	VMASKMOVPS   Y5, Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y5
+	VMASKMOVPS   96(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y5
+	VMASKMOVPS   128(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y5
+	VMASKMOVPS   160(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y5
+	VMASKMOVPS   192(DX), Y5, Y4
+	VMULPS       Y4, Y1, Y4
+	VANDPS       Y2, Y4, Y4
+	VMASKMOVPS   Y4, Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y3
+	VMASKMOVPS   224(DX), Y3, Y0
+	VMULPS       Y0, Y1, Y0
+	VANDPS       Y2, Y0, Y0
+	VMASKMOVPS   Y0, Y3, 224(AX)
+	VZEROUPPER
+	RET
+
+// func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
+// Requires: AVX, AVX2, CMOV
+TEXT ·dropoutPhiloxAVX2F64(SB), $2208-104
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+72(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R11
+
+thr:
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R11
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+80(FP), DI
+	VBROADCASTSD s+96(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(AX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMULPD       (DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, (AX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMULPD       32(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 32(AX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMULPD       64(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 64(AX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMULPD       96(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 96(AX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMULPD       128(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 128(AX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMULPD       160(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 160(AX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMULPD       192(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 192(AX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMULPD       224(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 224(AX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMULPD       256(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 256(AX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMULPD       288(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 288(AX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMULPD       320(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 320(AX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMULPD       352(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 352(AX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMULPD       384(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 384(AX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMULPD       416(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 416(AX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMULPD       448(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 448(AX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMULPD       480(DX), Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VMOVUPD      Y2, 480(AX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y5
+	VMASKMOVPD   (DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y5
+	VMASKMOVPD   32(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y5
+	VMASKMOVPD   64(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y5
+	VMASKMOVPD   96(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y5
+	VMASKMOVPD   128(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y5
+	VMASKMOVPD   160(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y5
+	VMASKMOVPD   192(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y5
+	VMASKMOVPD   224(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y5
+	VMASKMOVPD   256(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y5
+	VMASKMOVPD   288(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y5
+	VMASKMOVPD   320(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y5
+	VMASKMOVPD   352(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y5
+	VMASKMOVPD   384(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y5
+	VMASKMOVPD   416(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y5
+	VMASKMOVPD   448(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y3
+	VMASKMOVPD   480(DX), Y3, Y0
+	VMULPD       Y0, Y1, Y0
+	VANDPD       Y2, Y0, Y0
+	VMASKMOVPD   Y0, Y3, 480(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (R10)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(R10)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(R10)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(R10)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(R10)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(R10)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(R10)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(R10)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(R10)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(R10)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(R10)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(R10)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(R10)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(R10)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(R11), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(R10)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(R11), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(R10)
+	ADDQ         $0x00000200, R11
+	ADDQ         $0x00000200, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMULPD       (DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, (CX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMULPD       32(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 32(CX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMULPD       64(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 64(CX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMULPD       96(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 96(CX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMULPD       128(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 128(CX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMULPD       160(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 160(CX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMULPD       192(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 192(CX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMULPD       224(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 224(CX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMULPD       256(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 256(CX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMULPD       288(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 288(CX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMULPD       320(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 320(CX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMULPD       352(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 352(CX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMULPD       384(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 384(CX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMULPD       416(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 416(CX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMULPD       448(DX), Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMOVUPD      Y4, 448(CX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMULPD       480(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 480(CX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMULPD       (DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, (CX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMULPD       32(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 32(CX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMULPD       64(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 64(CX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMULPD       96(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 96(CX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMULPD       128(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 128(CX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMULPD       160(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 160(CX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMULPD       192(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 192(CX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMULPD       224(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 224(CX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMULPD       256(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 256(CX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMULPD       288(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 288(CX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMULPD       320(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 320(CX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMULPD       352(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 352(CX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMULPD       384(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 384(CX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMULPD       416(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 416(CX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMULPD       448(DX), Y1, Y3
+	VANDPD       Y2, Y3, Y3
+	VMOVUPD      Y3, 448(CX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMULPD       480(DX), Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VMOVUPD      Y2, 480(CX)
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// Lane masks from the mask word: 16 pieces of 4 lanes.
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y5
+	VMASKMOVPD   (DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y5
+	VMASKMOVPD   32(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y5
+	VMASKMOVPD   64(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y5
+	VMASKMOVPD   96(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y5
+	VMASKMOVPD   128(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y5
+	VMASKMOVPD   160(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y5
+	VMASKMOVPD   192(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y5
+	VMASKMOVPD   224(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y5
+	VMASKMOVPD   256(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y5
+	VMASKMOVPD   288(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y5
+	VMASKMOVPD   320(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y5
+	VMASKMOVPD   352(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y5
+	VMASKMOVPD   384(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y5
+	VMASKMOVPD   416(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y5
+	VMASKMOVPD   448(DX), Y5, Y4
+	VMULPD       Y4, Y1, Y4
+	VANDPD       Y3, Y4, Y4
+	VMASKMOVPD   Y4, Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y3
+	VMASKMOVPD   480(DX), Y3, Y0
+	VMULPD       Y0, Y1, Y0
+	VANDPD       Y2, Y0, Y0
+	VMASKMOVPD   Y0, Y3, 480(AX)
 	VZEROUPPER
 	RET
 

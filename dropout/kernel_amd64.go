@@ -16,22 +16,22 @@ import "github.com/klauspost/cpuid/v2"
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
 // (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
-// all the same. The AVX-512 elementwise kernels use BMI2's PDEP and BZHI,
-// which every CPU with AVX-512 has (and runs fast, unlike the Zen 1/2 PDEP
-// that keeps the AVX2 kernels away from it).
+// all the same. The AVX-512 elementwise kernels use BMI2's BZHI and POPCNT (the
+// bit-plane kernels count the groups they set aside), which every CPU with
+// AVX-512 has; the AVX2 kernels do without either.
 var archKernels = []*kernelSet{
 	{
 		name:            "avx512",
-		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.SSE, cpuid.CMOV),
+		usable:          cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT, cpuid.SSE, cpuid.CMOV),
 		scalePlanes32:   scalePlanesAVX512F32,
 		scalePlanes64:   scalePlanesAVX512F64,
 		scalePlanesNT32: scalePlanesAVX512NTF32,
 		scalePlanesNT64: scalePlanesAVX512NTF64,
 		scaleBits32:     scaleBitsAVX512F32,
 		scaleBits64:     scaleBitsAVX512F64,
-		dropoutPhilox32: dropoutPhiloxGeneric[float32],
-		dropoutPhilox64: dropoutPhiloxGeneric[float64],
-		keepBits:        fillKeep, // bit-plane kernels pending
+		dropoutPhilox32: dropoutPhiloxAVX512F32,
+		dropoutPhilox64: dropoutPhiloxAVX512F64,
+		keepBits:        keepBitsAVX512,
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
 		scaleRowsNT32:   scaleRowsAVX512NTF32,
@@ -50,9 +50,9 @@ var archKernels = []*kernelSet{
 		scalePlanesNT64: scalePlanesAVX2NTF64,
 		scaleBits32:     scaleBitsAVX2F32,
 		scaleBits64:     scaleBitsAVX2F64,
-		dropoutPhilox32: dropoutPhiloxGeneric[float32],
-		dropoutPhilox64: dropoutPhiloxGeneric[float64],
-		keepBits:        fillKeep, // bit-plane kernels pending
+		dropoutPhilox32: dropoutPhiloxAVX2F32,
+		dropoutPhilox64: dropoutPhiloxAVX2F64,
+		keepBits:        keepBitsAVX2,
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
 		scaleRowsNT32:   scaleRowsAVX2NTF32,
@@ -64,30 +64,30 @@ var archKernels = []*kernelSet{
 	},
 }
 
-// keepBitsAVX512 and keepBitsAVX2 are keepBits by way of the path's fused
-// kernel: it draws, decides and writes the mask bits exactly as fillKeep
-// does, while scaling a scratch buffer on the stack that is then dropped.
-// The kernels are called directly so that the buffer does not escape.
+// keepBitsAVX512 and keepBitsAVX2 are keepBits by way of the path's
+// bit-plane mask kernel, which writes decideGroup's keep word for every
+// group; the bits at n and above in the last word are then cleared.
 func keepBitsAVX512(bits []uint64, seed, start uint64, n int, t uint64) {
-	keepBitsAMD64(true, bits, seed, start, n, t)
-}
-
-func keepBitsAVX2(bits []uint64, seed, start uint64, n int, t uint64) {
-	keepBitsAMD64(false, bits, seed, start, n, t)
-}
-
-func keepBitsAMD64(avx512 bool, bits []uint64, seed, start uint64, n int, t uint64) {
 	if keepScalar(n, t) {
 		fillKeep(bits, seed, start, n, t)
 		return
 	}
-	var buf [keepChunk]float32
-	for i := 0; i < n; i += keepChunk {
-		d, w, b := buf[:min(keepChunk, n-i)], bits[i/64:(min(i+keepChunk, n)+63)/64], start+groupBlocks*uint64(i/64)
-		if avx512 {
-			dropoutPhiloxAVX512F32(d, d, w, seed, b, uint32(t), 0)
-		} else {
-			dropoutPhiloxAVX2F32(d, d, w, seed, b, uint32(t), 0)
-		}
+	keepPlanesAVX512(bits, seed, start, uint32(t))
+	cutLast(bits, n)
+}
+
+func keepBitsAVX2(bits []uint64, seed, start uint64, n int, t uint64) {
+	if keepScalar(n, t) {
+		fillKeep(bits, seed, start, n, t)
+		return
+	}
+	keepPlanesAVX2(bits, seed, start, uint32(t))
+	cutLast(bits, n)
+}
+
+// cutLast clears the bits at n and above in the last word of bits.
+func cutLast(bits []uint64, n int) {
+	if r := n & 63; r != 0 {
+		bits[len(bits)-1] &= 1<<r - 1
 	}
 }

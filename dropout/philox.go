@@ -182,16 +182,19 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 const keepChunk = 1024
 
 // keepSIMDMin is the draw count from which the SIMD paths' keepBits runs
-// their fused kernel rather than fillKeep. With the kernel a call costs
-// about 80 ns for anything up to 64 draws (clearing the 4 KiB scratch
-// buffer included), and fillKeep about 3.6 ns a draw; ns per call, medians
-// of 4, fillKeep → avx512 and avx2 (AMD EPYC, Zen 4):
+// their bit-plane mask kernel rather than fillKeep. Both cost by the group
+// of 64 draws (a call of 1 to 64 draws decides one group); ns per call,
+// minimum of 6 runs, t = 2³¹, fillKeep → avx512 and avx2 (Intel Xeon, a
+// 2-core VM reporting family 6 model 167, with AVX-512 and AMX):
 //
-//	n = 16     63 →  85 and  90
-//	n = 32    139 →  82 and  95
-//	n = 64    232 →  79 and  94
-//	n = 256   976 → 143 and 222
-//	n = 1024 3732 → 410 and 751
+//	n = 16     133 → 124 and 105
+//	n = 64     132 → 124 and 104
+//	n = 128    261 → 136 and 114
+//	n = 256    522 → 148 and 126
+//	n = 1024  2079 → 171 and 266
+//
+// The kernels are no slower than fillKeep from the first group on, so
+// below 32 draws the choice is worth at most 30 ns a call either way.
 var keepSIMDMin = 32
 
 // keepScalar reports whether a SIMD path's keepBits should leave n draws at
