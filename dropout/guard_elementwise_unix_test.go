@@ -61,7 +61,12 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 	for n := 1; n <= 300; n++ {
 		lengths = append(lengths, n)
 	}
-	lengths = append(lengths, 1000, 4099, maxLen)
+	// Where a lockstep batch of 8 groups (AVX2, NEON) ends, around one of 16
+	// (AVX-512) and the fused kernels' chunks of 4096.
+	for n := 448; n <= 576; n += 3 {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 1000, 1023, 1024, 1025, 4095, 4096, 4097, 4099, maxLen)
 	placements := [][3]bool{ // dst, src, bits flush at the end
 		{true, true, true}, {false, false, false}, {true, false, true}, {false, true, false},
 	}
@@ -129,7 +134,7 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 func TestKeepBitsGuardPages(t *testing.T) {
 	defer func(v int) { keepSIMDMin = v }(keepSIMDMin)
 	keepSIMDMin = 1
-	const maxLen = 3*keepChunk + 77
+	const maxLen = 66*64 + 77
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		mem := newGuardedMem(t, 8*bitWords(0, maxLen))
 		r := rand.New(rand.NewPCG(103, 104))
@@ -138,7 +143,10 @@ func TestKeepBitsGuardPages(t *testing.T) {
 		for n := 1; n <= 300; n++ {
 			lengths = append(lengths, n)
 		}
-		lengths = append(lengths, keepChunk, keepChunk+1, 2*keepChunk-1, maxLen)
+		for g := 6; g <= 17; g++ { // every end of an 8- or 16-group batch
+			lengths = append(lengths, 64*g-1, 64*g)
+		}
+		lengths = append(lengths, 63*64, 64*64, 65*64+1, keepChunk, keepChunk+1, 2*keepChunk-1, maxLen)
 		for i, n := range lengths {
 			atEnd := i%2 == 0
 			bits := guardedSlice[uint64](mem, bitWords(0, n), atEnd)

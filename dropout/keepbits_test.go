@@ -6,6 +6,11 @@ import (
 	"testing"
 )
 
+// keepChunk is a mask length at which the SIMD mask kernels change step:
+// 1024 draws are one AVX-512 lockstep batch of 16 groups, two of AVX2's and
+// NEON's batches of 8; the tests cover lengths around its multiples.
+const keepChunk = 1024
+
 // TestKeepBitsMatchesFillKeep: every path's keepBits writes exactly
 // fillKeep's mask, word for word, at any length (across the SIMD paths'
 // chunks of keepChunk draws), stream start (including counters that carry

@@ -85,12 +85,13 @@ type kernelSet struct {
 	affineBits32 func(dst, src []float32, bits []uint64, first int, a, b, c float32)
 	affineBits64 func(dst, src []float64, bits []uint64, first int, a, b, c float64)
 
-	// keepBits draws a mask: fillKeep's contract and results (bit i of bits
-	// set iff feature i's bit-plane number u_i of the stream at block start
-	// is >= t, for i in [0, n); the rest of the last word cleared; t = 2³²
-	// keeps nothing). Every mask of a channel-wise op and every DropBlock
-	// seed is drawn with it.
-	keepBits func(bits []uint64, seed, start uint64, n int, t uint64)
+	// keepPlanes: for every g in [0, len(bits)), bits[g] is the keep word of
+	// group g of the bit-plane stream of seed from block start (its blocks
+	// start+16g ... start+16g+15): bit l set iff lane l's u >= t, all 64
+	// lanes, as decideGroup gives it. Precondition: len(bits) >= 1. Every
+	// mask of a channel-wise op and every DropBlock seed is drawn with it,
+	// through keepBits.
+	keepPlanes func(bits []uint64, seed, start uint64, t uint32)
 }
 
 var genericKernels = &kernelSet{
@@ -114,7 +115,21 @@ var genericKernels = &kernelSet{
 	affineBits32: affineBitsGeneric[float32],
 	affineBits64: affineBitsGeneric[float64],
 
-	keepBits: fillKeep,
+	keepPlanes: keepPlanesGeneric,
+}
+
+// keepBits draws a mask with k: bits[i>>6] bit i&63 is set iff feature i's
+// u >= t, for i in [0, n); the rest of the last word is cleared; t = 2³²
+// keeps nothing; len(bits) is ceil(n/64). It is fillKeep's result on every
+// path: a few draws (keepScalar) go to fillKeep, the others to the path's
+// keepPlanes.
+func (k *kernelSet) keepBits(bits []uint64, seed, start uint64, n int, t uint64) {
+	if keepScalar(n, t) {
+		fillKeep(bits, seed, start, n, t)
+		return
+	}
+	k.keepPlanes(bits, seed, start, uint32(t))
+	trimTail(bits, n)
 }
 
 // registry lists every path compiled into this build, fastest first, usable

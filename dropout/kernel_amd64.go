@@ -31,7 +31,7 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX512F64,
 		dropoutPhilox32: dropoutPhiloxAVX512F32,
 		dropoutPhilox64: dropoutPhiloxAVX512F64,
-		keepBits:        keepBitsAVX512,
+		keepPlanes:      keepPlanesAVX512,
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
 		scaleRowsNT32:   scaleRowsAVX512NTF32,
@@ -52,7 +52,7 @@ var archKernels = []*kernelSet{
 		scaleBits64:     scaleBitsAVX2F64,
 		dropoutPhilox32: dropoutPhiloxAVX2F32,
 		dropoutPhilox64: dropoutPhiloxAVX2F64,
-		keepBits:        keepBitsAVX2,
+		keepPlanes:      keepPlanesAVX2,
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
 		scaleRowsNT32:   scaleRowsAVX2NTF32,
@@ -62,32 +62,4 @@ var archKernels = []*kernelSet{
 		affineBits32:    affineBitsAVX2F32,
 		affineBits64:    affineBitsAVX2F64,
 	},
-}
-
-// keepBitsAVX512 and keepBitsAVX2 are keepBits by way of the path's
-// bit-plane mask kernel, which writes decideGroup's keep word for every
-// group; the bits at n and above in the last word are then cleared.
-func keepBitsAVX512(bits []uint64, seed, start uint64, n int, t uint64) {
-	if keepScalar(n, t) {
-		fillKeep(bits, seed, start, n, t)
-		return
-	}
-	keepPlanesAVX512(bits, seed, start, uint32(t))
-	cutLast(bits, n)
-}
-
-func keepBitsAVX2(bits []uint64, seed, start uint64, n int, t uint64) {
-	if keepScalar(n, t) {
-		fillKeep(bits, seed, start, n, t)
-		return
-	}
-	keepPlanesAVX2(bits, seed, start, uint32(t))
-	cutLast(bits, n)
-}
-
-// cutLast clears the bits at n and above in the last word of bits.
-func cutLast(bits []uint64, n int) {
-	if r := n & 63; r != 0 {
-		bits[len(bits)-1] &= 1<<r - 1
-	}
 }

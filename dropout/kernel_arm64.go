@@ -25,21 +25,8 @@ var archKernels = []*kernelSet{{
 	dropoutPhilox32: dropoutPhiloxNEONF32,
 	dropoutPhilox64: dropoutPhiloxNEONF64,
 
-	keepBits: keepBitsNEON,
+	keepPlanes: keepPlanesNEON,
 }}
-
-// keepBitsNEON is keepBits with the bit-plane kernel: keepPlanesNEON
-// decides every group of the mask in place, then the bits at n and above in
-// the last word are cleared, as fillKeep clears them. Few draws, and t = 2³²
-// (nothing kept), go to fillKeep (keepScalar).
-func keepBitsNEON(bits []uint64, seed, start uint64, n int, t uint64) {
-	if keepScalar(n, t) {
-		fillKeep(bits, seed, start, n, t)
-		return
-	}
-	keepPlanesNEON(bits, seed, start, uint32(t))
-	trimTail(bits, n)
-}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns
 // the CPU's features from the OS (HWCAP on Linux, sysctl on Darwin, the ID

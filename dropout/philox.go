@@ -159,7 +159,9 @@ func lanes(n int) uint64 {
 // fillKeep sets bits[i] for i in [0, k) to the keep decision of feature i of
 // the bit-plane stream of seed from block start: kept iff u_i >= t. Bits at
 // k and above in the last word are cleared; t = 2³² (DropBlock's seeds at
-// their largest rate) keeps nothing. len(bits) must be (k+63)/64.
+// their largest rate) keeps nothing. len(bits) must be (k+63)/64. Groups go
+// two at a time through decidePair; the last group decides only its own
+// lanes.
 func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	if t > 1<<32-1 {
 		clear(bits)
@@ -176,13 +178,14 @@ func fillKeep(bits []uint64, seed, start uint64, k int, t uint64) {
 	}
 }
 
-// keepChunk is how many draws the SIMD paths' keepBits makes per call of
-// their fused kernel: a multiple of 64 (a mask word) and of 4 (a block), and
-// small enough for its scratch buffer to sit on the stack.
-const keepChunk = 1024
+// keepPlanesGeneric is the keep-planes primitive (see kernelSet): fillKeep
+// with every lane of every group decided.
+func keepPlanesGeneric(bits []uint64, seed, start uint64, t uint32) {
+	fillKeep(bits, seed, start, 64*len(bits), uint64(t))
+}
 
-// keepSIMDMin is the draw count from which the SIMD paths' keepBits runs
-// their bit-plane mask kernel rather than fillKeep. Both cost by the group
+// keepSIMDMin is the draw count from which keepBits runs the path's
+// keepPlanes kernel rather than fillKeep. Both cost by the group
 // of 64 draws (a call of 1 to 64 draws decides one group); ns per call,
 // minimum of 6 runs, t = 2³¹, fillKeep → avx512 and avx2 (Intel Xeon, a
 // 2-core VM reporting family 6 model 167, with AVX-512 and AMX):
@@ -197,7 +200,7 @@ const keepChunk = 1024
 // below 32 draws the choice is worth at most 30 ns a call either way.
 var keepSIMDMin = 32
 
-// keepScalar reports whether a SIMD path's keepBits should leave n draws at
+// keepScalar reports whether keepBits should leave n draws at
 // threshold t to fillKeep: too few to pay for the kernel call, or t = 2³²
 // (nothing kept), which the kernels' 32-bit threshold cannot express.
 func keepScalar(n int, t uint64) bool { return n < keepSIMDMin || t > 1<<32-1 }

@@ -14,6 +14,8 @@ func TestEveryPathHasEveryPrimitive(t *testing.T) {
 			"affinePlanes":               k.affinePlanes32 == nil || k.affinePlanes64 == nil,
 			"scaleBits":                  k.scaleBits32 == nil || k.scaleBits64 == nil,
 			"dropoutPhilox":              k.dropoutPhilox32 == nil || k.dropoutPhilox64 == nil,
+			"affineBits":                 k.affineBits32 == nil || k.affineBits64 == nil,
+			"keepPlanes":                 k.keepPlanes == nil,
 			"scalePlanesNT (half of it)": (k.scalePlanesNT32 == nil) != (k.scalePlanesNT64 == nil),
 			"scaleRowsNT (half of it)":   (k.scaleRowsNT32 == nil) != (k.scaleRowsNT64 == nil),
 		} {

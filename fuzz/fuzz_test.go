@@ -63,7 +63,7 @@ func sameBits64(a, b []float64) int {
 
 // FuzzKernelsMatchGeneric runs Dropout2d (channels of any size, the
 // scale-planes kernel; up to 316 features, whose mask the SIMD paths draw
-// with their fused Philox kernel from 32 on) on every usable path and
+// with their bit-plane keepPlanes kernel from 32 on) on every usable path and
 // requires each result to equal the generic path's bit for bit, forward and
 // backward, in place and out.
 func FuzzKernelsMatchGeneric(f *testing.F) {
@@ -217,8 +217,8 @@ func FuzzAPINeverPanics(f *testing.F) {
 
 // FuzzBroadcastMatchesGeneric runs DropoutBroadcast, AlphaDropout,
 // FeatureAlphaDropout, DropBlock and elementwise Dropout (every primitive:
-// scale-planes, scale-rows, affine-planes, scale-bits, affine-bits and the
-// fused Philox kernel) on every usable path with arbitrary shapes, noise
+// scale-planes, scale-rows, affine-planes, scale-bits, affine-bits, the
+// fused bit-plane dropout kernel and keepPlanes) on every usable path with arbitrary shapes, noise
 // shapes and data, and requires each result to equal the generic path's bit
 // for bit, forward and backward.
 func FuzzBroadcastMatchesGeneric(f *testing.F) {

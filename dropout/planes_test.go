@@ -1,5 +1,3 @@
-//go:build gc && !purego
-
 package dropout
 
 import (
@@ -8,19 +6,15 @@ import (
 	"testing"
 )
 
-// Tests of the amd64 bit-plane kernels that the shared tests do not reach:
-// every length up to 4096, counters that carry or wrap inside any group of a
-// lockstep batch, thresholds whose bits need many planes, lanes left open
-// after all 32 planes, and the mask kernels under keepBits called directly.
+// Tests of every path's bit-plane kernels at the edges of their lockstep
+// batches (AVX-512 decides 16 groups at once, AVX2 and NEON 8): every
+// length up to 4096, counters that carry or wrap inside any group of a
+// batch, thresholds whose bits need many planes, lanes left open after all
+// 32 planes, and the keepPlanes kernels called directly.
 
-// planeKernels maps each amd64 path to its bit-plane mask kernel.
-var planeKernels = map[string]func(bits []uint64, seed, start uint64, t uint32){
-	"avx512": keepPlanesAVX512,
-	"avx2":   keepPlanesAVX2,
-}
-
-// lockstep is the number of groups each amd64 path decides at once.
-var lockstep = map[string]int{"avx512": 16, "avx2": 8}
+// lockstepMax is the widest lockstep batch of any path, in groups: the
+// lengths and carry positions below cover every position of two of them.
+const lockstepMax = 16
 
 // keepRef is the keep mask of features 0..n-1 from drawRef: bit i set iff
 // u_i >= t, the bits past n clear.
@@ -48,8 +42,8 @@ func (c planeCase) String() string {
 
 // checkPlaneCase runs path k's fused kernels (float32 and float64, with
 // and without mask bits, in place every other case), its keepBits with the
-// kernel from the first draw, and, on an amd64 path, its mask kernel on the
-// case, and compares each with c.want; stale bits must be overwritten and
+// kernel from the first draw, and its keepPlanes kernel on the case, and
+// compares each with c.want; stale bits must be overwritten and
 // the word after the mask left alone. pool supplies the inputs.
 func checkPlaneCase(t *testing.T, k *kernelSet, c planeCase, pool []float64, inPlace bool) {
 	t.Helper()
@@ -64,16 +58,12 @@ func checkPlaneCase(t *testing.T, k *kernelSet, c planeCase, pool []float64, inP
 	k.keepBits(got[:words], c.seed, c.start, c.n, uint64(c.t))
 	checkWords(t, "keepBits "+c.String(), got, c.want, 0x5a5a5a5a5a5a5a5a)
 
-	if kp, ok := planeKernels[k.name]; ok {
-		for j := range got {
-			got[j] = 0xa5a5a5a5a5a5a5a5
-		}
-		kp(got[:words], c.seed, c.start, c.t)
-		if r := c.n & 63; r != 0 {
-			got[words-1] &= 1<<r - 1
-		}
-		checkWords(t, "keepPlanes "+c.String(), got, c.want, 0xa5a5a5a5a5a5a5a5)
+	for j := range got {
+		got[j] = 0xa5a5a5a5a5a5a5a5
 	}
+	k.keepPlanes(got[:words], c.seed, c.start, c.t)
+	trimTail(got[:words], c.n)
+	checkWords(t, "keepPlanes "+c.String(), got, c.want, 0xa5a5a5a5a5a5a5a5)
 }
 
 // checkWords compares got[:len(want)] with want and checks that the word
@@ -191,7 +181,7 @@ func TestPlanesCounterCarry(t *testing.T) {
 	for _, edge := range []uint64{1 << 32, 0} { // carry into the high word; wrap at 2⁶⁴
 		// Groups 70..101 are in the second chunk of the AVX-512 two-pass
 		// decision, at every position of its batches.
-		for _, p := range append(seq(0, 32), seq(70, 102)...) {
+		for _, p := range append(seq(0, 2*lockstepMax), seq(70, 70+2*lockstepMax)...) {
 			for k := 0; k < 16; k++ {
 				// Block start+16p+k is edge-1: block k+1 of group p is edge.
 				start := edge - uint64(16*p+k) - 1
@@ -300,55 +290,35 @@ func TestPlanesUndecidedLanes(t *testing.T) {
 	})
 }
 
-// TestKeepPlanesLengths: each amd64 mask kernel, called directly, writes
-// decideGroup's word for each of 1..100 groups (multiples of its lockstep
-// width and not), with the stale words overwritten and the words after
+// TestKeepPlanesLengths: every path's keepPlanes, called directly, writes
+// decideGroup's word for each of 1..100 groups (every position of several
+// lockstep batches), with the stale words overwritten and the words after
 // left alone.
 func TestKeepPlanesLengths(t *testing.T) {
-	for _, k := range archKernels {
-		kp, ok := planeKernels[k.name]
-		if !ok {
-			t.Errorf("path %s has no mask kernel in planeKernels", k.name)
-			continue
-		}
-		if !k.usable {
-			t.Logf("path %s: not usable on this CPU", k.name)
-			continue
-		}
-		t.Run(k.name, func(t *testing.T) {
-			r := rand.New(rand.NewPCG(211, 212))
-			sawMultiple, sawOther := false, false
-			for words := 1; words <= 100; words++ {
-				if words%lockstep[k.name] == 0 {
-					sawMultiple = true
-				} else {
-					sawOther = true
-				}
-				seed, start, tt := r.Uint64(), r.Uint64(), r.Uint32()
-				want := make([]uint64, words)
-				for g := range want {
-					want[g] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(g), tt)
-				}
-				got := make([]uint64, words+3)
-				for j := range got {
-					got[j] = r.Uint64()
-				}
-				after := append([]uint64(nil), got[words:]...)
-				kp(got[:words], seed, start, tt)
-				for g := range want {
-					if got[g] != want[g] {
-						t.Fatalf("words=%d start=%#x t=%#x: word %d = %#x, want %#x", words, start, tt, g, got[g], want[g])
-					}
-				}
-				for j, a := range after {
-					if got[words+j] != a {
-						t.Fatalf("words=%d: wrote word %d past the end", words, words+j)
-					}
+	forEachKernel(t, func(t *testing.T, k *kernelSet) {
+		r := rand.New(rand.NewPCG(211, 212))
+		for words := 1; words <= 100; words++ {
+			seed, start, tt := r.Uint64(), r.Uint64(), r.Uint32()
+			want := make([]uint64, words)
+			for g := range want {
+				want[g] = decideGroup(uint32(seed), uint32(seed>>32), start+groupBlocks*uint64(g), tt, ^uint64(0))
+			}
+			got := make([]uint64, words+3)
+			for j := range got {
+				got[j] = r.Uint64()
+			}
+			after := append([]uint64(nil), got[words:]...)
+			k.keepPlanes(got[:words], seed, start, tt)
+			for g := range want {
+				if got[g] != want[g] {
+					t.Fatalf("words=%d start=%#x t=%#x: word %d = %#x, want %#x", words, start, tt, g, got[g], want[g])
 				}
 			}
-			if !sawMultiple || !sawOther {
-				t.Fatalf("lengths missed multiples (%v) or non-multiples (%v) of %d", sawMultiple, sawOther, lockstep[k.name])
+			for j, a := range after {
+				if got[words+j] != a {
+					t.Fatalf("words=%d: wrote word %d past the end", words, words+j)
+				}
 			}
-		})
-	}
+		}
+	})
 }
