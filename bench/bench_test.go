@@ -322,3 +322,26 @@ func BenchmarkManyChannels(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDropBlock measures DropBlock2d on 8×256×28×28 with 7×7 blocks at
+// p = 0.1 (about a million seed positions, drawn as one mask) per kernel
+// path, one goroutine.
+func BenchmarkDropBlock(b *testing.B) {
+	shape := []int{8, 256, 28, 28}
+	numel := elements(shape)
+	src, dst := input(numel), make([]float32, numel)
+	for _, k := range dropout.Kernels() {
+		b.Run("kernel="+k, func(b *testing.B) {
+			defer dropout.UseKernel(dropout.Kernel())
+			defer dropout.SetParallelism(dropout.SetParallelism(1))
+			dropout.UseKernel(k)
+			layer, _ := dropout.NewDropBlock2d[float32](0.1, 7, dropout.NewGenerator(1))
+			b.SetBytes(int64(8 * numel))
+			for i := 0; i < b.N; i++ {
+				if err := layer.Forward(dst, src, shape); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -191,7 +191,11 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 				j.vec64 = buildVectors(m, m.s64, nil)
 			}
 		}
-		split(workersFor(bytes), &j)
+		ns := float64(bytes) * memNsPerByte
+		if j.philox {
+			ns = float64(m.numel) * j.k.philoxNs
+		}
+		split(workersFor(ns), &j)
 	}
 }
 

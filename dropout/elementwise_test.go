@@ -147,14 +147,14 @@ func testScaleBits[T float32 | float64](t *testing.T, k *kernelSet) {
 // TestDropoutElementwise: the public op against the stream, both mask modes,
 // Backward, and splits across goroutines.
 func TestDropoutElementwise(t *testing.T) {
-	defer func(old int) { minChunkBytes = old }(minChunkBytes)
+	defer func(old float64) { minChunkNs = old }(minChunkNs)
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		r := rand.New(rand.NewPCG(71, 72))
 		for _, shape := range [][]int{{1}, {63}, {65}, {3, 5, 7}, {2, 3, 64, 65}, {1000, 3}} {
 			for _, split := range []bool{false, true} {
-				minChunkBytes = 1 << 20
+				minChunkNs = 1e18 // never split
 				if split {
-					minChunkBytes = 1
+					minChunkNs = 1e-9
 				}
 				n := numel(shape)
 				x := fill[float32](r, n)

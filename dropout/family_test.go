@@ -49,7 +49,7 @@ func randomNoise(r *rand.Rand, shape []int) []int {
 }
 
 func TestBroadcastMatchesReference(t *testing.T) {
-	defer func(old int) { minChunkBytes = old }(minChunkBytes)
+	defer func(old float64) { minChunkNs = old }(minChunkNs)
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		testBroadcast[float32](t)
 		testBroadcast[float64](t)
@@ -85,9 +85,9 @@ func testBroadcast[T float32 | float64](t *testing.T) {
 		shape, noise := c[0], c[1]
 		for _, split := range []bool{false, true} {
 			for _, inPlace := range []bool{false, true} {
-				minChunkBytes = 1 << 20
+				minChunkNs = 1e18 // never split
 				if split {
-					minChunkBytes = 1 // every call split across goroutines
+					minChunkNs = 1e-9 // every call split across goroutines
 				}
 				name := fmt.Sprintf("%T shape %v noise %v split %v in place %v", T(0), shape, noise, split, inPlace)
 				n := numel(shape)

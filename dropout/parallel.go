@@ -14,26 +14,40 @@ import (
 // parallelism is the most goroutines one call may use; 0 means GOMAXPROCS.
 var parallelism atomic.Int64
 
-// minChunkBytes is the least number of bytes of dst one goroutine is given:
-// below it, handing work to another goroutine costs more than it saves, so a
-// tensor is split only from 2·minChunkBytes = 16 MiB. BenchmarkParallel
-// (bench/), Dropout2d float32, p = 0.5, avx512, medians of 6, 1 → 2
-// goroutines, on a 2-core VM whose memory bandwidth one core nearly fills
-// (copy() itself gains only 1.1–1.15× from a second goroutine there):
+// A call is split by the time it would take one goroutine, estimated from
+// what it does: the plane and row kernels move memory at about
+// memNsPerByte of dst; the fused elementwise kernels are bound by Philox,
+// at their path's philoxNs per element. A goroutine is given at least
+// minChunkNs of work: handing a part to a pool goroutine costs a wake-up,
+// which on the VMs measured is tens of µs. Every call split in two, Dropout and
+// Dropout2d float32, p = 0.5, avx512, medians of 6, 1 → 2 goroutines
+// (Intel Xeon VM, family 6 model 167, 2 cores):
 //
-//	1×32×64×64     (0.5 MiB)  8.2 →  8.5 µs  (~)
-//	2×3×224×224    (1.1 MiB)   26 →   26 µs  (~)
-//	8×256×28×28    (6.1 MiB)  147 →  156 µs  (+6%)
-//	32×64×56×56   (24.5 MiB)  731 →  614 µs  (−16%)
-//	64×64×112×112  (196 MiB)  7.8 →  6.4 ms  (−18%)
-var minChunkBytes = 8 << 20
+//	                      Dropout                Dropout2d
+//	1×8×32×32           1.6 →  2.5 µs (+58%)     0.57 → 1.3 µs (+131%)
+//	1×32×64×64           21 →   30 µs (+48%)       11 →  15 µs (+40%)
+//	2×3×224×224          72 →   94 µs (+31%)       30 →  49 µs (+63%)
+//	8×256×28×28         488 →  381 µs (−22%)      335 → 295 µs (−12%)
+//	32×64×56×56        2.00 → 1.13 ms (−43%)     1.51 → 0.88 ms (−42%)
+//
+// So a split pays from about 200 µs of work, two chunks of minChunkNs; on
+// the AMD EPYC VM measured before, Dropout2d gained nothing at 147 µs
+// (6.1 MiB, +6%) and 16% at 731 µs. The per-byte and per-element costs are
+// the same measurements' (32×64×56×56 and 1×32×64×64).
+var minChunkNs = 100e3
+
+// memNsPerByte is the estimated cost of the plane and row kernels per byte
+// of dst: 0.02–0.06 ns on every path from L2 to DRAM (Dropout2d float32,
+// 1×32×64×64 and 32×64×56×56, avx512, avx2 and generic).
+const memNsPerByte = 0.05
 
 // SetParallelism sets the most goroutines a single call may use to split a
 // large tensor, and returns the previous setting: 1 turns splitting off, 0
-// (the default) means runtime.GOMAXPROCS. Tensors below 16 MiB are never
-// split (each goroutine gets at least 8 MiB), so small calls start no
-// goroutine. Results are bit-identical
-// whatever the setting.
+// (the default) means runtime.GOMAXPROCS. A call is split only when one
+// goroutine would take about 200 µs or more (channel dropout of some 4 MiB;
+// elementwise dropout of a million elements on AVX-512, a quarter of that on
+// the generic path), each goroutine getting at least 100 µs of it, so small
+// calls start no goroutine. Results are bit-identical whatever the setting.
 func SetParallelism(n int) int {
 	if n < 0 {
 		n = 0
@@ -41,17 +55,18 @@ func SetParallelism(n int) int {
 	return int(parallelism.Swap(int64(n)))
 }
 
-// workersFor returns how many goroutines should share a tensor of the given
-// size in bytes.
-func workersFor(bytes int) int {
-	if bytes < 2*minChunkBytes {
+// workersFor returns how many goroutines should share a call estimated to
+// take ns nanoseconds on one: one per minChunkNs of work, at most the
+// parallelism setting (GOMAXPROCS by default).
+func workersFor(ns float64) int {
+	if ns < 2*minChunkNs {
 		return 1 // and skip GOMAXPROCS, which takes a lock
 	}
 	w := int(parallelism.Load())
 	if w == 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
-	return max(1, min(w, bytes/minChunkBytes))
+	return max(1, int(min(float64(w), ns/minChunkNs)))
 }
 
 // job is one goroutine's share of a call: work units [lo, hi) of m's plan.

@@ -12,8 +12,8 @@ import (
 // planes.
 func TestParallelBitIdentical(t *testing.T) {
 	defer SetParallelism(SetParallelism(0))
-	defer func(old int) { minChunkBytes = old }(minChunkBytes)
-	minChunkBytes = 1 // split whatever the size
+	defer func(old float64) { minChunkNs = old }(minChunkNs)
+	minChunkNs = 1e-9 // split whatever the size
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		r := rand.New(rand.NewPCG(8, 9))
 		for _, shape := range [][]int{{3, 67, 5, 7}, {2, 130, 3, 1}, {1, 5, 40, 40}, {1, 1, 9, 9}} {
@@ -47,18 +47,42 @@ func TestParallelBitIdentical(t *testing.T) {
 
 func TestWorkersFor(t *testing.T) {
 	defer SetParallelism(SetParallelism(0))
-	for _, c := range []struct{ setting, bytes, want int }{
-		{1, 1 << 30, 1},
-		{2, 1 << 30, 2},
-		{4, 3 * minChunkBytes, 3},
-		{4, minChunkBytes - 1, 1},
+	for _, c := range []struct {
+		setting int
+		ns      float64
+		want    int
+	}{
+		{1, 1e12, 1},
+		{2, 1e12, 2},
+		{4, 3 * minChunkNs, 3},
+		{4, 3.9 * minChunkNs, 3},
+		{4, 2*minChunkNs - 1, 1},
 		{8, 0, 1},
 	} {
 		SetParallelism(c.setting)
-		if got := workersFor(c.bytes); got != c.want {
-			t.Errorf("SetParallelism(%d): workersFor(%d) = %d, want %d", c.setting, c.bytes, got, c.want)
+		if got := workersFor(c.ns); got != c.want {
+			t.Errorf("SetParallelism(%d): workersFor(%v) = %d, want %d", c.setting, c.ns, got, c.want)
 		}
 	}
+	// The estimates the rule is fed: a call splits from 200 µs of work.
+	for _, c := range []struct {
+		name  string
+		ns    float64
+		split bool
+	}{
+		{"Dropout2d 2×3×224×224 (1.2 MB)", 4 * 2 * 3 * 224 * 224 * memNsPerByte, false},
+		{"Dropout2d 8×256×28×28 (6.4 MB)", 4 * 8 * 256 * 28 * 28 * memNsPerByte, true},
+		{"avx512 Dropout 2×3×224×224", 2 * 3 * 224 * 224 * 0.2, false},
+		{"avx512 Dropout 8×256×28×28", 8 * 256 * 28 * 28 * 0.2, true},
+		{"generic Dropout 1×32×64×64", 32 * 64 * 64 * genericKernels.philoxNs, false},
+		{"generic Dropout 2×32×64×64", 2 * 32 * 64 * 64 * genericKernels.philoxNs, true},
+	} {
+		SetParallelism(2)
+		if got := workersFor(c.ns) > 1; got != c.split {
+			t.Errorf("%s: %v ns: split %v, want %v", c.name, c.ns, got, c.split)
+		}
+	}
+	SetParallelism(8)
 	if prev := SetParallelism(-3); prev != 8 {
 		t.Errorf("SetParallelism returned %d, want the previous 8", prev)
 	}
@@ -71,8 +95,8 @@ func TestWorkersFor(t *testing.T) {
 // the pool is warm.
 func TestParallelAllocatesNothing(t *testing.T) {
 	defer SetParallelism(SetParallelism(2))
-	defer func(old int) { minChunkBytes = old }(minChunkBytes)
-	minChunkBytes = 1
+	defer func(old float64) { minChunkNs = old }(minChunkNs)
+	minChunkNs = 1e-9
 	l, _ := NewDropout2d[float64](0.5, NewGenerator(1))
 	x := make([]float64, 4*16*8*8)
 	y, dy, dx := make([]float64, len(x)), make([]float64, len(x)), make([]float64, len(x))

@@ -185,20 +185,22 @@ func keepPlanesGeneric(bits []uint64, seed, start uint64, t uint32) {
 }
 
 // keepSIMDMin is the draw count from which keepBits runs the path's
-// keepPlanes kernel rather than fillKeep. Both cost by the group
-// of 64 draws (a call of 1 to 64 draws decides one group); ns per call,
-// minimum of 6 runs, t = 2³¹, fillKeep → avx512 and avx2 (Intel Xeon, a
-// 2-core VM reporting family 6 model 167, with AVX-512 and AMX):
+// keepPlanes kernel rather than fillKeep. fillKeep costs about 46 ns a group
+// of 64 draws, two groups side by side; the kernels about 100–120 ns for
+// anything up to a lockstep batch, as they run every group of it. ns per
+// call, medians of 4, fillKeep → avx512 and avx2 (Intel Xeon, a 2-core VM
+// reporting family 6 model 167, AVX-512; p = 0.5):
 //
-//	n = 16     133 → 124 and 105
-//	n = 64     132 → 124 and 104
-//	n = 128    261 → 136 and 114
-//	n = 256    522 → 148 and 126
-//	n = 1024  2079 → 171 and 266
+//	n = 64     47 → 122 and 104
+//	n = 128    93 → 128 and 111
+//	n = 192   139 → 135 and 117
+//	n = 256   185 → 139 and 122
+//	n = 512   370 → 151 and 133
+//	n = 1024  740 → 163 and 262
 //
-// The kernels are no slower than fillKeep from the first group on, so
-// below 32 draws the choice is worth at most 30 ns a call either way.
-var keepSIMDMin = 32
+// From three groups on the kernels win. NEON, whose batch is 8 groups and
+// which has no measured timings here, uses the same rule.
+var keepSIMDMin = 192
 
 // keepScalar reports whether keepBits should leave n draws at
 // threshold t to fillKeep: too few to pay for the kernel call, or t = 2³²

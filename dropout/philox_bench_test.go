@@ -95,3 +95,22 @@ func BenchmarkDropoutVsDropout2d(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkKeepBits measures drawing a mask of n decisions (a channel mask,
+// DropBlock's seeds) on every usable path, at p = 0.5.
+func BenchmarkKeepBits(b *testing.B) {
+	for _, n := range []int{8, 64, 128, 256, 512, 1024, 2048, 32768} {
+		bits := make([]uint64, (n+63)/64)
+		t := threshold(0.5)
+		for _, k := range registry {
+			if !k.usable {
+				continue
+			}
+			b.Run(fmt.Sprintf("kernel=%s/n=%d", k.name, n), func(b *testing.B) {
+				for i := range b.N {
+					k.keepBits(bits, 7, uint64(i)<<20, n, t)
+				}
+			})
+		}
+	}
+}

@@ -7,6 +7,31 @@ import (
 	"testing"
 )
 
+// TestNTThreshold: the store rule on the caches of the machines it was
+// fitted to, and on caches no machine here has: an L3 capped at 64 L2s, the
+// L2 as last level, nothing reported.
+func TestNTThreshold(t *testing.T) {
+	const KiB, MiB = 1 << 10, 1 << 20
+	for _, c := range []struct {
+		name  string
+		cache cacheSizes
+		want  int
+	}{
+		{"Intel Xeon VM, 480 MiB L3 shared with a host", cacheSizes{2 * MiB, 480 * MiB}, 48 * MiB},
+		{"AMD Zen 4 VM", cacheSizes{1 * MiB, 32 * MiB}, 12 * MiB},
+		{"AMD Zen 1, 8 MiB L3 per CCX", cacheSizes{512 * KiB, 8 * MiB}, 3 * MiB},
+		{"a desktop with 36 MiB L3", cacheSizes{2 * MiB, 36 * MiB}, 27 * MiB / 2},
+		{"L2 only (4 MiB, shared)", cacheSizes{4 * MiB, -1}, 3 * MiB / 2},
+		{"L3 only", cacheSizes{-1, 16 * MiB}, 6 * MiB},
+		{"nothing reported", cacheSizes{-1, -1}, 12 * MiB},
+		{"zeros", cacheSizes{}, 12 * MiB},
+	} {
+		if got := ntThreshold(c.cache); got != c.want {
+			t.Errorf("%s: ntThreshold(%+v) = %d, want %d", c.name, c.cache, got, c.want)
+		}
+	}
+}
+
 func TestUseNT(t *testing.T) {
 	for _, c := range []struct {
 		bytes   int
@@ -14,10 +39,10 @@ func TestUseNT(t *testing.T) {
 		want    bool
 	}{
 		{0, false, false},
-		{ntMinBytes - 1, false, false},
-		{ntMinBytes, false, true},
+		{ntMin - 1, false, false},
+		{ntMin, false, true},
 		{math.MaxInt, false, true},
-		{ntMinBytes, true, false},
+		{ntMin, true, false},
 		{math.MaxInt, true, false},
 	} {
 		if got := useNT(c.bytes, c.inPlace); got != c.want {
@@ -134,7 +159,7 @@ func TestNTThroughAPI(t *testing.T) {
 	})
 }
 
-// TestNTAboveThreshold: a tensor of exactly ntMinBytes takes the non-temporal
+// TestNTAboveThreshold: a tensor of exactly ntMin takes the non-temporal
 // kernels with the real threshold, and one a plane smaller does not.
 func TestNTAboveThreshold(t *testing.T) {
 	if testing.Short() || raceEnabled {
@@ -148,12 +173,12 @@ func TestNTAboveThreshold(t *testing.T) {
 			t.Skipf("path %s has no non-temporal kernels", k.name)
 		}
 		hw := 4 * 1024 // float32 planes of 16 KiB
-		c := ntMinBytes / (4 * hw)
+		c := ntMin / (4 * hw)
 		if got := apiNTCase[float32](t, nt, &calls, []int{1, c, 64, 64}, 3, 0.5, 1); got != 3 {
-			t.Errorf("%d bytes: %d calls of the non-temporal kernels, want 3", ntMinBytes, got)
+			t.Errorf("%d bytes: %d calls of the non-temporal kernels, want 3", ntMin, got)
 		}
 		if got := apiNTCase[float32](t, nt, &calls, []int{1, c - 1, 64, 64}, 5, 0.5, 2); got != 0 {
-			t.Errorf("%d bytes: %d calls of the non-temporal kernels, want 0", ntMinBytes-4*hw, got)
+			t.Errorf("%d bytes: %d calls of the non-temporal kernels, want 0", ntMin-4*hw, got)
 		}
 	})
 }

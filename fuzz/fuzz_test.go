@@ -63,7 +63,7 @@ func sameBits64(a, b []float64) int {
 
 // FuzzKernelsMatchGeneric runs Dropout2d (channels of any size, the
 // scale-planes kernel; up to 316 features, whose mask the SIMD paths draw
-// with their bit-plane keepPlanes kernel from 32 on) on every usable path and
+// with their bit-plane keepPlanes kernel from 192 on) on every usable path and
 // requires each result to equal the generic path's bit for bit, forward and
 // backward, in place and out.
 func FuzzKernelsMatchGeneric(f *testing.F) {
