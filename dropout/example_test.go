@@ -114,3 +114,15 @@ func ExampleInto() {
 	// true 32 32
 	// true 32 48
 }
+
+// Raw random bits in the layout of XLA's RNGPhilox, for a framework's
+// random-number op: the key and a 128-bit counter in, the words out, and
+// the counter to continue from.
+func ExamplePhiloxBits32() {
+	bits := make([]uint32, 6)
+	next := dropout.PhiloxBits32(bits, 0, dropout.Counter{})
+	fmt.Printf("%08x\n%+v\n", bits[:4], next)
+	// Output:
+	// [6627e8d5 e169c58d bc57ac4c 9b00dbd8]
+	// {Lo:2 Hi:0}
+}

@@ -97,6 +97,12 @@ type kernelSet struct {
 	// mask of a channel-wise op and every DropBlock seed is drawn with it,
 	// through keepBits.
 	keepPlanes func(bits []uint64, seed, start uint64, t uint32)
+
+	// philoxRaw: raw Philox4x32-10 output, len(dst)/4 whole blocks (len(dst)
+	// a multiple of 4): dst[4i+j] is word j of the block with the 128-bit
+	// counter (lo, hi) + i (words lo32 lo, hi32 lo, lo32 hi, hi32 hi), under
+	// key (lo32 key, hi32 key). PhiloxBits32/64 run on it.
+	philoxRaw func(dst []uint32, key, lo, hi uint64)
 }
 
 var genericKernels = &kernelSet{
@@ -122,6 +128,7 @@ var genericKernels = &kernelSet{
 	affineBits64: affineBitsGeneric[float64],
 
 	keepPlanes: keepPlanesGeneric,
+	philoxRaw:  philoxRawGeneric,
 }
 
 // keepBits draws a mask with k: bits[i>>6] bit i&63 is set iff feature i's

@@ -27,6 +27,8 @@ var archKernels = []*kernelSet{{
 	dropoutPhilox64: dropoutPhiloxNEONF64,
 
 	keepPlanes: keepPlanesNEON,
+
+	philoxRaw: philoxRawGeneric, // SIMD raw-bits kernels pending
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns

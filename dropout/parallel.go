@@ -82,10 +82,18 @@ type job struct {
 	vec64        []float64
 	lo, hi       int
 	done         *sync.WaitGroup
+	// Raw Philox bits (PhiloxBits32/64): units are blocks of raw, counted
+	// from rawCtr.
+	raw    []uint32
+	rawKey uint64
+	rawCtr Counter
 }
 
 func (j *job) run() {
-	if j.dst32 != nil {
+	if j.raw != nil {
+		c := j.rawCtr.Add(uint64(j.lo))
+		j.k.philoxRaw(j.raw[4*j.lo:4*j.hi], j.rawKey, c.Lo, c.Hi)
+	} else if j.dst32 != nil {
 		vec := j.vec32
 		if vec == nil {
 			vec = j.m.vec32

@@ -16,6 +16,7 @@ func TestEveryPathHasEveryPrimitive(t *testing.T) {
 			"dropoutPhilox":              k.dropoutPhilox32 == nil || k.dropoutPhilox64 == nil,
 			"affineBits":                 k.affineBits32 == nil || k.affineBits64 == nil,
 			"keepPlanes":                 k.keepPlanes == nil,
+			"philoxRaw":                  k.philoxRaw == nil,
 			"scalePlanesNT (half of it)": (k.scalePlanesNT32 == nil) != (k.scalePlanesNT64 == nil),
 			"scaleRowsNT (half of it)":   (k.scaleRowsNT32 == nil) != (k.scaleRowsNT64 == nil),
 		} {
