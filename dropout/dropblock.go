@@ -78,8 +78,9 @@ func (m *Mask) blockGeometry() blockGeometry {
 }
 
 // drawBlocks decides every element of a DropBlock call: seeds from g,
-// dilated into blocks, and the batch-wide scale.
-func (m *Mask) drawBlocks(g *Generator, blockSize int) {
+// dilated into blocks, and the batch-wide scale. A part (pt not nil)
+// decides the whole batch, for its scale, and keeps its own samples.
+func (m *Mask) drawBlocks(g *Generator, blockSize int, pt *part) {
 	if m.numel == 0 {
 		return
 	}
@@ -110,9 +111,17 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	gamma := m.p * area / (cube * valid)
 	t := uint64(min(math.Round(gamma*(1<<32)), 1<<32)) // seed iff draw < t
 
+	planeSize := gm.sp[0] * gm.sp[1] * gm.sp[2]
+	if pt != nil {
+		gm.planes = pt.total * m.shape[1]
+	}
 	nseeds := gm.planes * gm.seeds[0] * gm.seeds[1] * gm.seeds[2]
 	blocks := blocksFor(nseeds)
-	m.seed, m.start = g.reserve(blocks)
+	if pt != nil {
+		m.seed, m.start = pt.st.Seed, pt.st.Offset
+	} else {
+		m.seed, m.start = g.reserve(blocks)
+	}
 	m.used = blocks
 	// keepBits marks draw >= t; a seed is its complement.
 	m.seedBits = grow(m.seedBits, (nseeds+63)/64)
@@ -122,19 +131,29 @@ func (m *Mask) drawBlocks(g *Generator, blockSize int) {
 	}
 	trimTail(m.seedBits, nseeds)
 
-	// dropBlocks writes bits 0..numel-1 only: the rest of the last word
-	// may hold a larger earlier call's bits.
-	dropBlocks(m.bits, m.seedBits, gm, &m.rows)
-	trimTail(m.bits, m.numel)
+	// dropBlocks writes the bits of the elements only: the rest of the
+	// last word may hold a larger earlier call's bits.
+	keep, numel := m.bits, m.numel
+	if pt != nil {
+		numel = gm.planes * planeSize
+		m.whole = grow(m.whole, (numel+63)/64)
+		keep = m.whole
+	}
+	dropBlocks(keep, m.seedBits, gm, &m.rows)
+	trimTail(keep, numel)
 	kept := 0
-	for _, w := range m.bits {
+	for _, w := range keep {
 		kept += bits.OnesCount64(w)
+	}
+	if pt != nil {
+		clear(m.bits)
+		readBits(m.bits, keep, pt.first*m.shape[1]*planeSize, m.numel)
 	}
 	// PyTorch: noise.numel() / (eps + noise.sum()), which it evaluates as
 	// reciprocal(eps + sum) · numel in the tensor's type.
 	e32 := float32(1e-6) + float32(kept)
-	m.s32 = float32(1) / e32 * float32(m.numel)
-	m.s64 = 1 / (1e-6 + float64(kept)) * float64(m.numel)
+	m.s32 = float32(1) / e32 * float32(numel)
+	m.s64 = 1 / (1e-6 + float64(kept)) * float64(numel)
 }
 
 // dropBlocks writes the keep bit of every element: clear where a block

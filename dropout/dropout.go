@@ -2,6 +2,7 @@ package dropout
 
 import (
 	"fmt"
+	"slices"
 	"unsafe"
 )
 
@@ -54,13 +55,25 @@ type opts struct {
 	noise     []int // DropoutBroadcast's noise shape
 	regen     bool  // elementwise Dropout without mask bits
 	blockSize int   // DropBlock
+	part      *part // a part of a larger call (Part)
+}
+
+// part is a call that computes samples [first, first+N) of a call on
+// total samples whose stream starts at block st.Offset of seed st.Seed.
+type part struct {
+	st           State
+	first, total int
+	varies       bool // the decisions vary along the first dim (set by forward)
 }
 
 func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts, options []Option) (*Mask, error) {
 	var m *Mask
-	for _, opt := range options {
-		if opt.into != nil {
-			m = opt.into
+	for i := range options {
+		if options[i].into != nil {
+			m = options[i].into
+		}
+		if options[i].part.total > 0 || options[i].part.first != 0 {
+			x.part = &options[i].part
 		}
 	}
 	if m == nil {
@@ -76,6 +89,7 @@ func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, 
 // after the generator. The zero Option changes nothing.
 type Option struct {
 	into *Mask
+	part part
 }
 
 // Into makes a call record its decisions in m, reusing m's storage, and
@@ -86,6 +100,28 @@ type Option struct {
 // call or Backward. A nil m is ignored.
 func Into(m *Mask) Option { return Option{into: m} }
 
+// Part makes a call compute its tensor as samples [first, first+N) (N its
+// shape's first dim) of one larger call on total samples whose randomness
+// starts at st — the state its generator had, or that Generator.Reserve
+// returned for it. The result, mask and output, equals those samples of
+// that whole call, so the shards of a batch can run on their own (other
+// goroutines, other machines) and agree with the unsharded call; the call
+// draws nothing from its generator, which may be nil. Mask.Blocks reports
+// the whole call's block range, which the caller advances its generator by
+// (Generator.Reserve).
+//
+// The first dim is the batch for the batched shapes ([N, C, ...]); for a
+// 1-D elementwise tensor it is the elements, so any range of elements is
+// a part. A DropBlock part draws the whole batch's mask, as its scale is
+// the whole tensor's, but applies only its own samples. DropoutBroadcast
+// takes the whole call's noise shape, its first dim 1 (decisions shared
+// by the batch) or total. With Part,
+// DropoutNoMask keeps mask bits. first < 0, total < first + N or a call
+// whose shape cannot be a part is an error wrapping ErrShape.
+func Part(st State, first, total int) Option {
+	return Option{part: part{st: st, first: first, total: total}}
+}
+
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.
 func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p float64, g *Generator, x opts) error {
@@ -95,6 +131,15 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p f
 	var noise [maxRank]int
 	if len(shape) > maxRank {
 		return o.shapeErr(shape, "rank %d, want at most %d", len(shape), maxRank)
+	}
+	givenVaries := len(x.noise) > 0 && x.noise[0] != 1 // DropoutBroadcast's first noise dim
+	if x.part != nil && o.noise == noiseGiven && len(x.noise) == len(shape) && len(shape) > 0 && x.noise[0] == x.part.total && x.noise[0] != 1 {
+		// A part's noise shape is the whole call's: its first dim is 1 or
+		// the whole batch; read the part's own in its place.
+		var given [maxRank]int
+		copy(given[:], x.noise)
+		given[0] = shape[0]
+		x.noise = given[:len(shape)]
 	}
 	if err := o.noiseShape(shape, x.noise, noise[:len(shape)]); err != nil {
 		return err
@@ -115,14 +160,28 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p f
 	if err := checkAlias(o.name, "dst", "src", dst, src); err != nil {
 		return err
 	}
+	if x.part != nil {
+		if err := checkPart(o, shape, x.part); err != nil {
+			return err
+		}
+		pt := *x.part // the caller's Option is not written
+		pt.varies = o.noise != noiseBatch && noise[0] == shape[0]
+		if o.noise == noiseGiven {
+			pt.varies = givenVaries
+		}
+		x.part = &pt
+	}
 	if g == nil {
 		g = defaultGenerator
 	}
-	m.reset(o, shape, noise[:len(shape)], numel, p, x.regen)
+	m.reset(o, shape, noise[:len(shape)], numel, p, x.regen && x.part == nil)
+	// A part's decisions need not start at a group of the stream: it draws
+	// mask bits (keepRange) and applies them, never the fused kernel.
+	m.fused = o.fused && x.part == nil
 	if o.block > 0 {
-		m.drawBlocks(g, x.blockSize)
+		m.drawBlocks(g, x.blockSize, x.part)
 	} else {
-		m.draw(g)
+		m.draw(g, x.part)
 	}
 	if m.plan.rows && numel > 0 {
 		if isFloat32[T]() {
@@ -132,6 +191,21 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p f
 		}
 	}
 	apply(m, dst, src, false)
+	return nil
+}
+
+// checkPart reports an error for a Part that does not fit the call: a
+// negative first sample, fewer samples in all than the part reaches, or a
+// rank-0 shape.
+func checkPart(o *op, shape []int, pt *part) error {
+	if len(shape) == 0 || pt.first < 0 || pt.total < pt.first+shape[0] {
+		n := 0
+		if len(shape) > 0 {
+			n = shape[0]
+		}
+		return fmt.Errorf("dropout: %s: Part(first %d, total %d) of a call on %d samples (shape %v): %w",
+			o.name, pt.first, pt.total, n, slices.Clone(shape), ErrShape)
+	}
 	return nil
 }
 

@@ -86,9 +86,20 @@ func (g *Generator) SetState(s State) {
 	g.st.Store(st)
 }
 
+// Reserve hands out the next blocks blocks of g at once and returns the
+// state they start at: for a call run in parts (Part), the whole call's
+// stream, with g advanced past it (Mask.Blocks of any part gives the count).
+func (g *Generator) Reserve(blocks uint64) State {
+	seed, start := g.reserve(blocks)
+	return State{Seed: seed, Offset: start}
+}
+
 // reserve hands out the next blocks blocks and returns the seed and the first
 // block of the range.
 func (g *Generator) reserve(blocks uint64) (seed, start uint64) {
+	if g == nil {
+		g = defaultGenerator
+	}
 	st := g.state()
 	return st.seed, st.offset.Add(blocks) - blocks
 }

@@ -44,9 +44,11 @@ type Mask struct {
 	scaledFor *op
 	scaledP   float64
 	scaled    bool
-	// DropBlock scratch: the seed bits and one plane of dilated rows.
+	// DropBlock scratch: the seed bits, one plane of dilated rows, and a
+	// Part's whole-batch mask; keepRange's shifted groups (in rows).
 	seedBits []uint64
 	rows     []uint64
+	whole    []uint64
 }
 
 // Features returns the number of features, each kept or dropped as a whole:
@@ -130,7 +132,8 @@ func (m *Mask) P() float64 {
 // Blocks returns the generator's seed and the range of Philox blocks
 // [start, start+count) the mask was drawn from (block numbers modulo 2⁶⁴);
 // count is 0 when the tensor is empty, when p is 0, and when p is 1 except
-// for DropBlock, which draws its seeds at p = 1 too (torchvision's γ).
+// for DropBlock, which draws its seeds at p = 1 too (torchvision's γ). For
+// a Part call they are the whole call's.
 func (m *Mask) Blocks() (seed, start, count uint64) {
 	if m == nil {
 		return 0, 0, 0
@@ -147,7 +150,7 @@ func (m *Mask) Clone() *Mask {
 	c.bits = slices.Clone(m.bits)
 	c.vec32 = slices.Clone(m.vec32)
 	c.vec64 = slices.Clone(m.vec64)
-	c.seedBits, c.rows = nil, nil // scratch of the next call, not part of the mask
+	c.seedBits, c.rows, c.whole = nil, nil, nil // scratch of the next call, not part of the mask
 	return &c
 }
 
@@ -228,13 +231,17 @@ func (m *Mask) setScales(o *op) {
 
 // draw decides every feature: all kept for p == 0, none for p == 1 (no
 // randomness used either way), else from fresh blocks of g.
-func (m *Mask) draw(g *Generator) {
+func (m *Mask) draw(g *Generator, pt *part) {
 	switch {
 	case m.feats == 0:
 	case m.p == 0:
 		keepAll(m.bits, m.feats)
 	case m.p == 1:
 		clear(m.bits)
+	case pt != nil:
+		f0, whole := m.partFeatures(pt)
+		m.seed, m.start, m.used = pt.st.Seed, pt.st.Offset, blocksFor(whole)
+		current().keepRange(m.bits, m.seed, m.start, f0, m.feats, uint64(m.t), &m.rows)
 	default:
 		blocks := blocksFor(m.feats)
 		m.seed, m.start = g.reserve(blocks)
@@ -243,6 +250,18 @@ func (m *Mask) draw(g *Generator) {
 			current().keepBits(m.bits, m.seed, m.start, m.feats, uint64(m.t))
 		}
 	}
+}
+
+// partFeatures returns where a part's features start in the whole call's
+// and how many the whole call has: the noise shape varies along the first
+// dim (one set of features per sample) or is broadcast along it (every
+// sample shares the decisions, so a part has them all).
+func (m *Mask) partFeatures(pt *part) (first, whole int) {
+	if !pt.varies {
+		return 0, m.feats
+	}
+	per := m.feats / m.shape[0]
+	return pt.first * per, pt.total * per
 }
 
 // buildVectors fills a rows plan's scale vectors for element type T: entry j

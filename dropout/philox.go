@@ -206,3 +206,28 @@ var keepSIMDMin = 192
 // threshold t to fillKeep: too few to pay for the kernel call, or t = 2³²
 // (nothing kept), which the kernels' 32-bit threshold cannot express.
 func keepScalar(n int, t uint64) bool { return n < keepSIMDMin || t > 1<<32-1 }
+
+// keepRange is keepBits for features [f0, f0+n) of the stream from block
+// start: bit i of bits is feature f0+i's decision. When f0 is not a
+// multiple of 64 the groups around the range are decided into *scratch and
+// shifted into place.
+func (k *kernelSet) keepRange(bits []uint64, seed, start uint64, f0, n int, t uint64, scratch *[]uint64) {
+	start += groupBlocks * uint64(f0/64)
+	sh := uint(f0 % 64)
+	if sh == 0 {
+		k.keepBits(bits, seed, start, n, t)
+		return
+	}
+	words := (int(sh) + n + 63) / 64
+	*scratch = grow(*scratch, words)
+	w := *scratch
+	k.keepBits(w, seed, start, int(sh)+n, t)
+	for i := range bits {
+		v := w[i] >> sh
+		if i+1 < words {
+			v |= w[i+1] << (64 - sh)
+		}
+		bits[i] = v
+	}
+	trimTail(bits, n)
+}
