@@ -55,3 +55,42 @@ for p in (0.1, 0.5, 0.9):
     kept_ok = np.array_equal((x.numpy() * A + B)[~dropped], y[~dropped])
     kept = {v: f"{f32bits(np.float32(v) * A + B):#010x}" for v in xs}
     print(f"alpha_dropout p={p}: dropped {dropped.mean():.3f} (value {f32bits(C):#010x}), kept == x*a+b bit for bit: {kept_ok}, kept {kept}")
+
+# Masks taken from PyTorch: its elementwise dropout (native_dropout returns
+# the mask) and its channel dropout (dropout2d's noise, (N, C, 1, 1), drawn
+# and applied as PyTorch's _dropout_impl does: x * noise.div_(1 - p)),
+# applied by simdrop (bench/maskapply: MaskFromBytes, then Backward): the
+# kept values must equal torch's bit for bit, and the dropped ones are 0
+# (torch: x * 0, -0 for a negative x; simdrop +0, a documented difference).
+import os
+import subprocess
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+subprocess.run(["go", "build", "-o", "/tmp/simdrop-maskapply", "./bench/maskapply"], cwd=root, check=True)
+
+
+def simdrop_apply(shape, noise, p, keep, x):
+    head = struct.pack(f"<I{2 * len(shape)}Id", len(shape), *shape, *noise, p)
+    out = subprocess.run(["/tmp/simdrop-maskapply"], input=head + keep.astype(np.uint8).tobytes() + x.astype("<f4").tobytes(),
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype="<f4").reshape(shape)
+
+
+torch.manual_seed(1)
+for p in (0.1, 0.25, 0.5, 0.8):
+    x = torch.randn(4, 8, 6, 5)
+    y, mask = torch.native_dropout(x, p, True)
+    ours = simdrop_apply(list(x.shape), list(x.shape), p, mask.numpy().reshape(-1), x.numpy())
+    k = mask.numpy()
+    kept_same = np.array_equal(ours[k].view(np.uint32), y.numpy()[k].view(np.uint32))
+    negz = int(np.sum(np.signbit(y.numpy()[~k])))
+    print(f"native_dropout p={p}: kept bit for bit {kept_same}, dropped all zero {bool(np.all(ours[~k] == 0))} "
+          f"(torch has {negz} -0 of {int((~k).sum())})")
+
+    noise = torch.empty(4, 8, 1, 1).bernoulli_(1 - p)
+    ty = x * noise.div(1 - p)
+    keep = noise.numpy().reshape(-1) != 0
+    ours = simdrop_apply(list(x.shape), [4, 8, 1, 1], p, keep, x.numpy())
+    kc = np.broadcast_to(noise.numpy() != 0, x.shape)
+    same = np.array_equal(ours[kc].view(np.uint32), ty.numpy()[kc].view(np.uint32))
+    print(f"dropout2d noise p={p}: kept bit for bit {same}, dropped all zero {bool(np.all(ours[~kc] == 0))}")

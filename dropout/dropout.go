@@ -175,6 +175,7 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p f
 		g = defaultGenerator
 	}
 	m.reset(o, shape, noise[:len(shape)], numel, p, x.regen && x.part == nil)
+	m.given = false
 	// A part's decisions need not start at a group of the stream: it draws
 	// mask bits (keepRange) and applies them, never the fused kernel.
 	m.fused = o.fused && x.part == nil
@@ -239,9 +240,9 @@ func Backward[T float32 | float64](dx, dy []T, m *Mask) error {
 func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 	switch {
 	case m.numel == 0:
-	case m.p == 0:
+	case m.p == 0 && !m.given:
 		copy(dst, src) // a no-op in place
-	case m.p == 1 && !m.block:
+	case m.p == 1 && !m.block && !m.given:
 		clear(dst)
 	default:
 		bytes := len(dst) * int(unsafe.Sizeof(dst[0]))

@@ -26,6 +26,7 @@ type Mask struct {
 	fused bool // elementwise with in-kernel randomness: draws i = element i
 	regen bool // fused, keeping no bits: decisions are regenerated from the blocks
 	block bool // DropBlock: per-element bits and a batch-wide scale, even for p = 1
+	given bool // decisions from MaskFromBools/Bytes, whatever p
 	t     uint32
 	// Kept scale s (alpha: a), the forward's and Backward's, per element type;
 	// for alpha, b and c.

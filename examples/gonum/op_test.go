@@ -171,13 +171,13 @@ func ExampleDropout2dOp() {
 	fmt.Printf("y\n%v\ndx\n%v\n", mat.Formatted(&y), mat.Formatted(&dx))
 	// Output:
 	// y
-	// ⎡0  0⎤
-	// ⎢4  4⎥
+	// ⎡2  2⎤
+	// ⎢0  0⎥
 	// ⎢6  6⎥
-	// ⎣8  8⎦
+	// ⎣0  0⎦
 	// dx
-	// ⎡0  0⎤
+	// ⎡2  2⎤
+	// ⎢0  0⎥
 	// ⎢2  2⎥
-	// ⎢2  2⎥
-	// ⎣2  2⎦
+	// ⎣0  0⎦
 }
