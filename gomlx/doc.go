@@ -8,7 +8,7 @@
 //
 //	import _ "github.com/simdrop/simdrop/gomlx"
 //
-//	backend := backends.MustNewWithConfig("simdrop") // or GOMLX_BACKEND=simdrop
+//	backend, err := backends.NewWithConfig("simdrop") // or GOMLX_BACKEND=simdrop
 //
 // Everything except RNGBitGenerator is simplego's own code: the
 // configuration after "simdrop:" is simplego's (e.g. "simdrop:parallelism=2").
