@@ -318,7 +318,7 @@ func (o *Op) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error)
 	if err != nil {
 		return nil, err
 	}
-	out, err := denseLike(prealloc, x, o.String(), "prealloc")
+	out, err := denseLike(prealloc, x, o, "prealloc")
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +337,7 @@ func (o *Op) input(inputs []G.Value) (*tensor.Dense, error) {
 	if len(inputs) != 1 {
 		return nil, fmt.Errorf("gorgoniadrop: %s: %d inputs, want 1: %w", o, len(inputs), ErrInput)
 	}
-	return dense(inputs[0], o.String(), "input")
+	return dense(inputs[0], o, "input")
 }
 
 // forward writes dst from x: the family member in training mode, a copy in
@@ -446,7 +446,7 @@ func (b *backwardOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value
 	if err != nil {
 		return nil, err
 	}
-	dx, err := denseLike(prealloc, dy, b.String(), "prealloc")
+	dx, err := denseLike(prealloc, dy, b, "prealloc")
 	if err != nil {
 		return nil, err
 	}
@@ -460,7 +460,7 @@ func (b *backwardOp) grad(inputs []G.Value) (*tensor.Dense, error) {
 	if len(inputs) != 2 {
 		return nil, fmt.Errorf("gorgoniadrop: %s: %d inputs, want 2: %w", b, len(inputs), ErrInput)
 	}
-	return dense(inputs[1], b.String(), "gradient")
+	return dense(inputs[1], b, "gradient")
 }
 
 // backward is dropout.Backward with the forward's mask, or a copy when the
@@ -491,7 +491,7 @@ func (b *backwardOp) backward(dx, dy *tensor.Dense) error {
 }
 
 // dense returns v as a dense, contiguous float32 or float64 tensor.
-func dense(v G.Value, op, what string) (*tensor.Dense, error) {
+func dense(v G.Value, op fmt.Stringer, what string) (*tensor.Dense, error) {
 	t, ok := v.(*tensor.Dense)
 	if !ok {
 		return nil, fmt.Errorf("gorgoniadrop: %s: %s is a %T, want a *tensor.Dense: %w", op, what, v, ErrInput)
@@ -509,7 +509,7 @@ func dense(v G.Value, op, what string) (*tensor.Dense, error) {
 }
 
 // denseLike returns v as a dense tensor of like's type and shape.
-func denseLike(v G.Value, like *tensor.Dense, op, what string) (*tensor.Dense, error) {
+func denseLike(v G.Value, like *tensor.Dense, op fmt.Stringer, what string) (*tensor.Dense, error) {
 	t, err := dense(v, op, what)
 	if err != nil {
 		return nil, err

@@ -373,3 +373,41 @@ func TestBadArguments(t *testing.T) {
 		t.Errorf("Dropout1d ran on shape %v", y.Shape())
 	}
 }
+
+// TestNoAllocation: after its first call, a step through UsePreallocDo
+// (forward and backward) allocates nothing: the op reuses its Mask.
+func TestNoAllocation(t *testing.T) {
+	shape := []int{8, 16, 8, 8}
+	r := rand.New(rand.NewPCG(3, 4))
+	xv := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(randSlice[float32](r, numel(shape))))
+	dyv := tensor.New(tensor.WithShape(shape...), tensor.WithBacking(randSlice[float32](r, numel(shape))))
+	yv := tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+	dxv := tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...))
+	dy := G.NewTensor(g, tensor.Float32, 4, G.WithShape(shape...))
+	y, err := Dropout2d(x, 0.3, dropout.NewGenerator(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := OpOf(y)
+	dx, err := o.SymDiff(G.Nodes{x}, y, dy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bwd := dx[0].Op().(G.UsePreallocDoer)
+	// The machine builds the inputs slices; so does the test, once.
+	fwdIn, bwdIn := []G.Value{xv}, []G.Value{yv, dyv}
+	step := func() {
+		if _, err := o.UsePreallocDo(yv, fwdIn...); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bwd.UsePreallocDo(dxv, bwdIn...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	if n := testing.AllocsPerRun(20, step); n != 0 {
+		t.Fatalf("%v allocations per step", n)
+	}
+}
