@@ -74,6 +74,19 @@ func TestGorgoniaDropoutKeptZeroGetsNoGradient(t *testing.T) {
 		}
 	}
 
+	// At p = 0 nothing is dropped, yet no element gets a gradient: the
+	// backward also tests p != 0.
+	ones := make([]float64, 100)
+	for i := range ones {
+		ones[i] = 1
+	}
+	_, dx0 := gorgoniaGrad(t, ones, 0)
+	for i, d := range dx0 {
+		if d != 0 {
+			t.Fatalf("p = 0: dx[%d] = %v, gorgonia gives 0", i, d)
+		}
+	}
+
 	// This package's backward reads the mask: kept zeros get 1/(1−p).
 	g := G.NewGraph()
 	x := G.NewVector(g, tensor.Float64, G.WithShape(len(xs)), G.WithValue(tensor.New(tensor.WithShape(len(xs)), tensor.WithBacking(xs))))
