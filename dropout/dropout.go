@@ -72,7 +72,7 @@ func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, 
 		if options[i].into != nil {
 			m = options[i].into
 		}
-		if options[i].part.total > 0 || options[i].part.first != 0 {
+		if options[i].isPart {
 			x.part = &options[i].part
 		}
 	}
@@ -88,8 +88,9 @@ func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, 
 // An Option changes how one functional call runs; pass any number of them
 // after the generator. The zero Option changes nothing.
 type Option struct {
-	into *Mask
-	part part
+	into   *Mask
+	part   part
+	isPart bool
 }
 
 // Into makes a call record its decisions in m, reusing m's storage, and
@@ -114,12 +115,11 @@ func Into(m *Mask) Option { return Option{into: m} }
 // 1-D elementwise tensor it is the elements, so any range of elements is
 // a part. A DropBlock part draws the whole batch's mask, as its scale is
 // the whole tensor's, but applies only its own samples. DropoutBroadcast
-// takes the whole call's noise shape, its first dim 1 (decisions shared
-// by the batch) or total. With Part,
-// DropoutNoMask keeps mask bits. first < 0, total < first + N or a call
-// whose shape cannot be a part is an error wrapping ErrShape.
+// takes the whole call's noise shape, its first dim 1 (decisions shared by
+// the batch) or total. With Part, DropoutNoMask keeps mask bits. first < 0,
+// total < first + N or a rank-0 shape is an error wrapping ErrShape.
 func Part(st State, first, total int) Option {
-	return Option{part: part{st: st, first: first, total: total}}
+	return Option{part: part{st: st, first: first, total: total}, isPart: true}
 }
 
 // forward validates everything, then draws m and writes dst. Nothing is

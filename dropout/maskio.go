@@ -1,6 +1,9 @@
 package dropout
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // MaskFromBools returns the Mask of a dropout call with the decisions keep,
 // one per element of the noise shape noise (row-major; true = kept), over a
@@ -42,12 +45,21 @@ func maskFrom(shape, noise []int, p float64, n int, kept func(int) bool) (*Mask,
 	if err != nil {
 		return nil, err
 	}
+	feats := 0 // as Mask.reset counts them: none for an empty tensor
+	if numel > 0 {
+		feats = 1
+		for _, d := range nz[:len(shape)] {
+			feats *= d
+		}
+	}
+	// Checked before anything is allocated: the decisions given are the
+	// proof that the shape is real.
+	if n != feats {
+		return nil, fmt.Errorf("dropout: %s: %d decisions, want %d for noise shape %v of shape %v: %w",
+			name, n, feats, slices.Clone(nz[:len(shape)]), slices.Clone(shape), ErrLength)
+	}
 	m := new(Mask)
 	m.reset(o, shape, nz[:len(shape)], numel, p, false)
-	if n != m.feats {
-		return nil, fmt.Errorf("dropout: %s: %d decisions, want %d for noise shape %v of shape %v: %w",
-			name, n, m.feats, m.NoiseShape(), m.Shape(), ErrLength)
-	}
 	for i := 0; i < n; i++ {
 		if kept(i) {
 			if p == 1 {

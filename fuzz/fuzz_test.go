@@ -162,6 +162,7 @@ func FuzzAPINeverPanics(f *testing.F) {
 		src := buf[off : off+int(lenSrc%span)]
 		before := append([]float32(nil), buf...)
 		g := dropout.NewGenerator(1)
+		var reused dropout.Mask
 		for _, op := range []func() (*dropout.Mask, error){
 			func() (*dropout.Mask, error) { return dropout.Dropout1d(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g) },
@@ -181,6 +182,40 @@ func FuzzAPINeverPanics(f *testing.F) {
 			func() (*dropout.Mask, error) { return dropout.Dropout(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropoutNoMask(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropConnect(dst, src, int(d0), int(d1), p, g) },
+			// Parts of a larger call, with the first sample and the total
+			// fuzzed, and a reused mask; masks made from bytes.
+			func() (*dropout.Mask, error) {
+				return dropout.Dropout2d(dst, src, shape, p, g, dropout.Part(dropout.State{Seed: 3, Offset: uint64(d4)}, int(d2), int(d3)))
+			},
+			func() (*dropout.Mask, error) {
+				return dropout.Dropout(dst, src, shape, p, g, dropout.Into(&reused), dropout.Part(dropout.State{Seed: 3}, int(d3), int(d2)))
+			},
+			func() (*dropout.Mask, error) {
+				return dropout.DropBlock2d(dst, src, shape, p, int(d3%9)-1, g, dropout.Part(dropout.State{Seed: 3}, int(d2%5), int(d1)))
+			},
+			func() (*dropout.Mask, error) {
+				return dropout.DropoutBroadcast(dst, src, shape, noise, p, g, dropout.Into(&reused), dropout.Part(dropout.State{}, 0, int(d0)))
+			},
+			func() (*dropout.Mask, error) {
+				keep := make([]byte, int(lenSrc%97))
+				for i := range keep {
+					keep[i] = byte(i * int(d1))
+				}
+				m, err := dropout.MaskFromBytes(shape, noise, p, keep)
+				if err != nil {
+					return nil, err
+				}
+				// The mask applied to the buffers, which need not fit it:
+				// Backward refuses a wrong length or an overlap, writing
+				// nothing (checked as for any error).
+				if err := dropout.Backward(dst, src, m); err != nil {
+					if !errors.Is(err, dropout.ErrMask) && !errors.Is(err, dropout.ErrOverlap) {
+						t.Fatalf("Backward with an imported mask: unclassified error %v", err)
+					}
+					return nil, err
+				}
+				return m, nil
+			},
 		} {
 			m, err := op()
 			if err != nil {
@@ -189,7 +224,7 @@ func FuzzAPINeverPanics(f *testing.F) {
 				}
 				if !errors.Is(err, dropout.ErrProbability) && !errors.Is(err, dropout.ErrShape) &&
 					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) &&
-					!errors.Is(err, dropout.ErrMode) {
+					!errors.Is(err, dropout.ErrMode) && !errors.Is(err, dropout.ErrMask) {
 					t.Fatalf("unclassified error %v", err)
 				}
 				if g.Offset() != 0 {
