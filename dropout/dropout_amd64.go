@@ -963,7 +963,7 @@ func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int,
 // at once; the four words of each block are then merged into two
 // quadwords (w0 | w1<<32, w2 | w3<<32) and interleaved into dst's order
 // by shuffles, and stored whole. The last 1..15 blocks take one more
-// batch stored with VMOVDQU64 with an opmask of the words left, so nothing past
+// batch stored with VMOVDQU64 with an opmask of the quadwords left, so nothing past
 // len(dst)/4 blocks is written.
 //
 //go:noescape
@@ -986,7 +986,7 @@ func philoxRawAVX512(dst []uint32, key uint64, lo uint64, hi uint64)
 // at once; the four words of each block are then merged into two
 // quadwords (w0 | w1<<32, w2 | w3<<32) and interleaved into dst's order
 // by shuffles, and stored whole. The last 1..7 blocks take one more
-// batch stored with VPMASKMOVQ with a mask of the words left, so nothing past
+// batch stored with VPMASKMOVQ with a mask of the quadwords left, so nothing past
 // len(dst)/4 blocks is written.
 //
 //go:noescape
