@@ -945,3 +945,49 @@ func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int,
 //
 //go:noescape
 func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
+
+// philoxRawAVX512 is philoxRawGeneric with 512-bit AVX512 vectors; it is
+// equivalent to
+//
+//	c := Counter{lo, hi}
+//	for i := 0; i+4 <= len(dst); i += 4 {
+//		w := philoxAt(key, c) // counter (lo32, hi32 of c.Lo, lo32, hi32 of c.Hi)
+//		copy(dst[i:i+4], w[:])
+//		c = c.Add(1) // carries from Lo into Hi, wraps at 2¹²⁸
+//	}
+//
+// 16 blocks a batch, one per 64-bit lane of 2 registers: lane q of
+// set s holds block 8·s+q of the batch, its counter's low half lo+8·s+q
+// (a 64-bit lane add) and its high half hi plus the carry of that add
+// (the lane's low half below lo, unsigned). The rounds run on all sets
+// at once; the four words of each block are then merged into two
+// quadwords (w0 | w1<<32, w2 | w3<<32) and interleaved into dst's order
+// by shuffles, and stored whole. The last 1..15 blocks take one more
+// batch stored with VMOVDQU64 with an opmask of the quadwords left, so nothing past
+// len(dst)/4 blocks is written.
+//
+//go:noescape
+func philoxRawAVX512(dst []uint32, key uint64, lo uint64, hi uint64)
+
+// philoxRawAVX2 is philoxRawGeneric with 256-bit AVX2 vectors; it is
+// equivalent to
+//
+//	c := Counter{lo, hi}
+//	for i := 0; i+4 <= len(dst); i += 4 {
+//		w := philoxAt(key, c) // counter (lo32, hi32 of c.Lo, lo32, hi32 of c.Hi)
+//		copy(dst[i:i+4], w[:])
+//		c = c.Add(1) // carries from Lo into Hi, wraps at 2¹²⁸
+//	}
+//
+// 8 blocks a batch, one per 64-bit lane of 2 registers: lane q of
+// set s holds block 4·s+q of the batch, its counter's low half lo+4·s+q
+// (a 64-bit lane add) and its high half hi plus the carry of that add
+// (the lane's low half below lo, unsigned). The rounds run on all sets
+// at once; the four words of each block are then merged into two
+// quadwords (w0 | w1<<32, w2 | w3<<32) and interleaved into dst's order
+// by shuffles, and stored whole. The last 1..7 blocks take one more
+// batch stored with VPMASKMOVQ with a mask of the quadwords left, so nothing past
+// len(dst)/4 blocks is written.
+//
+//go:noescape
+func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)

@@ -13205,3 +13205,1018 @@ next:
 	JL   run
 	VZEROUPPER
 	RET
+
+DATA rawInterleave<>+0(SB)/8, $0x0000000000000000
+DATA rawInterleave<>+8(SB)/8, $0x0000000000000008
+DATA rawInterleave<>+16(SB)/8, $0x0000000000000001
+DATA rawInterleave<>+24(SB)/8, $0x0000000000000009
+DATA rawInterleave<>+32(SB)/8, $0x0000000000000002
+DATA rawInterleave<>+40(SB)/8, $0x000000000000000a
+DATA rawInterleave<>+48(SB)/8, $0x0000000000000003
+DATA rawInterleave<>+56(SB)/8, $0x000000000000000b
+DATA rawInterleave<>+64(SB)/8, $0x0000000000000004
+DATA rawInterleave<>+72(SB)/8, $0x000000000000000c
+DATA rawInterleave<>+80(SB)/8, $0x0000000000000005
+DATA rawInterleave<>+88(SB)/8, $0x000000000000000d
+DATA rawInterleave<>+96(SB)/8, $0x0000000000000006
+DATA rawInterleave<>+104(SB)/8, $0x000000000000000e
+DATA rawInterleave<>+112(SB)/8, $0x0000000000000007
+DATA rawInterleave<>+120(SB)/8, $0x000000000000000f
+GLOBL rawInterleave<>(SB), RODATA|NOPTR, $128
+
+// func philoxRawAVX512(dst []uint32, key uint64, lo uint64, hi uint64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·philoxRawAVX512(SB), NOSPLIT, $80-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	SHRQ $0x02, CX
+	MOVQ key+24(FP), DX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL            DX, BX
+	SHRQ            $0x20, DX
+	MOVL            BX, (SP)
+	MOVL            DX, 4(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 8(SP)
+	MOVL            DX, 12(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 16(SP)
+	MOVL            DX, 20(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 24(SP)
+	MOVL            DX, 28(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 32(SP)
+	MOVL            DX, 36(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 40(SP)
+	MOVL            DX, 44(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 48(SP)
+	MOVL            DX, 52(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 56(SP)
+	MOVL            DX, 60(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 64(SP)
+	MOVL            DX, 68(SP)
+	ADDL            $0x9e3779b9, BX
+	ADDL            $0xbb67ae85, DX
+	MOVL            BX, 72(SP)
+	MOVL            DX, 76(SP)
+	MOVQ            lo+32(FP), DX
+	MOVQ            hi+40(FP), BX
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, SI
+	KMOVW           SI, K1
+	CMPQ            CX, $0x10
+	JB              tail
+
+loop:
+	// Counters: lane q of set s is (lo, hi) + lanes·s + q, the carry into hi from the 64-bit add.
+	VPBROADCASTQ DX, Z2
+	VPBROADCASTQ BX, Z3
+	VPADDQ       iotaQ<>+0(SB), Z2, Z4
+	VPCMPUQ      $0x01, Z2, Z4, K2
+	VMOVDQA64    Z3, Z6
+	VPADDQ.BCST  qwordOne<>+0(SB), Z6, K2, Z6
+	VPSHUFD      $0xf5, Z4, Z5
+	VPSHUFD      $0xf5, Z6, Z7
+	VPADDQ       iotaQ<>+64(SB), Z2, Z8
+	VPCMPUQ      $0x01, Z2, Z8, K2
+	VMOVDQA64    Z3, Z3
+	VPADDQ.BCST  qwordOne<>+0(SB), Z3, K2, Z3
+	VPSHUFD      $0xf5, Z8, Z2
+	VPSHUFD      $0xf5, Z3, Z9
+
+	// Round 1.
+	VPMULUDQ        Z0, Z4, Z4
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, (SP), Z5, Z10
+	VPSHUFD         $0xf5, Z4, Z5
+	VPTERNLOGD.BCST $0x96, 4(SP), Z7, Z5
+	VPMULUDQ        Z0, Z8, Z7
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z8
+	VPTERNLOGD.BCST $0x96, (SP), Z2, Z8
+	VPSHUFD         $0xf5, Z7, Z2
+	VPTERNLOGD.BCST $0x96, 4(SP), Z9, Z2
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z9
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 8(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 12(SP), Z4, Z6
+	VPMULUDQ        Z0, Z8, Z4
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z8
+	VPTERNLOGD.BCST $0x96, 8(SP), Z3, Z8
+	VPSHUFD         $0xf5, Z4, Z3
+	VPTERNLOGD.BCST $0x96, 12(SP), Z7, Z3
+
+	// Round 3.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 16(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z7, Z5
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z5
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 16(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z8, Z2
+	VPTERNLOGD.BCST $0x96, 20(SP), Z4, Z2
+
+	// Round 4.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 24(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z4, Z6
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z6
+	VPMULUDQ        Z0, Z9, Z7
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 24(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z7, Z3
+	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z3
+
+	// Round 5.
+	VPMULUDQ        Z0, Z10, Z8
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 32(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z8, Z5
+	VPTERNLOGD.BCST $0x96, 36(SP), Z4, Z5
+	VPMULUDQ        Z0, Z9, Z4
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 32(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z4, Z2
+	VPTERNLOGD.BCST $0x96, 36(SP), Z7, Z2
+
+	// Round 6.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 40(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z7, Z6
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z6
+	VPMULUDQ        Z0, Z9, Z8
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 40(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z8, Z3
+	VPTERNLOGD.BCST $0x96, 44(SP), Z4, Z3
+
+	// Round 7.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 48(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z4, Z5
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z5
+	VPMULUDQ        Z0, Z9, Z7
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 48(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z7, Z2
+	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z2
+
+	// Round 8.
+	VPMULUDQ        Z0, Z10, Z8
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 56(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z6
+	VPTERNLOGD.BCST $0x96, 60(SP), Z4, Z6
+	VPMULUDQ        Z0, Z9, Z4
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 56(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z4, Z3
+	VPTERNLOGD.BCST $0x96, 60(SP), Z7, Z3
+
+	// Round 9.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 64(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z7, Z5
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z5
+	VPMULUDQ        Z0, Z9, Z8
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 64(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z8, Z2
+	VPTERNLOGD.BCST $0x96, 68(SP), Z4, Z2
+
+	// Round 10.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 72(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z4, Z6
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z6
+	VPMULUDQ        Z0, Z9, Z7
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 72(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z7, Z3
+	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z3
+
+	// Blocks to dst's word order: A = w0 | w1<<32, B = w2 | w3<<32, then A0 B0 A1 B1 ....
+	VPSHUFD   $0xa0, Z5, K1, Z10
+	VPSHUFD   $0xa0, Z4, K1, Z6
+	VMOVDQU64 rawInterleave<>+0(SB), Z4
+	VPERMI2Q  Z6, Z10, Z4
+	VMOVDQU64 rawInterleave<>+64(SB), Z5
+	VPERMI2Q  Z6, Z10, Z5
+	VPSHUFD   $0xa0, Z2, K1, Z9
+	VPSHUFD   $0xa0, Z7, K1, Z3
+	VMOVDQU64 rawInterleave<>+0(SB), Z2
+	VPERMI2Q  Z3, Z9, Z2
+	VMOVDQU64 rawInterleave<>+64(SB), Z6
+	VPERMI2Q  Z3, Z9, Z6
+	VMOVDQU64 Z4, (AX)
+	VMOVDQU64 Z5, 64(AX)
+	VMOVDQU64 Z2, 128(AX)
+	VMOVDQU64 Z6, 192(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x10, DX
+	ADCQ      $0x00, BX
+	SUBQ      $0x10, CX
+	CMPQ      CX, $0x10
+	JAE       loop
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+	// The last 1..15 blocks: one more batch, its stores masked to them.
+	// Counters: lane q of set s is (lo, hi) + lanes·s + q, the carry into hi from the 64-bit add.
+	VPBROADCASTQ DX, Z2
+	VPBROADCASTQ BX, Z3
+	VPADDQ       iotaQ<>+0(SB), Z2, Z4
+	VPCMPUQ      $0x01, Z2, Z4, K2
+	VMOVDQA64    Z3, Z6
+	VPADDQ.BCST  qwordOne<>+0(SB), Z6, K2, Z6
+	VPSHUFD      $0xf5, Z4, Z5
+	VPSHUFD      $0xf5, Z6, Z7
+	VPADDQ       iotaQ<>+64(SB), Z2, Z8
+	VPCMPUQ      $0x01, Z2, Z8, K2
+	VMOVDQA64    Z3, Z3
+	VPADDQ.BCST  qwordOne<>+0(SB), Z3, K2, Z3
+	VPSHUFD      $0xf5, Z8, Z2
+	VPSHUFD      $0xf5, Z3, Z9
+
+	// Round 1.
+	VPMULUDQ        Z0, Z4, Z4
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, (SP), Z5, Z10
+	VPSHUFD         $0xf5, Z4, Z5
+	VPTERNLOGD.BCST $0x96, 4(SP), Z7, Z5
+	VPMULUDQ        Z0, Z8, Z7
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z8
+	VPTERNLOGD.BCST $0x96, (SP), Z2, Z8
+	VPSHUFD         $0xf5, Z7, Z2
+	VPTERNLOGD.BCST $0x96, 4(SP), Z9, Z2
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z9
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 8(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z9, Z6
+	VPTERNLOGD.BCST $0x96, 12(SP), Z4, Z6
+	VPMULUDQ        Z0, Z8, Z4
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z8
+	VPTERNLOGD.BCST $0x96, 8(SP), Z3, Z8
+	VPSHUFD         $0xf5, Z4, Z3
+	VPTERNLOGD.BCST $0x96, 12(SP), Z7, Z3
+
+	// Round 3.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 16(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z7, Z5
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z5
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 16(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z8, Z2
+	VPTERNLOGD.BCST $0x96, 20(SP), Z4, Z2
+
+	// Round 4.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 24(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z4, Z6
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z6
+	VPMULUDQ        Z0, Z9, Z7
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 24(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z7, Z3
+	VPTERNLOGD.BCST $0x96, 28(SP), Z8, Z3
+
+	// Round 5.
+	VPMULUDQ        Z0, Z10, Z8
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 32(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z8, Z5
+	VPTERNLOGD.BCST $0x96, 36(SP), Z4, Z5
+	VPMULUDQ        Z0, Z9, Z4
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 32(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z4, Z2
+	VPTERNLOGD.BCST $0x96, 36(SP), Z7, Z2
+
+	// Round 6.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 40(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z7, Z6
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z6
+	VPMULUDQ        Z0, Z9, Z8
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 40(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z8, Z3
+	VPTERNLOGD.BCST $0x96, 44(SP), Z4, Z3
+
+	// Round 7.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 48(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z4, Z5
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z5
+	VPMULUDQ        Z0, Z9, Z7
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 48(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z7, Z2
+	VPTERNLOGD.BCST $0x96, 52(SP), Z8, Z2
+
+	// Round 8.
+	VPMULUDQ        Z0, Z10, Z8
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 56(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z8, Z6
+	VPTERNLOGD.BCST $0x96, 60(SP), Z4, Z6
+	VPMULUDQ        Z0, Z9, Z4
+	VPMULUDQ        Z1, Z2, Z2
+	VPSHUFD         $0xf5, Z2, Z9
+	VPTERNLOGD.BCST $0x96, 56(SP), Z3, Z9
+	VPSHUFD         $0xf5, Z4, Z3
+	VPTERNLOGD.BCST $0x96, 60(SP), Z7, Z3
+
+	// Round 9.
+	VPMULUDQ        Z0, Z10, Z7
+	VPMULUDQ        Z1, Z6, Z6
+	VPSHUFD         $0xf5, Z6, Z10
+	VPTERNLOGD.BCST $0x96, 64(SP), Z5, Z10
+	VPSHUFD         $0xf5, Z7, Z5
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z5
+	VPMULUDQ        Z0, Z9, Z8
+	VPMULUDQ        Z1, Z3, Z3
+	VPSHUFD         $0xf5, Z3, Z9
+	VPTERNLOGD.BCST $0x96, 64(SP), Z2, Z9
+	VPSHUFD         $0xf5, Z8, Z2
+	VPTERNLOGD.BCST $0x96, 68(SP), Z4, Z2
+
+	// Round 10.
+	VPMULUDQ        Z0, Z10, Z4
+	VPMULUDQ        Z1, Z5, Z5
+	VPSHUFD         $0xf5, Z5, Z10
+	VPTERNLOGD.BCST $0x96, 72(SP), Z6, Z10
+	VPSHUFD         $0xf5, Z4, Z6
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z6
+	VPMULUDQ        Z0, Z9, Z0
+	VPMULUDQ        Z1, Z2, Z1
+	VPSHUFD         $0xf5, Z1, Z2
+	VPTERNLOGD.BCST $0x96, 72(SP), Z3, Z2
+	VPSHUFD         $0xf5, Z0, Z3
+	VPTERNLOGD.BCST $0x96, 76(SP), Z8, Z3
+
+	// Blocks to dst's word order: A = w0 | w1<<32, B = w2 | w3<<32, then A0 B0 A1 B1 ....
+	VPSHUFD   $0xa0, Z5, K1, Z10
+	VPSHUFD   $0xa0, Z4, K1, Z6
+	VMOVDQU64 rawInterleave<>+0(SB), Z4
+	VPERMI2Q  Z6, Z10, Z4
+	VMOVDQU64 rawInterleave<>+64(SB), Z5
+	VPERMI2Q  Z6, Z10, Z5
+	VPSHUFD   $0xa0, Z1, K1, Z2
+	VPSHUFD   $0xa0, Z0, K1, Z3
+	VMOVDQU64 rawInterleave<>+0(SB), Z0
+	VPERMI2Q  Z3, Z2, Z0
+	VMOVDQU64 rawInterleave<>+64(SB), Z1
+	VPERMI2Q  Z3, Z2, Z1
+
+	// Only the quadwords of the first n blocks: 2n of them.
+	SHLQ      $0x01, CX
+	MOVQ      $-1, DX
+	BZHIQ     CX, DX, DX
+	KMOVW     DX, K1
+	VMOVDQU64 Z4, K1, (AX)
+	SHRQ      $0x08, DX
+	KMOVW     DX, K1
+	VMOVDQU64 Z5, K1, 64(AX)
+	SHRQ      $0x08, DX
+	KMOVW     DX, K1
+	VMOVDQU64 Z0, K1, 128(AX)
+	SHRQ      $0x08, DX
+	KMOVW     DX, K1
+	VMOVDQU64 Z1, K1, 192(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)
+// Requires: AVX, AVX2
+TEXT ·philoxRawAVX2(SB), NOSPLIT, $80-48
+	MOVQ dst_base+0(FP), AX
+	MOVQ dst_len+8(FP), CX
+	SHRQ $0x02, CX
+	MOVQ key+24(FP), DX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DX, BX
+	SHRQ $0x20, DX
+	MOVL BX, (SP)
+	MOVL DX, 4(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 8(SP)
+	MOVL DX, 12(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 16(SP)
+	MOVL DX, 20(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 24(SP)
+	MOVL DX, 28(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 32(SP)
+	MOVL DX, 36(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 40(SP)
+	MOVL DX, 44(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 48(SP)
+	MOVL DX, 52(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 56(SP)
+	MOVL DX, 60(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 64(SP)
+	MOVL DX, 68(SP)
+	ADDL $0x9e3779b9, BX
+	ADDL $0xbb67ae85, DX
+	MOVL BX, 72(SP)
+	MOVL DX, 76(SP)
+	MOVQ lo+32(FP), DX
+	MOVQ hi+40(FP), BX
+	CMPQ CX, $0x08
+	JB   tail
+
+loop:
+	// Counters: lane q of set s is (lo, hi) + lanes·s + q, the carry into hi from the 64-bit add.
+	VMOVQ        DX, X0
+	VMOVQ        BX, X1
+	VPBROADCASTQ X0, Y0
+	VPBROADCASTQ X1, Y1
+	VPBROADCASTQ bitQ<>+504(SB), Y2
+	VPXOR        Y2, Y0, Y3
+	VPADDQ       iotaQ<>+0(SB), Y0, Y4
+	VPXOR        Y2, Y4, Y5
+	VPCMPGTQ     Y5, Y3, Y5
+	VPSUBQ       Y5, Y1, Y6
+	VPSRLQ       $0x20, Y4, Y5
+	VPSRLQ       $0x20, Y6, Y7
+	VPADDQ       iotaQ<>+32(SB), Y0, Y0
+	VPXOR        Y2, Y0, Y2
+	VPCMPGTQ     Y2, Y3, Y2
+	VPSUBQ       Y2, Y1, Y2
+	VPSRLQ       $0x20, Y0, Y1
+	VPSRLQ       $0x20, Y2, Y3
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD (SP), Y9
+	VPBROADCASTD 4(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y0, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y1
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y1, Y1
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y2
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y2, Y2
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 16(SP), Y9
+	VPBROADCASTD 20(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y5
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y1
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y1, Y1
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 24(SP), Y9
+	VPBROADCASTD 28(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y2
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y2, Y2
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 32(SP), Y9
+	VPBROADCASTD 36(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y1
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y1, Y1
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 40(SP), Y9
+	VPBROADCASTD 44(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y6
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y2
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y2, Y2
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 48(SP), Y9
+	VPBROADCASTD 52(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y1
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y1, Y1
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 56(SP), Y9
+	VPBROADCASTD 60(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y2
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y2, Y2
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 64(SP), Y9
+	VPBROADCASTD 68(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y5
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y1
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y1, Y1
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 72(SP), Y9
+	VPBROADCASTD 76(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y2
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y2, Y2
+
+	// Blocks to dst's word order: A = w0 | w1<<32, B = w2 | w3<<32, then A0 B0 A1 B1 ....
+	VPSLLQ      $0x20, Y5, Y3
+	VPBLENDD    $0x55, Y8, Y3, Y3
+	VPSLLQ      $0x20, Y4, Y4
+	VPBLENDD    $0x55, Y6, Y4, Y4
+	VPUNPCKLQDQ Y4, Y3, Y5
+	VPUNPCKHQDQ Y4, Y3, Y3
+	VPERM2I128  $0x20, Y3, Y5, Y4
+	VPERM2I128  $0x31, Y3, Y5, Y3
+	VPSLLQ      $0x20, Y1, Y1
+	VPBLENDD    $0x55, Y7, Y1, Y1
+	VPSLLQ      $0x20, Y0, Y0
+	VPBLENDD    $0x55, Y2, Y0, Y0
+	VPUNPCKLQDQ Y0, Y1, Y2
+	VPUNPCKHQDQ Y0, Y1, Y0
+	VPERM2I128  $0x20, Y0, Y2, Y1
+	VPERM2I128  $0x31, Y0, Y2, Y0
+	VMOVDQU     Y4, (AX)
+	VMOVDQU     Y3, 32(AX)
+	VMOVDQU     Y1, 64(AX)
+	VMOVDQU     Y0, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x08, DX
+	ADCQ        $0x00, BX
+	SUBQ        $0x08, CX
+	CMPQ        CX, $0x08
+	JAE         loop
+
+tail:
+	TESTQ CX, CX
+	JZ    done
+
+	// The last 1..7 blocks: one more batch, its stores masked to them.
+	// Counters: lane q of set s is (lo, hi) + lanes·s + q, the carry into hi from the 64-bit add.
+	VMOVQ        DX, X0
+	VMOVQ        BX, X1
+	VPBROADCASTQ X0, Y0
+	VPBROADCASTQ X1, Y1
+	VPBROADCASTQ bitQ<>+504(SB), Y2
+	VPXOR        Y2, Y0, Y3
+	VPADDQ       iotaQ<>+0(SB), Y0, Y4
+	VPXOR        Y2, Y4, Y5
+	VPCMPGTQ     Y5, Y3, Y5
+	VPSUBQ       Y5, Y1, Y6
+	VPSRLQ       $0x20, Y4, Y5
+	VPSRLQ       $0x20, Y6, Y7
+	VPADDQ       iotaQ<>+32(SB), Y0, Y0
+	VPXOR        Y2, Y0, Y2
+	VPCMPGTQ     Y2, Y3, Y2
+	VPSUBQ       Y2, Y1, Y2
+	VPSRLQ       $0x20, Y0, Y1
+	VPSRLQ       $0x20, Y2, Y3
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD (SP), Y9
+	VPBROADCASTD 4(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y10, Y7, Y7
+	VPXOR        Y7, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y0, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y1
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y1, Y1
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y2
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y2, Y2
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 16(SP), Y9
+	VPBROADCASTD 20(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y5
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y1
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y1, Y1
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 24(SP), Y9
+	VPBROADCASTD 28(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y2
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y2, Y2
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 32(SP), Y9
+	VPBROADCASTD 36(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y1
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y1, Y1
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 40(SP), Y9
+	VPBROADCASTD 44(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y6
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y2
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y2, Y2
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 48(SP), Y9
+	VPBROADCASTD 52(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y1
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y1, Y1
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 56(SP), Y9
+	VPBROADCASTD 60(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y4, Y2
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y2, Y2
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y8
+	VPBROADCASTD 64(SP), Y9
+	VPBROADCASTD 68(SP), Y10
+	VPXOR        Y9, Y5, Y5
+	VPXOR        Y5, Y8, Y8
+	VPSHUFD      $0xf5, Y0, Y5
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y2, Y2
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y9, Y1, Y1
+	VPXOR        Y1, Y7, Y7
+	VPSHUFD      $0xf5, Y3, Y1
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y1, Y1
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y8
+	VPBROADCASTD 72(SP), Y9
+	VPBROADCASTD 76(SP), Y10
+	VPXOR        Y9, Y6, Y6
+	VPXOR        Y6, Y8, Y8
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y10, Y0, Y0
+	VPXOR        Y0, Y6, Y6
+	VPMULUDQ     philoxM0<>+0(SB), Y7, Y0
+	VPMULUDQ     philoxM1<>+0(SB), Y1, Y1
+	VPSHUFD      $0xf5, Y1, Y7
+	VPXOR        Y9, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPSHUFD      $0xf5, Y0, Y2
+	VPXOR        Y10, Y3, Y3
+	VPXOR        Y3, Y2, Y2
+
+	// Blocks to dst's word order: A = w0 | w1<<32, B = w2 | w3<<32, then A0 B0 A1 B1 ....
+	VPSLLQ      $0x20, Y5, Y3
+	VPBLENDD    $0x55, Y8, Y3, Y3
+	VPSLLQ      $0x20, Y4, Y4
+	VPBLENDD    $0x55, Y6, Y4, Y4
+	VPUNPCKLQDQ Y4, Y3, Y5
+	VPUNPCKHQDQ Y4, Y3, Y3
+	VPERM2I128  $0x20, Y3, Y5, Y4
+	VPERM2I128  $0x31, Y3, Y5, Y3
+	VPSLLQ      $0x20, Y1, Y1
+	VPBLENDD    $0x55, Y7, Y1, Y1
+	VPSLLQ      $0x20, Y0, Y0
+	VPBLENDD    $0x55, Y2, Y0, Y0
+	VPUNPCKLQDQ Y0, Y1, Y2
+	VPUNPCKHQDQ Y0, Y1, Y0
+	VPERM2I128  $0x20, Y0, Y2, Y1
+	VPERM2I128  $0x31, Y0, Y2, Y0
+
+	// Only the quadwords of the first n blocks: 2n of them.
+	SHLQ         $0x01, CX
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y5
+	VPMASKMOVQ   Y4, Y5, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y4
+	VPMASKMOVQ   Y3, Y4, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y2, Y3
+	VPMASKMOVQ   Y1, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y2, Y1
+	VPMASKMOVQ   Y0, Y1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET

@@ -91,3 +91,11 @@ func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64,
 //
 //go:noescape
 func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)
+
+// philoxRawNEON is the raw-bits primitive (see kernelSet.philoxRaw):
+// len(dst)/4 whole Philox4x32-10 blocks from the 128-bit counter (lo, hi),
+// dst[4i+j] word j of block (lo, hi)+i, under key (lo32 key, hi32 key);
+// eight blocks at a time in vector registers.
+//
+//go:noescape
+func philoxRawNEON(dst []uint32, key, lo, hi uint64)

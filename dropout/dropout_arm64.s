@@ -1321,10 +1321,7 @@ ab_next64:
 	VUZP2	V29.S4, V28.S4, V1.S4; \
 	VUZP1	V31.S4, V30.S4, V4.S4; \
 	VUZP2	V31.S4, V30.S4, V5.S4; \
-	MOVW	R12, R14; \
-	MOVW	R13, R15; \
-	VDUP	R14, V18.S4; \
-	VDUP	R15, V19.S4; \
+	PHILOX8_KEY0; \
 	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
 	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
 	WORD	$0x2eb0c08c /* UMULL  V12.2D, V4.2S, V16.2S */; \
@@ -1340,16 +1337,35 @@ ab_next64:
 	VUZP1	V9.S4, V8.S4, V3.S4; \
 	VUZP1	V13.S4, V12.S4, V7.S4
 
-// PHILOX8_ROUND: one of rounds 2 to 10 on both sets. Bump the key, then
-// (c0, c1, c2, c3) = (hi1^c1^k0, lo1, hi0^c3^k1, lo0), where hi0:lo0 =
-// M0*c0 and hi1:lo1 = M1*c2 as UMULL (lanes 0-1) and UMULL2 (lanes 2-3)
-// give them, two 64-bit products each, and VUZP2/VUZP1 collect their high
-// and low halves, one block per lane again.
+// PHILOX8_ROUND: one of rounds 2 to 10 on both sets: the next round key
+// (PHILOX8_BUMP), then the round (PHILOX8_MIX).
 #define PHILOX8_ROUND \
+	PHILOX8_BUMP; \
+	PHILOX8_MIX
+
+// PHILOX8_KEY0: the round keys of round 1, the seed's (R12, R13), in R14,
+// R15 and every lane of V18, V19.
+#define PHILOX8_KEY0 \
+	MOVW	R12, R14; \
+	MOVW	R13, R15; \
+	VDUP	R14, V18.S4; \
+	VDUP	R15, V19.S4
+
+// PHILOX8_BUMP: the round keys of the next round, +(W0, W1), in R14, R15
+// and every lane of V18, V19.
+#define PHILOX8_BUMP \
 	ADDW	R19, R14, R14; \
 	ADDW	R20, R15, R15; \
 	VDUP	R14, V18.S4; \
-	VDUP	R15, V19.S4; \
+	VDUP	R15, V19.S4
+
+// PHILOX8_MIX: one Philox round on both sets under the keys in V18, V19,
+// with all four counter words live: (c0, c1, c2, c3) = (hi1^c1^k0, lo1,
+// hi0^c3^k1, lo0), where hi0:lo0 = M0*c0 and hi1:lo1 = M1*c2 as UMULL
+// (lanes 0-1) and UMULL2 (lanes 2-3) give them, two 64-bit products each,
+// and VUZP2/VUZP1 collect their high and low halves, one block per lane
+// again. PHILOX8_FIRST is this round for c2 = c3 = 0, shortened.
+#define PHILOX8_MIX \
 	WORD	$0x2eb0c008 /* UMULL  V8.2D, V0.2S, V16.2S */; \
 	WORD	$0x6eb0c009 /* UMULL2 V9.2D, V0.4S, V16.4S */; \
 	WORD	$0x2eb1c04a /* UMULL  V10.2D, V2.2S, V17.2S */; \
@@ -1737,4 +1753,125 @@ pd_next64:
 	B	pd_batch64
 
 pd_done64:
+	RET
+
+// The raw-bits kernel (philoxRaw) runs the Philox rounds of the bit-plane
+// kernels on eight consecutive blocks a step, block q of the step in lane
+// q%4 of set A (q < 4) or set B, with all four counter words live. The
+// 128-bit counters of the step are kept in 64-bit lanes: their low halves
+// in V28-V31 (blocks 0-1, 2-3, 4-5, 6-7), their high halves in V20-V23 in
+// the same order; VUZP1/VUZP2 split them into the words c0, c1 (of the low
+// halves) and c2, c3 (of the high halves) of each set. A step moves every
+// low half on by 8 (VADD): it wrapped iff it is now below 8, unsigned,
+// which CMHI (missing from the assembler, WORD-encoded) gives as all ones,
+// and subtracting that from the high half adds the carry, so the counters
+// are 128-bit and wrap at 2^128. After the rounds V(j) holds word j of the
+// blocks of set A, one per lane, and ST4 (VST4) of V0-V3 writes lane q's
+// four words side by side: dst[4q+j] = word j of block q, dst's order,
+// with no shuffle; V4-V7 the same for set B.
+
+// RAW_FIRST splits the step's counters into the words of both sets and runs
+// round 1 on them, under the seed's keys.
+#define RAW_FIRST \
+	VUZP1	V29.S4, V28.S4, V0.S4; \
+	VUZP2	V29.S4, V28.S4, V1.S4; \
+	VUZP1	V21.S4, V20.S4, V2.S4; \
+	VUZP2	V21.S4, V20.S4, V3.S4; \
+	VUZP1	V31.S4, V30.S4, V4.S4; \
+	VUZP2	V31.S4, V30.S4, V5.S4; \
+	VUZP1	V23.S4, V22.S4, V6.S4; \
+	VUZP2	V23.S4, V22.S4, V7.S4; \
+	PHILOX8_KEY0; \
+	PHILOX8_MIX
+
+// RAW_NEXT moves the counters of the step on by 8 blocks (8 in both lanes
+// of V24), carrying into the high halves; V25 is clobbered.
+#define RAW_NEXT \
+	VADD	V24.D2, V28.D2, V28.D2; \
+	WORD	$0x6efc3719 /* CMHI V25.2D, V24.2D, V28.2D */; \
+	VSUB	V25.D2, V20.D2, V20.D2; \
+	VADD	V24.D2, V29.D2, V29.D2; \
+	WORD	$0x6efd3719 /* CMHI V25.2D, V24.2D, V29.2D */; \
+	VSUB	V25.D2, V21.D2, V21.D2; \
+	VADD	V24.D2, V30.D2, V30.D2; \
+	WORD	$0x6efe3719 /* CMHI V25.2D, V24.2D, V30.2D */; \
+	VSUB	V25.D2, V22.D2, V22.D2; \
+	VADD	V24.D2, V31.D2, V31.D2; \
+	WORD	$0x6eff3719 /* CMHI V25.2D, V24.2D, V31.2D */; \
+	VSUB	V25.D2, V23.D2, V23.D2
+
+// RAW_LANE puts the counter (R9, R10) in lane l of V(lo) and V(hi), and
+// moves it on by one block (ADDS, ADC: the 128-bit add).
+#define RAW_LANE(lo, hi, l) \
+	VMOV	R9, lo.D[l]; \
+	VMOV	R10, hi.D[l]; \
+	ADDS	$1, R9, R9; \
+	ADC	ZR, R10, R10
+
+// func philoxRawNEON(dst []uint32, key, lo, hi uint64)
+//
+// Equivalent Go:
+//
+//	c := Counter{lo, hi}
+//	for i := 0; i+4 <= len(dst); i += 4 {
+//		w := philoxAt(key, c) // counter (lo32, hi32 of c.Lo, lo32, hi32 of c.Hi)
+//		copy(dst[i:i+4], w[:])
+//		c = c.Add(1) // carries from Lo into Hi, wraps at 2^128
+//	}
+//
+// eight blocks a step, stored with two ST4; the last 1 to 7 blocks take a
+// step of their own, stored to the stack and copied to dst a block (LDP,
+// STP of 16 bytes) at a time, so nothing past len(dst)/4 blocks is written.
+TEXT ·philoxRawNEON(SB), NOSPLIT, $128-48
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R1
+	LSR	$2, R1, R1 // blocks
+	CBZ	R1, pr_done
+	MOVD	key+24(FP), R12 // k0 = lo32 key (W12)
+	LSR	$32, R12, R13   // k1 = hi32 key
+	PLANES_CONST // clobbers R9
+	MOVD	lo+32(FP), R9
+	MOVD	hi+40(FP), R10
+	RAW_LANE(V28, V20, 0)
+	RAW_LANE(V28, V20, 1)
+	RAW_LANE(V29, V21, 0)
+	RAW_LANE(V29, V21, 1)
+	RAW_LANE(V30, V22, 0)
+	RAW_LANE(V30, V22, 1)
+	RAW_LANE(V31, V23, 0)
+	RAW_LANE(V31, V23, 1)
+	MOVD	$8, R9
+	VDUP	R9, V24.D2
+
+pr_step:
+	RAW_FIRST
+	MOVD	$9, R21
+
+pr_round:
+	PHILOX8_ROUND
+	SUB	$1, R21, R21
+	CBNZ	R21, pr_round
+	RAW_NEXT
+	CMP	$8, R1
+	BLT	pr_tail
+	VST4.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R0)
+	VST4.P	[V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	SUBS	$8, R1, R1
+	BNE	pr_step
+	RET
+
+pr_tail:
+	// 1 to 7 blocks: the step to the stack, then a block at a time to dst.
+	MOVD	$buf-128(SP), R9
+	VST4.P	[V0.S4, V1.S4, V2.S4, V3.S4], 64(R9)
+	VST4	[V4.S4, V5.S4, V6.S4, V7.S4], (R9)
+	MOVD	$buf-128(SP), R9
+
+pr_copy:
+	LDP.P	16(R9), (R10, R11)
+	STP.P	(R10, R11), 16(R0)
+	SUBS	$1, R1, R1
+	BNE	pr_copy
+
+pr_done:
 	RET

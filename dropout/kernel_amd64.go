@@ -33,7 +33,7 @@ var archKernels = []*kernelSet{
 		dropoutPhilox32: dropoutPhiloxAVX512F32,
 		dropoutPhilox64: dropoutPhiloxAVX512F64,
 		keepPlanes:      keepPlanesAVX512,
-		philoxRaw:       philoxRawGeneric, // SIMD raw-bits kernels pending
+		philoxRaw:       philoxRawAVX512,
 		scaleRows32:     scaleRowsAVX512F32,
 		scaleRows64:     scaleRowsAVX512F64,
 		scaleRowsNT32:   scaleRowsAVX512NTF32,
@@ -56,7 +56,7 @@ var archKernels = []*kernelSet{
 		dropoutPhilox32: dropoutPhiloxAVX2F32,
 		dropoutPhilox64: dropoutPhiloxAVX2F64,
 		keepPlanes:      keepPlanesAVX2,
-		philoxRaw:       philoxRawGeneric, // SIMD raw-bits kernels pending
+		philoxRaw:       philoxRawAVX2,
 		scaleRows32:     scaleRowsAVX2F32,
 		scaleRows64:     scaleRowsAVX2F64,
 		scaleRowsNT32:   scaleRowsAVX2NTF32,

@@ -21,14 +21,14 @@ var amd64Paths = map[string][]string{
 		"scaleBitsAVX512F32", "scaleBitsAVX512F64", "dropoutPhiloxAVX512F32", "dropoutPhiloxAVX512F64",
 		"scaleRowsAVX512F32", "scaleRowsAVX512F64", "scaleRowsAVX512NTF32", "scaleRowsAVX512NTF64",
 		"affinePlanesAVX512F32", "affinePlanesAVX512F64", "affineBitsAVX512F32", "affineBitsAVX512F64",
-		"keepPlanesAVX512",
+		"keepPlanesAVX512", "philoxRawAVX512",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
 		"scaleBitsAVX2F32", "scaleBitsAVX2F64", "dropoutPhiloxAVX2F32", "dropoutPhiloxAVX2F64",
 		"scaleRowsAVX2F32", "scaleRowsAVX2F64", "scaleRowsAVX2NTF32", "scaleRowsAVX2NTF64",
 		"affinePlanesAVX2F32", "affinePlanesAVX2F64", "affineBitsAVX2F32", "affineBitsAVX2F64",
-		"keepPlanesAVX2",
+		"keepPlanesAVX2", "philoxRawAVX2",
 	},
 }
 

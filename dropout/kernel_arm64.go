@@ -28,7 +28,7 @@ var archKernels = []*kernelSet{{
 
 	keepPlanes: keepPlanesNEON,
 
-	philoxRaw: philoxRawGeneric, // SIMD raw-bits kernels pending
+	philoxRaw: philoxRawNEON,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns

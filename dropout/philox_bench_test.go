@@ -114,3 +114,41 @@ func BenchmarkKeepBits(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPhiloxBits measures PhiloxBits32 on every usable path for 6.4 M
+// words (a gomlx RngBitGenerator call of 6.4 M 32-bit draws) and 64 K
+// words, split across goroutines as the package does (par=all) and on one
+// goroutine (par=1), reporting ns per 32-bit word:
+//
+//	go test -run '^$' -bench BenchmarkPhiloxBits -count 6 ./dropout/ | tee raw.txt
+//	benchstat -col /kernel raw.txt
+func BenchmarkPhiloxBits(b *testing.B) {
+	for _, n := range []int{64 << 10, 6_400_000} {
+		dst := make([]uint32, n)
+		for _, par := range []int{0, 1} {
+			pname := "all"
+			if par == 1 {
+				pname = "1"
+			}
+			for _, k := range registry {
+				if !k.usable {
+					continue
+				}
+				b.Run(fmt.Sprintf("kernel=%s/words=%d/par=%s", k.name, n, pname), func(b *testing.B) {
+					prev := current()
+					defer active.Store(prev)
+					active.Store(k)
+					if par == 1 {
+						defer SetParallelism(SetParallelism(1))
+					}
+					b.SetBytes(int64(4 * n))
+					c := Counter{1<<64 - 5, 3}
+					for range b.N {
+						c = PhiloxBits32(dst, 7, c)
+					}
+					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/word")
+				})
+			}
+		}
+	}
+}

@@ -353,6 +353,35 @@ func xorKeyAVX512(h, c VecVirtual, key Mem, r, w int) VecVirtual {
 	}
 }
 
+// xorKeyAVX2 returns philoxRounds' key step for AVX2: the two round keys
+// of a round broadcast once, at its first use, and shared by every set.
+func xorKeyAVX2() func(h, c VecVirtual, key Mem, r, w int) VecVirtual {
+	var kv [2]VecVirtual
+	kr := -1
+	return func(h, cw VecVirtual, key Mem, r, w int) VecVirtual {
+		if kr != r { // the keys of a round, shared by every set
+			kr = r
+			kv = [2]VecVirtual{YMM(), YMM()}
+			VPBROADCASTD(key.Offset(-4*w), kv[0])
+			VPBROADCASTD(key.Offset(4-4*w), kv[1])
+		}
+		switch {
+		case h != nil && cw != nil:
+			// The key into c first: c is ready before h, whose product
+			// and shuffle are the round's critical path.
+			VPXOR(kv[w], cw, cw)
+			VPXOR(cw, h, h)
+			return h
+		case h != nil:
+			VPXOR(kv[w], h, h)
+			return h
+		default:
+			VPXOR(kv[w], cw, cw)
+			return cw
+		}
+	}
+}
+
 // decideBatchAVX2 keeps the counters, open and drop words of its two sets
 // on the stack between steps: the sixteen YMM registers hold the Philox
 // state of both sets and little else.
@@ -426,30 +455,7 @@ func stepsAVX2(c planeConsts, tp, end Register, prefix string) {
 		VMOVDQU(next, ctrM(s))
 		sets[s] = st
 	}
-	var kv [2]VecVirtual
-	kr := -1
-	philoxRounds(avx2, sets, c.m0, c.m1, c.f.keys, func(h, cw VecVirtual, key Mem, r, w int) VecVirtual {
-		if kr != r { // the keys of a round, shared by both sets
-			kr = r
-			kv = [2]VecVirtual{YMM(), YMM()}
-			VPBROADCASTD(c.f.keys.Offset(8*r), kv[0])
-			VPBROADCASTD(c.f.keys.Offset(8*r+4), kv[1])
-		}
-		switch {
-		case h != nil && cw != nil:
-			// The key into c first: c is ready before h, whose product
-			// and shuffle are the round's critical path.
-			VPXOR(kv[w], cw, cw)
-			VPXOR(cw, h, h)
-			return h
-		case h != nil:
-			VPXOR(kv[w], h, h)
-			return h
-		default:
-			VPXOR(kv[w], cw, cw)
-			return cw
-		}
-	})
+	philoxRounds(avx2, sets, c.m0, c.m1, c.f.keys, xorKeyAVX2())
 	Comment("Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.")
 	var open [2]VecVirtual
 	for s, st := range sets {

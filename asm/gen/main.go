@@ -26,6 +26,7 @@ func main() {
 	}
 	elementwise()
 	rowsAndAffine()
+	rawBits()
 
 	Generate()
 }

@@ -84,7 +84,9 @@ func declareElementwise() {
 
 // philoxState is one set of Philox blocks in a vector register per counter
 // word, each block in the low half of a 64-bit lane (the high half holds
-// garbage, which VPMULUDQ ignores). nil stands for a word known to be zero.
+// garbage, which VPMULUDQ ignores). nil stands for a word known to be zero:
+// the bit-plane kernels' words 2 and 3; the raw-bits kernels have all four
+// live, and philoxRounds then runs the full round from the first.
 type philoxState [4]VecVirtual
 
 // philoxRounds emits the ten rounds of Philox4x32 on every set in sets. The
