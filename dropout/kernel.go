@@ -18,6 +18,9 @@ type kernelSet struct {
 	// for splitting calls across goroutines (see minChunkNs): medians of
 	// Dropout float32 on 1×32×64×64 and 32×64×56×56 (BenchmarkElementwise).
 	philoxNs float64
+	// rawNs is the estimated time of philoxRaw per block, in ns, for the
+	// same purpose: medians of BenchmarkPhiloxBits, one goroutine.
+	rawNs float64
 
 	// scalePlanes: for i in [0, n) with b = first+i, plane i of dst
 	// (dst[i*plane:(i+1)*plane]) becomes the same plane of src times s when
@@ -109,6 +112,7 @@ var genericKernels = &kernelSet{
 	name:          "generic",
 	usable:        true,
 	philoxNs:      1.3, // 1.19 and 1.50 (Intel Xeon VM)
+	rawNs:         40,  // 10.1 ns a word (Intel Xeon VM)
 	scalePlanes32: scalePlanesGeneric[float32],
 	scalePlanes64: scalePlanesGeneric[float64],
 

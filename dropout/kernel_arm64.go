@@ -8,6 +8,7 @@ import "github.com/klauspost/cpuid/v2"
 var archKernels = []*kernelSet{{
 	name:          "neon",
 	philoxNs:      1.3, // not measured on arm64 hardware: generic's, so calls split no earlier than there
+	rawNs:         40,  // likewise
 	usable:        haveASIMD(),
 	scalePlanes32: scalePlanesNEONF32,
 	scalePlanes64: scalePlanesNEONF64,

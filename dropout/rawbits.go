@@ -84,7 +84,7 @@ func philoxRawGeneric(dst []uint32, key, lo, hi uint64) {
 func rawSplit(dst []uint32, key uint64, c Counter) {
 	k := current()
 	blocks := len(dst) / 4
-	w := workersFor(float64(blocks) * k.philoxNs * 16) // a block costs 16 fused elements' Philox
+	w := workersFor(float64(blocks) * k.rawNs)
 	if w <= 1 {
 		k.philoxRaw(dst, key, c.Lo, c.Hi)
 		return
