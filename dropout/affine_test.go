@@ -18,9 +18,9 @@ func affineFn[T float](k *kernelSet) affineFunc[T] {
 	var f any
 	switch any(T(0)).(type) {
 	case float32:
-		f = k.affinePlanes32
+		f = k.f32.affinePlanes
 	case float64:
-		f = k.affinePlanes64
+		f = k.f64.affinePlanes
 	}
 	return f.(func(dst, src []T, bits []uint64, first, plane, n int, a, b, c T))
 }

@@ -286,11 +286,8 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			bits = m.bits[j.lo:j.hi]
 		}
 		start := m.start + groupBlocks*uint64(j.lo) // e0 = 64·lo
-		if isFloat32[T]() {
-			j.k.dropoutPhilox32(as[float32](dst[e0:e1]), as[float32](src[e0:e1]), bits, m.seed, start, m.t, m.s32)
-		} else {
-			j.k.dropoutPhilox64(as[float64](dst[e0:e1]), as[float64](src[e0:e1]), bits, m.seed, start, m.t, m.s64)
-		}
+		sc, _, _ := scalesOf[T](m)
+		typed[T](j.k).dropoutPhilox(dst[e0:e1], src[e0:e1], bits, m.seed, start, m.t, sc)
 		return
 	}
 	for u := j.lo; u < j.hi; {
@@ -325,45 +322,36 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 }
 
 func scalePlanesT[T float32 | float64](j *job, dst, src []T, first, plane, n int) {
-	f32, f64 := j.k.scalePlanesFor(j.nt)
-	if isFloat32[T]() {
-		f32(as[float32](dst), as[float32](src), j.m.bits, first, plane, n, j.m.s32)
-	} else {
-		f64(as[float64](dst), as[float64](src), j.m.bits, first, plane, n, j.m.s64)
-	}
+	sc, _, _ := scalesOf[T](j.m)
+	typed[T](j.k).scalePlanesFor(j.nt)(dst, src, j.m.bits, first, plane, n, sc)
 }
 
 func scaleBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
-	if isFloat32[T]() {
-		k.scaleBits32(as[float32](dst), as[float32](src), m.bits, first, m.s32)
-	} else {
-		k.scaleBits64(as[float64](dst), as[float64](src), m.bits, first, m.s64)
-	}
+	sc, _, _ := scalesOf[T](m)
+	typed[T](k).scaleBits(dst, src, m.bits, first, sc)
 }
 
 func affinePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
-	if isFloat32[T]() {
-		k.affinePlanes32(as[float32](dst), as[float32](src), m.bits, first, plane, n, m.s32, m.b32, m.c32)
-	} else {
-		k.affinePlanes64(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64, m.b64, m.c64)
-	}
+	a, b, c := scalesOf[T](m)
+	typed[T](k).affinePlanes(dst, src, m.bits, first, plane, n, a, b, c)
 }
 
 func affineBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
-	if isFloat32[T]() {
-		k.affineBits32(as[float32](dst), as[float32](src), m.bits, first, m.s32, m.b32, m.c32)
-	} else {
-		k.affineBits64(as[float64](dst), as[float64](src), m.bits, first, m.s64, m.b64, m.c64)
-	}
+	a, b, c := scalesOf[T](m)
+	typed[T](k).affineBits(dst, src, m.bits, first, a, b, c)
 }
 
 func scaleRowsT[T float32 | float64](j *job, dst, src, v []T) {
-	f32, f64 := j.k.scaleRowsFor(j.nt)
+	typed[T](j.k).scaleRowsFor(j.nt)(dst, src, v)
+}
+
+// scalesOf returns m's constants for element type T: the kept scale (alpha:
+// a), and alpha's b and c.
+func scalesOf[T float32 | float64](m *Mask) (s, b, c T) {
 	if isFloat32[T]() {
-		f32(as[float32](dst), as[float32](src), as[float32](v))
-	} else {
-		f64(as[float64](dst), as[float64](src), as[float64](v))
+		return T(m.s32), T(m.b32), T(m.c32)
 	}
+	return T(m.s64), T(m.b64), T(m.c64)
 }
 
 // scale32 is PyTorch's float32 scale: 1−p rounded to float32, then a float32

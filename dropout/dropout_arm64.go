@@ -5,71 +5,71 @@ package dropout
 // The NEON kernels, written by hand in dropout_arm64.s.
 
 // scalePlanesNEONF32 is the scale-planes primitive for float32 (see
-// kernelSet.scalePlanes32): all n planes in one call, runs of planes with the
+// typedKernels.scalePlanes): all n planes in one call, runs of planes with the
 // same bit handled as one range, src of dropped planes not read.
 //
 //go:noescape
 func scalePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, s float32)
 
 // scalePlanesNEONF64 is scalePlanesNEONF32 for float64 (see
-// kernelSet.scalePlanes64).
+// typedKernels.scalePlanes).
 //
 //go:noescape
 func scalePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, s float64)
 
 // scaleRowsNEONF32 is the scale-rows primitive for float32 (see
-// kernelSet.scaleRows32): rows of len(v) elements, column j scaled by v[j]
+// typedKernels.scaleRows): rows of len(v) elements, column j scaled by v[j]
 // or set to +0 where v[j] is ±0.
 //
 //go:noescape
 func scaleRowsNEONF32(dst, src, v []float32)
 
 // scaleRowsNEONF64 is scaleRowsNEONF32 for float64 (see
-// kernelSet.scaleRows64).
+// typedKernels.scaleRows).
 //
 //go:noescape
 func scaleRowsNEONF64(dst, src, v []float64)
 
 // affinePlanesNEONF32 is the affine-planes primitive for float32 (see
-// kernelSet.affinePlanes32): kept planes become src*a + b, a rounded
+// typedKernels.affinePlanes): kept planes become src*a + b, a rounded
 // multiply then a rounded add, dropped planes c without reading src.
 //
 //go:noescape
 func affinePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
 
 // affinePlanesNEONF64 is affinePlanesNEONF32 for float64 (see
-// kernelSet.affinePlanes64).
+// typedKernels.affinePlanes).
 //
 //go:noescape
 func affinePlanesNEONF64(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
 
 // affineBitsNEONF32 is the affine-bits primitive for float32 (see
-// kernelSet.affineBits32): src·a + b where the bit is set, c elsewhere.
+// typedKernels.affineBits): src·a + b where the bit is set, c elsewhere.
 //
 //go:noescape
 func affineBitsNEONF32(dst, src []float32, bits []uint64, first int, a, b, c float32)
 
 // affineBitsNEONF64 is affineBitsNEONF32 for float64 (see
-// kernelSet.affineBits64).
+// typedKernels.affineBits).
 //
 //go:noescape
 func affineBitsNEONF64(dst, src []float64, bits []uint64, first int, a, b, c float64)
 
 // scaleBitsNEONF32 is the scale-bits primitive for float32 (see
-// kernelSet.scaleBits32): dst[i] = src[i]*s where bit first+i of bits is
+// typedKernels.scaleBits): dst[i] = src[i]*s where bit first+i of bits is
 // set, +0 elsewhere.
 //
 //go:noescape
 func scaleBitsNEONF32(dst, src []float32, bits []uint64, first int, s float32)
 
 // scaleBitsNEONF64 is scaleBitsNEONF32 for float64 (see
-// kernelSet.scaleBits64).
+// typedKernels.scaleBits).
 //
 //go:noescape
 func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
 
 // dropoutPhiloxNEONF32 is the fused elementwise dropout primitive for
-// float32 (see kernelSet.dropoutPhilox32): the bit-plane stream decided in
+// float32 (see typedKernels.dropoutPhilox): the bit-plane stream decided in
 // vector registers eight groups of 64 elements at a time (as
 // keepPlanesNEON), element i kept iff its u >= t, the keep words written to
 // bits unless it is nil.
@@ -78,7 +78,7 @@ func scaleBitsNEONF64(dst, src []float64, bits []uint64, first int, s float64)
 func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 
 // dropoutPhiloxNEONF64 is dropoutPhiloxNEONF32 for float64 (see
-// kernelSet.dropoutPhilox64).
+// typedKernels.dropoutPhilox).
 //
 //go:noescape
 func dropoutPhiloxNEONF64(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)

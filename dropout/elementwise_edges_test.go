@@ -40,30 +40,12 @@ func philoxRef[T float](dst, src []T, bits []uint64, seed, start uint64, t uint3
 	}
 }
 
-// dropoutPhiloxOf calls k's dropoutPhilox kernel for T.
-func dropoutPhiloxOf[T float](k *kernelSet, dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
-	if isFloat32[T]() {
-		k.dropoutPhilox32(as[float32](dst), as[float32](src), bits, seed, start, t, float32(s))
-	} else {
-		k.dropoutPhilox64(as[float64](dst), as[float64](src), bits, seed, start, t, float64(s))
-	}
-}
-
 // placement describes where a case put dst and src, for failure messages.
 func placement(dstOff, srcOff int, inPlace bool) string {
 	if inPlace {
 		return fmt.Sprintf("in place at +%d", dstOff)
 	}
 	return fmt.Sprintf("out of place, dst at +%d, src at +%d", dstOff, srcOff)
-}
-
-// scaleBitsOf calls k's scaleBits kernel for T.
-func scaleBitsOf[T float](k *kernelSet, dst, src []T, bits []uint64, first int, s T) {
-	if isFloat32[T]() {
-		k.scaleBits32(as[float32](dst), as[float32](src), bits, first, float32(s))
-	} else {
-		k.scaleBits64(as[float64](dst), as[float64](src), bits, first, float64(s))
-	}
 }
 
 // refScaleBits is the scaleBits contract one element at a time.
@@ -205,7 +187,7 @@ func testDropoutPhiloxEdges[T float](t *testing.T, k *kernelSet) {
 				t.Errorf("n=%d seed=%#x start=%#x t=%#x s=%v bits=%v, %s: "+format,
 					append([]any{n, seed, start, th, s, withBits, where}, args...)...)
 			}
-			dropoutPhiloxOf(k, dst, src, bits, seed, start, th, s)
+			typed[T](k).dropoutPhilox(dst, src, bits, seed, start, th, s)
 			if i := firstDiff(dst, want); i >= 0 {
 				fail("dst[%d] = %#x, want %#x (src %#x, draw %#x)", i, bitsOf(dst[i]), bitsOf(want[i]), bitsOf(in[i]), drawRef(seed, start, i))
 			}
@@ -264,7 +246,7 @@ func scaleBitsOp[T float]() bitsOp[T] {
 	s := func(ctr int) T { return fk.scales[ctr%len(fk.scales)] }
 	return bitsOp[T]{
 		run: func(k *kernelSet, dst, src []T, bits []uint64, first, ctr int) {
-			scaleBitsOf(k, dst, src, bits, first, s(ctr))
+			typed[T](k).scaleBits(dst, src, bits, first, s(ctr))
 		},
 		ref: func(dst, src []T, bits []uint64, first, ctr int) { refScaleBits(dst, src, bits, first, s(ctr)) },
 	}
@@ -278,7 +260,7 @@ func affineBitsOp[T float]() bitsOp[T] {
 	return bitsOp[T]{
 		run: func(k *kernelSet, dst, src []T, bits []uint64, first, ctr int) {
 			a, b, c := abc(ctr)
-			affineBitsK(k, dst, src, bits, first, a, b, c)
+			typed[T](k).affineBits(dst, src, bits, first, a, b, c)
 		},
 		ref: func(dst, src []T, bits []uint64, first, ctr int) {
 			a, b, c := abc(ctr)

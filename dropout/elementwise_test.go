@@ -65,11 +65,7 @@ func testDropoutPhilox[T float32 | float64](t *testing.T, k *kernelSet) {
 		}
 		guard := bits[len(bits)-1]
 		name := fmt.Sprintf("%T n=%d start=%#x t=%#x off=%d inplace=%v", T(0), n, start, tt, off, inPlace)
-		if isFloat32[T]() {
-			k.dropoutPhilox32(as[float32](dst), as[float32](src), bits[:len(bits)-1], seed, start, tt, float32(s))
-		} else {
-			k.dropoutPhilox64(as[float64](dst), as[float64](src), bits[:len(bits)-1], seed, start, tt, float64(s))
-		}
+		typed[T](k).dropoutPhilox(dst, src, bits[:len(bits)-1], seed, start, tt, s)
 		if bits[len(bits)-1] != guard {
 			t.Fatalf("%s: wrote past the mask", name)
 		}
@@ -93,11 +89,7 @@ func testDropoutPhilox[T float32 | float64](t *testing.T, k *kernelSet) {
 		}
 		// Without a mask: the same values.
 		dst2 := make([]T, n)
-		if isFloat32[T]() {
-			k.dropoutPhilox32(as[float32](dst2), as[float32](orig), nil, seed, start, tt, float32(s))
-		} else {
-			k.dropoutPhilox64(as[float64](dst2), as[float64](orig), nil, seed, start, tt, float64(s))
-		}
+		typed[T](k).dropoutPhilox(dst2, orig, nil, seed, start, tt, s)
 		if i := firstDiff(dst2, dst); i >= 0 {
 			t.Fatalf("%s: without a mask, dst[%d] differs", name, i)
 		}
@@ -214,33 +206,6 @@ func TestDropoutElementwise(t *testing.T) {
 	})
 }
 
-// philoxT calls k's fused dropout kernel for T.
-func philoxT[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, seed, start uint64, t uint32, s T) {
-	if isFloat32[T]() {
-		k.dropoutPhilox32(as[float32](dst), as[float32](src), bits, seed, start, t, float32(s))
-	} else {
-		k.dropoutPhilox64(as[float64](dst), as[float64](src), bits, seed, start, t, float64(s))
-	}
-}
-
-// affineBitsK calls k's affine-by-bits kernel for T.
-func affineBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, first int, a, b, c T) {
-	if isFloat32[T]() {
-		k.affineBits32(as[float32](dst), as[float32](src), bits, first, float32(a), float32(b), float32(c))
-	} else {
-		k.affineBits64(as[float64](dst), as[float64](src), bits, first, float64(a), float64(b), float64(c))
-	}
-}
-
-// scaleBitsK calls k's scale-by-bits kernel for T.
-func scaleBitsK[T float32 | float64](k *kernelSet, dst, src []T, bits []uint64, first int, s T) {
-	if isFloat32[T]() {
-		k.scaleBits32(as[float32](dst), as[float32](src), bits, first, float32(s))
-	} else {
-		k.scaleBits64(as[float64](dst), as[float64](src), bits, first, float64(s))
-	}
-}
-
 // TestElementwiseDroppedIgnoreSrc: a dropped element is +0 whatever its
 // source holds (NaN with any payload, ±Inf, huge values), on every path, for
 // the elementwise primitives (affineBits: c); kept NaNs and Infs are
@@ -269,7 +234,7 @@ func testDroppedIgnoreSrc[T float32 | float64](t *testing.T, k *kernelSet) {
 	tt := uint32(1 << 31)
 	dst := make([]T, n)
 	bits := make([]uint64, (n+63)/64)
-	philoxT(k, dst, src, bits, seed, start, tt, T(2))
+	typed[T](k).dropoutPhilox(dst, src, bits, seed, start, tt, T(2))
 	dropped := 0
 	for i := range dst {
 		keep := drawRef(seed, start, i) >= tt
@@ -289,7 +254,7 @@ func testDroppedIgnoreSrc[T float32 | float64](t *testing.T, k *kernelSet) {
 		for i := range b {
 			b[i] = 0x9a5c3e17f0b2d468 * uint64(i+first+1)
 		}
-		scaleBitsK(k, dst, src, b, first, T(2))
+		typed[T](k).scaleBits(dst, src, b, first, T(2))
 		for i := range dst {
 			want := src[i] * 2
 			if bb := first + i; b[bb/64]>>(bb%64)&1 == 0 {
@@ -299,7 +264,7 @@ func testDroppedIgnoreSrc[T float32 | float64](t *testing.T, k *kernelSet) {
 				t.Fatalf("%T scaleBits first=%d: element %d of src %#x = %#x, want %#x", T(0), first, i, bitsOf(src[i]), bitsOf(dst[i]), bitsOf(want))
 			}
 		}
-		affineBitsK(k, dst, src, b, first, T(2), T(0.5), T(-1.25))
+		typed[T](k).affineBits(dst, src, b, first, T(2), T(0.5), T(-1.25))
 		for i := range dst {
 			want := T(src[i]*2) + 0.5
 			if bb := first + i; b[bb/64]>>(bb%64)&1 == 0 {

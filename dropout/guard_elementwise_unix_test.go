@@ -90,7 +90,7 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 			}
 			dropoutPhiloxGeneric(want[:n], in, wantBits[:bitWords(0, n)], seed, start, tt, T(1.5))
 			copy(src, in)
-			call("dropoutPhilox "+c, func() { philoxT(k, dst, src, bits, seed, start, tt, T(1.5)) })
+			call("dropoutPhilox "+c, func() { typed[T](k).dropoutPhilox(dst, src, bits, seed, start, tt, T(1.5)) })
 			if j := firstDiff(dst, want[:n]); j >= 0 {
 				report("dropoutPhilox "+c, "dst[%d] = %#x, want %#x", j, bitsOf(dst[j]), bitsOf(want[j]))
 			}
@@ -109,7 +109,7 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 			}
 			scaleBitsGeneric(want[:n], in, mask, first, T(0.75))
 			copy(src, in)
-			call(fmt.Sprintf("scaleBits first=%d %s", first, c), func() { scaleBitsK(k, dst, src, mask, first, T(0.75)) })
+			call(fmt.Sprintf("scaleBits first=%d %s", first, c), func() { typed[T](k).scaleBits(dst, src, mask, first, T(0.75)) })
 			if j := firstDiff(dst, want[:n]); j >= 0 {
 				report(fmt.Sprintf("scaleBits first=%d %s", first, c), "dst[%d] = %#x, want %#x", j, bitsOf(dst[j]), bitsOf(want[j]))
 			}
@@ -117,7 +117,7 @@ func testElementwiseGuardPages[T float32 | float64](t *testing.T, k *kernelSet) 
 			// affineBits, the same words, dropped elements c = -1.75.
 			affineBitsGeneric(want[:n], in, mask, first, T(0.75), T(0.5), T(-1.75))
 			copy(src, in)
-			call(fmt.Sprintf("affineBits first=%d %s", first, c), func() { affineBitsK(k, dst, src, mask, first, T(0.75), T(0.5), T(-1.75)) })
+			call(fmt.Sprintf("affineBits first=%d %s", first, c), func() { typed[T](k).affineBits(dst, src, mask, first, T(0.75), T(0.5), T(-1.75)) })
 			if j := firstDiff(dst, want[:n]); j >= 0 {
 				report(fmt.Sprintf("affineBits first=%d %s", first, c), "dst[%d] = %#x, want %#x", j, bitsOf(dst[j]), bitsOf(want[j]))
 			}

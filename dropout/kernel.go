@@ -5,11 +5,13 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
-// kernelSet is one path's table of primitives. Every field has the contract
-// of its generic twin in dropout_generic.go; the caller checks lengths,
-// aliasing and shapes, so a kernel only ever sees valid arguments.
+// kernelSet is one path's table of primitives: a table per element type
+// (typedKernels) and the type-free ones. Every field has the contract of its
+// generic twin; the caller checks lengths, aliasing and shapes, so a kernel
+// only ever sees valid arguments.
 type kernelSet struct {
 	name   string
 	usable bool // the CPU and OS support every feature the path's code needs
@@ -22,76 +24,9 @@ type kernelSet struct {
 	// same purpose: medians of BenchmarkPhiloxBits, one goroutine.
 	rawNs float64
 
-	// scalePlanes: for i in [0, n) with b = first+i, plane i of dst
-	// (dst[i*plane:(i+1)*plane]) becomes the same plane of src times s when
-	// bit b of bits is set (bits[b/64]>>(b%64)&1 == 1), and +0 otherwise,
-	// without reading src. Preconditions: n >= 1, plane >= 1,
-	// len(dst) == len(src) == n*plane, len(bits)*64 >= first+n, first >= 0,
-	// and dst and src are either the same slice or disjoint.
-	scalePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
-	scalePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
-
-	// scalePlanesNT32 and scalePlanesNT64, where the path has them (nil
-	// otherwise, e.g. generic and neon), are scalePlanes32/64 with the same
-	// contract and results, but writing dst with non-temporal stores that
-	// bypass the caches: faster once dst no longer fits in cache, slower
-	// while it does, and dst is not left in cache for the next layer. apply
-	// chooses between the two with useNT.
-	scalePlanesNT32 func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
-	scalePlanesNT64 func(dst, src []float64, bits []uint64, first, plane, n int, s float64)
-
-	// scaleRows: for i in [0, len(dst)) with j = i % len(v), dst[i] is
-	// src[i]·v[j] when v[j] != 0, and +0 when v[j] == 0 (whatever src[i]
-	// holds, NaN and Inf included). v is a row of per-column scales applied
-	// to consecutive rows; the last row may be partial. Preconditions:
-	// len(dst) == len(src) >= 1, len(v) >= 1, v holds no NaN, and dst and
-	// src are the same slice or disjoint (v overlaps neither).
-	scaleRows32 func(dst, src, v []float32)
-	scaleRows64 func(dst, src, v []float64)
-
-	// scaleRowsNT32 and scaleRowsNT64, where the path has them (nil
-	// otherwise), are scaleRows32/64 writing dst with non-temporal stores,
-	// as scalePlanesNT32/64 are to scalePlanes32/64; apply chooses between
-	// the two with useNT.
-	scaleRowsNT32 func(dst, src, v []float32)
-	scaleRowsNT64 func(dst, src, v []float64)
-
-	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
-	// rounded multiply, then a rounded add: never fused) and a dropped plane
-	// is filled with c, its src not read. Alpha dropout runs on it.
-	affinePlanes32 func(dst, src []float32, bits []uint64, first, plane, n int, a, b, c float32)
-	affinePlanes64 func(dst, src []float64, bits []uint64, first, plane, n int, a, b, c float64)
-
-	// scaleBits: elementwise scale-planes (planes of one element): for i in
-	// [0, len(dst)) with b = first+i, dst[i] = src[i]·s if bit b of bits is
-	// set, else +0 (whatever src[i] holds). Preconditions: len(dst) ==
-	// len(src) >= 1, len(bits)*64 >= first+len(dst), first >= 0; dst and src
-	// the same slice or disjoint.
-	scaleBits32 func(dst, src []float32, bits []uint64, first int, s float32)
-	scaleBits64 func(dst, src []float64, bits []uint64, first int, s float64)
-
-	// dropoutPhilox: elementwise dropout with the randomness generated in
-	// the kernel, from the bit-plane stream (philox.go): element i is lane
-	// i%64 of group i/64, whose planes come from Philox4x32-10 blocks
-	// start+16·(i/64) ... +15 under key (lo32(seed), hi32(seed)), block
-	// numbers wrapping at 2⁶⁴; the element is kept iff its u >= t:
-	// dst[i] = src[i]·s if kept, else +0 (whatever src[i] holds). The
-	// result is decideGroup's; a kernel may stop a group at any plane from
-	// which every lane is decided. When bits is not nil, bits[i/64] is set to
-	// the keep word of the group, every word up to element len(dst)-1 is
-	// written whole, and bits past the last element are 0. Preconditions:
-	// len(dst) == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64);
-	// dst and src the same slice or disjoint, bits overlapping neither.
-	dropoutPhilox32 func(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
-	dropoutPhilox64 func(dst, src []float64, bits []uint64, seed, start uint64, t uint32, s float64)
-
-	// affineBits: as scaleBits, but a kept element becomes src·a + b (a
-	// multiply, then an add, each rounded, never fused) and a dropped one
-	// c, whatever src holds. The elementwise form of affinePlanes, for
-	// alpha dropout with one decision per element. Preconditions as
-	// scaleBits.
-	affineBits32 func(dst, src []float32, bits []uint64, first int, a, b, c float32)
-	affineBits64 func(dst, src []float64, bits []uint64, first int, a, b, c float64)
+	// The primitives of each element type, one table each.
+	f32 typedKernels[float32]
+	f64 typedKernels[float64]
 
 	// keepPlanes: for every g in [0, len(bits)), bits[g] is the keep word of
 	// group g of the bit-plane stream of seed from block start (its blocks
@@ -108,29 +43,100 @@ type kernelSet struct {
 	philoxRaw func(dst []uint32, key, lo, hi uint64)
 }
 
+// typedKernels is one path's primitives for element type T. Every field has
+// the contract of its generic twin in dropout_generic.go; the caller checks
+// lengths, aliasing and shapes, so a kernel only ever sees valid arguments.
+type typedKernels[T float32 | float64] struct {
+	// scalePlanes: for i in [0, n) with b = first+i, plane i of dst
+	// (dst[i*plane:(i+1)*plane]) becomes the same plane of src times s when
+	// bit b of bits is set (bits[b/64]>>(b%64)&1 == 1), and +0 otherwise,
+	// without reading src. Preconditions: n >= 1, plane >= 1,
+	// len(dst) == len(src) == n*plane, len(bits)*64 >= first+n, first >= 0,
+	// and dst and src are either the same slice or disjoint.
+	scalePlanes func(dst, src []T, bits []uint64, first, plane, n int, s T)
+
+	// scalePlanesNT, where the path has it (nil otherwise, e.g. generic and
+	// neon), is scalePlanes with the same contract and results, but writing
+	// dst with non-temporal stores that bypass the caches: faster once dst
+	// no longer fits in cache, slower while it does, and dst is not left in
+	// cache for the next layer. apply chooses between the two with useNT.
+	scalePlanesNT func(dst, src []T, bits []uint64, first, plane, n int, s T)
+
+	// scaleRows: for i in [0, len(dst)) with j = i % len(v), dst[i] is
+	// src[i]·v[j] when v[j] != 0, and +0 when v[j] == 0 (whatever src[i]
+	// holds, NaN and Inf included). v is a row of per-column scales applied
+	// to consecutive rows; the last row may be partial. Preconditions:
+	// len(dst) == len(src) >= 1, len(v) >= 1, v holds no NaN, and dst and
+	// src are the same slice or disjoint (v overlaps neither).
+	scaleRows func(dst, src, v []T)
+
+	// scaleRowsNT, where the path has it (nil otherwise), is scaleRows
+	// writing dst with non-temporal stores, as scalePlanesNT is to
+	// scalePlanes; apply chooses between the two with useNT.
+	scaleRowsNT func(dst, src, v []T)
+
+	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
+	// rounded multiply, then a rounded add: never fused) and a dropped plane
+	// is filled with c, its src not read. Alpha dropout runs on it.
+	affinePlanes func(dst, src []T, bits []uint64, first, plane, n int, a, b, c T)
+
+	// scaleBits: elementwise scale-planes (planes of one element): for i in
+	// [0, len(dst)) with b = first+i, dst[i] = src[i]·s if bit b of bits is
+	// set, else +0 (whatever src[i] holds). Preconditions: len(dst) ==
+	// len(src) >= 1, len(bits)*64 >= first+len(dst), first >= 0; dst and src
+	// the same slice or disjoint.
+	scaleBits func(dst, src []T, bits []uint64, first int, s T)
+
+	// dropoutPhilox: elementwise dropout with the randomness generated in
+	// the kernel, from the bit-plane stream (philox.go): element i is lane
+	// i%64 of group i/64, whose planes come from Philox4x32-10 blocks
+	// start+16·(i/64) ... +15 under key (lo32(seed), hi32(seed)), block
+	// numbers wrapping at 2⁶⁴; the element is kept iff its u >= t:
+	// dst[i] = src[i]·s if kept, else +0 (whatever src[i] holds). The
+	// result is decideGroup's; a kernel may stop a group at any plane from
+	// which every lane is decided. When bits is not nil, bits[i/64] is set to
+	// the keep word of the group, every word up to element len(dst)-1 is
+	// written whole, and bits past the last element are 0. Preconditions:
+	// len(dst) == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64);
+	// dst and src the same slice or disjoint, bits overlapping neither.
+	dropoutPhilox func(dst, src []T, bits []uint64, seed, start uint64, t uint32, s T)
+
+	// affineBits: as scaleBits, but a kept element becomes src·a + b (a
+	// multiply, then an add, each rounded, never fused) and a dropped one
+	// c, whatever src holds. The elementwise form of affinePlanes, for
+	// alpha dropout with one decision per element. Preconditions as
+	// scaleBits.
+	affineBits func(dst, src []T, bits []uint64, first int, a, b, c T)
+}
+
+// typed returns k's table for element type T.
+func typed[T float32 | float64](k *kernelSet) *typedKernels[T] {
+	if isFloat32[T]() {
+		return (*typedKernels[T])(unsafe.Pointer(&k.f32))
+	}
+	return (*typedKernels[T])(unsafe.Pointer(&k.f64))
+}
+
+// genericTyped is the generic path's table for T: the twins in
+// dropout_generic.go.
+func genericTyped[T float32 | float64]() typedKernels[T] {
+	return typedKernels[T]{
+		scalePlanes:   scalePlanesGeneric[T],
+		scaleRows:     scaleRowsGeneric[T],
+		affinePlanes:  affinePlanesGeneric[T],
+		scaleBits:     scaleBitsGeneric[T],
+		dropoutPhilox: dropoutPhiloxGeneric[T],
+		affineBits:    affineBitsGeneric[T],
+	}
+}
+
 var genericKernels = &kernelSet{
-	name:          "generic",
-	usable:        true,
-	philoxNs:      1.3, // 1.19 and 1.50 (Intel Xeon VM)
-	rawNs:         40,  // 10.1 ns a word (Intel Xeon VM)
-	scalePlanes32: scalePlanesGeneric[float32],
-	scalePlanes64: scalePlanesGeneric[float64],
-
-	scaleRows32: scaleRowsGeneric[float32],
-	scaleRows64: scaleRowsGeneric[float64],
-
-	affinePlanes32: affinePlanesGeneric[float32],
-	affinePlanes64: affinePlanesGeneric[float64],
-
-	scaleBits32: scaleBitsGeneric[float32],
-	scaleBits64: scaleBitsGeneric[float64],
-
-	dropoutPhilox32: dropoutPhiloxGeneric[float32],
-	dropoutPhilox64: dropoutPhiloxGeneric[float64],
-
-	affineBits32: affineBitsGeneric[float32],
-	affineBits64: affineBitsGeneric[float64],
-
+	name:       "generic",
+	usable:     true,
+	philoxNs:   1.3, // 1.19 and 1.50 (Intel Xeon VM)
+	rawNs:      40,  // 10.1 ns a word (Intel Xeon VM)
+	f32:        genericTyped[float32](),
+	f64:        genericTyped[float64](),
 	keepPlanes: keepPlanesGeneric,
 	philoxRaw:  philoxRawGeneric,
 }

@@ -125,14 +125,14 @@ func TestAMD64PathsRegistered(t *testing.T) {
 			t.Errorf("path %s is not in the registry", name)
 		case k.usable != want:
 			t.Errorf("path %s: usable = %v, but the CPU supports %v: %v", name, k.usable, names, want)
-		case k.scalePlanes32 == nil || k.scalePlanes64 == nil:
+		case k.f32.scalePlanes == nil || k.f64.scalePlanes == nil:
 			t.Errorf("path %s has a nil kernel", name)
-		case hasNT(fns) != (k.scalePlanesNT32 != nil) || hasNT(fns) != (k.scalePlanesNT64 != nil):
+		case hasNT(fns) != (k.f32.scalePlanesNT != nil) || hasNT(fns) != (k.f64.scalePlanesNT != nil):
 			t.Errorf("path %s: non-temporal kernels in dropout_amd64.s: %v, registered: %v, %v",
-				name, hasNT(fns), k.scalePlanesNT32 != nil, k.scalePlanesNT64 != nil)
-		case hasNT(fns) != (k.scaleRowsNT32 != nil) || hasNT(fns) != (k.scaleRowsNT64 != nil):
+				name, hasNT(fns), k.f32.scalePlanesNT != nil, k.f64.scalePlanesNT != nil)
+		case hasNT(fns) != (k.f32.scaleRowsNT != nil) || hasNT(fns) != (k.f64.scaleRowsNT != nil):
 			t.Errorf("path %s: non-temporal kernels in dropout_amd64.s: %v, scale-rows registered: %v, %v",
-				name, hasNT(fns), k.scaleRowsNT32 != nil, k.scaleRowsNT64 != nil)
+				name, hasNT(fns), k.f32.scaleRowsNT != nil, k.f64.scaleRowsNT != nil)
 		}
 	}
 }

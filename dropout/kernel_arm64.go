@@ -6,30 +6,28 @@ import "github.com/klauspost/cpuid/v2"
 
 // archKernels lists this architecture's assembly paths, fastest first.
 var archKernels = []*kernelSet{{
-	name:          "neon",
-	philoxNs:      1.3, // not measured on arm64 hardware: generic's, so calls split no earlier than there
-	rawNs:         40,  // likewise
-	usable:        haveASIMD(),
-	scalePlanes32: scalePlanesNEONF32,
-	scalePlanes64: scalePlanesNEONF64,
-	scaleRows32:   scaleRowsNEONF32,
-	scaleRows64:   scaleRowsNEONF64,
-
-	affinePlanes32: affinePlanesNEONF32,
-	affinePlanes64: affinePlanesNEONF64,
-
-	scaleBits32: scaleBitsNEONF32,
-	scaleBits64: scaleBitsNEONF64,
-
-	affineBits32: affineBitsNEONF32,
-	affineBits64: affineBitsNEONF64,
-
-	dropoutPhilox32: dropoutPhiloxNEONF32,
-	dropoutPhilox64: dropoutPhiloxNEONF64,
-
+	name:     "neon",
+	philoxNs: 1.3, // not measured on arm64 hardware: generic's, so calls split no earlier than there
+	rawNs:    40,  // likewise
+	usable:   haveASIMD(),
+	f32: typedKernels[float32]{
+		scalePlanes:   scalePlanesNEONF32,
+		scaleRows:     scaleRowsNEONF32,
+		affinePlanes:  affinePlanesNEONF32,
+		scaleBits:     scaleBitsNEONF32,
+		dropoutPhilox: dropoutPhiloxNEONF32,
+		affineBits:    affineBitsNEONF32,
+	},
+	f64: typedKernels[float64]{
+		scalePlanes:   scalePlanesNEONF64,
+		scaleRows:     scaleRowsNEONF64,
+		affinePlanes:  affinePlanesNEONF64,
+		scaleBits:     scaleBitsNEONF64,
+		dropoutPhilox: dropoutPhiloxNEONF64,
+		affineBits:    affineBitsNEONF64,
+	},
 	keepPlanes: keepPlanesNEON,
-
-	philoxRaw: philoxRawNEON,
+	philoxRaw:  philoxRawNEON,
 }}
 
 // haveASIMD reports whether the CPU has Advanced SIMD (NEON). cpuid learns

@@ -34,9 +34,9 @@ type variant struct {
 // kernelVariants returns every scale-planes variant of path k: the regular
 // kernels, then the non-temporal ones where k has them.
 func kernelVariants(k *kernelSet) []variant {
-	vs := []variant{{name: k.name, k: k, f32: k.scalePlanes32, f64: k.scalePlanes64, isOracle: k == genericKernels}}
-	if k.scalePlanesNT32 != nil || k.scalePlanesNT64 != nil {
-		vs = append(vs, variant{name: k.name + "/nt", k: k, f32: k.scalePlanesNT32, f64: k.scalePlanesNT64})
+	vs := []variant{{name: k.name, k: k, f32: k.f32.scalePlanes, f64: k.f64.scalePlanes, isOracle: k == genericKernels}}
+	if k.f32.scalePlanesNT != nil || k.f64.scalePlanesNT != nil {
+		vs = append(vs, variant{name: k.name + "/nt", k: k, f32: k.f32.scalePlanesNT, f64: k.f64.scalePlanesNT})
 	}
 	return vs
 }

@@ -55,11 +55,7 @@ func benchDropoutPhilox[T float32 | float64](b *testing.B) {
 			b.Run("kernel="+k.name+"/"+name, func(b *testing.B) {
 				b.SetBytes(int64(2*n*size + 8*len(bits)))
 				for i := range b.N {
-					if isFloat32[T]() {
-						k.dropoutPhilox32(as[float32](dst), as[float32](src), bits, 7, uint64(i)*uint64(n/4+1), t, 2)
-					} else {
-						k.dropoutPhilox64(as[float64](dst), as[float64](src), bits, 7, uint64(i)*uint64(n/4+1), t, 2)
-					}
+					typed[T](k).dropoutPhilox(dst, src, bits, 7, uint64(i)*uint64(n/4+1), t, 2)
 				}
 				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
 			})

@@ -100,7 +100,7 @@ func checkPlaneFused[T float32 | float64](t *testing.T, k *kernelSet, c planeCas
 		bits[j] = 0x5a5a5a5a5a5a5a5a
 	}
 	what := fmt.Sprintf("dropoutPhilox %T %s in place %v", T(0), c, inPlace)
-	philoxT(k, dst, in, bits[:len(c.want)], c.seed, c.start, c.t, s)
+	typed[T](k).dropoutPhilox(dst, in, bits[:len(c.want)], c.seed, c.start, c.t, s)
 	checkWords(t, what, bits, c.want, 0x5a5a5a5a5a5a5a5a)
 	for i := range dst {
 		want := T(0)
@@ -112,7 +112,7 @@ func checkPlaneFused[T float32 | float64](t *testing.T, k *kernelSet, c planeCas
 		}
 	}
 	noMask := make([]T, c.n)
-	philoxT(k, noMask, src, nil, c.seed, c.start, c.t, s)
+	typed[T](k).dropoutPhilox(noMask, src, nil, c.seed, c.start, c.t, s)
 	if i := firstDiff(noMask, dst); i >= 0 {
 		t.Fatalf("%s: without a mask, dst[%d] differs", what, i)
 	}

@@ -9,16 +9,16 @@ import "testing"
 func TestEveryPathHasEveryPrimitive(t *testing.T) {
 	for _, k := range registry {
 		for name, missing := range map[string]bool{
-			"scalePlanes":                k.scalePlanes32 == nil || k.scalePlanes64 == nil,
-			"scaleRows":                  k.scaleRows32 == nil || k.scaleRows64 == nil,
-			"affinePlanes":               k.affinePlanes32 == nil || k.affinePlanes64 == nil,
-			"scaleBits":                  k.scaleBits32 == nil || k.scaleBits64 == nil,
-			"dropoutPhilox":              k.dropoutPhilox32 == nil || k.dropoutPhilox64 == nil,
-			"affineBits":                 k.affineBits32 == nil || k.affineBits64 == nil,
+			"scalePlanes":                k.f32.scalePlanes == nil || k.f64.scalePlanes == nil,
+			"scaleRows":                  k.f32.scaleRows == nil || k.f64.scaleRows == nil,
+			"affinePlanes":               k.f32.affinePlanes == nil || k.f64.affinePlanes == nil,
+			"scaleBits":                  k.f32.scaleBits == nil || k.f64.scaleBits == nil,
+			"dropoutPhilox":              k.f32.dropoutPhilox == nil || k.f64.dropoutPhilox == nil,
+			"affineBits":                 k.f32.affineBits == nil || k.f64.affineBits == nil,
 			"keepPlanes":                 k.keepPlanes == nil,
 			"philoxRaw":                  k.philoxRaw == nil,
-			"scalePlanesNT (half of it)": (k.scalePlanesNT32 == nil) != (k.scalePlanesNT64 == nil),
-			"scaleRowsNT (half of it)":   (k.scaleRowsNT32 == nil) != (k.scaleRowsNT64 == nil),
+			"scalePlanesNT (half of it)": (k.f32.scalePlanesNT == nil) != (k.f64.scalePlanesNT == nil),
+			"scaleRowsNT (half of it)":   (k.f32.scaleRowsNT == nil) != (k.f64.scaleRowsNT == nil),
 		} {
 			if missing {
 				t.Errorf("path %q is registered without %s", k.name, name)

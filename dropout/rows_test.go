@@ -21,14 +21,14 @@ func rowsFn[T float](k *kernelSet, nt bool) rowsFunc[T] {
 	var f any
 	switch any(T(0)).(type) {
 	case float32:
-		f = k.scaleRows32
+		f = k.f32.scaleRows
 		if nt {
-			f = k.scaleRowsNT32
+			f = k.f32.scaleRowsNT
 		}
 	case float64:
-		f = k.scaleRows64
+		f = k.f64.scaleRows
 		if nt {
-			f = k.scaleRowsNT64
+			f = k.f64.scaleRowsNT
 		}
 	}
 	return f.(func(dst, src, v []T))
@@ -51,7 +51,7 @@ func forEachRowsVariant(t *testing.T, f func(t *testing.T, k *kernelSet, nt bool
 	t.Helper()
 	forEachKernel(t, func(t *testing.T, k *kernelSet) {
 		f(t, k, false)
-		if k.scaleRowsNT32 != nil || k.scaleRowsNT64 != nil {
+		if k.f32.scaleRowsNT != nil || k.f64.scaleRowsNT != nil {
 			t.Run("nt", func(t *testing.T) { f(t, k, true) })
 		}
 	})

@@ -93,13 +93,13 @@ func BenchmarkStores(b *testing.B) {
 		}
 
 		for _, k := range registry {
-			if !k.usable || k.scalePlanesNT32 == nil {
+			if !k.usable || k.f32.scalePlanesNT == nil {
 				continue
 			}
 			for _, st := range []struct {
 				name string
 				f    func(dst, src []float32, bits []uint64, first, plane, n int, s float32)
-			}{{"regular", k.scalePlanes32}, {"nt", k.scalePlanesNT32}} {
+			}{{"regular", k.f32.scalePlanes}, {"nt", k.f32.scalePlanesNT}} {
 				for _, c := range cases {
 					name := fmt.Sprintf("kernel=%s/store=%s/case=%s/size=%s", k.name, st.name, c.name, sz.name)
 					b.Run(name, func(b *testing.B) {

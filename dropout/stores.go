@@ -75,24 +75,21 @@ func useNT(bytes int, inPlace bool) bool {
 	return !inPlace && bytes >= ntMin
 }
 
-// scalePlanesFor returns the scale-planes kernels of k: the non-temporal ones
-// when nt (useNT's choice for the call) and k has them, the regular ones
+// scalePlanesFor returns the scale-planes kernel of k: the non-temporal one
+// when nt (useNT's choice for the call) and k has it, the regular one
 // otherwise.
-func (k *kernelSet) scalePlanesFor(nt bool) (
-	func(dst, src []float32, bits []uint64, first, plane, n int, s float32),
-	func(dst, src []float64, bits []uint64, first, plane, n int, s float64),
-) {
-	if nt && k.scalePlanesNT32 != nil && k.scalePlanesNT64 != nil {
-		return k.scalePlanesNT32, k.scalePlanesNT64
+func (k *typedKernels[T]) scalePlanesFor(nt bool) func(dst, src []T, bits []uint64, first, plane, n int, s T) {
+	if nt && k.scalePlanesNT != nil {
+		return k.scalePlanesNT
 	}
-	return k.scalePlanes32, k.scalePlanes64
+	return k.scalePlanes
 }
 
-// scaleRowsFor returns the scale-rows kernels of k: the non-temporal ones
-// when nt and k has them, the regular ones otherwise.
-func (k *kernelSet) scaleRowsFor(nt bool) (func(dst, src, v []float32), func(dst, src, v []float64)) {
-	if nt && k.scaleRowsNT32 != nil && k.scaleRowsNT64 != nil {
-		return k.scaleRowsNT32, k.scaleRowsNT64
+// scaleRowsFor returns the scale-rows kernel of k: the non-temporal one when
+// nt and k has it, the regular one otherwise.
+func (k *typedKernels[T]) scaleRowsFor(nt bool) func(dst, src, v []T) {
+	if nt && k.scaleRowsNT != nil {
+		return k.scaleRowsNT
 	}
-	return k.scaleRows32, k.scaleRows64
+	return k.scaleRows
 }

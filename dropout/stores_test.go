@@ -54,17 +54,17 @@ func TestUseNT(t *testing.T) {
 // countingNT returns a copy of k whose non-temporal kernels count their calls
 // in *calls, or nil if k has none.
 func countingNT(k *kernelSet, calls *int) *kernelSet {
-	if k.scalePlanesNT32 == nil {
+	if k.f32.scalePlanesNT == nil {
 		return nil
 	}
 	c := *k
-	c.scalePlanesNT32 = func(dst, src []float32, bits []uint64, first, plane, n int, s float32) {
+	c.f32.scalePlanesNT = func(dst, src []float32, bits []uint64, first, plane, n int, s float32) {
 		*calls++
-		k.scalePlanesNT32(dst, src, bits, first, plane, n, s)
+		k.f32.scalePlanesNT(dst, src, bits, first, plane, n, s)
 	}
-	c.scalePlanesNT64 = func(dst, src []float64, bits []uint64, first, plane, n int, s float64) {
+	c.f64.scalePlanesNT = func(dst, src []float64, bits []uint64, first, plane, n int, s float64) {
 		*calls++
-		k.scalePlanesNT64(dst, src, bits, first, plane, n, s)
+		k.f64.scalePlanesNT(dst, src, bits, first, plane, n, s)
 	}
 	return &c
 }
