@@ -281,21 +281,7 @@ func decideGroupsAVX512(c planeConsts, out, base, ng Register, prefix string, ho
 		POPCNTL(pc, pc)
 		ADDQ(pc.As64(), cnt)
 	}
-	ADDQ(nb, gi)
-	SUBQ(nb, ng)
-	SHLQ(U8(4), nb)
-	ADDQ(nb, base)
-	if hook != nil {
-		hook()
-	}
-
-	Label(prefix + "check")
-	CMPQ(cnt, U8(16))
-	JAE(LabelRef(prefix + "second"))
-	TESTQ(ng, ng)
-	JNZ(LabelRef(prefix + "batch"))
-	TESTQ(cnt, cnt)
-	JZ(LabelRef(prefix + "done"))
+	nextBatch(prefix, nb, gi, ng, base, cnt, 16, hook)
 
 	Label(prefix + "second")
 	Comment("Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.")
@@ -816,21 +802,7 @@ func decideGroupsAVX2(c planeConsts, out, base, ng Register, prefix string, hook
 		JMP(LabelRef(fmt.Sprintf("%sset%d", prefix, s)))
 		Label(fmt.Sprintf("%sset%ddone", prefix, s))
 	}
-	ADDQ(nb, gi)
-	SUBQ(nb, ng)
-	SHLQ(U8(4), nb)
-	ADDQ(nb, base)
-	if hook != nil {
-		hook()
-	}
-
-	Label(prefix + "check")
-	CMPQ(cnt, U8(lanes))
-	JAE(LabelRef(prefix + "second"))
-	TESTQ(ng, ng)
-	JNZ(LabelRef(prefix + "batch"))
-	TESTQ(cnt, cnt)
-	JZ(LabelRef(prefix + "done"))
+	nextBatch(prefix, nb, gi, ng, base, cnt, lanes, hook)
 
 	Label(prefix + "second")
 	Comment("Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.")
@@ -1028,4 +1000,29 @@ func andMask(e elemType, mask, v VecVirtual) {
 	} else {
 		VANDPD(mask, v, v)
 	}
+}
+
+// nextBatch ends a first-pass batch of nb groups: it moves the group
+// index gi, the groups left ng and the block number base past them, runs
+// hook (the fused kernels' apply of the previous chunk), and branches: to
+// the second pass once the open list holds a batch (cnt >= lanes), to the
+// next batch while groups are left, and to the second pass for the last
+// open groups, or to done when there are none. The label prefix+"check" is
+// where the first batch enters.
+func nextBatch(prefix string, nb, gi, ng, base, cnt Register, lanes int, hook func()) {
+	ADDQ(nb, gi)
+	SUBQ(nb, ng)
+	SHLQ(U8(4), nb)
+	ADDQ(nb, base)
+	if hook != nil {
+		hook()
+	}
+
+	Label(prefix + "check")
+	CMPQ(cnt, U8(lanes))
+	JAE(LabelRef(prefix + "second"))
+	TESTQ(ng, ng)
+	JNZ(LabelRef(prefix + "batch"))
+	TESTQ(cnt, cnt)
+	JZ(LabelRef(prefix + "done"))
 }
