@@ -229,7 +229,7 @@ func scalePlanesAVX2NTF64(dst []float64, src []float64, bits []uint64, first int
 //
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for g := range bits {
-//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t)
+//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t, ^uint64(0))
 //	}
 //
 // len(bits) >= 1. Every word is written whole; nothing past the end of
@@ -259,7 +259,7 @@ func keepPlanesAVX512(bits []uint64, seed uint64, start uint64, t uint32)
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for i := 0; i < len(dst); i += 64 {
 //		n := min(64, len(dst)-i)
-//		w := decideGroup(k0, k1, start+16*uint64(i/64), t)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
 //		w &= 1<<n - 1 // n == 64 keeps every bit
 //		if bits != nil {
 //			bits[i/64] = w
@@ -309,7 +309,7 @@ func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed ui
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for i := 0; i < len(dst); i += 64 {
 //		n := min(64, len(dst)-i)
-//		w := decideGroup(k0, k1, start+16*uint64(i/64), t)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
 //		w &= 1<<n - 1 // n == 64 keeps every bit
 //		if bits != nil {
 //			bits[i/64] = w
@@ -438,7 +438,7 @@ func affineBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int,
 //
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for g := range bits {
-//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t)
+//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t, ^uint64(0))
 //	}
 //
 // len(bits) >= 1. Every word is written whole; nothing past the end of
@@ -468,7 +468,7 @@ func keepPlanesAVX2(bits []uint64, seed uint64, start uint64, t uint32)
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for i := 0; i < len(dst); i += 64 {
 //		n := min(64, len(dst)-i)
-//		w := decideGroup(k0, k1, start+16*uint64(i/64), t)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
 //		w &= 1<<n - 1 // n == 64 keeps every bit
 //		if bits != nil {
 //			bits[i/64] = w
@@ -518,7 +518,7 @@ func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for i := 0; i < len(dst); i += 64 {
 //		n := min(64, len(dst)-i)
-//		w := decideGroup(k0, k1, start+16*uint64(i/64), t)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
 //		w &= 1<<n - 1 // n == 64 keeps every bit
 //		if bits != nil {
 //			bits[i/64] = w

@@ -1514,7 +1514,7 @@ GLOBL planesOpen<>(SB), RODATA|NOPTR, $128
 //
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for g := range bits {
-//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t) // all 64 lanes
+//		bits[g] = decideGroup(k0, k1, start+16*uint64(g), t, ^uint64(0)) // all 64 lanes
 //	}
 //
 // eight groups a batch, decided in lockstep and stored with one VST1; the
@@ -1558,32 +1558,22 @@ kp_decided:
 	BNE	kp_batch
 	RET
 
+// KP_WORD stores the keep word in lane l of v to bits and counts it off,
+// ending at kp_done after the last one.
+#define KP_WORD(v, l) \
+	VMOV	v.D[l], R8 \
+	MOVD.P	R8, 8(R2) \
+	SUBS	$1, R3, R3 \
+	BEQ	kp_done
+
 kp_part:
 	// 1 to 7 groups: their words one at a time.
-	VMOV	V24.D[0], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
-	VMOV	V24.D[1], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
-	VMOV	V25.D[0], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
-	VMOV	V25.D[1], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
-	VMOV	V26.D[0], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
-	VMOV	V26.D[1], R8
-	MOVD.P	R8, 8(R2)
-	SUBS	$1, R3, R3
-	BEQ	kp_done
+	KP_WORD(V24, 0)
+	KP_WORD(V24, 1)
+	KP_WORD(V25, 0)
+	KP_WORD(V25, 1)
+	KP_WORD(V26, 0)
+	KP_WORD(V26, 1)
 	VMOV	V27.D[0], R8
 	MOVD.P	R8, 8(R2)
 
@@ -1597,7 +1587,7 @@ kp_done:
 //	k0, k1 := uint32(seed), uint32(seed>>32)
 //	for i := 0; i < len(dst); i += 64 {
 //		n := min(64, len(dst)-i)
-//		w := decideGroup(k0, k1, start+16*uint64(i/64), t) & (^uint64(0) >> (64 - n))
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0)) & (^uint64(0) >> (64 - n))
 //		if bits != nil {
 //			bits[i/64] = w
 //		}
