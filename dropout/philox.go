@@ -73,22 +73,26 @@ func blocksFor(f int) uint64 { return groupBlocks * uint64((f+63)/64) }
 // one or two steps.
 func decideGroup(k0, k1 uint32, b uint64, t uint32, open uint64) uint64 {
 	keep := open
+	// tt holds t's bits from plane j on at the top: tt>>31 is t's bit for
+	// plane j, tt>>30&1 for plane j+1, and so on.
+	tt := t
 	for j := 0; j < 32 && open != 0; j += 4 {
 		c := b + uint64(j/2)
 		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair(c, c+1, k0, k1)
-		open, keep = settle(open, keep, uint64(a0)|uint64(a1)<<32, t, j)
-		open, keep = settle(open, keep, uint64(a2)|uint64(a3)<<32, t, j+1)
-		open, keep = settle(open, keep, uint64(b0)|uint64(b1)<<32, t, j+2)
-		open, keep = settle(open, keep, uint64(b2)|uint64(b3)<<32, t, j+3)
+		open, keep = settle(open, keep, uint64(a0)|uint64(a1)<<32, tt>>31)
+		open, keep = settle(open, keep, uint64(a2)|uint64(a3)<<32, tt>>30&1)
+		open, keep = settle(open, keep, uint64(b0)|uint64(b1)<<32, tt>>29&1)
+		open, keep = settle(open, keep, uint64(b2)|uint64(b3)<<32, tt>>28&1)
+		tt <<= 4
 	}
 	return keep
 }
 
-// settle applies plane j (value pl) to a group's open lanes and keep word:
-// the open lanes whose bit differs from bit 31−j of t are decided — dropped
-// where t has a 1 — and closed.
-func settle(open, keep, pl uint64, t uint32, j int) (uint64, uint64) {
-	tb := -uint64(t >> (31 - j) & 1) // all ones iff t's bit is 1
+// settle applies a plane (value pl) to a group's open lanes and keep word,
+// where tbit is t's bit at that plane: the open lanes whose bit differs
+// from it are decided — dropped where tbit is 1 — and closed.
+func settle(open, keep, pl uint64, tbit uint32) (uint64, uint64) {
+	tb := -uint64(tbit) // all ones iff t's bit is 1
 	d := open & (pl ^ tb)
 	return open &^ d, keep &^ (d & tb)
 }
@@ -98,12 +102,14 @@ func settle(open, keep, pl uint64, t uint32, j int) (uint64, uint64) {
 // neither has an open lane. It returns the two keep words.
 func decidePair(k0, k1 uint32, a, b uint64, t uint32, openA, openB uint64) (uint64, uint64) {
 	keepA, keepB := openA, openB
+	tt := t // as in decideGroup
 	for j := 0; j < 32 && openA|openB != 0; j += 2 {
 		a0, a1, a2, a3, b0, b1, b2, b3 := philoxPair(a+uint64(j/2), b+uint64(j/2), k0, k1)
-		openA, keepA = settle(openA, keepA, uint64(a0)|uint64(a1)<<32, t, j)
-		openA, keepA = settle(openA, keepA, uint64(a2)|uint64(a3)<<32, t, j+1)
-		openB, keepB = settle(openB, keepB, uint64(b0)|uint64(b1)<<32, t, j)
-		openB, keepB = settle(openB, keepB, uint64(b2)|uint64(b3)<<32, t, j+1)
+		openA, keepA = settle(openA, keepA, uint64(a0)|uint64(a1)<<32, tt>>31)
+		openA, keepA = settle(openA, keepA, uint64(a2)|uint64(a3)<<32, tt>>30&1)
+		openB, keepB = settle(openB, keepB, uint64(b0)|uint64(b1)<<32, tt>>31)
+		openB, keepB = settle(openB, keepB, uint64(b2)|uint64(b3)<<32, tt>>30&1)
+		tt <<= 2
 	}
 	return keepA, keepB
 }
