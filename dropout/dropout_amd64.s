@@ -33,6 +33,127 @@ TEXT ·scalePlanesAVX512F32(SB), NOSPLIT, $0-100
 	VBROADCASTSS s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
 
+	// Planes of at most 64 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000040
+	JA   run
+
+	// full = (plane-1)/16 whole vectors, then a last one of rem = plane - full*16 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x04, R9
+	MOVQ  R9, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x02, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	CMPQ R9, $0x01
+	JE   small1
+	CMPQ R9, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 64(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small1
+	JMP      done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMULPS.Z 128(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 128(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small2
+	JMP      done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMULPS.Z 128(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 128(AX)
+	VMULPS.Z 192(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 192(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small3
+	JMP      done
+	JMP done
+
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
 	MOVQ SI, R9
@@ -164,6 +285,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -179,6 +302,127 @@ TEXT ·scalePlanesAVX512F64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x03, R9
+	MOVQ  R9, CX
+	SHLQ  $0x03, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x03, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	CMPQ R9, $0x01
+	JE   small1
+	CMPQ R9, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 64(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small1
+	JMP      done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMULPD.Z 128(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 128(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small2
+	JMP      done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMULPD.Z 128(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 128(AX)
+	VMULPD.Z 192(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 192(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small3
+	JMP      done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -311,6 +555,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -326,6 +572,127 @@ TEXT ·scalePlanesAVX512NTF32(SB), NOSPLIT, $0-100
 	ADDQ         SI, R8
 	VBROADCASTSS s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 64 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000040
+	JA   run
+
+	// full = (plane-1)/16 whole vectors, then a last one of rem = plane - full*16 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x04, R9
+	MOVQ  R9, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x02, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	CMPQ R9, $0x01
+	JE   small1
+	CMPQ R9, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 64(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small1
+	JMP      done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMULPS.Z 128(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 128(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small2
+	JMP      done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, (AX)
+	VMULPS.Z 64(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMULPS.Z 128(DX), Z0, K2, Z1
+	VMOVUPS  Z1, 128(AX)
+	VMULPS.Z 192(DX), Z0, K3, Z1
+	VMOVUPS  Z1, K1, 192(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small3
+	JMP      done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -502,6 +869,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -518,6 +887,127 @@ TEXT ·scalePlanesAVX512NTF64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x03, R9
+	MOVQ  R9, CX
+	SHLQ  $0x03, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x03, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	CMPQ R9, $0x01
+	JE   small1
+	CMPQ R9, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 64(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small1
+	JMP      done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMULPD.Z 128(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 128(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small2
+	JMP      done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K3
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, (AX)
+	VMULPD.Z 64(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMULPD.Z 128(DX), Z0, K2, Z1
+	VMOVUPD  Z1, 128(AX)
+	VMULPD.Z 192(DX), Z0, K3, Z1
+	VMOVUPD  Z1, K1, 192(AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small3
+	JMP      done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -694,6 +1184,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -710,6 +1202,337 @@ TEXT ·scalePlanesAVX2F32(SB), NOSPLIT, $0-100
 	ADDQ         SI, R8
 	VBROADCASTSS s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 64 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000040
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x03, CX
+	MOVQ         CX, R9
+	SHLQ         $0x03, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	SHLQ         $0x02, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	CMPQ CX, $0x03
+	JE   small3
+	CMPQ CX, $0x04
+	JE   small4
+	CMPQ CX, $0x05
+	JE   small5
+	CMPQ CX, $0x06
+	JE   small6
+	JMP  small7
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 64(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 96(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+
+small4:
+	// Planes of 4 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 128(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small4
+	JMP          done
+
+small5:
+	// Planes of 5 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 160(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small5
+	JMP          done
+
+small6:
+	// Planes of 6 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VMASKMOVPS   192(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 192(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small6
+	JMP          done
+
+small7:
+	// Planes of 7 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VMASKMOVPS   192(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(AX)
+	VMASKMOVPS   224(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 224(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small7
+	JMP          done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -838,6 +1661,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -853,6 +1678,337 @@ TEXT ·scalePlanesAVX2F64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/4 whole vectors, then a last one of rem = plane - full*4 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x02, CX
+	MOVQ         CX, R9
+	SHLQ         $0x02, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	SHLQ         $0x03, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	CMPQ CX, $0x03
+	JE   small3
+	CMPQ CX, $0x04
+	JE   small4
+	CMPQ CX, $0x05
+	JE   small5
+	CMPQ CX, $0x06
+	JE   small6
+	JMP  small7
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 64(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 96(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+
+small4:
+	// Planes of 4 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 128(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small4
+	JMP          done
+
+small5:
+	// Planes of 5 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 160(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small5
+	JMP          done
+
+small6:
+	// Planes of 6 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VMASKMOVPD   192(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 192(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small6
+	JMP          done
+
+small7:
+	// Planes of 7 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 192(AX)
+	VMASKMOVPD   224(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 224(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small7
+	JMP          done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -981,6 +2137,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -996,6 +2154,337 @@ TEXT ·scalePlanesAVX2NTF32(SB), NOSPLIT, $0-100
 	ADDQ         SI, R8
 	VBROADCASTSS s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 64 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000040
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x03, CX
+	MOVQ         CX, R9
+	SHLQ         $0x03, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	SHLQ         $0x02, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	CMPQ CX, $0x03
+	JE   small3
+	CMPQ CX, $0x04
+	JE   small4
+	CMPQ CX, $0x05
+	JE   small5
+	CMPQ CX, $0x06
+	JE   small6
+	JMP  small7
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 64(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 96(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+
+small4:
+	// Planes of 4 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 128(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small4
+	JMP          done
+
+small5:
+	// Planes of 5 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 160(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small5
+	JMP          done
+
+small6:
+	// Planes of 6 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VMASKMOVPS   192(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 192(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small6
+	JMP          done
+
+small7:
+	// Planes of 7 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 32(AX)
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 64(AX)
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 96(AX)
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 128(AX)
+	VMASKMOVPS   160(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 160(AX)
+	VMASKMOVPS   192(DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, 192(AX)
+	VMASKMOVPS   224(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 224(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small7
+	JMP          done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -1164,6 +2653,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	SFENCE
 	VZEROUPPER
 	RET
@@ -1180,6 +2671,337 @@ TEXT ·scalePlanesAVX2NTF64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/4 whole vectors, then a last one of rem = plane - full*4 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x02, CX
+	MOVQ         CX, R9
+	SHLQ         $0x02, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	SHLQ         $0x03, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	CMPQ CX, $0x03
+	JE   small3
+	CMPQ CX, $0x04
+	JE   small4
+	CMPQ CX, $0x05
+	JE   small5
+	CMPQ CX, $0x06
+	JE   small6
+	JMP  small7
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 64(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 96(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+
+small4:
+	// Planes of 4 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 128(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small4
+	JMP          done
+
+small5:
+	// Planes of 5 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 160(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small5
+	JMP          done
+
+small6:
+	// Planes of 6 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VMASKMOVPD   192(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 192(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small6
+	JMP          done
+
+small7:
+	// Planes of 7 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 32(AX)
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 64(AX)
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 96(AX)
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 128(AX)
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 160(AX)
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, 192(AX)
+	VMASKMOVPD   224(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 224(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small7
+	JMP          done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -1348,6 +3170,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	SFENCE
 	VZEROUPPER
 	RET
