@@ -590,8 +590,8 @@ func testPlanes[T float](t *testing.T, prim planesPrim[T]) {
 		}
 	}
 
-	// Every plane length up to the plane-by-plane paths' limit (64 elements)
-	// and past it, at every bit position of first, with runs that cross a
+	// Every plane length up to the plane-by-plane paths' limit (64 bytes) and
+	// well past it, at every bit position of first, with runs that cross a
 	// word of bits.
 	for plane := 1; plane <= 66; plane++ {
 		for first := range 64 {

@@ -63,17 +63,21 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	zero := isa.vec()
 	isa.zero(zero)
 
-	small := smallPlaneVecs(isa.width) * lanes
-	Comment(fmt.Sprintf("Planes of at most %d elements go one plane a step, with no run search.", small))
-	CMPQ(plane, U32(small))
-	JA(LabelRef("run"))
-	isa.smallPlanes(e, dp, sp, bits, i, end, plane, s, zero)
-	JMP(LabelRef("done"))
+	if !st.nt {
+		small := smallPlaneBytes / e.size
+		Comment(fmt.Sprintf("Planes of at most %d elements go one plane a step, with no run search.", small))
+		CMPQ(plane, U32(small))
+		JA(LabelRef("run"))
+		isa.smallPlanes(e, dp, sp, bits, i, end, plane, s, zero)
+		JMP(LabelRef("done"))
+	}
 
 	planeRuns(bits, i, end, plane,
 		func(count Register) { keepRange(isa, st, e, dp, sp, count, s, nil, zero) },
 		func(count Register) { dropRange(isa, st, e, dp, sp, count, zero) })
-	Label("done")
+	if !st.nt {
+		Label("done")
+	}
 	if st.nt {
 		SFENCE()
 	}
@@ -81,15 +85,19 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	RET()
 }
 
-// smallPlaneVecs is the plane length, in vectors, up to which the
-// scale-planes kernels of isa take the plane-by-plane path: below it, the run
-// search costs more than the planes it saves.
-func smallPlaneVecs(width int) int {
-	if width == 32 {
-		return 8
-	}
-	return 4
-}
+// smallPlaneBytes is the plane size, in bytes, up to which the regular
+// scale-planes kernels take the plane-by-plane path. ManyChannels-like
+// shapes, µs, runs → plane by plane (Intel Xeon VM, AVX-512 and AVX2 alike):
+// float32 planes of 16 elements 170 → 147 (2 MiB, past L2) and 5.2 → 3.5
+// (128 KiB, in L2); but float64 planes of 16 elements 272 → 308 and 5.9 →
+// 6.5, float32 7×7 planes 440 → 465 on 8 AVX2 or 4 AVX-512 vectors a plane,
+// and no change at 2 AVX-512 vectors. The non-temporal kernels keep the run
+// path: a plane this short has no aligned vector to store non-temporally.
+const smallPlaneBytes = 64
+
+// smallPlaneVecs is the most vectors of width bytes a plane of the
+// plane-by-plane path has.
+func smallPlaneVecs(width int) int { return max(1, smallPlaneBytes/width) }
 
 // planeSplit emits the split of a plane of 1..small elements into full =
 // (plane-1)/lanes whole vectors and a last one of rem = plane - full*lanes
@@ -143,12 +151,16 @@ func smallPlaneLoops(width int, e elemType, dp, sp, bits, i, end, plane Register
 	planeBytes := GP64()
 	MOVQ(plane, planeBytes)
 	SHLQ(U8(e.log2size), planeBytes)
-	Comment("One loop for each number of whole vectors a plane has.")
+	if vecs > 1 {
+		Comment("One loop for each number of whole vectors a plane has.")
+	}
 	for f := 0; f < vecs-1; f++ {
 		CMPQ(full, U8(f))
 		JE(LabelRef(fmt.Sprintf("small%d", f)))
 	}
-	JMP(LabelRef(fmt.Sprintf("small%d", vecs-1)))
+	if vecs > 1 {
+		JMP(LabelRef(fmt.Sprintf("small%d", vecs-1)))
+	}
 	for f := 0; f < vecs; f++ {
 		Label(fmt.Sprintf("small%d", f))
 		Comment(fmt.Sprintf("Planes of %d whole vectors and a last one: m = all ones if plane i is kept, else 0.", f))
@@ -164,12 +176,10 @@ func smallPlaneLoops(width int, e elemType, dp, sp, bits, i, end, plane Register
 }
 
 // smallPlanesAVX512 emits the plane-by-plane walk of planes [i, end) of
-// plane (1..4 vectors) elements each: the plane's keep bit becomes opmask
-// k, and each vector of the plane is a multiply zero-masked by k (so a
-// dropped plane's src is not read and its dst is +0), the last vector's
-// load and store also masked to the plane's rem elements. Stores are
-// regular in both store kinds: a plane this short is mostly unaligned head
-// and tail.
+// plane elements each (1..smallPlaneBytes bytes): the plane's keep bit
+// becomes opmask k, and each vector of the plane is a multiply zero-masked
+// by k (so a dropped plane's src is not read and its dst is +0), the last
+// vector's load and store also masked to the plane's rem elements.
 func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s, zero VecVirtual) {
 	var kt Register
 	prepare := func(rem Register) { kt = rangeMaskAVX512(rem) }
@@ -190,7 +200,7 @@ func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s, zero
 	smallPlaneLoops(64, e, dp, sp, bits, i, end, plane, prepare, body)
 }
 
-// smallPlanesAVX2 is smallPlanesAVX512 for AVX2 (planes of 1..8 vectors):
+// smallPlanesAVX2 is smallPlanesAVX512 for AVX2 (planes of 1..2 vectors):
 // the keep flag broadcast to every lane masks the VMASKMOVPS/PD load (so a
 // dropped plane's src is not read) and is ANDed with the product (so its dst
 // is +0 whatever s is); the last vector's load and store are also masked to
