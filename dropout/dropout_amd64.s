@@ -33,6 +33,45 @@ TEXT ·scalePlanesAVX512F32(SB), NOSPLIT, $0-100
 	VBROADCASTSS s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
 
+	// Planes of at most 16 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000010
+	JA   run
+
+	// full = (plane-1)/16 whole vectors, then a last one of rem = plane - full*16 elements.
+	MOVQ  DI, CX
+	DECQ  CX
+	SHRQ  $0x04, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R9
+	SHLL  CL, R9
+	DECL  R9
+	KMOVW R9, K1
+	MOVQ  DI, CX
+	SHLQ  $0x02, CX
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPS.Z (DX), Z0, K2, Z1
+	VMOVUPS  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+	JMP done
+
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
 	MOVQ SI, R9
@@ -164,6 +203,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -179,6 +220,45 @@ TEXT ·scalePlanesAVX512F64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Z0
 	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 8 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000008
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ  DI, CX
+	DECQ  CX
+	SHRQ  $0x03, CX
+	SHLQ  $0x03, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R9
+	SHLL  CL, R9
+	DECL  R9
+	KMOVW R9, K1
+	MOVQ  DI, CX
+	SHLQ  $0x03, CX
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW    DI, K2
+	KANDW    K2, K1, K2
+	VMULPD.Z (DX), Z0, K2, Z1
+	VMOVUPD  Z1, K1, (AX)
+	ADDQ     CX, DX
+	ADDQ     CX, AX
+	INCQ     SI
+	CMPQ     SI, R8
+	JL       small0
+	JMP      done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -311,6 +391,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -711,6 +793,79 @@ TEXT ·scalePlanesAVX2F32(SB), NOSPLIT, $0-100
 	VBROADCASTSS s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
 
+	// Planes of at most 16 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000010
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x03, CX
+	MOVQ         CX, R9
+	SHLQ         $0x03, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	SHLQ         $0x02, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	JMP  small1
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y4, Y0, Y4
+	VANDPS       Y2, Y4, Y4
+	VMOVUPS      Y4, (AX)
+	VMASKMOVPS   32(DX), Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VANDPS       Y2, Y3, Y3
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+	JMP done
+
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
 	MOVQ SI, R9
@@ -838,6 +993,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 
@@ -853,6 +1010,79 @@ TEXT ·scalePlanesAVX2F64(SB), NOSPLIT, $0-104
 	ADDQ         SI, R8
 	VBROADCASTSD s+96(FP), Y0
 	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 8 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000008
+	JA   run
+
+	// full = (plane-1)/4 whole vectors, then a last one of rem = plane - full*4 elements.
+	MOVQ         DI, CX
+	DECQ         CX
+	SHRQ         $0x02, CX
+	MOVQ         CX, R9
+	SHLQ         $0x02, R9
+	NEGQ         R9
+	ADDQ         DI, R9
+	VMOVQ        R9, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	SHLQ         $0x03, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	JMP  small1
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, (AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        Y2, Y1, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y4, Y0, Y4
+	VANDPD       Y2, Y4, Y4
+	VMOVUPD      Y4, (AX)
+	VMASKMOVPD   32(DX), Y3, Y3
+	VMULPD       Y3, Y0, Y3
+	VANDPD       Y2, Y3, Y3
+	VMASKMOVPD   Y3, Y1, 32(AX)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+	JMP done
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -981,6 +1211,8 @@ droptail:
 next:
 	CMPQ SI, R8
 	JL   run
+
+done:
 	VZEROUPPER
 	RET
 

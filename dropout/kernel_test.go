@@ -590,6 +590,26 @@ func testPlanes[T float](t *testing.T, prim planesPrim[T]) {
 		}
 	}
 
+	// Every plane length up to the plane-by-plane paths' limit (64 bytes) and
+	// well past it, at every bit position of first, with runs that cross a
+	// word of bits.
+	for plane := 1; plane <= 66; plane++ {
+		for first := range 64 {
+			ctr++
+			c := scaleCase{
+				plane: plane, n: 70, first: first,
+				pat:     ctr % numPatterns,
+				inPlace: ctr%5 == 0,
+				srcOff:  r.rng.Intn(maxOff),
+				dstOff:  r.rng.Intn(maxOff),
+				scale:   ctr % nScales,
+			}
+			if !run(c, ctr) {
+				return
+			}
+		}
+	}
+
 	// A few large planes.
 	for _, pn := range [][2]int{{4096, 1}, {4096, 2}, {4096, 5}, {4096, 9}, {big, 1}, {big, 2}, {big, 3}, {1 << 16, 2}} {
 		for pat := range numPatterns {

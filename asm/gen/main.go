@@ -77,19 +77,25 @@ type vecISA struct {
 	// keep: dst = src*s, or with b not nil src*s + b (a multiply, then an
 	// add); otherwise dst = zero (the fill vector) without reading src.
 	tail func(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual)
+	// smallPlanes walks planes [i, end) of plane elements each, no more
+	// than smallPlaneVecs(width) vectors, one plane a step: dst = src*s where
+	// the plane's bit is set, else +0 without reading src.
+	smallPlanes func(e elemType, dp, sp, bits, i, end, plane Register, s, zero VecVirtual)
 }
 
 var (
 	avx512 = vecISA{
 		name: "AVX512", width: 64, vec: ZMM,
 		// VPXORQ rather than VXORPS: the 512-bit VXORPS needs AVX512DQ.
-		zero: func(v VecVirtual) { VPXORQ(v, v, v) },
-		tail: tailAVX512,
+		zero:        func(v VecVirtual) { VPXORQ(v, v, v) },
+		tail:        tailAVX512,
+		smallPlanes: smallPlanesAVX512,
 	}
 	avx2 = vecISA{
 		name: "AVX2", width: 32, vec: YMM,
-		zero: func(v VecVirtual) { VXORPS(v, v, v) },
-		tail: tailAVX2,
+		zero:        func(v VecVirtual) { VXORPS(v, v, v) },
+		tail:        tailAVX2,
+		smallPlanes: smallPlanesAVX2,
 	}
 )
 
