@@ -152,16 +152,14 @@ func TestKeepBitsGuardPages(t *testing.T) {
 			bits := guardedSlice[uint64](mem, bitWords(0, n), atEnd)
 			seed, start, tt := r.Uint64(), r.Uint64(), uint64(r.Uint32())
 			fillKeep(want[:len(bits)], seed, start, n, tt)
-			func() {
-				defer func() {
-					if e := recover(); e != nil {
-						t.Fatalf("n=%d bits at end %v: keepBits faulted: %v", n, atEnd, e)
-					}
-				}()
-				restore := panicOnFault()
-				defer restore()
-				k.keepBits(bits, seed, start, n, tt)
-			}()
+			restore := panicOnFault()
+			ok := callSafely(func(format string, args ...any) {
+				t.Errorf("n=%d bits at end %v: keepBits: "+format, append([]any{n, atEnd}, args...)...)
+			}, func() { k.keepBits(bits, seed, start, n, tt) }, spanOf("bits", bits))
+			restore()
+			if !ok {
+				t.FailNow()
+			}
 			for j := range bits {
 				if bits[j] != want[j] {
 					t.Fatalf("n=%d bits at end %v: word %d = %#x, want %#x", n, atEnd, j, bits[j], want[j])

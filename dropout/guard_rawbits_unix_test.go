@@ -27,16 +27,14 @@ func TestPhiloxRawGuardPages(t *testing.T) {
 				c := counters[(i+len(lengths)*boolInt(atEnd))%len(counters)]
 				key := r.Uint64()
 				dst := guardedSlice[uint32](mem, 4*n, atEnd)
-				func() {
-					defer func() {
-						if e := recover(); e != nil {
-							t.Fatalf("n=%d dst at end %v: philoxRaw faulted: %v", n, atEnd, e)
-						}
-					}()
-					restore := panicOnFault()
-					defer restore()
-					k.philoxRaw(dst, key, c.Lo, c.Hi)
-				}()
+				restore := panicOnFault()
+				ok := callSafely(func(format string, args ...any) {
+					t.Errorf("n=%d dst at end %v: philoxRaw: "+format, append([]any{n, atEnd}, args...)...)
+				}, func() { k.philoxRaw(dst, key, c.Lo, c.Hi) }, spanOf("dst", dst))
+				restore()
+				if !ok {
+					t.FailNow()
+				}
 				want := rawRefBlocks(key, c, n)
 				for j := range dst {
 					if dst[j] != want[j] {
