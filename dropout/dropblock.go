@@ -27,20 +27,20 @@ import (
 //
 // The Mask has one bit per element (Features() is the element count) and
 // Backward multiplies by the same scale.
-func DropBlock2d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
+func DropBlock2d[T Float](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
 	return callWith(&opDropBlock2d, dst, src, shape, p, g, opts{blockSize: blockSize}, options)
 }
 
 // DropBlock3d is DropBlock2d for volumes, as torchvision's
 // ops.drop_block3d: shape is [N, C, D, H, W], blocks are bs×bs×bs cubes with
 // bs clipped to min(D, H, W), and γ = p·D·H·W / (bs³·(D−bs+1)·(H−bs+1)·(W−bs+1)).
-func DropBlock3d[T float32 | float64](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
+func DropBlock3d[T Float](dst, src []T, shape []int, p float64, blockSize int, g *Generator, options ...Option) (*Mask, error) {
 	return callWith(&opDropBlock3d, dst, src, shape, p, g, opts{blockSize: blockSize}, options)
 }
 
 // NewDropBlock2d returns a DropBlock2d layer in training mode; blockSize is
 // checked at Forward.
-func NewDropBlock2d[T float32 | float64](p float64, blockSize int, g *Generator) (*Layer[T], error) {
+func NewDropBlock2d[T Float](p float64, blockSize int, g *Generator) (*Layer[T], error) {
 	l, err := newLayer[T](&opDropBlock2d, p, g)
 	if l != nil {
 		l.blockSize = blockSize
@@ -49,7 +49,7 @@ func NewDropBlock2d[T float32 | float64](p float64, blockSize int, g *Generator)
 }
 
 // NewDropBlock3d returns a DropBlock3d layer in training mode.
-func NewDropBlock3d[T float32 | float64](p float64, blockSize int, g *Generator) (*Layer[T], error) {
+func NewDropBlock3d[T Float](p float64, blockSize int, g *Generator) (*Layer[T], error) {
 	l, err := newLayer[T](&opDropBlock3d, p, g)
 	if l != nil {
 		l.blockSize = blockSize

@@ -9,7 +9,7 @@ import (
 // Dropout1d zeroes whole channels of a batch of sequences, as PyTorch's
 // torch.nn.functional.dropout1d: see Dropout2d. shape is [N, C, L], or
 // [C, L] for one unbatched sample.
-func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout1d[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout1d, dst, src, shape, nil, p, g, options)
 }
 
@@ -34,19 +34,19 @@ func Dropout1d[T float32 | float64](dst, src []T, shape []int, p float64, g *Gen
 // The returned Mask feeds Backward. On error nothing is written and g is
 // untouched; the error wraps ErrProbability, ErrShape, ErrLength or
 // ErrOverlap and names the bad value.
-func Dropout2d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout2d[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout2d, dst, src, shape, nil, p, g, options)
 }
 
 // Dropout3d zeroes whole channels of a batch of volumes, as PyTorch's
 // torch.nn.functional.dropout3d: see Dropout2d. shape is [N, C, D, H, W], or
 // [C, D, H, W] for one unbatched sample.
-func Dropout3d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout3d[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout3d, dst, src, shape, nil, p, g, options)
 }
 
 // call runs op o into a new Mask, or the one an Into option names.
-func call[T float32 | float64](o *op, dst, src []T, shape, noise []int, p float64, g *Generator, options []Option) (*Mask, error) {
+func call[T Float](o *op, dst, src []T, shape, noise []int, p float64, g *Generator, options []Option) (*Mask, error) {
 	return callWith(o, dst, src, shape, p, g, opts{noise: noise}, options)
 }
 
@@ -66,7 +66,7 @@ type part struct {
 	varies       bool // the decisions vary along the first dim (set by forward)
 }
 
-func callWith[T float32 | float64](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts, options []Option) (*Mask, error) {
+func callWith[T Float](o *op, dst, src []T, shape []int, p float64, g *Generator, x opts, options []Option) (*Mask, error) {
 	var m *Mask
 	for i := range options {
 		if options[i].into != nil {
@@ -124,7 +124,7 @@ func Part(st State, first, total int) Option {
 
 // forward validates everything, then draws m and writes dst. Nothing is
 // written and no randomness is used unless every check passes.
-func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p float64, g *Generator, x opts) error {
+func forward[T Float](o *op, m *Mask, dst, src []T, shape []int, p float64, g *Generator, x opts) error {
 	if err := checkP(o.name, p); err != nil {
 		return err
 	}
@@ -185,10 +185,10 @@ func forward[T float32 | float64](o *op, m *Mask, dst, src []T, shape []int, p f
 		m.draw(g, x.part)
 	}
 	if m.plan.rows && numel > 0 {
-		if isFloat32[T]() {
-			m.vec32 = buildVectors(m, m.s32, m.vec32)
-		} else {
+		if kindOf[T]() == kindF64 {
 			m.vec64 = buildVectors(m, m.s64, m.vec64)
+		} else { // float32 scales for float32 and the half types
+			m.vec32 = buildVectors(m, m.s32, m.vec32)
 		}
 	}
 	apply(m, dst, src, false)
@@ -219,7 +219,7 @@ func checkPart(o *op, shape []int, pt *part) error {
 //
 // len(dx) and len(dy) must equal m.Len(); otherwise, or for a nil m, the
 // error wraps ErrMask (or ErrOverlap) and nothing is written.
-func Backward[T float32 | float64](dx, dy []T, m *Mask) error {
+func Backward[T Float](dx, dy []T, m *Mask) error {
 	const op = "Backward"
 	if m == nil {
 		return fmt.Errorf("dropout: %s: nil mask: %w", op, ErrMask)
@@ -237,7 +237,7 @@ func Backward[T float32 | float64](dx, dy []T, m *Mask) error {
 
 // apply writes dst from src under m's decisions: the forward map, or with
 // backward the gradient map (alpha: the scale only). All checks are done.
-func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
+func apply[T Float](m *Mask, dst, src []T, backward bool) {
 	switch {
 	case m.numel == 0:
 	case m.p == 0 && !m.given:
@@ -255,15 +255,23 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 			// unit; the forward writes the mask bits unless regenerating.
 			j.philox, j.hi = true, (m.numel+63)/64
 		}
-		if isFloat32[T]() {
-			j.dst32, j.src32 = as[float32](dst), as[float32](src)
+		switch j.kind = kindOf[T](); j.kind {
+		case kindF64:
+			j.dst64, j.src64 = as[float64](dst), as[float64](src)
+			if m.plan.rows && len(m.vec64) == 0 { // forward was not float64
+				j.vec64 = buildVectors(m, m.s64, nil)
+			}
+		default:
+			switch j.kind {
+			case kindF32:
+				j.dst32, j.src32 = as[float32](dst), as[float32](src)
+			case kindBF16:
+				j.dstBF, j.srcBF = as[BFloat16](dst), as[BFloat16](src)
+			default:
+				j.dstF16, j.srcF16 = as[Float16](dst), as[Float16](src)
+			}
 			if m.plan.rows && len(m.vec32) == 0 { // forward was float64
 				j.vec32 = buildVectors(m, m.s32, nil)
-			}
-		} else {
-			j.dst64, j.src64 = as[float64](dst), as[float64](src)
-			if m.plan.rows && len(m.vec64) == 0 {
-				j.vec64 = buildVectors(m, m.s64, nil)
 			}
 		}
 		ns := float64(bytes) * memNsPerByte
@@ -277,7 +285,7 @@ func apply[T float32 | float64](m *Mask, dst, src []T, backward bool) {
 // runUnits runs the kernels over work units [lo, hi) of m's plan: planes of
 // a planes plan, or groups of period/w rows of a rows plan. Consecutive units
 // of one outer position go to the kernel in one call.
-func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
+func runUnits[T Float, S float32 | float64](j *job, dst, src []T, vec []S) {
 	m, p := j.m, &j.m.plan
 	if j.philox {
 		e0, e1 := j.lo*64, min(j.hi*64, m.numel)
@@ -286,8 +294,7 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			bits = m.bits[j.lo:j.hi]
 		}
 		start := m.start + groupBlocks*uint64(j.lo) // e0 = 64·lo
-		sc, _, _ := scalesOf[T](m)
-		typed[T](j.k).dropoutPhilox(dst[e0:e1], src[e0:e1], bits, m.seed, start, m.t, sc)
+		dropoutPhiloxT(j.k, dst[e0:e1], src[e0:e1], bits, m, start)
 		return
 	}
 	for u := j.lo; u < j.hi; {
@@ -314,61 +321,102 @@ func runUnits[T float32 | float64](j *job, dst, src, vec []T) {
 			case p.inner == 1: // elementwise decisions
 				scaleBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first)
 			default:
-				scalePlanesT(j, dst[lo:hi:hi], src[lo:hi:hi], base+first, p.inner, n)
+				scalePlanesT[T, S](j, dst[lo:hi:hi], src[lo:hi:hi], base+first, p.inner, n)
 			}
 		}
 		u = pos*p.units + last
 	}
 }
 
-func scalePlanesT[T float32 | float64](j *job, dst, src []T, first, plane, n int) {
-	sc, _, _ := scalesOf[T](j.m)
-	typed[T](j.k).scalePlanesFor(j.nt)(dst, src, j.m.bits, first, plane, n, sc)
-}
-
-func scaleBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
-	sc, _, _ := scalesOf[T](m)
-	typed[T](k).scaleBits(dst, src, m.bits, first, sc)
-}
-
-func affinePlanesT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
-	a, b, c := scalesOf[T](m)
-	typed[T](k).affinePlanes(dst, src, m.bits, first, plane, n, a, b, c)
-}
-
-func affineBitsT[T float32 | float64](k *kernelSet, dst, src []T, m *Mask, first int) {
-	a, b, c := scalesOf[T](m)
-	typed[T](k).affineBits(dst, src, m.bits, first, a, b, c)
-}
-
-func scaleRowsT[T float32 | float64](j *job, dst, src, v []T) {
-	typed[T](j.k).scaleRowsFor(j.nt)(dst, src, v)
-}
-
-// scalesOf returns m's constants for element type T: the kept scale (alpha:
-// a), and alpha's b and c.
-func scalesOf[T float32 | float64](m *Mask) (s, b, c T) {
-	if isFloat32[T]() {
-		return T(m.s32), T(m.b32), T(m.c32)
+func scalePlanesT[T Float, S float32 | float64](j *job, dst, src []T, first, plane, n int) {
+	if kindOf[T]() == kindF64 {
+		typed[float64](j.k).scalePlanesFor(j.nt)(as[float64](dst), as[float64](src), j.m.bits, first, plane, n, j.m.s64)
+		return
 	}
-	return T(m.s64), T(m.b64), T(m.c64)
+	typed32[T](j.k).scalePlanesFor(j.nt)(dst, src, j.m.bits, first, plane, n, j.m.s32)
+}
+
+func scaleBitsT[T Float](k *kernelSet, dst, src []T, m *Mask, first int) {
+	if kindOf[T]() == kindF64 {
+		k.f64.scaleBits(as[float64](dst), as[float64](src), m.bits, first, m.s64)
+		return
+	}
+	typed32[T](k).scaleBits(dst, src, m.bits, first, m.s32)
+}
+
+func affinePlanesT[T Float](k *kernelSet, dst, src []T, m *Mask, first, plane, n int) {
+	if kindOf[T]() == kindF64 {
+		k.f64.affinePlanes(as[float64](dst), as[float64](src), m.bits, first, plane, n, m.s64, m.b64, m.c64)
+		return
+	}
+	typed32[T](k).affinePlanes(dst, src, m.bits, first, plane, n, m.s32, m.b32, m.c32)
+}
+
+func affineBitsT[T Float](k *kernelSet, dst, src []T, m *Mask, first int) {
+	if kindOf[T]() == kindF64 {
+		k.f64.affineBits(as[float64](dst), as[float64](src), m.bits, first, m.s64, m.b64, m.c64)
+		return
+	}
+	typed32[T](k).affineBits(dst, src, m.bits, first, m.s32, m.b32, m.c32)
+}
+
+func dropoutPhiloxT[T Float](k *kernelSet, dst, src []T, bits []uint64, m *Mask, start uint64) {
+	if kindOf[T]() == kindF64 {
+		k.f64.dropoutPhilox(as[float64](dst), as[float64](src), bits, m.seed, start, m.t, m.s64)
+		return
+	}
+	typed32[T](k).dropoutPhilox(dst, src, bits, m.seed, start, m.t, m.s32)
+}
+
+// scaleRowsT runs the scale-rows kernel; v is float64 for float64 and
+// float32 for every other type.
+func scaleRowsT[T Float, S float32 | float64](j *job, dst, src []T, v []S) {
+	if kindOf[T]() == kindF64 {
+		typed[float64](j.k).scaleRowsFor(j.nt)(as[float64](dst), as[float64](src), as[float64](v))
+		return
+	}
+	typed32[T](j.k).scaleRowsFor(j.nt)(dst, src, as[float32](v))
 }
 
 // scale32 is PyTorch's float32 scale: 1−p rounded to float32, then a float32
 // divide. It differs from float32(1/(1−p)) for about a quarter of all p.
+// The half types use it too, as PyTorch's CUDA kernels do.
 func scale32(p float64) float32 { return float32(1) / float32(1-p) }
 
 // scale64 is the float64 scale.
 func scale64(p float64) float64 { return 1 / (1 - p) }
 
-func isFloat32[T float32 | float64]() bool {
+// elemKind names an element type of Float.
+type elemKind uint8
+
+const (
+	kindF32 elemKind = iota
+	kindF64
+	kindBF16
+	kindF16
+)
+
+// kindOf returns T's kind. BFloat16 and Float16 have the same size and
+// underlying type, so the type itself is asked (a type switch on a zero
+// value, which does not allocate).
+func kindOf[T Float]() elemKind {
 	var z T
-	return unsafe.Sizeof(z) == 4
+	switch any(z).(type) {
+	case float64:
+		return kindF64
+	case BFloat16:
+		return kindBF16
+	case Float16:
+		return kindF16
+	}
+	return kindF32
 }
 
+func isFloat32[T Float]() bool { return kindOf[T]() == kindF32 }
+
 // as reinterprets a []T as the identical []U (T and U are the same type; the
-// caller checked with isFloat32). It avoids an interface conversion, which
+// caller checked with kindOf). It avoids an interface conversion, which
 // could allocate.
-func as[U, T float32 | float64](x []T) []U {
+func as[U, T Float](x []T) []U {
 	return unsafe.Slice((*U)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }

@@ -13,14 +13,14 @@ import "fmt"
 // the kernel, 64 elements at a time, in the same pass that scales and
 // stores, so no buffer of random numbers is ever made; the mask keeps one bit
 // per element for Backward (PyTorch keeps a byte).
-func Dropout[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout, dst, src, shape, nil, p, g, options)
 }
 
 // DropoutNoMask is Dropout keeping no mask bits: Backward and Mask.Kept
 // regenerate the decisions from the generator blocks the call used, trading
 // a second pass of random-number generation for the mask's memory.
-func DropoutNoMask[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func DropoutNoMask[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return callWith(&opDropout, dst, src, shape, p, g, opts{regen: true}, options)
 }
 
@@ -30,13 +30,13 @@ func DropoutNoMask[T float32 | float64](dst, src []T, shape []int, p float64, g 
 // weights for the pass; Backward(dW, dWdst, mask) turns the gradient with
 // respect to dst into the gradient with respect to w. See the example for a
 // linear layer.
-func DropConnect[T float32 | float64](dst, w []T, rows, cols int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func DropConnect[T Float](dst, w []T, rows, cols int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropConnect, dst, w, []int{rows, cols}, nil, p, g, options)
 }
 
 // NewDropout returns an elementwise Dropout layer in training mode, keeping
 // one mask bit per element (see SetNoMask).
-func NewDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewDropout[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opDropout, p, g)
 }
 

@@ -68,7 +68,7 @@ func checkLen(op, name string, got, want int, shape []int) error {
 // checkAlias reports an error when a and b (of equal length) share memory
 // without being the same slice. Equal first elements with equal lengths is
 // the in-place case and is allowed.
-func checkAlias[T float32 | float64](op, na, nb string, a, b []T) error {
+func checkAlias[T Float](op, na, nb string, a, b []T) error {
 	if len(a) == 0 || len(b) == 0 {
 		return nil
 	}

@@ -6,7 +6,7 @@ import "fmt"
 // SpatialDropout1D with data_format "channels_last": shape is [N, L, C], or
 // [L, C] for one sample. Feature i is still i = n·C + c, so a seed drops the
 // same channels as Dropout1d on the same tensor in (N, C, L) layout.
-func Dropout1dNLC[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout1dNLC[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout1dNLC, dst, src, shape, nil, p, g, options)
 }
 
@@ -14,14 +14,14 @@ func Dropout1dNLC[T float32 | float64](dst, src []T, shape []int, p float64, g *
 // SpatialDropout2D with data_format "channels_last": shape is [N, H, W, C],
 // or [H, W, C] for one sample. Feature i is still i = n·C + c, so a seed
 // drops the same channels as Dropout2d on the same tensor in NCHW layout.
-func Dropout2dNHWC[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout2dNHWC[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout2dNHWC, dst, src, shape, nil, p, g, options)
 }
 
 // Dropout3dNDHWC is Dropout3d for channels-last tensors, Keras'
 // SpatialDropout3D with data_format "channels_last": shape is
 // [N, D, H, W, C], or [D, H, W, C] for one sample; features as Dropout3d's.
-func Dropout3dNDHWC[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func Dropout3dNDHWC[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opDropout3dNDHWC, dst, src, shape, nil, p, g, options)
 }
 
@@ -30,7 +30,7 @@ func Dropout3dNDHWC[T float32 | float64](dst, src []T, shape []int, p float64, g
 // channel of a dropped position becomes +0. Kept values are scaled as in
 // Dropout2d. For channels-last data use DropoutBroadcast with noise shape
 // [N, H, W, 1].
-func PositionDropout2d[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func PositionDropout2d[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opPositionDropout2d, dst, src, shape, nil, p, g, options)
 }
 
@@ -44,7 +44,7 @@ func PositionDropout2d[T float32 | float64](dst, src []T, shape []int, p float64
 //
 // Dropout2d is DropoutBroadcast with noise [N, C, 1, 1]; Dropout2dNHWC with
 // [N, 1, 1, C]; PositionDropout2d with [N, 1, H, W].
-func DropoutBroadcast[T float32 | float64](dst, src []T, shape, noise []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func DropoutBroadcast[T Float](dst, src []T, shape, noise []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opBroadcast, dst, src, shape, noise, p, g, options)
 }
 
@@ -66,7 +66,7 @@ const (
 // true (torchvision's behaviour; timm's scale_by_keep), and left as they are
 // (multiplied by 1) when it is false. An unknown mode is an error wrapping
 // ErrMode.
-func StochasticDepth[T float32 | float64](dst, src []T, shape []int, p float64, mode DepthMode, scaleByKeep bool, g *Generator, options ...Option) (*Mask, error) {
+func StochasticDepth[T Float](dst, src []T, shape []int, p float64, mode DepthMode, scaleByKeep bool, g *Generator, options ...Option) (*Mask, error) {
 	o, err := depthOp(mode, scaleByKeep)
 	if err != nil {
 		return nil, err
@@ -97,13 +97,13 @@ func depthOp(mode DepthMode, scaleByKeep bool) (*op, error) {
 // copies; p = 1 gives +0 everywhere. shape has rank 1 to 8; one decision per
 // element, so Features() is the element count. Backward gives dx = dy·a
 // where kept, +0 where dropped.
-func AlphaDropout[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func AlphaDropout[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opAlphaDropout, dst, src, shape, nil, p, g, options)
 }
 
 // FeatureAlphaDropout is AlphaDropout with one decision per channel, as
 // PyTorch's feature_alpha_dropout: shape is [N, C, ...] (rank 2 to 8) and
 // each (n, c) is kept or dropped whole.
-func FeatureAlphaDropout[T float32 | float64](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
+func FeatureAlphaDropout[T Float](dst, src []T, shape []int, p float64, g *Generator, options ...Option) (*Mask, error) {
 	return call(&opFeatureAlphaDropout, dst, src, shape, nil, p, g, options)
 }

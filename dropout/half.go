@@ -1,6 +1,56 @@
 package dropout
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
+
+// BFloat16 holds the bits of a bfloat16 number: the top half of a float32
+// (sign, 8 exponent bits, 7 fraction bits). Every op, Backward, Mask and
+// Layer accepts it; a kept element is widened to float32 exactly, multiplied
+// once by the float32 scale, and rounded once back as c10::BFloat16 rounds
+// (to nearest, ties to even; every NaN becomes 0x7FC0).
+type BFloat16 uint16
+
+// Float16 holds the bits of an IEEE 754 binary16 number (sign, 5 exponent
+// bits, 10 fraction bits). A kept element is widened to float32 exactly,
+// multiplied once by the float32 scale, and rounded once back to nearest,
+// ties to even, with subnormals kept, overflow to ±Inf and NaN to a quiet
+// NaN of the same sign (0x7E00 or 0xFE00).
+type Float16 uint16
+
+// Float is the set of element types of every op, Backward and Layer.
+type Float interface {
+	float32 | float64 | BFloat16 | Float16
+}
+
+// Float32 returns the value of h, exactly.
+func (h BFloat16) Float32() float32 { return bf16ToF32(uint16(h)) }
+
+// Float32 returns the value of h, exactly.
+func (h Float16) Float32() float32 { return f16ToF32(uint16(h)) }
+
+// BFloat16From rounds f to the nearest bfloat16 as the kernels do (ties to
+// even, NaN to 0x7FC0).
+func BFloat16From(f float32) BFloat16 { return BFloat16(f32ToBF16(f)) }
+
+// Float16From rounds f to the nearest binary16 as the kernels do (ties to
+// even, subnormals kept, overflow to ±Inf, NaN to a quiet NaN of f's sign).
+func Float16From(f float32) Float16 { return Float16(f32ToF16(f)) }
+
+// BFloat16s views a slice of another package's 16-bit bfloat16 type (gomlx's
+// bfloat16.BFloat16, a []uint16 …) as a []BFloat16, sharing its memory: no
+// copy, so an op writes the caller's tensor in place.
+func BFloat16s[U ~uint16](x []U) []BFloat16 {
+	return unsafe.Slice((*BFloat16)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
+
+// Float16s views a slice of another package's 16-bit binary16 type
+// (x448/float16's Float16, gomlx's float16, a []uint16 …) as a []Float16,
+// sharing its memory.
+func Float16s[U ~uint16](x []U) []Float16 {
+	return unsafe.Slice((*Float16)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
+}
 
 // Half-precision rounding (DESIGN.md, "Half precision"): the value of a
 // bfloat16 or binary16 element is widened to float32 exactly, and a float32

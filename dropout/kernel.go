@@ -24,9 +24,12 @@ type kernelSet struct {
 	// same purpose: medians of BenchmarkPhiloxBits, one goroutine.
 	rawNs float64
 
-	// The primitives of each element type, one table each.
-	f32 typedKernels[float32]
-	f64 typedKernels[float64]
+	// The primitives of each element type, one table each; the half types
+	// compute in float32 and take float32 scales.
+	f32  typedKernels[float32, float32]
+	f64  typedKernels[float64, float64]
+	bf16 typedKernels[BFloat16, float32]
+	f16  typedKernels[Float16, float32]
 
 	// keepPlanes: for every g in [0, len(bits)), bits[g] is the keep word of
 	// group g of the bit-plane stream of seed from block start (its blocks
@@ -43,24 +46,31 @@ type kernelSet struct {
 	philoxRaw func(dst []uint32, key, lo, hi uint64)
 }
 
-// typedKernels is one path's primitives for element type T. Every field has
-// the contract of its generic twin in dropout_generic.go; the caller checks
-// lengths, aliasing and shapes, so a kernel only ever sees valid arguments.
-type typedKernels[T float32 | float64] struct {
+// typedKernels is one path's primitives for element type T with scales of
+// type S (T itself for float32 and float64, float32 for the half types).
+// Every field has the contract of its generic twin in dropout_generic.go
+// (half_generic.go for the half types); the caller checks lengths, aliasing
+// and shapes, so a kernel only ever sees valid arguments.
+//
+// For a half type, "src·s" below is round(float32(src) ⊗ s): the element
+// widened to float32 (exact), one float32 multiply, one rounding to T (to
+// nearest, ties to even; see half.go); "src·a + b" is
+// round((float32(src) ⊗ a) ⊕ b) and a dropped alpha element is round(c).
+type typedKernels[T Float, S float32 | float64] struct {
 	// scalePlanes: for i in [0, n) with b = first+i, plane i of dst
 	// (dst[i*plane:(i+1)*plane]) becomes the same plane of src times s when
 	// bit b of bits is set (bits[b/64]>>(b%64)&1 == 1), and +0 otherwise,
 	// without reading src. Preconditions: n >= 1, plane >= 1,
 	// len(dst) == len(src) == n*plane, len(bits)*64 >= first+n, first >= 0,
 	// and dst and src are either the same slice or disjoint.
-	scalePlanes func(dst, src []T, bits []uint64, first, plane, n int, s T)
+	scalePlanes func(dst, src []T, bits []uint64, first, plane, n int, s S)
 
 	// scalePlanesNT, where the path has it (nil otherwise, e.g. generic and
 	// neon), is scalePlanes with the same contract and results, but writing
 	// dst with non-temporal stores that bypass the caches: faster once dst
 	// no longer fits in cache, slower while it does, and dst is not left in
 	// cache for the next layer. apply chooses between the two with useNT.
-	scalePlanesNT func(dst, src []T, bits []uint64, first, plane, n int, s T)
+	scalePlanesNT func(dst, src []T, bits []uint64, first, plane, n int, s S)
 
 	// scaleRows: for i in [0, len(dst)) with j = i % len(v), dst[i] is
 	// src[i]·v[j] when v[j] != 0, and +0 when v[j] == 0 (whatever src[i]
@@ -68,24 +78,24 @@ type typedKernels[T float32 | float64] struct {
 	// to consecutive rows; the last row may be partial. Preconditions:
 	// len(dst) == len(src) >= 1, len(v) >= 1, v holds no NaN, and dst and
 	// src are the same slice or disjoint (v overlaps neither).
-	scaleRows func(dst, src, v []T)
+	scaleRows func(dst, src []T, v []S)
 
 	// scaleRowsNT, where the path has it (nil otherwise), is scaleRows
 	// writing dst with non-temporal stores, as scalePlanesNT is to
 	// scalePlanes; apply chooses between the two with useNT.
-	scaleRowsNT func(dst, src, v []T)
+	scaleRowsNT func(dst, src []T, v []S)
 
 	// affinePlanes: as scalePlanes, but a kept plane becomes src·a + b (a
 	// rounded multiply, then a rounded add: never fused) and a dropped plane
 	// is filled with c, its src not read. Alpha dropout runs on it.
-	affinePlanes func(dst, src []T, bits []uint64, first, plane, n int, a, b, c T)
+	affinePlanes func(dst, src []T, bits []uint64, first, plane, n int, a, b, c S)
 
 	// scaleBits: elementwise scale-planes (planes of one element): for i in
 	// [0, len(dst)) with b = first+i, dst[i] = src[i]·s if bit b of bits is
 	// set, else +0 (whatever src[i] holds). Preconditions: len(dst) ==
 	// len(src) >= 1, len(bits)*64 >= first+len(dst), first >= 0; dst and src
 	// the same slice or disjoint.
-	scaleBits func(dst, src []T, bits []uint64, first int, s T)
+	scaleBits func(dst, src []T, bits []uint64, first int, s S)
 
 	// dropoutPhilox: elementwise dropout with the randomness generated in
 	// the kernel, from the bit-plane stream (philox.go): element i is lane
@@ -99,34 +109,59 @@ type typedKernels[T float32 | float64] struct {
 	// written whole, and bits past the last element are 0. Preconditions:
 	// len(dst) == len(src) >= 1; bits nil or len(bits) >= ceil(len(dst)/64);
 	// dst and src the same slice or disjoint, bits overlapping neither.
-	dropoutPhilox func(dst, src []T, bits []uint64, seed, start uint64, t uint32, s T)
+	dropoutPhilox func(dst, src []T, bits []uint64, seed, start uint64, t uint32, s S)
 
 	// affineBits: as scaleBits, but a kept element becomes src·a + b (a
 	// multiply, then an add, each rounded, never fused) and a dropped one
 	// c, whatever src holds. The elementwise form of affinePlanes, for
 	// alpha dropout with one decision per element. Preconditions as
 	// scaleBits.
-	affineBits func(dst, src []T, bits []uint64, first int, a, b, c T)
+	affineBits func(dst, src []T, bits []uint64, first int, a, b, c S)
 }
 
-// typed returns k's table for element type T.
-func typed[T float32 | float64](k *kernelSet) *typedKernels[T] {
+// typed returns k's table for float type T.
+func typed[T float32 | float64](k *kernelSet) *typedKernels[T, T] {
 	if isFloat32[T]() {
-		return (*typedKernels[T])(unsafe.Pointer(&k.f32))
+		return (*typedKernels[T, T])(unsafe.Pointer(&k.f32))
 	}
-	return (*typedKernels[T])(unsafe.Pointer(&k.f64))
+	return (*typedKernels[T, T])(unsafe.Pointer(&k.f64))
+}
+
+// typed32 returns k's table for T, a type whose kernels take float32
+// scales: float32, BFloat16 or Float16 (never float64).
+func typed32[T Float](k *kernelSet) *typedKernels[T, float32] {
+	switch kindOf[T]() {
+	case kindBF16:
+		return (*typedKernels[T, float32])(unsafe.Pointer(&k.bf16))
+	case kindF16:
+		return (*typedKernels[T, float32])(unsafe.Pointer(&k.f16))
+	}
+	return (*typedKernels[T, float32])(unsafe.Pointer(&k.f32))
 }
 
 // genericTyped is the generic path's table for T: the twins in
 // dropout_generic.go.
-func genericTyped[T float32 | float64]() typedKernels[T] {
-	return typedKernels[T]{
+func genericTyped[T float32 | float64]() typedKernels[T, T] {
+	return typedKernels[T, T]{
 		scalePlanes:   scalePlanesGeneric[T],
 		scaleRows:     scaleRowsGeneric[T],
 		affinePlanes:  affinePlanesGeneric[T],
 		scaleBits:     scaleBitsGeneric[T],
 		dropoutPhilox: dropoutPhiloxGeneric[T],
 		affineBits:    affineBitsGeneric[T],
+	}
+}
+
+// genericHalf is the generic path's table for a half type: the twins in
+// half_generic.go.
+func genericHalf[T BFloat16 | Float16]() typedKernels[T, float32] {
+	return typedKernels[T, float32]{
+		scalePlanes:   scalePlanesHalf[T],
+		scaleRows:     scaleRowsHalf[T],
+		affinePlanes:  affinePlanesHalf[T],
+		scaleBits:     scaleBitsHalf[T],
+		dropoutPhilox: dropoutPhiloxHalf[T],
+		affineBits:    affineBitsHalf[T],
 	}
 }
 
@@ -137,6 +172,8 @@ var genericKernels = &kernelSet{
 	rawNs:      40,  // 10.1 ns a word (Intel Xeon VM)
 	f32:        genericTyped[float32](),
 	f64:        genericTyped[float64](),
+	bf16:       genericHalf[BFloat16](),
+	f16:        genericHalf[Float16](),
 	keepPlanes: keepPlanesGeneric,
 	philoxRaw:  philoxRawGeneric,
 }

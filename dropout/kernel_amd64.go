@@ -25,7 +25,7 @@ var archKernels = []*kernelSet{
 		philoxNs: 0.2, // 0.15 and 0.32 (Intel Xeon VM)
 		rawNs:    2,   // 0.46–0.52 ns a word (Intel Xeon VM)
 		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX512F, cpuid.BMI2, cpuid.POPCNT, cpuid.SSE, cpuid.CMOV),
-		f32: typedKernels[float32]{
+		f32: typedKernels[float32, float32]{
 			scalePlanes:   scalePlanesAVX512F32,
 			scalePlanesNT: scalePlanesAVX512NTF32,
 			scaleRows:     scaleRowsAVX512F32,
@@ -35,7 +35,7 @@ var archKernels = []*kernelSet{
 			dropoutPhilox: dropoutPhiloxAVX512F32,
 			affineBits:    affineBitsAVX512F32,
 		},
-		f64: typedKernels[float64]{
+		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX512F64,
 			scalePlanesNT: scalePlanesAVX512NTF64,
 			scaleRows:     scaleRowsAVX512F64,
@@ -53,7 +53,7 @@ var archKernels = []*kernelSet{
 		philoxNs: 0.35, // 0.27 and 0.39 (Intel Xeon VM)
 		rawNs:    3.2,  // 0.74–0.81 ns a word (Intel Xeon VM)
 		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE, cpuid.CMOV),
-		f32: typedKernels[float32]{
+		f32: typedKernels[float32, float32]{
 			scalePlanes:   scalePlanesAVX2F32,
 			scalePlanesNT: scalePlanesAVX2NTF32,
 			scaleRows:     scaleRowsAVX2F32,
@@ -63,7 +63,7 @@ var archKernels = []*kernelSet{
 			dropoutPhilox: dropoutPhiloxAVX2F32,
 			affineBits:    affineBitsAVX2F32,
 		},
-		f64: typedKernels[float64]{
+		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX2F64,
 			scalePlanesNT: scalePlanesAVX2NTF64,
 			scaleRows:     scaleRowsAVX2F64,

@@ -10,7 +10,7 @@ var archKernels = []*kernelSet{{
 	philoxNs: 1.3, // not measured on arm64 hardware: generic's, so calls split no earlier than there
 	rawNs:    40,  // likewise
 	usable:   haveASIMD(),
-	f32: typedKernels[float32]{
+	f32: typedKernels[float32, float32]{
 		scalePlanes:   scalePlanesNEONF32,
 		scaleRows:     scaleRowsNEONF32,
 		affinePlanes:  affinePlanesNEONF32,
@@ -18,7 +18,7 @@ var archKernels = []*kernelSet{{
 		dropoutPhilox: dropoutPhiloxNEONF32,
 		affineBits:    affineBitsNEONF32,
 	},
-	f64: typedKernels[float64]{
+	f64: typedKernels[float64, float64]{
 		scalePlanes:   scalePlanesNEONF64,
 		scaleRows:     scaleRowsNEONF64,
 		affinePlanes:  affinePlanesNEONF64,

@@ -13,7 +13,7 @@ import "fmt"
 // has no operation: Forward, Backward and the setters return an error
 // wrapping ErrLayer, and the getters return zero values (P 0, Training
 // false, Mask nil).
-type Layer[T float32 | float64] struct {
+type Layer[T Float] struct {
 	o         *op
 	p         float64
 	gen       *Generator
@@ -26,35 +26,35 @@ type Layer[T float32 | float64] struct {
 
 // NewDropout1d returns a Dropout1d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
-func NewDropout1d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewDropout1d[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opDropout1d, p, g)
 }
 
 // NewDropout2d returns a Dropout2d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
-func NewDropout2d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewDropout2d[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opDropout2d, p, g)
 }
 
 // NewDropout3d returns a Dropout3d layer in training mode drawing from g
 // (nil: the DefaultGenerator). The error wraps ErrProbability.
-func NewDropout3d[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewDropout3d[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opDropout3d, p, g)
 }
 
 // NewAlphaDropout returns an AlphaDropout layer in training mode.
-func NewAlphaDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewAlphaDropout[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opAlphaDropout, p, g)
 }
 
 // NewFeatureAlphaDropout returns a FeatureAlphaDropout layer in training mode.
-func NewFeatureAlphaDropout[T float32 | float64](p float64, g *Generator) (*Layer[T], error) {
+func NewFeatureAlphaDropout[T Float](p float64, g *Generator) (*Layer[T], error) {
 	return newLayer[T](&opFeatureAlphaDropout, p, g)
 }
 
 // NewStochasticDepth returns a StochasticDepth layer in training mode; the
 // error wraps ErrProbability or ErrMode.
-func NewStochasticDepth[T float32 | float64](p float64, mode DepthMode, scaleByKeep bool, g *Generator) (*Layer[T], error) {
+func NewStochasticDepth[T Float](p float64, mode DepthMode, scaleByKeep bool, g *Generator) (*Layer[T], error) {
 	o, err := depthOp(mode, scaleByKeep)
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func (l *Layer[T]) SetChannelsLast(on bool) error {
 	return fmt.Errorf("dropout: %s layer: no channels-last form: %w", l.o.name, ErrMode)
 }
 
-func newLayer[T float32 | float64](o *op, p float64, g *Generator) (*Layer[T], error) {
+func newLayer[T Float](o *op, p float64, g *Generator) (*Layer[T], error) {
 	if err := checkP(o.name, p); err != nil {
 		return nil, err
 	}

@@ -74,11 +74,15 @@ type job struct {
 	m            *Mask
 	k            *kernelSet
 	backward     bool
-	philox       bool // units are 64-element groups of the fused kernel
-	nt           bool // scale-planes with non-temporal stores (see useNT)
+	philox       bool     // units are 64-element groups of the fused kernel
+	nt           bool     // scale-planes with non-temporal stores (see useNT)
+	kind         elemKind // which pair of slices below holds dst and src
 	dst32, src32 []float32
 	dst64, src64 []float64
-	vec32        []float32 // scale vectors when m holds none for this type
+	dstBF, srcBF []BFloat16
+	dstF16       []Float16
+	srcF16       []Float16
+	vec32        []float32 // scale vectors when m holds none for this type (float32 ones for the half types)
 	vec64        []float64
 	lo, hi       int
 	done         *sync.WaitGroup
@@ -93,18 +97,25 @@ func (j *job) run() {
 	if j.raw != nil {
 		c := j.rawCtr.Add(uint64(j.lo))
 		j.k.philoxRaw(j.raw[4*j.lo:4*j.hi], j.rawKey, c.Lo, c.Hi)
-	} else if j.dst32 != nil {
-		vec := j.vec32
-		if vec == nil {
-			vec = j.m.vec32
-		}
-		runUnits(j, j.dst32, j.src32, vec)
-	} else {
+	} else if j.kind == kindF64 {
 		vec := j.vec64
 		if vec == nil {
 			vec = j.m.vec64
 		}
 		runUnits(j, j.dst64, j.src64, vec)
+	} else {
+		vec := j.vec32
+		if vec == nil {
+			vec = j.m.vec32
+		}
+		switch j.kind {
+		case kindF32:
+			runUnits(j, j.dst32, j.src32, vec)
+		case kindBF16:
+			runUnits(j, j.dstBF, j.srcBF, vec)
+		default:
+			runUnits(j, j.dstF16, j.srcF16, vec)
+		}
 	}
 	if j.done != nil {
 		j.done.Done()

@@ -78,7 +78,7 @@ func useNT(bytes int, inPlace bool) bool {
 // scalePlanesFor returns the scale-planes kernel of k: the non-temporal one
 // when nt (useNT's choice for the call) and k has it, the regular one
 // otherwise.
-func (k *typedKernels[T]) scalePlanesFor(nt bool) func(dst, src []T, bits []uint64, first, plane, n int, s T) {
+func (k *typedKernels[T, S]) scalePlanesFor(nt bool) func(dst, src []T, bits []uint64, first, plane, n int, s S) {
 	if nt && k.scalePlanesNT != nil {
 		return k.scalePlanesNT
 	}
@@ -87,7 +87,7 @@ func (k *typedKernels[T]) scalePlanesFor(nt bool) func(dst, src []T, bits []uint
 
 // scaleRowsFor returns the scale-rows kernel of k: the non-temporal one when
 // nt and k has it, the regular one otherwise.
-func (k *typedKernels[T]) scaleRowsFor(nt bool) func(dst, src, v []T) {
+func (k *typedKernels[T, S]) scaleRowsFor(nt bool) func(dst, src []T, v []S) {
 	if nt && k.scaleRowsNT != nil {
 		return k.scaleRowsNT
 	}
