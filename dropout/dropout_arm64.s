@@ -141,6 +141,41 @@
 
 #include "textflag.h"
 
+// PLANES_RUN finds the run of planes from plane bit R3 (i) of bits (R2)
+// on, up to R5 (end), for the plane kernels: R6 = the run's bit (1 keep, 0
+// drop), R10 = its end j (runEnd: the first bit from i on that differs
+// from bit i, or end), R9 = its (j-i)*plane elements (plane in R4), and R3
+// moved on to j. R7 and R11 are clobbered.
+#define PLANES_RUN \
+	LSR	$6, R3, R7; \
+	MOVD	(R2)(R7<<3), R7; \
+	LSR	R3, R7, R7; \
+	AND	$1, R7, R6; \
+	NEG	R6, R11 /* word^R11 has a one where a bit differs from bit i */; \
+	MOVD	R3, R10; \
+run_scan: \
+	LSR	$6, R10, R7; \
+	MOVD	(R2)(R7<<3), R7; \
+	EOR	R11, R7, R7; \
+	LSR	R10, R7, R7 /* shift by j&63: bits below j are gone */; \
+	CBNZ	R7, run_found; \
+	ORR	$63, R10, R10; \
+	ADD	$1, R10, R10 /* j = next word's first bit */; \
+	CMP	R5, R10; \
+	BLT	run_scan; \
+	MOVD	R5, R10; \
+	B	run_len; \
+run_found: \
+	RBIT	R7, R7; \
+	CLZ	R7, R7; \
+	ADD	R7, R10, R10; \
+	CMP	R5, R10; \
+	CSEL	LT, R10, R5, R10 /* j = min(j, end) */; \
+run_len: \
+	SUB	R3, R10, R9; \
+	MUL	R4, R9, R9; \
+	MOVD	R10, R3
+
 // func scalePlanesNEONF32(dst, src []float32, bits []uint64, first, plane, n int, s float32)
 //
 // Equivalent Go:
@@ -175,39 +210,7 @@ TEXT ·scalePlanesNEONF32(SB), NOSPLIT, $0-100
 	VEOR	V19.B16, V19.B16, V19.B16
 
 run32:
-	// R6 = bit i; R11 = -R6, so that word^R11 has a one where a bit differs.
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R7
-	LSR	R3, R7, R7
-	AND	$1, R7, R6
-	NEG	R6, R11
-	MOVD	R3, R10
-
-scan32:
-	// runEnd: look for the first bit >= j that differs from bit i.
-	LSR	$6, R10, R7
-	MOVD	(R2)(R7<<3), R7
-	EOR	R11, R7, R7
-	LSR	R10, R7, R7 // shift by j&63: bits below j are gone
-	CBNZ	R7, found32
-	ORR	$63, R10, R10
-	ADD	$1, R10, R10 // j = next word's first bit
-	CMP	R5, R10
-	BLT	scan32
-	MOVD	R5, R10
-	B	runlen32
-
-found32:
-	RBIT	R7, R7
-	CLZ	R7, R7
-	ADD	R7, R10, R10
-	CMP	R5, R10
-	CSEL	LT, R10, R5, R10 // j = min(j, end)
-
-runlen32:
-	SUB	R3, R10, R9
-	MUL	R4, R9, R9 // R9 = (j-i)*plane elements
-	MOVD	R10, R3
+	PLANES_RUN // R9 = the run's elements, R6 its bit; R3 moved past it
 	CBZ	R6, zero32
 
 	// Kept run: dst = src * s, 16, then 4, then 1 element at a time.
@@ -303,37 +306,7 @@ TEXT ·scalePlanesNEONF64(SB), NOSPLIT, $0-104
 	VEOR	V19.B16, V19.B16, V19.B16
 
 run64:
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R7
-	LSR	R3, R7, R7
-	AND	$1, R7, R6
-	NEG	R6, R11
-	MOVD	R3, R10
-
-scan64:
-	LSR	$6, R10, R7
-	MOVD	(R2)(R7<<3), R7
-	EOR	R11, R7, R7
-	LSR	R10, R7, R7
-	CBNZ	R7, found64
-	ORR	$63, R10, R10
-	ADD	$1, R10, R10
-	CMP	R5, R10
-	BLT	scan64
-	MOVD	R5, R10
-	B	runlen64
-
-found64:
-	RBIT	R7, R7
-	CLZ	R7, R7
-	ADD	R7, R10, R10
-	CMP	R5, R10
-	CSEL	LT, R10, R5, R10
-
-runlen64:
-	SUB	R3, R10, R9
-	MUL	R4, R9, R9
-	MOVD	R10, R3
+	PLANES_RUN // R9 = the run's elements, R6 its bit; R3 moved past it
 	CBZ	R6, zero64
 
 	CMP	$8, R9
@@ -642,39 +615,7 @@ TEXT ·affinePlanesNEONF32(SB), NOSPLIT, $0-108
 	VDUP	V16.S[0], V19.S4
 
 aff_run32:
-	// R6 = bit i; R11 = -R6, so that word^R11 has a one where a bit differs.
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R7
-	LSR	R3, R7, R7
-	AND	$1, R7, R6
-	NEG	R6, R11
-	MOVD	R3, R10
-
-aff_scan32:
-	// runEnd: look for the first bit >= j that differs from bit i.
-	LSR	$6, R10, R7
-	MOVD	(R2)(R7<<3), R7
-	EOR	R11, R7, R7
-	LSR	R10, R7, R7 // shift by j&63: bits below j are gone
-	CBNZ	R7, aff_found32
-	ORR	$63, R10, R10
-	ADD	$1, R10, R10 // j = next word's first bit
-	CMP	R5, R10
-	BLT	aff_scan32
-	MOVD	R5, R10
-	B	aff_runlen32
-
-aff_found32:
-	RBIT	R7, R7
-	CLZ	R7, R7
-	ADD	R7, R10, R10
-	CMP	R5, R10
-	CSEL	LT, R10, R5, R10 // j = min(j, end)
-
-aff_runlen32:
-	SUB	R3, R10, R9
-	MUL	R4, R9, R9 // R9 = (j-i)*plane elements
-	MOVD	R10, R3
+	PLANES_RUN // R9 = the run's elements, R6 its bit; R3 moved past it
 	CBZ	R6, aff_fill32
 
 	// Kept run: dst = src*a + b, 16, then 4, then 1 element at a time.
@@ -779,37 +720,7 @@ TEXT ·affinePlanesNEONF64(SB), NOSPLIT, $0-120
 	VDUP	V16.D[0], V19.D2
 
 aff_run64:
-	LSR	$6, R3, R7
-	MOVD	(R2)(R7<<3), R7
-	LSR	R3, R7, R7
-	AND	$1, R7, R6
-	NEG	R6, R11
-	MOVD	R3, R10
-
-aff_scan64:
-	LSR	$6, R10, R7
-	MOVD	(R2)(R7<<3), R7
-	EOR	R11, R7, R7
-	LSR	R10, R7, R7
-	CBNZ	R7, aff_found64
-	ORR	$63, R10, R10
-	ADD	$1, R10, R10
-	CMP	R5, R10
-	BLT	aff_scan64
-	MOVD	R5, R10
-	B	aff_runlen64
-
-aff_found64:
-	RBIT	R7, R7
-	CLZ	R7, R7
-	ADD	R7, R10, R10
-	CMP	R5, R10
-	CSEL	LT, R10, R5, R10
-
-aff_runlen64:
-	SUB	R3, R10, R9
-	MUL	R4, R9, R9
-	MOVD	R10, R3
+	PLANES_RUN // R9 = the run's elements, R6 its bit; R3 moved past it
 	CBZ	R6, aff_fill64
 
 	CMP	$8, R9
@@ -1580,6 +1491,34 @@ kp_part:
 kp_done:
 	RET
 
+// PHILOX_BATCH decides the next batch of the dropoutPhilox kernels (label
+// pb_batch): up to eight groups, ceil(R3/64) of them if fewer are left, in
+// R6, decided in lockstep as keepPlanesNEON's are, and their keep words
+// stored to the scratch words on the stack, R25 pointing at them.
+#define PHILOX_BATCH \
+pb_batch: \
+	ADD	$63, R3, R6; \
+	LSR	$6, R6, R6; \
+	MOVD	$8, R9; \
+	CMP	R9, R6; \
+	CSEL	GT, R9, R6, R6 /* this batch's groups: min(8, ceil(elements left/64)) */; \
+	PLANES_INIT; \
+pb_step: \
+	PHILOX8_FIRST; \
+	MOVD	$9, R21; \
+pb_round: \
+	PHILOX8_ROUND; \
+	SUB	$1, R21, R21; \
+	CBNZ	R21, pb_round; \
+	PLANES_STEP; \
+	CBZ	R9, pb_decided; \
+	SUB	$1, R23, R23; \
+	CBNZ	R23, pb_step; \
+pb_decided: \
+	PLANES_KEEP; \
+	MOVD	$words-64(SP), R25; \
+	VST1	[V24.D2, V25.D2, V26.D2, V27.D2], (R25)
+
 // func dropoutPhiloxNEONF32(dst, src []float32, bits []uint64, seed, start uint64, t uint32, s float32)
 //
 // Equivalent Go:
@@ -1618,31 +1557,7 @@ TEXT ·dropoutPhiloxNEONF32(SB), NOSPLIT, $64-96
 	MOVWU	s+92(FP), R24
 	PLANES_CONST
 
-pd_batch32:
-	ADD	$63, R3, R6
-	LSR	$6, R6, R6
-	MOVD	$8, R9
-	CMP	R9, R6
-	CSEL	GT, R9, R6, R6 // this batch's groups: min(8, ceil(elements left/64))
-	PLANES_INIT
-
-pd_step32:
-	PHILOX8_FIRST
-	MOVD	$9, R21
-
-pd_round32:
-	PHILOX8_ROUND
-	SUB	$1, R21, R21
-	CBNZ	R21, pd_round32
-	PLANES_STEP
-	CBZ	R9, pd_decided32
-	SUB	$1, R23, R23
-	CBNZ	R23, pd_step32
-
-pd_decided32:
-	PLANES_KEEP
-	MOVD	$words-64(SP), R25
-	VST1	[V24.D2, V25.D2, V26.D2, V27.D2], (R25)
+	PHILOX_BATCH
 	MOVD	$scaleBitsF32<>(SB), R9
 	VLD1	(R9), [V24.S4, V25.S4, V26.S4, V27.S4]
 	VDUP	R24, V31.S4
@@ -1668,7 +1583,7 @@ pd_next32:
 	CBZ	R3, pd_done32
 	SUB	$1, R6, R6
 	CBNZ	R6, pd_group32
-	B	pd_batch32
+	B	pb_batch
 
 pd_done32:
 	RET
@@ -1690,31 +1605,7 @@ TEXT ·dropoutPhiloxNEONF64(SB), NOSPLIT, $64-104
 	MOVD	s+96(FP), R24
 	PLANES_CONST
 
-pd_batch64:
-	ADD	$63, R3, R6
-	LSR	$6, R6, R6
-	MOVD	$8, R9
-	CMP	R9, R6
-	CSEL	GT, R9, R6, R6 // this batch's groups: min(8, ceil(elements left/64))
-	PLANES_INIT
-
-pd_step64:
-	PHILOX8_FIRST
-	MOVD	$9, R21
-
-pd_round64:
-	PHILOX8_ROUND
-	SUB	$1, R21, R21
-	CBNZ	R21, pd_round64
-	PLANES_STEP
-	CBZ	R9, pd_decided64
-	SUB	$1, R23, R23
-	CBNZ	R23, pd_step64
-
-pd_decided64:
-	PLANES_KEEP
-	MOVD	$words-64(SP), R25
-	VST1	[V24.D2, V25.D2, V26.D2, V27.D2], (R25)
+	PHILOX_BATCH
 	MOVD	$scaleBitsF64<>(SB), R9
 	VLD1	(R9), [V24.D2, V25.D2, V26.D2, V27.D2]
 	VDUP	R24, V31.D2
@@ -1740,7 +1631,7 @@ pd_next64:
 	CBZ	R3, pd_done64
 	SUB	$1, R6, R6
 	CBNZ	R6, pd_group64
-	B	pd_batch64
+	B	pb_batch
 
 pd_done64:
 	RET
