@@ -99,3 +99,44 @@ func keepPlanesNEON(bits []uint64, seed, start uint64, t uint32)
 //
 //go:noescape
 func philoxRawNEON(dst []uint32, key, lo, hi uint64)
+
+// The half kernels widen each element to float32 exactly, multiply (and
+// add) in float32 with the vector instructions of the float32 kernels, and
+// round once to the element's type as f32ToBF16 and f32ToF16 do; each has
+// the contract of its generic twin in half_generic.go.
+
+// scaleBitsNEONBF16 is scaleBitsNEONF32 for bfloat16 (see
+// typedKernels.scaleBits): round(src ⊗ s) where the bit is set, +0
+// elsewhere.
+//
+//go:noescape
+func scaleBitsNEONBF16(dst, src []BFloat16, bits []uint64, first int, s float32)
+
+// scaleBitsNEONF16 is scaleBitsNEONBF16 for binary16.
+//
+//go:noescape
+func scaleBitsNEONF16(dst, src []Float16, bits []uint64, first int, s float32)
+
+// dropoutPhiloxNEONBF16 is dropoutPhiloxNEONF32 for bfloat16 (see
+// typedKernels.dropoutPhilox): the same keep words, kept elements
+// round(src ⊗ s), dropped ones +0.
+//
+//go:noescape
+func dropoutPhiloxNEONBF16(dst, src []BFloat16, bits []uint64, seed, start uint64, t uint32, s float32)
+
+// dropoutPhiloxNEONF16 is dropoutPhiloxNEONBF16 for binary16.
+//
+//go:noescape
+func dropoutPhiloxNEONF16(dst, src []Float16, bits []uint64, seed, start uint64, t uint32, s float32)
+
+// affineBitsNEONBF16 is affineBitsNEONF32 for bfloat16 (see
+// typedKernels.affineBits): round((src ⊗ a) ⊕ b) where the bit is set,
+// round(c) elsewhere.
+//
+//go:noescape
+func affineBitsNEONBF16(dst, src []BFloat16, bits []uint64, first int, a, b, c float32)
+
+// affineBitsNEONF16 is affineBitsNEONBF16 for binary16.
+//
+//go:noescape
+func affineBitsNEONF16(dst, src []Float16, bits []uint64, first int, a, b, c float32)

@@ -1756,3 +1756,500 @@ pr_copy:
 
 pr_done:
 	RET
+
+// Half precision (BFloat16, Float16). The half kernels are the float32
+// kernels on elements widened to float32: a kept element is widened
+// exactly, multiplied once by s with the vector FMUL (affine: FMUL by a,
+// then FADD of b, two roundings, never fused), and rounded once to its
+// type; nothing is flushed to zero. Each kernel has one body, written once
+// as a macro and instantiated for each type with the type's widening and
+// rounding (the *_BF16 and *_F16 macros below), and runs the float32
+// kernels' walks unchanged (PLANES_RUN, BITS_WORD, PHILOX_BATCH and
+// PLANES_WORD, the scaleRows row loop).
+//
+// bfloat16 widening: VZIP1/VZIP2 of a zero register (V24) with the data,
+// as 16-bit lanes, put each element in the high half of a 32-bit lane with
+// zeros below: x<<16, bf16ToF32 bit for bit (no arithmetic, NaN payloads
+// kept).
+//
+// binary16 widening: FCVTL/FCVTL2 (missing from the assembler,
+// WORD-encoded). Every binary16 value, subnormals included, is exact in
+// float32, and FPCR.FZ16 is clear (Go leaves FPCR as the OS set it), so it
+// is f16ToF32's value, except that a signalling NaN comes out quietened
+// (same sign and payload) where f16ToF32 keeps it signalling; the multiply
+// quietens it in the generic kernel too, and both roundings below give
+// every NaN its sign | 0x7E00 in any case.
+//
+// bfloat16 rounding (f32ToBF16) in integer lanes: u + 0x7FFF (VADD), plus
+// (u>>16)&1 as u&0x10000 shifted right by 16 and accumulated (VUSRA), the
+// same uint32 sum; FCMEQ x, x (WORD-encoded) is all ones except in the NaN
+// lanes, where BSL puts 0x7FC00000 instead; and VUZP2 of two such vectors,
+// as 16-bit lanes, keeps the high half of every 32-bit lane: the >>16.
+//
+// binary16 rounding (f32ToF16): FCVTN/FCVTN2 (WORD-encoded) round to
+// nearest, ties to even (FPCR.RMode is RNE), keep subnormal results (FZ16
+// and FZ clear) and overflow to ±Inf, as f32ToF16 does for every value but
+// a NaN. A NaN comes out quiet with the top of its payload: it is the only
+// result with bits 9-14 all set (Inf is 0x7C00, a finite value has a
+// smaller exponent), so VCMEQ of h&0x7E00 with 0x7E00 finds the NaN lanes
+// and VBIT puts h&0xFE00 = sign | 0x7E00 there, f32ToF16's NaN.
+//
+// Dropped elements: the lane masks come from VCMTST of the mask word (in
+// every 16-bit lane) against 1<<j in lane j (scaleBitsHalf<>), and VBSL
+// takes the rounded result where the mask is set and the fill (+0, or
+// round(c) for the affine kernels, rounded once at the start with the same
+// code) elsewhere. scaleRows zeroes in float32 instead, before rounding
+// (the float32 kernel's VSHL, VCMTST and VAND; +0 rounds to +0).
+//
+// Elements go 16 at a time (two vectors of halves, four of float32), then
+// 4, then 1. A single element is loaded into lane 0 of V0 and goes through
+// the 4-lane code; the other lanes hold stale values whose results are
+// never stored. Nothing is read or written past the slices.
+//
+// Registers of the half kernels (the walks' are those of their float32
+// kernels above):
+//
+//	V0, V1   16 elements as halves (8H): loaded, then the results
+//	V2-V5    the elements widened to float32 (4S)
+//	V6-V13   scratch of the rounding
+//	V16-V19  v (scaleRows)
+//	V20, V21 lane masks (bits kernels); V20-V23 v's masks (scaleRows)
+//	V22, V23 the bit of each 16-bit lane (scaleBitsHalf<>)
+//	V24      zero (bfloat16 widening)
+//	V25-V27  rounding constants (HALF_CONST_BF16, HALF_CONST_F16)
+//	V28, V29 the fill of a dropped element, +0 or round(c), in every lane
+//	V30      b in every lane (affine kernels)
+//	V31      s, or a, in every lane
+//	R11      the fill as a half (bits kernels); R12 (plane kernels)
+
+// HALF_CONST_BF16: the constants of the bfloat16 conversions: V24 = 0, and
+// in every 32-bit lane V25 = 0x7FFF, V26 = 0x10000, V27 = 0x7FC00000. R7 is
+// clobbered.
+#define HALF_CONST_BF16 \
+	VEOR	V24.B16, V24.B16, V24.B16; \
+	MOVW	$0x7FFF, R7; \
+	VDUP	R7, V25.S4; \
+	MOVW	$0x10000, R7; \
+	VDUP	R7, V26.S4; \
+	MOVW	$0x7FC00000, R7; \
+	VDUP	R7, V27.S4
+
+// HALF_CONST_F16: the constants of the binary16 rounding: V25 = 0x7E00 and
+// V26 = 0xFE00 in every 16-bit lane. R7 is clobbered.
+#define HALF_CONST_F16 \
+	MOVW	$0x7E00, R7; \
+	VDUP	R7, V25.H8; \
+	MOVW	$0xFE00, R7; \
+	VDUP	R7, V26.H8
+
+// WIDEN16_*: the 16 halves in V0, V1 widened to float32 in V2-V5, exactly
+// (elements 0-3 in V2, ..., 12-15 in V5); WIDEN4_*: the 4 in the low half
+// of V0 to V2.
+#define WIDEN16_BF16 \
+	VZIP1	V0.H8, V24.H8, V2.H8; \
+	VZIP2	V0.H8, V24.H8, V3.H8; \
+	VZIP1	V1.H8, V24.H8, V4.H8; \
+	VZIP2	V1.H8, V24.H8, V5.H8
+
+#define WIDEN4_BF16 \
+	VZIP1	V0.H8, V24.H8, V2.H8
+
+#define WIDEN16_F16 \
+	WORD	$0x0e217802 /* FCVTL  V2.4S, V0.4H */; \
+	WORD	$0x4e217803 /* FCVTL2 V3.4S, V0.8H */; \
+	WORD	$0x0e217824 /* FCVTL  V4.4S, V1.4H */; \
+	WORD	$0x4e217825 /* FCVTL2 V5.4S, V1.8H */
+
+#define WIDEN4_F16 \
+	WORD	$0x0e217802 /* FCVTL  V2.4S, V0.4H */
+
+// ROUND16_*: the float32 in V2-V5 rounded to 16 halves in V0, V1, V2-V13
+// clobbered; ROUND4_*: the 4 in V2 to the low half of V0 (its high half
+// not used).
+#define ROUND16_BF16 \
+	WORD	$0x4e22e446 /* FCMEQ V6.4S, V2.4S, V2.4S: 0 in NaN lanes */; \
+	WORD	$0x4e23e467 /* FCMEQ V7.4S, V3.4S, V3.4S */; \
+	WORD	$0x4e24e488 /* FCMEQ V8.4S, V4.4S, V4.4S */; \
+	WORD	$0x4e25e4a9 /* FCMEQ V9.4S, V5.4S, V5.4S */; \
+	VADD	V25.S4, V2.S4, V10.S4; \
+	VADD	V25.S4, V3.S4, V11.S4; \
+	VADD	V25.S4, V4.S4, V12.S4; \
+	VADD	V25.S4, V5.S4, V13.S4; \
+	VAND	V26.B16, V2.B16, V2.B16; \
+	VAND	V26.B16, V3.B16, V3.B16; \
+	VAND	V26.B16, V4.B16, V4.B16; \
+	VAND	V26.B16, V5.B16, V5.B16; \
+	VUSRA	$16, V2.S4, V10.S4; \
+	VUSRA	$16, V3.S4, V11.S4; \
+	VUSRA	$16, V4.S4, V12.S4; \
+	VUSRA	$16, V5.S4, V13.S4; \
+	VBSL	V27.B16, V10.B16, V6.B16; \
+	VBSL	V27.B16, V11.B16, V7.B16; \
+	VBSL	V27.B16, V12.B16, V8.B16; \
+	VBSL	V27.B16, V13.B16, V9.B16; \
+	VUZP2	V7.H8, V6.H8, V0.H8; \
+	VUZP2	V9.H8, V8.H8, V1.H8
+
+#define ROUND4_BF16 \
+	WORD	$0x4e22e446 /* FCMEQ V6.4S, V2.4S, V2.4S */; \
+	VADD	V25.S4, V2.S4, V10.S4; \
+	VAND	V26.B16, V2.B16, V2.B16; \
+	VUSRA	$16, V2.S4, V10.S4; \
+	VBSL	V27.B16, V10.B16, V6.B16; \
+	VUZP2	V6.H8, V6.H8, V0.H8
+
+#define ROUND16_F16 \
+	WORD	$0x0e216840 /* FCVTN  V0.4H, V2.4S */; \
+	WORD	$0x4e216860 /* FCVTN2 V0.8H, V3.4S */; \
+	WORD	$0x0e216881 /* FCVTN  V1.4H, V4.4S */; \
+	WORD	$0x4e2168a1 /* FCVTN2 V1.8H, V5.4S */; \
+	VAND	V25.B16, V0.B16, V6.B16; \
+	VAND	V25.B16, V1.B16, V8.B16; \
+	VCMEQ	V25.H8, V6.H8, V6.H8; \
+	VCMEQ	V25.H8, V8.H8, V8.H8; \
+	VAND	V26.B16, V0.B16, V7.B16; \
+	VAND	V26.B16, V1.B16, V9.B16; \
+	VBIT	V6.B16, V7.B16, V0.B16; \
+	VBIT	V8.B16, V9.B16, V1.B16
+
+#define ROUND4_F16 \
+	WORD	$0x0e216840 /* FCVTN  V0.4H, V2.4S */; \
+	VAND	V25.B16, V0.B16, V6.B16; \
+	VCMEQ	V25.H8, V6.H8, V6.H8; \
+	VAND	V26.B16, V0.B16, V7.B16; \
+	VBIT	V6.B16, V7.B16, V0.B16
+
+// MUL16_HALF, ADD16_HALF: V2-V5 times V31 (s or a), plus V30 (b), each
+// lane rounded once; MUL4_HALF, ADD4_HALF the same for V2.
+#define MUL16_HALF \
+	WORD	$0x6e3fdc42 /* FMUL V2.4S, V2.4S, V31.4S */; \
+	WORD	$0x6e3fdc63 /* FMUL V3.4S, V3.4S, V31.4S */; \
+	WORD	$0x6e3fdc84 /* FMUL V4.4S, V4.4S, V31.4S */; \
+	WORD	$0x6e3fdca5 /* FMUL V5.4S, V5.4S, V31.4S */
+
+#define MUL4_HALF \
+	WORD	$0x6e3fdc42 /* FMUL V2.4S, V2.4S, V31.4S */
+
+#define ADD16_HALF \
+	WORD	$0x4e3ed442 /* FADD V2.4S, V2.4S, V30.4S */; \
+	WORD	$0x4e3ed463 /* FADD V3.4S, V3.4S, V30.4S */; \
+	WORD	$0x4e3ed484 /* FADD V4.4S, V4.4S, V30.4S */; \
+	WORD	$0x4e3ed4a5 /* FADD V5.4S, V5.4S, V30.4S */
+
+#define ADD4_HALF \
+	WORD	$0x4e3ed442 /* FADD V2.4S, V2.4S, V30.4S */
+
+// The kept elements of each kernel: SCALE16_* and SCALE4_* turn the 16
+// halves in V0, V1 (the 4 in the low half of V0) into round(x ⊗ s);
+// AFFINE16_* and AFFINE4_* into round((x ⊗ a) ⊕ b).
+#define SCALE16_BF16 \
+	WIDEN16_BF16; \
+	MUL16_HALF; \
+	ROUND16_BF16
+
+#define SCALE4_BF16 \
+	WIDEN4_BF16; \
+	MUL4_HALF; \
+	ROUND4_BF16
+
+#define AFFINE16_BF16 \
+	WIDEN16_BF16; \
+	MUL16_HALF; \
+	ADD16_HALF; \
+	ROUND16_BF16
+
+#define AFFINE4_BF16 \
+	WIDEN4_BF16; \
+	MUL4_HALF; \
+	ADD4_HALF; \
+	ROUND4_BF16
+
+#define SCALE16_F16 \
+	WIDEN16_F16; \
+	MUL16_HALF; \
+	ROUND16_F16
+
+#define SCALE4_F16 \
+	WIDEN4_F16; \
+	MUL4_HALF; \
+	ROUND4_F16
+
+#define AFFINE16_F16 \
+	WIDEN16_F16; \
+	MUL16_HALF; \
+	ADD16_HALF; \
+	ROUND16_F16
+
+#define AFFINE4_F16 \
+	WIDEN4_F16; \
+	MUL4_HALF; \
+	ADD4_HALF; \
+	ROUND4_F16
+
+// HALF_FILL(ROUND4, r): round(c), c in lane 0 of V2, in every 16-bit lane
+// of V28 and V29 and in r (the type's ROUND4).
+#define HALF_FILL(ROUND4, r) \
+	ROUND4; \
+	VDUP	V0.H[0], V28.H8; \
+	VDUP	V0.H[0], V29.H8; \
+	VMOV	V0.H[0], r
+
+// HALF_ONE(KEEP4) applies KEEP4 to one element: src (R1, post-incremented)
+// into lane 0 of V0, the result in R7 (zero-extended).
+#define HALF_ONE(KEEP4) \
+	MOVHU.P	2(R1), R7; \
+	VMOV	R7, V0.H[0]; \
+	KEEP4; \
+	VMOV	V0.H[0], R7
+
+// Bit positions for the half bits kernels: 16-bit lane j of V22 holds
+// 1<<j and of V23 1<<(8+j), so VCMTST of the low 16 bits of the mask word
+// (in every lane) against them gives all ones in the lanes of the kept
+// elements 0-7 and 8-15.
+DATA scaleBitsHalf<>+0x00(SB)/2, $0x0001
+DATA scaleBitsHalf<>+0x02(SB)/2, $0x0002
+DATA scaleBitsHalf<>+0x04(SB)/2, $0x0004
+DATA scaleBitsHalf<>+0x06(SB)/2, $0x0008
+DATA scaleBitsHalf<>+0x08(SB)/2, $0x0010
+DATA scaleBitsHalf<>+0x0a(SB)/2, $0x0020
+DATA scaleBitsHalf<>+0x0c(SB)/2, $0x0040
+DATA scaleBitsHalf<>+0x0e(SB)/2, $0x0080
+DATA scaleBitsHalf<>+0x10(SB)/2, $0x0100
+DATA scaleBitsHalf<>+0x12(SB)/2, $0x0200
+DATA scaleBitsHalf<>+0x14(SB)/2, $0x0400
+DATA scaleBitsHalf<>+0x16(SB)/2, $0x0800
+DATA scaleBitsHalf<>+0x18(SB)/2, $0x1000
+DATA scaleBitsHalf<>+0x1a(SB)/2, $0x2000
+DATA scaleBitsHalf<>+0x1c(SB)/2, $0x4000
+DATA scaleBitsHalf<>+0x1e(SB)/2, $0x8000
+GLOBL scaleBitsHalf<>(SB), RODATA|NOPTR, $32
+
+// BITS_HALF(KEEP16, KEEP4) applies a mask word to R9 elements for the half
+// bits kernels (scaleBits, affineBits, dropoutPhilox): bit 0 of R8 is the
+// next element's; a kept element is KEEP16's or KEEP4's result and a
+// dropped one the fill (V29, R11). 16 elements at a time while 16 are
+// left, then 4, then 1; R8 is shifted and R9 counted down to 0 as they go.
+// R7 and R10 are clobbered.
+#define BITS_HALF(KEEP16, KEEP4) \
+	CMP	$16, R9; \
+	BLT	bh_4; \
+bh_16: \
+	VLD1.P	32(R1), [V0.H8, V1.H8]; \
+	KEEP16; \
+	VDUP	R8, V21.H8; \
+	VCMTST	V22.H8, V21.H8, V20.H8; \
+	VCMTST	V23.H8, V21.H8, V21.H8; \
+	VBSL	V29.B16, V0.B16, V20.B16 /* the result where kept, else the fill */; \
+	VBSL	V29.B16, V1.B16, V21.B16; \
+	VST1.P	[V20.H8, V21.H8], 32(R0); \
+	LSR	$16, R8, R8; \
+	SUB	$16, R9, R9; \
+	CMP	$16, R9; \
+	BGE	bh_16; \
+bh_4: \
+	CMP	$4, R9; \
+	BLT	bh_1; \
+bh_4loop: \
+	VLD1.P	8(R1), [V0.H4]; \
+	KEEP4; \
+	VDUP	R8, V20.H4; \
+	VCMTST	V22.H4, V20.H4, V20.H4; \
+	VBSL	V29.B8, V0.B8, V20.B8; \
+	VST1.P	[V20.H4], 8(R0); \
+	LSR	$4, R8, R8; \
+	SUB	$4, R9, R9; \
+	CMP	$4, R9; \
+	BGE	bh_4loop; \
+bh_1: \
+	CBZ	R9, bh_done; \
+bh_1loop: \
+	HALF_ONE(KEEP4); \
+	AND	$1, R8, R10; \
+	NEG	R10, R10 /* all ones if the element is kept */; \
+	AND	R10, R7, R7; \
+	BIC	R10, R11, R10 /* the fill where dropped */; \
+	ORR	R10, R7, R7; \
+	MOVH.P	R7, 2(R0); \
+	LSR	$1, R8, R8; \
+	SUB	$1, R9, R9; \
+	CBNZ	R9, bh_1loop; \
+bh_done:
+
+// HALF_BITS_SETUP: the bit positions in V22, V23 for BITS_HALF. R7 is
+// clobbered.
+#define HALF_BITS_SETUP \
+	MOVD	$scaleBitsHalf<>(SB), R7; \
+	VLD1	(R7), [V22.H8, V23.H8]
+
+// func scaleBitsNEONBF16(dst, src []BFloat16, bits []uint64, first int, s float32)
+//
+// Equivalent Go:
+//
+//	for i := range dst {
+//		b := first + i
+//		if bits[b>>6]>>(b&63)&1 == 1 {
+//			dst[i] = BFloat16(f32ToBF16(bf16ToF32(uint16(src[i])) * s))
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// walked one mask word at a time as scaleBitsNEONF32 is (BITS_WORD), each
+// word applied with BITS_HALF.
+TEXT ·scaleBitsNEONBF16(SB), NOSPLIT, $0-84
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	s+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	HALF_CONST_BF16
+	HALF_BITS_SETUP
+	VEOR	V29.B16, V29.B16, V29.B16
+	MOVD	ZR, R11
+
+sbh_word:
+	BITS_WORD
+	BITS_HALF(SCALE16_BF16, SCALE4_BF16)
+	CBNZ	R4, sbh_word
+	RET
+
+// func scaleBitsNEONF16(dst, src []Float16, bits []uint64, first int, s float32)
+//
+// Equivalent Go: scaleBitsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·scaleBitsNEONF16(SB), NOSPLIT, $0-84
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	s+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	HALF_CONST_F16
+	HALF_BITS_SETUP
+	VEOR	V29.B16, V29.B16, V29.B16
+	MOVD	ZR, R11
+
+sbh_word:
+	BITS_WORD
+	BITS_HALF(SCALE16_F16, SCALE4_F16)
+	CBNZ	R4, sbh_word
+	RET
+
+// func affineBitsNEONBF16(dst, src []BFloat16, bits []uint64, first int, a, b, c float32)
+//
+// Equivalent Go:
+//
+//	fill := f32ToBF16(c)
+//	for i := range dst {
+//		bit := first + i
+//		if bits[bit>>6]>>(bit&63)&1 == 1 {
+//			dst[i] = BFloat16(f32ToBF16(float32(bf16ToF32(uint16(src[i]))*a) + b))
+//		} else {
+//			dst[i] = BFloat16(fill) // whatever src[i] holds
+//		}
+//	}
+//
+// walked as scaleBitsNEONBF16 is.
+TEXT ·affineBitsNEONBF16(SB), NOSPLIT, $0-92
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	a+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	FMOVS	b+84(FP), F30
+	VDUP	V30.S[0], V30.S4
+	HALF_CONST_BF16
+	HALF_BITS_SETUP
+	FMOVS	c+88(FP), F2
+	HALF_FILL(ROUND4_BF16, R11)
+
+abh_word:
+	BITS_WORD
+	BITS_HALF(AFFINE16_BF16, AFFINE4_BF16)
+	CBNZ	R4, abh_word
+	RET
+
+// func affineBitsNEONF16(dst, src []Float16, bits []uint64, first int, a, b, c float32)
+//
+// Equivalent Go: affineBitsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·affineBitsNEONF16(SB), NOSPLIT, $0-92
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	FMOVS	a+80(FP), F31
+	VDUP	V31.S[0], V31.S4
+	FMOVS	b+84(FP), F30
+	VDUP	V30.S[0], V30.S4
+	HALF_CONST_F16
+	HALF_BITS_SETUP
+	FMOVS	c+88(FP), F2
+	HALF_FILL(ROUND4_F16, R11)
+
+abh_word:
+	BITS_WORD
+	BITS_HALF(AFFINE16_F16, AFFINE4_F16)
+	CBNZ	R4, abh_word
+	RET
+
+// PHILOX_HALF(CONST, KEEP16, KEEP4) is the body of the half dropoutPhilox
+// kernels: each batch decided (PHILOX_BATCH), the half registers set up
+// again (the decision used them; CONST the type's constants, s in V31,
+// fill +0), and each group's keep word taken (PLANES_WORD) and applied
+// with BITS_HALF.
+#define PHILOX_HALF(CONST, KEEP16, KEEP4) \
+	PHILOX_BATCH; \
+	CONST; \
+	HALF_BITS_SETUP; \
+	VEOR	V29.B16, V29.B16, V29.B16; \
+	VDUP	R24, V31.S4; \
+pd_group: \
+	PLANES_WORD; \
+	BITS_HALF(KEEP16, KEEP4); \
+	CBZ	R3, pd_done; \
+	SUB	$1, R6, R6; \
+	CBNZ	R6, pd_group; \
+	B	pb_batch; \
+pd_done: \
+	RET
+
+// func dropoutPhiloxNEONBF16(dst, src []BFloat16, bits []uint64, seed, start uint64, t uint32, s float32)
+//
+// Equivalent Go: the loop of dropoutPhiloxNEONF32 with dst[i+j] =
+// BFloat16(f32ToBF16(bf16ToF32(uint16(src[i+j])) * s)) for a kept element
+// and 0 for a dropped one (whatever src[i+j] holds).
+TEXT ·dropoutPhiloxNEONBF16(SB), NOSPLIT, $64-96
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2 // 0 when bits is nil
+	MOVD	seed+72(FP), R12     // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+80(FP), R4
+	MOVWU	t+88(FP), R5
+	MOVWU	s+92(FP), R24
+	MOVD	ZR, R11 // the fill: +0
+	PLANES_CONST
+	PHILOX_HALF(HALF_CONST_BF16, SCALE16_BF16, SCALE4_BF16)
+
+// func dropoutPhiloxNEONF16(dst, src []Float16, bits []uint64, seed, start uint64, t uint32, s float32)
+//
+// Equivalent Go: dropoutPhiloxNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·dropoutPhiloxNEONF16(SB), NOSPLIT, $64-96
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2 // 0 when bits is nil
+	MOVD	seed+72(FP), R12     // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+80(FP), R4
+	MOVWU	t+88(FP), R5
+	MOVWU	s+92(FP), R24
+	MOVD	ZR, R11 // the fill: +0
+	PLANES_CONST
+	PHILOX_HALF(HALF_CONST_F16, SCALE16_F16, SCALE4_F16)
