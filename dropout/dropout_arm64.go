@@ -105,6 +105,42 @@ func philoxRawNEON(dst []uint32, key, lo, hi uint64)
 // round once to the element's type as f32ToBF16 and f32ToF16 do; each has
 // the contract of its generic twin in half_generic.go.
 
+// scalePlanesNEONBF16 is scalePlanesNEONF32 for bfloat16 (see
+// typedKernels.scalePlanes): kept planes round(src ⊗ s), dropped planes +0
+// without reading src.
+//
+//go:noescape
+func scalePlanesNEONBF16(dst, src []BFloat16, bits []uint64, first, plane, n int, s float32)
+
+// scalePlanesNEONF16 is scalePlanesNEONBF16 for binary16.
+//
+//go:noescape
+func scalePlanesNEONF16(dst, src []Float16, bits []uint64, first, plane, n int, s float32)
+
+// scaleRowsNEONBF16 is scaleRowsNEONF32 for bfloat16 (see
+// typedKernels.scaleRows): column j round(src ⊗ v[j]), or +0 where v[j] is
+// ±0.
+//
+//go:noescape
+func scaleRowsNEONBF16(dst, src []BFloat16, v []float32)
+
+// scaleRowsNEONF16 is scaleRowsNEONBF16 for binary16.
+//
+//go:noescape
+func scaleRowsNEONF16(dst, src []Float16, v []float32)
+
+// affinePlanesNEONBF16 is affinePlanesNEONF32 for bfloat16 (see
+// typedKernels.affinePlanes): kept planes round((src ⊗ a) ⊕ b), dropped
+// planes round(c) without reading src.
+//
+//go:noescape
+func affinePlanesNEONBF16(dst, src []BFloat16, bits []uint64, first, plane, n int, a, b, c float32)
+
+// affinePlanesNEONF16 is affinePlanesNEONBF16 for binary16.
+//
+//go:noescape
+func affinePlanesNEONF16(dst, src []Float16, bits []uint64, first, plane, n int, a, b, c float32)
+
 // scaleBitsNEONBF16 is scaleBitsNEONF32 for bfloat16 (see
 // typedKernels.scaleBits): round(src ⊗ s) where the bit is set, +0
 // elsewhere.

@@ -2253,3 +2253,277 @@ TEXT ·dropoutPhiloxNEONF16(SB), NOSPLIT, $64-96
 	MOVD	ZR, R11 // the fill: +0
 	PLANES_CONST
 	PHILOX_HALF(HALF_CONST_F16, SCALE16_F16, SCALE4_F16)
+
+// PLANES_HALF(KEEP16, KEEP4) is the body of the half plane kernels: the
+// run walk of scalePlanesNEONF32 (R0-R5 set as there), each kept run
+// KEEP16 16 elements at a time, then KEEP4 4 at a time, then 1 at a time,
+// and each dropped run filled with V28, V29 (16, then 4 at a time) and R12
+// (1 at a time), its src skipped without being read.
+#define PLANES_HALF(KEEP16, KEEP4) \
+ph_run: \
+	PLANES_RUN; \
+	CBZ	R6, ph_fill; \
+	CMP	$16, R9; \
+	BLT	ph_keep4; \
+ph_keep16: \
+	VLD1.P	32(R1), [V0.H8, V1.H8]; \
+	KEEP16; \
+	VST1.P	[V0.H8, V1.H8], 32(R0); \
+	SUB	$16, R9, R9; \
+	CMP	$16, R9; \
+	BGE	ph_keep16; \
+ph_keep4: \
+	CMP	$4, R9; \
+	BLT	ph_keep1; \
+ph_keep4loop: \
+	VLD1.P	8(R1), [V0.H4]; \
+	KEEP4; \
+	VST1.P	[V0.H4], 8(R0); \
+	SUB	$4, R9, R9; \
+	CMP	$4, R9; \
+	BGE	ph_keep4loop; \
+ph_keep1: \
+	CBZ	R9, ph_next; \
+ph_keep1loop: \
+	HALF_ONE(KEEP4); \
+	MOVH.P	R7, 2(R0); \
+	SUB	$1, R9, R9; \
+	CBNZ	R9, ph_keep1loop; \
+	B	ph_next; \
+ph_fill: \
+	ADD	R9<<1, R1, R1; \
+	CMP	$16, R9; \
+	BLT	ph_fill4; \
+ph_fill16: \
+	VST1.P	[V28.H8, V29.H8], 32(R0); \
+	SUB	$16, R9, R9; \
+	CMP	$16, R9; \
+	BGE	ph_fill16; \
+ph_fill4: \
+	CMP	$4, R9; \
+	BLT	ph_fill1; \
+ph_fill4loop: \
+	VST1.P	[V28.H4], 8(R0); \
+	SUB	$4, R9, R9; \
+	CMP	$4, R9; \
+	BGE	ph_fill4loop; \
+ph_fill1: \
+	CBZ	R9, ph_next; \
+ph_fill1loop: \
+	MOVH.P	R12, 2(R0); \
+	SUB	$1, R9, R9; \
+	CBNZ	R9, ph_fill1loop; \
+ph_next: \
+	CMP	R5, R3; \
+	BLT	ph_run; \
+	RET
+
+// func scalePlanesNEONBF16(dst, src []BFloat16, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go: the loop of scalePlanesNEONF32 with dst[k] =
+// f32ToBF16(bf16ToF32(src[k]) * s) for a kept plane, 0 for a dropped one
+// (src not read).
+TEXT ·scalePlanesNEONBF16(SB), NOSPLIT, $0-100
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVS	s+96(FP), F31
+	VDUP	V31.S[0], V31.S4
+	HALF_CONST_BF16
+	VEOR	V28.B16, V28.B16, V28.B16
+	VEOR	V29.B16, V29.B16, V29.B16
+	MOVD	ZR, R12
+	PLANES_HALF(SCALE16_BF16, SCALE4_BF16)
+
+// func scalePlanesNEONF16(dst, src []Float16, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go: scalePlanesNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·scalePlanesNEONF16(SB), NOSPLIT, $0-100
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVS	s+96(FP), F31
+	VDUP	V31.S[0], V31.S4
+	HALF_CONST_F16
+	VEOR	V28.B16, V28.B16, V28.B16
+	VEOR	V29.B16, V29.B16, V29.B16
+	MOVD	ZR, R12
+	PLANES_HALF(SCALE16_F16, SCALE4_F16)
+
+// func affinePlanesNEONBF16(dst, src []BFloat16, bits []uint64, first, plane, n int, a, b, c float32)
+//
+// Equivalent Go: the loop of affinePlanesNEONF32 with dst[k] =
+// f32ToBF16(float32(bf16ToF32(src[k])*a) + b) for a kept plane and
+// f32ToBF16(c) for a dropped one (src not read).
+TEXT ·affinePlanesNEONBF16(SB), NOSPLIT, $0-108
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVS	a+96(FP), F31
+	VDUP	V31.S[0], V31.S4
+	FMOVS	b+100(FP), F30
+	VDUP	V30.S[0], V30.S4
+	HALF_CONST_BF16
+	FMOVS	c+104(FP), F2
+	HALF_FILL(ROUND4_BF16, R12)
+	PLANES_HALF(AFFINE16_BF16, AFFINE4_BF16)
+
+// func affinePlanesNEONF16(dst, src []Float16, bits []uint64, first, plane, n int, a, b, c float32)
+//
+// Equivalent Go: affinePlanesNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·affinePlanesNEONF16(SB), NOSPLIT, $0-108
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	bits_base+48(FP), R2
+	MOVD	first+72(FP), R3
+	MOVD	plane+80(FP), R4
+	MOVD	n+88(FP), R5
+	ADD	R3, R5, R5
+	FMOVS	a+96(FP), F31
+	VDUP	V31.S[0], V31.S4
+	FMOVS	b+100(FP), F30
+	VDUP	V30.S[0], V30.S4
+	HALF_CONST_F16
+	FMOVS	c+104(FP), F2
+	HALF_FILL(ROUND4_F16, R12)
+	PLANES_HALF(AFFINE16_F16, AFFINE4_F16)
+
+// ROW_HALF_ONE(WIDEN4, ROUND4): one element of scaleRows: src (R1) times
+// v (R6), both post-incremented, +0 where v is ±0, rounded (WIDEN4 and
+// ROUND4 are the type's) and stored to dst (R0, post-incremented). R8 is
+// clobbered.
+#define ROW_HALF_ONE(WIDEN4, ROUND4) \
+	FMOVS.P	4(R6), F16; \
+	MOVHU.P	2(R1), R8; \
+	VMOV	R8, V0.H[0]; \
+	WIDEN4; \
+	VSHL	$1, V16.S4, V20.S4; \
+	WORD	$0x6e30dc42 /* FMUL V2.4S, V2.4S, V16.4S */; \
+	VCMTST	V20.S4, V20.S4, V20.S4; \
+	VAND	V20.B16, V2.B16, V2.B16; \
+	ROUND4; \
+	VMOV	V0.H[0], R8; \
+	MOVH.P	R8, 2(R0)
+
+// ROWS_HALF(WIDEN16, ROUND16, WIDEN4, ROUND4) is the body of the half
+// scaleRows kernels: scaleRowsNEONF32's walk and masking (its registers,
+// R0-R7), with v's float32 in V16-V19, the elements widened by WIDEN16 or
+// WIDEN4 before the multiply and the masked products rounded by ROUND16 or
+// ROUND4.
+#define ROWS_HALF(WIDEN16, ROUND16, WIDEN4, ROUND4) \
+	CMP	$4, R3; \
+	BLT	rh_short; \
+rh_row: \
+	CMP	R3, R4; \
+	CSEL	LT, R4, R3, R5 /* this row: min(elements left, len(v)) */; \
+	SUB	R5, R4, R4; \
+	MOVD	R2, R6; \
+	CMP	$16, R5; \
+	BLT	rh_4; \
+rh_16: \
+	VLD1.P	64(R6), [V16.S4, V17.S4, V18.S4, V19.S4]; \
+	VLD1.P	32(R1), [V0.H8, V1.H8]; \
+	WIDEN16; \
+	VSHL	$1, V16.S4, V20.S4 /* drop v's sign: ±0 → 0 */; \
+	VSHL	$1, V17.S4, V21.S4; \
+	VSHL	$1, V18.S4, V22.S4; \
+	VSHL	$1, V19.S4, V23.S4; \
+	WORD	$0x6e30dc42 /* FMUL V2.4S, V2.4S, V16.4S */; \
+	WORD	$0x6e31dc63 /* FMUL V3.4S, V3.4S, V17.4S */; \
+	WORD	$0x6e32dc84 /* FMUL V4.4S, V4.4S, V18.4S */; \
+	WORD	$0x6e33dca5 /* FMUL V5.4S, V5.4S, V19.4S */; \
+	VCMTST	V20.S4, V20.S4, V20.S4 /* all ones where v != ±0 */; \
+	VCMTST	V21.S4, V21.S4, V21.S4; \
+	VCMTST	V22.S4, V22.S4, V22.S4; \
+	VCMTST	V23.S4, V23.S4, V23.S4; \
+	VAND	V20.B16, V2.B16, V2.B16; \
+	VAND	V21.B16, V3.B16, V3.B16; \
+	VAND	V22.B16, V4.B16, V4.B16; \
+	VAND	V23.B16, V5.B16, V5.B16; \
+	ROUND16; \
+	VST1.P	[V0.H8, V1.H8], 32(R0); \
+	SUB	$16, R5, R5; \
+	CMP	$16, R5; \
+	BGE	rh_16; \
+rh_4: \
+	CMP	$4, R5; \
+	BLT	rh_1; \
+rh_4loop: \
+	VLD1.P	16(R6), [V16.S4]; \
+	VLD1.P	8(R1), [V0.H4]; \
+	WIDEN4; \
+	VSHL	$1, V16.S4, V20.S4; \
+	WORD	$0x6e30dc42 /* FMUL V2.4S, V2.4S, V16.4S */; \
+	VCMTST	V20.S4, V20.S4, V20.S4; \
+	VAND	V20.B16, V2.B16, V2.B16; \
+	ROUND4; \
+	VST1.P	[V0.H4], 8(R0); \
+	SUB	$4, R5, R5; \
+	CMP	$4, R5; \
+	BGE	rh_4loop; \
+rh_1: \
+	CBZ	R5, rh_rowend; \
+rh_1loop: \
+	ROW_HALF_ONE(WIDEN4, ROUND4); \
+	SUB	$1, R5, R5; \
+	CBNZ	R5, rh_1loop; \
+rh_rowend: \
+	CBNZ	R4, rh_row; \
+	RET; \
+rh_short: \
+	ADD	R3<<2, R2, R7; \
+	MOVD	R2, R6; \
+rh_shortloop: \
+	ROW_HALF_ONE(WIDEN4, ROUND4); \
+	CMP	R7, R6; \
+	CSEL	EQ, R2, R6, R6 /* past v's end: back to v[0] */; \
+	SUB	$1, R4, R4; \
+	CBNZ	R4, rh_shortloop; \
+	RET
+
+// func scaleRowsNEONBF16(dst, src []BFloat16, v []float32)
+//
+// Equivalent Go:
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = BFloat16(f32ToBF16(bf16ToF32(uint16(src[i])) * v[j]))
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// walked as scaleRowsNEONF32 is, 16, then 4, then 1 element at a time.
+TEXT ·scaleRowsNEONBF16(SB), NOSPLIT, $0-72
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	v_base+48(FP), R2
+	MOVD	v_len+56(FP), R3
+	HALF_CONST_BF16
+	ROWS_HALF(WIDEN16_BF16, ROUND16_BF16, WIDEN4_BF16, ROUND4_BF16)
+
+// func scaleRowsNEONF16(dst, src []Float16, v []float32)
+//
+// Equivalent Go: scaleRowsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·scaleRowsNEONF16(SB), NOSPLIT, $0-72
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	v_base+48(FP), R2
+	MOVD	v_len+56(FP), R3
+	HALF_CONST_F16
+	ROWS_HALF(WIDEN16_F16, ROUND16_F16, WIDEN4_F16, ROUND4_F16)
