@@ -26,6 +26,22 @@ var archKernels = []*kernelSet{{
 		dropoutPhilox: dropoutPhiloxNEONF64,
 		affineBits:    affineBitsNEONF64,
 	},
+	bf16: typedKernels[BFloat16, float32]{
+		scalePlanes:   scalePlanesNEONBF16,
+		scaleRows:     scaleRowsNEONBF16,
+		affinePlanes:  affinePlanesNEONBF16,
+		scaleBits:     scaleBitsNEONBF16,
+		dropoutPhilox: dropoutPhiloxNEONBF16,
+		affineBits:    affineBitsNEONBF16,
+	},
+	f16: typedKernels[Float16, float32]{
+		scalePlanes:   scalePlanesNEONF16,
+		scaleRows:     scaleRowsNEONF16,
+		affinePlanes:  affinePlanesNEONF16,
+		scaleBits:     scaleBitsNEONF16,
+		dropoutPhilox: dropoutPhiloxNEONF16,
+		affineBits:    affineBitsNEONF16,
+	},
 	keepPlanes: keepPlanesNEON,
 	philoxRaw:  philoxRawNEON,
 }}
