@@ -161,6 +161,15 @@ func FuzzAPINeverPanics(f *testing.F) {
 		off := span + int(shift)%span
 		src := buf[off : off+int(lenSrc%span)]
 		before := append([]float32(nil), buf...)
+		// The same windows of a buffer of 16-bit elements, for the half types.
+		hbuf := make([]uint16, 3*span)
+		for i := range hbuf {
+			hbuf[i] = uint16(i * 0x9e37)
+		}
+		hdst, hsrc := hbuf[span:span+len(dst)], hbuf[off:off+len(src)]
+		bd, bs := dropout.BFloat16s(hdst), dropout.BFloat16s(hsrc)
+		fd, fs := dropout.Float16s(hdst), dropout.Float16s(hsrc)
+		hbefore := append([]uint16(nil), hbuf...)
 		g := dropout.NewGenerator(1)
 		var reused dropout.Mask
 		for _, op := range []func() (*dropout.Mask, error){
@@ -182,6 +191,15 @@ func FuzzAPINeverPanics(f *testing.F) {
 			func() (*dropout.Mask, error) { return dropout.Dropout(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropoutNoMask(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropConnect(dst, src, int(d0), int(d1), p, g) },
+			// The half types.
+			func() (*dropout.Mask, error) { return dropout.Dropout2d(bd, bs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout2dNHWC(fd, fs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout(fd, fs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.AlphaDropout(bd, bs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropBlock2d(fd, fs, shape, p, int(d3%9)-1, g) },
+			func() (*dropout.Mask, error) {
+				return dropout.StochasticDepth(bd, bs, shape, p, dropout.DepthMode(modes[int(d4&3)%len(modes)]), d3&1 == 0, g)
+			},
 			// Parts of a larger call, with the first sample and the total
 			// fuzzed, and a reused mask; masks made from bytes.
 			func() (*dropout.Mask, error) {
@@ -235,17 +253,30 @@ func FuzzAPINeverPanics(f *testing.F) {
 						t.Fatalf("buf[%d] written on error %v", i, err)
 					}
 				}
+				for i := range hbuf {
+					if hbuf[i] != hbefore[i] {
+						t.Fatalf("hbuf[%d] written on error %v", i, err)
+					}
+				}
 				continue
 			}
-			// A mask that worked also runs backward on the same buffers.
+			// A mask that worked also runs backward on the same buffers,
+			// in every element type.
 			if err := dropout.Backward(dst, src, m); err != nil {
 				t.Fatalf("Backward after a successful forward: %v", err)
 			}
 			if err := dropout.Backward(dst[:len(dst)/2], src, m); err == nil && len(dst) > 0 {
 				t.Fatal("Backward accepted a short dx")
 			}
+			if err := dropout.Backward(bd, bs, m); err != nil {
+				t.Fatalf("Backward (bf16) after a successful forward: %v", err)
+			}
+			if err := dropout.Backward(fd[:len(fd)/2], fs, m); err == nil && len(fd) > 0 {
+				t.Fatal("Backward (f16) accepted a short dx")
+			}
 			g = dropout.NewGenerator(1)
 			before = append(before[:0], buf...)
+			hbefore = append(hbefore[:0], hbuf...)
 		}
 	})
 }
