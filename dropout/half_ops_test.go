@@ -164,18 +164,26 @@ func testHalfLayer[T dropout.BFloat16 | dropout.Float16](t *testing.T, hc halfCo
 	}
 	layers := []mk{
 		{"Dropout2d", []int{4, 16, 9, 9}, func(g *dropout.Generator) (*dropout.Layer[T], error) { return dropout.NewDropout2d[T](0.3, g) },
-			func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropout2d[float32](0.3, g) }},
+			func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+				return dropout.NewDropout2d[float32](0.3, g)
+			}},
 		{"Dropout", []int{8, 300}, func(g *dropout.Generator) (*dropout.Layer[T], error) { return dropout.NewDropout[T](0.1, g) },
-			func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropout[float32](0.1, g) }},
+			func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+				return dropout.NewDropout[float32](0.1, g)
+			}},
 		{"AlphaDropout", []int{8, 300}, func(g *dropout.Generator) (*dropout.Layer[T], error) { return dropout.NewAlphaDropout[T](0.2, g) },
-			func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewAlphaDropout[float32](0.2, g) }},
+			func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+				return dropout.NewAlphaDropout[float32](0.2, g)
+			}},
 		{"StochasticDepth", []int{16, 100}, func(g *dropout.Generator) (*dropout.Layer[T], error) {
 			return dropout.NewStochasticDepth[T](0.2, dropout.Row, true, g)
 		}, func(g *dropout.Generator) (*dropout.Layer[float32], error) {
 			return dropout.NewStochasticDepth[float32](0.2, dropout.Row, true, g)
 		}},
 		{"DropBlock2d", []int{2, 4, 14, 14}, func(g *dropout.Generator) (*dropout.Layer[T], error) { return dropout.NewDropBlock2d[T](0.2, 3, g) },
-			func(g *dropout.Generator) (*dropout.Layer[float32], error) { return dropout.NewDropBlock2d[float32](0.2, 3, g) }},
+			func(g *dropout.Generator) (*dropout.Layer[float32], error) {
+				return dropout.NewDropBlock2d[float32](0.2, 3, g)
+			}},
 	}
 	eachKernel(t, func(t *testing.T) {
 		for _, lk := range layers {
