@@ -117,7 +117,8 @@ func residualPhiloxGeneric[T float32 | float64](dst, src, res, bias []T, bits []
 
 // sumRowsGeneric sets db[j] to the sum over the rows of dx (rows of
 // len(db), the last possibly partial) of their column j, added in row order
-// in T.
+// in T, a NaN sum the default quiet NaN (see canonNaN; Inf − Inf, too, is
+// a different NaN on x86 and ARM).
 func sumRowsGeneric[T float32 | float64](db, dx []T) {
 	clear(db)
 	for r := 0; r < len(dx); r += len(db) {
@@ -125,6 +126,9 @@ func sumRowsGeneric[T float32 | float64](db, dx []T) {
 		for j, v := range row {
 			db[j] += v
 		}
+	}
+	for j, v := range db {
+		db[j] = canonNaN(v)
 	}
 }
 
@@ -205,7 +209,7 @@ func residualPhiloxHalf[T BFloat16 | Float16](dst, src, res, bias []T, bits []ui
 }
 
 // sumRowsHalf is sumRowsGeneric for a half type: float32 sums, 256 columns
-// at a time, each rounded once at the end.
+// at a time, each rounded once at the end (a NaN sum as canonNaN's).
 func sumRowsHalf[T BFloat16 | Float16](db, dx []T) {
 	d, x, bf := as16(db), as16(dx), isBF16[T]()
 	var acc [256]float32
@@ -219,7 +223,7 @@ func sumRowsHalf[T BFloat16 | Float16](db, dx []T) {
 			}
 		}
 		for j, v := range a {
-			d[c0+j] = roundHalf(v, bf)
+			d[c0+j] = roundHalf(canonNaN(v), bf)
 		}
 	}
 }
