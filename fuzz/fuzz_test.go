@@ -124,6 +124,9 @@ func FuzzKernelsMatchGeneric(f *testing.F) {
 	})
 }
 
+// nonneg returns v mod m in [0, m).
+func nonneg(v int64, m int) int { return int((v%int64(m) + int64(m)) % int64(m)) }
+
 // FuzzAPINeverPanics feeds arbitrary shapes, lengths, probabilities and
 // overlaps to the public API: it must return a result or an error, never
 // panic, and on error leave memory and the generator untouched.
@@ -191,6 +194,21 @@ func FuzzAPINeverPanics(f *testing.F) {
 			func() (*dropout.Mask, error) { return dropout.Dropout(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropoutNoMask(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropConnect(dst, src, int(d0), int(d1), p, g) },
+			// The fused residual forms: residual and bias windows of the
+			// same buffer, fitting or not, overlapping or not.
+			func() (*dropout.Mask, error) {
+				ro := span + nonneg(d4, span)
+				rl := min(len(src), len(buf)-ro)
+				bo := nonneg(d3, 3*span)
+				return dropout.Dropout(dst, src, shape, p, g, dropout.Residual(buf[ro:ro+rl], buf[bo:bo+min(nonneg(d2, 64), len(buf)-bo)]))
+			},
+			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g, dropout.Residual(dst, nil)) },
+			func() (*dropout.Mask, error) {
+				return dropout.StochasticDepth(bd, bs, shape, p, dropout.Row, true, g, dropout.Residual(bd, bs[:min(len(bs), nonneg(d1, 32))]))
+			},
+			func() (*dropout.Mask, error) {
+				return dropout.AlphaDropout(dst, src, shape, p, g, dropout.Residual(dst, nil))
+			},
 			// The half types.
 			func() (*dropout.Mask, error) { return dropout.Dropout2d(bd, bs, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.Dropout2dNHWC(fd, fs, shape, p, g) },
@@ -242,7 +260,7 @@ func FuzzAPINeverPanics(f *testing.F) {
 				}
 				if !errors.Is(err, dropout.ErrProbability) && !errors.Is(err, dropout.ErrShape) &&
 					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) &&
-					!errors.Is(err, dropout.ErrMode) && !errors.Is(err, dropout.ErrMask) {
+					!errors.Is(err, dropout.ErrMode) && !errors.Is(err, dropout.ErrMask) && !errors.Is(err, dropout.ErrOption) {
 					t.Fatalf("unclassified error %v", err)
 				}
 				if g.Offset() != 0 {
@@ -273,6 +291,21 @@ func FuzzAPINeverPanics(f *testing.F) {
 			}
 			if err := dropout.Backward(fd[:len(fd)/2], fs, m); err == nil && len(fd) > 0 {
 				t.Fatal("Backward (f16) accepted a short dx")
+			}
+			// A bias gradient of a fuzzed window: an error must be
+			// classified and write nothing.
+			bo := nonneg(d2, 3*span)
+			db := buf[bo : bo+min(nonneg(d3, 70), len(buf)-bo)]
+			saved := append([]float32(nil), buf...)
+			if err := dropout.Backward(dst, src, m, dropout.BiasGrad(db)); err != nil {
+				if !errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) && !errors.Is(err, dropout.ErrOption) {
+					t.Fatalf("Backward with BiasGrad: unclassified error %v", err)
+				}
+				for i := range buf {
+					if math.Float32bits(buf[i]) != math.Float32bits(saved[i]) {
+						t.Fatalf("buf[%d] written by a failed Backward: %v", i, err)
+					}
+				}
 			}
 			g = dropout.NewGenerator(1)
 			before = append(before[:0], buf...)
