@@ -4,7 +4,6 @@ package dropout
 
 import (
 	"math"
-	"reflect"
 	"testing"
 
 	"github.com/klauspost/cpuid/v2"
@@ -35,36 +34,6 @@ func TestNEONRegistered(t *testing.T) {
 	if names := Kernels(); len(names) == 0 || names[0] != "neon" {
 		t.Errorf("Kernels() = %q, want neon first", names)
 	}
-}
-
-// TestNEONHalfTables: the neon path has its own kernel for every half
-// primitive (not a nil field, not the generic twin).
-func TestNEONHalfTables(t *testing.T) {
-	k := neonKernel(t)
-	check := func(name string, got, generic any) {
-		t.Helper()
-		g, o := reflect.ValueOf(got), reflect.ValueOf(generic)
-		switch {
-		case g.IsNil():
-			t.Errorf("neon %s is nil", name)
-		case g.Pointer() == o.Pointer():
-			t.Errorf("neon %s is the generic kernel", name)
-		}
-	}
-	b, bgen := k.bf16, genericKernels.bf16
-	check("bf16.scalePlanes", b.scalePlanes, bgen.scalePlanes)
-	check("bf16.scaleRows", b.scaleRows, bgen.scaleRows)
-	check("bf16.affinePlanes", b.affinePlanes, bgen.affinePlanes)
-	check("bf16.scaleBits", b.scaleBits, bgen.scaleBits)
-	check("bf16.dropoutPhilox", b.dropoutPhilox, bgen.dropoutPhilox)
-	check("bf16.affineBits", b.affineBits, bgen.affineBits)
-	f, gen := k.f16, genericKernels.f16
-	check("f16.scalePlanes", f.scalePlanes, gen.scalePlanes)
-	check("f16.scaleRows", f.scaleRows, gen.scaleRows)
-	check("f16.affinePlanes", f.affinePlanes, gen.affinePlanes)
-	check("f16.scaleBits", f.scaleBits, gen.scaleBits)
-	check("f16.dropoutPhilox", f.dropoutPhilox, gen.dropoutPhilox)
-	check("f16.affineBits", f.affineBits, gen.affineBits)
 }
 
 // halfVector is one kept element worked out by hand: want = round(x ⊗ s).
