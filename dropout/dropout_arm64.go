@@ -176,3 +176,60 @@ func affineBitsNEONBF16(dst, src []BFloat16, bits []uint64, first int, a, b, c f
 //
 //go:noescape
 func affineBitsNEONF16(dst, src []Float16, bits []uint64, first int, a, b, c float32)
+
+// The fused residual kernels (see typedKernels.residualPlanes and the
+// fields after it): a kept element is ((src ⊕ bias) ⊗ s) ⊕ res, three
+// vector operations each rounded once, never fused, a NaN result the
+// default quiet NaN; the half types widen the three inputs to float32 and
+// round the result once. A dropped element is res's bits. The bias row is
+// walked with a pointer that wraps at its end. Each kernel has one body,
+// written once as a macro in dropout_arm64.s and instantiated per type.
+
+// residualPlanesNEONF32 is the fused residual form of scalePlanesNEONF32
+// (see typedKernels.residualPlanes): kept planes ((src ⊕ bias) ⊗ s) ⊕ res,
+// dropped planes res, their src not read.
+//
+//go:noescape
+func residualPlanesNEONF32(dst, src, res, bias []float32, bits []uint64, first, plane, n int, s float32)
+
+// residualPlanesNEONF64 is residualPlanesNEONF32 for float64.
+//
+//go:noescape
+func residualPlanesNEONF64(dst, src, res, bias []float64, bits []uint64, first, plane, n int, s float64)
+
+// residualRowsNEONF32 is the fused residual form of scaleRowsNEONF32 (see
+// typedKernels.residualRows): column j ((src ⊕ bias) ⊗ v[j]) ⊕ res, or res
+// where v[j] is ±0.
+//
+//go:noescape
+func residualRowsNEONF32(dst, src, res, bias, v []float32)
+
+// residualRowsNEONF64 is residualRowsNEONF32 for float64.
+//
+//go:noescape
+func residualRowsNEONF64(dst, src, res, bias, v []float64)
+
+// residualBitsNEONF32 is the fused residual form of scaleBitsNEONF32 (see
+// typedKernels.residualBits): ((src ⊕ bias) ⊗ s) ⊕ res where the bit is
+// set, res elsewhere, bias from element phase of its row.
+//
+//go:noescape
+func residualBitsNEONF32(dst, src, res, bias []float32, bits []uint64, first, phase int, s float32)
+
+// residualBitsNEONF64 is residualBitsNEONF32 for float64.
+//
+//go:noescape
+func residualBitsNEONF64(dst, src, res, bias []float64, bits []uint64, first, phase int, s float64)
+
+// residualPhiloxNEONF32 is the fused residual form of dropoutPhiloxNEONF32
+// (see typedKernels.residualPhilox): the same keep words (written to bits
+// unless it is nil), each applied as residualBitsNEONF32 applies a mask
+// word.
+//
+//go:noescape
+func residualPhiloxNEONF32(dst, src, res, bias []float32, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+
+// residualPhiloxNEONF64 is residualPhiloxNEONF32 for float64.
+//
+//go:noescape
+func residualPhiloxNEONF64(dst, src, res, bias []float64, bits []uint64, seed, start uint64, t uint32, phase int, s float64)

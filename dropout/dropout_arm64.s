@@ -2527,3 +2527,786 @@ TEXT ·scaleRowsNEONF16(SB), NOSPLIT, $0-72
 	MOVD	v_len+56(FP), R3
 	HALF_CONST_F16
 	ROWS_HALF(WIDEN16_F16, ROUND16_F16, WIDEN4_F16, ROUND4_F16)
+
+// Fused residual forms (residual.go): dst = res + op(src + bias). A kept
+// element is ((x ⊕ b) ⊗ s) ⊕ r: FADD, FMUL, FADD (vector, WORD-encoded as
+// described at the top of this file), each rounded once, never fused;
+// with no bias (len(bias) == 0) the first FADD is skipped. The data is the
+// first operand of each. The half types widen x, b and r exactly (as the
+// half kernels do), run the same three float32 operations and round once.
+// A dropped element is r, its bits copied (VBSL of the lane masks, or a
+// copy of bytes for a dropped run of planes), never widened or rounded.
+// The plane kernels do not read src in a dropped run; the bits and rows
+// kernels load a dropped element's src with the kept ones of its vector
+// (nothing outside src) and never use it.
+//
+// NaN. Which NaN an operation on NaN operands returns is the CPU's choice
+// (ARM: the first signalling operand, quietened, else the first quiet one;
+// x86: the first operand), so every NaN result becomes the default quiet
+// NaN, as canonNaN does: FCMEQ x, x (WORD-encoded) is all ones except in
+// the NaN lanes, and VBSL with it keeps x or takes 0x7FC00000
+// (0x7FF8000000000000 for float64; V30) there. For bfloat16, ROUND16_BF16
+// and ROUND4_BF16 already do exactly that (FCMEQ, 0x7FC00000 in the NaN
+// lanes, then the >>16): 0x7FC0, the rounding of the default NaN. For
+// binary16, RROUND16_F16 and RROUND4_F16 find the NaN lanes after FCVTN as
+// ROUND16_F16 does (bits 9-14 all set) and put 0x7E00 there, the rounding
+// of the default NaN: no NaN's sign or payload reaches the result.
+//
+// Bias. Element k of a range adds bias[(phase+k) mod len(bias)]: a pointer
+// walks the bias row (R16) with a count of its elements left (R17). The
+// range is cut into segments that no end of the bias row, of a mask word
+// (bits kernels) or of a row of v (rows kernels) falls inside, each done
+// NV elements at a time (16; 8 for float64), then NQ (4; 2), then 1
+// (RES_CHUNKS); after a segment that used the row up, the pointer goes
+// back to bias[0] (RES_WRAP). With no bias R16 is 0, which the chunks test
+// to skip the add, and R17 is 2^62, so it never ends a segment. The plane
+// kernels find each kept run's phase with a UDIV: the run's first element
+// mod len(bias).
+//
+// Scales. Every chunk multiplies lane j by lane j of V16-V19 (of V16 for 4
+// elements or 1): s in every lane for the plane, bits and Philox kernels;
+// for the rows kernels the chunk's elements of v, from which their lane
+// masks (v != ±0) are made as scaleRows makes them, r taken where v is ±0.
+//
+// Registers of the residual kernels, beside those of their float32
+// kernels' walks (PLANES_RUN; BITS_WORD; PHILOX_BATCH and PLANES_WORD; the
+// rows walk with R2 v, R3 len(v), R4 elements left, R5 elements left in
+// v's row, R6 v's pointer):
+//
+//	R0, R1, R26 dst, src and res pointers, advanced past every element
+//	R14     the elements of the current segment, counted down
+//	R15     scratch of the chunks
+//	R16     the bias pointer; 0 when there is no bias
+//	R17     elements left in the bias row (2^62 when there is no bias)
+//	V16-V19 the scales: s, or the chunk's v
+//
+//	float32, float64:
+//	V0-V3   x, then the result y
+//	V4-V7   b, then r
+//	V8-V11  y with the default NaN in its NaN lanes
+//	V12-V15 lane masks (all ones where the element is kept)
+//	V20     the mask word in every lane (bits kernels)
+//	V24-V27 the bit of each lane (scaleBitsF32<>, scaleBitsF64<>)
+//	V30     the default NaN in every lane
+//
+//	bfloat16, binary16:
+//	V0, V1   x as halves, then y rounded
+//	V2-V5    x widened to float32, then y
+//	V6-V13   scratch of the rounding; first b, then r, widened (V10-V13)
+//	V14, V15 b, then r, as halves
+//	V20-V23  lane masks; V22, V23 the bit of each lane (bits kernels)
+//	V24-V27  the rounding constants (HALF_CONST_BF16, HALF_CONST_F16)
+
+// RNOP stands for a step that a kernel's chunks do not have.
+#define RNOP
+
+// RES_BIAS(SH, ph, base, nb) starts the bias walk at element ph of its
+// row (registers: ph, the bias's base and length nb; elements of 1<<SH
+// bytes): R16 = &bias[ph], R17 = nb - ph; with no bias (nb = 0), R16 = 0
+// and R17 = 2^62.
+#define RES_BIAS(SH, ph, base, nb) \
+	MOVD	nb, R17; \
+	CBZ	R17, bias_none; \
+	ADD	ph<<SH, base, R16; \
+	SUB	ph, R17, R17; \
+	B	bias_set; \
+bias_none: \
+	MOVD	ZR, R16; \
+	MOVD	$(1<<62), R17; \
+bias_set:
+
+// RES_SEG(n) takes the next segment off the n elements left (a register):
+// R14 = min(n, R17), as many as the bias row has left, subtracted from n
+// and R17.
+#define RES_SEG(n) \
+	CMP	R17, n; \
+	CSEL	LT, n, R17, R14; \
+	SUB	R14, n, n; \
+	SUB	R14, R17, R17
+
+// RES_WRAP(SH, nb) puts the bias pointer back to bias[0], nb elements
+// back, when its row is used up.
+#define RES_WRAP(SH, nb) \
+	CBNZ	R17, bias_ok; \
+	SUB	nb<<SH, R16, R16; \
+	MOVD	nb, R17; \
+bias_ok:
+
+// RES_CHUNKS(NV, NQ, PRE_V, KEEP_V, OUT_V, PRE_Q, KEEP_Q, OUT_Q, PRE_E,
+// KEEP_E, OUT_E) does the R14 elements of a segment, NV at a time, then NQ
+// at a time, then 1 at a time: for each chunk its PRE (the rows kernels'
+// v), KEEP (y and r) and OUT (the store of y, or of y or r as the lane
+// masks say), all pointers post-incremented; R8, the mask word, is shifted
+// past each chunk's bits. R14 ends at 0.
+#define RES_CHUNKS(NV, NQ, PRE_V, KEEP_V, OUT_V, PRE_Q, KEEP_Q, OUT_Q, PRE_E, KEEP_E, OUT_E) \
+	CMP	$NV, R14; \
+	BLT	rc_q; \
+rc_v: \
+	PRE_V; \
+	KEEP_V; \
+	OUT_V; \
+	LSR	$NV, R8, R8; \
+	SUB	$NV, R14, R14; \
+	CMP	$NV, R14; \
+	BGE	rc_v; \
+rc_q: \
+	CMP	$NQ, R14; \
+	BLT	rc_e; \
+rc_qloop: \
+	PRE_Q; \
+	KEEP_Q; \
+	OUT_Q; \
+	LSR	$NQ, R8, R8; \
+	SUB	$NQ, R14, R14; \
+	CMP	$NQ, R14; \
+	BGE	rc_qloop; \
+rc_e: \
+	CBZ	R14, rc_done; \
+rc_eloop: \
+	PRE_E; \
+	KEEP_E; \
+	OUT_E; \
+	LSR	$1, R8, R8; \
+	SUB	$1, R14, R14; \
+	CBNZ	R14, rc_eloop; \
+rc_done:
+
+// RES_COPY(SH) copies the R9 elements (of 1<<SH bytes) of a dropped run
+// from res (R26) to dst (R0), both advanced past them: 64 bytes at a time,
+// then 16, then 8, 4 and 2 as the bits of what is left say. When dst is
+// res nothing is written. R7 and R10 are clobbered.
+#define RES_COPY(SH) \
+	LSL	$SH, R9, R7; \
+	CMP	R0, R26; \
+	BNE	cp_64; \
+	ADD	R7, R0, R0; \
+	ADD	R7, R26, R26; \
+	B	cp_done; \
+cp_64: \
+	CMP	$64, R7; \
+	BLT	cp_16; \
+	VLD1.P	64(R26), [V0.B16, V1.B16, V2.B16, V3.B16]; \
+	VST1.P	[V0.B16, V1.B16, V2.B16, V3.B16], 64(R0); \
+	SUB	$64, R7, R7; \
+	B	cp_64; \
+cp_16: \
+	CMP	$16, R7; \
+	BLT	cp_8; \
+	VLD1.P	16(R26), [V0.B16]; \
+	VST1.P	[V0.B16], 16(R0); \
+	SUB	$16, R7, R7; \
+	B	cp_16; \
+cp_8: \
+	TBZ	$3, R7, cp_4; \
+	MOVD.P	8(R26), R10; \
+	MOVD.P	R10, 8(R0); \
+cp_4: \
+	TBZ	$2, R7, cp_2; \
+	MOVWU.P	4(R26), R10; \
+	MOVW.P	R10, 4(R0); \
+cp_2: \
+	TBZ	$1, R7, cp_done; \
+	MOVHU.P	2(R26), R10; \
+	MOVH.P	R10, 2(R0); \
+cp_done:
+
+// RES_PLANES(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, ST_V, ST_Q, ST_E) is the
+// body of the residual plane kernels: the run walk of scalePlanesNEONF32
+// (PLANES_RUN; R0-R5 set as there, R26 res), each kept run started at its
+// bias phase (R21 dst's base, R19 bias's, R20 its length) and done in
+// segments with the type's chunks, each dropped run copied from res
+// (RES_COPY), its src skipped without being read. The scales (V16-V19)
+// and the type's constants are set by the caller.
+#define RES_PLANES(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, ST_V, ST_Q, ST_E) \
+rp_run: \
+	PLANES_RUN; \
+	CBZ	R6, rp_drop; \
+	SUB	R21, R0, R15; \
+	LSR	$SH, R15, R15 /* the run's first element */; \
+	UDIV	R20, R15, R14 /* 0 when there is no bias */; \
+	MSUB	R20, R15, R14, R15 /* its phase: element mod len(bias) */; \
+	RES_BIAS(SH, R15, R19, R20); \
+rp_seg: \
+	RES_SEG(R9); \
+	RES_CHUNKS(NV, NQ, RNOP, KEEP_V, ST_V, RNOP, KEEP_Q, ST_Q, RNOP, KEEP_E, ST_E); \
+	RES_WRAP(SH, R20); \
+	CBNZ	R9, rp_seg; \
+	B	rp_next; \
+rp_drop: \
+	ADD	R9<<SH, R1, R1; \
+	RES_COPY(SH); \
+rp_next: \
+	CMP	R5, R3; \
+	BLT	rp_run; \
+	RET
+
+// RES_BITS(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) is the
+// body of the residual bits kernels: scaleBitsNEONF32's walk over the mask
+// words (BITS_WORD; R0-R4 set as there, R26 res), the bias from element
+// R15 of its row (R19 bias's base, R11 its length), each word's elements
+// done in segments with the type's chunks, y or r as the lane masks from
+// the word say. The scales, the bit positions and the type's constants are
+// set by the caller.
+#define RES_BITS(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
+	RES_BIAS(SH, R15, R19, R11); \
+rb_word: \
+	BITS_WORD; \
+rb_seg: \
+	RES_SEG(R9); \
+	RES_CHUNKS(NV, NQ, RNOP, KEEP_V, SEL_V, RNOP, KEEP_Q, SEL_Q, RNOP, KEEP_E, SEL_E); \
+	RES_WRAP(SH, R11); \
+	CBNZ	R9, rb_seg; \
+	CBNZ	R4, rb_word; \
+	RET
+
+// RES_PHILOX(SH, SETUP, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q,
+// SEL_E) is the body of the residual Philox kernels (R0-R5, R12, R13 and
+// R24 set as for dropoutPhiloxNEONF32, R26 res; the bias from element R15
+// of its row, R7 its base, R11 its length): dropoutPhilox's batches
+// (PHILOX_BATCH, each after PLANES_CONST again, since V16 and V17 hold
+// scales between batches), then SETUP (the scales from R24 and the type's
+// constants, which the batch's rounds overwrote), and each group's keep
+// word (PLANES_WORD, stored to bits unless it is nil) applied as RES_BITS
+// applies a mask word.
+#define RES_PHILOX(SH, SETUP, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
+	RES_BIAS(SH, R15, R7, R11); \
+rx_batch: \
+	PLANES_CONST; \
+	PHILOX_BATCH; \
+	SETUP; \
+rx_group: \
+	PLANES_WORD; \
+rx_seg: \
+	RES_SEG(R9); \
+	RES_CHUNKS(NV, NQ, RNOP, KEEP_V, SEL_V, RNOP, KEEP_Q, SEL_Q, RNOP, KEEP_E, SEL_E); \
+	RES_WRAP(SH, R11); \
+	CBNZ	R9, rx_seg; \
+	CBZ	R3, rx_done; \
+	SUB	$1, R6, R6; \
+	CBNZ	R6, rx_group; \
+	B	rx_batch; \
+rx_done: \
+	RET
+
+// RES_ROWS(SH, NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E,
+// KEEP_E, SEL_E) is the body of the residual rows kernels (R0, R1, R26
+// dst, src and res, R4 len(dst), R2 v, R3 len(v), R19 bias's base, R11
+// its length): v walked as bias is, a pointer (R6) and its elements left
+// (R5), back to v[0] at the end of each row; segments end where either row
+// does; each chunk loads its v and lane masks (LDV) before the kept value
+// and takes r where v is ±0. The type's constants are set by the caller.
+#define RES_ROWS(SH, NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E, KEEP_E, SEL_E) \
+	MOVD	ZR, R15; \
+	RES_BIAS(SH, R15, R19, R11); \
+	MOVD	R2, R6; \
+	MOVD	R3, R5; \
+rr_seg: \
+	CMP	R5, R4; \
+	CSEL	LT, R4, R5, R7 /* min(elements left, left in v's row) */; \
+	RES_SEG(R7); \
+	SUB	R14, R4, R4; \
+	SUB	R14, R5, R5; \
+	RES_CHUNKS(NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E, KEEP_E, SEL_E); \
+	RES_WRAP(SH, R11); \
+	CBNZ	R5, rr_vok; \
+	MOVD	R2, R6 /* back to v[0] */; \
+	MOVD	R3, R5; \
+rr_vok: \
+	CBNZ	R4, rr_seg; \
+	RET
+
+// The chunks of float32. RKEEP_V_F32: 16 elements of src (R1), bias (R16,
+// unless it is 0) and res (R26), post-incremented, to V8-V11 =
+// canonNaN(((x ⊕ b) ⊗ v) ⊕ r), v the scales in V16-V19, and V4-V7 = r.
+// RKEEP_Q_F32 and RKEEP_E_F32 are the same for 4 elements and 1, in V8 and
+// V4 (lane 0 for 1 element: FMOVS loads zero the other lanes).
+#define RKEEP_V_F32 \
+	VLD1.P	64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	CBZ	R16, rk_v; \
+	VLD1.P	64(R16), [V4.S4, V5.S4, V6.S4, V7.S4]; \
+	WORD	$0x4e24d400 /* FADD V0.4S, V0.4S, V4.4S */; \
+	WORD	$0x4e25d421 /* FADD V1.4S, V1.4S, V5.4S */; \
+	WORD	$0x4e26d442 /* FADD V2.4S, V2.4S, V6.4S */; \
+	WORD	$0x4e27d463 /* FADD V3.4S, V3.4S, V7.4S */; \
+rk_v: \
+	WORD	$0x6e30dc00 /* FMUL V0.4S, V0.4S, V16.4S */; \
+	WORD	$0x6e31dc21 /* FMUL V1.4S, V1.4S, V17.4S */; \
+	WORD	$0x6e32dc42 /* FMUL V2.4S, V2.4S, V18.4S */; \
+	WORD	$0x6e33dc63 /* FMUL V3.4S, V3.4S, V19.4S */; \
+	VLD1.P	64(R26), [V4.S4, V5.S4, V6.S4, V7.S4]; \
+	WORD	$0x4e24d400 /* FADD V0.4S, V0.4S, V4.4S */; \
+	WORD	$0x4e25d421 /* FADD V1.4S, V1.4S, V5.4S */; \
+	WORD	$0x4e26d442 /* FADD V2.4S, V2.4S, V6.4S */; \
+	WORD	$0x4e27d463 /* FADD V3.4S, V3.4S, V7.4S */; \
+	WORD	$0x4e20e408 /* FCMEQ V8.4S, V0.4S, V0.4S: 0 in NaN lanes */; \
+	WORD	$0x4e21e429 /* FCMEQ V9.4S, V1.4S, V1.4S */; \
+	WORD	$0x4e22e44a /* FCMEQ V10.4S, V2.4S, V2.4S */; \
+	WORD	$0x4e23e46b /* FCMEQ V11.4S, V3.4S, V3.4S */; \
+	VBSL	V30.B16, V0.B16, V8.B16 /* y, or the default NaN */; \
+	VBSL	V30.B16, V1.B16, V9.B16; \
+	VBSL	V30.B16, V2.B16, V10.B16; \
+	VBSL	V30.B16, V3.B16, V11.B16
+
+// RKEEP4_F32(LDX, LDB, LDR, skip): RKEEP_V_F32 for the one vector that
+// LDX, LDB and LDR load (x to V0, b and r to V4); skip is its label.
+#define RKEEP4_F32(LDX, LDB, LDR, skip) \
+	LDX; \
+	CBZ	R16, skip; \
+	LDB; \
+	WORD	$0x4e24d400 /* FADD V0.4S, V0.4S, V4.4S */; \
+skip: \
+	WORD	$0x6e30dc00 /* FMUL V0.4S, V0.4S, V16.4S */; \
+	LDR; \
+	WORD	$0x4e24d400 /* FADD V0.4S, V0.4S, V4.4S */; \
+	WORD	$0x4e20e408 /* FCMEQ V8.4S, V0.4S, V0.4S */; \
+	VBSL	V30.B16, V0.B16, V8.B16
+
+#define RX_Q_F32 VLD1.P 16(R1), [V0.S4]
+#define RB_Q_F32 VLD1.P 16(R16), [V4.S4]
+#define RR_Q_F32 VLD1.P 16(R26), [V4.S4]
+#define RX_E_F32 FMOVS.P 4(R1), F0
+#define RB_E_F32 FMOVS.P 4(R16), F4
+#define RR_E_F32 FMOVS.P 4(R26), F4
+#define RKEEP_Q_F32 RKEEP4_F32(RX_Q_F32, RB_Q_F32, RR_Q_F32, rk_q)
+#define RKEEP_E_F32 RKEEP4_F32(RX_E_F32, RB_E_F32, RR_E_F32, rk_e)
+
+// RST_*_F32 store y (V8-V11, V8, lane 0 of V8) to dst (R0,
+// post-incremented).
+#define RST_V_F32 VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], 64(R0)
+#define RST_Q_F32 VST1.P [V8.S4], 16(R0)
+#define RST_E_F32 FMOVS.P F8, 4(R0)
+
+// RSEL_*_F32 store y where the lane mask (V12-V15) is set and r elsewhere.
+#define RSEL_V_F32 \
+	VBSL	V4.B16, V8.B16, V12.B16 /* y where kept, else r */; \
+	VBSL	V5.B16, V9.B16, V13.B16; \
+	VBSL	V6.B16, V10.B16, V14.B16; \
+	VBSL	V7.B16, V11.B16, V15.B16; \
+	VST1.P	[V12.S4, V13.S4, V14.S4, V15.S4], 64(R0)
+
+#define RSEL_Q_F32 \
+	VBSL	V4.B16, V8.B16, V12.B16; \
+	VST1.P	[V12.S4], 16(R0)
+
+#define RSEL_E_F32 \
+	VBSL	V4.B16, V8.B16, V12.B16; \
+	FMOVS.P	F12, 4(R0)
+
+// RSELB_*_F32: RSEL_*_F32 with the lane masks of the low bits of R8 (the
+// mask word; lane j of V24-V27 holds 1<<j of its chunk).
+#define RMASK_Q_F32 \
+	VDUP	R8, V20.S4; \
+	VCMTST	V24.S4, V20.S4, V12.S4
+
+#define RSELB_V_F32 \
+	VDUP	R8, V20.S4; \
+	VCMTST	V24.S4, V20.S4, V12.S4; \
+	VCMTST	V25.S4, V20.S4, V13.S4; \
+	VCMTST	V26.S4, V20.S4, V14.S4; \
+	VCMTST	V27.S4, V20.S4, V15.S4; \
+	RSEL_V_F32
+
+#define RSELB_Q_F32 \
+	RMASK_Q_F32; \
+	RSEL_Q_F32
+
+#define RSELB_E_F32 \
+	RMASK_Q_F32; \
+	RSEL_E_F32
+
+// RLDV_*_F32 load the chunk's v (R6, post-incremented) as its scales
+// (V16-V19) and make its lane masks, all ones where v != ±0 (V12-V15).
+#define RLDV_V_F32 \
+	VLD1.P	64(R6), [V16.S4, V17.S4, V18.S4, V19.S4]; \
+	VSHL	$1, V16.S4, V12.S4 /* drop v's sign: ±0 → 0 */; \
+	VSHL	$1, V17.S4, V13.S4; \
+	VSHL	$1, V18.S4, V14.S4; \
+	VSHL	$1, V19.S4, V15.S4; \
+	VCMTST	V12.S4, V12.S4, V12.S4; \
+	VCMTST	V13.S4, V13.S4, V13.S4; \
+	VCMTST	V14.S4, V14.S4, V14.S4; \
+	VCMTST	V15.S4, V15.S4, V15.S4
+
+#define RLDV_Q_F32 \
+	VLD1.P	16(R6), [V16.S4]; \
+	VSHL	$1, V16.S4, V12.S4; \
+	VCMTST	V12.S4, V12.S4, V12.S4
+
+#define RLDV_E_F32 \
+	FMOVS.P	4(R6), F16; \
+	VSHL	$1, V16.S4, V12.S4; \
+	VCMTST	V12.S4, V12.S4, V12.S4
+
+// RCONST_F32: the default NaN in every lane of V30; RSCALE_F32: s (lane 0
+// of V16) in every lane of V16-V19; RBITS_F32: the bit of each lane in
+// V24-V27. R7 is clobbered.
+#define RCONST_F32 \
+	MOVW	$0x7FC00000, R7; \
+	VDUP	R7, V30.S4
+
+#define RSCALE_F32 \
+	VDUP	V16.S[0], V17.S4; \
+	VDUP	V16.S[0], V18.S4; \
+	VDUP	V16.S[0], V19.S4; \
+	VDUP	V16.S[0], V16.S4
+
+#define RBITS_F32 \
+	MOVD	$scaleBitsF32<>(SB), R7; \
+	VLD1	(R7), [V24.S4, V25.S4, V26.S4, V27.S4]
+
+// RSET_PHILOX_*: the registers of a residual Philox kernel's chunks, set
+// again after each batch: s (R24) in every lane of V16-V19, the type's
+// constants and the bit of each lane. R7 is clobbered.
+#define RSET_PHILOX_F32 \
+	VDUP	R24, V16.S4; \
+	VDUP	R24, V17.S4; \
+	VDUP	R24, V18.S4; \
+	VDUP	R24, V19.S4; \
+	RCONST_F32; \
+	RBITS_F32
+
+// The chunks of float64: those of float32 with 8 elements (4 vectors of
+// 2), then 2, then 1.
+#define RKEEP_V_F64 \
+	VLD1.P	64(R1), [V0.D2, V1.D2, V2.D2, V3.D2]; \
+	CBZ	R16, rk_v; \
+	VLD1.P	64(R16), [V4.D2, V5.D2, V6.D2, V7.D2]; \
+	WORD	$0x4e64d400 /* FADD V0.2D, V0.2D, V4.2D */; \
+	WORD	$0x4e65d421 /* FADD V1.2D, V1.2D, V5.2D */; \
+	WORD	$0x4e66d442 /* FADD V2.2D, V2.2D, V6.2D */; \
+	WORD	$0x4e67d463 /* FADD V3.2D, V3.2D, V7.2D */; \
+rk_v: \
+	WORD	$0x6e70dc00 /* FMUL V0.2D, V0.2D, V16.2D */; \
+	WORD	$0x6e71dc21 /* FMUL V1.2D, V1.2D, V17.2D */; \
+	WORD	$0x6e72dc42 /* FMUL V2.2D, V2.2D, V18.2D */; \
+	WORD	$0x6e73dc63 /* FMUL V3.2D, V3.2D, V19.2D */; \
+	VLD1.P	64(R26), [V4.D2, V5.D2, V6.D2, V7.D2]; \
+	WORD	$0x4e64d400 /* FADD V0.2D, V0.2D, V4.2D */; \
+	WORD	$0x4e65d421 /* FADD V1.2D, V1.2D, V5.2D */; \
+	WORD	$0x4e66d442 /* FADD V2.2D, V2.2D, V6.2D */; \
+	WORD	$0x4e67d463 /* FADD V3.2D, V3.2D, V7.2D */; \
+	WORD	$0x4e60e408 /* FCMEQ V8.2D, V0.2D, V0.2D: 0 in NaN lanes */; \
+	WORD	$0x4e61e429 /* FCMEQ V9.2D, V1.2D, V1.2D */; \
+	WORD	$0x4e62e44a /* FCMEQ V10.2D, V2.2D, V2.2D */; \
+	WORD	$0x4e63e46b /* FCMEQ V11.2D, V3.2D, V3.2D */; \
+	VBSL	V30.B16, V0.B16, V8.B16 /* y, or the default NaN */; \
+	VBSL	V30.B16, V1.B16, V9.B16; \
+	VBSL	V30.B16, V2.B16, V10.B16; \
+	VBSL	V30.B16, V3.B16, V11.B16
+
+#define RKEEP2_F64(LDX, LDB, LDR, skip) \
+	LDX; \
+	CBZ	R16, skip; \
+	LDB; \
+	WORD	$0x4e64d400 /* FADD V0.2D, V0.2D, V4.2D */; \
+skip: \
+	WORD	$0x6e70dc00 /* FMUL V0.2D, V0.2D, V16.2D */; \
+	LDR; \
+	WORD	$0x4e64d400 /* FADD V0.2D, V0.2D, V4.2D */; \
+	WORD	$0x4e60e408 /* FCMEQ V8.2D, V0.2D, V0.2D */; \
+	VBSL	V30.B16, V0.B16, V8.B16
+
+#define RX_Q_F64 VLD1.P 16(R1), [V0.D2]
+#define RB_Q_F64 VLD1.P 16(R16), [V4.D2]
+#define RR_Q_F64 VLD1.P 16(R26), [V4.D2]
+#define RX_E_F64 FMOVD.P 8(R1), F0
+#define RB_E_F64 FMOVD.P 8(R16), F4
+#define RR_E_F64 FMOVD.P 8(R26), F4
+#define RKEEP_Q_F64 RKEEP2_F64(RX_Q_F64, RB_Q_F64, RR_Q_F64, rk_q)
+#define RKEEP_E_F64 RKEEP2_F64(RX_E_F64, RB_E_F64, RR_E_F64, rk_e)
+
+#define RST_V_F64 VST1.P [V8.D2, V9.D2, V10.D2, V11.D2], 64(R0)
+#define RST_Q_F64 VST1.P [V8.D2], 16(R0)
+#define RST_E_F64 FMOVD.P F8, 8(R0)
+
+#define RSEL_V_F64 \
+	VBSL	V4.B16, V8.B16, V12.B16 /* y where kept, else r */; \
+	VBSL	V5.B16, V9.B16, V13.B16; \
+	VBSL	V6.B16, V10.B16, V14.B16; \
+	VBSL	V7.B16, V11.B16, V15.B16; \
+	VST1.P	[V12.D2, V13.D2, V14.D2, V15.D2], 64(R0)
+
+#define RSEL_Q_F64 \
+	VBSL	V4.B16, V8.B16, V12.B16; \
+	VST1.P	[V12.D2], 16(R0)
+
+#define RSEL_E_F64 \
+	VBSL	V4.B16, V8.B16, V12.B16; \
+	FMOVD.P	F12, 8(R0)
+
+#define RMASK_Q_F64 \
+	VDUP	R8, V20.D2; \
+	VCMTST	V24.D2, V20.D2, V12.D2
+
+#define RSELB_V_F64 \
+	VDUP	R8, V20.D2; \
+	VCMTST	V24.D2, V20.D2, V12.D2; \
+	VCMTST	V25.D2, V20.D2, V13.D2; \
+	VCMTST	V26.D2, V20.D2, V14.D2; \
+	VCMTST	V27.D2, V20.D2, V15.D2; \
+	RSEL_V_F64
+
+#define RSELB_Q_F64 \
+	RMASK_Q_F64; \
+	RSEL_Q_F64
+
+#define RSELB_E_F64 \
+	RMASK_Q_F64; \
+	RSEL_E_F64
+
+#define RLDV_V_F64 \
+	VLD1.P	64(R6), [V16.D2, V17.D2, V18.D2, V19.D2]; \
+	VSHL	$1, V16.D2, V12.D2 /* drop v's sign: ±0 → 0 */; \
+	VSHL	$1, V17.D2, V13.D2; \
+	VSHL	$1, V18.D2, V14.D2; \
+	VSHL	$1, V19.D2, V15.D2; \
+	VCMTST	V12.D2, V12.D2, V12.D2; \
+	VCMTST	V13.D2, V13.D2, V13.D2; \
+	VCMTST	V14.D2, V14.D2, V14.D2; \
+	VCMTST	V15.D2, V15.D2, V15.D2
+
+#define RLDV_Q_F64 \
+	VLD1.P	16(R6), [V16.D2]; \
+	VSHL	$1, V16.D2, V12.D2; \
+	VCMTST	V12.D2, V12.D2, V12.D2
+
+#define RLDV_E_F64 \
+	FMOVD.P	8(R6), F16; \
+	VSHL	$1, V16.D2, V12.D2; \
+	VCMTST	V12.D2, V12.D2, V12.D2
+
+#define RCONST_F64 \
+	MOVD	$0x7FF8000000000000, R7; \
+	VDUP	R7, V30.D2
+
+#define RSCALE_F64 \
+	VDUP	V16.D[0], V17.D2; \
+	VDUP	V16.D[0], V18.D2; \
+	VDUP	V16.D[0], V19.D2; \
+	VDUP	V16.D[0], V16.D2
+
+#define RBITS_F64 \
+	MOVD	$scaleBitsF64<>(SB), R7; \
+	VLD1	(R7), [V24.D2, V25.D2, V26.D2, V27.D2]
+
+#define RSET_PHILOX_F64 \
+	VDUP	R24, V16.D2; \
+	VDUP	R24, V17.D2; \
+	VDUP	R24, V18.D2; \
+	VDUP	R24, V19.D2; \
+	RCONST_F64; \
+	RBITS_F64
+
+// func residualPlanesNEONF32(dst, src, res, bias []float32, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go:
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n) // planes i..j-1 share bit i
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x += bias[k%len(bias)]
+//				}
+//				dst[k] = canonNaN(float32(x*s) + res[k]) // FADD, FMUL, FADD: never fused
+//			}
+//		} else {
+//			copy(dst[lo:hi], res[lo:hi]) // src[lo:hi] is not read
+//		}
+//		i = j
+//	}
+//
+// with the run walk of scalePlanesNEONF32, each kept run in segments
+// between the ends of the bias row, 16, then 4, then 1 element at a time.
+TEXT ·residualPlanesNEONF32(SB), NOSPLIT, $0-148
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R20
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	plane+128(FP), R4
+	MOVD	n+136(FP), R5
+	ADD	R3, R5, R5
+	MOVD	R0, R21
+	FMOVS	s+144(FP), F16
+	RSCALE_F32
+	RCONST_F32
+	RES_PLANES(2, 16, 4, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RST_V_F32, RST_Q_F32, RST_E_F32)
+
+// func residualRowsNEONF32(dst, src, res, bias []float32, v []float32)
+//
+// Equivalent Go:
+//
+//	for k := range dst {
+//		vk := v[k%len(v)]
+//		if vk == 0 { // -0 as +0
+//			dst[k] = res[k] // whatever src[k] holds
+//			continue
+//		}
+//		x := src[k]
+//		if len(bias) > 0 {
+//			x += bias[k%len(bias)]
+//		}
+//		dst[k] = canonNaN(float32(x*vk) + res[k])
+//	}
+//
+// in segments between the ends of v's rows and of the bias row, 16, then
+// 4, then 1 element at a time, res taken where v is ±0 with the lane masks
+// of scaleRowsNEONF32.
+TEXT ·residualRowsNEONF32(SB), NOSPLIT, $0-120
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	v_base+96(FP), R2
+	MOVD	v_len+104(FP), R3
+	RCONST_F32
+	RES_ROWS(2, 16, 4, RLDV_V_F32, RKEEP_V_F32, RSEL_V_F32, RLDV_Q_F32, RKEEP_Q_F32, RSEL_Q_F32, RLDV_E_F32, RKEEP_E_F32, RSEL_E_F32)
+
+// func residualBitsNEONF32(dst, src, res, bias []float32, bits []uint64, first, phase int, s float32)
+//
+// Equivalent Go:
+//
+//	for k := range dst {
+//		b := first + k
+//		if bits[b>>6]>>(b&63)&1 == 0 {
+//			dst[k] = res[k] // whatever src[k] holds
+//			continue
+//		}
+//		x := src[k]
+//		if len(bias) > 0 {
+//			x += bias[(phase+k)%len(bias)]
+//		}
+//		dst[k] = canonNaN(float32(x*s) + res[k])
+//	}
+//
+// walked one mask word at a time as scaleBitsNEONF32 is, each word in
+// segments between the ends of the bias row, 16, then 4, then 1 element
+// at a time, y or res as the lane masks say.
+TEXT ·residualBitsNEONF32(SB), NOSPLIT, $0-140
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	phase+128(FP), R15
+	FMOVS	s+136(FP), F16
+	RSCALE_F32
+	RCONST_F32
+	RBITS_F32
+	RES_BITS(2, 16, 4, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
+
+// func residualPhiloxNEONF32(dst, src, res, bias []float32, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+//
+// Equivalent Go:
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0)) & (^uint64(0) >> (64 - n))
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		// the loop of residualBitsNEONF32 on dst, src and res[i:i+n],
+//		// with the word w, first 0 and phase phase+i
+//	}
+//
+// with the batches and words of dropoutPhiloxNEONF32 (PHILOX_BATCH,
+// PLANES_WORD), each word applied as residualBitsNEONF32 applies one.
+TEXT ·residualPhiloxNEONF32(SB), NOSPLIT, $64-156
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R7
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2 // 0 when bits is nil
+	MOVD	seed+120(FP), R12    // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+128(FP), R4
+	MOVWU	t+136(FP), R5
+	MOVD	phase+144(FP), R15
+	MOVWU	s+152(FP), R24
+	RES_PHILOX(2, RSET_PHILOX_F32, 16, 4, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
+
+// func residualPlanesNEONF64(dst, src, res, bias []float64, bits []uint64, first, plane, n int, s float64)
+//
+// Equivalent Go: the loop of residualPlanesNEONF32 with float64 elements in segments of 8 elements (4 vectors), then 2, then 1.
+TEXT ·residualPlanesNEONF64(SB), NOSPLIT, $0-152
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R20
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	plane+128(FP), R4
+	MOVD	n+136(FP), R5
+	ADD	R3, R5, R5
+	MOVD	R0, R21
+	FMOVD	s+144(FP), F16
+	RSCALE_F64
+	RCONST_F64
+	RES_PLANES(3, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RST_V_F64, RST_Q_F64, RST_E_F64)
+
+// func residualRowsNEONF64(dst, src, res, bias []float64, v []float64)
+//
+// Equivalent Go: the loop of residualRowsNEONF32 with float64 elements, 8, then 2, then 1 element at a time.
+TEXT ·residualRowsNEONF64(SB), NOSPLIT, $0-120
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	v_base+96(FP), R2
+	MOVD	v_len+104(FP), R3
+	RCONST_F64
+	RES_ROWS(3, 8, 2, RLDV_V_F64, RKEEP_V_F64, RSEL_V_F64, RLDV_Q_F64, RKEEP_Q_F64, RSEL_Q_F64, RLDV_E_F64, RKEEP_E_F64, RSEL_E_F64)
+
+// func residualBitsNEONF64(dst, src, res, bias []float64, bits []uint64, first, phase int, s float64)
+//
+// Equivalent Go: the loop of residualBitsNEONF32 with float64 elements, 8, then 2, then 1 element at a time.
+TEXT ·residualBitsNEONF64(SB), NOSPLIT, $0-144
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	phase+128(FP), R15
+	FMOVD	s+136(FP), F16
+	RSCALE_F64
+	RCONST_F64
+	RBITS_F64
+	RES_BITS(3, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
+
+// func residualPhiloxNEONF64(dst, src, res, bias []float64, bits []uint64, seed, start uint64, t uint32, phase int, s float64)
+//
+// Equivalent Go: the loop of residualPhiloxNEONF32 with float64 elements.
+TEXT ·residualPhiloxNEONF64(SB), NOSPLIT, $64-160
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R7
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2 // 0 when bits is nil
+	MOVD	seed+120(FP), R12    // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+128(FP), R4
+	MOVWU	t+136(FP), R5
+	MOVD	phase+144(FP), R15
+	MOVD	s+152(FP), R24
+	RES_PHILOX(3, RSET_PHILOX_F64, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)

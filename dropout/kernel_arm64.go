@@ -17,6 +17,11 @@ var archKernels = []*kernelSet{{
 		scaleBits:     scaleBitsNEONF32,
 		dropoutPhilox: dropoutPhiloxNEONF32,
 		affineBits:    affineBitsNEONF32,
+
+		residualPlanes: residualPlanesNEONF32,
+		residualRows:   residualRowsNEONF32,
+		residualBits:   residualBitsNEONF32,
+		residualPhilox: residualPhiloxNEONF32,
 	},
 	f64: typedKernels[float64, float64]{
 		scalePlanes:   scalePlanesNEONF64,
@@ -25,6 +30,11 @@ var archKernels = []*kernelSet{{
 		scaleBits:     scaleBitsNEONF64,
 		dropoutPhilox: dropoutPhiloxNEONF64,
 		affineBits:    affineBitsNEONF64,
+
+		residualPlanes: residualPlanesNEONF64,
+		residualRows:   residualRowsNEONF64,
+		residualBits:   residualBitsNEONF64,
+		residualPhilox: residualPhiloxNEONF64,
 	},
 	bf16: typedKernels[BFloat16, float32]{
 		scalePlanes:   scalePlanesNEONBF16,
