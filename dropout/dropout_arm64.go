@@ -233,3 +233,47 @@ func residualPhiloxNEONF32(dst, src, res, bias []float32, bits []uint64, seed, s
 //
 //go:noescape
 func residualPhiloxNEONF64(dst, src, res, bias []float64, bits []uint64, seed, start uint64, t uint32, phase int, s float64)
+
+// residualPlanesNEONBF16 is residualPlanesNEONF32 for bfloat16, computed
+// in float32 and rounded once.
+//
+//go:noescape
+func residualPlanesNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, first, plane, n int, s float32)
+
+// residualPlanesNEONF16 is residualPlanesNEONBF16 for binary16.
+//
+//go:noescape
+func residualPlanesNEONF16(dst, src, res, bias []Float16, bits []uint64, first, plane, n int, s float32)
+
+// residualRowsNEONBF16 is residualRowsNEONF32 for bfloat16, computed in
+// float32 and rounded once.
+//
+//go:noescape
+func residualRowsNEONBF16(dst, src, res, bias []BFloat16, v []float32)
+
+// residualRowsNEONF16 is residualRowsNEONBF16 for binary16.
+//
+//go:noescape
+func residualRowsNEONF16(dst, src, res, bias []Float16, v []float32)
+
+// residualBitsNEONBF16 is residualBitsNEONF32 for bfloat16, computed in
+// float32 and rounded once.
+//
+//go:noescape
+func residualBitsNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, first, phase int, s float32)
+
+// residualBitsNEONF16 is residualBitsNEONBF16 for binary16.
+//
+//go:noescape
+func residualBitsNEONF16(dst, src, res, bias []Float16, bits []uint64, first, phase int, s float32)
+
+// residualPhiloxNEONBF16 is residualPhiloxNEONF32 for bfloat16, computed
+// in float32 and rounded once.
+//
+//go:noescape
+func residualPhiloxNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+
+// residualPhiloxNEONF16 is residualPhiloxNEONBF16 for binary16.
+//
+//go:noescape
+func residualPhiloxNEONF16(dst, src, res, bias []Float16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)

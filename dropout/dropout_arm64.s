@@ -3310,3 +3310,357 @@ TEXT ·residualPhiloxNEONF64(SB), NOSPLIT, $64-160
 	MOVD	phase+144(FP), R15
 	MOVD	s+152(FP), R24
 	RES_PHILOX(3, RSET_PHILOX_F64, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
+
+// The chunks of the half types, one set of macros for both, instantiated
+// with the type's widening (WIDEN16_* and WIDEN4_* for x; RWIDEN16_* and
+// RWIDEN4_* for b and r, from V14, V15 to V10-V13) and rounding
+// (ROUND16_BF16 and ROUND4_BF16; RROUND16_F16 and RROUND4_F16).
+// RKEEP16_HALF: 16 elements of src, bias (unless R16 is 0) and res to V0,
+// V1 = round(canonNaN(((x ⊕ b) ⊗ v) ⊕ r)) and V14, V15 = r's bits.
+#define RKEEP16_HALF(WIDEN16, RWIDEN16, ROUND16) \
+	VLD1.P	32(R1), [V0.H8, V1.H8]; \
+	WIDEN16; \
+	CBZ	R16, rk_v; \
+	VLD1.P	32(R16), [V14.H8, V15.H8]; \
+	RWIDEN16; \
+	WORD	$0x4e2ad442 /* FADD V2.4S, V2.4S, V10.4S */; \
+	WORD	$0x4e2bd463 /* FADD V3.4S, V3.4S, V11.4S */; \
+	WORD	$0x4e2cd484 /* FADD V4.4S, V4.4S, V12.4S */; \
+	WORD	$0x4e2dd4a5 /* FADD V5.4S, V5.4S, V13.4S */; \
+rk_v: \
+	WORD	$0x6e30dc42 /* FMUL V2.4S, V2.4S, V16.4S */; \
+	WORD	$0x6e31dc63 /* FMUL V3.4S, V3.4S, V17.4S */; \
+	WORD	$0x6e32dc84 /* FMUL V4.4S, V4.4S, V18.4S */; \
+	WORD	$0x6e33dca5 /* FMUL V5.4S, V5.4S, V19.4S */; \
+	VLD1.P	32(R26), [V14.H8, V15.H8]; \
+	RWIDEN16; \
+	WORD	$0x4e2ad442 /* FADD V2.4S, V2.4S, V10.4S */; \
+	WORD	$0x4e2bd463 /* FADD V3.4S, V3.4S, V11.4S */; \
+	WORD	$0x4e2cd484 /* FADD V4.4S, V4.4S, V12.4S */; \
+	WORD	$0x4e2dd4a5 /* FADD V5.4S, V5.4S, V13.4S */; \
+	ROUND16
+
+// RKEEP4_HALF(LDX, LDB, LDR, WIDEN4, RWIDEN4, ROUND4, skip): RKEEP16_HALF
+// for the 4 elements or 1 that LDX (to V0), LDB and LDR (to V14) load,
+// the result in the low lanes of V0; skip is its label. One element goes
+// to lane 0 and through the 4-lane code: the other lanes hold stale values
+// whose results are never stored.
+#define RKEEP4_HALF(LDX, LDB, LDR, WIDEN4, RWIDEN4, ROUND4, skip) \
+	LDX; \
+	WIDEN4; \
+	CBZ	R16, skip; \
+	LDB; \
+	RWIDEN4; \
+	WORD	$0x4e2ad442 /* FADD V2.4S, V2.4S, V10.4S */; \
+skip: \
+	WORD	$0x6e30dc42 /* FMUL V2.4S, V2.4S, V16.4S */; \
+	LDR; \
+	RWIDEN4; \
+	WORD	$0x4e2ad442 /* FADD V2.4S, V2.4S, V10.4S */; \
+	ROUND4
+
+#define RX_Q_H VLD1.P 8(R1), [V0.H4]
+#define RB_Q_H VLD1.P 8(R16), [V14.H4]
+#define RR_Q_H VLD1.P 8(R26), [V14.H4]
+
+#define RX_E_H \
+	MOVHU.P	2(R1), R15; \
+	VMOV	R15, V0.H[0]
+
+#define RB_E_H \
+	MOVHU.P	2(R16), R15; \
+	VMOV	R15, V14.H[0]
+
+#define RR_E_H \
+	MOVHU.P	2(R26), R15; \
+	VMOV	R15, V14.H[0]
+
+#define RWIDEN16_BF16 \
+	VZIP1	V14.H8, V24.H8, V10.H8; \
+	VZIP2	V14.H8, V24.H8, V11.H8; \
+	VZIP1	V15.H8, V24.H8, V12.H8; \
+	VZIP2	V15.H8, V24.H8, V13.H8
+
+#define RWIDEN4_BF16 \
+	VZIP1	V14.H8, V24.H8, V10.H8
+
+#define RWIDEN16_F16 \
+	WORD	$0x0e2179ca /* FCVTL  V10.4S, V14.4H */; \
+	WORD	$0x4e2179cb /* FCVTL2 V11.4S, V14.8H */; \
+	WORD	$0x0e2179ec /* FCVTL  V12.4S, V15.4H */; \
+	WORD	$0x4e2179ed /* FCVTL2 V13.4S, V15.8H */
+
+#define RWIDEN4_F16 \
+	WORD	$0x0e2179ca /* FCVTL  V10.4S, V14.4H */
+
+// RROUND16_F16, RROUND4_F16: ROUND16_F16 and ROUND4_F16 with every NaN
+// made 0x7E00, the rounding of the default NaN (V25 holds 0x7E00 in every
+// lane): the NaN lanes are those with bits 9-14 all set.
+#define RROUND16_F16 \
+	WORD	$0x0e216840 /* FCVTN  V0.4H, V2.4S */; \
+	WORD	$0x4e216860 /* FCVTN2 V0.8H, V3.4S */; \
+	WORD	$0x0e216881 /* FCVTN  V1.4H, V4.4S */; \
+	WORD	$0x4e2168a1 /* FCVTN2 V1.8H, V5.4S */; \
+	VAND	V25.B16, V0.B16, V6.B16; \
+	VAND	V25.B16, V1.B16, V8.B16; \
+	VCMEQ	V25.H8, V6.H8, V6.H8; \
+	VCMEQ	V25.H8, V8.H8, V8.H8; \
+	VBIT	V6.B16, V25.B16, V0.B16; \
+	VBIT	V8.B16, V25.B16, V1.B16
+
+#define RROUND4_F16 \
+	WORD	$0x0e216840 /* FCVTN  V0.4H, V2.4S */; \
+	VAND	V25.B16, V0.B16, V6.B16; \
+	VCMEQ	V25.H8, V6.H8, V6.H8; \
+	VBIT	V6.B16, V25.B16, V0.B16
+
+#define RKEEP_V_BF16 RKEEP16_HALF(WIDEN16_BF16, RWIDEN16_BF16, ROUND16_BF16)
+#define RKEEP_Q_BF16 RKEEP4_HALF(RX_Q_H, RB_Q_H, RR_Q_H, WIDEN4_BF16, RWIDEN4_BF16, ROUND4_BF16, rk_q)
+#define RKEEP_E_BF16 RKEEP4_HALF(RX_E_H, RB_E_H, RR_E_H, WIDEN4_BF16, RWIDEN4_BF16, ROUND4_BF16, rk_e)
+#define RKEEP_V_F16 RKEEP16_HALF(WIDEN16_F16, RWIDEN16_F16, RROUND16_F16)
+#define RKEEP_Q_F16 RKEEP4_HALF(RX_Q_H, RB_Q_H, RR_Q_H, WIDEN4_F16, RWIDEN4_F16, RROUND4_F16, rk_q)
+#define RKEEP_E_F16 RKEEP4_HALF(RX_E_H, RB_E_H, RR_E_H, WIDEN4_F16, RWIDEN4_F16, RROUND4_F16, rk_e)
+
+// RST_*_H store y (V0, V1; the low lanes of V0) to dst (R0,
+// post-incremented).
+#define RST_V_H VST1.P [V0.H8, V1.H8], 32(R0)
+#define RST_Q_H VST1.P [V0.H4], 8(R0)
+
+#define RST_E_H \
+	VMOV	V0.H[0], R15; \
+	MOVH.P	R15, 2(R0)
+
+// RSELB_*_H store y where the low bits of R8 (the mask word) are set and
+// r (V14, V15) elsewhere; lane j of V22, V23 holds 1<<j, 1<<(8+j).
+#define RSELB_V_H \
+	VDUP	R8, V21.H8; \
+	VCMTST	V22.H8, V21.H8, V20.H8; \
+	VCMTST	V23.H8, V21.H8, V21.H8; \
+	VBSL	V14.B16, V0.B16, V20.B16 /* y where kept, else r */; \
+	VBSL	V15.B16, V1.B16, V21.B16; \
+	VST1.P	[V20.H8, V21.H8], 32(R0)
+
+#define RSELB_Q_H \
+	VDUP	R8, V20.H4; \
+	VCMTST	V22.H4, V20.H4, V20.H4; \
+	VBSL	V14.B8, V0.B8, V20.B8; \
+	VST1.P	[V20.H4], 8(R0)
+
+#define RSELB_E_H \
+	VDUP	R8, V20.H4; \
+	VCMTST	V22.H4, V20.H4, V20.H4; \
+	VBSL	V14.B8, V0.B8, V20.B8; \
+	VMOV	V20.H[0], R15; \
+	MOVH.P	R15, 2(R0)
+
+// RLDV_*_H load the chunk's v (R6, post-incremented) as its scales
+// (V16-V19) and make its float32 lane masks (V20-V23), all ones where
+// v != ±0; RSELV_*_H narrow them to the halves' lanes (VUZP1 keeps the low
+// 16 bits of each) and store y where they are set, r elsewhere.
+#define RLDV_V_H \
+	VLD1.P	64(R6), [V16.S4, V17.S4, V18.S4, V19.S4]; \
+	VSHL	$1, V16.S4, V20.S4 /* drop v's sign: ±0 → 0 */; \
+	VSHL	$1, V17.S4, V21.S4; \
+	VSHL	$1, V18.S4, V22.S4; \
+	VSHL	$1, V19.S4, V23.S4; \
+	VCMTST	V20.S4, V20.S4, V20.S4; \
+	VCMTST	V21.S4, V21.S4, V21.S4; \
+	VCMTST	V22.S4, V22.S4, V22.S4; \
+	VCMTST	V23.S4, V23.S4, V23.S4
+
+#define RLDV_Q_H \
+	VLD1.P	16(R6), [V16.S4]; \
+	VSHL	$1, V16.S4, V20.S4; \
+	VCMTST	V20.S4, V20.S4, V20.S4
+
+#define RLDV_E_H \
+	FMOVS.P	4(R6), F16; \
+	VSHL	$1, V16.S4, V20.S4; \
+	VCMTST	V20.S4, V20.S4, V20.S4
+
+#define RSELV_V_H \
+	VUZP1	V21.H8, V20.H8, V6.H8; \
+	VUZP1	V23.H8, V22.H8, V7.H8; \
+	VBSL	V14.B16, V0.B16, V6.B16 /* y where v != ±0, else r */; \
+	VBSL	V15.B16, V1.B16, V7.B16; \
+	VST1.P	[V6.H8, V7.H8], 32(R0)
+
+#define RSELV_Q_H \
+	VUZP1	V20.H8, V20.H8, V6.H8; \
+	VBSL	V14.B8, V0.B8, V6.B8; \
+	VST1.P	[V6.H4], 8(R0)
+
+#define RSELV_E_H \
+	VUZP1	V20.H8, V20.H8, V6.H8; \
+	VBSL	V14.B8, V0.B8, V6.B8; \
+	VMOV	V6.H[0], R15; \
+	MOVH.P	R15, 2(R0)
+
+// RSET_PHILOX_BF16, RSET_PHILOX_F16: RSET_PHILOX_F32 with the half
+// types' constants and bit positions.
+#define RSET_PHILOX_BF16 \
+	VDUP	R24, V16.S4; \
+	VDUP	R24, V17.S4; \
+	VDUP	R24, V18.S4; \
+	VDUP	R24, V19.S4; \
+	HALF_CONST_BF16; \
+	HALF_BITS_SETUP
+
+#define RSET_PHILOX_F16 \
+	VDUP	R24, V16.S4; \
+	VDUP	R24, V17.S4; \
+	VDUP	R24, V18.S4; \
+	VDUP	R24, V19.S4; \
+	HALF_CONST_F16; \
+	HALF_BITS_SETUP
+
+// func residualPlanesNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go: the loop of residualPlanesNEONF32 on the widened elements
+// (bf16ToF32) in float32, each kept element rounded once (f32ToBF16), each
+// dropped one res's bits.
+TEXT ·residualPlanesNEONBF16(SB), NOSPLIT, $0-148
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R20
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	plane+128(FP), R4
+	MOVD	n+136(FP), R5
+	ADD	R3, R5, R5
+	MOVD	R0, R21
+	FMOVS	s+144(FP), F16
+	RSCALE_F32
+	HALF_CONST_BF16
+	RES_PLANES(1, 16, 4, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RST_V_H, RST_Q_H, RST_E_H)
+
+// func residualRowsNEONBF16(dst, src, res, bias []BFloat16, v []float32)
+//
+// Equivalent Go: the loop of residualRowsNEONF32 on the widened elements
+// in float32, each kept element rounded once, res's bits where v is ±0.
+TEXT ·residualRowsNEONBF16(SB), NOSPLIT, $0-120
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	v_base+96(FP), R2
+	MOVD	v_len+104(FP), R3
+	HALF_CONST_BF16
+	RES_ROWS(1, 16, 4, RLDV_V_H, RKEEP_V_BF16, RSELV_V_H, RLDV_Q_H, RKEEP_Q_BF16, RSELV_Q_H, RLDV_E_H, RKEEP_E_BF16, RSELV_E_H)
+
+// func residualBitsNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, first, phase int, s float32)
+//
+// Equivalent Go: the loop of residualBitsNEONF32 on the widened elements
+// in float32, each kept element rounded once, each dropped one res's bits.
+TEXT ·residualBitsNEONBF16(SB), NOSPLIT, $0-140
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	phase+128(FP), R15
+	FMOVS	s+136(FP), F16
+	RSCALE_F32
+	HALF_CONST_BF16
+	HALF_BITS_SETUP
+	RES_BITS(1, 16, 4, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+
+// func residualPhiloxNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+//
+// Equivalent Go: the loop of residualPhiloxNEONF32 with the elements of
+// residualBitsNEONBF16: the same keep words.
+TEXT ·residualPhiloxNEONBF16(SB), NOSPLIT, $64-156
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R7
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2 // 0 when bits is nil
+	MOVD	seed+120(FP), R12    // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+128(FP), R4
+	MOVWU	t+136(FP), R5
+	MOVD	phase+144(FP), R15
+	MOVWU	s+152(FP), R24
+	RES_PHILOX(1, RSET_PHILOX_BF16, 16, 4, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+
+// func residualPlanesNEONF16(dst, src, res, bias []Float16, bits []uint64, first, plane, n int, s float32)
+//
+// Equivalent Go: residualPlanesNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·residualPlanesNEONF16(SB), NOSPLIT, $0-148
+	MOVD	dst_base+0(FP), R0
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R20
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	plane+128(FP), R4
+	MOVD	n+136(FP), R5
+	ADD	R3, R5, R5
+	MOVD	R0, R21
+	FMOVS	s+144(FP), F16
+	RSCALE_F32
+	HALF_CONST_F16
+	RES_PLANES(1, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RST_V_H, RST_Q_H, RST_E_H)
+
+// func residualRowsNEONF16(dst, src, res, bias []Float16, v []float32)
+//
+// Equivalent Go: residualRowsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·residualRowsNEONF16(SB), NOSPLIT, $0-120
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	v_base+96(FP), R2
+	MOVD	v_len+104(FP), R3
+	HALF_CONST_F16
+	RES_ROWS(1, 16, 4, RLDV_V_H, RKEEP_V_F16, RSELV_V_H, RLDV_Q_H, RKEEP_Q_F16, RSELV_Q_H, RLDV_E_H, RKEEP_E_F16, RSELV_E_H)
+
+// func residualBitsNEONF16(dst, src, res, bias []Float16, bits []uint64, first, phase int, s float32)
+//
+// Equivalent Go: residualBitsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·residualBitsNEONF16(SB), NOSPLIT, $0-140
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R4
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R19
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2
+	MOVD	first+120(FP), R3
+	MOVD	phase+128(FP), R15
+	FMOVS	s+136(FP), F16
+	RSCALE_F32
+	HALF_CONST_F16
+	HALF_BITS_SETUP
+	RES_BITS(1, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+
+// func residualPhiloxNEONF16(dst, src, res, bias []Float16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+//
+// Equivalent Go: residualPhiloxNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·residualPhiloxNEONF16(SB), NOSPLIT, $64-156
+	MOVD	dst_base+0(FP), R0
+	MOVD	dst_len+8(FP), R3
+	MOVD	src_base+24(FP), R1
+	MOVD	res_base+48(FP), R26
+	MOVD	bias_base+72(FP), R7
+	MOVD	bias_len+80(FP), R11
+	MOVD	bits_base+96(FP), R2 // 0 when bits is nil
+	MOVD	seed+120(FP), R12    // k0 = lo32 seed (W12)
+	LSR	$32, R12, R13        // k1 = hi32 seed
+	MOVD	start+128(FP), R4
+	MOVWU	t+136(FP), R5
+	MOVD	phase+144(FP), R15
+	MOVWU	s+152(FP), R24
+	RES_PHILOX(1, RSET_PHILOX_F16, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)

@@ -43,6 +43,11 @@ var archKernels = []*kernelSet{{
 		scaleBits:     scaleBitsNEONBF16,
 		dropoutPhilox: dropoutPhiloxNEONBF16,
 		affineBits:    affineBitsNEONBF16,
+
+		residualPlanes: residualPlanesNEONBF16,
+		residualRows:   residualRowsNEONBF16,
+		residualBits:   residualBitsNEONBF16,
+		residualPhilox: residualPhiloxNEONBF16,
 	},
 	f16: typedKernels[Float16, float32]{
 		scalePlanes:   scalePlanesNEONF16,
@@ -51,6 +56,11 @@ var archKernels = []*kernelSet{{
 		scaleBits:     scaleBitsNEONF16,
 		dropoutPhilox: dropoutPhiloxNEONF16,
 		affineBits:    affineBitsNEONF16,
+
+		residualPlanes: residualPlanesNEONF16,
+		residualRows:   residualRowsNEONF16,
+		residualBits:   residualBitsNEONF16,
+		residualPhilox: residualPhiloxNEONF16,
 	},
 	keepPlanes: keepPlanesNEON,
 	philoxRaw:  philoxRawNEON,
