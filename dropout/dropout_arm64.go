@@ -277,3 +277,28 @@ func residualPhiloxNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, seed,
 //
 //go:noescape
 func residualPhiloxNEONF16(dst, src, res, bias []Float16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
+
+// sumRowsNEONF32 is the bias gradient for float32 (see
+// typedKernels.sumRows): db[j] the sum of column j of the rows of dx in row
+// order, a NaN sum the default quiet NaN; 16 columns at a time in
+// registers down all the rows, then 4, then 1.
+//
+//go:noescape
+func sumRowsNEONF32(db, dx []float32)
+
+// sumRowsNEONF64 is sumRowsNEONF32 for float64, with float64 sums, 8
+// columns at a time, then 2, then 1.
+//
+//go:noescape
+func sumRowsNEONF64(db, dx []float64)
+
+// sumRowsNEONBF16 is sumRowsNEONF32 for bfloat16: float32 sums of the
+// widened elements, each rounded once at the end.
+//
+//go:noescape
+func sumRowsNEONBF16(db, dx []BFloat16)
+
+// sumRowsNEONF16 is sumRowsNEONBF16 for binary16.
+//
+//go:noescape
+func sumRowsNEONF16(db, dx []Float16)

@@ -3664,3 +3664,290 @@ TEXT ·residualPhiloxNEONF16(SB), NOSPLIT, $64-156
 	MOVD	phase+144(FP), R15
 	MOVWU	s+152(FP), R24
 	RES_PHILOX(1, RSET_PHILOX_F16, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+
+// SUM_ROWS(SH, NV, NQ, ZERO_V, ADD_V, FIN_V, ZERO_Q, ADD_Q, FIN_Q, ADD_E,
+// FIN_E) is the body of the sumRows kernels (R0 db, R7 len(db), R1 dx, R9
+// len(dx)). Columns [0, m) of db, m = len(dx) mod len(db), have
+// len(dx)/len(db)+1 rows (the last one partial) and columns [m, len(db))
+// one fewer, so the columns are done as these two regions, each with one
+// row count. A region's columns go NV at a time, then NQ, then 1, each
+// block's sums in registers: cleared (ZERO: +0, as db is cleared), each
+// row of the block added in row order (ADD, the sum the first operand; the
+// row's pointer R6 stepped by a row, R2 bytes), then finished (FIN: a NaN
+// sum made the default NaN, the half types rounded once) and stored to db
+// (R0, post-incremented). R1 is the block's first column in row 0, R3 the
+// region's columns left, R4 its rows, R5 the rows left, R8 and R9 the
+// second region's columns and rows, R10 whether it is still to do.
+#define SUM_ROWS(SH, NV, NQ, ZERO_V, ADD_V, FIN_V, ZERO_Q, ADD_Q, FIN_Q, ADD_E, FIN_E) \
+	LSL	$SH, R7, R2 /* a row's bytes */; \
+	UDIV	R7, R9, R4 /* whole rows */; \
+	MSUB	R7, R9, R4, R3 /* the first region's columns */; \
+	SUB	R3, R7, R8 /* the second region's */; \
+	MOVD	R4, R9; \
+	ADD	$1, R4, R4; \
+	MOVD	$1, R10; \
+sr_region: \
+	CMP	$NV, R3; \
+	BLT	sr_q; \
+sr_v: \
+	ZERO_V; \
+	MOVD	R1, R6; \
+	MOVD	R4, R5; \
+	CBZ	R5, sr_vfin; \
+sr_vrow: \
+	ADD_V; \
+	ADD	R2, R6, R6; \
+	SUB	$1, R5, R5; \
+	CBNZ	R5, sr_vrow; \
+sr_vfin: \
+	FIN_V; \
+	ADD	$(NV<<SH), R1, R1; \
+	SUB	$NV, R3, R3; \
+	CMP	$NV, R3; \
+	BGE	sr_v; \
+sr_q: \
+	CMP	$NQ, R3; \
+	BLT	sr_e; \
+sr_qloop: \
+	ZERO_Q; \
+	MOVD	R1, R6; \
+	MOVD	R4, R5; \
+	CBZ	R5, sr_qfin; \
+sr_qrow: \
+	ADD_Q; \
+	ADD	R2, R6, R6; \
+	SUB	$1, R5, R5; \
+	CBNZ	R5, sr_qrow; \
+sr_qfin: \
+	FIN_Q; \
+	ADD	$(NQ<<SH), R1, R1; \
+	SUB	$NQ, R3, R3; \
+	CMP	$NQ, R3; \
+	BGE	sr_qloop; \
+sr_e: \
+	CBZ	R3, sr_next; \
+sr_eloop: \
+	ZERO_Q; \
+	MOVD	R1, R6; \
+	MOVD	R4, R5; \
+	CBZ	R5, sr_efin; \
+sr_erow: \
+	ADD_E; \
+	ADD	R2, R6, R6; \
+	SUB	$1, R5, R5; \
+	CBNZ	R5, sr_erow; \
+sr_efin: \
+	FIN_E; \
+	ADD	$(1<<SH), R1, R1; \
+	SUB	$1, R3, R3; \
+	CBNZ	R3, sr_eloop; \
+sr_next: \
+	CBZ	R10, sr_done; \
+	MOVD	ZR, R10; \
+	MOVD	R8, R3; \
+	MOVD	R9, R4; \
+	B	sr_region; \
+sr_done: \
+	RET
+
+// The sums of sumRows, in V16-V19 (V16 for 4 columns or 1: lane 0 for 1).
+// SADD_*: the block's columns of the row at R6 added to the sums, the sum
+// the first operand; SFIN_*: the sums, NaN made the default NaN (the half
+// types: rounded), stored to db (R0, post-incremented).
+#define SZERO_V \
+	VEOR	V16.B16, V16.B16, V16.B16; \
+	VEOR	V17.B16, V17.B16, V17.B16; \
+	VEOR	V18.B16, V18.B16, V18.B16; \
+	VEOR	V19.B16, V19.B16, V19.B16
+
+#define SZERO_Q VEOR V16.B16, V16.B16, V16.B16
+
+#define SADD_V_F32 \
+	VLD1	(R6), [V0.S4, V1.S4, V2.S4, V3.S4]; \
+	WORD	$0x4e20d610 /* FADD V16.4S, V16.4S, V0.4S */; \
+	WORD	$0x4e21d631 /* FADD V17.4S, V17.4S, V1.4S */; \
+	WORD	$0x4e22d652 /* FADD V18.4S, V18.4S, V2.4S */; \
+	WORD	$0x4e23d673 /* FADD V19.4S, V19.4S, V3.4S */
+
+#define SADD_Q_F32 \
+	VLD1	(R6), [V0.S4]; \
+	WORD	$0x4e20d610 /* FADD V16.4S, V16.4S, V0.4S */
+
+#define SADD_E_F32 \
+	FMOVS	(R6), F0; \
+	WORD	$0x4e20d610 /* FADD V16.4S, V16.4S, V0.4S */
+
+#define SCANON_V_F32 \
+	WORD	$0x4e30e608 /* FCMEQ V8.4S, V16.4S, V16.4S */; \
+	WORD	$0x4e31e629 /* FCMEQ V9.4S, V17.4S, V17.4S */; \
+	WORD	$0x4e32e64a /* FCMEQ V10.4S, V18.4S, V18.4S */; \
+	WORD	$0x4e33e66b /* FCMEQ V11.4S, V19.4S, V19.4S */; \
+	VBSL	V30.B16, V16.B16, V8.B16; \
+	VBSL	V30.B16, V17.B16, V9.B16; \
+	VBSL	V30.B16, V18.B16, V10.B16; \
+	VBSL	V30.B16, V19.B16, V11.B16
+
+#define SCANON_Q_F32 \
+	WORD	$0x4e30e608 /* FCMEQ V8.4S, V16.4S, V16.4S */; \
+	VBSL	V30.B16, V16.B16, V8.B16
+
+#define SFIN_V_F32 \
+	SCANON_V_F32; \
+	RST_V_F32
+
+#define SFIN_Q_F32 \
+	SCANON_Q_F32; \
+	RST_Q_F32
+
+#define SFIN_E_F32 \
+	SCANON_Q_F32; \
+	RST_E_F32
+
+#define SADD_V_F64 \
+	VLD1	(R6), [V0.D2, V1.D2, V2.D2, V3.D2]; \
+	WORD	$0x4e60d610 /* FADD V16.2D, V16.2D, V0.2D */; \
+	WORD	$0x4e61d631 /* FADD V17.2D, V17.2D, V1.2D */; \
+	WORD	$0x4e62d652 /* FADD V18.2D, V18.2D, V2.2D */; \
+	WORD	$0x4e63d673 /* FADD V19.2D, V19.2D, V3.2D */
+
+#define SADD_Q_F64 \
+	VLD1	(R6), [V0.D2]; \
+	WORD	$0x4e60d610 /* FADD V16.2D, V16.2D, V0.2D */
+
+#define SADD_E_F64 \
+	FMOVD	(R6), F0; \
+	WORD	$0x4e60d610 /* FADD V16.2D, V16.2D, V0.2D */
+
+#define SCANON_V_F64 \
+	WORD	$0x4e70e608 /* FCMEQ V8.2D, V16.2D, V16.2D */; \
+	WORD	$0x4e71e629 /* FCMEQ V9.2D, V17.2D, V17.2D */; \
+	WORD	$0x4e72e64a /* FCMEQ V10.2D, V18.2D, V18.2D */; \
+	WORD	$0x4e73e66b /* FCMEQ V11.2D, V19.2D, V19.2D */; \
+	VBSL	V30.B16, V16.B16, V8.B16; \
+	VBSL	V30.B16, V17.B16, V9.B16; \
+	VBSL	V30.B16, V18.B16, V10.B16; \
+	VBSL	V30.B16, V19.B16, V11.B16
+
+#define SCANON_Q_F64 \
+	WORD	$0x4e70e608 /* FCMEQ V8.2D, V16.2D, V16.2D */; \
+	VBSL	V30.B16, V16.B16, V8.B16
+
+#define SFIN_V_F64 \
+	SCANON_V_F64; \
+	RST_V_F64
+
+#define SFIN_Q_F64 \
+	SCANON_Q_F64; \
+	RST_Q_F64
+
+#define SFIN_E_F64 \
+	SCANON_Q_F64; \
+	RST_E_F64
+
+// SADD16_HALF(WIDEN16), SADD4_HALF(LD, WIDEN4): the halves widened (the
+// type's WIDEN16_* or WIDEN4_*) and added; SFIN16_HALF(ROUND16),
+// SFIN4_HALF(ROUND4, ST): the sums moved to V2-V5, rounded by the type's
+// rounding, which makes a NaN the rounding of the default NaN, and stored.
+#define SADD16_HALF(WIDEN16) \
+	VLD1	(R6), [V0.H8, V1.H8]; \
+	WIDEN16; \
+	WORD	$0x4e22d610 /* FADD V16.4S, V16.4S, V2.4S */; \
+	WORD	$0x4e23d631 /* FADD V17.4S, V17.4S, V3.4S */; \
+	WORD	$0x4e24d652 /* FADD V18.4S, V18.4S, V4.4S */; \
+	WORD	$0x4e25d673 /* FADD V19.4S, V19.4S, V5.4S */
+
+#define SADD4_HALF(LD, WIDEN4) \
+	LD; \
+	WIDEN4; \
+	WORD	$0x4e22d610 /* FADD V16.4S, V16.4S, V2.4S */
+
+#define SFIN16_HALF(ROUND16) \
+	VORR	V16.B16, V16.B16, V2.B16; \
+	VORR	V17.B16, V17.B16, V3.B16; \
+	VORR	V18.B16, V18.B16, V4.B16; \
+	VORR	V19.B16, V19.B16, V5.B16; \
+	ROUND16; \
+	RST_V_H
+
+#define SFIN4_HALF(ROUND4, ST) \
+	VORR	V16.B16, V16.B16, V2.B16; \
+	ROUND4; \
+	ST
+
+#define SLD_Q_H VLD1 (R6), [V0.H4]
+
+#define SLD_E_H \
+	MOVHU	(R6), R15; \
+	VMOV	R15, V0.H[0]
+
+#define SADD_V_BF16 SADD16_HALF(WIDEN16_BF16)
+#define SADD_Q_BF16 SADD4_HALF(SLD_Q_H, WIDEN4_BF16)
+#define SADD_E_BF16 SADD4_HALF(SLD_E_H, WIDEN4_BF16)
+#define SFIN_V_BF16 SFIN16_HALF(ROUND16_BF16)
+#define SFIN_Q_BF16 SFIN4_HALF(ROUND4_BF16, RST_Q_H)
+#define SFIN_E_BF16 SFIN4_HALF(ROUND4_BF16, RST_E_H)
+#define SADD_V_F16 SADD16_HALF(WIDEN16_F16)
+#define SADD_Q_F16 SADD4_HALF(SLD_Q_H, WIDEN4_F16)
+#define SADD_E_F16 SADD4_HALF(SLD_E_H, WIDEN4_F16)
+#define SFIN_V_F16 SFIN16_HALF(RROUND16_F16)
+#define SFIN_Q_F16 SFIN4_HALF(RROUND4_F16, RST_Q_H)
+#define SFIN_E_F16 SFIN4_HALF(RROUND4_F16, RST_E_H)
+
+
+// func sumRowsNEONF32(db, dx []float32)
+//
+// Equivalent Go:
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, x := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += x // in row order
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// a block of 16 columns (then 4, then 1) at a time, its sums in registers
+// down all the rows (SUM_ROWS).
+TEXT ·sumRowsNEONF32(SB), NOSPLIT, $0-48
+	RCONST_F32
+	MOVD	db_base+0(FP), R0
+	MOVD	db_len+8(FP), R7
+	MOVD	dx_base+24(FP), R1
+	MOVD	dx_len+32(FP), R9
+	SUM_ROWS(2, 16, 4, SZERO_V, SADD_V_F32, SFIN_V_F32, SZERO_Q, SADD_Q_F32, SFIN_Q_F32, SADD_E_F32, SFIN_E_F32)
+
+// func sumRowsNEONF64(db, dx []float64)
+//
+// Equivalent Go: the loop of sumRowsNEONF32 with float64 elements, 8 columns, then 2, then 1 at a time, with float64 sums.
+TEXT ·sumRowsNEONF64(SB), NOSPLIT, $0-48
+	RCONST_F64
+	MOVD	db_base+0(FP), R0
+	MOVD	db_len+8(FP), R7
+	MOVD	dx_base+24(FP), R1
+	MOVD	dx_len+32(FP), R9
+	SUM_ROWS(3, 8, 2, SZERO_V, SADD_V_F64, SFIN_V_F64, SZERO_Q, SADD_Q_F64, SFIN_Q_F64, SADD_E_F64, SFIN_E_F64)
+
+// func sumRowsNEONBF16(db, dx []BFloat16)
+//
+// Equivalent Go: the loop of sumRowsNEONF32 with float32 sums of the
+// widened elements, each rounded once at the end (f32ToBF16).
+TEXT ·sumRowsNEONBF16(SB), NOSPLIT, $0-48
+	HALF_CONST_BF16
+	MOVD	db_base+0(FP), R0
+	MOVD	db_len+8(FP), R7
+	MOVD	dx_base+24(FP), R1
+	MOVD	dx_len+32(FP), R9
+	SUM_ROWS(1, 16, 4, SZERO_V, SADD_V_BF16, SFIN_V_BF16, SZERO_Q, SADD_Q_BF16, SFIN_Q_BF16, SADD_E_BF16, SFIN_E_BF16)
+
+// func sumRowsNEONF16(db, dx []Float16)
+//
+// Equivalent Go: sumRowsNEONBF16's with f16ToF32 and f32ToF16.
+TEXT ·sumRowsNEONF16(SB), NOSPLIT, $0-48
+	HALF_CONST_F16
+	MOVD	db_base+0(FP), R0
+	MOVD	db_len+8(FP), R7
+	MOVD	dx_base+24(FP), R1
+	MOVD	dx_len+32(FP), R9
+	SUM_ROWS(1, 16, 4, SZERO_V, SADD_V_F16, SFIN_V_F16, SZERO_Q, SADD_Q_F16, SFIN_Q_F16, SADD_E_F16, SFIN_E_F16)

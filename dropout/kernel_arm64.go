@@ -22,6 +22,7 @@ var archKernels = []*kernelSet{{
 		residualRows:   residualRowsNEONF32,
 		residualBits:   residualBitsNEONF32,
 		residualPhilox: residualPhiloxNEONF32,
+		sumRows:        sumRowsNEONF32,
 	},
 	f64: typedKernels[float64, float64]{
 		scalePlanes:   scalePlanesNEONF64,
@@ -35,6 +36,7 @@ var archKernels = []*kernelSet{{
 		residualRows:   residualRowsNEONF64,
 		residualBits:   residualBitsNEONF64,
 		residualPhilox: residualPhiloxNEONF64,
+		sumRows:        sumRowsNEONF64,
 	},
 	bf16: typedKernels[BFloat16, float32]{
 		scalePlanes:   scalePlanesNEONBF16,
@@ -48,6 +50,7 @@ var archKernels = []*kernelSet{{
 		residualRows:   residualRowsNEONBF16,
 		residualBits:   residualBitsNEONBF16,
 		residualPhilox: residualPhiloxNEONBF16,
+		sumRows:        sumRowsNEONBF16,
 	},
 	f16: typedKernels[Float16, float32]{
 		scalePlanes:   scalePlanesNEONF16,
@@ -61,6 +64,7 @@ var archKernels = []*kernelSet{{
 		residualRows:   residualRowsNEONF16,
 		residualBits:   residualBitsNEONF16,
 		residualPhilox: residualPhiloxNEONF16,
+		sumRows:        sumRowsNEONF16,
 	},
 	keepPlanes: keepPlanesNEON,
 	philoxRaw:  philoxRawNEON,
