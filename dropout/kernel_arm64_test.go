@@ -135,3 +135,117 @@ func testHalfVectors[T BFloat16 | Float16](t *testing.T, k typedKernels[T, float
 		}
 	}
 }
+
+// nanCase gives the bits of element type T's NaNs and infinities: a quiet
+// NaN of sign 1 with a payload, a signalling NaN with another payload, the
+// default quiet NaN (what every NaN result of the fused forms must be), ±Inf
+// and one.
+type nanCase[T Float] struct {
+	quiet, signalling, canon, inf, negInf, one T
+}
+
+// TestNEONResidualNaN puts the operands on which NEON's NaN rule (the first
+// signalling operand, quietened, else the first quiet one) differs from the
+// first-operand rule of x86 into every chunk size of the neon residual
+// kernels (21 elements: 16, 4 and 1; 8, 2 and 1 for float64) and sumRows:
+// every NaN result must be the default quiet NaN, and a dropped element
+// res's signalling NaN bit for bit.
+func TestNEONResidualNaN(t *testing.T) {
+	k := neonKernel(t)
+	f32 := math.Float32frombits
+	f64 := math.Float64frombits
+	t.Run("f32", func(t *testing.T) {
+		testResidualNaN(t, &k.f32, &genericKernels.f32, nanCase[float32]{
+			f32(0xFFC12345), f32(0x7F800123), f32(0x7FC00000), f32(0x7F800000), f32(0xFF800000), 1}, 1.5)
+	})
+	t.Run("f64", func(t *testing.T) {
+		testResidualNaN(t, &k.f64, &genericKernels.f64, nanCase[float64]{
+			f64(0xFFF8000000012345), f64(0x7FF0000000000123), f64(0x7FF8000000000000), math.Inf(1), math.Inf(-1), 1}, 1.5)
+	})
+	t.Run("bf16", func(t *testing.T) {
+		testResidualNaN(t, &k.bf16, &genericKernels.bf16, nanCase[BFloat16]{0xFFC1, 0x7F81, 0x7FC0, 0x7F80, 0xFF80, 0x3F80}, 1.5)
+	})
+	t.Run("f16", func(t *testing.T) {
+		testResidualNaN(t, &k.f16, &genericKernels.f16, nanCase[Float16]{0xFE23, 0x7C01, 0x7E00, 0x7C00, 0xFC00, 0x3C00}, 1.5)
+	})
+}
+
+func testResidualNaN[T Float, S float32 | float64](t *testing.T, tab, gen *typedKernels[T, S], c nanCase[T], s S) {
+	const n = 21
+	// Kept element i: case i%4 of (x, b, r), each a NaN result.
+	x := make([]T, n)
+	b := make([]T, n)
+	r := make([]T, n)
+	for i := range x {
+		switch i % 4 {
+		case 0: // x quiet, b signalling: NEON returns b's payload
+			x[i], b[i], r[i] = c.quiet, c.signalling, c.one
+		case 1: // r signalling after a quiet x ⊕ b
+			x[i], b[i], r[i] = c.one, c.quiet, c.signalling
+		case 2: // Inf − Inf (a default NaN of either sign), then a quiet r
+			x[i], b[i], r[i] = c.inf, c.negInf, c.quiet
+		default: // both NaNs signalling
+			x[i], b[i], r[i] = c.signalling, c.one, c.signalling
+		}
+	}
+	keepAll := []uint64{^uint64(0)}
+	alternate := []uint64{0x5555555555555555}
+	v := []S{s, 0, s, s, 0, s, s}
+	check := func(name string, got []T, kept func(i int) bool) {
+		t.Helper()
+		want := make([]T, n)
+		switch name {
+		case "residualBits":
+			gen.residualBits(want, x, r, b, alternate, 0, 0, s)
+		case "residualBits no bias":
+			gen.residualBits(want, x, r, nil, keepAll, 0, 0, s)
+		case "residualPlanes":
+			gen.residualPlanes(want, x, r, b, alternate, 0, 1, n, s)
+		case "residualRows":
+			gen.residualRows(want, x, r, b, v)
+		case "residualPhilox":
+			gen.residualPhilox(want, x, r, b, nil, 1, 2, 1<<31, 0, s)
+		}
+		for i := range got {
+			if !eqBits(got[i], want[i]) {
+				t.Errorf("%s: element %d = %#x, want %#x", name, i, anyBits(got[i]), anyBits(want[i]))
+			}
+			if kept(i) && !eqBits(got[i], c.canon) {
+				t.Errorf("%s: kept element %d = %#x, want the default NaN %#x", name, i, anyBits(got[i]), anyBits(c.canon))
+			}
+			if !kept(i) && !eqBits(got[i], r[i]) {
+				t.Errorf("%s: dropped element %d = %#x, want res's %#x", name, i, anyBits(got[i]), anyBits(r[i]))
+			}
+		}
+	}
+	even := func(i int) bool { return i%2 == 0 }
+	dst := make([]T, n)
+	tab.residualBits(dst, x, r, b, alternate, 0, 0, s)
+	check("residualBits", dst, even)
+	// Without a bias: (x ⊗ s) ⊕ r, a NaN in every lane too.
+	dst = make([]T, n)
+	tab.residualBits(dst, x, r, nil, keepAll, 0, 0, s)
+	check("residualBits no bias", dst, func(int) bool { return true })
+	dst = make([]T, n)
+	tab.residualPlanes(dst, x, r, b, alternate, 0, 1, n, s)
+	check("residualPlanes", dst, even)
+	dst = make([]T, n)
+	tab.residualRows(dst, x, r, b, v)
+	check("residualRows", dst, func(i int) bool { return v[i%len(v)] != 0 })
+	bits := make([]uint64, 1)
+	dst = make([]T, n)
+	tab.residualPhilox(dst, x, r, b, bits, 1, 2, 1<<31, 0, s)
+	check("residualPhilox", dst, func(i int) bool { return bits[0]>>i&1 == 1 })
+
+	// sumRows: three rows; column j sums x[j], b[j], r[j] (NaN or Inf − Inf
+	// in every column).
+	dx := append(append(append([]T(nil), x...), b...), r...)
+	db, want := make([]T, n), make([]T, n)
+	tab.sumRows(db, dx)
+	gen.sumRows(want, dx)
+	for j := range db {
+		if !eqBits(db[j], want[j]) || !eqBits(db[j], c.canon) {
+			t.Errorf("sumRows: db[%d] = %#x, want the default NaN %#x (generic %#x)", j, anyBits(db[j]), anyBits(c.canon), anyBits(want[j]))
+		}
+	}
+}
