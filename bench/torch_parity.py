@@ -94,3 +94,35 @@ for p in (0.1, 0.25, 0.5, 0.8):
     kc = np.broadcast_to(noise.numpy() != 0, x.shape)
     same = np.array_equal(ours[kc].view(np.uint32), ty.numpy()[kc].view(np.uint32))
     print(f"dropout2d noise p={p}: kept bit for bit {same}, dropped all zero {bool(np.all(ours[~kc] == 0))}")
+
+# Half precision. simdrop computes a kept bfloat16 as round(float32(x) *
+# float32 scale), one rounding (PyTorch's CUDA dropout); PyTorch's CPU
+# F.dropout builds noise in bf16, so its scale is 1/(1-p) rounded to bf16
+# first: equal where that scale is exact in bf16 (p = 0.5, 0.75), the
+# documented difference elsewhere. The mask is taken from torch's output and
+# applied by simdrop (maskapply -type bf16).
+def simdrop_apply16(shape, noise, p, keep, xbits, typ):
+    head = struct.pack(f"<I{2 * len(shape)}Id", len(shape), *shape, *noise, p)
+    out = subprocess.run(["/tmp/simdrop-maskapply", "-type", typ], input=head + keep.astype(np.uint8).tobytes() + xbits.astype("<u2").tobytes(),
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype="<u2").reshape(shape)
+
+
+def bits16(t):
+    return t.contiguous().view(torch.int16).numpy().view(np.uint16)
+
+
+torch.manual_seed(2)
+for p in (0.5, 0.75, 0.1, 0.3):
+    x = torch.randn(4, 8, 6, 5).to(torch.bfloat16)
+    x[x == 0] = 1  # a kept zero would read as dropped
+    y = torch.nn.functional.dropout(x, p, True)
+    k = (y != 0).numpy()
+    ours = simdrop_apply16(list(x.shape), list(x.shape), p, k.reshape(-1), bits16(x), "bf16")
+    tb = bits16(y)
+    one_rounding = bits16((x.float() * float(np.float32(1) / np.float32(1 - p))).to(torch.bfloat16))
+    bf16_scale = bits16((x.float() * torch.tensor(1 / (1 - p)).to(torch.bfloat16).float()).to(torch.bfloat16))
+    same = int(np.sum(ours[k] == tb[k]))
+    print(f"bf16 dropout p={p}: scale exact in bf16: {float(torch.tensor(1 / (1 - p)).to(torch.bfloat16)) == float(np.float32(1) / np.float32(1 - p))}; "
+          f"kept equal to torch's {same} of {int(k.sum())}; simdrop == round(x*s32) {np.array_equal(ours[k], one_rounding[k])}; "
+          f"torch == round(x*bf16(s)) {np.array_equal(tb[k], bf16_scale[k])}; dropped all +0 {bool(np.all(ours[~k] == 0))}")

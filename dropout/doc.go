@@ -26,6 +26,23 @@
 // wraps forward, backward and the train/eval switch for a training loop and
 // allocates nothing in steady state.
 //
+// # Half precision
+//
+// Every op, Backward, Mask and Layer also takes BFloat16 and Float16
+// tensors (uint16 bit patterns; BFloat16s and Float16s view another
+// package's uint16 half types, such as gomlx's bfloat16.BFloat16 or
+// x448/float16's Float16, without a copy). A kept element is widened to
+// float32 exactly, multiplied once by the float32 scale s, and rounded once
+// to the half type, to nearest with ties to even: bfloat16 as
+// c10::BFloat16 rounds (every NaN becomes 0x7FC0), binary16 as IEEE with
+// subnormals kept, overflow to ±Inf and NaN to a quiet NaN of the same
+// sign. Nothing is flushed to zero; dropped elements are +0. This is
+// PyTorch's CUDA dropout for half types; PyTorch's CPU dropout rounds the
+// scale to the half type first, so its kept values differ from simdrop's
+// where 1/(1−p) is not exact in that type (p = 0.5 and 0.75 agree). Alpha
+// dropout computes (float32(x)·a)+b in float32, two roundings, then one
+// to the half type.
+//
 // Differences from PyTorch: NaN or Inf in a dropped channel gives +0
 // (PyTorch gives NaN, since it multiplies by a zero mask), and so does a
 // dropped negative value (PyTorch: −0), in forward and backward; a 3-D input

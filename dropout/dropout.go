@@ -52,10 +52,11 @@ func call[T Float](o *op, dst, src []T, shape, noise []int, p float64, g *Genera
 
 // opts are the per-call settings some ops take.
 type opts struct {
-	noise     []int // DropoutBroadcast's noise shape
-	regen     bool  // elementwise Dropout without mask bits
-	blockSize int   // DropBlock
-	part      *part // a part of a larger call (Part)
+	noise     []int  // DropoutBroadcast's noise shape
+	regen     bool   // elementwise Dropout without mask bits
+	blockSize int    // DropBlock
+	part      *part  // a part of a larger call (Part)
+	res       *resid // the fused residual form (Residual)
 }
 
 // part is a call that computes samples [first, first+N) of a call on
@@ -75,6 +76,12 @@ func callWith[T Float](o *op, dst, src []T, shape []int, p float64, g *Generator
 		if options[i].isPart {
 			x.part = &options[i].part
 		}
+		if options[i].res.set {
+			x.res = &options[i].res
+		}
+		if options[i].grad.set {
+			return nil, fmt.Errorf("dropout: %s: BiasGrad is an option of Backward: %w", o.name, ErrOption)
+		}
 	}
 	if m == nil {
 		m = new(Mask)
@@ -91,6 +98,8 @@ type Option struct {
 	into   *Mask
 	part   part
 	isPart bool
+	res    resid    // Residual
+	grad   biasGrad // BiasGrad
 }
 
 // Into makes a call record its decisions in m, reusing m's storage, and
@@ -160,6 +169,11 @@ func forward[T Float](o *op, m *Mask, dst, src []T, shape []int, p float64, g *G
 	if err := checkAlias(o.name, "dst", "src", dst, src); err != nil {
 		return err
 	}
+	if x.res != nil {
+		if err := checkResidual(o, x.res, dst, src, shape, numel); err != nil {
+			return err
+		}
+	}
 	if x.part != nil {
 		if err := checkPart(o, shape, x.part); err != nil {
 			return err
@@ -191,7 +205,7 @@ func forward[T Float](o *op, m *Mask, dst, src []T, shape []int, p float64, g *G
 			m.vec32 = buildVectors(m, m.s32, m.vec32)
 		}
 	}
-	apply(m, dst, src, false)
+	apply(m, dst, src, false, x.res)
 	return nil
 }
 
@@ -219,7 +233,7 @@ func checkPart(o *op, shape []int, pt *part) error {
 //
 // len(dx) and len(dy) must equal m.Len(); otherwise, or for a nil m, the
 // error wraps ErrMask (or ErrOverlap) and nothing is written.
-func Backward[T Float](dx, dy []T, m *Mask) error {
+func Backward[T Float](dx, dy []T, m *Mask, options ...Option) error {
 	const op = "Backward"
 	if m == nil {
 		return fmt.Errorf("dropout: %s: nil mask: %w", op, ErrMask)
@@ -231,22 +245,57 @@ func Backward[T Float](dx, dy []T, m *Mask) error {
 	if err := checkAlias(op, "dx", "dy", dx, dy); err != nil {
 		return err
 	}
-	apply(m, dx, dy, true)
+	var grad *biasGrad
+	for i := range options {
+		o := &options[i]
+		if o.into != nil || o.isPart || o.res.set {
+			return fmt.Errorf("dropout: %s: only BiasGrad is an option of Backward: %w", op, ErrOption)
+		}
+		if o.grad.set {
+			grad = &o.grad
+		}
+	}
+	if grad != nil {
+		if err := checkBiasGrad(grad, dx, dy, m); err != nil {
+			return err
+		}
+	}
+	apply(m, dx, dy, true, nil)
+	if grad != nil {
+		db := unsafe.Slice((*T)(grad.p), grad.n)
+		if m.numel == 0 {
+			clear(db)
+		} else {
+			sumRowsT(current(), db, dx)
+		}
+	}
 	return nil
 }
 
 // apply writes dst from src under m's decisions: the forward map, or with
 // backward the gradient map (alpha: the scale only). All checks are done.
-func apply[T Float](m *Mask, dst, src []T, backward bool) {
+func apply[T Float](m *Mask, dst, src []T, backward bool, res *resid) {
 	switch {
 	case m.numel == 0:
+	case m.p == 0 && !m.given && res != nil:
+		// Everything kept, s = 1: one plane of the whole tensor.
+		r, b := residualOf[T](res)
+		residualAllKept(current(), dst, src, r, b)
 	case m.p == 0 && !m.given:
 		copy(dst, src) // a no-op in place
+	case m.p == 1 && !m.block && !m.given && res != nil:
+		r, _ := residualOf[T](res)
+		copy(dst, r) // everything dropped: the residual
 	case m.p == 1 && !m.block && !m.given:
 		clear(dst)
 	default:
 		bytes := len(dst) * int(unsafe.Sizeof(dst[0]))
 		j := job{m: m, k: current(), backward: backward, hi: m.plan.total}
+		streams := 2.0
+		if res != nil {
+			j.res = *res
+			streams = 3
+		}
 		// The whole tensor's size decides the store strategy, however the
 		// call is split.
 		j.nt = useNT(bytes, unsafe.SliceData(dst) == unsafe.SliceData(src))
@@ -274,7 +323,7 @@ func apply[T Float](m *Mask, dst, src []T, backward bool) {
 				j.vec32 = buildVectors(m, m.s32, nil)
 			}
 		}
-		ns := float64(bytes) * memNsPerByte
+		ns := float64(bytes) * streams / 2 * memNsPerByte
 		if j.philox {
 			ns = float64(m.numel) * j.k.philoxNs
 		}
@@ -294,6 +343,11 @@ func runUnits[T Float, S float32 | float64](j *job, dst, src []T, vec []S) {
 			bits = m.bits[j.lo:j.hi]
 		}
 		start := m.start + groupBlocks*uint64(j.lo) // e0 = 64·lo
+		if j.res.set {
+			r, b := residualOf[T](&j.res)
+			residualPhiloxT(j.k, dst[e0:e1], src[e0:e1], r[e0:e1], b, bits, m, start, phaseOf(b, e0))
+			return
+		}
 		dropoutPhiloxT(j.k, dst[e0:e1], src[e0:e1], bits, m, start)
 		return
 	}
@@ -309,11 +363,22 @@ func runUnits[T Float, S float32 | float64](j *job, dst, src []T, vec []S) {
 			if len(v) > hi-lo {
 				v = v[:hi-lo]
 			}
-			scaleRowsT(j, dst[lo:hi:hi], src[lo:hi:hi], v)
+			if j.res.set {
+				r, b := residualOf[T](&j.res)
+				residualRowsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], r[lo:hi:hi], b, v) // lo starts a row
+			} else {
+				scaleRowsT(j, dst[lo:hi:hi], src[lo:hi:hi], v)
+			}
 		} else {
 			lo, hi := off+first*p.inner, off+last*p.inner
 			n := last - first
 			switch {
+			case j.res.set && p.inner == 1:
+				r, b := residualOf[T](&j.res)
+				residualBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], r[lo:hi:hi], b, m.bits, base+first, phaseOf(b, lo), m)
+			case j.res.set:
+				r, b := residualOf[T](&j.res)
+				residualPlanesT(j.k, dst[lo:hi:hi], src[lo:hi:hi], r[lo:hi:hi], b, m.bits, base+first, p.inner, n, m) // lo starts a row
 			case m.alpha && !j.backward && p.inner == 1: // elementwise alpha dropout
 				affineBitsT(j.k, dst[lo:hi:hi], src[lo:hi:hi], m, base+first)
 			case m.alpha && !j.backward:
@@ -366,6 +431,67 @@ func dropoutPhiloxT[T Float](k *kernelSet, dst, src []T, bits []uint64, m *Mask,
 		return
 	}
 	typed32[T](k).dropoutPhilox(dst, src, bits, m.seed, start, m.t, m.s32)
+}
+
+// allKept is the mask of one kept plane.
+var allKept = [1]uint64{1}
+
+// phaseOf is the bias index of element lo of the tensor.
+func phaseOf[T Float](b []T, lo int) int {
+	if len(b) == 0 {
+		return 0
+	}
+	return lo % len(b)
+}
+
+func residualPlanesT[T Float](k *kernelSet, dst, src, res, bias []T, bits []uint64, first, plane, n int, m *Mask) {
+	if kindOf[T]() == kindF64 {
+		k.f64.residualPlanes(as[float64](dst), as[float64](src), as[float64](res), as[float64](bias), bits, first, plane, n, m.s64)
+		return
+	}
+	typed32[T](k).residualPlanes(dst, src, res, bias, bits, first, plane, n, m.s32)
+}
+
+// residualAllKept is the fused residual form with every element kept and
+// s = 1 (p = 0, or a Layer in evaluation mode): dst = (src ⊕ bias) ⊕ res.
+func residualAllKept[T Float](k *kernelSet, dst, src, res, bias []T) {
+	if kindOf[T]() == kindF64 {
+		k.f64.residualPlanes(as[float64](dst), as[float64](src), as[float64](res), as[float64](bias), allKept[:], 0, len(dst), 1, 1)
+		return
+	}
+	typed32[T](k).residualPlanes(dst, src, res, bias, allKept[:], 0, len(dst), 1, 1)
+}
+
+func residualBitsT[T Float](k *kernelSet, dst, src, res, bias []T, bits []uint64, first, phase int, m *Mask) {
+	if kindOf[T]() == kindF64 {
+		k.f64.residualBits(as[float64](dst), as[float64](src), as[float64](res), as[float64](bias), bits, first, phase, m.s64)
+		return
+	}
+	typed32[T](k).residualBits(dst, src, res, bias, bits, first, phase, m.s32)
+}
+
+func residualRowsT[T Float, S float32 | float64](k *kernelSet, dst, src, res, bias []T, v []S) {
+	if kindOf[T]() == kindF64 {
+		k.f64.residualRows(as[float64](dst), as[float64](src), as[float64](res), as[float64](bias), as[float64](v))
+		return
+	}
+	typed32[T](k).residualRows(dst, src, res, bias, as[float32](v))
+}
+
+func residualPhiloxT[T Float](k *kernelSet, dst, src, res, bias []T, bits []uint64, m *Mask, start uint64, phase int) {
+	if kindOf[T]() == kindF64 {
+		k.f64.residualPhilox(as[float64](dst), as[float64](src), as[float64](res), as[float64](bias), bits, m.seed, start, m.t, phase, m.s64)
+		return
+	}
+	typed32[T](k).residualPhilox(dst, src, res, bias, bits, m.seed, start, m.t, phase, m.s32)
+}
+
+func sumRowsT[T Float](k *kernelSet, db, dx []T) {
+	if kindOf[T]() == kindF64 {
+		k.f64.sumRows(as[float64](db), as[float64](dx))
+		return
+	}
+	typed32[T](k).sumRows(db, dx)
 }
 
 // scaleRowsT runs the scale-rows kernel; v is float64 for float64 and

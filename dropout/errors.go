@@ -20,6 +20,7 @@ var (
 	ErrMode        = errors.New("unknown mode")
 	ErrKernel      = errors.New("kernel path not available")
 	ErrLayer       = errors.New("layer not made by a New function")
+	ErrOption      = errors.New("option does not fit the call")
 )
 
 // maxRank is the largest tensor rank any operation accepts.

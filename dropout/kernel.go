@@ -117,6 +117,29 @@ type typedKernels[T Float, S float32 | float64] struct {
 	// alpha dropout with one decision per element. Preconditions as
 	// scaleBits.
 	affineBits func(dst, src []T, bits []uint64, first int, a, b, c S)
+
+	// The fused residual forms (residual.go) of scalePlanes, scaleRows,
+	// scaleBits and dropoutPhilox, with the same decisions and
+	// preconditions, and res of dst's length (the same slice as dst, or
+	// disjoint from it). bias, nil (no add) or of len(bias) >= 1 elements
+	// that overlap no output, is broadcast along the rows of the range:
+	// element k adds bias[(phase+k) mod len(bias)], phase in
+	// [0, len(bias)); the planes and rows kernels' ranges start at a row
+	// (planes and rows are whole rows of the last dim), so they have no
+	// phase. A kept element becomes ((src ⊕ bias) ⊗ s) ⊕ res, each
+	// operation rounded once in that order (never fused; the half types in
+	// float32, then one rounding to T), a NaN result the default quiet NaN
+	// (canonNaN); a dropped one becomes res, its bits copied, src not read.
+	residualPlanes func(dst, src, res, bias []T, bits []uint64, first, plane, n int, s S)
+	residualRows   func(dst, src, res, bias []T, v []S)
+	residualBits   func(dst, src, res, bias []T, bits []uint64, first, phase int, s S)
+	residualPhilox func(dst, src, res, bias []T, bits []uint64, seed, start uint64, t uint32, phase int, s S)
+
+	// sumRows: db[j] = Σ over the rows of dx (rows of len(db) elements, the
+	// last possibly partial) of column j, added in row order in T (the half
+	// types in float32, rounded once at the end). Preconditions:
+	// len(db) >= 1, db overlaps nothing. The bias gradient (BiasGrad).
+	sumRows func(db, dx []T)
 }
 
 // typed returns k's table for float type T.
@@ -149,6 +172,12 @@ func genericTyped[T float32 | float64]() typedKernels[T, T] {
 		scaleBits:     scaleBitsGeneric[T],
 		dropoutPhilox: dropoutPhiloxGeneric[T],
 		affineBits:    affineBitsGeneric[T],
+
+		residualPlanes: residualPlanesGeneric[T],
+		residualRows:   residualRowsGeneric[T],
+		residualBits:   residualBitsGeneric[T],
+		residualPhilox: residualPhiloxGeneric[T],
+		sumRows:        sumRowsGeneric[T],
 	}
 }
 
@@ -162,6 +191,12 @@ func genericHalf[T BFloat16 | Float16]() typedKernels[T, float32] {
 		scaleBits:     scaleBitsHalf[T],
 		dropoutPhilox: dropoutPhiloxHalf[T],
 		affineBits:    affineBitsHalf[T],
+
+		residualPlanes: residualPlanesHalf[T],
+		residualRows:   residualRowsHalf[T],
+		residualBits:   residualBitsHalf[T],
+		residualPhilox: residualPhiloxHalf[T],
+		sumRows:        sumRowsHalf[T],
 	}
 }
 
@@ -201,6 +236,9 @@ var registry = append(append([]*kernelSet(nil), archKernels...), genericKernels)
 var active atomic.Pointer[kernelSet]
 
 func init() {
+	for _, k := range registry {
+		fillResidualFromGeneric(k)
+	}
 	active.Store(best())
 	if name, ok := os.LookupEnv("SIMDROP_KERNEL"); ok && name != "" {
 		if err := UseKernel(name); err != nil {
@@ -256,4 +294,33 @@ func UseKernel(name string) error {
 		return nil
 	}
 	return fmt.Errorf("dropout: unknown kernel %q (usable: %s): %w", name, strings.Join(Kernels(), ", "), ErrKernel)
+}
+
+// fillResidualFromGeneric gives a path without its own fused-residual
+// kernels the generic ones, so that every path runs every op while its SIMD
+// kernels are written; TestResidualKernelsPresent fails for any SIMD path
+// that still relies on it.
+func fillResidualFromGeneric(k *kernelSet) {
+	fillResidual(&k.f32, &genericKernels.f32)
+	fillResidual(&k.f64, &genericKernels.f64)
+	fillResidual(&k.bf16, &genericKernels.bf16)
+	fillResidual(&k.f16, &genericKernels.f16)
+}
+
+func fillResidual[T Float, S float32 | float64](k, g *typedKernels[T, S]) {
+	if k.residualPlanes == nil {
+		k.residualPlanes = g.residualPlanes
+	}
+	if k.residualRows == nil {
+		k.residualRows = g.residualRows
+	}
+	if k.residualBits == nil {
+		k.residualBits = g.residualBits
+	}
+	if k.residualPhilox == nil {
+		k.residualPhilox = g.residualPhilox
+	}
+	if k.sumRows == nil {
+		k.sumRows = g.sumRows
+	}
 }

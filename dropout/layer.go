@@ -154,7 +154,11 @@ func (l *Layer[T]) Training() bool { return l != nil && l.training }
 // Backward; in evaluation mode it keeps every feature. A Forward that fails
 // changes nothing: dst, the generator and the mask of the last successful
 // Forward (and so Mask and Backward) stay as they were.
-func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
+//
+// The options may hold a Residual (dst = residual + layer(src + bias); in
+// evaluation mode dst = residual + (src + bias)); any other Option is an
+// error wrapping ErrOption.
+func (l *Layer[T]) Forward(dst, src []T, shape []int, options ...Option) error {
 	if err := l.check("Forward"); err != nil {
 		return err
 	}
@@ -162,9 +166,19 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 	if !l.training {
 		p = 0
 	}
+	x := opts{regen: l.regen, blockSize: l.blockSize}
+	for i := range options {
+		o := &options[i]
+		if o.into != nil || o.isPart || o.grad.set {
+			return fmt.Errorf("dropout: %s layer: Forward takes only a Residual option: %w", l.o.name, ErrOption)
+		}
+		if o.res.set {
+			x.res = &o.res
+		}
+	}
 	// forward checks everything before it touches the mask, so an error
 	// leaves the last successful Forward's mask in place.
-	if err := forward(l.o, &l.mask, dst, src, shape, p, l.gen, opts{regen: l.regen, blockSize: l.blockSize}); err != nil {
+	if err := forward(l.o, &l.mask, dst, src, shape, p, l.gen, x); err != nil {
 		return err
 	}
 	l.ready = true
@@ -174,14 +188,17 @@ func (l *Layer[T]) Forward(dst, src []T, shape []int) error {
 // Backward writes dx, the gradient of the last successful Forward's input,
 // from dy, the gradient of its output. It is an error before any successful
 // Forward, or when the lengths differ from that Forward's tensor.
-func (l *Layer[T]) Backward(dx, dy []T) error {
+//
+// A BiasGrad option also writes the bias gradient, as for the function
+// Backward.
+func (l *Layer[T]) Backward(dx, dy []T, options ...Option) error {
 	if err := l.check("Backward"); err != nil {
 		return err
 	}
 	if !l.ready {
 		return fmt.Errorf("dropout: %s layer: Backward before a successful Forward: %w", l.o.name, ErrMask)
 	}
-	return Backward(dx, dy, &l.mask)
+	return Backward(dx, dy, &l.mask, options...)
 }
 
 // Mask returns the mask of the last successful Forward, or nil. It is reused

@@ -84,6 +84,7 @@ type job struct {
 	srcF16       []Float16
 	vec32        []float32 // scale vectors when m holds none for this type (float32 ones for the half types)
 	vec64        []float64
+	res          resid // the fused residual form, if res.set (a copy: the caller's options stay on its stack)
 	lo, hi       int
 	done         *sync.WaitGroup
 	// Raw Philox bits (PhiloxBits32/64): units are blocks of raw, counted

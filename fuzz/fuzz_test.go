@@ -124,6 +124,9 @@ func FuzzKernelsMatchGeneric(f *testing.F) {
 	})
 }
 
+// nonneg returns v mod m in [0, m).
+func nonneg(v int64, m int) int { return int((v%int64(m) + int64(m)) % int64(m)) }
+
 // FuzzAPINeverPanics feeds arbitrary shapes, lengths, probabilities and
 // overlaps to the public API: it must return a result or an error, never
 // panic, and on error leave memory and the generator untouched.
@@ -161,6 +164,15 @@ func FuzzAPINeverPanics(f *testing.F) {
 		off := span + int(shift)%span
 		src := buf[off : off+int(lenSrc%span)]
 		before := append([]float32(nil), buf...)
+		// The same windows of a buffer of 16-bit elements, for the half types.
+		hbuf := make([]uint16, 3*span)
+		for i := range hbuf {
+			hbuf[i] = uint16(i * 0x9e37)
+		}
+		hdst, hsrc := hbuf[span:span+len(dst)], hbuf[off:off+len(src)]
+		bd, bs := dropout.BFloat16s(hdst), dropout.BFloat16s(hsrc)
+		fd, fs := dropout.Float16s(hdst), dropout.Float16s(hsrc)
+		hbefore := append([]uint16(nil), hbuf...)
 		g := dropout.NewGenerator(1)
 		var reused dropout.Mask
 		for _, op := range []func() (*dropout.Mask, error){
@@ -182,6 +194,30 @@ func FuzzAPINeverPanics(f *testing.F) {
 			func() (*dropout.Mask, error) { return dropout.Dropout(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropoutNoMask(dst, src, shape, p, g) },
 			func() (*dropout.Mask, error) { return dropout.DropConnect(dst, src, int(d0), int(d1), p, g) },
+			// The fused residual forms: residual and bias windows of the
+			// same buffer, fitting or not, overlapping or not.
+			func() (*dropout.Mask, error) {
+				ro := span + nonneg(d4, span)
+				rl := min(len(src), len(buf)-ro)
+				bo := nonneg(d3, 3*span)
+				return dropout.Dropout(dst, src, shape, p, g, dropout.Residual(buf[ro:ro+rl], buf[bo:bo+min(nonneg(d2, 64), len(buf)-bo)]))
+			},
+			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g, dropout.Residual(dst, nil)) },
+			func() (*dropout.Mask, error) {
+				return dropout.StochasticDepth(bd, bs, shape, p, dropout.Row, true, g, dropout.Residual(bd, bs[:min(len(bs), nonneg(d1, 32))]))
+			},
+			func() (*dropout.Mask, error) {
+				return dropout.AlphaDropout(dst, src, shape, p, g, dropout.Residual(dst, nil))
+			},
+			// The half types.
+			func() (*dropout.Mask, error) { return dropout.Dropout2d(bd, bs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout2dNHWC(fd, fs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.Dropout(fd, fs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.AlphaDropout(bd, bs, shape, p, g) },
+			func() (*dropout.Mask, error) { return dropout.DropBlock2d(fd, fs, shape, p, int(d3%9)-1, g) },
+			func() (*dropout.Mask, error) {
+				return dropout.StochasticDepth(bd, bs, shape, p, dropout.DepthMode(modes[int(d4&3)%len(modes)]), d3&1 == 0, g)
+			},
 			// Parts of a larger call, with the first sample and the total
 			// fuzzed, and a reused mask; masks made from bytes.
 			func() (*dropout.Mask, error) {
@@ -224,7 +260,7 @@ func FuzzAPINeverPanics(f *testing.F) {
 				}
 				if !errors.Is(err, dropout.ErrProbability) && !errors.Is(err, dropout.ErrShape) &&
 					!errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) &&
-					!errors.Is(err, dropout.ErrMode) && !errors.Is(err, dropout.ErrMask) {
+					!errors.Is(err, dropout.ErrMode) && !errors.Is(err, dropout.ErrMask) && !errors.Is(err, dropout.ErrOption) {
 					t.Fatalf("unclassified error %v", err)
 				}
 				if g.Offset() != 0 {
@@ -235,17 +271,45 @@ func FuzzAPINeverPanics(f *testing.F) {
 						t.Fatalf("buf[%d] written on error %v", i, err)
 					}
 				}
+				for i := range hbuf {
+					if hbuf[i] != hbefore[i] {
+						t.Fatalf("hbuf[%d] written on error %v", i, err)
+					}
+				}
 				continue
 			}
-			// A mask that worked also runs backward on the same buffers.
+			// A mask that worked also runs backward on the same buffers,
+			// in every element type.
 			if err := dropout.Backward(dst, src, m); err != nil {
 				t.Fatalf("Backward after a successful forward: %v", err)
 			}
 			if err := dropout.Backward(dst[:len(dst)/2], src, m); err == nil && len(dst) > 0 {
 				t.Fatal("Backward accepted a short dx")
 			}
+			if err := dropout.Backward(bd, bs, m); err != nil {
+				t.Fatalf("Backward (bf16) after a successful forward: %v", err)
+			}
+			if err := dropout.Backward(fd[:len(fd)/2], fs, m); err == nil && len(fd) > 0 {
+				t.Fatal("Backward (f16) accepted a short dx")
+			}
+			// A bias gradient of a fuzzed window: an error must be
+			// classified and write nothing.
+			bo := nonneg(d2, 3*span)
+			db := buf[bo : bo+min(nonneg(d3, 70), len(buf)-bo)]
+			saved := append([]float32(nil), buf...)
+			if err := dropout.Backward(dst, src, m, dropout.BiasGrad(db)); err != nil {
+				if !errors.Is(err, dropout.ErrLength) && !errors.Is(err, dropout.ErrOverlap) && !errors.Is(err, dropout.ErrOption) {
+					t.Fatalf("Backward with BiasGrad: unclassified error %v", err)
+				}
+				for i := range buf {
+					if math.Float32bits(buf[i]) != math.Float32bits(saved[i]) {
+						t.Fatalf("buf[%d] written by a failed Backward: %v", i, err)
+					}
+				}
+			}
 			g = dropout.NewGenerator(1)
 			before = append(before[:0], buf...)
+			hbefore = append(hbefore[:0], hbuf...)
 		}
 	})
 }

@@ -3,13 +3,15 @@
 // tensor to stdout, both little-endian.
 //
 // Input: rank r (uint32), shape (r × uint32), noise shape (r × uint32), p
-// (float64), the keep bytes (one per noise element), the float32 input.
-// Output: the float32 result of MaskFromBytes then Backward(y, x, mask),
-// which is the forward under that mask.
+// (float64), the keep bytes (one per noise element), the input tensor.
+// Output: the result of MaskFromBytes then Backward(y, x, mask), which is
+// the forward under that mask. The tensors are float32, or with -type bf16
+// or f16 the 16-bit patterns of BFloat16 or Float16.
 package main
 
 import (
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,13 +20,15 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdin, os.Stdout); err != nil {
+	typ := flag.String("type", "f32", "element type: f32, bf16 or f16")
+	flag.Parse()
+	if err := run(os.Stdin, os.Stdout, *typ); err != nil {
 		fmt.Fprintln(os.Stderr, "maskapply:", err)
 		os.Exit(1)
 	}
 }
 
-func run(r io.Reader, w io.Writer) error {
+func run(r io.Reader, w io.Writer, typ string) error {
 	var rank uint32
 	if err := binary.Read(r, binary.LittleEndian, &rank); err != nil {
 		return err
@@ -51,15 +55,27 @@ func run(r io.Reader, w io.Writer) error {
 	if _, err := io.ReadFull(r, keep); err != nil {
 		return err
 	}
-	x := make([]float32, numel)
-	if err := binary.Read(r, binary.LittleEndian, x); err != nil {
-		return err
-	}
 	m, err := dropout.MaskFromBytes(shape, noise, p, keep)
 	if err != nil {
 		return err
 	}
-	y := make([]float32, numel)
+	switch typ {
+	case "f32":
+		return apply[float32](r, w, m, numel)
+	case "bf16":
+		return apply[dropout.BFloat16](r, w, m, numel)
+	case "f16":
+		return apply[dropout.Float16](r, w, m, numel)
+	}
+	return fmt.Errorf("unknown -type %q", typ)
+}
+
+func apply[T float32 | dropout.BFloat16 | dropout.Float16](r io.Reader, w io.Writer, m *dropout.Mask, numel int) error {
+	x := make([]T, numel)
+	if err := binary.Read(r, binary.LittleEndian, x); err != nil {
+		return err
+	}
+	y := make([]T, numel)
 	if err := dropout.Backward(y, x, m); err != nil {
 		return err
 	}
