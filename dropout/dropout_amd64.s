@@ -20,6 +20,272 @@ DATA lanes64<>+16(SB)/8, $0x0000000000000002
 DATA lanes64<>+24(SB)/8, $0x0000000000000003
 GLOBL lanes64<>(SB), RODATA|NOPTR, $32
 
+DATA bf16One<>+0(SB)/4, $0x00000001
+DATA bf16One<>+4(SB)/4, $0x00000001
+DATA bf16One<>+8(SB)/4, $0x00000001
+DATA bf16One<>+12(SB)/4, $0x00000001
+DATA bf16One<>+16(SB)/4, $0x00000001
+DATA bf16One<>+20(SB)/4, $0x00000001
+DATA bf16One<>+24(SB)/4, $0x00000001
+DATA bf16One<>+28(SB)/4, $0x00000001
+GLOBL bf16One<>(SB), RODATA|NOPTR, $32
+
+DATA bf16Bias<>+0(SB)/4, $0x00007fff
+DATA bf16Bias<>+4(SB)/4, $0x00007fff
+DATA bf16Bias<>+8(SB)/4, $0x00007fff
+DATA bf16Bias<>+12(SB)/4, $0x00007fff
+DATA bf16Bias<>+16(SB)/4, $0x00007fff
+DATA bf16Bias<>+20(SB)/4, $0x00007fff
+DATA bf16Bias<>+24(SB)/4, $0x00007fff
+DATA bf16Bias<>+28(SB)/4, $0x00007fff
+GLOBL bf16Bias<>(SB), RODATA|NOPTR, $32
+
+DATA halfQNaN<>+0(SB)/4, $0x7fc00000
+DATA halfQNaN<>+4(SB)/4, $0x7fc00000
+DATA halfQNaN<>+8(SB)/4, $0x7fc00000
+DATA halfQNaN<>+12(SB)/4, $0x7fc00000
+DATA halfQNaN<>+16(SB)/4, $0x7fc00000
+DATA halfQNaN<>+20(SB)/4, $0x7fc00000
+DATA halfQNaN<>+24(SB)/4, $0x7fc00000
+DATA halfQNaN<>+28(SB)/4, $0x7fc00000
+GLOBL halfQNaN<>(SB), RODATA|NOPTR, $32
+
+DATA f16NaN<>+0(SB)/4, $0xffc00000
+DATA f16NaN<>+4(SB)/4, $0xffc00000
+DATA f16NaN<>+8(SB)/4, $0xffc00000
+DATA f16NaN<>+12(SB)/4, $0xffc00000
+DATA f16NaN<>+16(SB)/4, $0xffc00000
+DATA f16NaN<>+20(SB)/4, $0xffc00000
+DATA f16NaN<>+24(SB)/4, $0xffc00000
+DATA f16NaN<>+28(SB)/4, $0xffc00000
+GLOBL f16NaN<>(SB), RODATA|NOPTR, $32
+
+DATA halfTails<>+0(SB)/4, $0x00000000
+DATA halfTails<>+4(SB)/4, $0x00000000
+DATA halfTails<>+8(SB)/4, $0x00000000
+DATA halfTails<>+12(SB)/4, $0x00000000
+DATA halfTails<>+16(SB)/4, $0xffffffff
+DATA halfTails<>+20(SB)/4, $0x00000000
+DATA halfTails<>+24(SB)/4, $0x00000000
+DATA halfTails<>+28(SB)/4, $0x00000000
+DATA halfTails<>+32(SB)/4, $0xffffffff
+DATA halfTails<>+36(SB)/4, $0x00000000
+DATA halfTails<>+40(SB)/4, $0x00000000
+DATA halfTails<>+44(SB)/4, $0x00000000
+DATA halfTails<>+48(SB)/4, $0xffffffff
+DATA halfTails<>+52(SB)/4, $0xffffffff
+DATA halfTails<>+56(SB)/4, $0x00000000
+DATA halfTails<>+60(SB)/4, $0x00000000
+DATA halfTails<>+64(SB)/4, $0xffffffff
+DATA halfTails<>+68(SB)/4, $0xffffffff
+DATA halfTails<>+72(SB)/4, $0x00000000
+DATA halfTails<>+76(SB)/4, $0x00000000
+DATA halfTails<>+80(SB)/4, $0xffffffff
+DATA halfTails<>+84(SB)/4, $0xffffffff
+DATA halfTails<>+88(SB)/4, $0xffffffff
+DATA halfTails<>+92(SB)/4, $0x00000000
+DATA halfTails<>+96(SB)/4, $0xffffffff
+DATA halfTails<>+100(SB)/4, $0xffffffff
+DATA halfTails<>+104(SB)/4, $0xffffffff
+DATA halfTails<>+108(SB)/4, $0x00000000
+DATA halfTails<>+112(SB)/4, $0xffffffff
+DATA halfTails<>+116(SB)/4, $0xffffffff
+DATA halfTails<>+120(SB)/4, $0xffffffff
+DATA halfTails<>+124(SB)/4, $0xffffffff
+DATA halfTails<>+128(SB)/2, $0xffff
+DATA halfTails<>+130(SB)/2, $0x0000
+DATA halfTails<>+132(SB)/2, $0x0000
+DATA halfTails<>+134(SB)/2, $0x0000
+DATA halfTails<>+136(SB)/2, $0x0000
+DATA halfTails<>+138(SB)/2, $0x0000
+DATA halfTails<>+140(SB)/2, $0x0000
+DATA halfTails<>+142(SB)/2, $0x0000
+DATA halfTails<>+144(SB)/2, $0x0000
+DATA halfTails<>+146(SB)/2, $0xffff
+DATA halfTails<>+148(SB)/2, $0x0000
+DATA halfTails<>+150(SB)/2, $0x0000
+DATA halfTails<>+152(SB)/2, $0x0000
+DATA halfTails<>+154(SB)/2, $0x0000
+DATA halfTails<>+156(SB)/2, $0x0000
+DATA halfTails<>+158(SB)/2, $0x0000
+DATA halfTails<>+160(SB)/2, $0x0000
+DATA halfTails<>+162(SB)/2, $0x0000
+DATA halfTails<>+164(SB)/2, $0xffff
+DATA halfTails<>+166(SB)/2, $0x0000
+DATA halfTails<>+168(SB)/2, $0x0000
+DATA halfTails<>+170(SB)/2, $0x0000
+DATA halfTails<>+172(SB)/2, $0x0000
+DATA halfTails<>+174(SB)/2, $0x0000
+DATA halfTails<>+176(SB)/2, $0x0000
+DATA halfTails<>+178(SB)/2, $0x0000
+DATA halfTails<>+180(SB)/2, $0x0000
+DATA halfTails<>+182(SB)/2, $0xffff
+DATA halfTails<>+184(SB)/2, $0x0000
+DATA halfTails<>+186(SB)/2, $0x0000
+DATA halfTails<>+188(SB)/2, $0x0000
+DATA halfTails<>+190(SB)/2, $0x0000
+DATA halfTails<>+192(SB)/2, $0x0000
+DATA halfTails<>+194(SB)/2, $0x0000
+DATA halfTails<>+196(SB)/2, $0x0000
+DATA halfTails<>+198(SB)/2, $0x0000
+DATA halfTails<>+200(SB)/2, $0xffff
+DATA halfTails<>+202(SB)/2, $0x0000
+DATA halfTails<>+204(SB)/2, $0x0000
+DATA halfTails<>+206(SB)/2, $0x0000
+DATA halfTails<>+208(SB)/2, $0x0000
+DATA halfTails<>+210(SB)/2, $0x0000
+DATA halfTails<>+212(SB)/2, $0x0000
+DATA halfTails<>+214(SB)/2, $0x0000
+DATA halfTails<>+216(SB)/2, $0x0000
+DATA halfTails<>+218(SB)/2, $0xffff
+DATA halfTails<>+220(SB)/2, $0x0000
+DATA halfTails<>+222(SB)/2, $0x0000
+DATA halfTails<>+224(SB)/2, $0x0000
+DATA halfTails<>+226(SB)/2, $0x0000
+DATA halfTails<>+228(SB)/2, $0x0000
+DATA halfTails<>+230(SB)/2, $0x0000
+DATA halfTails<>+232(SB)/2, $0x0000
+DATA halfTails<>+234(SB)/2, $0x0000
+DATA halfTails<>+236(SB)/2, $0xffff
+DATA halfTails<>+238(SB)/2, $0x0000
+DATA halfTails<>+240(SB)/2, $0x0000
+DATA halfTails<>+242(SB)/2, $0x0000
+DATA halfTails<>+244(SB)/2, $0x0000
+DATA halfTails<>+246(SB)/2, $0x0000
+DATA halfTails<>+248(SB)/2, $0x0000
+DATA halfTails<>+250(SB)/2, $0x0000
+DATA halfTails<>+252(SB)/2, $0x0000
+DATA halfTails<>+254(SB)/2, $0xffff
+DATA halfTails<>+256(SB)/1, $0x00
+DATA halfTails<>+257(SB)/1, $0x01
+DATA halfTails<>+258(SB)/1, $0x80
+DATA halfTails<>+259(SB)/1, $0x80
+DATA halfTails<>+260(SB)/1, $0x80
+DATA halfTails<>+261(SB)/1, $0x80
+DATA halfTails<>+262(SB)/1, $0x80
+DATA halfTails<>+263(SB)/1, $0x80
+DATA halfTails<>+264(SB)/1, $0x80
+DATA halfTails<>+265(SB)/1, $0x80
+DATA halfTails<>+266(SB)/1, $0x80
+DATA halfTails<>+267(SB)/1, $0x80
+DATA halfTails<>+268(SB)/1, $0x80
+DATA halfTails<>+269(SB)/1, $0x80
+DATA halfTails<>+270(SB)/1, $0x80
+DATA halfTails<>+271(SB)/1, $0x80
+DATA halfTails<>+272(SB)/1, $0x02
+DATA halfTails<>+273(SB)/1, $0x03
+DATA halfTails<>+274(SB)/1, $0x80
+DATA halfTails<>+275(SB)/1, $0x80
+DATA halfTails<>+276(SB)/1, $0x80
+DATA halfTails<>+277(SB)/1, $0x80
+DATA halfTails<>+278(SB)/1, $0x80
+DATA halfTails<>+279(SB)/1, $0x80
+DATA halfTails<>+280(SB)/1, $0x80
+DATA halfTails<>+281(SB)/1, $0x80
+DATA halfTails<>+282(SB)/1, $0x80
+DATA halfTails<>+283(SB)/1, $0x80
+DATA halfTails<>+284(SB)/1, $0x80
+DATA halfTails<>+285(SB)/1, $0x80
+DATA halfTails<>+286(SB)/1, $0x80
+DATA halfTails<>+287(SB)/1, $0x80
+DATA halfTails<>+288(SB)/1, $0x04
+DATA halfTails<>+289(SB)/1, $0x05
+DATA halfTails<>+290(SB)/1, $0x80
+DATA halfTails<>+291(SB)/1, $0x80
+DATA halfTails<>+292(SB)/1, $0x80
+DATA halfTails<>+293(SB)/1, $0x80
+DATA halfTails<>+294(SB)/1, $0x80
+DATA halfTails<>+295(SB)/1, $0x80
+DATA halfTails<>+296(SB)/1, $0x80
+DATA halfTails<>+297(SB)/1, $0x80
+DATA halfTails<>+298(SB)/1, $0x80
+DATA halfTails<>+299(SB)/1, $0x80
+DATA halfTails<>+300(SB)/1, $0x80
+DATA halfTails<>+301(SB)/1, $0x80
+DATA halfTails<>+302(SB)/1, $0x80
+DATA halfTails<>+303(SB)/1, $0x80
+DATA halfTails<>+304(SB)/1, $0x06
+DATA halfTails<>+305(SB)/1, $0x07
+DATA halfTails<>+306(SB)/1, $0x80
+DATA halfTails<>+307(SB)/1, $0x80
+DATA halfTails<>+308(SB)/1, $0x80
+DATA halfTails<>+309(SB)/1, $0x80
+DATA halfTails<>+310(SB)/1, $0x80
+DATA halfTails<>+311(SB)/1, $0x80
+DATA halfTails<>+312(SB)/1, $0x80
+DATA halfTails<>+313(SB)/1, $0x80
+DATA halfTails<>+314(SB)/1, $0x80
+DATA halfTails<>+315(SB)/1, $0x80
+DATA halfTails<>+316(SB)/1, $0x80
+DATA halfTails<>+317(SB)/1, $0x80
+DATA halfTails<>+318(SB)/1, $0x80
+DATA halfTails<>+319(SB)/1, $0x80
+DATA halfTails<>+320(SB)/1, $0x08
+DATA halfTails<>+321(SB)/1, $0x09
+DATA halfTails<>+322(SB)/1, $0x80
+DATA halfTails<>+323(SB)/1, $0x80
+DATA halfTails<>+324(SB)/1, $0x80
+DATA halfTails<>+325(SB)/1, $0x80
+DATA halfTails<>+326(SB)/1, $0x80
+DATA halfTails<>+327(SB)/1, $0x80
+DATA halfTails<>+328(SB)/1, $0x80
+DATA halfTails<>+329(SB)/1, $0x80
+DATA halfTails<>+330(SB)/1, $0x80
+DATA halfTails<>+331(SB)/1, $0x80
+DATA halfTails<>+332(SB)/1, $0x80
+DATA halfTails<>+333(SB)/1, $0x80
+DATA halfTails<>+334(SB)/1, $0x80
+DATA halfTails<>+335(SB)/1, $0x80
+DATA halfTails<>+336(SB)/1, $0x0a
+DATA halfTails<>+337(SB)/1, $0x0b
+DATA halfTails<>+338(SB)/1, $0x80
+DATA halfTails<>+339(SB)/1, $0x80
+DATA halfTails<>+340(SB)/1, $0x80
+DATA halfTails<>+341(SB)/1, $0x80
+DATA halfTails<>+342(SB)/1, $0x80
+DATA halfTails<>+343(SB)/1, $0x80
+DATA halfTails<>+344(SB)/1, $0x80
+DATA halfTails<>+345(SB)/1, $0x80
+DATA halfTails<>+346(SB)/1, $0x80
+DATA halfTails<>+347(SB)/1, $0x80
+DATA halfTails<>+348(SB)/1, $0x80
+DATA halfTails<>+349(SB)/1, $0x80
+DATA halfTails<>+350(SB)/1, $0x80
+DATA halfTails<>+351(SB)/1, $0x80
+DATA halfTails<>+352(SB)/1, $0x0c
+DATA halfTails<>+353(SB)/1, $0x0d
+DATA halfTails<>+354(SB)/1, $0x80
+DATA halfTails<>+355(SB)/1, $0x80
+DATA halfTails<>+356(SB)/1, $0x80
+DATA halfTails<>+357(SB)/1, $0x80
+DATA halfTails<>+358(SB)/1, $0x80
+DATA halfTails<>+359(SB)/1, $0x80
+DATA halfTails<>+360(SB)/1, $0x80
+DATA halfTails<>+361(SB)/1, $0x80
+DATA halfTails<>+362(SB)/1, $0x80
+DATA halfTails<>+363(SB)/1, $0x80
+DATA halfTails<>+364(SB)/1, $0x80
+DATA halfTails<>+365(SB)/1, $0x80
+DATA halfTails<>+366(SB)/1, $0x80
+DATA halfTails<>+367(SB)/1, $0x80
+DATA halfTails<>+368(SB)/1, $0x0e
+DATA halfTails<>+369(SB)/1, $0x0f
+DATA halfTails<>+370(SB)/1, $0x80
+DATA halfTails<>+371(SB)/1, $0x80
+DATA halfTails<>+372(SB)/1, $0x80
+DATA halfTails<>+373(SB)/1, $0x80
+DATA halfTails<>+374(SB)/1, $0x80
+DATA halfTails<>+375(SB)/1, $0x80
+DATA halfTails<>+376(SB)/1, $0x80
+DATA halfTails<>+377(SB)/1, $0x80
+DATA halfTails<>+378(SB)/1, $0x80
+DATA halfTails<>+379(SB)/1, $0x80
+DATA halfTails<>+380(SB)/1, $0x80
+DATA halfTails<>+381(SB)/1, $0x80
+DATA halfTails<>+382(SB)/1, $0x80
+DATA halfTails<>+383(SB)/1, $0x80
+GLOBL halfTails<>(SB), RODATA|NOPTR, $384
+
 // func scalePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, s float32)
 // Requires: AVX, AVX512F
 TEXT ·scalePlanesAVX512F32(SB), NOSPLIT, $0-100
@@ -387,6 +653,549 @@ droptail:
 	KMOVW   R9, K1
 	VMOVUPD Z1, K1, (AX)
 	LEAQ    (AX)(R11*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+
+done:
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F
+TEXT ·scalePlanesAVX512BF16(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/16 whole vectors, then a last one of rem = plane - full*16 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x04, R9
+	MOVQ  R9, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x01, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	JMP  small1
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW        DI, K2
+	KANDW        K2, K1, K2
+	VPMOVZXWD.Z  (DX), K2, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K2, Z1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	ADDQ         CX, DX
+	ADDQ         CX, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW        DI, K2
+	KANDW        K2, K1, K3
+	VPMOVZXWD.Z  (DX), K2, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K2, Z1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, (AX)
+	VPMOVZXWD.Z  32(DX), K3, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K3, Z1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	ADDQ         CX, DX
+	ADDQ         CX, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+	JMP done
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VPMOVZXWD    32(DX), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VPMOVZXWD    64(DX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS       Z0, Z4, Z4
+	VPMOVZXWD    96(DX), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VMULPS       Z0, Z5, Z5
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z6
+	VPANDD.BCST  bf16One<>+0(SB), Z6, Z6
+	VPADDD       Z2, Z6, Z6
+	VPADDD.BCST  bf16Bias<>+0(SB), Z6, Z6
+	VPSRLD       $0x10, Z6, Z6
+	VPMOVDW      Z6, (AX)
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z3, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 32(AX)
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z4, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 64(AX)
+	VCMPPS       $0x03, Z5, Z5, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
+	VPSRLD       $0x10, Z5, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z5, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
+
+keep1:
+	CMPQ         R11, $0x00000010
+	JB           keeptail
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z2, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, (AX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000010, R11
+	JMP          keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL         $0x00000001, R9
+	MOVQ         R11, CX
+	SHLL         CL, R9
+	DECL         R9
+	KMOVW        R9, K1
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z2, Z0, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z2, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, K1, (AX)
+	LEAQ         (DX)(R11*2), DX
+	LEAQ         (AX)(R11*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*2), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVDQU64 Z1, (AX)
+	VMOVDQU64 Z1, 64(AX)
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000040, R11
+	CMPQ      R11, $0x00000040
+	JAE       drop4
+
+drop1:
+	CMPQ          R11, $0x00000010
+	JB            droptail
+	VEXTRACTI64X4 $0x00, Z1, (AX)
+	ADDQ          $0x00000020, AX
+	SUBQ          $0x00000010, R11
+	JMP           drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VPMOVDW Z1, K1, (AX)
+	LEAQ    (AX)(R11*2), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+
+done:
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F
+TEXT ·scalePlanesAVX512F16(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Z0
+	VPXORQ       Z1, Z1, Z1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/16 whole vectors, then a last one of rem = plane - full*16 elements.
+	MOVQ  DI, R9
+	DECQ  R9
+	SHRQ  $0x04, R9
+	MOVQ  R9, CX
+	SHLQ  $0x04, CX
+	NEGQ  CX
+	ADDQ  DI, CX
+	MOVL  $0x00000001, R10
+	SHLL  CL, R10
+	DECL  R10
+	KMOVW R10, K1
+	MOVQ  DI, CX
+	SHLQ  $0x01, CX
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ R9, $0x00
+	JE   small0
+	JMP  small1
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW       DI, K2
+	KANDW       K2, K1, K2
+	VCVTPH2PS.Z (DX), K2, Z1
+	VMULPS.Z    Z0, Z1, K2, Z1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, (AX)
+	ADDQ        CX, DX
+	ADDQ        CX, AX
+	INCQ        SI
+	CMPQ        SI, R8
+	JL          small0
+	JMP         done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, DI
+	SHRQ $0x06, DI
+	MOVQ (BX)(DI*8), DI
+	BTQ  SI, DI
+	SBBQ DI, DI
+
+	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
+	KMOVW       DI, K2
+	KANDW       K2, K1, K3
+	VCVTPH2PS.Z (DX), K2, Z1
+	VMULPS.Z    Z0, Z1, K2, Z1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, (AX)
+	VCVTPH2PS.Z 32(DX), K3, Z1
+	VMULPS.Z    Z0, Z1, K3, Z1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, 32(AX)
+	ADDQ        CX, DX
+	ADDQ        CX, AX
+	INCQ        SI
+	CMPQ        SI, R8
+	JL          small1
+	JMP         done
+	JMP done
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VCVTPH2PS   (DX), Z2
+	VMULPS      Z0, Z2, Z2
+	VCVTPH2PS   32(DX), Z3
+	VMULPS      Z0, Z3, Z3
+	VCVTPH2PS   64(DX), Z4
+	VMULPS      Z0, Z4, Z4
+	VCVTPH2PS   96(DX), Z5
+	VMULPS      Z0, Z5, Z5
+	VCMPPS      $0x03, Z2, Z2, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
+	VCVTPS2PH   $0x00, Z2, (AX)
+	VCMPPS      $0x03, Z3, Z3, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH   $0x00, Z3, 32(AX)
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 64(AX)
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
+	VCVTPS2PH   $0x00, Z5, 96(AX)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x00000040, R11
+	CMPQ        R11, $0x00000040
+	JAE         keep4
+
+keep1:
+	CMPQ        R11, $0x00000010
+	JB          keeptail
+	VCVTPH2PS   (DX), Z2
+	VMULPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
+	VCVTPS2PH   $0x00, Z2, (AX)
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000010, R11
+	JMP         keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL        $0x00000001, R9
+	MOVQ        R11, CX
+	SHLL        CL, R9
+	DECL        R9
+	KMOVW       R9, K1
+	VCVTPH2PS.Z (DX), K1, Z2
+	VMULPS      Z2, Z0, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K2, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, (AX)
+	LEAQ        (DX)(R11*2), DX
+	LEAQ        (AX)(R11*2), AX
+	JMP         next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*2), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVDQU64 Z1, (AX)
+	VMOVDQU64 Z1, 64(AX)
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000040, R11
+	CMPQ      R11, $0x00000040
+	JAE       drop4
+
+drop1:
+	CMPQ          R11, $0x00000010
+	JB            droptail
+	VEXTRACTI64X4 $0x00, Z1, (AX)
+	ADDQ          $0x00000020, AX
+	SUBQ          $0x00000010, R11
+	JMP           drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VPMOVDW Z1, K1, (AX)
+	LEAQ    (AX)(R11*2), AX
 
 next:
 	CMPQ SI, R8
@@ -1207,6 +2016,931 @@ droptail:
 	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
 	VMASKMOVPD   Y1, Y2, (AX)
 	LEAQ         (AX)(CX*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+
+done:
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·scalePlanesAVX2BF16(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Y0
+	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ DI, CX
+	DECQ CX
+	SHRQ $0x03, CX
+	MOVQ CX, R9
+	SHLQ $0x03, R9
+	NEGQ R9
+	ADDQ DI, R9
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R9)(R9*1), R9
+	MOVQ    R9, R10
+	SHLQ    $0x03, R10
+	LEAQ    halfTails<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), X1
+	VMOVDQU 128(R11)(R10*1), X2
+	VMOVDQU 256(R11)(R10*1), X3
+	SHLQ    $0x01, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X5, X5
+	LEAQ         (DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VPMASKMOVD   X4, X1, (AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, (AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, (AX)
+	VPMASKMOVD   16(DX), X5, X5
+	LEAQ         16(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VPMASKMOVD   X4, X1, 16(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, (AX)
+	VPMASKMOVD   16(DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, 16(AX)
+	VPMASKMOVD   32(DX), X5, X5
+	LEAQ         32(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VPMASKMOVD   X4, X1, 32(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, (AX)
+	VPMASKMOVD   16(DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, 16(AX)
+	VPMASKMOVD   32(DX), X4, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y6, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X6
+	VPACKUSDW    X6, X7, X6
+	VMOVDQU      X6, 32(AX)
+	VPMASKMOVD   48(DX), X5, X5
+	LEAQ         48(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VPMASKMOVD   X4, X1, 48(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+	JMP done
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VPMOVZXWD (DX), Y2
+	VPSLLD    $0x10, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VPMOVZXWD 16(DX), Y3
+	VPSLLD    $0x10, Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VPMOVZXWD 32(DX), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VPMOVZXWD 48(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VCMPPS    $0x03, Y2, Y2, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y6
+	VPAND     bf16One<>+0(SB), Y6, Y6
+	VPADDD    Y2, Y6, Y6
+	VPADDD    bf16Bias<>+0(SB), Y6, Y6
+	VPSRLD    $0x10, Y6, Y6
+	VCMPPS    $0x03, Y3, Y3, Y2
+	VBLENDVPS Y2, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y2
+	VPAND     bf16One<>+0(SB), Y2, Y2
+	VPADDD    Y3, Y2, Y2
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y2
+	VPACKUSDW Y2, Y6, Y2
+	VPERMQ    $0xd8, Y2, Y2
+	VMOVDQU   Y2, (AX)
+	VCMPPS    $0x03, Y4, Y4, Y2
+	VBLENDVPS Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y2
+	VPAND     bf16One<>+0(SB), Y2, Y2
+	VPADDD    Y4, Y2, Y2
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y2
+	VCMPPS    $0x03, Y5, Y5, Y3
+	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD    $0x10, Y5, Y3
+	VPAND     bf16One<>+0(SB), Y3, Y3
+	VPADDD    Y5, Y3, Y3
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y3
+	VPACKUSDW Y3, Y2, Y2
+	VPERMQ    $0xd8, Y2, Y2
+	VMOVDQU   Y2, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000020, CX
+	CMPQ      CX, $0x00000020
+	JAE       keep4
+
+keep1:
+	CMPQ         CX, $0x00000008
+	JB           keeptail
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y2, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X2
+	VPACKUSDW    X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000010, AX
+	SUBQ         $0x00000008, CX
+	JMP          keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X2
+	VMOVDQU      128(R11)(R10*1), X3
+	VMOVDQU      256(R11)(R10*1), X4
+	VPMASKMOVD   (DX), X2, X5
+	VPBROADCASTW (DX)(R9*1), X6
+	VPBLENDVB    X3, X6, X5, X5
+	VPMOVZXWD    X5, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y3, Y0, Y3
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y3, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X3
+	VPACKUSDW    X3, X5, X3
+	VPMASKMOVD   X3, X2, (AX)
+	VPSHUFB      X4, X3, X2
+	VPEXTRW      $0x00, X2, (AX)(R9*1)
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (AX)(CX*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVDQU Y1, (AX)
+	VMOVDQU Y1, 32(AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVDQU X1, (AX)
+	ADDQ    $0x00000010, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ       -2(CX)(CX*1), R9
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	LEAQ       halfTails<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), X2
+	VMOVDQU    128(R11)(R10*1), X3
+	VMOVDQU    256(R11)(R10*1), X3
+	VPMASKMOVD X1, X2, (AX)
+	VPEXTRW    $0x00, X1, (AX)(R9*1)
+	LEAQ       (AX)(CX*2), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+
+done:
+	VZEROUPPER
+	RET
+
+// func scalePlanesAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2, CMOV, F16C
+TEXT ·scalePlanesAVX2F16(SB), NOSPLIT, $0-100
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS s+96(FP), Y0
+	VXORPS       Y1, Y1, Y1
+
+	// Planes of at most 32 elements go one plane a step, with no run search.
+	CMPQ DI, $0x00000020
+	JA   run
+
+	// full = (plane-1)/8 whole vectors, then a last one of rem = plane - full*8 elements.
+	MOVQ DI, CX
+	DECQ CX
+	SHRQ $0x03, CX
+	MOVQ CX, R9
+	SHLQ $0x03, R9
+	NEGQ R9
+	ADDQ DI, R9
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R9)(R9*1), R9
+	MOVQ    R9, R10
+	SHLQ    $0x03, R10
+	LEAQ    halfTails<>+0(SB), R11
+	VMOVDQU (R11)(R10*1), X1
+	VMOVDQU 128(R11)(R10*1), X2
+	VMOVDQU 256(R11)(R10*1), X3
+	SHLQ    $0x01, DI
+
+	// One loop for each number of whole vectors a plane has.
+	CMPQ CX, $0x00
+	JE   small0
+	CMPQ CX, $0x01
+	JE   small1
+	CMPQ CX, $0x02
+	JE   small2
+	JMP  small3
+
+small0:
+	// Planes of 0 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X5, X5
+	LEAQ         (DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X4
+	VPMASKMOVD   X4, X1, (AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, (AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small0
+	JMP          done
+
+small1:
+	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, (AX)
+	VPMASKMOVD   16(DX), X5, X5
+	LEAQ         16(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X4
+	VPMASKMOVD   X4, X1, 16(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small1
+	JMP          done
+
+small2:
+	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, (AX)
+	VPMASKMOVD   16(DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VPMASKMOVD   32(DX), X5, X5
+	LEAQ         32(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X4
+	VPMASKMOVD   X4, X1, 32(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small2
+	JMP          done
+
+small3:
+	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
+	MOVQ SI, CX
+	SHRQ $0x06, CX
+	MOVQ (BX)(CX*8), CX
+	BTQ  SI, CX
+	SBBQ CX, CX
+
+	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPAND        X4, X1, X5
+	VPMASKMOVD   (DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, (AX)
+	VPMASKMOVD   16(DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VPMASKMOVD   32(DX), X4, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y6, Y0, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VORPS        halfQNaN<>+0(SB), Y6, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, 32(AX)
+	VPMASKMOVD   48(DX), X5, X5
+	LEAQ         48(DX)(R9*1), R10
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R10
+	VPBROADCASTW (R10), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X4
+	VPMASKMOVD   X4, X1, 48(AX)
+	VPSHUFB      X3, X4, X4
+	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
+	ADDQ         DI, DX
+	ADDQ         DI, AX
+	INCQ         SI
+	CMPQ         SI, R8
+	JL           small3
+	JMP          done
+	JMP done
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VCVTPH2PS (DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VCVTPH2PS 16(DX), Y3
+	VMULPS    Y0, Y3, Y3
+	VCVTPH2PS 32(DX), Y4
+	VMULPS    Y0, Y4, Y4
+	VCVTPH2PS 48(DX), Y5
+	VMULPS    Y0, Y5, Y5
+	VCMPPS    $0x03, Y2, Y2, Y6
+	VORPS     halfQNaN<>+0(SB), Y2, Y7
+	VANDPS    f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS Y6, Y7, Y2, Y2
+	VCVTPS2PH $0x00, Y2, (AX)
+	VCMPPS    $0x03, Y3, Y3, Y2
+	VORPS     halfQNaN<>+0(SB), Y3, Y6
+	VANDPS    f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS Y2, Y6, Y3, Y3
+	VCVTPS2PH $0x00, Y3, 16(AX)
+	VCMPPS    $0x03, Y4, Y4, Y2
+	VORPS     halfQNaN<>+0(SB), Y4, Y3
+	VANDPS    f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS Y2, Y3, Y4, Y4
+	VCVTPS2PH $0x00, Y4, 32(AX)
+	VCMPPS    $0x03, Y5, Y5, Y2
+	VORPS     halfQNaN<>+0(SB), Y5, Y3
+	VANDPS    f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS Y2, Y3, Y5, Y5
+	VCVTPS2PH $0x00, Y5, 48(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000020, CX
+	CMPQ      CX, $0x00000020
+	JAE       keep4
+
+keep1:
+	CMPQ      CX, $0x00000008
+	JB        keeptail
+	VCVTPH2PS (DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y3
+	VORPS     halfQNaN<>+0(SB), Y2, Y4
+	VANDPS    f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS Y3, Y4, Y2, Y2
+	VCVTPS2PH $0x00, Y2, (AX)
+	ADDQ      $0x00000010, DX
+	ADDQ      $0x00000010, AX
+	SUBQ      $0x00000008, CX
+	JMP       keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X2
+	VMOVDQU      128(R11)(R10*1), X3
+	VMOVDQU      256(R11)(R10*1), X4
+	VPMASKMOVD   (DX), X2, X5
+	VPBROADCASTW (DX)(R9*1), X6
+	VPBLENDVB    X3, X6, X5, X5
+	VCVTPH2PS    X5, Y3
+	VMULPS       Y3, Y0, Y3
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VORPS        halfQNaN<>+0(SB), Y3, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y5, Y6, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPMASKMOVD   X3, X2, (AX)
+	VPSHUFB      X4, X3, X2
+	VPEXTRW      $0x00, X2, (AX)(R9*1)
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (AX)(CX*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVDQU Y1, (AX)
+	VMOVDQU Y1, 32(AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVDQU X1, (AX)
+	ADDQ    $0x00000010, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ       -2(CX)(CX*1), R9
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	LEAQ       halfTails<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), X2
+	VMOVDQU    128(R11)(R10*1), X3
+	VMOVDQU    256(R11)(R10*1), X3
+	VPMASKMOVD X1, X2, (AX)
+	VPEXTRW    $0x00, X1, (AX)(R9*1)
+	LEAQ       (AX)(CX*2), AX
 
 next:
 	CMPQ SI, R8
@@ -5283,6 +7017,2930 @@ chunkslaststored:
 	VZEROUPPER
 	RET
 
+// func dropoutPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512BF16(SB), $2592-96
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ bits_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	MOVQ seed+72(FP), SI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL SI, DI
+	SHRQ $0x20, SI
+	MOVL DI, (SP)
+	MOVL SI, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 8(SP)
+	MOVL SI, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 16(SP)
+	MOVL SI, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 24(SP)
+	MOVL SI, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 32(SP)
+	MOVL SI, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 40(SP)
+	MOVL SI, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 48(SP)
+	MOVL SI, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 56(SP)
+	MOVL SI, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 64(SP)
+	MOVL SI, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 72(SP)
+	MOVL SI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, DI
+	KMOVW           DI, K1
+	VPBROADCASTQ    SI, Z2
+	MOVQ            start+80(FP), SI
+	VBROADCASTSS    s+92(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
+
+stored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  (CX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, (AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  32(CX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 32(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  64(CX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 64(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  96(CX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	CMPQ         DI, $0x10
+	JB           word
+	SUBQ         $0x00000400, BX
+	CMPQ         BX, $0x00000400
+	JAE          loop
+
+tail:
+	TESTQ BX, BX
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSHUFD     $0xf5, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
+	VPXORD.BCST (SP), Z8, Z8
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+
+	// Round 2.
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPXORD.BCST     8(SP), Z13, Z13
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSHUFD         $0xf5, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
+
+	// Round 3.
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
+
+	// Round 4.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
+
+	// Round 5.
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
+
+	// Round 6.
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
+
+	// Round 7.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
+
+	// Round 8.
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
+
+	// Round 9.
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
+
+	// Round 10.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+tailstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  (CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, (AX)
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  32(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 32(AX)
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  64(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 64(AX)
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  96(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 96(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	SUBQ         $0x40, BX
+	JMP          tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  (CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  32(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  64(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  96(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	MOVQ $0x00000000, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
+
+hookapply:
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R12, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        R12, K2
+	VPMOVZXWD.Z  (R9), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, (R8)
+	SHRQ         $0x10, R12
+	KMOVW        R12, K2
+	VPMOVZXWD.Z  32(R9), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 32(R8)
+	SHRQ         $0x10, R12
+	KMOVW        R12, K2
+	VPMOVZXWD.Z  64(R9), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 64(R8)
+	SHRQ         $0x10, R12
+	KMOVW        R12, K2
+	VPMOVZXWD.Z  96(R9), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 96(R8)
+	ADDQ         $0x00000080, R9
+	ADDQ         $0x00000080, R8
+	DECQ         DI
+	JNZ          hookapply
+	MOVQ         R8, 2512(SP)
+	MOVQ         R9, 2520(SP)
+	MOVQ         R10, 2528(SP)
+	MOVQ         R11, 2536(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
+
+drainapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  (DX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, (CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  32(DX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 32(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  64(DX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 64(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  96(DX), K2, Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS.Z     Z3, Z4, K2, Z4
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z4, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, 96(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         DI, 2536(SP)
+
+drainapplied:
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
+
+finalapply:
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  (DX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, (CX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  32(DX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 32(CX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  64(DX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 64(CX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  96(DX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 96(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         SI, 2536(SP)
+
+finalapplied:
+	MOVQ  2536(SP), AX
+	MOVQ  464(SP)(AX*8), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  (CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  32(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  64(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, SI
+	SHRQ         $0x10, DX
+	KMOVW        SI, K1
+	VPMOVZXWD.Z  96(CX), K1, Z0
+	VPSLLD       $0x10, Z0, Z0
+	VMULPS.Z     Z3, Z0, K1, Z0
+	KMOVW        DX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	VZEROUPPER
+	RET
+
+// func dropoutPhiloxAVX512F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+TEXT ·dropoutPhiloxAVX512F16(SB), $2592-96
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ bits_base+48(FP), DX
+	MOVQ dst_len+8(FP), BX
+	MOVQ seed+72(FP), SI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL SI, DI
+	SHRQ $0x20, SI
+	MOVL DI, (SP)
+	MOVL SI, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 8(SP)
+	MOVL SI, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 16(SP)
+	MOVL SI, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 24(SP)
+	MOVL SI, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 32(SP)
+	MOVL SI, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 40(SP)
+	MOVL SI, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 48(SP)
+	MOVL SI, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 56(SP)
+	MOVL SI, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 64(SP)
+	MOVL SI, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, SI
+	MOVL DI, 72(SP)
+	MOVL SI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), SI
+	SHLQ $0x20, SI
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R9
+
+thr:
+	MOVQ            SI, R8
+	SARQ            $0x3f, R8
+	MOVQ            R8, (DI)
+	ADDQ            $0x08, DI
+	SHLQ            $0x01, SI
+	DECL            R9
+	JNZ             thr
+	MOVQ            $-1, SI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, DI
+	KMOVW           DI, K1
+	VPBROADCASTQ    SI, Z2
+	MOVQ            start+80(FP), SI
+	VBROADCASTSS    s+92(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ BX, $0x00001000
+	JA   chunks
+	CMPQ BX, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64    Z2, Z5
+	VMOVDQA64    Z2, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), DI
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z8, Z8, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     DI, R8
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z9, Z9, Z9
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z9, 400(SP)
+	ADDQ       $0x00000100, SI
+
+	// Apply the batch's keep words.
+	XORQ DI, DI
+
+word:
+	MOVQ  336(SP)(DI*8), R8
+	TESTQ DX, DX
+	JZ    stored
+	MOVQ  R8, (DX)
+	ADDQ  $0x08, DX
+
+stored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       R8, K2
+	VCVTPH2PS.Z (CX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, (AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 32(CX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 32(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 64(CX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 64(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 96(CX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	INCQ        DI
+	CMPQ        DI, $0x10
+	JB          word
+	SUBQ        $0x00000400, BX
+	CMPQ        BX, $0x00000400
+	JAE         loop
+
+tail:
+	TESTQ BX, BX
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z6
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	KMOVW       SI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z16, Z16, Z16
+	VPXORQ      Z17, Z17, Z17
+	LEAQ        80(SP), SI
+	LEAQ        336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z7
+	VPSHUFD $0xf5, Z6, Z8
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z9
+	VPXORD.BCST (SP), Z7, Z7
+	VPSHUFD     $0xf5, Z9, Z10
+	VPXORD.BCST 4(SP), Z10, Z10
+	VPMULUDQ    Z0, Z6, Z11
+	VPXORD.BCST (SP), Z8, Z8
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+
+	// Round 2.
+	VPMULUDQ        Z0, Z7, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z13
+	VPXORD.BCST     8(SP), Z13, Z13
+	VPSHUFD         $0xf5, Z7, Z14
+	VPTERNLOGD.BCST $0x96, 12(SP), Z9, Z14
+	VPMULUDQ        Z0, Z8, Z8
+	VPMULUDQ        Z1, Z12, Z9
+	VPSHUFD         $0xf5, Z9, Z12
+	VPXORD.BCST     8(SP), Z12, Z12
+	VPSHUFD         $0xf5, Z8, Z15
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z15
+
+	// Round 3.
+	VPMULUDQ        Z0, Z13, Z11
+	VPMULUDQ        Z1, Z14, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 16(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 20(SP), Z7, Z10
+	VPMULUDQ        Z0, Z12, Z7
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 16(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 20(SP), Z8, Z9
+
+	// Round 4.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 24(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 28(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 24(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 28(SP), Z7, Z12
+
+	// Round 5.
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 32(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z7, Z10
+	VPTERNLOGD.BCST $0x96, 36(SP), Z8, Z10
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 32(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z8, Z9
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z9
+
+	// Round 6.
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 40(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 44(SP), Z7, Z13
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 40(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z7, Z12
+	VPTERNLOGD.BCST $0x96, 44(SP), Z8, Z12
+
+	// Round 7.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 48(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z8, Z10
+	VPTERNLOGD.BCST $0x96, 52(SP), Z11, Z10
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 48(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z11, Z9
+	VPTERNLOGD.BCST $0x96, 52(SP), Z7, Z9
+
+	// Round 8.
+	VPMULUDQ        Z0, Z14, Z7
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 56(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z7, Z13
+	VPTERNLOGD.BCST $0x96, 60(SP), Z8, Z13
+	VPMULUDQ        Z0, Z15, Z8
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 56(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z8, Z12
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z12
+
+	// Round 9.
+	VPMULUDQ        Z0, Z14, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 64(SP), Z10, Z14
+	VPSHUFD         $0xf5, Z11, Z10
+	VPTERNLOGD.BCST $0x96, 68(SP), Z7, Z10
+	VPMULUDQ        Z0, Z15, Z7
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 64(SP), Z9, Z15
+	VPSHUFD         $0xf5, Z7, Z9
+	VPTERNLOGD.BCST $0x96, 68(SP), Z8, Z9
+
+	// Round 10.
+	VPMULUDQ        Z0, Z14, Z8
+	VPMULUDQ        Z1, Z10, Z10
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 72(SP), Z13, Z14
+	VPSHUFD         $0xf5, Z8, Z13
+	VPTERNLOGD.BCST $0x96, 76(SP), Z11, Z13
+	VPMULUDQ        Z0, Z15, Z11
+	VPMULUDQ        Z1, Z9, Z9
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 72(SP), Z12, Z15
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 76(SP), Z7, Z12
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z10, K1, Z14
+	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPANDNQ         Z5, Z14, Z5
+	VPSHUFD         $0xa0, Z8, K1, Z13
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPANDNQ         Z5, Z13, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z9, K1, Z15
+	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPANDNQ         Z2, Z15, Z2
+	VPSHUFD         $0xa0, Z11, K1, Z12
+	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPANDNQ         Z2, Z12, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
+	ADDQ            $0x10, SI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     SI, DI
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z16, Z16, Z16
+	VPTERNLOGQ $0x0f, Z17, Z17, Z17
+	VMOVDQU64  Z16, 336(SP)
+	VMOVDQU64  Z17, 400(SP)
+	XORQ       DI, DI
+
+tailword:
+	MOVQ  336(SP)(DI*8), SI
+	CMPQ  BX, $0x40
+	JBE   last
+	TESTQ DX, DX
+	JZ    tailstored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+tailstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       SI, K1
+	VCVTPH2PS.Z (CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, (AX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 32(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 32(AX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 64(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 64(AX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 96(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 96(AX)
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, AX
+	INCQ        DI
+	SUBQ        $0x40, BX
+	JMP         tailword
+
+last:
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    laststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+laststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       SI, K1
+	VCVTPH2PS.Z (CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, (AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 32(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 32(AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 64(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 64(AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 96(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(BX), DI
+	SHRQ $0x06, DI
+	MOVQ DI, 2568(SP)
+	DECQ DI
+	MOVQ DI, 2552(SP)
+	SHLQ $0x06, DI
+	SUBQ DI, BX
+	MOVQ BX, 2560(SP)
+	MOVQ AX, 2512(SP)
+	MOVQ CX, 2520(SP)
+	MOVQ DX, 2528(SP)
+	MOVQ $0x00000000, 2544(SP)
+	MOVQ $0x00000000, 2576(SP)
+	MOVQ $0x00000000, 2536(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2568(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2568(SP)
+	MOVQ    AX, 2584(SP)
+	LEAQ    464(SP), CX
+	ADDQ    2576(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, DI
+	CMPQ         AX, DI
+	CMOVQCS      AX, DI
+	MOVQ         $-1, R8
+	BZHIQ        DI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ SI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          DI, BX
+	SUBQ          DI, AX
+	SHLQ          $0x04, DI
+	ADDQ          DI, SI
+	MOVQ          $0x00000010, DI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	MOVQ    2552(SP), R8
+	CMPQ    R8, DI
+	CMOVQCS R8, DI
+	SUBQ    DI, 2544(SP)
+	SUBQ    DI, 2552(SP)
+	TESTQ   DI, DI
+	JZ      hookapplied
+	MOVQ    2512(SP), R8
+	MOVQ    2520(SP), R9
+	MOVQ    2528(SP), R10
+	MOVQ    2536(SP), R11
+
+hookapply:
+	MOVQ  464(SP)(R11*8), R12
+	INCQ  R11
+	ANDQ  $0x7f, R11
+	TESTQ R10, R10
+	JZ    hookstored
+	MOVQ  R12, (R10)
+	ADDQ  $0x08, R10
+
+hookstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       R12, K2
+	VCVTPH2PS.Z (R9), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, (R8)
+	SHRQ        $0x10, R12
+	KMOVW       R12, K2
+	VCVTPH2PS.Z 32(R9), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 32(R8)
+	SHRQ        $0x10, R12
+	KMOVW       R12, K2
+	VCVTPH2PS.Z 64(R9), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 64(R8)
+	SHRQ        $0x10, R12
+	KMOVW       R12, K2
+	VCVTPH2PS.Z 96(R9), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 96(R8)
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, R8
+	DECQ        DI
+	JNZ         hookapply
+	MOVQ        R8, 2512(SP)
+	MOVQ        R9, 2520(SP)
+	MOVQ        R10, 2528(SP)
+	MOVQ        R11, 2536(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, DI
+	CMPQ        DX, DI
+	CMOVQCS     DX, DI
+	MOVQ        $-1, R8
+	BZHIQ       DI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        DI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), DI
+
+drainapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       R8, K2
+	VCVTPH2PS.Z (DX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, (CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 32(DX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 32(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 64(DX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 64(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K2
+	VCVTPH2PS.Z 96(DX), K2, Z4
+	VMULPS.Z    Z3, Z4, K2, Z4
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, 96(CX)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, CX
+	DECQ        AX
+	JNZ         drainapply
+	MOVQ        CX, 2512(SP)
+	MOVQ        DX, 2520(SP)
+	MOVQ        BX, 2528(SP)
+	MOVQ        DI, 2536(SP)
+
+drainapplied:
+	MOVQ 2584(SP), AX
+	MOVQ AX, 2544(SP)
+	XORQ $0x00000200, 2576(SP)
+	CMPQ 2568(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2544(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2552(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2544(SP)
+	SUBQ    AX, 2552(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2512(SP), CX
+	MOVQ    2520(SP), DX
+	MOVQ    2528(SP), BX
+	MOVQ    2536(SP), SI
+
+finalapply:
+	MOVQ  464(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       DI, K1
+	VCVTPH2PS.Z (DX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, (CX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 32(CX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 64(CX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, 96(CX)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, CX
+	DECQ        AX
+	JNZ         finalapply
+	MOVQ        CX, 2512(SP)
+	MOVQ        DX, 2520(SP)
+	MOVQ        BX, 2528(SP)
+	MOVQ        SI, 2536(SP)
+
+finalapplied:
+	MOVQ  2536(SP), AX
+	MOVQ  464(SP)(AX*8), SI
+	MOVQ  2560(SP), BX
+	MOVQ  2512(SP), AX
+	MOVQ  2520(SP), CX
+	MOVQ  2528(SP), DX
+	BZHIQ BX, SI, SI
+	TESTQ DX, DX
+	JZ    chunkslaststored
+	MOVQ  SI, (DX)
+	ADDQ  $0x08, DX
+
+chunkslaststored:
+	MOVQ  $-1, DX
+	BZHIQ BX, DX, DX
+	ANDQ  DX, SI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       SI, K1
+	VCVTPH2PS.Z (CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, (AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 32(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 32(AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 64(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 64(AX)
+	SHRQ        $0x10, SI
+	SHRQ        $0x10, DX
+	KMOVW       SI, K1
+	VCVTPH2PS.Z 96(CX), K1, Z0
+	VMULPS.Z    Z3, Z0, K1, Z0
+	KMOVW       DX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 96(AX)
+	VZEROUPPER
+	RET
+
 // func scaleBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, s float32)
 // Requires: AVX, AVX512F, BMI2
 TEXT ·scaleBitsAVX512F32(SB), NOSPLIT, $0-84
@@ -5504,6 +10162,294 @@ masked:
 	VMULPD.Z 448(DX), Z0, K1, Z0
 	KMOVW    CX, K1
 	VMOVUPD  Z0, K1, 448(AX)
+	VZEROUPPER
+	RET
+
+// func scaleBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleBitsAVX512BF16(SB), NOSPLIT, $0-84
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS s+80(FP), Z0
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, (AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 32(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 64(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VMULPS.Z     Z0, Z1, K1, Z1
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z1, Z1, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
+	VPSRLD       $0x10, Z1, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z1, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 96(AX)
+	VZEROUPPER
+	RET
+
+// func scaleBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·scaleBitsAVX512F16(SB), NOSPLIT, $0-84
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS s+80(FP), Z0
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       DI, K1
+	VCVTPH2PS.Z (DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, (AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 32(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, 32(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 64(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, 64(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 96(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, 96(AX)
+	ADDQ        $0x08, BX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x40, SI
+	CMPQ        SI, $0x40
+	JA          loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       DI, K1
+	VCVTPH2PS.Z (DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 32(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 64(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 96(DX), K1, Z1
+	VMULPS.Z    Z0, Z1, K1, Z1
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z1, Z1, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K2, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K2, Z1
+	VCVTPS2PH   $0x00, Z1, K1, 96(AX)
 	VZEROUPPER
 	RET
 
@@ -5780,6 +10726,330 @@ masked:
 	VADDPD   Z1, Z0, K1, Z2
 	KMOVW    CX, K1
 	VMOVUPD  Z2, K1, 448(AX)
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Z0
+	VBROADCASTSS b+84(FP), Z1
+	VBROADCASTSS c+88(FP), Z2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  (DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, (AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  32(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 32(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  64(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 64(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  96(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 96(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  (DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  32(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  64(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z4
+	VADDPS       Z1, Z3, K1, Z4
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z4, Z4, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, CX
+	KMOVW        DI, K1
+	VPMOVZXWD.Z  96(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS.Z     Z0, Z3, K1, Z3
+	VMOVUPS      Z2, Z0
+	VADDPS       Z1, Z3, K1, Z0
+	KMOVW        CX, K1
+	VCMPPS       $0x03, Z0, Z0, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
+	VPSRLD       $0x10, Z0, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z0, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·affineBitsAVX512F16(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Z0
+	VBROADCASTSS b+84(FP), Z1
+	VBROADCASTSS c+88(FP), Z2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       DI, K1
+	VCVTPH2PS.Z (DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, (AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 32(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 32(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 64(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 64(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 96(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 96(AX)
+	ADDQ        $0x08, BX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x40, SI
+	CMPQ        SI, $0x40
+	JA          loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	MOVQ  $-1, CX
+	BZHIQ SI, CX, CX
+	ANDQ  CX, DI
+
+	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
+	KMOVW       DI, K1
+	VCVTPH2PS.Z (DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 32(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 64(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z4
+	VADDPS      Z1, Z3, K1, Z4
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z4, Z4, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
+	VCVTPS2PH   $0x00, Z4, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, CX
+	KMOVW       DI, K1
+	VCVTPH2PS.Z 96(DX), K1, Z3
+	VMULPS.Z    Z0, Z3, K1, Z3
+	VMOVUPS     Z2, Z0
+	VADDPS      Z1, Z3, K1, Z0
+	KMOVW       CX, K1
+	VCMPPS      $0x03, Z0, Z0, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K2, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K2, Z0
+	VCVTPS2PH   $0x00, Z0, K1, 96(AX)
 	VZEROUPPER
 	RET
 
@@ -10856,6 +16126,4320 @@ chunkslaststored:
 	VZEROUPPER
 	RET
 
+// func dropoutPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·dropoutPhiloxAVX2BF16(SB), $2208-96
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+72(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R11
+
+thr:
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R11
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+80(FP), DI
+	VBROADCASTSS s+92(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPMOVZXWD    (DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPMOVZXWD    16(DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y6, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y4, Y4
+	VPERMQ       $0xd8, Y4, Y4
+	VMOVDQU      Y4, (AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPMOVZXWD    32(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    48(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y5, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 32(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPMOVZXWD    64(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPMOVZXWD    80(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y2, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 64(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPMOVZXWD    96(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    112(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 96(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VPMOVZXWD    (DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VPMOVZXWD    16(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y3, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, (AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VPMOVZXWD    32(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VPMOVZXWD    48(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 32(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VPMOVZXWD    64(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VPMOVZXWD    80(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y0, Y4, Y4
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 64(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VPMOVZXWD    96(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VPMOVZXWD    112(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y2, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 96(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword1piece:
+	CMPQ         SI, $0x08
+	JB           lastword1tail
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKUSDW    X2, X0, X0
+	VMOVDQU      X0, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword1piece
+
+lastword1tail:
+	TESTQ        SI, SI
+	JZ           lastword1done
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword1done:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R14
+	VMOVQ        R14, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPMOVZXWD    (R11), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPMOVZXWD    16(R11), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y6, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y4, Y4
+	VPERMQ       $0xd8, Y4, Y4
+	VMOVDQU      Y4, (R10)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPMOVZXWD    32(R11), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    48(R11), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y5, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 32(R10)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPMOVZXWD    64(R11), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPMOVZXWD    80(R11), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y2, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 64(R10)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPMOVZXWD    96(R11), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    112(R11), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 96(R10)
+	ADDQ         $0x00000080, R11
+	ADDQ         $0x00000080, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R10
+	VMOVQ        R10, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPMOVZXWD    (DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPMOVZXWD    16(DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VANDPD       Y4, Y6, Y6
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y6, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y4, Y4
+	VPERMQ       $0xd8, Y4, Y4
+	VMOVDQU      Y4, (CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPMOVZXWD    32(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    48(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y5, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 32(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VPMOVZXWD    64(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VPMOVZXWD    80(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y2, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 64(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VPMOVZXWD    96(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPMOVZXWD    112(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y2, Y2
+	VPERMQ       $0xd8, Y2, Y2
+	VMOVDQU      Y2, 96(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VPMOVZXWD    (DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VPMOVZXWD    16(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y3, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, (CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VPMOVZXWD    32(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VPMOVZXWD    48(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 32(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VPMOVZXWD    64(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VPMOVZXWD    80(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y0, Y4, Y4
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 64(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VPMOVZXWD    96(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VPMOVZXWD    112(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y2, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y0, Y0
+	VPERMQ       $0xd8, Y0, Y0
+	VMOVDQU      Y0, 96(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword2piece:
+	CMPQ         SI, $0x08
+	JB           lastword2tail
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKUSDW    X2, X0, X0
+	VMOVDQU      X0, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword2piece
+
+lastword2tail:
+	TESTQ        SI, SI
+	JZ           lastword2done
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword2done:
+	VZEROUPPER
+	RET
+
+// func dropoutPhiloxAVX2F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+// Requires: AVX, AVX2, CMOV, F16C
+TEXT ·dropoutPhiloxAVX2F16(SB), $2208-96
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+72(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, DI
+	SHRQ $0x20, CX
+	MOVL DI, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, DI
+	ADDL $0xbb67ae85, CX
+	MOVL DI, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+88(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), DI
+	MOVL $0x00000020, R11
+
+thr:
+	MOVQ         CX, R10
+	SARQ         $0x3f, R10
+	MOVQ         R10, (DI)
+	ADDQ         $0x08, DI
+	SHLQ         $0x01, CX
+	DECL         R11
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+80(FP), DI
+	VBROADCASTSS s+92(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R8
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, DI
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R8
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R8, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VCVTPH2PS    (DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VCVTPH2PS    16(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 16(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VCVTPH2PS    32(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 32(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 48(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VCVTPH2PS    64(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 64(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 80(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VCVTPH2PS    96(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 96(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y2
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 112(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	INCQ         CX
+	CMPQ         CX, $0x08
+	JB           word
+	SUBQ         $0x00000200, SI
+	CMPQ         SI, $0x00000200
+	JAE          loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), DI
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, DI
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VCVTPH2PS    (DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VCVTPH2PS    16(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 16(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VCVTPH2PS    32(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 32(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VCVTPH2PS    64(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VCVTPH2PS    96(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VCVTPH2PS    112(DX), Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, 112(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	INCQ         CX
+	SUBQ         $0x40, SI
+	JMP          tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword3piece:
+	CMPQ         SI, $0x08
+	JB           lastword3tail
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VCVTPH2PS    (DX), Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword3piece
+
+lastword3tail:
+	TESTQ        SI, SI
+	JZ           lastword3done
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y1
+	VANDPS       f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword3done:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2184(SP)
+	DECQ CX
+	MOVQ CX, 2168(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, SI
+	MOVQ SI, 2176(SP)
+	MOVQ AX, 2128(SP)
+	MOVQ DX, 2136(SP)
+	MOVQ BX, 2144(SP)
+	MOVQ $0x00000000, 2160(SP)
+	MOVQ $0x00000000, 2192(SP)
+	MOVQ $0x00000000, 2152(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2184(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2184(SP)
+	MOVQ    AX, 2200(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2192(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        DI, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), R10
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   R10, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset0:
+	JZ   gset0done
+	BSFL R10, R8
+	MOVQ 1936(SP)(R8*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R8*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R8*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R8*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, R10
+	XORL      $0x0000000f, R10
+
+gset1:
+	JZ   gset1done
+	BSFL R10, R9
+	MOVQ 1968(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(R10), R11
+	ANDL R11, R10
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, DI
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	MOVQ    2168(SP), R10
+	CMPQ    R10, SI
+	CMOVQCS R10, SI
+	SUBQ    SI, 2160(SP)
+	SUBQ    SI, 2168(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2128(SP), R10
+	MOVQ    2136(SP), R11
+	MOVQ    2144(SP), R12
+	MOVQ    2152(SP), R13
+
+hookapply:
+	MOVQ  400(SP)(R13*8), R14
+	INCQ  R13
+	ANDQ  $0x7f, R13
+	TESTQ R12, R12
+	JZ    hookstored
+	MOVQ  R14, (R12)
+	ADDQ  $0x08, R12
+
+hookstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R14, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R14
+	VMOVQ        R14, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VCVTPH2PS    (R11), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, (R10)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VCVTPH2PS    16(R11), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 16(R10)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VCVTPH2PS    32(R11), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 32(R10)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    48(R11), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 48(R10)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VCVTPH2PS    64(R11), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 64(R10)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VCVTPH2PS    80(R11), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 80(R10)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VCVTPH2PS    96(R11), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 96(R10)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    112(R11), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y2
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 112(R10)
+	ADDQ         $0x00000080, R11
+	ADDQ         $0x00000080, R10
+	DECQ         SI
+	JNZ          hookapply
+	MOVQ         R10, 2128(SP)
+	MOVQ         R11, 2136(SP)
+	MOVQ         R12, 2144(SP)
+	MOVQ         R13, 2152(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), R10
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (R10), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(R10), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (R10), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(R10), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, R10
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   R10, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    R10, R10
+
+gstore:
+	MOVQ    1808(SP)(R10*8), R11
+	MOVQ    336(SP)(R10*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    R10
+	CMPQ    R10, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+drainapply:
+	MOVQ  400(SP)(SI*8), R10
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    drainstored
+	MOVQ  R10, (BX)
+	ADDQ  $0x08, BX
+
+drainstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        R10, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R10
+	VMOVQ        R10, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VCVTPH2PS    (DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VCVTPH2PS    16(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 16(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VCVTPH2PS    32(DX), Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 32(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 48(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VCVTPH2PS    64(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 64(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 80(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VCVTPH2PS    96(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 96(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y2
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 112(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+drainapplied:
+	MOVQ 2200(SP), AX
+	MOVQ AX, 2160(SP)
+	XORQ $0x00000200, 2192(SP)
+	CMPQ 2184(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2168(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2160(SP)
+	SUBQ    AX, 2168(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2128(SP), CX
+	MOVQ    2136(SP), DX
+	MOVQ    2144(SP), BX
+	MOVQ    2152(SP), SI
+
+finalapply:
+	MOVQ  400(SP)(SI*8), DI
+	INCQ  SI
+	ANDQ  $0x7f, SI
+	TESTQ BX, BX
+	JZ    finalstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+finalstored:
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VCVTPH2PS    (DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VCVTPH2PS    16(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 16(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VCVTPH2PS    32(DX), Y4
+	VMULPS       Y1, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 32(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 48(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VCVTPH2PS    64(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 64(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 80(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VCVTPH2PS    96(DX), Y3
+	VMULPS       Y1, Y3, Y3
+	VANDPD       Y0, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 96(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VCVTPH2PS    112(DX), Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, 112(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2128(SP)
+	MOVQ         DX, 2136(SP)
+	MOVQ         BX, 2144(SP)
+	MOVQ         SI, 2152(SP)
+
+finalapplied:
+	MOVQ  2152(SP), AX
+	MOVQ  400(SP)(AX*8), DI
+	MOVQ  2176(SP), SI
+	MOVQ  2128(SP), AX
+	MOVQ  2136(SP), DX
+	MOVQ  2144(SP), BX
+	MOVQ  $0x00000040, CX
+	SUBQ  SI, CX
+	MOVQ  $-1, R8
+	SHRQ  CL, R8
+	ANDQ  R8, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword4piece:
+	CMPQ         SI, $0x08
+	JB           lastword4tail
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VCVTPH2PS    (DX), Y2
+	VMULPS       Y1, Y2, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword4piece
+
+lastword4tail:
+	TESTQ        SI, SI
+	JZ           lastword4done
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPD       Y0, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y1
+	VANDPS       f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword4done:
+	VZEROUPPER
+	RET
+
 // func scaleBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, s float32)
 // Requires: AVX, AVX2
 TEXT ·scaleBitsAVX2F32(SB), NOSPLIT, $0-84
@@ -11261,6 +20845,431 @@ masked:
 	VMULPD       Y1, Y0, Y1
 	VANDPD       Y2, Y1, Y1
 	VMASKMOVPD   Y1, Y3, 480(AX)
+	VZEROUPPER
+	RET
+
+// func scaleBitsAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
+// Requires: AVX, AVX2
+TEXT ·scaleBitsAVX2BF16(SB), NOSPLIT, $0-84
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS s+80(FP), Y0
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VPMOVZXWD    (DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VPMOVZXWD    16(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VANDPD       Y3, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, (AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VPMOVZXWD    32(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VPMOVZXWD    48(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y4, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VPACKUSDW    Y4, Y1, Y1
+	VPERMQ       $0xd8, Y1, Y1
+	VMOVDQU      Y1, 32(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VPMOVZXWD    64(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VPMOVZXWD    80(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y1, Y4, Y4
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y3, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y1, Y1
+	VPERMQ       $0xd8, Y1, Y1
+	VMOVDQU      Y1, 64(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VPMOVZXWD    96(DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VPMOVZXWD    112(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y3, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y2, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VPACKUSDW    Y3, Y1, Y1
+	VPERMQ       $0xd8, Y1, Y1
+	VMOVDQU      Y1, 96(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword5piece:
+	CMPQ         SI, $0x08
+	JB           lastword5tail
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword5piece
+
+lastword5tail:
+	TESTQ        SI, SI
+	JZ           lastword5done
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y2, Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword5done:
+	VZEROUPPER
+	RET
+
+// func scaleBitsAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
+// Requires: AVX, AVX2, F16C
+TEXT ·scaleBitsAVX2F16(SB), NOSPLIT, $0-84
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS s+80(FP), Y0
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VCVTPH2PS    (DX), Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VCVTPH2PS    16(DX), Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 16(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VCVTPH2PS    32(DX), Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPD       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 32(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VCVTPH2PS    64(DX), Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VCVTPH2PS    96(DX), Y3
+	VMULPS       Y0, Y3, Y3
+	VANDPD       Y1, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y1
+	VORPS        halfQNaN<>+0(SB), Y3, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VCVTPH2PS    112(DX), Y2
+	VMULPS       Y0, Y2, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y1, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, 112(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword6piece:
+	CMPQ         SI, $0x08
+	JB           lastword6tail
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VCVTPH2PS    (DX), Y2
+	VMULPS       Y0, Y2, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y1, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword6piece
+
+lastword6tail:
+	TESTQ        SI, SI
+	JZ           lastword6done
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X2
+	VMOVDQU      256(SI)(BX*1), X4
+	VPMASKMOVD   (DX), X3, X5
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y2
+	VMULPS       Y2, Y0, Y2
+	VANDPD       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VORPS        halfQNaN<>+0(SB), Y2, Y1
+	VANDPS       f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS    Y0, Y1, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X0
+	VPMASKMOVD   X0, X3, (AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword6done:
 	VZEROUPPER
 	RET
 
@@ -11724,6 +21733,455 @@ masked:
 	VZEROUPPER
 	RET
 
+// func affineBitsAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX2
+TEXT ·affineBitsAVX2BF16(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Y0
+	VBROADCASTSS b+84(FP), Y1
+	VBROADCASTSS c+88(FP), Y2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y3, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPMOVZXWD    (DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VPAND        bitD<>+32(SB), Y3, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPMOVZXWD    16(DX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y1, Y7, Y7
+	VBLENDVPS    Y5, Y7, Y2, Y7
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y6, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VCMPPS       $0x03, Y7, Y7, Y6
+	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y6
+	VPAND        bf16One<>+0(SB), Y6, Y6
+	VPADDD       Y7, Y6, Y6
+	VPADDD       bf16Bias<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VPACKUSDW    Y6, Y5, Y5
+	VPERMQ       $0xd8, Y5, Y5
+	VMOVDQU      Y5, (AX)
+	VPAND        bitD<>+64(SB), Y3, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPMOVZXWD    32(DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VPAND        bitD<>+96(SB), Y3, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VPMOVZXWD    48(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y6, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y6
+	VPAND        bf16One<>+0(SB), Y6, Y6
+	VPADDD       Y5, Y6, Y6
+	VPADDD       bf16Bias<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VPACKUSDW    Y6, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, 32(AX)
+	VPAND        bitD<>+0(SB), Y4, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VPMOVZXWD    64(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VPAND        bitD<>+32(SB), Y4, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VPMOVZXWD    80(DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y3, Y6, Y2, Y6
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y6, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, 64(AX)
+	VPAND        bitD<>+64(SB), Y4, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VPMOVZXWD    96(DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VPAND        bitD<>+96(SB), Y4, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VPMOVZXWD    112(DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y4, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VPACKUSDW    Y5, Y3, Y3
+	VPERMQ       $0xd8, Y3, Y3
+	VMOVDQU      Y3, 96(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword7piece:
+	CMPQ         SI, $0x08
+	JB           lastword7tail
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y3, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VPMOVZXWD    (DX), Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y4, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKUSDW    X4, X3, X3
+	VMOVDQU      X3, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword7piece
+
+lastword7tail:
+	TESTQ        SI, SI
+	JZ           lastword7done
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y3, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X4
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   (DX), X5, X7
+	VPBROADCASTW (DX)(CX*1), X8
+	VPBLENDVB    X4, X8, X7, X7
+	VPMOVZXWD    X7, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y4, Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X5, (AX)
+	VPSHUFB      X6, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword7done:
+	VZEROUPPER
+	RET
+
+// func affineBitsAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
+// Requires: AVX, AVX2, F16C
+TEXT ·affineBitsAVX2F16(SB), NOSPLIT, $0-92
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ bits_base+48(FP), BX
+	MOVQ dst_len+8(FP), SI
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ         first+72(FP), CX
+	MOVQ         CX, DI
+	SHRQ         $0x06, DI
+	LEAQ         (BX)(DI*8), BX
+	ANDQ         $0x3f, CX
+	VBROADCASTSS a+80(FP), Y0
+	VBROADCASTSS b+84(FP), Y1
+	VBROADCASTSS c+88(FP), Y2
+	CMPQ         SI, $0x40
+	JBE          last
+
+loop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (BX), DI
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+
+	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	SHRQ         $0x20, DI
+	VMOVQ        DI, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y3, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VCVTPH2PS    (DX), Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VORPS        halfQNaN<>+0(SB), Y6, Y7
+	VANDPS       f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, (AX)
+	VPAND        bitD<>+32(SB), Y3, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VCVTPH2PS    16(DX), Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VORPS        halfQNaN<>+0(SB), Y6, Y7
+	VANDPS       f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VPAND        bitD<>+64(SB), Y3, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VCVTPH2PS    32(DX), Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VBLENDVPS    Y5, Y6, Y2, Y6
+	VCMPPS       $0x03, Y6, Y6, Y5
+	VORPS        halfQNaN<>+0(SB), Y6, Y7
+	VANDPS       f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y6
+	VCVTPS2PH    $0x00, Y6, 32(AX)
+	VPAND        bitD<>+96(SB), Y3, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VCVTPH2PS    48(DX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 48(AX)
+	VPAND        bitD<>+0(SB), Y4, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VCVTPH2PS    64(DX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 64(AX)
+	VPAND        bitD<>+32(SB), Y4, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VCVTPH2PS    80(DX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 80(AX)
+	VPAND        bitD<>+64(SB), Y4, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VCVTPH2PS    96(DX), Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VBLENDVPS    Y3, Y5, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 96(AX)
+	VPAND        bitD<>+96(SB), Y4, Y3
+	VPCMPEQD     bitD<>+96(SB), Y3, Y3
+	VCVTPH2PS    112(DX), Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, 112(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
+
+last:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (BX), DI
+	MOVQ CX, R8
+	ADDQ SI, R8
+	CMPQ R8, $0x40
+	JBE  oneword
+	MOVQ 8(BX), R8
+	SHRQ CL, R8, DI
+	JMP  masked
+
+oneword:
+	SHRQ CL, DI
+
+masked:
+	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
+lastword8piece:
+	CMPQ         SI, $0x08
+	JB           lastword8tail
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y3, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VCVTPH2PS    (DX), Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VORPS        halfQNaN<>+0(SB), Y4, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, (AX)
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, AX
+	SHRQ         $0x08, DI
+	SUBQ         $0x08, SI
+	JMP          lastword8piece
+
+lastword8tail:
+	TESTQ        SI, SI
+	JZ           lastword8done
+	VMOVQ        DI, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y3, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X4
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   (DX), X5, X7
+	VPBROADCASTW (DX)(CX*1), X8
+	VPBLENDVB    X4, X8, X7, X7
+	VCVTPH2PS    X7, Y4
+	VMULPS       Y4, Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VORPS        halfQNaN<>+0(SB), Y4, Y1
+	VANDPS       f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS    Y0, Y1, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X0
+	VPMASKMOVD   X0, X5, (AX)
+	VPSHUFB      X6, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(CX*1)
+
+lastword8done:
+	VZEROUPPER
+	RET
+
 // func scaleRowsAVX512F32(dst []float32, src []float32, v []float32)
 // Requires: AVX, AVX512F, CMOV
 TEXT ·scaleRowsAVX512F32(SB), NOSPLIT, $0-72
@@ -11966,6 +22424,335 @@ shortrow:
 	ADDQ      R8, BX
 	SUBQ      DI, DX
 	JMP       shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX512BF16(dst []BFloat16, src []BFloat16, v []float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·scaleRowsAVX512BF16(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000010
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000040
+	JB   rows1
+
+rows4:
+	VMOVUPS      (R9), Z1
+	VMOVUPS      64(R9), Z2
+	VMOVUPS      128(R9), Z3
+	VMOVUPS      192(R9), Z4
+	VCMPPS       $0x04, Z0, Z1, K1
+	VCMPPS       $0x04, Z0, Z2, K2
+	VCMPPS       $0x04, Z0, Z3, K3
+	VCMPPS       $0x04, Z0, Z4, K4
+	VPMOVZXWD    (BX), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VPMOVZXWD    32(BX), Z6
+	VPSLLD       $0x10, Z6, Z6
+	VPMOVZXWD    64(BX), Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    96(BX), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VMULPS.Z     Z5, Z1, K1, Z1
+	VMULPS.Z     Z6, Z2, K2, Z2
+	VMULPS.Z     Z7, Z3, K3, Z3
+	VMULPS.Z     Z8, Z4, K4, Z4
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z5
+	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
+	VPADDD       Z1, Z5, Z5
+	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
+	VPSRLD       $0x10, Z5, Z5
+	VPMOVDW      Z5, (AX)
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 32(AX)
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 64(AX)
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z4, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 96(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, BX
+	ADDQ         $0x00000100, R9
+	SUBQ         $0x00000040, R8
+	CMPQ         R8, $0x00000040
+	JAE          rows4
+
+rows1:
+	CMPQ         R8, $0x00000010
+	JB           rowtail
+	VMOVUPS      (R9), Z1
+	VCMPPS       $0x04, Z0, Z1, K1
+	VPMOVZXWD    (BX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS.Z     Z2, Z1, K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z1, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, (AX)
+	ADDQ         $0x00000020, AX
+	ADDQ         $0x00000020, BX
+	ADDQ         $0x00000040, R9
+	SUBQ         $0x00000010, R8
+	JMP          rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL         $0x00000001, R10
+	MOVQ         R8, CX
+	SHLL         CL, R10
+	DECL         R10
+	KMOVW        R10, K1
+	VMOVUPS.Z    (R9), K1, Z1
+	VCMPPS       $0x04, Z0, Z1, K2
+	VPMOVZXWD.Z  (BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS.Z     Z2, Z1, K2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, (AX)
+	LEAQ         (AX)(R8*2), AX
+	LEAQ         (BX)(R8*2), BX
+	LEAQ         (R9)(R8*4), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x01, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ         DX, DI
+	JB           shortend
+	VPMOVZXWD.Z  (BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS.Z     Z2, Z1, K2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z2, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, K1, (AX)
+	ADDQ         R8, AX
+	ADDQ         R8, BX
+	SUBQ         DI, DX
+	JMP          shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ DX, DX
+	JZ    done
+	MOVQ  DX, R8
+	XORQ  DX, DX
+	MOVQ  SI, R9
+	JMP   rowtail
+
+// func scaleRowsAVX512F16(dst []Float16, src []Float16, v []float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·scaleRowsAVX512F16(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), DX
+	MOVQ   src_base+24(FP), BX
+	MOVQ   v_base+48(FP), SI
+	MOVQ   v_len+56(FP), DI
+	VPXORQ Z0, Z0, Z0
+	CMPQ   DI, $0x00000010
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    DI, R8
+	CMPQ    DX, R8
+	CMOVQLT DX, R8
+	SUBQ    R8, DX
+	MOVQ    SI, R9
+
+	// 4 vectors at a time.
+	CMPQ R8, $0x00000040
+	JB   rows1
+
+rows4:
+	VMOVUPS     (R9), Z1
+	VMOVUPS     64(R9), Z2
+	VMOVUPS     128(R9), Z3
+	VMOVUPS     192(R9), Z4
+	VCMPPS      $0x04, Z0, Z1, K1
+	VCMPPS      $0x04, Z0, Z2, K2
+	VCMPPS      $0x04, Z0, Z3, K3
+	VCMPPS      $0x04, Z0, Z4, K4
+	VCVTPH2PS   (BX), Z5
+	VCVTPH2PS   32(BX), Z6
+	VCVTPH2PS   64(BX), Z7
+	VCVTPH2PS   96(BX), Z8
+	VMULPS.Z    Z5, Z1, K1, Z1
+	VMULPS.Z    Z6, Z2, K2, Z2
+	VMULPS.Z    Z7, Z3, K3, Z3
+	VMULPS.Z    Z8, Z4, K4, Z4
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, (AX)
+	VCMPPS      $0x03, Z2, Z2, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
+	VCVTPS2PH   $0x00, Z2, 32(AX)
+	VCMPPS      $0x03, Z3, Z3, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH   $0x00, Z3, 64(AX)
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, BX
+	ADDQ        $0x00000100, R9
+	SUBQ        $0x00000040, R8
+	CMPQ        R8, $0x00000040
+	JAE         rows4
+
+rows1:
+	CMPQ        R8, $0x00000010
+	JB          rowtail
+	VMOVUPS     (R9), Z1
+	VCMPPS      $0x04, Z0, Z1, K1
+	VCVTPH2PS   (BX), Z2
+	VMULPS.Z    Z2, Z1, K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, (AX)
+	ADDQ        $0x00000020, AX
+	ADDQ        $0x00000020, BX
+	ADDQ        $0x00000040, R9
+	SUBQ        $0x00000010, R8
+	JMP         rows1
+
+rowtail:
+	TESTQ R8, R8
+	JZ    rowend
+
+	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
+	MOVL        $0x00000001, R10
+	MOVQ        R8, CX
+	SHLL        CL, R10
+	DECL        R10
+	KMOVW       R10, K1
+	VMOVUPS.Z   (R9), K1, Z1
+	VCMPPS      $0x04, Z0, Z1, K2
+	VCVTPH2PS.Z (BX), K1, Z2
+	VMULPS.Z    Z2, Z1, K2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K2, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, (AX)
+	LEAQ        (AX)(R8*2), AX
+	LEAQ        (BX)(R8*2), BX
+	LEAQ        (R9)(R8*4), R9
+
+rowend:
+	TESTQ DX, DX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ DI, R8
+	SHLQ $0x01, R8
+
+	// len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.
+	MOVL      $0x00000001, R9
+	MOVQ      DI, CX
+	SHLL      CL, R9
+	DECL      R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (SI), K1, Z1
+	VCMPPS    $0x04, Z0, Z1, K2
+
+shortrow:
+	CMPQ        DX, DI
+	JB          shortend
+	VCVTPH2PS.Z (BX), K1, Z2
+	VMULPS.Z    Z2, Z1, K2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K3, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K3, Z2
+	VCVTPS2PH   $0x00, Z2, K1, (AX)
+	ADDQ        R8, AX
+	ADDQ        R8, BX
+	SUBQ        DI, DX
+	JMP         shortrow
 
 shortend:
 	// The last, partial row, if any: the row tail with cnt = elements left.
@@ -12520,6 +23307,414 @@ shortrow:
 	ADDQ       DI, DX
 	SUBQ       SI, CX
 	JMP        shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func scaleRowsAVX2BF16(dst []BFloat16, src []BFloat16, v []float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·scaleRowsAVX2BF16(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPS   (R8), Y1
+	VMOVUPS   32(R8), Y2
+	VMOVUPS   64(R8), Y3
+	VMOVUPS   96(R8), Y4
+	VCMPPS    $0x04, Y0, Y1, Y5
+	VCMPPS    $0x04, Y0, Y2, Y6
+	VCMPPS    $0x04, Y0, Y3, Y7
+	VCMPPS    $0x04, Y0, Y4, Y8
+	VPMOVZXWD (DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VMULPS    Y1, Y9, Y1
+	VANDPS    Y5, Y1, Y1
+	VPMOVZXWD 16(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VMULPS    Y2, Y5, Y2
+	VANDPS    Y6, Y2, Y2
+	VPMOVZXWD 32(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VMULPS    Y3, Y5, Y3
+	VANDPS    Y7, Y3, Y3
+	VPMOVZXWD 48(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VMULPS    Y4, Y5, Y4
+	VANDPS    Y8, Y4, Y4
+	VCMPPS    $0x03, Y1, Y1, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD    $0x10, Y1, Y5
+	VPAND     bf16One<>+0(SB), Y5, Y5
+	VPADDD    Y1, Y5, Y5
+	VPADDD    bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD    $0x10, Y5, Y5
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y1
+	VPAND     bf16One<>+0(SB), Y1, Y1
+	VPADDD    Y2, Y1, Y1
+	VPADDD    bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD    $0x10, Y1, Y1
+	VPACKUSDW Y1, Y5, Y1
+	VPERMQ    $0xd8, Y1, Y1
+	VMOVDQU   Y1, (AX)
+	VCMPPS    $0x03, Y3, Y3, Y1
+	VBLENDVPS Y1, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y1
+	VPAND     bf16One<>+0(SB), Y1, Y1
+	VPADDD    Y3, Y1, Y1
+	VPADDD    bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD    $0x10, Y1, Y1
+	VCMPPS    $0x03, Y4, Y4, Y2
+	VBLENDVPS Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y2
+	VPAND     bf16One<>+0(SB), Y2, Y2
+	VPADDD    Y4, Y2, Y2
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y2
+	VPACKUSDW Y2, Y1, Y1
+	VPERMQ    $0xd8, Y1, Y1
+	VMOVDQU   Y1, 32(AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000080, R8
+	SUBQ      $0x00000020, DI
+	CMPQ      DI, $0x00000020
+	JAE       rows4
+
+rows1:
+	CMPQ         DI, $0x00000008
+	JB           rowtail
+	VMOVUPS      (R8), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VPMOVZXWD    (DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y1, Y3, Y1
+	VANDPS       Y2, Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y1, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X1
+	VPACKUSDW    X1, X2, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x00000010, AX
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000020, R8
+	SUBQ         $0x00000008, DI
+	JMP          rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (R8), Y1, Y1
+	VCMPPS       $0x04, Y0, Y1, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(DI)(DI*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X4
+	VMOVDQU      128(R11)(R10*1), X2
+	VMOVDQU      256(R11)(R10*1), X5
+	VPMASKMOVD   (DX), X4, X6
+	VPBROADCASTW (DX)(R9*1), X7
+	VPBLENDVB    X2, X7, X6, X6
+	VPMOVZXWD    X6, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y3, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VPMASKMOVD   X1, X4, (AX)
+	VPSHUFB      X5, X1, X1
+	VPEXTRW      $0x00, X1, (AX)(R9*1)
+	LEAQ         (AX)(DI*2), AX
+	LEAQ         (DX)(DI*2), DX
+	LEAQ         (R8)(DI*4), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x01, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (BX), Y1, Y1
+	VCMPPS       $0x04, Y0, Y1, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(SI)(SI*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X4
+	VMOVDQU 128(R10)(R9*1), X5
+	VMOVDQU 256(R10)(R9*1), X6
+
+shortrow:
+	CMPQ         CX, SI
+	JB           shortend
+	VPMASKMOVD   (DX), X4, X2
+	VPBROADCASTW (DX)(R8*1), X7
+	VPBLENDVB    X5, X7, X2, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y3, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y2, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X2
+	VPACKUSDW    X2, X7, X2
+	VPMASKMOVD   X2, X4, (AX)
+	VPSHUFB      X6, X2, X2
+	VPEXTRW      $0x00, X2, (AX)(R8*1)
+	ADDQ         DI, AX
+	ADDQ         DI, DX
+	SUBQ         SI, CX
+	JMP          shortrow
+
+shortend:
+	// The last, partial row, if any: the row tail with cnt = elements left.
+	TESTQ CX, CX
+	JZ    done
+	MOVQ  CX, DI
+	XORQ  CX, CX
+	MOVQ  BX, R8
+	JMP   rowtail
+
+// func scaleRowsAVX2F16(dst []Float16, src []Float16, v []float32)
+// Requires: AVX, AVX2, CMOV, F16C
+TEXT ·scaleRowsAVX2F16(SB), NOSPLIT, $0-72
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   dst_len+8(FP), CX
+	MOVQ   src_base+24(FP), DX
+	MOVQ   v_base+48(FP), BX
+	MOVQ   v_len+56(FP), SI
+	VXORPS Y0, Y0, Y0
+	CMPQ   SI, $0x00000008
+	JB     short
+
+row:
+	// This row: cnt = min(elements left, len(v)), against v from its start.
+	MOVQ    SI, DI
+	CMPQ    CX, DI
+	CMOVQLT CX, DI
+	SUBQ    DI, CX
+	MOVQ    BX, R8
+
+	// 4 vectors at a time.
+	CMPQ DI, $0x00000020
+	JB   rows1
+
+rows4:
+	VMOVUPS   (R8), Y1
+	VMOVUPS   32(R8), Y2
+	VMOVUPS   64(R8), Y3
+	VMOVUPS   96(R8), Y4
+	VCMPPS    $0x04, Y0, Y1, Y5
+	VCMPPS    $0x04, Y0, Y2, Y6
+	VCMPPS    $0x04, Y0, Y3, Y7
+	VCMPPS    $0x04, Y0, Y4, Y8
+	VCVTPH2PS (DX), Y9
+	VMULPS    Y1, Y9, Y1
+	VANDPS    Y5, Y1, Y1
+	VCVTPH2PS 16(DX), Y5
+	VMULPS    Y2, Y5, Y2
+	VANDPS    Y6, Y2, Y2
+	VCVTPH2PS 32(DX), Y5
+	VMULPS    Y3, Y5, Y3
+	VANDPS    Y7, Y3, Y3
+	VCVTPH2PS 48(DX), Y5
+	VMULPS    Y4, Y5, Y4
+	VANDPS    Y8, Y4, Y4
+	VCMPPS    $0x03, Y1, Y1, Y5
+	VORPS     halfQNaN<>+0(SB), Y1, Y6
+	VANDPS    f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS Y5, Y6, Y1, Y1
+	VCVTPS2PH $0x00, Y1, (AX)
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VORPS     halfQNaN<>+0(SB), Y2, Y5
+	VANDPS    f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS Y1, Y5, Y2, Y2
+	VCVTPS2PH $0x00, Y2, 16(AX)
+	VCMPPS    $0x03, Y3, Y3, Y1
+	VORPS     halfQNaN<>+0(SB), Y3, Y2
+	VANDPS    f16NaN<>+0(SB), Y2, Y2
+	VBLENDVPS Y1, Y2, Y3, Y3
+	VCVTPS2PH $0x00, Y3, 32(AX)
+	VCMPPS    $0x03, Y4, Y4, Y1
+	VORPS     halfQNaN<>+0(SB), Y4, Y2
+	VANDPS    f16NaN<>+0(SB), Y2, Y2
+	VBLENDVPS Y1, Y2, Y4, Y4
+	VCVTPS2PH $0x00, Y4, 48(AX)
+	ADDQ      $0x00000040, AX
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000080, R8
+	SUBQ      $0x00000020, DI
+	CMPQ      DI, $0x00000020
+	JAE       rows4
+
+rows1:
+	CMPQ      DI, $0x00000008
+	JB        rowtail
+	VMOVUPS   (R8), Y1
+	VCMPPS    $0x04, Y0, Y1, Y2
+	VCVTPH2PS (DX), Y3
+	VMULPS    Y1, Y3, Y1
+	VANDPS    Y2, Y1, Y1
+	VCMPPS    $0x03, Y1, Y1, Y2
+	VORPS     halfQNaN<>+0(SB), Y1, Y3
+	VANDPS    f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VCVTPS2PH $0x00, Y1, (AX)
+	ADDQ      $0x00000010, AX
+	ADDQ      $0x00000010, DX
+	ADDQ      $0x00000020, R8
+	SUBQ      $0x00000008, DI
+	JMP       rows1
+
+rowtail:
+	TESTQ DI, DI
+	JZ    rowend
+
+	// Tail: lane i active iff cnt > i; keep = all ones where v != ±0.
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (R8), Y1, Y1
+	VCMPPS       $0x04, Y0, Y1, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(DI)(DI*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X4
+	VMOVDQU      128(R11)(R10*1), X2
+	VMOVDQU      256(R11)(R10*1), X5
+	VPMASKMOVD   (DX), X4, X6
+	VPBROADCASTW (DX)(R9*1), X7
+	VPBLENDVB    X2, X7, X6, X6
+	VCVTPH2PS    X6, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y3, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VORPS        halfQNaN<>+0(SB), Y2, Y3
+	VANDPS       f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS    Y1, Y3, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X1
+	VPMASKMOVD   X1, X4, (AX)
+	VPSHUFB      X5, X1, X1
+	VPEXTRW      $0x00, X1, (AX)(R9*1)
+	LEAQ         (AX)(DI*2), AX
+	LEAQ         (DX)(DI*2), DX
+	LEAQ         (R8)(DI*4), R8
+
+rowend:
+	TESTQ CX, CX
+	JNZ   row
+
+done:
+	VZEROUPPER
+	RET
+
+short:
+	MOVQ SI, DI
+	SHLQ $0x01, DI
+
+	// len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.
+	VMOVQ        SI, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (BX), Y1, Y1
+	VCMPPS       $0x04, Y0, Y1, Y3
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(SI)(SI*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X4
+	VMOVDQU 128(R10)(R9*1), X5
+	VMOVDQU 256(R10)(R9*1), X6
+
+shortrow:
+	CMPQ         CX, SI
+	JB           shortend
+	VPMASKMOVD   (DX), X4, X2
+	VPBROADCASTW (DX)(R8*1), X7
+	VPBLENDVB    X5, X7, X2, X2
+	VCVTPH2PS    X2, Y2
+	VMULPS       Y2, Y1, Y2
+	VANDPS       Y3, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y7
+	VORPS        halfQNaN<>+0(SB), Y2, Y8
+	VANDPS       f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS    Y7, Y8, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPMASKMOVD   X2, X4, (AX)
+	VPSHUFB      X6, X2, X2
+	VPEXTRW      $0x00, X2, (AX)(R8*1)
+	ADDQ         DI, AX
+	ADDQ         DI, DX
+	SUBQ         SI, CX
+	JMP          shortrow
 
 shortend:
 	// The last, partial row, if any: the row tail with cnt = elements left.
@@ -13138,6 +24333,406 @@ next:
 	VZEROUPPER
 	RET
 
+// func affinePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512BF16(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Z0
+	VBROADCASTSS b+100(FP), Z1
+	VBROADCASTSS c+104(FP), Z2
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS      Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z2, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPSLLD       $0x10, Z3, Z2
+	VPORD        Z3, Z2, Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VPMOVZXWD    (DX), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VPMOVZXWD    32(DX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VMULPS       Z0, Z4, Z4
+	VPMOVZXWD    64(DX), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VMULPS       Z0, Z5, Z5
+	VPMOVZXWD    96(DX), Z6
+	VPSLLD       $0x10, Z6, Z6
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z1, Z3, Z3
+	VADDPS       Z1, Z4, Z4
+	VADDPS       Z1, Z5, Z5
+	VADDPS       Z1, Z6, Z6
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z7
+	VPANDD.BCST  bf16One<>+0(SB), Z7, Z7
+	VPADDD       Z3, Z7, Z7
+	VPADDD.BCST  bf16Bias<>+0(SB), Z7, Z7
+	VPSRLD       $0x10, Z7, Z7
+	VPMOVDW      Z7, (AX)
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z4, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 32(AX)
+	VCMPPS       $0x03, Z5, Z5, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
+	VPSRLD       $0x10, Z5, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z5, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 64(AX)
+	VCMPPS       $0x03, Z6, Z6, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
+	VPSRLD       $0x10, Z6, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z6, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, 96(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
+
+keep1:
+	CMPQ         R11, $0x00000010
+	JB           keeptail
+	VPMOVZXWD    (DX), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z3, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VPMOVDW      Z4, (AX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000010, R11
+	JMP          keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL         $0x00000001, R9
+	MOVQ         R11, CX
+	SHLL         CL, R9
+	DECL         R9
+	KMOVW        R9, K1
+	VPMOVZXWD.Z  (DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z3, Z0, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z3, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VPMOVDW      Z4, K1, (AX)
+	LEAQ         (DX)(R11*2), DX
+	LEAQ         (AX)(R11*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = BFloat16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*2), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVDQU64 Z2, (AX)
+	VMOVDQU64 Z2, 64(AX)
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000040, R11
+	CMPQ      R11, $0x00000040
+	JAE       drop4
+
+drop1:
+	CMPQ          R11, $0x00000010
+	JB            droptail
+	VEXTRACTI64X4 $0x00, Z2, (AX)
+	ADDQ          $0x00000020, AX
+	SUBQ          $0x00000010, R11
+	JMP           drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VPMOVDW Z2, K1, (AX)
+	LEAQ    (AX)(R11*2), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX512F
+TEXT ·affinePlanesAVX512F16(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Z0
+	VBROADCASTSS b+100(FP), Z1
+	VBROADCASTSS c+104(FP), Z2
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS      Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPORD.BCST   halfQNaN<>+0(SB), Z2, K1, Z2
+	VPANDD.BCST  f16NaN<>+0(SB), Z2, K1, Z2
+	VCVTPS2PH    $0x00, Z2, Y2
+	VPBROADCASTD X2, Z2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, R11
+	SUBQ  SI, R11
+	IMULQ DI, R11
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ R11, $0x00000040
+	JB   keep1
+
+keep4:
+	VCVTPH2PS   (DX), Z3
+	VMULPS      Z0, Z3, Z3
+	VCVTPH2PS   32(DX), Z4
+	VMULPS      Z0, Z4, Z4
+	VCVTPH2PS   64(DX), Z5
+	VMULPS      Z0, Z5, Z5
+	VCVTPH2PS   96(DX), Z6
+	VMULPS      Z0, Z6, Z6
+	VADDPS      Z1, Z3, Z3
+	VADDPS      Z1, Z4, Z4
+	VADDPS      Z1, Z5, Z5
+	VADDPS      Z1, Z6, Z6
+	VCMPPS      $0x03, Z3, Z3, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH   $0x00, Z3, (AX)
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 32(AX)
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
+	VCVTPS2PH   $0x00, Z5, 64(AX)
+	VCMPPS      $0x03, Z6, Z6, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z6, K1, Z6
+	VPANDD.BCST f16NaN<>+0(SB), Z6, K1, Z6
+	VCVTPS2PH   $0x00, Z6, 96(AX)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, AX
+	SUBQ        $0x00000040, R11
+	CMPQ        R11, $0x00000040
+	JAE         keep4
+
+keep1:
+	CMPQ        R11, $0x00000010
+	JB          keeptail
+	VCVTPH2PS   (DX), Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH   $0x00, Z3, (AX)
+	ADDQ        $0x00000020, DX
+	ADDQ        $0x00000020, AX
+	SUBQ        $0x00000010, R11
+	JMP         keep1
+
+keeptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL        $0x00000001, R9
+	MOVQ        R11, CX
+	SHLL        CL, R9
+	DECL        R9
+	KMOVW       R9, K1
+	VCVTPH2PS.Z (DX), K1, Z3
+	VMULPS      Z3, Z0, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K2, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K2, Z3
+	VCVTPS2PH   $0x00, Z3, K1, (AX)
+	LEAQ        (DX)(R11*2), DX
+	LEAQ        (AX)(R11*2), AX
+	JMP         next
+
+drop:
+	// Dropped: dst = Float16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(R11*2), DX
+	CMPQ R11, $0x00000040
+	JB   drop1
+
+drop4:
+	VMOVDQU64 Z2, (AX)
+	VMOVDQU64 Z2, 64(AX)
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000040, R11
+	CMPQ      R11, $0x00000040
+	JAE       drop4
+
+drop1:
+	CMPQ          R11, $0x00000010
+	JB            droptail
+	VEXTRACTI64X4 $0x00, Z2, (AX)
+	ADDQ          $0x00000020, AX
+	SUBQ          $0x00000010, R11
+	JMP           drop1
+
+droptail:
+	TESTQ R11, R11
+	JZ    next
+
+	// Tail: opmask k = 1<<count - 1.
+	MOVL    $0x00000001, R9
+	MOVQ    R11, CX
+	SHLL    CL, R9
+	DECL    R9
+	KMOVW   R9, K1
+	VPMOVDW Z2, K1, (AX)
+	LEAQ    (AX)(R11*2), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
 // func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
 // Requires: AVX, AVX2
 TEXT ·affinePlanesAVX2F32(SB), NOSPLIT, $0-108
@@ -13431,6 +25026,443 @@ droptail:
 	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
 	VMASKMOVPD   Y2, Y3, (AX)
 	LEAQ         (AX)(CX*8), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX2
+TEXT ·affinePlanesAVX2BF16(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Y0
+	VBROADCASTSS b+100(FP), Y1
+	VBROADCASTSS c+104(FP), Y2
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS   Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y3
+	VBLENDVPS Y3, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD    $0x10, Y2, Y3
+	VPAND     bf16One<>+0(SB), Y3, Y3
+	VPADDD    Y2, Y3, Y3
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y3
+	VPACKUSDW Y3, Y3, Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VPMOVZXWD (DX), Y3
+	VPSLLD    $0x10, Y3, Y3
+	VMULPS    Y0, Y3, Y3
+	VPMOVZXWD 16(DX), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VMULPS    Y0, Y4, Y4
+	VPMOVZXWD 32(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VMULPS    Y0, Y5, Y5
+	VPMOVZXWD 48(DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y1, Y3, Y3
+	VADDPS    Y1, Y4, Y4
+	VADDPS    Y1, Y5, Y5
+	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y3, Y3, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y7
+	VPAND     bf16One<>+0(SB), Y7, Y7
+	VPADDD    Y3, Y7, Y7
+	VPADDD    bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD    $0x10, Y7, Y7
+	VCMPPS    $0x03, Y4, Y4, Y3
+	VBLENDVPS Y3, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y3
+	VPAND     bf16One<>+0(SB), Y3, Y3
+	VPADDD    Y4, Y3, Y3
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y3
+	VPACKUSDW Y3, Y7, Y3
+	VPERMQ    $0xd8, Y3, Y3
+	VMOVDQU   Y3, (AX)
+	VCMPPS    $0x03, Y5, Y5, Y3
+	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD    $0x10, Y5, Y3
+	VPAND     bf16One<>+0(SB), Y3, Y3
+	VPADDD    Y5, Y3, Y3
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y3
+	VCMPPS    $0x03, Y6, Y6, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD    $0x10, Y6, Y4
+	VPAND     bf16One<>+0(SB), Y4, Y4
+	VPADDD    Y6, Y4, Y4
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VPACKUSDW Y4, Y3, Y3
+	VPERMQ    $0xd8, Y3, Y3
+	VMOVDQU   Y3, 32(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000020, CX
+	CMPQ      CX, $0x00000020
+	JAE       keep4
+
+keep1:
+	CMPQ         CX, $0x00000008
+	JB           keeptail
+	VPMOVZXWD    (DX), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y1, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y3, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X3
+	VPACKUSDW    X3, X4, X3
+	VMOVDQU      X3, (AX)
+	ADDQ         $0x00000010, DX
+	ADDQ         $0x00000010, AX
+	SUBQ         $0x00000008, CX
+	JMP          keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X3
+	VMOVDQU      128(R11)(R10*1), X4
+	VMOVDQU      256(R11)(R10*1), X5
+	VPMASKMOVD   (DX), X3, X6
+	VPBROADCASTW (DX)(R9*1), X7
+	VPBLENDVB    X4, X7, X6, X6
+	VPMOVZXWD    X6, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y4, Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y6
+	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y6
+	VPAND        bf16One<>+0(SB), Y6, Y6
+	VPADDD       Y4, Y6, Y6
+	VPADDD       bf16Bias<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VEXTRACTI128 $0x01, Y6, X4
+	VPACKUSDW    X4, X6, X4
+	VPMASKMOVD   X4, X3, (AX)
+	VPSHUFB      X5, X4, X3
+	VPEXTRW      $0x00, X3, (AX)(R9*1)
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (AX)(CX*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = BFloat16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVDQU Y2, (AX)
+	VMOVDQU Y2, 32(AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVDQU X2, (AX)
+	ADDQ    $0x00000010, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ       -2(CX)(CX*1), R9
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	LEAQ       halfTails<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), X3
+	VMOVDQU    128(R11)(R10*1), X4
+	VMOVDQU    256(R11)(R10*1), X4
+	VPMASKMOVD X2, X3, (AX)
+	VPEXTRW    $0x00, X2, (AX)(R9*1)
+	LEAQ       (AX)(CX*2), AX
+
+next:
+	CMPQ SI, R8
+	JL   run
+	VZEROUPPER
+	RET
+
+// func affinePlanesAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+// Requires: AVX, AVX2, F16C
+TEXT ·affinePlanesAVX2F16(SB), NOSPLIT, $0-108
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         bits_base+48(FP), BX
+	MOVQ         first+72(FP), SI
+	MOVQ         plane+80(FP), DI
+	MOVQ         n+88(FP), R8
+	ADDQ         SI, R8
+	VBROADCASTSS a+96(FP), Y0
+	VBROADCASTSS b+100(FP), Y1
+	VBROADCASTSS c+104(FP), Y2
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS      Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VORPS        halfQNaN<>+0(SB), Y2, Y4
+	VANDPS       f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS    Y3, Y4, Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPBROADCASTD X2, Y2
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ SI, R9
+	SHRQ $0x06, R9
+	MOVQ (BX)(R9*8), R9
+	MOVQ SI, CX
+	SHRQ CL, R9
+	ANDQ $0x01, R9
+	NEGQ R9
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ SI, R10
+
+scan:
+	MOVQ  R10, R11
+	SHRQ  $0x06, R11
+	MOVQ  (BX)(R11*8), R11
+	XORQ  R9, R11
+	MOVQ  R10, CX
+	SHRQ  CL, R11
+	TESTQ R11, R11
+	JNZ   found
+	ORQ   $0x3f, R10
+	INCQ  R10
+	CMPQ  R10, R8
+	JL    scan
+	MOVQ  R8, R10
+	JMP   ranged
+
+found:
+	BSFQ R11, R11
+	ADDQ R11, R10
+	CMPQ R10, R8
+	JLE  ranged
+	MOVQ R8, R10
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R10, CX
+	SUBQ  SI, CX
+	IMULQ DI, CX
+	MOVQ  R10, SI
+	TESTQ R9, R9
+	JZ    drop
+
+	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
+	CMPQ CX, $0x00000020
+	JB   keep1
+
+keep4:
+	VCVTPH2PS (DX), Y3
+	VMULPS    Y0, Y3, Y3
+	VCVTPH2PS 16(DX), Y4
+	VMULPS    Y0, Y4, Y4
+	VCVTPH2PS 32(DX), Y5
+	VMULPS    Y0, Y5, Y5
+	VCVTPH2PS 48(DX), Y6
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y1, Y3, Y3
+	VADDPS    Y1, Y4, Y4
+	VADDPS    Y1, Y5, Y5
+	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y3, Y3, Y7
+	VORPS     halfQNaN<>+0(SB), Y3, Y8
+	VANDPS    f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS Y7, Y8, Y3, Y3
+	VCVTPS2PH $0x00, Y3, (AX)
+	VCMPPS    $0x03, Y4, Y4, Y3
+	VORPS     halfQNaN<>+0(SB), Y4, Y7
+	VANDPS    f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS Y3, Y7, Y4, Y4
+	VCVTPS2PH $0x00, Y4, 16(AX)
+	VCMPPS    $0x03, Y5, Y5, Y3
+	VORPS     halfQNaN<>+0(SB), Y5, Y4
+	VANDPS    f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS Y3, Y4, Y5, Y5
+	VCVTPS2PH $0x00, Y5, 32(AX)
+	VCMPPS    $0x03, Y6, Y6, Y3
+	VORPS     halfQNaN<>+0(SB), Y6, Y4
+	VANDPS    f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS Y3, Y4, Y6, Y6
+	VCVTPS2PH $0x00, Y6, 48(AX)
+	ADDQ      $0x00000040, DX
+	ADDQ      $0x00000040, AX
+	SUBQ      $0x00000020, CX
+	CMPQ      CX, $0x00000020
+	JAE       keep4
+
+keep1:
+	CMPQ      CX, $0x00000008
+	JB        keeptail
+	VCVTPH2PS (DX), Y3
+	VMULPS    Y0, Y3, Y3
+	VADDPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VORPS     halfQNaN<>+0(SB), Y3, Y5
+	VANDPS    f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS Y4, Y5, Y3, Y3
+	VCVTPS2PH $0x00, Y3, (AX)
+	ADDQ      $0x00000010, DX
+	ADDQ      $0x00000010, AX
+	SUBQ      $0x00000008, CX
+	JMP       keep1
+
+keeptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X3
+	VMOVDQU      128(R11)(R10*1), X4
+	VMOVDQU      256(R11)(R10*1), X5
+	VPMASKMOVD   (DX), X3, X6
+	VPBROADCASTW (DX)(R9*1), X7
+	VPBLENDVB    X4, X7, X6, X6
+	VCVTPH2PS    X6, Y4
+	VMULPS       Y4, Y0, Y4
+	VADDPS       Y1, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y6
+	VORPS        halfQNaN<>+0(SB), Y4, Y7
+	VANDPS       f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS    Y6, Y7, Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X4
+	VPMASKMOVD   X4, X3, (AX)
+	VPSHUFB      X5, X4, X3
+	VPEXTRW      $0x00, X3, (AX)(R9*1)
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (AX)(CX*2), AX
+	JMP          next
+
+drop:
+	// Dropped: dst = Float16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000020
+	JB   drop1
+
+drop4:
+	VMOVDQU Y2, (AX)
+	VMOVDQU Y2, 32(AX)
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     drop4
+
+drop1:
+	CMPQ    CX, $0x00000008
+	JB      droptail
+	VMOVDQU X2, (AX)
+	ADDQ    $0x00000010, AX
+	SUBQ    $0x00000008, CX
+	JMP     drop1
+
+droptail:
+	TESTQ CX, CX
+	JZ    next
+
+	// Tail: mask lane i = count > i ? all ones : 0.
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ       -2(CX)(CX*1), R9
+	MOVQ       R9, R10
+	SHLQ       $0x03, R10
+	LEAQ       halfTails<>+0(SB), R11
+	VMOVDQU    (R11)(R10*1), X3
+	VMOVDQU    128(R11)(R10*1), X4
+	VMOVDQU    256(R11)(R10*1), X4
+	VPMASKMOVD X2, X3, (AX)
+	VPEXTRW    $0x00, X2, (AX)(R9*1)
+	LEAQ       (AX)(CX*2), AX
 
 next:
 	CMPQ SI, R8

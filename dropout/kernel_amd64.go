@@ -18,7 +18,10 @@ import "github.com/klauspost/cpuid/v2"
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
 // all the same. The AVX-512 elementwise kernels use BMI2's BZHI and POPCNT (the
 // bit-plane kernels count the groups they set aside), which every CPU with
-// AVX-512 has; the AVX2 kernels do without either.
+// AVX-512 has; the AVX2 kernels do without either. The Float16 AVX2 kernels
+// widen and round with F16C's VCVTPH2PS and VCVTPS2PH, which every CPU with
+// AVX2 has; the AVX-512 half kernels use their AVX512F forms only, and none
+// of AVX512_BF16 (whose VCVTNEPS2BF16 flushes subnormals).
 var archKernels = []*kernelSet{
 	{
 		name:     "avx512",
@@ -45,6 +48,22 @@ var archKernels = []*kernelSet{
 			dropoutPhilox: dropoutPhiloxAVX512F64,
 			affineBits:    affineBitsAVX512F64,
 		},
+		bf16: typedKernels[BFloat16, float32]{
+			scalePlanes:   scalePlanesAVX512BF16,
+			scaleRows:     scaleRowsAVX512BF16,
+			affinePlanes:  affinePlanesAVX512BF16,
+			scaleBits:     scaleBitsAVX512BF16,
+			dropoutPhilox: dropoutPhiloxAVX512BF16,
+			affineBits:    affineBitsAVX512BF16,
+		},
+		f16: typedKernels[Float16, float32]{
+			scalePlanes:   scalePlanesAVX512F16,
+			scaleRows:     scaleRowsAVX512F16,
+			affinePlanes:  affinePlanesAVX512F16,
+			scaleBits:     scaleBitsAVX512F16,
+			dropoutPhilox: dropoutPhiloxAVX512F16,
+			affineBits:    affineBitsAVX512F16,
+		},
 		keepPlanes: keepPlanesAVX512,
 		philoxRaw:  philoxRawAVX512,
 	},
@@ -52,7 +71,7 @@ var archKernels = []*kernelSet{
 		name:     "avx2",
 		philoxNs: 0.35, // 0.27 and 0.39 (Intel Xeon VM)
 		rawNs:    3.2,  // 0.74–0.81 ns a word (Intel Xeon VM)
-		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE, cpuid.CMOV),
+		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.F16C, cpuid.SSE, cpuid.CMOV),
 		f32: typedKernels[float32, float32]{
 			scalePlanes:   scalePlanesAVX2F32,
 			scalePlanesNT: scalePlanesAVX2NTF32,
@@ -72,6 +91,22 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F64,
 			dropoutPhilox: dropoutPhiloxAVX2F64,
 			affineBits:    affineBitsAVX2F64,
+		},
+		bf16: typedKernels[BFloat16, float32]{
+			scalePlanes:   scalePlanesAVX2BF16,
+			scaleRows:     scaleRowsAVX2BF16,
+			affinePlanes:  affinePlanesAVX2BF16,
+			scaleBits:     scaleBitsAVX2BF16,
+			dropoutPhilox: dropoutPhiloxAVX2BF16,
+			affineBits:    affineBitsAVX2BF16,
+		},
+		f16: typedKernels[Float16, float32]{
+			scalePlanes:   scalePlanesAVX2F16,
+			scaleRows:     scaleRowsAVX2F16,
+			affinePlanes:  affinePlanesAVX2F16,
+			scaleBits:     scaleBitsAVX2F16,
+			dropoutPhilox: dropoutPhiloxAVX2F16,
+			affineBits:    affineBitsAVX2F16,
 		},
 		keepPlanes: keepPlanesAVX2,
 		philoxRaw:  philoxRawAVX2,

@@ -21,6 +21,8 @@ var amd64Paths = map[string][]string{
 		"scaleBitsAVX512F32", "scaleBitsAVX512F64", "dropoutPhiloxAVX512F32", "dropoutPhiloxAVX512F64",
 		"scaleRowsAVX512F32", "scaleRowsAVX512F64", "scaleRowsAVX512NTF32", "scaleRowsAVX512NTF64",
 		"affinePlanesAVX512F32", "affinePlanesAVX512F64", "affineBitsAVX512F32", "affineBitsAVX512F64",
+		"scalePlanesAVX512BF16", "scaleRowsAVX512BF16", "affinePlanesAVX512BF16", "scaleBitsAVX512BF16", "dropoutPhiloxAVX512BF16", "affineBitsAVX512BF16",
+		"scalePlanesAVX512F16", "scaleRowsAVX512F16", "affinePlanesAVX512F16", "scaleBitsAVX512F16", "dropoutPhiloxAVX512F16", "affineBitsAVX512F16",
 		"keepPlanesAVX512", "philoxRawAVX512",
 	},
 	"avx2": {
@@ -28,6 +30,8 @@ var amd64Paths = map[string][]string{
 		"scaleBitsAVX2F32", "scaleBitsAVX2F64", "dropoutPhiloxAVX2F32", "dropoutPhiloxAVX2F64",
 		"scaleRowsAVX2F32", "scaleRowsAVX2F64", "scaleRowsAVX2NTF32", "scaleRowsAVX2NTF64",
 		"affinePlanesAVX2F32", "affinePlanesAVX2F64", "affineBitsAVX2F32", "affineBitsAVX2F64",
+		"scalePlanesAVX2BF16", "scaleRowsAVX2BF16", "affinePlanesAVX2BF16", "scaleBitsAVX2BF16", "dropoutPhiloxAVX2BF16", "affineBitsAVX2BF16",
+		"scalePlanesAVX2F16", "scaleRowsAVX2F16", "affinePlanesAVX2F16", "scaleBitsAVX2F16", "dropoutPhiloxAVX2F16", "affineBitsAVX2F16",
 		"keepPlanesAVX2", "philoxRawAVX2",
 	},
 }

@@ -575,7 +575,7 @@ func passSteps(isa vecISA) int {
 func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 	ng := batchGroups(isa)
 	return append([]string{
-		fmt.Sprintf("%s is dropoutPhiloxGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("dropoutPhilox"), lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tk0, k1 := uint32(seed), uint32(seed>>32)",
@@ -588,7 +588,7 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 		"\t\t}",
 		"\t\tfor j := 0; j < n; j++ {",
 		"\t\t\tif w>>j&1 == 1 {",
-		"\t\t\t\tdst[i+j] = src[i+j] * s",
+		"\t\t\t\tdst[i+j] = " + e.result("src[i+j]", func(x string) string { return x + " * s" }),
 		"\t\t\t} else {",
 		"\t\t\t\tdst[i+j] = 0 // whatever src[i+j] holds",
 		"\t\t\t}",
@@ -612,15 +612,15 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 // scaleBits.
 func dropoutPhilox(isa vecISA, e elemType) {
 	name := "dropoutPhilox" + isa.name + e.suffix
-	lanes := isa.width / e.size
+	lanes := e.lanes(isa)
 	ng := batchGroups(isa)
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src []%s, bits []uint64, seed, start uint64, t uint32, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
-	Doc(append(philoxDoc(name, e, lanes, isa),
+	Doc(append(append(philoxDoc(name, e, lanes, isa),
 		"",
 		"The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed",
 		"by a mask, not multiplied, so NaN or Inf there gives +0.",
-	)...)
+	), e.roundedDoc()...)...)
 	f := allocPlaneFrame(isa)
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
