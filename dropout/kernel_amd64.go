@@ -34,6 +34,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F32,
 			dropoutPhilox: dropoutPhiloxAVX512F32,
 			affineBits:    affineBitsAVX512F32,
+
+			residualPlanes: residualPlanesAVX512F32,
+			residualRows:   residualRowsAVX512F32,
+			residualBits:   residualBitsAVX512F32,
+			residualPhilox: residualPhiloxAVX512F32,
+			sumRows:        sumRowsAVX512F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX512F64,
@@ -44,6 +50,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F64,
 			dropoutPhilox: dropoutPhiloxAVX512F64,
 			affineBits:    affineBitsAVX512F64,
+
+			residualPlanes: residualPlanesAVX512F64,
+			residualRows:   residualRowsAVX512F64,
+			residualBits:   residualBitsAVX512F64,
+			residualPhilox: residualPhiloxAVX512F64,
+			sumRows:        sumRowsAVX512F64,
 		},
 		keepPlanes: keepPlanesAVX512,
 		philoxRaw:  philoxRawAVX512,
@@ -62,6 +74,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F32,
 			dropoutPhilox: dropoutPhiloxAVX2F32,
 			affineBits:    affineBitsAVX2F32,
+
+			residualPlanes: residualPlanesAVX2F32,
+			residualRows:   residualRowsAVX2F32,
+			residualBits:   residualBitsAVX2F32,
+			residualPhilox: residualPhiloxAVX2F32,
+			sumRows:        sumRowsAVX2F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX2F64,
@@ -72,6 +90,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F64,
 			dropoutPhilox: dropoutPhiloxAVX2F64,
 			affineBits:    affineBitsAVX2F64,
+
+			residualPlanes: residualPlanesAVX2F64,
+			residualRows:   residualRowsAVX2F64,
+			residualBits:   residualBitsAVX2F64,
+			residualPhilox: residualPhiloxAVX2F64,
+			sumRows:        sumRowsAVX2F64,
 		},
 		keepPlanes: keepPlanesAVX2,
 		philoxRaw:  philoxRawAVX2,

@@ -22,6 +22,9 @@ var amd64Paths = map[string][]string{
 		"scaleRowsAVX512F32", "scaleRowsAVX512F64", "scaleRowsAVX512NTF32", "scaleRowsAVX512NTF64",
 		"affinePlanesAVX512F32", "affinePlanesAVX512F64", "affineBitsAVX512F32", "affineBitsAVX512F64",
 		"keepPlanesAVX512", "philoxRawAVX512",
+		"residualPlanesAVX512F32", "residualPlanesAVX512F64", "residualRowsAVX512F32", "residualRowsAVX512F64",
+		"residualBitsAVX512F32", "residualBitsAVX512F64", "residualPhiloxAVX512F32", "residualPhiloxAVX512F64",
+		"sumRowsAVX512F32", "sumRowsAVX512F64",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
@@ -29,6 +32,9 @@ var amd64Paths = map[string][]string{
 		"scaleRowsAVX2F32", "scaleRowsAVX2F64", "scaleRowsAVX2NTF32", "scaleRowsAVX2NTF64",
 		"affinePlanesAVX2F32", "affinePlanesAVX2F64", "affineBitsAVX2F32", "affineBitsAVX2F64",
 		"keepPlanesAVX2", "philoxRawAVX2",
+		"residualPlanesAVX2F32", "residualPlanesAVX2F64", "residualRowsAVX2F32", "residualRowsAVX2F64",
+		"residualBitsAVX2F32", "residualBitsAVX2F64", "residualPhiloxAVX2F32", "residualPhiloxAVX2F64",
+		"sumRowsAVX2F32", "sumRowsAVX2F64",
 	},
 }
 

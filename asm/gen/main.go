@@ -27,6 +27,7 @@ func main() {
 	elementwise()
 	rowsAndAffine()
 	rawBits()
+	residualKernels()
 
 	Generate()
 }
