@@ -1141,6 +1141,10 @@ func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []f
 // batch thus waits for its slowest group only that long, not up to 16
 // steps: on average 4.7 blocks a group rather than 5.9.
 //
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1326,6 +1330,10 @@ func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []f
 // 16 at a time in lockstep from there and stores their words. A
 // batch thus waits for its slowest group only that long, not up to 16
 // steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
 //
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
@@ -1513,6 +1521,10 @@ func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []flo
 // batch thus waits for its slowest group only that long, not up to 16
 // steps: on average 4.6 blocks a group rather than 5.4.
 //
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1698,6 +1710,10 @@ func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []flo
 // 8 at a time in lockstep from there and stores their words. A
 // batch thus waits for its slowest group only that long, not up to 16
 // steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
 //
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,

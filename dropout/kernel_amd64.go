@@ -12,7 +12,8 @@ import "github.com/klauspost/cpuid/v2"
 // path is usable only if the CPU and OS support every feature in the
 // "Requires:" comments of its functions in dropout_amd64.s (cpuid checks that
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
-// kernels end with, as "MMX+": AMD's name for the MMX extensions that came
+// kernels end with, and PREFETCHT0, which the fused residual Philox kernels
+// prefetch with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
 // (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
