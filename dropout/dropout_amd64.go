@@ -1173,9 +1173,9 @@ func residualPhiloxAVX512F32(dst []float32, src []float32, res []float32, bias [
 //		db[j] = canonNaN(db[j])
 //	}
 //
-// Columns go 64 at a time (4 vectors), each block summed over every row in
+// Columns go 128 at a time (8 vectors), each block summed over every row in
 // registers, one accumulator a lane, so every column's sum is added in row
-// order; then the last 1..4 vectors of columns, the last vector masked. The
+// order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
 // with merge-masked adds; NaN sums become the default NaN before the store.
 //
@@ -1363,9 +1363,9 @@ func residualPhiloxAVX512F64(dst []float64, src []float64, res []float64, bias [
 //		db[j] = canonNaN(db[j])
 //	}
 //
-// Columns go 32 at a time (4 vectors), each block summed over every row in
+// Columns go 64 at a time (8 vectors), each block summed over every row in
 // registers, one accumulator a lane, so every column's sum is added in row
-// order; then the last 1..4 vectors of columns, the last vector masked. The
+// order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
 // with merge-masked adds; NaN sums become the default NaN before the store.
 //
@@ -1553,9 +1553,9 @@ func residualPhiloxAVX2F32(dst []float32, src []float32, res []float32, bias []f
 //		db[j] = canonNaN(db[j])
 //	}
 //
-// Columns go 32 at a time (4 vectors), each block summed over every row in
+// Columns go 64 at a time (8 vectors), each block summed over every row in
 // registers, one accumulator a lane, so every column's sum is added in row
-// order; then the last 1..4 vectors of columns, the last vector masked. The
+// order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
 // with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0 changes no sum: a sum from +0 is never -0); NaN sums become the default NaN before the store.
 //
@@ -1743,9 +1743,9 @@ func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []f
 //		db[j] = canonNaN(db[j])
 //	}
 //
-// Columns go 16 at a time (4 vectors), each block summed over every row in
+// Columns go 32 at a time (8 vectors), each block summed over every row in
 // registers, one accumulator a lane, so every column's sum is added in row
-// order; then the last 1..4 vectors of columns, the last vector masked. The
+// order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
 // with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0 changes no sum: a sum from +0 is never -0); NaN sums become the default NaN before the store.
 //

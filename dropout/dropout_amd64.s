@@ -18415,7 +18415,7 @@ chunkslastresid:
 	RET
 
 // func sumRowsAVX512F32(db []float32, dx []float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512F, BMI2, CMOV
 TEXT ·sumRowsAVX512F32(SB), NOSPLIT, $0-48
 	MOVQ db_base+0(FP), AX
 	MOVQ db_len+8(FP), CX
@@ -18428,43 +18428,67 @@ TEXT ·sumRowsAVX512F32(SB), NOSPLIT, $0-48
 	MOVQ CX, DI
 
 block:
-	CMPQ   DI, $0x00000040
+	CMPQ   DI, $0x00000080
 	JB     rest
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
 	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
 	MOVQ   DX, R8
 	MOVQ   BX, R9
 
 brow:
-	CMPQ   R9, $0x00000040
+	CMPQ   R9, $0x00000080
 	JL     bpart
 	VADDPS (R8), Z0, Z0
 	VADDPS 64(R8), Z1, Z1
 	VADDPS 128(R8), Z2, Z2
 	VADDPS 192(R8), Z3, Z3
+	VADDPS 256(R8), Z4, Z4
+	VADDPS 320(R8), Z5, Z5
+	VADDPS 384(R8), Z6, Z6
+	VADDPS 448(R8), Z7, Z7
 	ADDQ   SI, R8
 	SUBQ   CX, R9
 	JMP    brow
 
 bpart:
 	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
-	TESTQ  R9, R9
-	JLE    bsum
-	MOVQ   $-1, R10
-	BZHIQ  R9, R10, R10
-	KMOVW  R10, K1
-	VADDPS (R8), Z0, K1, Z0
-	SHRQ   $0x10, R10
-	KMOVW  R10, K1
-	VADDPS 64(R8), Z1, K1, Z1
-	SHRQ   $0x10, R10
-	KMOVW  R10, K1
-	VADDPS 128(R8), Z2, K1, Z2
-	SHRQ   $0x10, R10
-	KMOVW  R10, K1
-	VADDPS 192(R8), Z3, K1, Z3
+	TESTQ   R9, R9
+	JLE     bsum
+	MOVQ    $-1, R10
+	BZHIQ   R9, R10, R10
+	KMOVW   R10, K1
+	VADDPS  (R8), Z0, K1, Z0
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  64(R8), Z1, K1, Z1
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  128(R8), Z2, K1, Z2
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  192(R8), Z3, K1, Z3
+	XORQ    R10, R10
+	SUBQ    $0x00000040, R9
+	CMOVQLT R10, R9
+	MOVQ    $-1, R10
+	BZHIQ   R9, R10, R10
+	KMOVW   R10, K1
+	VADDPS  256(R8), Z4, K1, Z4
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  320(R8), Z5, K1, Z5
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  384(R8), Z6, K1, Z6
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  448(R8), Z7, K1, Z7
 
 bsum:
 	VCMPPS  $0x03, Z0, Z0, K1
@@ -18479,14 +18503,26 @@ bsum:
 	VCMPPS  $0x03, Z3, Z3, K1
 	VMOVUPS canonNaN32<>+0(SB), K1, Z3
 	VMOVUPS Z3, 192(AX)
-	ADDQ    $0x00000100, DX
-	ADDQ    $0x00000100, AX
-	SUBQ    $0x00000040, BX
-	SUBQ    $0x00000040, DI
+	VCMPPS  $0x03, Z4, Z4, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z4
+	VMOVUPS Z4, 256(AX)
+	VCMPPS  $0x03, Z5, Z5, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z5
+	VMOVUPS Z5, 320(AX)
+	VCMPPS  $0x03, Z6, Z6, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z6
+	VMOVUPS Z6, 384(AX)
+	VCMPPS  $0x03, Z7, Z7, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z7
+	VMOVUPS Z7, 448(AX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, AX
+	SUBQ    $0x00000080, BX
+	SUBQ    $0x00000080, DI
 	JMP     block
 
 rest:
-	// The last 1..63 columns: ceil(cols/16) vectors, the last masked.
+	// The last 1..127 columns: ceil(cols/16) vectors, the last masked.
 	TESTQ  DI, DI
 	JZ     done
 	CMPQ   DI, $0x00000010
@@ -18495,10 +18531,338 @@ rest:
 	JBE    rest2
 	CMPQ   DI, $0x00000030
 	JBE    rest3
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
-	VPXORQ Z7, Z7, Z7
+	CMPQ   DI, $0x00000040
+	JBE    rest4
+	CMPQ   DI, $0x00000050
+	JBE    rest5
+	CMPQ   DI, $0x00000060
+	JBE    rest6
+	CMPQ   DI, $0x00000070
+	JBE    rest7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000070, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ   BX, DI
+	JL     r8part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, Z13
+	VADDPS 384(DX), Z14, Z14
+	VADDPS 448(DX), Z15, K1, Z15
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r8sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  384(DX), Z14, K2, Z14
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  448(DX), Z15, K2, Z15
+
+r8sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, 320(AX)
+	VCMPPS  $0x03, Z14, Z14, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z14
+	VMOVUPS Z14, 384(AX)
+	VCMPPS  $0x03, Z15, Z15, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z15
+	VMOVUPS Z15, K1, 448(AX)
+	JMP     done
+
+rest7:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000060, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ   BX, DI
+	JL     r7part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, Z13
+	VADDPS 384(DX), Z14, K1, Z14
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r7sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  384(DX), Z14, K2, Z14
+
+r7sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, 320(AX)
+	VCMPPS  $0x03, Z14, Z14, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z14
+	VMOVUPS Z14, K1, 384(AX)
+	JMP     done
+
+rest6:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000050, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ   BX, DI
+	JL     r6part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, K1, Z13
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r6sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+
+r6sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, K1, 320(AX)
+	JMP     done
+
+rest5:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000040, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ   BX, DI
+	JL     r5part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, K1, Z12
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r5sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+
+r5sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, K1, 256(AX)
+	JMP     done
+
+rest4:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
 	MOVQ   DI, R8
 	SUBQ   $0x00000030, R8
 	MOVQ   $-1, R9
@@ -18509,10 +18873,10 @@ rest:
 r4row:
 	CMPQ   BX, DI
 	JL     r4part
-	VADDPS (DX), Z4, Z4
-	VADDPS 64(DX), Z5, Z5
-	VADDPS 128(DX), Z6, Z6
-	VADDPS 192(DX), Z7, K1, Z7
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, K1, Z11
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r4row
@@ -18524,36 +18888,36 @@ r4part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPS (DX), Z4, K2, Z4
+	VADDPS (DX), Z8, K2, Z8
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 64(DX), Z5, K2, Z5
+	VADDPS 64(DX), Z9, K2, Z9
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 128(DX), Z6, K2, Z6
+	VADDPS 128(DX), Z10, K2, Z10
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 192(DX), Z7, K2, Z7
+	VADDPS 192(DX), Z11, K2, Z11
 
 r4sum:
-	VCMPPS  $0x03, Z4, Z4, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z4
-	VMOVUPS Z4, (AX)
-	VCMPPS  $0x03, Z5, Z5, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z5
-	VMOVUPS Z5, 64(AX)
-	VCMPPS  $0x03, Z6, Z6, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z6
-	VMOVUPS Z6, 128(AX)
-	VCMPPS  $0x03, Z7, Z7, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z7
-	VMOVUPS Z7, K1, 192(AX)
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, K1, 192(AX)
 	JMP     done
 
 rest3:
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
 	MOVQ   DI, R8
 	SUBQ   $0x00000020, R8
 	MOVQ   $-1, R9
@@ -18564,9 +18928,9 @@ rest3:
 r3row:
 	CMPQ   BX, DI
 	JL     r3part
-	VADDPS (DX), Z4, Z4
-	VADDPS 64(DX), Z5, Z5
-	VADDPS 128(DX), Z6, K1, Z6
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, K1, Z10
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r3row
@@ -18578,29 +18942,29 @@ r3part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPS (DX), Z4, K2, Z4
+	VADDPS (DX), Z8, K2, Z8
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 64(DX), Z5, K2, Z5
+	VADDPS 64(DX), Z9, K2, Z9
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 128(DX), Z6, K2, Z6
+	VADDPS 128(DX), Z10, K2, Z10
 
 r3sum:
-	VCMPPS  $0x03, Z4, Z4, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z4
-	VMOVUPS Z4, (AX)
-	VCMPPS  $0x03, Z5, Z5, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z5
-	VMOVUPS Z5, 64(AX)
-	VCMPPS  $0x03, Z6, Z6, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z6
-	VMOVUPS Z6, K1, 128(AX)
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, K1, 128(AX)
 	JMP     done
 
 rest2:
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
 	MOVQ   DI, R8
 	SUBQ   $0x00000010, R8
 	MOVQ   $-1, R9
@@ -18611,8 +18975,8 @@ rest2:
 r2row:
 	CMPQ   BX, DI
 	JL     r2part
-	VADDPS (DX), Z4, Z4
-	VADDPS 64(DX), Z5, K1, Z5
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, K1, Z9
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r2row
@@ -18624,22 +18988,22 @@ r2part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPS (DX), Z4, K2, Z4
+	VADDPS (DX), Z8, K2, Z8
 	SHRQ   $0x10, CX
 	KMOVW  CX, K2
-	VADDPS 64(DX), Z5, K2, Z5
+	VADDPS 64(DX), Z9, K2, Z9
 
 r2sum:
-	VCMPPS  $0x03, Z4, Z4, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z4
-	VMOVUPS Z4, (AX)
-	VCMPPS  $0x03, Z5, Z5, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z5
-	VMOVUPS Z5, K1, 64(AX)
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, K1, 64(AX)
 	JMP     done
 
 rest1:
-	VPXORQ Z4, Z4, Z4
+	VPXORQ Z8, Z8, Z8
 	MOVQ   DI, R8
 	MOVQ   $-1, R9
 	BZHIQ  R8, R9, R9
@@ -18649,7 +19013,7 @@ rest1:
 r1row:
 	CMPQ   BX, DI
 	JL     r1part
-	VADDPS (DX), Z4, K1, Z4
+	VADDPS (DX), Z8, K1, Z8
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r1row
@@ -18661,12 +19025,12 @@ r1part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPS (DX), Z4, K2, Z4
+	VADDPS (DX), Z8, K2, Z8
 
 r1sum:
-	VCMPPS  $0x03, Z4, Z4, K2
-	VMOVUPS canonNaN32<>+0(SB), K2, Z4
-	VMOVUPS Z4, K1, (AX)
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, K1, (AX)
 
 done:
 	VZEROUPPER
@@ -23995,22 +24359,30 @@ TEXT ·sumRowsAVX512F64(SB), NOSPLIT, $0-48
 	MOVQ CX, DI
 
 block:
-	CMPQ   DI, $0x00000020
+	CMPQ   DI, $0x00000040
 	JB     rest
 	VPXORQ Z0, Z0, Z0
 	VPXORQ Z1, Z1, Z1
 	VPXORQ Z2, Z2, Z2
 	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
 	MOVQ   DX, R8
 	MOVQ   BX, R9
 
 brow:
-	CMPQ   R9, $0x00000020
+	CMPQ   R9, $0x00000040
 	JL     bpart
 	VADDPD (R8), Z0, Z0
 	VADDPD 64(R8), Z1, Z1
 	VADDPD 128(R8), Z2, Z2
 	VADDPD 192(R8), Z3, Z3
+	VADDPD 256(R8), Z4, Z4
+	VADDPD 320(R8), Z5, Z5
+	VADDPD 384(R8), Z6, Z6
+	VADDPD 448(R8), Z7, Z7
 	ADDQ   SI, R8
 	SUBQ   CX, R9
 	JMP    brow
@@ -24032,6 +24404,18 @@ bpart:
 	SHRQ   $0x08, R10
 	KMOVW  R10, K1
 	VADDPD 192(R8), Z3, K1, Z3
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 256(R8), Z4, K1, Z4
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 320(R8), Z5, K1, Z5
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 384(R8), Z6, K1, Z6
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 448(R8), Z7, K1, Z7
 
 bsum:
 	VCMPPD  $0x03, Z0, Z0, K1
@@ -24046,14 +24430,26 @@ bsum:
 	VCMPPD  $0x03, Z3, Z3, K1
 	VMOVUPD canonNaN64<>+0(SB), K1, Z3
 	VMOVUPD Z3, 192(AX)
-	ADDQ    $0x00000100, DX
-	ADDQ    $0x00000100, AX
-	SUBQ    $0x00000020, BX
-	SUBQ    $0x00000020, DI
+	VCMPPD  $0x03, Z4, Z4, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z4
+	VMOVUPD Z4, 256(AX)
+	VCMPPD  $0x03, Z5, Z5, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z5
+	VMOVUPD Z5, 320(AX)
+	VCMPPD  $0x03, Z6, Z6, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z6
+	VMOVUPD Z6, 384(AX)
+	VCMPPD  $0x03, Z7, Z7, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z7
+	VMOVUPD Z7, 448(AX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, AX
+	SUBQ    $0x00000040, BX
+	SUBQ    $0x00000040, DI
 	JMP     block
 
 rest:
-	// The last 1..31 columns: ceil(cols/8) vectors, the last masked.
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
 	TESTQ  DI, DI
 	JZ     done
 	CMPQ   DI, $0x00000008
@@ -24062,10 +24458,322 @@ rest:
 	JBE    rest2
 	CMPQ   DI, $0x00000018
 	JBE    rest3
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
-	VPXORQ Z7, Z7, Z7
+	CMPQ   DI, $0x00000020
+	JBE    rest4
+	CMPQ   DI, $0x00000028
+	JBE    rest5
+	CMPQ   DI, $0x00000030
+	JBE    rest6
+	CMPQ   DI, $0x00000038
+	JBE    rest7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000038, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ   BX, DI
+	JL     r8part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, Z13
+	VADDPD 384(DX), Z14, Z14
+	VADDPD 448(DX), Z15, K1, Z15
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r8sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 384(DX), Z14, K2, Z14
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 448(DX), Z15, K2, Z15
+
+r8sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, 320(AX)
+	VCMPPD  $0x03, Z14, Z14, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z14
+	VMOVUPD Z14, 384(AX)
+	VCMPPD  $0x03, Z15, Z15, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z15
+	VMOVUPD Z15, K1, 448(AX)
+	JMP     done
+
+rest7:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ   BX, DI
+	JL     r7part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, Z13
+	VADDPD 384(DX), Z14, K1, Z14
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r7sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 384(DX), Z14, K2, Z14
+
+r7sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, 320(AX)
+	VCMPPD  $0x03, Z14, Z14, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z14
+	VMOVUPD Z14, K1, 384(AX)
+	JMP     done
+
+rest6:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000028, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ   BX, DI
+	JL     r6part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, K1, Z13
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r6sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+
+r6sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, K1, 320(AX)
+	JMP     done
+
+rest5:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ   BX, DI
+	JL     r5part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, K1, Z12
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r5sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+
+r5sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, K1, 256(AX)
+	JMP     done
+
+rest4:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
 	MOVQ   DI, R8
 	SUBQ   $0x00000018, R8
 	MOVQ   $-1, R9
@@ -24076,10 +24784,10 @@ rest:
 r4row:
 	CMPQ   BX, DI
 	JL     r4part
-	VADDPD (DX), Z4, Z4
-	VADDPD 64(DX), Z5, Z5
-	VADDPD 128(DX), Z6, Z6
-	VADDPD 192(DX), Z7, K1, Z7
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, K1, Z11
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r4row
@@ -24091,36 +24799,36 @@ r4part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPD (DX), Z4, K2, Z4
+	VADDPD (DX), Z8, K2, Z8
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 64(DX), Z5, K2, Z5
+	VADDPD 64(DX), Z9, K2, Z9
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 128(DX), Z6, K2, Z6
+	VADDPD 128(DX), Z10, K2, Z10
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 192(DX), Z7, K2, Z7
+	VADDPD 192(DX), Z11, K2, Z11
 
 r4sum:
-	VCMPPD  $0x03, Z4, Z4, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z4
-	VMOVUPD Z4, (AX)
-	VCMPPD  $0x03, Z5, Z5, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z5
-	VMOVUPD Z5, 64(AX)
-	VCMPPD  $0x03, Z6, Z6, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z6
-	VMOVUPD Z6, 128(AX)
-	VCMPPD  $0x03, Z7, Z7, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z7
-	VMOVUPD Z7, K1, 192(AX)
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, K1, 192(AX)
 	JMP     done
 
 rest3:
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
-	VPXORQ Z6, Z6, Z6
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
 	MOVQ   DI, R8
 	SUBQ   $0x00000010, R8
 	MOVQ   $-1, R9
@@ -24131,9 +24839,9 @@ rest3:
 r3row:
 	CMPQ   BX, DI
 	JL     r3part
-	VADDPD (DX), Z4, Z4
-	VADDPD 64(DX), Z5, Z5
-	VADDPD 128(DX), Z6, K1, Z6
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, K1, Z10
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r3row
@@ -24145,29 +24853,29 @@ r3part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPD (DX), Z4, K2, Z4
+	VADDPD (DX), Z8, K2, Z8
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 64(DX), Z5, K2, Z5
+	VADDPD 64(DX), Z9, K2, Z9
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 128(DX), Z6, K2, Z6
+	VADDPD 128(DX), Z10, K2, Z10
 
 r3sum:
-	VCMPPD  $0x03, Z4, Z4, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z4
-	VMOVUPD Z4, (AX)
-	VCMPPD  $0x03, Z5, Z5, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z5
-	VMOVUPD Z5, 64(AX)
-	VCMPPD  $0x03, Z6, Z6, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z6
-	VMOVUPD Z6, K1, 128(AX)
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, K1, 128(AX)
 	JMP     done
 
 rest2:
-	VPXORQ Z4, Z4, Z4
-	VPXORQ Z5, Z5, Z5
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
 	MOVQ   DI, R8
 	SUBQ   $0x00000008, R8
 	MOVQ   $-1, R9
@@ -24178,8 +24886,8 @@ rest2:
 r2row:
 	CMPQ   BX, DI
 	JL     r2part
-	VADDPD (DX), Z4, Z4
-	VADDPD 64(DX), Z5, K1, Z5
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, K1, Z9
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r2row
@@ -24191,22 +24899,22 @@ r2part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPD (DX), Z4, K2, Z4
+	VADDPD (DX), Z8, K2, Z8
 	SHRQ   $0x08, CX
 	KMOVW  CX, K2
-	VADDPD 64(DX), Z5, K2, Z5
+	VADDPD 64(DX), Z9, K2, Z9
 
 r2sum:
-	VCMPPD  $0x03, Z4, Z4, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z4
-	VMOVUPD Z4, (AX)
-	VCMPPD  $0x03, Z5, Z5, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z5
-	VMOVUPD Z5, K1, 64(AX)
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, K1, 64(AX)
 	JMP     done
 
 rest1:
-	VPXORQ Z4, Z4, Z4
+	VPXORQ Z8, Z8, Z8
 	MOVQ   DI, R8
 	MOVQ   $-1, R9
 	BZHIQ  R8, R9, R9
@@ -24216,7 +24924,7 @@ rest1:
 r1row:
 	CMPQ   BX, DI
 	JL     r1part
-	VADDPD (DX), Z4, K1, Z4
+	VADDPD (DX), Z8, K1, Z8
 	ADDQ   SI, DX
 	SUBQ   CX, BX
 	JMP    r1row
@@ -24228,12 +24936,12 @@ r1part:
 	MOVQ   $-1, CX
 	BZHIQ  BX, CX, CX
 	KMOVW  CX, K2
-	VADDPD (DX), Z4, K2, Z4
+	VADDPD (DX), Z8, K2, Z8
 
 r1sum:
-	VCMPPD  $0x03, Z4, Z4, K2
-	VMOVUPD canonNaN64<>+0(SB), K2, Z4
-	VMOVUPD Z4, K1, (AX)
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, K1, (AX)
 
 done:
 	VZEROUPPER
@@ -30223,22 +30931,30 @@ TEXT ·sumRowsAVX2F32(SB), NOSPLIT, $0-48
 	MOVQ CX, DI
 
 block:
-	CMPQ   DI, $0x00000020
+	CMPQ   DI, $0x00000040
 	JB     rest
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
 	MOVQ   DX, R8
 	MOVQ   BX, R9
 
 brow:
-	CMPQ   R9, $0x00000020
+	CMPQ   R9, $0x00000040
 	JL     bpart
 	VADDPS (R8), Y0, Y0
 	VADDPS 32(R8), Y1, Y1
 	VADDPS 64(R8), Y2, Y2
 	VADDPS 96(R8), Y3, Y3
+	VADDPS 128(R8), Y4, Y4
+	VADDPS 160(R8), Y5, Y5
+	VADDPS 192(R8), Y6, Y6
+	VADDPS 224(R8), Y7, Y7
 	ADDQ   SI, R8
 	SUBQ   CX, R9
 	JMP    brow
@@ -30247,24 +30963,36 @@ bpart:
 	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
 	TESTQ        R9, R9
 	JLE          bsum
-	VMOVQ        R9, X4
-	VPBROADCASTD X4, Y4
-	VPCMPGTD     iotaD<>+0(SB), Y4, Y5
-	VMASKMOVPS   (R8), Y5, Y5
-	VADDPS       Y5, Y0, Y0
-	VPCMPGTD     iotaD<>+32(SB), Y4, Y5
-	VMASKMOVPS   32(R8), Y5, Y5
-	VADDPS       Y5, Y1, Y1
-	VPCMPGTD     iotaD<>+64(SB), Y4, Y5
-	VMASKMOVPS   64(R8), Y5, Y5
-	VADDPS       Y5, Y2, Y2
-	VPCMPGTD     iotaD<>+96(SB), Y4, Y4
-	VMASKMOVPS   96(R8), Y4, Y4
-	VADDPS       Y4, Y3, Y3
+	VMOVQ        R9, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     iotaD<>+0(SB), Y8, Y9
+	VMASKMOVPS   (R8), Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y8, Y9
+	VMASKMOVPS   32(R8), Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y8, Y9
+	VMASKMOVPS   64(R8), Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y8, Y9
+	VMASKMOVPS   96(R8), Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y8, Y9
+	VMASKMOVPS   128(R8), Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y8, Y9
+	VMASKMOVPS   160(R8), Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y8, Y9
+	VMASKMOVPS   192(R8), Y9, Y9
+	VADDPS       Y9, Y6, Y6
+	VPCMPGTD     iotaD<>+224(SB), Y8, Y8
+	VMASKMOVPS   224(R8), Y8, Y8
+	VADDPS       Y8, Y7, Y7
 
 bsum:
-	VCMPPS    $0x03, Y0, Y0, Y4
-	VBLENDVPS Y4, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS    $0x03, Y0, Y0, Y8
+	VBLENDVPS Y8, canonNaN32<>+0(SB), Y0, Y0
 	VMOVUPS   Y0, (AX)
 	VCMPPS    $0x03, Y1, Y1, Y0
 	VBLENDVPS Y0, canonNaN32<>+0(SB), Y1, Y1
@@ -30275,14 +31003,26 @@ bsum:
 	VCMPPS    $0x03, Y3, Y3, Y0
 	VBLENDVPS Y0, canonNaN32<>+0(SB), Y3, Y3
 	VMOVUPS   Y3, 96(AX)
-	ADDQ      $0x00000080, DX
-	ADDQ      $0x00000080, AX
-	SUBQ      $0x00000020, BX
-	SUBQ      $0x00000020, DI
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS   Y4, 128(AX)
+	VCMPPS    $0x03, Y5, Y5, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS   Y5, 160(AX)
+	VCMPPS    $0x03, Y6, Y6, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMOVUPS   Y6, 192(AX)
+	VCMPPS    $0x03, Y7, Y7, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y7, Y7
+	VMOVUPS   Y7, 224(AX)
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
 	JMP       block
 
 rest:
-	// The last 1..31 columns: ceil(cols/8) vectors, the last masked.
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
 	TESTQ        DI, DI
 	JZ           done
 	CMPQ         DI, $0x00000008
@@ -30291,6 +31031,326 @@ rest:
 	JBE          rest2
 	CMPQ         DI, $0x00000018
 	JBE          rest3
+	CMPQ         DI, $0x00000020
+	JBE          rest4
+	CMPQ         DI, $0x00000028
+	JBE          rest5
+	CMPQ         DI, $0x00000030
+	JBE          rest6
+	CMPQ         DI, $0x00000038
+	JBE          rest7
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         DI, R8
+	SUBQ         $0x00000038, R8
+	VMOVQ        R8, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     lanes32<>+0(SB), Y8, Y8
+	MOVQ         BX, BX
+
+r8row:
+	CMPQ       BX, DI
+	JL         r8part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VADDPS     160(DX), Y5, Y5
+	VADDPS     192(DX), Y6, Y6
+	VMASKMOVPS 224(DX), Y8, Y9
+	VADDPS     Y9, Y7, Y7
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r8sum
+	VMOVQ        BX, X9
+	VPBROADCASTD X9, Y9
+	VPCMPGTD     iotaD<>+0(SB), Y9, Y10
+	VMASKMOVPS   (DX), Y10, Y10
+	VADDPS       Y10, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y9, Y10
+	VMASKMOVPS   32(DX), Y10, Y10
+	VADDPS       Y10, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y9, Y10
+	VMASKMOVPS   64(DX), Y10, Y10
+	VADDPS       Y10, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y9, Y10
+	VMASKMOVPS   96(DX), Y10, Y10
+	VADDPS       Y10, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y9, Y10
+	VMASKMOVPS   128(DX), Y10, Y10
+	VADDPS       Y10, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y9, Y10
+	VMASKMOVPS   160(DX), Y10, Y10
+	VADDPS       Y10, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y9, Y10
+	VMASKMOVPS   192(DX), Y10, Y10
+	VADDPS       Y10, Y6, Y6
+	VPCMPGTD     iotaD<>+224(SB), Y9, Y9
+	VMASKMOVPS   224(DX), Y9, Y9
+	VADDPS       Y9, Y7, Y7
+
+r8sum:
+	VCMPPS     $0x03, Y0, Y0, Y9
+	VBLENDVPS  Y9, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS    Y5, 160(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMOVUPS    Y6, 192(AX)
+	VCMPPS     $0x03, Y7, Y7, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y7, Y7
+	VMASKMOVPS Y7, Y8, 224(AX)
+	JMP        done
+
+rest7:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	MOVQ         DI, R8
+	SUBQ         $0x00000030, R8
+	VMOVQ        R8, X7
+	VPBROADCASTD X7, Y7
+	VPCMPGTD     lanes32<>+0(SB), Y7, Y7
+	MOVQ         BX, BX
+
+r7row:
+	CMPQ       BX, DI
+	JL         r7part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VADDPS     160(DX), Y5, Y5
+	VMASKMOVPS 192(DX), Y7, Y8
+	VADDPS     Y8, Y6, Y6
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r7sum
+	VMOVQ        BX, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     iotaD<>+0(SB), Y8, Y9
+	VMASKMOVPS   (DX), Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y8, Y9
+	VMASKMOVPS   32(DX), Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y8, Y9
+	VMASKMOVPS   64(DX), Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y8, Y9
+	VMASKMOVPS   96(DX), Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y8, Y9
+	VMASKMOVPS   128(DX), Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y8, Y9
+	VMASKMOVPS   160(DX), Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y8, Y8
+	VMASKMOVPS   192(DX), Y8, Y8
+	VADDPS       Y8, Y6, Y6
+
+r7sum:
+	VCMPPS     $0x03, Y0, Y0, Y8
+	VBLENDVPS  Y8, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS    Y5, 160(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMASKMOVPS Y6, Y7, 192(AX)
+	JMP        done
+
+rest6:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         DI, R8
+	SUBQ         $0x00000028, R8
+	VMOVQ        R8, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     lanes32<>+0(SB), Y6, Y6
+	MOVQ         BX, BX
+
+r6row:
+	CMPQ       BX, DI
+	JL         r6part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VMASKMOVPS 160(DX), Y6, Y7
+	VADDPS     Y7, Y5, Y5
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r6sum
+	VMOVQ        BX, X7
+	VPBROADCASTD X7, Y7
+	VPCMPGTD     iotaD<>+0(SB), Y7, Y8
+	VMASKMOVPS   (DX), Y8, Y8
+	VADDPS       Y8, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y7, Y8
+	VMASKMOVPS   32(DX), Y8, Y8
+	VADDPS       Y8, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y7, Y8
+	VMASKMOVPS   64(DX), Y8, Y8
+	VADDPS       Y8, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y7, Y8
+	VMASKMOVPS   96(DX), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y7, Y8
+	VMASKMOVPS   128(DX), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y7, Y7
+	VMASKMOVPS   160(DX), Y7, Y7
+	VADDPS       Y7, Y5, Y5
+
+r6sum:
+	VCMPPS     $0x03, Y0, Y0, Y7
+	VBLENDVPS  Y7, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMASKMOVPS Y5, Y6, 160(AX)
+	JMP        done
+
+rest5:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         DI, R8
+	SUBQ         $0x00000020, R8
+	VMOVQ        R8, X5
+	VPBROADCASTD X5, Y5
+	VPCMPGTD     lanes32<>+0(SB), Y5, Y5
+	MOVQ         BX, BX
+
+r5row:
+	CMPQ       BX, DI
+	JL         r5part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VMASKMOVPS 128(DX), Y5, Y6
+	VADDPS     Y6, Y4, Y4
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r5sum
+	VMOVQ        BX, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     iotaD<>+0(SB), Y6, Y7
+	VMASKMOVPS   (DX), Y7, Y7
+	VADDPS       Y7, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y6, Y7
+	VMASKMOVPS   32(DX), Y7, Y7
+	VADDPS       Y7, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y6, Y7
+	VMASKMOVPS   64(DX), Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y6, Y7
+	VMASKMOVPS   96(DX), Y7, Y7
+	VADDPS       Y7, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y6, Y6
+	VMASKMOVPS   128(DX), Y6, Y6
+	VADDPS       Y6, Y4, Y4
+
+r5sum:
+	VCMPPS     $0x03, Y0, Y0, Y6
+	VBLENDVPS  Y6, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS Y4, Y5, 128(AX)
+	JMP        done
+
+rest4:
 	VXORPS       Y0, Y0, Y0
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
@@ -39334,22 +40394,30 @@ TEXT ·sumRowsAVX2F64(SB), NOSPLIT, $0-48
 	MOVQ CX, DI
 
 block:
-	CMPQ   DI, $0x00000010
+	CMPQ   DI, $0x00000020
 	JB     rest
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
 	MOVQ   DX, R8
 	MOVQ   BX, R9
 
 brow:
-	CMPQ   R9, $0x00000010
+	CMPQ   R9, $0x00000020
 	JL     bpart
 	VADDPD (R8), Y0, Y0
 	VADDPD 32(R8), Y1, Y1
 	VADDPD 64(R8), Y2, Y2
 	VADDPD 96(R8), Y3, Y3
+	VADDPD 128(R8), Y4, Y4
+	VADDPD 160(R8), Y5, Y5
+	VADDPD 192(R8), Y6, Y6
+	VADDPD 224(R8), Y7, Y7
 	ADDQ   SI, R8
 	SUBQ   CX, R9
 	JMP    brow
@@ -39358,24 +40426,36 @@ bpart:
 	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
 	TESTQ        R9, R9
 	JLE          bsum
-	VMOVQ        R9, X4
-	VPBROADCASTQ X4, Y4
-	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
-	VMASKMOVPD   (R8), Y5, Y5
-	VADDPD       Y5, Y0, Y0
-	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y5
-	VMASKMOVPD   32(R8), Y5, Y5
-	VADDPD       Y5, Y1, Y1
-	VPCMPGTQ     iotaQ<>+64(SB), Y4, Y5
-	VMASKMOVPD   64(R8), Y5, Y5
-	VADDPD       Y5, Y2, Y2
-	VPCMPGTQ     iotaQ<>+96(SB), Y4, Y4
-	VMASKMOVPD   96(R8), Y4, Y4
-	VADDPD       Y4, Y3, Y3
+	VMOVQ        R9, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     iotaQ<>+0(SB), Y8, Y9
+	VMASKMOVPD   (R8), Y9, Y9
+	VADDPD       Y9, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y8, Y9
+	VMASKMOVPD   32(R8), Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y8, Y9
+	VMASKMOVPD   64(R8), Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y8, Y9
+	VMASKMOVPD   96(R8), Y9, Y9
+	VADDPD       Y9, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y8, Y9
+	VMASKMOVPD   128(R8), Y9, Y9
+	VADDPD       Y9, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y8, Y9
+	VMASKMOVPD   160(R8), Y9, Y9
+	VADDPD       Y9, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y8, Y9
+	VMASKMOVPD   192(R8), Y9, Y9
+	VADDPD       Y9, Y6, Y6
+	VPCMPGTQ     iotaQ<>+224(SB), Y8, Y8
+	VMASKMOVPD   224(R8), Y8, Y8
+	VADDPD       Y8, Y7, Y7
 
 bsum:
-	VCMPPD    $0x03, Y0, Y0, Y4
-	VBLENDVPD Y4, canonNaN64<>+0(SB), Y0, Y0
+	VCMPPD    $0x03, Y0, Y0, Y8
+	VBLENDVPD Y8, canonNaN64<>+0(SB), Y0, Y0
 	VMOVUPD   Y0, (AX)
 	VCMPPD    $0x03, Y1, Y1, Y0
 	VBLENDVPD Y0, canonNaN64<>+0(SB), Y1, Y1
@@ -39386,14 +40466,26 @@ bsum:
 	VCMPPD    $0x03, Y3, Y3, Y0
 	VBLENDVPD Y0, canonNaN64<>+0(SB), Y3, Y3
 	VMOVUPD   Y3, 96(AX)
-	ADDQ      $0x00000080, DX
-	ADDQ      $0x00000080, AX
-	SUBQ      $0x00000010, BX
-	SUBQ      $0x00000010, DI
+	VCMPPD    $0x03, Y4, Y4, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD   Y4, 128(AX)
+	VCMPPD    $0x03, Y5, Y5, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD   Y5, 160(AX)
+	VCMPPD    $0x03, Y6, Y6, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMOVUPD   Y6, 192(AX)
+	VCMPPD    $0x03, Y7, Y7, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y7, Y7
+	VMOVUPD   Y7, 224(AX)
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000020, BX
+	SUBQ      $0x00000020, DI
 	JMP       block
 
 rest:
-	// The last 1..15 columns: ceil(cols/4) vectors, the last masked.
+	// The last 1..31 columns: ceil(cols/4) vectors, the last masked.
 	TESTQ        DI, DI
 	JZ           done
 	CMPQ         DI, $0x00000004
@@ -39402,6 +40494,326 @@ rest:
 	JBE          rest2
 	CMPQ         DI, $0x0000000c
 	JBE          rest3
+	CMPQ         DI, $0x00000010
+	JBE          rest4
+	CMPQ         DI, $0x00000014
+	JBE          rest5
+	CMPQ         DI, $0x00000018
+	JBE          rest6
+	CMPQ         DI, $0x0000001c
+	JBE          rest7
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         DI, R8
+	SUBQ         $0x0000001c, R8
+	VMOVQ        R8, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     lanes64<>+0(SB), Y8, Y8
+	MOVQ         BX, BX
+
+r8row:
+	CMPQ       BX, DI
+	JL         r8part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VADDPD     160(DX), Y5, Y5
+	VADDPD     192(DX), Y6, Y6
+	VMASKMOVPD 224(DX), Y8, Y9
+	VADDPD     Y9, Y7, Y7
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r8sum
+	VMOVQ        BX, X9
+	VPBROADCASTQ X9, Y9
+	VPCMPGTQ     iotaQ<>+0(SB), Y9, Y10
+	VMASKMOVPD   (DX), Y10, Y10
+	VADDPD       Y10, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y9, Y10
+	VMASKMOVPD   32(DX), Y10, Y10
+	VADDPD       Y10, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y9, Y10
+	VMASKMOVPD   64(DX), Y10, Y10
+	VADDPD       Y10, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y9, Y10
+	VMASKMOVPD   96(DX), Y10, Y10
+	VADDPD       Y10, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y9, Y10
+	VMASKMOVPD   128(DX), Y10, Y10
+	VADDPD       Y10, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y9, Y10
+	VMASKMOVPD   160(DX), Y10, Y10
+	VADDPD       Y10, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y9, Y10
+	VMASKMOVPD   192(DX), Y10, Y10
+	VADDPD       Y10, Y6, Y6
+	VPCMPGTQ     iotaQ<>+224(SB), Y9, Y9
+	VMASKMOVPD   224(DX), Y9, Y9
+	VADDPD       Y9, Y7, Y7
+
+r8sum:
+	VCMPPD     $0x03, Y0, Y0, Y9
+	VBLENDVPD  Y9, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD    Y5, 160(AX)
+	VCMPPD     $0x03, Y6, Y6, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMOVUPD    Y6, 192(AX)
+	VCMPPD     $0x03, Y7, Y7, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y7, Y7
+	VMASKMOVPD Y7, Y8, 224(AX)
+	JMP        done
+
+rest7:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	MOVQ         DI, R8
+	SUBQ         $0x00000018, R8
+	VMOVQ        R8, X7
+	VPBROADCASTQ X7, Y7
+	VPCMPGTQ     lanes64<>+0(SB), Y7, Y7
+	MOVQ         BX, BX
+
+r7row:
+	CMPQ       BX, DI
+	JL         r7part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VADDPD     160(DX), Y5, Y5
+	VMASKMOVPD 192(DX), Y7, Y8
+	VADDPD     Y8, Y6, Y6
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r7sum
+	VMOVQ        BX, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     iotaQ<>+0(SB), Y8, Y9
+	VMASKMOVPD   (DX), Y9, Y9
+	VADDPD       Y9, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y8, Y9
+	VMASKMOVPD   32(DX), Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y8, Y9
+	VMASKMOVPD   64(DX), Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y8, Y9
+	VMASKMOVPD   96(DX), Y9, Y9
+	VADDPD       Y9, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y8, Y9
+	VMASKMOVPD   128(DX), Y9, Y9
+	VADDPD       Y9, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y8, Y9
+	VMASKMOVPD   160(DX), Y9, Y9
+	VADDPD       Y9, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y8, Y8
+	VMASKMOVPD   192(DX), Y8, Y8
+	VADDPD       Y8, Y6, Y6
+
+r7sum:
+	VCMPPD     $0x03, Y0, Y0, Y8
+	VBLENDVPD  Y8, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD    Y5, 160(AX)
+	VCMPPD     $0x03, Y6, Y6, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMASKMOVPD Y6, Y7, 192(AX)
+	JMP        done
+
+rest6:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         DI, R8
+	SUBQ         $0x00000014, R8
+	VMOVQ        R8, X6
+	VPBROADCASTQ X6, Y6
+	VPCMPGTQ     lanes64<>+0(SB), Y6, Y6
+	MOVQ         BX, BX
+
+r6row:
+	CMPQ       BX, DI
+	JL         r6part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VMASKMOVPD 160(DX), Y6, Y7
+	VADDPD     Y7, Y5, Y5
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r6sum
+	VMOVQ        BX, X7
+	VPBROADCASTQ X7, Y7
+	VPCMPGTQ     iotaQ<>+0(SB), Y7, Y8
+	VMASKMOVPD   (DX), Y8, Y8
+	VADDPD       Y8, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y7, Y8
+	VMASKMOVPD   32(DX), Y8, Y8
+	VADDPD       Y8, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y7, Y8
+	VMASKMOVPD   64(DX), Y8, Y8
+	VADDPD       Y8, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y7, Y8
+	VMASKMOVPD   96(DX), Y8, Y8
+	VADDPD       Y8, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y7, Y8
+	VMASKMOVPD   128(DX), Y8, Y8
+	VADDPD       Y8, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y7, Y7
+	VMASKMOVPD   160(DX), Y7, Y7
+	VADDPD       Y7, Y5, Y5
+
+r6sum:
+	VCMPPD     $0x03, Y0, Y0, Y7
+	VBLENDVPD  Y7, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMASKMOVPD Y5, Y6, 160(AX)
+	JMP        done
+
+rest5:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         DI, R8
+	SUBQ         $0x00000010, R8
+	VMOVQ        R8, X5
+	VPBROADCASTQ X5, Y5
+	VPCMPGTQ     lanes64<>+0(SB), Y5, Y5
+	MOVQ         BX, BX
+
+r5row:
+	CMPQ       BX, DI
+	JL         r5part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VMASKMOVPD 128(DX), Y5, Y6
+	VADDPD     Y6, Y4, Y4
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r5sum
+	VMOVQ        BX, X6
+	VPBROADCASTQ X6, Y6
+	VPCMPGTQ     iotaQ<>+0(SB), Y6, Y7
+	VMASKMOVPD   (DX), Y7, Y7
+	VADDPD       Y7, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y6, Y7
+	VMASKMOVPD   32(DX), Y7, Y7
+	VADDPD       Y7, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y6, Y7
+	VMASKMOVPD   64(DX), Y7, Y7
+	VADDPD       Y7, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y6, Y7
+	VMASKMOVPD   96(DX), Y7, Y7
+	VADDPD       Y7, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y6, Y6
+	VMASKMOVPD   128(DX), Y6, Y6
+	VADDPD       Y6, Y4, Y4
+
+r5sum:
+	VCMPPD     $0x03, Y0, Y0, Y6
+	VBLENDVPD  Y6, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD Y4, Y5, 128(AX)
+	JMP        done
+
+rest4:
 	VXORPS       Y0, Y0, Y0
 	VXORPS       Y1, Y1, Y1
 	VXORPS       Y2, Y2, Y2
