@@ -14482,10 +14482,9 @@ DATA canonNaN64<>+56(SB)/8, $0x7ff8000000000000
 GLOBL canonNaN64<>(SB), RODATA|NOPTR, $64
 
 // func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualPlanesAVX512F32(SB), $1320-148
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
@@ -14599,17 +14598,24 @@ biasdoubled:
 	VMOVUPS 192(CX), Z0
 	VMOVUPS Z0, 192(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     biasready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -14670,56 +14676,53 @@ ranged:
 	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
 	CMPQ (SP), $0x00
 	JE   keepnobias
-	MOVQ $0x00000000, 24(SP)
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
 
 keepbstep:
 	CMPQ CX, $0x40
 	JB   keepbtail
-	MOVQ 24(SP), R10
-	MOVQ (SP), R11
-	LEAQ (R11)(R10*4), R11
-	ADDQ $0x40, R10
-	CMPQ R10, 16(SP)
+	MOVQ 8(SP), R10
+	LEAQ 256(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
 	JBE  keepbwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*4), R10
-	MOVQ    32(SP), R11
-	VMOVUPS (R11), Z1
-	VMOVUPS Z1, (R10)
-	VMOVUPS 64(R11), Z1
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS 128(R11), Z1
-	VMOVUPS Z1, 128(R10)
-	VMOVUPS 192(R11), Z1
-	VMOVUPS Z1, 192(R10)
-	MOVQ    (SP), R11
-	VMOVUPS (R11), Z1
-	VMOVUPS Z1, 256(R10)
-	VMOVUPS 64(R11), Z1
-	VMOVUPS Z1, 320(R10)
-	VMOVUPS 128(R11), Z1
-	VMOVUPS Z1, 384(R10)
-	VMOVUPS 192(R11), Z1
-	VMOVUPS Z1, 448(R10)
-	LEAQ    296(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 256(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 320(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 384(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 448(R11)
+	LEAQ    296(SP), R10
 
 keepbwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    R10, 24(SP)
-	SUBQ    8(SP), R10
-	CMOVQCS 24(SP), R10
-	MOVQ    R10, 24(SP)
 	VMOVUPS (BX), Z1
-	VMOVUPS (R11), Z2
+	VMOVUPS (R10), Z2
 	VADDPS  (DX), Z2, Z2
 	VMULPS  Z0, Z2, Z2
 	VADDPS  Z2, Z1, Z1
@@ -14727,7 +14730,7 @@ keepbwinrow:
 	VMOVUPS canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS Z1, (AX)
 	VMOVUPS 64(BX), Z1
-	VMOVUPS 64(R11), Z2
+	VMOVUPS 64(R10), Z2
 	VADDPS  64(DX), Z2, Z2
 	VMULPS  Z0, Z2, Z2
 	VADDPS  Z2, Z1, Z1
@@ -14735,7 +14738,7 @@ keepbwinrow:
 	VMOVUPS canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS Z1, 64(AX)
 	VMOVUPS 128(BX), Z1
-	VMOVUPS 128(R11), Z2
+	VMOVUPS 128(R10), Z2
 	VADDPS  128(DX), Z2, Z2
 	VMULPS  Z0, Z2, Z2
 	VADDPS  Z2, Z1, Z1
@@ -14743,7 +14746,7 @@ keepbwinrow:
 	VMOVUPS canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS Z1, 128(AX)
 	VMOVUPS 192(BX), Z1
-	VMOVUPS 192(R11), Z2
+	VMOVUPS 192(R10), Z2
 	VADDPS  192(DX), Z2, Z2
 	VMULPS  Z0, Z2, Z2
 	VADDPS  Z2, Z1, Z1
@@ -14759,84 +14762,80 @@ keepbwinrow:
 keepbtail:
 	TESTQ CX, CX
 	JZ    keepbkept
-	MOVQ  24(SP), R10
-	MOVQ  (SP), R11
-	LEAQ  (R11)(R10*4), R11
-	ADDQ  $0x40, R10
-	CMPQ  R10, 16(SP)
-	JBE   keepbtwinrow
+	MOVQ  8(SP), R10
+	LEAQ  256(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*4), R10
-	MOVQ    32(SP), R11
-	VMOVUPS (R11), Z1
-	VMOVUPS Z1, (R10)
-	VMOVUPS 64(R11), Z1
-	VMOVUPS Z1, 64(R10)
-	VMOVUPS 128(R11), Z1
-	VMOVUPS Z1, 128(R10)
-	VMOVUPS 192(R11), Z1
-	VMOVUPS Z1, 192(R10)
-	MOVQ    (SP), R11
-	VMOVUPS (R11), Z1
-	VMOVUPS Z1, 256(R10)
-	VMOVUPS 64(R11), Z1
-	VMOVUPS Z1, 320(R10)
-	VMOVUPS 128(R11), Z1
-	VMOVUPS Z1, 384(R10)
-	VMOVUPS 192(R11), Z1
-	VMOVUPS Z1, 448(R10)
-	LEAQ    296(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 256(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 320(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 384(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 448(R11)
+	LEAQ    296(SP), R10
 
 keepbtwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      R10, 24(SP)
-	SUBQ      8(SP), R10
-	CMOVQCS   24(SP), R10
-	MOVQ      R10, 24(SP)
-	MOVQ      $-1, R10
-	BZHIQ     CX, R10, R10
-	KMOVW     R10, K1
+	MOVQ      $-1, R11
+	BZHIQ     CX, R11, R11
+	KMOVW     R11, K1
 	VMOVUPS.Z (BX), K1, Z1
-	VMOVUPS   (R11), Z2
+	VMOVUPS   (R10), Z2
 	VADDPS.Z  (DX), Z2, K1, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K1, Z1
 	VCMPPS    $0x03, Z1, Z1, K1, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, (AX)
-	SHRQ      $0x10, R10
-	KMOVW     R10, K1
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
 	VMOVUPS.Z 64(BX), K1, Z1
-	VMOVUPS   64(R11), Z2
+	VMOVUPS   64(R10), Z2
 	VADDPS.Z  64(DX), Z2, K1, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K1, Z1
 	VCMPPS    $0x03, Z1, Z1, K1, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 64(AX)
-	SHRQ      $0x10, R10
-	KMOVW     R10, K1
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
 	VMOVUPS.Z 128(BX), K1, Z1
-	VMOVUPS   128(R11), Z2
+	VMOVUPS   128(R10), Z2
 	VADDPS.Z  128(DX), Z2, K1, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K1, Z1
 	VCMPPS    $0x03, Z1, Z1, K1, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 128(AX)
-	SHRQ      $0x10, R10
-	KMOVW     R10, K1
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
 	VMOVUPS.Z 192(BX), K1, Z1
-	VMOVUPS   192(R11), Z2
+	VMOVUPS   192(R10), Z2
 	VADDPS.Z  192(DX), Z2, K1, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K1, Z1
@@ -14977,10 +14976,9 @@ next:
 	RET
 
 // func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualRowsAVX512F32(SB), $2640-120
 	MOVQ v_len+104(FP), AX
-	MOVQ $0x00000000, 24(SP)
 	MOVQ v_base+96(FP), CX
 	CMPQ AX, $0x00000080
 	JAE  vlong
@@ -15089,21 +15087,25 @@ vdoubled:
 	VMOVUPS 192(CX), Z0
 	VMOVUPS Z0, 192(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     vready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
 
 vlong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
 
-vready:
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 1344(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 1320(SP)
@@ -15217,17 +15219,24 @@ biasdoubled:
 	VMOVUPS 192(CX), Z0
 	VMOVUPS Z0, 192(DX)
 	MOVQ    CX, 1320(SP)
-	MOVQ    AX, 1328(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 1336(SP)
-	JMP     biasready
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, 1320(SP)
-	MOVQ AX, 1328(SP)
-	MOVQ AX, 1336(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 1352(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
 
 biasready:
 	MOVQ   dst_base+0(FP), AX
@@ -15241,126 +15250,118 @@ biasready:
 	JBE    blast
 
 bstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  bvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
 
 bvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    1344(SP), SI
-	MOVQ    1320(SP), R8
-	LEAQ    (R8)(SI*4), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 1336(SP)
-	JBE     bbinrow
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    1328(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    1360(SP), R8
-	LEAQ    (R8)(SI*4), SI
-	MOVQ    1352(SP), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(R8), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(R8), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(R8), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    1320(SP), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(R8), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(R8), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(R8), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    1616(SP), R8
-	MOVQ    1344(SP), SI
-	ADDQ    $0x40, SI
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 256(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 320(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 384(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 448(R8)
+	LEAQ    1616(SP), DI
 
 bbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     SI, 1344(SP)
-	SUBQ     1328(SP), SI
-	CMOVQCS  1344(SP), SI
-	MOVQ     SI, 1344(SP)
-	VMOVUPS  (DI), Z0
+	VMOVUPS  (SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  (DX), Z1
-	VMOVUPS  (R8), Z2
+	VMOVUPS  (DI), Z2
 	VADDPS.Z (CX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, (AX)
-	VMOVUPS  64(DI), Z0
+	VMOVUPS  64(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  64(DX), Z1
-	VMOVUPS  64(R8), Z2
+	VMOVUPS  64(DI), Z2
 	VADDPS.Z 64(CX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, 64(AX)
-	VMOVUPS  128(DI), Z0
+	VMOVUPS  128(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  128(DX), Z1
-	VMOVUPS  128(R8), Z2
+	VMOVUPS  128(DI), Z2
 	VADDPS.Z 128(CX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, 128(AX)
-	VMOVUPS  192(DI), Z0
+	VMOVUPS  192(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  192(DX), Z1
-	VMOVUPS  192(R8), Z2
+	VMOVUPS  192(DI), Z2
 	VADDPS.Z 192(CX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
@@ -15375,135 +15376,127 @@ bbinrow:
 	JA       bstep
 
 blast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  blvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
 
 blvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    1344(SP), SI
-	MOVQ    1320(SP), R8
-	LEAQ    (R8)(SI*4), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 1336(SP)
-	JBE     blbinrow
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    1328(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    1360(SP), R8
-	LEAQ    (R8)(SI*4), SI
-	MOVQ    1352(SP), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(R8), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(R8), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(R8), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    1320(SP), R8
-	VMOVUPS (R8), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(R8), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(R8), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(R8), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    1616(SP), R8
-	MOVQ    1344(SP), SI
-	ADDQ    $0x40, SI
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 256(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 320(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 384(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 448(R8)
+	LEAQ    1616(SP), DI
 
 blbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      SI, 1344(SP)
-	SUBQ      1328(SP), SI
-	CMOVQCS   1344(SP), SI
-	MOVQ      SI, 1344(SP)
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS   (DI), Z0
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, R8
+	KMOVW     R8, K1
+	VMOVUPS   (SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z (DX), K1, Z1
-	VMOVUPS   (R8), Z2
+	VMOVUPS   (DI), Z2
 	VADDPS.Z  (CX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, (AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   64(DI), Z0
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   64(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 64(DX), K1, Z1
-	VMOVUPS   64(R8), Z2
+	VMOVUPS   64(DI), Z2
 	VADDPS.Z  64(CX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 64(AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   128(DI), Z0
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   128(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 128(DX), K1, Z1
-	VMOVUPS   128(R8), Z2
+	VMOVUPS   128(DI), Z2
 	VADDPS.Z  128(CX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 128(AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   192(DI), Z0
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   192(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 192(DX), K1, Z1
-	VMOVUPS   192(R8), Z2
+	VMOVUPS   192(DI), Z2
 	VADDPS.Z  192(CX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
@@ -15517,50 +15510,46 @@ nobias:
 	JBE  nlast
 
 nstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
 
 nvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     SI, 24(SP)
-	SUBQ     8(SP), SI
-	CMOVQCS  24(SP), SI
-	MOVQ     SI, 24(SP)
-	VMOVUPS  (DI), Z0
+	VMOVUPS  (SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  (DX), Z1
 	VMULPS.Z (CX), Z0, K1, Z0
@@ -15568,7 +15557,7 @@ nvinrow:
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, (AX)
-	VMOVUPS  64(DI), Z0
+	VMOVUPS  64(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  64(DX), Z1
 	VMULPS.Z 64(CX), Z0, K1, Z0
@@ -15576,7 +15565,7 @@ nvinrow:
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, 64(AX)
-	VMOVUPS  128(DI), Z0
+	VMOVUPS  128(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  128(DX), Z1
 	VMULPS.Z 128(CX), Z0, K1, Z0
@@ -15584,7 +15573,7 @@ nvinrow:
 	VCMPPS   $0x03, Z1, Z1, K1, K1
 	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
 	VMOVUPS  Z1, 128(AX)
-	VMOVUPS  192(DI), Z0
+	VMOVUPS  192(SI), Z0
 	VCMPPS   $0x04, Z4, Z0, K1
 	VMOVUPS  192(DX), Z1
 	VMULPS.Z 192(CX), Z0, K1, Z0
@@ -15600,53 +15589,49 @@ nvinrow:
 	JA       nstep
 
 nlast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nlvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, (SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 64(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 128(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 192(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Z0
-	VMOVUPS Z0, 256(SI)
-	VMOVUPS 64(DI), Z0
-	VMOVUPS Z0, 320(SI)
-	VMOVUPS 128(DI), Z0
-	VMOVUPS Z0, 384(SI)
-	VMOVUPS 192(DI), Z0
-	VMOVUPS Z0, 448(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
 
 nlvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      SI, 24(SP)
-	SUBQ      8(SP), SI
-	CMOVQCS   24(SP), SI
-	MOVQ      SI, 24(SP)
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS   (DI), Z0
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z (DX), K1, Z1
 	VMULPS.Z  (CX), Z0, K2, Z0
@@ -15654,9 +15639,9 @@ nlvinrow:
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, (AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   64(DI), Z0
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   64(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 64(DX), K1, Z1
 	VMULPS.Z  64(CX), Z0, K2, Z0
@@ -15664,9 +15649,9 @@ nlvinrow:
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 64(AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   128(DI), Z0
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   128(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 128(DX), K1, Z1
 	VMULPS.Z  128(CX), Z0, K2, Z0
@@ -15674,9 +15659,9 @@ nlvinrow:
 	VCMPPS    $0x03, Z1, Z1, K2, K2
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 128(AX)
-	SHRQ      $0x10, SI
-	KMOVW     SI, K1
-	VMOVUPS   192(DI), Z0
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   192(SI), Z0
 	VCMPPS    $0x04, Z4, Z0, K1, K2
 	VMOVUPS.Z 192(DX), K1, Z1
 	VMULPS.Z  192(CX), Z0, K2, Z0
@@ -15690,135 +15675,142 @@ done:
 	RET
 
 // func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualBitsAVX512F32(SB), $1320-140
 	MOVQ phase+128(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 40(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000040
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPS (AX), Z0
-	VMOVUPS 64(AX), Z1
-	VMOVUPS 128(AX), Z2
-	VMOVUPS 192(AX), Z3
-	VMOVUPS Z0, (DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000040, BX
-	CMPQ    BX, $0x00000040
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000010
+	CMPQ    SI, $0x00000010
 	JB      biasrowcopytail
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasrowcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (AX), K1, Z0
-	VMOVUPS   Z0, K1, (DX)
-	LEAQ      (AX)(BX*4), AX
-	LEAQ      (DX)(BX*4), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 40(SP), AX
-	LEAQ (AX)(CX*4), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000040
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPS (AX), Z0
-	VMOVUPS 64(AX), Z1
-	VMOVUPS 128(AX), Z2
-	VMOVUPS 192(AX), Z3
-	VMOVUPS Z0, (DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000040, BX
-	CMPQ    BX, $0x00000040
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000010
+	CMPQ    SI, $0x00000010
 	JB      biasdblcopytail
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasdblcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (AX), K1, Z0
-	VMOVUPS   Z0, K1, (DX)
-	LEAQ      (AX)(BX*4), AX
-	LEAQ      (DX)(BX*4), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    40(SP), AX
-	LEAQ    (AX)(CX*4), DX
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	VMOVUPS 64(AX), Z0
-	VMOVUPS Z0, 64(DX)
-	VMOVUPS 128(AX), Z0
-	VMOVUPS Z0, 128(DX)
-	VMOVUPS 192(AX), Z0
-	VMOVUPS Z0, 192(DX)
-	MOVQ    AX, (SP)
-	MOVQ    CX, 8(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 16(SP)
-	JMP     biasready
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS Z0, 128(BX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS Z0, 192(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, (SP)
-	MOVQ CX, 8(SP)
-	MOVQ CX, 16(SP)
-	LEAQ -256(AX)(CX*4), AX
-	MOVQ AX, 32(SP)
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 16(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -15844,52 +15836,48 @@ bloop:
 	MOVQ (SI), R8
 	MOVQ 8(SI), R9
 	SHRQ CL, R9, R8
-	MOVQ 24(SP), R9
-	MOVQ (SP), R10
-	LEAQ (R10)(R9*4), R10
-	ADDQ $0x40, R9
-	CMPQ R9, 16(SP)
+	MOVQ 8(SP), R9
+	LEAQ 256(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
 	JBE  bwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    8(SP), R9
-	ADDQ    $0x40, R9
-	LEAQ    40(SP), R10
-	LEAQ    (R10)(R9*4), R9
-	MOVQ    32(SP), R10
-	VMOVUPS (R10), Z1
-	VMOVUPS Z1, (R9)
-	VMOVUPS 64(R10), Z1
-	VMOVUPS Z1, 64(R9)
-	VMOVUPS 128(R10), Z1
-	VMOVUPS Z1, 128(R9)
-	VMOVUPS 192(R10), Z1
-	VMOVUPS Z1, 192(R9)
-	MOVQ    (SP), R10
-	VMOVUPS (R10), Z1
-	VMOVUPS Z1, 256(R9)
-	VMOVUPS 64(R10), Z1
-	VMOVUPS Z1, 320(R9)
-	VMOVUPS 128(R10), Z1
-	VMOVUPS Z1, 384(R9)
-	VMOVUPS 192(R10), Z1
-	VMOVUPS Z1, 448(R9)
-	LEAQ    296(SP), R10
-	MOVQ    24(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, (R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS 128(R9), Z1
+	VMOVUPS Z1, 128(R10)
+	VMOVUPS 192(R9), Z1
+	VMOVUPS Z1, 192(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, 256(R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 320(R10)
+	VMOVUPS 128(R9), Z1
+	VMOVUPS Z1, 384(R10)
+	VMOVUPS 192(R9), Z1
+	VMOVUPS Z1, 448(R10)
+	LEAQ    296(SP), R9
 
 bwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     R9, 24(SP)
-	SUBQ     8(SP), R9
-	CMOVQCS  24(SP), R9
-	MOVQ     R9, 24(SP)
 	KMOVW    R8, K1
 	VMOVUPS  (BX), Z1
-	VMOVUPS  (R10), Z2
+	VMOVUPS  (R9), Z2
 	VADDPS.Z (DX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
@@ -15899,7 +15887,7 @@ bwinrow:
 	SHRQ     $0x10, R8
 	KMOVW    R8, K1
 	VMOVUPS  64(BX), Z1
-	VMOVUPS  64(R10), Z2
+	VMOVUPS  64(R9), Z2
 	VADDPS.Z 64(DX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
@@ -15909,7 +15897,7 @@ bwinrow:
 	SHRQ     $0x10, R8
 	KMOVW    R8, K1
 	VMOVUPS  128(BX), Z1
-	VMOVUPS  128(R10), Z2
+	VMOVUPS  128(R9), Z2
 	VADDPS.Z 128(DX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
@@ -15919,7 +15907,7 @@ bwinrow:
 	SHRQ     $0x10, R8
 	KMOVW    R8, K1
 	VMOVUPS  192(BX), Z1
-	VMOVUPS  192(R10), Z2
+	VMOVUPS  192(R9), Z2
 	VADDPS.Z 192(DX), Z2, K1, Z2
 	VMULPS   Z0, Z2, Z2
 	VADDPS   Z2, Z1, K1, Z1
@@ -15949,56 +15937,52 @@ boneword:
 	SHRQ CL, R8
 
 bmasked:
-	MOVQ 24(SP), CX
-	MOVQ (SP), SI
-	LEAQ (SI)(CX*4), SI
-	ADDQ $0x40, CX
-	CMPQ CX, 16(SP)
+	MOVQ 8(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
 	JBE  blwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    CX
-	ADDQ    8(SP), CX
-	ADDQ    $0x40, CX
-	LEAQ    40(SP), SI
-	LEAQ    (SI)(CX*4), CX
-	MOVQ    32(SP), SI
-	VMOVUPS (SI), Z1
-	VMOVUPS Z1, (CX)
-	VMOVUPS 64(SI), Z1
-	VMOVUPS Z1, 64(CX)
-	VMOVUPS 128(SI), Z1
-	VMOVUPS Z1, 128(CX)
-	VMOVUPS 192(SI), Z1
-	VMOVUPS Z1, 192(CX)
-	MOVQ    (SP), SI
-	VMOVUPS (SI), Z1
-	VMOVUPS Z1, 256(CX)
-	VMOVUPS 64(SI), Z1
-	VMOVUPS Z1, 320(CX)
-	VMOVUPS 128(SI), Z1
-	VMOVUPS Z1, 384(CX)
-	VMOVUPS 192(SI), Z1
-	VMOVUPS Z1, 448(CX)
-	LEAQ    296(SP), SI
-	MOVQ    24(SP), CX
-	ADDQ    $0x40, CX
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 128(SI)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 192(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, 256(SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 320(SI)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 384(SI)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 448(SI)
+	LEAQ    296(SP), CX
 
 blwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      CX, 24(SP)
-	SUBQ      8(SP), CX
-	CMOVQCS   24(SP), CX
-	MOVQ      CX, 24(SP)
-	MOVQ      $-1, CX
-	BZHIQ     DI, CX, CX
-	ANDQ      CX, R8
-	KMOVW     CX, K1
+	MOVQ      $-1, SI
+	BZHIQ     DI, SI, SI
+	ANDQ      SI, R8
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPS.Z (BX), K1, Z1
-	VMOVUPS   (SI), Z2
+	VMOVUPS   (CX), Z2
 	VADDPS.Z  (DX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
@@ -16006,11 +15990,11 @@ blwinrow:
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, (AX)
 	SHRQ      $0x10, R8
-	SHRQ      $0x10, CX
-	KMOVW     CX, K1
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPS.Z 64(BX), K1, Z1
-	VMOVUPS   64(SI), Z2
+	VMOVUPS   64(CX), Z2
 	VADDPS.Z  64(DX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
@@ -16018,11 +16002,11 @@ blwinrow:
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 64(AX)
 	SHRQ      $0x10, R8
-	SHRQ      $0x10, CX
-	KMOVW     CX, K1
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPS.Z 128(BX), K1, Z1
-	VMOVUPS   128(SI), Z2
+	VMOVUPS   128(CX), Z2
 	VADDPS.Z  128(DX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
@@ -16030,11 +16014,11 @@ blwinrow:
 	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
 	VMOVUPS   Z1, K1, 128(AX)
 	SHRQ      $0x10, R8
-	SHRQ      $0x10, CX
-	KMOVW     CX, K1
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPS.Z 192(BX), K1, Z1
-	VMOVUPS   192(SI), Z2
+	VMOVUPS   192(CX), Z2
 	VADDPS.Z  192(DX), Z2, K2, Z2
 	VMULPS    Z0, Z2, Z2
 	VADDPS    Z2, Z1, K2, Z1
@@ -16157,131 +16141,138 @@ done:
 TEXT ·residualPhiloxAVX512F32(SB), $3928-156
 	MOVQ phase+144(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 2536(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2512(SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 2552(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000040
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPS (AX), Z0
-	VMOVUPS 64(AX), Z1
-	VMOVUPS 128(AX), Z2
-	VMOVUPS 192(AX), Z3
-	VMOVUPS Z0, (DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000040, BX
-	CMPQ    BX, $0x00000040
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000010
+	CMPQ    SI, $0x00000010
 	JB      biasrowcopytail
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasrowcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (AX), K1, Z0
-	VMOVUPS   Z0, K1, (DX)
-	LEAQ      (AX)(BX*4), AX
-	LEAQ      (DX)(BX*4), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 2552(SP), AX
-	LEAQ (AX)(CX*4), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000040
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPS (AX), Z0
-	VMOVUPS 64(AX), Z1
-	VMOVUPS 128(AX), Z2
-	VMOVUPS 192(AX), Z3
-	VMOVUPS Z0, (DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000040, BX
-	CMPQ    BX, $0x00000040
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000010
+	CMPQ    SI, $0x00000010
 	JB      biasdblcopytail
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000010, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasdblcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPS.Z (AX), K1, Z0
-	VMOVUPS   Z0, K1, (DX)
-	LEAQ      (AX)(BX*4), AX
-	LEAQ      (DX)(BX*4), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    2552(SP), AX
-	LEAQ    (AX)(CX*4), DX
-	VMOVUPS (AX), Z0
-	VMOVUPS Z0, (DX)
-	VMOVUPS 64(AX), Z0
-	VMOVUPS Z0, 64(DX)
-	VMOVUPS 128(AX), Z0
-	VMOVUPS Z0, 128(DX)
-	VMOVUPS 192(AX), Z0
-	VMOVUPS Z0, 192(DX)
-	MOVQ    AX, 2512(SP)
-	MOVQ    CX, 2520(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 2528(SP)
-	JMP     biasready
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS Z0, 128(BX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS Z0, 192(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, 2512(SP)
-	MOVQ CX, 2520(SP)
-	MOVQ CX, 2528(SP)
-	LEAQ -256(AX)(CX*4), AX
-	MOVQ AX, 2544(SP)
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 2520(SP)
 
 biasready:
 	MOVQ dst_base+0(FP), AX
@@ -16566,21 +16557,24 @@ stored:
 	CMPQ 2512(SP), $0x00
 	JE   wordnobias
 	MOVQ R9, 3832(SP)
-	MOVQ 2536(SP), R9
-	MOVQ 2512(SP), R10
-	LEAQ (R10)(R9*4), R10
-	ADDQ $0x40, R9
+	MOVQ 2520(SP), R10
+	LEAQ 256(R10), R9
 	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
 	JBE  wordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2520(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2552(SP), R10
-	LEAQ    (R10)(R9*4), R9
+	ADDQ    R10, R9
 	MOVQ    2544(SP), R10
 	VMOVUPS (R10), Z8
 	VMOVUPS Z8, (R9)
@@ -16600,15 +16594,8 @@ stored:
 	VMOVUPS 192(R10), Z8
 	VMOVUPS Z8, 448(R9)
 	LEAQ    2808(SP), R10
-	MOVQ    2536(SP), R9
-	ADDQ    $0x40, R9
 
 wordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R9, 2536(SP)
-	SUBQ       2520(SP), R9
-	CMOVQCS    2536(SP), R9
-	MOVQ       R9, 2536(SP)
 	MOVQ       3832(SP), R9
 	PREFETCHT0 4096(CX)
 	PREFETCHT0 4096(DX)
@@ -16927,21 +16914,24 @@ tailstored:
 	CMPQ 2512(SP), $0x00
 	JE   tailwordnobias
 	MOVQ DI, 3832(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), R9
-	LEAQ (R9)(DI*4), R9
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), R9
+	LEAQ 256(R9), DI
 	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
 	JBE  tailwordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
 	LEAQ    2552(SP), R9
-	LEAQ    (R9)(DI*4), DI
+	ADDQ    R9, DI
 	MOVQ    2544(SP), R9
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (DI)
@@ -16961,15 +16951,8 @@ tailstored:
 	VMOVUPS 192(R9), Z0
 	VMOVUPS Z0, 448(DI)
 	LEAQ    2808(SP), R9
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 tailwordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       DI, 2536(SP)
-	SUBQ       2520(SP), DI
-	CMOVQCS    2536(SP), DI
-	MOVQ       DI, 2536(SP)
 	MOVQ       3832(SP), DI
 	PREFETCHT0 4096(CX)
 	PREFETCHT0 4096(DX)
@@ -17080,21 +17063,24 @@ laststored:
 	CMPQ 2512(SP), $0x00
 	JE   lastnobias
 	MOVQ DI, 3832(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), BX
-	LEAQ (BX)(DI*4), BX
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), BX
+	LEAQ 256(BX), DI
 	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
 	JBE  lastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
 	LEAQ    2552(SP), BX
-	LEAQ    (BX)(DI*4), DI
+	ADDQ    BX, DI
 	MOVQ    2544(SP), BX
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (DI)
@@ -17114,15 +17100,8 @@ laststored:
 	VMOVUPS 192(BX), Z0
 	VMOVUPS Z0, 448(DI)
 	LEAQ    2808(SP), BX
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 lastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      DI, 2536(SP)
-	SUBQ      2520(SP), DI
-	CMOVQCS   2536(SP), DI
-	MOVQ      DI, 2536(SP)
 	MOVQ      3832(SP), DI
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, R8
@@ -17516,21 +17495,24 @@ hookstored:
 	CMPQ 2512(SP), $0x00
 	JE   hooknobias
 	MOVQ R13, 3832(SP)
-	MOVQ 2536(SP), R13
-	MOVQ 2512(SP), R14
-	LEAQ (R14)(R13*4), R14
-	ADDQ $0x40, R13
+	MOVQ 2520(SP), R14
+	LEAQ 256(R14), R13
 	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
 	JBE  hookbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R13
-	ADDQ    2520(SP), R13
-	ADDQ    $0x40, R13
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
 	LEAQ    2552(SP), R14
-	LEAQ    (R14)(R13*4), R13
+	ADDQ    R14, R13
 	MOVQ    2544(SP), R14
 	VMOVUPS (R14), Z4
 	VMOVUPS Z4, (R13)
@@ -17550,15 +17532,8 @@ hookstored:
 	VMOVUPS 192(R14), Z4
 	VMOVUPS Z4, 448(R13)
 	LEAQ    2808(SP), R14
-	MOVQ    2536(SP), R13
-	ADDQ    $0x40, R13
 
 hookbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R13, 2536(SP)
-	SUBQ       2520(SP), R13
-	CMOVQCS    2536(SP), R13
-	MOVQ       R13, 2536(SP)
 	MOVQ       3832(SP), R13
 	PREFETCHT0 4096(R9)
 	PREFETCHT0 4096(R10)
@@ -17922,21 +17897,24 @@ drainstored:
 	CMPQ 2512(SP), $0x00
 	JE   drainnobias
 	MOVQ R9, 3832(SP)
-	MOVQ 2536(SP), R9
-	MOVQ 2512(SP), R10
-	LEAQ (R10)(R9*4), R10
-	ADDQ $0x40, R9
+	MOVQ 2520(SP), R10
+	LEAQ 256(R10), R9
 	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
 	JBE  drainbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2520(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2552(SP), R10
-	LEAQ    (R10)(R9*4), R9
+	ADDQ    R10, R9
 	MOVQ    2544(SP), R10
 	VMOVUPS (R10), Z4
 	VMOVUPS Z4, (R9)
@@ -17956,15 +17934,8 @@ drainstored:
 	VMOVUPS 192(R10), Z4
 	VMOVUPS Z4, 448(R9)
 	LEAQ    2808(SP), R10
-	MOVQ    2536(SP), R9
-	ADDQ    $0x40, R9
 
 drainbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R9, 2536(SP)
-	SUBQ       2520(SP), R9
-	CMOVQCS    2536(SP), R9
-	MOVQ       R9, 2536(SP)
 	MOVQ       3832(SP), R9
 	PREFETCHT0 4096(DX)
 	PREFETCHT0 4096(BX)
@@ -18108,21 +18079,24 @@ finalstored:
 	CMPQ 2512(SP), $0x00
 	JE   finalnobias
 	MOVQ R8, 3832(SP)
-	MOVQ 2536(SP), R8
-	MOVQ 2512(SP), R9
-	LEAQ (R9)(R8*4), R9
-	ADDQ $0x40, R8
+	MOVQ 2520(SP), R9
+	LEAQ 256(R9), R8
 	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
 	JBE  finalbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2520(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2552(SP), R9
-	LEAQ    (R9)(R8*4), R8
+	ADDQ    R9, R8
 	MOVQ    2544(SP), R9
 	VMOVUPS (R9), Z0
 	VMOVUPS Z0, (R8)
@@ -18142,15 +18116,8 @@ finalstored:
 	VMOVUPS 192(R9), Z0
 	VMOVUPS Z0, 448(R8)
 	LEAQ    2808(SP), R9
-	MOVQ    2536(SP), R8
-	ADDQ    $0x40, R8
 
 finalbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R8, 2536(SP)
-	SUBQ       2520(SP), R8
-	CMOVQCS    2536(SP), R8
-	MOVQ       R8, 2536(SP)
 	MOVQ       3832(SP), R8
 	PREFETCHT0 4096(DX)
 	PREFETCHT0 4096(BX)
@@ -18272,21 +18239,24 @@ chunkslaststored:
 	CMPQ 2512(SP), $0x00
 	JE   chunkslastnobias
 	MOVQ DI, 3832(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), BX
-	LEAQ (BX)(DI*4), BX
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), BX
+	LEAQ 256(BX), DI
 	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
 	JBE  chunkslastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
 	LEAQ    2552(SP), BX
-	LEAQ    (BX)(DI*4), DI
+	ADDQ    BX, DI
 	MOVQ    2544(SP), BX
 	VMOVUPS (BX), Z0
 	VMOVUPS Z0, (DI)
@@ -18306,15 +18276,8 @@ chunkslaststored:
 	VMOVUPS 192(BX), Z0
 	VMOVUPS Z0, 448(DI)
 	LEAQ    2808(SP), BX
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 chunkslastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      DI, 2536(SP)
-	SUBQ      2520(SP), DI
-	CMOVQCS   2536(SP), DI
-	MOVQ      DI, 2536(SP)
 	MOVQ      3832(SP), DI
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, R8
@@ -19037,10 +19000,9 @@ done:
 	RET
 
 // func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualPlanesAVX512F64(SB), $2600-152
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
@@ -19162,17 +19124,24 @@ biasdoubled:
 	VMOVUPD 448(CX), Z0
 	VMOVUPD Z0, 448(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     biasready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -19233,72 +19202,69 @@ ranged:
 	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
 	CMPQ (SP), $0x00
 	JE   keepnobias
-	MOVQ $0x00000000, 24(SP)
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
 
 keepbstep:
 	CMPQ CX, $0x40
 	JB   keepbtail
-	MOVQ 24(SP), R10
-	MOVQ (SP), R11
-	LEAQ (R11)(R10*8), R11
-	ADDQ $0x40, R10
-	CMPQ R10, 16(SP)
+	MOVQ 8(SP), R10
+	LEAQ 512(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
 	JBE  keepbwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*8), R10
-	MOVQ    32(SP), R11
-	VMOVUPD (R11), Z1
-	VMOVUPD Z1, (R10)
-	VMOVUPD 64(R11), Z1
-	VMOVUPD Z1, 64(R10)
-	VMOVUPD 128(R11), Z1
-	VMOVUPD Z1, 128(R10)
-	VMOVUPD 192(R11), Z1
-	VMOVUPD Z1, 192(R10)
-	VMOVUPD 256(R11), Z1
-	VMOVUPD Z1, 256(R10)
-	VMOVUPD 320(R11), Z1
-	VMOVUPD Z1, 320(R10)
-	VMOVUPD 384(R11), Z1
-	VMOVUPD Z1, 384(R10)
-	VMOVUPD 448(R11), Z1
-	VMOVUPD Z1, 448(R10)
-	MOVQ    (SP), R11
-	VMOVUPD (R11), Z1
-	VMOVUPD Z1, 512(R10)
-	VMOVUPD 64(R11), Z1
-	VMOVUPD Z1, 576(R10)
-	VMOVUPD 128(R11), Z1
-	VMOVUPD Z1, 640(R10)
-	VMOVUPD 192(R11), Z1
-	VMOVUPD Z1, 704(R10)
-	VMOVUPD 256(R11), Z1
-	VMOVUPD Z1, 768(R10)
-	VMOVUPD 320(R11), Z1
-	VMOVUPD Z1, 832(R10)
-	VMOVUPD 384(R11), Z1
-	VMOVUPD Z1, 896(R10)
-	VMOVUPD 448(R11), Z1
-	VMOVUPD Z1, 960(R10)
-	LEAQ    552(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, (R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 64(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 128(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 192(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 256(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 320(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 384(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 448(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, 512(R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 576(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 640(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 704(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 768(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 832(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 896(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 960(R11)
+	LEAQ    552(SP), R10
 
 keepbwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    R10, 24(SP)
-	SUBQ    8(SP), R10
-	CMOVQCS 24(SP), R10
-	MOVQ    R10, 24(SP)
 	VMOVUPD (BX), Z1
-	VMOVUPD (R11), Z2
+	VMOVUPD (R10), Z2
 	VADDPD  (DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19306,7 +19272,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, (AX)
 	VMOVUPD 64(BX), Z1
-	VMOVUPD 64(R11), Z2
+	VMOVUPD 64(R10), Z2
 	VADDPD  64(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19314,7 +19280,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 64(AX)
 	VMOVUPD 128(BX), Z1
-	VMOVUPD 128(R11), Z2
+	VMOVUPD 128(R10), Z2
 	VADDPD  128(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19322,7 +19288,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 128(AX)
 	VMOVUPD 192(BX), Z1
-	VMOVUPD 192(R11), Z2
+	VMOVUPD 192(R10), Z2
 	VADDPD  192(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19330,7 +19296,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 192(AX)
 	VMOVUPD 256(BX), Z1
-	VMOVUPD 256(R11), Z2
+	VMOVUPD 256(R10), Z2
 	VADDPD  256(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19338,7 +19304,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 256(AX)
 	VMOVUPD 320(BX), Z1
-	VMOVUPD 320(R11), Z2
+	VMOVUPD 320(R10), Z2
 	VADDPD  320(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19346,7 +19312,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 320(AX)
 	VMOVUPD 384(BX), Z1
-	VMOVUPD 384(R11), Z2
+	VMOVUPD 384(R10), Z2
 	VADDPD  384(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19354,7 +19320,7 @@ keepbwinrow:
 	VMOVUPD canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD Z1, 384(AX)
 	VMOVUPD 448(BX), Z1
-	VMOVUPD 448(R11), Z2
+	VMOVUPD 448(R10), Z2
 	VADDPD  448(DX), Z2, Z2
 	VMULPD  Z0, Z2, Z2
 	VADDPD  Z2, Z1, Z1
@@ -19370,140 +19336,136 @@ keepbwinrow:
 keepbtail:
 	TESTQ CX, CX
 	JZ    keepbkept
-	MOVQ  24(SP), R10
-	MOVQ  (SP), R11
-	LEAQ  (R11)(R10*8), R11
-	ADDQ  $0x40, R10
-	CMPQ  R10, 16(SP)
-	JBE   keepbtwinrow
+	MOVQ  8(SP), R10
+	LEAQ  512(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*8), R10
-	MOVQ    32(SP), R11
-	VMOVUPD (R11), Z1
-	VMOVUPD Z1, (R10)
-	VMOVUPD 64(R11), Z1
-	VMOVUPD Z1, 64(R10)
-	VMOVUPD 128(R11), Z1
-	VMOVUPD Z1, 128(R10)
-	VMOVUPD 192(R11), Z1
-	VMOVUPD Z1, 192(R10)
-	VMOVUPD 256(R11), Z1
-	VMOVUPD Z1, 256(R10)
-	VMOVUPD 320(R11), Z1
-	VMOVUPD Z1, 320(R10)
-	VMOVUPD 384(R11), Z1
-	VMOVUPD Z1, 384(R10)
-	VMOVUPD 448(R11), Z1
-	VMOVUPD Z1, 448(R10)
-	MOVQ    (SP), R11
-	VMOVUPD (R11), Z1
-	VMOVUPD Z1, 512(R10)
-	VMOVUPD 64(R11), Z1
-	VMOVUPD Z1, 576(R10)
-	VMOVUPD 128(R11), Z1
-	VMOVUPD Z1, 640(R10)
-	VMOVUPD 192(R11), Z1
-	VMOVUPD Z1, 704(R10)
-	VMOVUPD 256(R11), Z1
-	VMOVUPD Z1, 768(R10)
-	VMOVUPD 320(R11), Z1
-	VMOVUPD Z1, 832(R10)
-	VMOVUPD 384(R11), Z1
-	VMOVUPD Z1, 896(R10)
-	VMOVUPD 448(R11), Z1
-	VMOVUPD Z1, 960(R10)
-	LEAQ    552(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, (R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 64(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 128(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 192(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 256(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 320(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 384(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 448(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, 512(R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 576(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 640(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 704(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 768(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 832(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 896(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 960(R11)
+	LEAQ    552(SP), R10
 
 keepbtwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      R10, 24(SP)
-	SUBQ      8(SP), R10
-	CMOVQCS   24(SP), R10
-	MOVQ      R10, 24(SP)
-	MOVQ      $-1, R10
-	BZHIQ     CX, R10, R10
-	KMOVW     R10, K1
+	MOVQ      $-1, R11
+	BZHIQ     CX, R11, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z (BX), K1, Z1
-	VMOVUPD   (R11), Z2
+	VMOVUPD   (R10), Z2
 	VADDPD.Z  (DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, (AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 64(BX), K1, Z1
-	VMOVUPD   64(R11), Z2
+	VMOVUPD   64(R10), Z2
 	VADDPD.Z  64(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 64(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 128(BX), K1, Z1
-	VMOVUPD   128(R11), Z2
+	VMOVUPD   128(R10), Z2
 	VADDPD.Z  128(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 128(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 192(BX), K1, Z1
-	VMOVUPD   192(R11), Z2
+	VMOVUPD   192(R10), Z2
 	VADDPD.Z  192(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 192(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 256(BX), K1, Z1
-	VMOVUPD   256(R11), Z2
+	VMOVUPD   256(R10), Z2
 	VADDPD.Z  256(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 256(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 320(BX), K1, Z1
-	VMOVUPD   320(R11), Z2
+	VMOVUPD   320(R10), Z2
 	VADDPD.Z  320(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 320(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 384(BX), K1, Z1
-	VMOVUPD   384(R11), Z2
+	VMOVUPD   384(R10), Z2
 	VADDPD.Z  384(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
 	VCMPPD    $0x03, Z1, Z1, K1, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 384(AX)
-	SHRQ      $0x08, R10
-	KMOVW     R10, K1
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
 	VMOVUPD.Z 448(BX), K1, Z1
-	VMOVUPD   448(R11), Z2
+	VMOVUPD   448(R10), Z2
 	VADDPD.Z  448(DX), Z2, K1, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K1, Z1
@@ -19700,10 +19662,9 @@ next:
 	RET
 
 // func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualRowsAVX512F64(SB), $5200-120
 	MOVQ v_len+104(FP), AX
-	MOVQ $0x00000000, 24(SP)
 	MOVQ v_base+96(FP), CX
 	CMPQ AX, $0x00000080
 	JAE  vlong
@@ -19820,21 +19781,25 @@ vdoubled:
 	VMOVUPD 448(CX), Z0
 	VMOVUPD Z0, 448(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     vready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
 
 vlong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
 
-vready:
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 2624(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2600(SP)
@@ -19956,17 +19921,24 @@ biasdoubled:
 	VMOVUPD 448(CX), Z0
 	VMOVUPD Z0, 448(DX)
 	MOVQ    CX, 2600(SP)
-	MOVQ    AX, 2608(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 2616(SP)
-	JMP     biasready
+	MOVQ    DX, 2616(SP)
+	MOVQ    DX, 2632(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, 2600(SP)
-	MOVQ AX, 2608(SP)
-	MOVQ AX, 2616(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 2632(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 2616(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 2632(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2616(SP), DX
+	SUBQ 2600(SP), DX
+	MOVQ DX, 2624(SP)
+	MOVQ 2600(SP), DX
+	MOVQ DX, 2608(SP)
 
 biasready:
 	MOVQ   dst_base+0(FP), AX
@@ -19980,198 +19952,190 @@ biasready:
 	JBE    blast
 
 bstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  bvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
 
 bvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    2624(SP), SI
-	MOVQ    2600(SP), R8
-	LEAQ    (R8)(SI*8), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 2616(SP)
-	JBE     bbinrow
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   bbnowrap
+	SUBQ 2624(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2608(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    2640(SP), R8
-	LEAQ    (R8)(SI*8), SI
-	MOVQ    2632(SP), R8
-	VMOVUPD (R8), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(R8), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(R8), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(R8), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(R8), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(R8), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(R8), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(R8), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    2600(SP), R8
-	VMOVUPD (R8), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(R8), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(R8), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(R8), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(R8), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(R8), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(R8), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(R8), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    3152(SP), R8
-	MOVQ    2624(SP), SI
-	ADDQ    $0x40, SI
+bbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, (R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 64(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 128(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 192(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 256(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 320(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 384(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 448(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, 512(R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 576(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 640(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 704(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 768(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 832(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 896(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 960(R8)
+	LEAQ    3152(SP), DI
 
 bbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     SI, 2624(SP)
-	SUBQ     2608(SP), SI
-	CMOVQCS  2624(SP), SI
-	MOVQ     SI, 2624(SP)
-	VMOVUPD  (DI), Z0
+	VMOVUPD  (SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  (DX), Z1
-	VMOVUPD  (R8), Z2
+	VMOVUPD  (DI), Z2
 	VADDPD.Z (CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, (AX)
-	VMOVUPD  64(DI), Z0
+	VMOVUPD  64(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  64(DX), Z1
-	VMOVUPD  64(R8), Z2
+	VMOVUPD  64(DI), Z2
 	VADDPD.Z 64(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 64(AX)
-	VMOVUPD  128(DI), Z0
+	VMOVUPD  128(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  128(DX), Z1
-	VMOVUPD  128(R8), Z2
+	VMOVUPD  128(DI), Z2
 	VADDPD.Z 128(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 128(AX)
-	VMOVUPD  192(DI), Z0
+	VMOVUPD  192(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  192(DX), Z1
-	VMOVUPD  192(R8), Z2
+	VMOVUPD  192(DI), Z2
 	VADDPD.Z 192(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 192(AX)
-	VMOVUPD  256(DI), Z0
+	VMOVUPD  256(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  256(DX), Z1
-	VMOVUPD  256(R8), Z2
+	VMOVUPD  256(DI), Z2
 	VADDPD.Z 256(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 256(AX)
-	VMOVUPD  320(DI), Z0
+	VMOVUPD  320(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  320(DX), Z1
-	VMOVUPD  320(R8), Z2
+	VMOVUPD  320(DI), Z2
 	VADDPD.Z 320(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 320(AX)
-	VMOVUPD  384(DI), Z0
+	VMOVUPD  384(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  384(DX), Z1
-	VMOVUPD  384(R8), Z2
+	VMOVUPD  384(DI), Z2
 	VADDPD.Z 384(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 384(AX)
-	VMOVUPD  448(DI), Z0
+	VMOVUPD  448(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  448(DX), Z1
-	VMOVUPD  448(R8), Z2
+	VMOVUPD  448(DI), Z2
 	VADDPD.Z 448(CX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20186,215 +20150,207 @@ bbinrow:
 	JA       bstep
 
 blast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  blvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
 
 blvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    2624(SP), SI
-	MOVQ    2600(SP), R8
-	LEAQ    (R8)(SI*8), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 2616(SP)
-	JBE     blbinrow
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   blbnowrap
+	SUBQ 2624(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2608(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    2640(SP), R8
-	LEAQ    (R8)(SI*8), SI
-	MOVQ    2632(SP), R8
-	VMOVUPD (R8), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(R8), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(R8), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(R8), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(R8), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(R8), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(R8), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(R8), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    2600(SP), R8
-	VMOVUPD (R8), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(R8), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(R8), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(R8), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(R8), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(R8), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(R8), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(R8), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    3152(SP), R8
-	MOVQ    2624(SP), SI
-	ADDQ    $0x40, SI
+blbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, (R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 64(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 128(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 192(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 256(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 320(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 384(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 448(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, 512(R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 576(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 640(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 704(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 768(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 832(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 896(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 960(R8)
+	LEAQ    3152(SP), DI
 
 blbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      SI, 2624(SP)
-	SUBQ      2608(SP), SI
-	CMOVQCS   2624(SP), SI
-	MOVQ      SI, 2624(SP)
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD   (DI), Z0
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, R8
+	KMOVW     R8, K1
+	VMOVUPD   (SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z (DX), K1, Z1
-	VMOVUPD   (R8), Z2
+	VMOVUPD   (DI), Z2
 	VADDPD.Z  (CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, (AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   64(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   64(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 64(DX), K1, Z1
-	VMOVUPD   64(R8), Z2
+	VMOVUPD   64(DI), Z2
 	VADDPD.Z  64(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 64(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   128(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   128(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 128(DX), K1, Z1
-	VMOVUPD   128(R8), Z2
+	VMOVUPD   128(DI), Z2
 	VADDPD.Z  128(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 128(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   192(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   192(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 192(DX), K1, Z1
-	VMOVUPD   192(R8), Z2
+	VMOVUPD   192(DI), Z2
 	VADDPD.Z  192(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 192(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   256(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   256(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 256(DX), K1, Z1
-	VMOVUPD   256(R8), Z2
+	VMOVUPD   256(DI), Z2
 	VADDPD.Z  256(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 256(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   320(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   320(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 320(DX), K1, Z1
-	VMOVUPD   320(R8), Z2
+	VMOVUPD   320(DI), Z2
 	VADDPD.Z  320(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 320(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   384(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   384(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 384(DX), K1, Z1
-	VMOVUPD   384(R8), Z2
+	VMOVUPD   384(DI), Z2
 	VADDPD.Z  384(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 384(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   448(DI), Z0
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   448(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 448(DX), K1, Z1
-	VMOVUPD   448(R8), Z2
+	VMOVUPD   448(DI), Z2
 	VADDPD.Z  448(CX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -20408,66 +20364,62 @@ nobias:
 	JBE  nlast
 
 nstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
 
 nvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     SI, 24(SP)
-	SUBQ     8(SP), SI
-	CMOVQCS  24(SP), SI
-	MOVQ     SI, 24(SP)
-	VMOVUPD  (DI), Z0
+	VMOVUPD  (SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  (DX), Z1
 	VMULPD.Z (CX), Z0, K1, Z0
@@ -20475,7 +20427,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, (AX)
-	VMOVUPD  64(DI), Z0
+	VMOVUPD  64(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  64(DX), Z1
 	VMULPD.Z 64(CX), Z0, K1, Z0
@@ -20483,7 +20435,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 64(AX)
-	VMOVUPD  128(DI), Z0
+	VMOVUPD  128(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  128(DX), Z1
 	VMULPD.Z 128(CX), Z0, K1, Z0
@@ -20491,7 +20443,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 128(AX)
-	VMOVUPD  192(DI), Z0
+	VMOVUPD  192(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  192(DX), Z1
 	VMULPD.Z 192(CX), Z0, K1, Z0
@@ -20499,7 +20451,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 192(AX)
-	VMOVUPD  256(DI), Z0
+	VMOVUPD  256(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  256(DX), Z1
 	VMULPD.Z 256(CX), Z0, K1, Z0
@@ -20507,7 +20459,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 256(AX)
-	VMOVUPD  320(DI), Z0
+	VMOVUPD  320(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  320(DX), Z1
 	VMULPD.Z 320(CX), Z0, K1, Z0
@@ -20515,7 +20467,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 320(AX)
-	VMOVUPD  384(DI), Z0
+	VMOVUPD  384(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  384(DX), Z1
 	VMULPD.Z 384(CX), Z0, K1, Z0
@@ -20523,7 +20475,7 @@ nvinrow:
 	VCMPPD   $0x03, Z1, Z1, K1, K1
 	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
 	VMOVUPD  Z1, 384(AX)
-	VMOVUPD  448(DI), Z0
+	VMOVUPD  448(SI), Z0
 	VCMPPD   $0x04, Z4, Z0, K1
 	VMOVUPD  448(DX), Z1
 	VMULPD.Z 448(CX), Z0, K1, Z0
@@ -20539,69 +20491,65 @@ nvinrow:
 	JA       nstep
 
 nlast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nlvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, (SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 64(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 128(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 192(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 256(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 320(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 384(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 448(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Z0
-	VMOVUPD Z0, 512(SI)
-	VMOVUPD 64(DI), Z0
-	VMOVUPD Z0, 576(SI)
-	VMOVUPD 128(DI), Z0
-	VMOVUPD Z0, 640(SI)
-	VMOVUPD 192(DI), Z0
-	VMOVUPD Z0, 704(SI)
-	VMOVUPD 256(DI), Z0
-	VMOVUPD Z0, 768(SI)
-	VMOVUPD 320(DI), Z0
-	VMOVUPD Z0, 832(SI)
-	VMOVUPD 384(DI), Z0
-	VMOVUPD Z0, 896(SI)
-	VMOVUPD 448(DI), Z0
-	VMOVUPD Z0, 960(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
 
 nlvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      SI, 24(SP)
-	SUBQ      8(SP), SI
-	CMOVQCS   24(SP), SI
-	MOVQ      SI, 24(SP)
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD   (DI), Z0
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD   (SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z (DX), K1, Z1
 	VMULPD.Z  (CX), Z0, K2, Z0
@@ -20609,9 +20557,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, (AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   64(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   64(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 64(DX), K1, Z1
 	VMULPD.Z  64(CX), Z0, K2, Z0
@@ -20619,9 +20567,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 64(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   128(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   128(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 128(DX), K1, Z1
 	VMULPD.Z  128(CX), Z0, K2, Z0
@@ -20629,9 +20577,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 128(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   192(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   192(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 192(DX), K1, Z1
 	VMULPD.Z  192(CX), Z0, K2, Z0
@@ -20639,9 +20587,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 192(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   256(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   256(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 256(DX), K1, Z1
 	VMULPD.Z  256(CX), Z0, K2, Z0
@@ -20649,9 +20597,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 256(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   320(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   320(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 320(DX), K1, Z1
 	VMULPD.Z  320(CX), Z0, K2, Z0
@@ -20659,9 +20607,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 320(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   384(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   384(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 384(DX), K1, Z1
 	VMULPD.Z  384(CX), Z0, K2, Z0
@@ -20669,9 +20617,9 @@ nlvinrow:
 	VCMPPD    $0x03, Z1, Z1, K2, K2
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 384(AX)
-	SHRQ      $0x08, SI
-	KMOVW     SI, K1
-	VMOVUPD   448(DI), Z0
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   448(SI), Z0
 	VCMPPD    $0x04, Z4, Z0, K1, K2
 	VMOVUPD.Z 448(DX), K1, Z1
 	VMULPD.Z  448(CX), Z0, K2, Z0
@@ -20685,143 +20633,150 @@ done:
 	RET
 
 // func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
-// Requires: AVX, AVX512F, BMI2, CMOV
+// Requires: AVX, AVX512F, BMI2
 TEXT ·residualBitsAVX512F64(SB), $2600-144
 	MOVQ phase+128(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 40(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPD (AX), Z0
-	VMOVUPD 64(AX), Z1
-	VMOVUPD 128(AX), Z2
-	VMOVUPD 192(AX), Z3
-	VMOVUPD Z0, (DX)
-	VMOVUPD Z1, 64(DX)
-	VMOVUPD Z2, 128(DX)
-	VMOVUPD Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasrowcopytail
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasrowcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (AX), K1, Z0
-	VMOVUPD   Z0, K1, (DX)
-	LEAQ      (AX)(BX*8), AX
-	LEAQ      (DX)(BX*8), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 40(SP), AX
-	LEAQ (AX)(CX*8), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPD (AX), Z0
-	VMOVUPD 64(AX), Z1
-	VMOVUPD 128(AX), Z2
-	VMOVUPD 192(AX), Z3
-	VMOVUPD Z0, (DX)
-	VMOVUPD Z1, 64(DX)
-	VMOVUPD Z2, 128(DX)
-	VMOVUPD Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasdblcopytail
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasdblcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (AX), K1, Z0
-	VMOVUPD   Z0, K1, (DX)
-	LEAQ      (AX)(BX*8), AX
-	LEAQ      (DX)(BX*8), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    40(SP), AX
-	LEAQ    (AX)(CX*8), DX
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	VMOVUPD 64(AX), Z0
-	VMOVUPD Z0, 64(DX)
-	VMOVUPD 128(AX), Z0
-	VMOVUPD Z0, 128(DX)
-	VMOVUPD 192(AX), Z0
-	VMOVUPD Z0, 192(DX)
-	VMOVUPD 256(AX), Z0
-	VMOVUPD Z0, 256(DX)
-	VMOVUPD 320(AX), Z0
-	VMOVUPD Z0, 320(DX)
-	VMOVUPD 384(AX), Z0
-	VMOVUPD Z0, 384(DX)
-	VMOVUPD 448(AX), Z0
-	VMOVUPD Z0, 448(DX)
-	MOVQ    AX, (SP)
-	MOVQ    CX, 8(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 16(SP)
-	JMP     biasready
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(DX), Z0
+	VMOVUPD Z0, 64(BX)
+	VMOVUPD 128(DX), Z0
+	VMOVUPD Z0, 128(BX)
+	VMOVUPD 192(DX), Z0
+	VMOVUPD Z0, 192(BX)
+	VMOVUPD 256(DX), Z0
+	VMOVUPD Z0, 256(BX)
+	VMOVUPD 320(DX), Z0
+	VMOVUPD Z0, 320(BX)
+	VMOVUPD 384(DX), Z0
+	VMOVUPD Z0, 384(BX)
+	VMOVUPD 448(DX), Z0
+	VMOVUPD Z0, 448(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, (SP)
-	MOVQ CX, 8(SP)
-	MOVQ CX, 16(SP)
-	LEAQ -512(AX)(CX*8), AX
-	MOVQ AX, 32(SP)
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 16(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -20847,68 +20802,64 @@ bloop:
 	MOVQ (SI), R8
 	MOVQ 8(SI), R9
 	SHRQ CL, R9, R8
-	MOVQ 24(SP), R9
-	MOVQ (SP), R10
-	LEAQ (R10)(R9*8), R10
-	ADDQ $0x40, R9
-	CMPQ R9, 16(SP)
+	MOVQ 8(SP), R9
+	LEAQ 512(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
 	JBE  bwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    8(SP), R9
-	ADDQ    $0x40, R9
-	LEAQ    40(SP), R10
-	LEAQ    (R10)(R9*8), R9
-	MOVQ    32(SP), R10
-	VMOVUPD (R10), Z1
-	VMOVUPD Z1, (R9)
-	VMOVUPD 64(R10), Z1
-	VMOVUPD Z1, 64(R9)
-	VMOVUPD 128(R10), Z1
-	VMOVUPD Z1, 128(R9)
-	VMOVUPD 192(R10), Z1
-	VMOVUPD Z1, 192(R9)
-	VMOVUPD 256(R10), Z1
-	VMOVUPD Z1, 256(R9)
-	VMOVUPD 320(R10), Z1
-	VMOVUPD Z1, 320(R9)
-	VMOVUPD 384(R10), Z1
-	VMOVUPD Z1, 384(R9)
-	VMOVUPD 448(R10), Z1
-	VMOVUPD Z1, 448(R9)
-	MOVQ    (SP), R10
-	VMOVUPD (R10), Z1
-	VMOVUPD Z1, 512(R9)
-	VMOVUPD 64(R10), Z1
-	VMOVUPD Z1, 576(R9)
-	VMOVUPD 128(R10), Z1
-	VMOVUPD Z1, 640(R9)
-	VMOVUPD 192(R10), Z1
-	VMOVUPD Z1, 704(R9)
-	VMOVUPD 256(R10), Z1
-	VMOVUPD Z1, 768(R9)
-	VMOVUPD 320(R10), Z1
-	VMOVUPD Z1, 832(R9)
-	VMOVUPD 384(R10), Z1
-	VMOVUPD Z1, 896(R9)
-	VMOVUPD 448(R10), Z1
-	VMOVUPD Z1, 960(R9)
-	LEAQ    552(SP), R10
-	MOVQ    24(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPD (R9), Z1
+	VMOVUPD Z1, (R10)
+	VMOVUPD 64(R9), Z1
+	VMOVUPD Z1, 64(R10)
+	VMOVUPD 128(R9), Z1
+	VMOVUPD Z1, 128(R10)
+	VMOVUPD 192(R9), Z1
+	VMOVUPD Z1, 192(R10)
+	VMOVUPD 256(R9), Z1
+	VMOVUPD Z1, 256(R10)
+	VMOVUPD 320(R9), Z1
+	VMOVUPD Z1, 320(R10)
+	VMOVUPD 384(R9), Z1
+	VMOVUPD Z1, 384(R10)
+	VMOVUPD 448(R9), Z1
+	VMOVUPD Z1, 448(R10)
+	MOVQ    (SP), R9
+	VMOVUPD (R9), Z1
+	VMOVUPD Z1, 512(R10)
+	VMOVUPD 64(R9), Z1
+	VMOVUPD Z1, 576(R10)
+	VMOVUPD 128(R9), Z1
+	VMOVUPD Z1, 640(R10)
+	VMOVUPD 192(R9), Z1
+	VMOVUPD Z1, 704(R10)
+	VMOVUPD 256(R9), Z1
+	VMOVUPD Z1, 768(R10)
+	VMOVUPD 320(R9), Z1
+	VMOVUPD Z1, 832(R10)
+	VMOVUPD 384(R9), Z1
+	VMOVUPD Z1, 896(R10)
+	VMOVUPD 448(R9), Z1
+	VMOVUPD Z1, 960(R10)
+	LEAQ    552(SP), R9
 
 bwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ     R9, 24(SP)
-	SUBQ     8(SP), R9
-	CMOVQCS  24(SP), R9
-	MOVQ     R9, 24(SP)
 	KMOVW    R8, K1
 	VMOVUPD  (BX), Z1
-	VMOVUPD  (R10), Z2
+	VMOVUPD  (R9), Z2
 	VADDPD.Z (DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20918,7 +20869,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  64(BX), Z1
-	VMOVUPD  64(R10), Z2
+	VMOVUPD  64(R9), Z2
 	VADDPD.Z 64(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20928,7 +20879,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  128(BX), Z1
-	VMOVUPD  128(R10), Z2
+	VMOVUPD  128(R9), Z2
 	VADDPD.Z 128(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20938,7 +20889,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  192(BX), Z1
-	VMOVUPD  192(R10), Z2
+	VMOVUPD  192(R9), Z2
 	VADDPD.Z 192(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20948,7 +20899,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  256(BX), Z1
-	VMOVUPD  256(R10), Z2
+	VMOVUPD  256(R9), Z2
 	VADDPD.Z 256(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20958,7 +20909,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  320(BX), Z1
-	VMOVUPD  320(R10), Z2
+	VMOVUPD  320(R9), Z2
 	VADDPD.Z 320(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20968,7 +20919,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  384(BX), Z1
-	VMOVUPD  384(R10), Z2
+	VMOVUPD  384(R9), Z2
 	VADDPD.Z 384(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -20978,7 +20929,7 @@ bwinrow:
 	SHRQ     $0x08, R8
 	KMOVW    R8, K1
 	VMOVUPD  448(BX), Z1
-	VMOVUPD  448(R10), Z2
+	VMOVUPD  448(R9), Z2
 	VADDPD.Z 448(DX), Z2, K1, Z2
 	VMULPD   Z0, Z2, Z2
 	VADDPD   Z2, Z1, K1, Z1
@@ -21008,72 +20959,68 @@ boneword:
 	SHRQ CL, R8
 
 bmasked:
-	MOVQ 24(SP), CX
-	MOVQ (SP), SI
-	LEAQ (SI)(CX*8), SI
-	ADDQ $0x40, CX
-	CMPQ CX, 16(SP)
+	MOVQ 8(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
 	JBE  blwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    CX
-	ADDQ    8(SP), CX
-	ADDQ    $0x40, CX
-	LEAQ    40(SP), SI
-	LEAQ    (SI)(CX*8), CX
-	MOVQ    32(SP), SI
-	VMOVUPD (SI), Z1
-	VMOVUPD Z1, (CX)
-	VMOVUPD 64(SI), Z1
-	VMOVUPD Z1, 64(CX)
-	VMOVUPD 128(SI), Z1
-	VMOVUPD Z1, 128(CX)
-	VMOVUPD 192(SI), Z1
-	VMOVUPD Z1, 192(CX)
-	VMOVUPD 256(SI), Z1
-	VMOVUPD Z1, 256(CX)
-	VMOVUPD 320(SI), Z1
-	VMOVUPD Z1, 320(CX)
-	VMOVUPD 384(SI), Z1
-	VMOVUPD Z1, 384(CX)
-	VMOVUPD 448(SI), Z1
-	VMOVUPD Z1, 448(CX)
-	MOVQ    (SP), SI
-	VMOVUPD (SI), Z1
-	VMOVUPD Z1, 512(CX)
-	VMOVUPD 64(SI), Z1
-	VMOVUPD Z1, 576(CX)
-	VMOVUPD 128(SI), Z1
-	VMOVUPD Z1, 640(CX)
-	VMOVUPD 192(SI), Z1
-	VMOVUPD Z1, 704(CX)
-	VMOVUPD 256(SI), Z1
-	VMOVUPD Z1, 768(CX)
-	VMOVUPD 320(SI), Z1
-	VMOVUPD Z1, 832(CX)
-	VMOVUPD 384(SI), Z1
-	VMOVUPD Z1, 896(CX)
-	VMOVUPD 448(SI), Z1
-	VMOVUPD Z1, 960(CX)
-	LEAQ    552(SP), SI
-	MOVQ    24(SP), CX
-	ADDQ    $0x40, CX
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, (SI)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(SI)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 128(SI)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 192(SI)
+	VMOVUPD 256(CX), Z1
+	VMOVUPD Z1, 256(SI)
+	VMOVUPD 320(CX), Z1
+	VMOVUPD Z1, 320(SI)
+	VMOVUPD 384(CX), Z1
+	VMOVUPD Z1, 384(SI)
+	VMOVUPD 448(CX), Z1
+	VMOVUPD Z1, 448(SI)
+	MOVQ    (SP), CX
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, 512(SI)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 576(SI)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 640(SI)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 704(SI)
+	VMOVUPD 256(CX), Z1
+	VMOVUPD Z1, 768(SI)
+	VMOVUPD 320(CX), Z1
+	VMOVUPD Z1, 832(SI)
+	VMOVUPD 384(CX), Z1
+	VMOVUPD Z1, 896(SI)
+	VMOVUPD 448(CX), Z1
+	VMOVUPD Z1, 960(SI)
+	LEAQ    552(SP), CX
 
 blwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      CX, 24(SP)
-	SUBQ      8(SP), CX
-	CMOVQCS   24(SP), CX
-	MOVQ      CX, 24(SP)
-	MOVQ      $-1, CX
-	BZHIQ     DI, CX, CX
-	ANDQ      CX, R8
-	KMOVW     CX, K1
+	MOVQ      $-1, SI
+	BZHIQ     DI, SI, SI
+	ANDQ      SI, R8
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z (BX), K1, Z1
-	VMOVUPD   (SI), Z2
+	VMOVUPD   (CX), Z2
 	VADDPD.Z  (DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21081,11 +21028,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, (AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 64(BX), K1, Z1
-	VMOVUPD   64(SI), Z2
+	VMOVUPD   64(CX), Z2
 	VADDPD.Z  64(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21093,11 +21040,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 64(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 128(BX), K1, Z1
-	VMOVUPD   128(SI), Z2
+	VMOVUPD   128(CX), Z2
 	VADDPD.Z  128(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21105,11 +21052,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 128(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 192(BX), K1, Z1
-	VMOVUPD   192(SI), Z2
+	VMOVUPD   192(CX), Z2
 	VADDPD.Z  192(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21117,11 +21064,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 192(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 256(BX), K1, Z1
-	VMOVUPD   256(SI), Z2
+	VMOVUPD   256(CX), Z2
 	VADDPD.Z  256(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21129,11 +21076,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 256(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 320(BX), K1, Z1
-	VMOVUPD   320(SI), Z2
+	VMOVUPD   320(CX), Z2
 	VADDPD.Z  320(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21141,11 +21088,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 320(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 384(BX), K1, Z1
-	VMOVUPD   384(SI), Z2
+	VMOVUPD   384(CX), Z2
 	VADDPD.Z  384(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21153,11 +21100,11 @@ blwinrow:
 	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
 	VMOVUPD   Z1, K1, 384(AX)
 	SHRQ      $0x08, R8
-	SHRQ      $0x08, CX
-	KMOVW     CX, K1
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
 	KMOVW     R8, K2
 	VMOVUPD.Z 448(BX), K1, Z1
-	VMOVUPD   448(SI), Z2
+	VMOVUPD   448(CX), Z2
 	VADDPD.Z  448(DX), Z2, K2, Z2
 	VMULPD    Z0, Z2, Z2
 	VADDPD    Z2, Z1, K2, Z1
@@ -21352,139 +21299,146 @@ done:
 TEXT ·residualPhiloxAVX512F64(SB), $5208-160
 	MOVQ phase+144(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 2536(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2512(SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 2552(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPD (AX), Z0
-	VMOVUPD 64(AX), Z1
-	VMOVUPD 128(AX), Z2
-	VMOVUPD 192(AX), Z3
-	VMOVUPD Z0, (DX)
-	VMOVUPD Z1, 64(DX)
-	VMOVUPD Z2, 128(DX)
-	VMOVUPD Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasrowcopytail
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasrowcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (AX), K1, Z0
-	VMOVUPD   Z0, K1, (DX)
-	LEAQ      (AX)(BX*8), AX
-	LEAQ      (DX)(BX*8), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 2552(SP), AX
-	LEAQ (AX)(CX*8), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPD (AX), Z0
-	VMOVUPD 64(AX), Z1
-	VMOVUPD 128(AX), Z2
-	VMOVUPD 192(AX), Z3
-	VMOVUPD Z0, (DX)
-	VMOVUPD Z1, 64(DX)
-	VMOVUPD Z2, 128(DX)
-	VMOVUPD Z3, 192(DX)
-	ADDQ    $0x00000100, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
 	ADDQ    $0x00000100, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasdblcopytail
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	ADDQ    $0x00000040, AX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
 	ADDQ    $0x00000040, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ     BX, BX
+	TESTQ     SI, SI
 	JZ        biasdblcopied
-	MOVQ      $-1, SI
-	BZHIQ     BX, SI, SI
-	KMOVW     SI, K1
-	VMOVUPD.Z (AX), K1, Z0
-	VMOVUPD   Z0, K1, (DX)
-	LEAQ      (AX)(BX*8), AX
-	LEAQ      (DX)(BX*8), DX
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    2552(SP), AX
-	LEAQ    (AX)(CX*8), DX
-	VMOVUPD (AX), Z0
-	VMOVUPD Z0, (DX)
-	VMOVUPD 64(AX), Z0
-	VMOVUPD Z0, 64(DX)
-	VMOVUPD 128(AX), Z0
-	VMOVUPD Z0, 128(DX)
-	VMOVUPD 192(AX), Z0
-	VMOVUPD Z0, 192(DX)
-	VMOVUPD 256(AX), Z0
-	VMOVUPD Z0, 256(DX)
-	VMOVUPD 320(AX), Z0
-	VMOVUPD Z0, 320(DX)
-	VMOVUPD 384(AX), Z0
-	VMOVUPD Z0, 384(DX)
-	VMOVUPD 448(AX), Z0
-	VMOVUPD Z0, 448(DX)
-	MOVQ    AX, 2512(SP)
-	MOVQ    CX, 2520(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 2528(SP)
-	JMP     biasready
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(DX), Z0
+	VMOVUPD Z0, 64(BX)
+	VMOVUPD 128(DX), Z0
+	VMOVUPD Z0, 128(BX)
+	VMOVUPD 192(DX), Z0
+	VMOVUPD Z0, 192(BX)
+	VMOVUPD 256(DX), Z0
+	VMOVUPD Z0, 256(BX)
+	VMOVUPD 320(DX), Z0
+	VMOVUPD Z0, 320(BX)
+	VMOVUPD 384(DX), Z0
+	VMOVUPD Z0, 384(BX)
+	VMOVUPD 448(DX), Z0
+	VMOVUPD Z0, 448(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, 2512(SP)
-	MOVQ CX, 2520(SP)
-	MOVQ CX, 2528(SP)
-	LEAQ -512(AX)(CX*8), AX
-	MOVQ AX, 2544(SP)
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 2520(SP)
 
 biasready:
 	MOVQ dst_base+0(FP), AX
@@ -21769,21 +21723,24 @@ stored:
 	CMPQ 2512(SP), $0x00
 	JE   wordnobias
 	MOVQ R9, 5112(SP)
-	MOVQ 2536(SP), R9
-	MOVQ 2512(SP), R10
-	LEAQ (R10)(R9*8), R10
-	ADDQ $0x40, R9
+	MOVQ 2520(SP), R10
+	LEAQ 512(R10), R9
 	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
 	JBE  wordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2520(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2552(SP), R10
-	LEAQ    (R10)(R9*8), R9
+	ADDQ    R10, R9
 	MOVQ    2544(SP), R10
 	VMOVUPD (R10), Z8
 	VMOVUPD Z8, (R9)
@@ -21819,15 +21776,8 @@ stored:
 	VMOVUPD 448(R10), Z8
 	VMOVUPD Z8, 960(R9)
 	LEAQ    3064(SP), R10
-	MOVQ    2536(SP), R9
-	ADDQ    $0x40, R9
 
 wordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R9, 2536(SP)
-	SUBQ       2520(SP), R9
-	CMOVQCS    2536(SP), R9
-	MOVQ       R9, 2536(SP)
 	MOVQ       5112(SP), R9
 	PREFETCHT0 8192(CX)
 	PREFETCHT0 8192(DX)
@@ -22234,21 +22184,24 @@ tailstored:
 	CMPQ 2512(SP), $0x00
 	JE   tailwordnobias
 	MOVQ DI, 5112(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), R9
-	LEAQ (R9)(DI*8), R9
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), R9
+	LEAQ 512(R9), DI
 	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
 	JBE  tailwordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
 	LEAQ    2552(SP), R9
-	LEAQ    (R9)(DI*8), DI
+	ADDQ    R9, DI
 	MOVQ    2544(SP), R9
 	VMOVUPD (R9), Z0
 	VMOVUPD Z0, (DI)
@@ -22284,15 +22237,8 @@ tailstored:
 	VMOVUPD 448(R9), Z0
 	VMOVUPD Z0, 960(DI)
 	LEAQ    3064(SP), R9
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 tailwordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       DI, 2536(SP)
-	SUBQ       2520(SP), DI
-	CMOVQCS    2536(SP), DI
-	MOVQ       DI, 2536(SP)
 	MOVQ       5112(SP), DI
 	PREFETCHT0 8192(CX)
 	PREFETCHT0 8192(DX)
@@ -22491,21 +22437,24 @@ laststored:
 	CMPQ 2512(SP), $0x00
 	JE   lastnobias
 	MOVQ DI, 5112(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), BX
-	LEAQ (BX)(DI*8), BX
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), BX
+	LEAQ 512(BX), DI
 	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
 	JBE  lastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
 	LEAQ    2552(SP), BX
-	LEAQ    (BX)(DI*8), DI
+	ADDQ    BX, DI
 	MOVQ    2544(SP), BX
 	VMOVUPD (BX), Z0
 	VMOVUPD Z0, (DI)
@@ -22541,15 +22490,8 @@ laststored:
 	VMOVUPD 448(BX), Z0
 	VMOVUPD Z0, 960(DI)
 	LEAQ    3064(SP), BX
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 lastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      DI, 2536(SP)
-	SUBQ      2520(SP), DI
-	CMOVQCS   2536(SP), DI
-	MOVQ      DI, 2536(SP)
 	MOVQ      5112(SP), DI
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, R8
@@ -23031,21 +22973,24 @@ hookstored:
 	CMPQ 2512(SP), $0x00
 	JE   hooknobias
 	MOVQ R13, 5112(SP)
-	MOVQ 2536(SP), R13
-	MOVQ 2512(SP), R14
-	LEAQ (R14)(R13*8), R14
-	ADDQ $0x40, R13
+	MOVQ 2520(SP), R14
+	LEAQ 512(R14), R13
 	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
 	JBE  hookbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R13
-	ADDQ    2520(SP), R13
-	ADDQ    $0x40, R13
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
 	LEAQ    2552(SP), R14
-	LEAQ    (R14)(R13*8), R13
+	ADDQ    R14, R13
 	MOVQ    2544(SP), R14
 	VMOVUPD (R14), Z4
 	VMOVUPD Z4, (R13)
@@ -23081,15 +23026,8 @@ hookstored:
 	VMOVUPD 448(R14), Z4
 	VMOVUPD Z4, 960(R13)
 	LEAQ    3064(SP), R14
-	MOVQ    2536(SP), R13
-	ADDQ    $0x40, R13
 
 hookbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R13, 2536(SP)
-	SUBQ       2520(SP), R13
-	CMOVQCS    2536(SP), R13
-	MOVQ       R13, 2536(SP)
 	MOVQ       5112(SP), R13
 	PREFETCHT0 8192(R9)
 	PREFETCHT0 8192(R10)
@@ -23541,21 +23479,24 @@ drainstored:
 	CMPQ 2512(SP), $0x00
 	JE   drainnobias
 	MOVQ R9, 5112(SP)
-	MOVQ 2536(SP), R9
-	MOVQ 2512(SP), R10
-	LEAQ (R10)(R9*8), R10
-	ADDQ $0x40, R9
+	MOVQ 2520(SP), R10
+	LEAQ 512(R10), R9
 	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
 	JBE  drainbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2520(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2552(SP), R10
-	LEAQ    (R10)(R9*8), R9
+	ADDQ    R10, R9
 	MOVQ    2544(SP), R10
 	VMOVUPD (R10), Z4
 	VMOVUPD Z4, (R9)
@@ -23591,15 +23532,8 @@ drainstored:
 	VMOVUPD 448(R10), Z4
 	VMOVUPD Z4, 960(R9)
 	LEAQ    3064(SP), R10
-	MOVQ    2536(SP), R9
-	ADDQ    $0x40, R9
 
 drainbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R9, 2536(SP)
-	SUBQ       2520(SP), R9
-	CMOVQCS    2536(SP), R9
-	MOVQ       R9, 2536(SP)
 	MOVQ       5112(SP), R9
 	PREFETCHT0 8192(DX)
 	PREFETCHT0 8192(BX)
@@ -23831,21 +23765,24 @@ finalstored:
 	CMPQ 2512(SP), $0x00
 	JE   finalnobias
 	MOVQ R8, 5112(SP)
-	MOVQ 2536(SP), R8
-	MOVQ 2512(SP), R9
-	LEAQ (R9)(R8*8), R9
-	ADDQ $0x40, R8
+	MOVQ 2520(SP), R9
+	LEAQ 512(R9), R8
 	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
 	JBE  finalbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2520(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2552(SP), R9
-	LEAQ    (R9)(R8*8), R8
+	ADDQ    R9, R8
 	MOVQ    2544(SP), R9
 	VMOVUPD (R9), Z0
 	VMOVUPD Z0, (R8)
@@ -23881,15 +23818,8 @@ finalstored:
 	VMOVUPD 448(R9), Z0
 	VMOVUPD Z0, 960(R8)
 	LEAQ    3064(SP), R9
-	MOVQ    2536(SP), R8
-	ADDQ    $0x40, R8
 
 finalbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       R8, 2536(SP)
-	SUBQ       2520(SP), R8
-	CMOVQCS    2536(SP), R8
-	MOVQ       R8, 2536(SP)
 	MOVQ       5112(SP), R8
 	PREFETCHT0 8192(DX)
 	PREFETCHT0 8192(BX)
@@ -24099,21 +24029,24 @@ chunkslaststored:
 	CMPQ 2512(SP), $0x00
 	JE   chunkslastnobias
 	MOVQ DI, 5112(SP)
-	MOVQ 2536(SP), DI
-	MOVQ 2512(SP), BX
-	LEAQ (BX)(DI*8), BX
-	ADDQ $0x40, DI
+	MOVQ 2520(SP), BX
+	LEAQ 512(BX), DI
 	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
 	JBE  chunkslastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    DI
-	ADDQ    2520(SP), DI
-	ADDQ    $0x40, DI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
 	LEAQ    2552(SP), BX
-	LEAQ    (BX)(DI*8), DI
+	ADDQ    BX, DI
 	MOVQ    2544(SP), BX
 	VMOVUPD (BX), Z0
 	VMOVUPD Z0, (DI)
@@ -24149,15 +24082,8 @@ chunkslaststored:
 	VMOVUPD 448(BX), Z0
 	VMOVUPD Z0, 960(DI)
 	LEAQ    3064(SP), BX
-	MOVQ    2536(SP), DI
-	ADDQ    $0x40, DI
 
 chunkslastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      DI, 2536(SP)
-	SUBQ      2520(SP), DI
-	CMOVQCS   2536(SP), DI
-	MOVQ      DI, 2536(SP)
 	MOVQ      5112(SP), DI
 	MOVQ      $-1, R8
 	BZHIQ     SI, R8, R8
@@ -24948,10 +24874,9 @@ done:
 	RET
 
 // func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualPlanesAVX2F32(SB), $1320-148
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
@@ -25073,17 +24998,24 @@ biasdoubled:
 	VMOVUPS 224(CX), Y0
 	VMOVUPS Y0, 224(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     biasready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -25144,72 +25076,69 @@ ranged:
 	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
 	CMPQ (SP), $0x00
 	JE   keepnobias
-	MOVQ $0x00000000, 24(SP)
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
 
 keepbstep:
 	CMPQ CX, $0x40
 	JB   keepbtail
-	MOVQ 24(SP), R10
-	MOVQ (SP), R11
-	LEAQ (R11)(R10*4), R11
-	ADDQ $0x40, R10
-	CMPQ R10, 16(SP)
+	MOVQ 8(SP), R10
+	LEAQ 256(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
 	JBE  keepbwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*4), R10
-	MOVQ    32(SP), R11
-	VMOVUPS (R11), Y1
-	VMOVUPS Y1, (R10)
-	VMOVUPS 32(R11), Y1
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS 64(R11), Y1
-	VMOVUPS Y1, 64(R10)
-	VMOVUPS 96(R11), Y1
-	VMOVUPS Y1, 96(R10)
-	VMOVUPS 128(R11), Y1
-	VMOVUPS Y1, 128(R10)
-	VMOVUPS 160(R11), Y1
-	VMOVUPS Y1, 160(R10)
-	VMOVUPS 192(R11), Y1
-	VMOVUPS Y1, 192(R10)
-	VMOVUPS 224(R11), Y1
-	VMOVUPS Y1, 224(R10)
-	MOVQ    (SP), R11
-	VMOVUPS (R11), Y1
-	VMOVUPS Y1, 256(R10)
-	VMOVUPS 32(R11), Y1
-	VMOVUPS Y1, 288(R10)
-	VMOVUPS 64(R11), Y1
-	VMOVUPS Y1, 320(R10)
-	VMOVUPS 96(R11), Y1
-	VMOVUPS Y1, 352(R10)
-	VMOVUPS 128(R11), Y1
-	VMOVUPS Y1, 384(R10)
-	VMOVUPS 160(R11), Y1
-	VMOVUPS Y1, 416(R10)
-	VMOVUPS 192(R11), Y1
-	VMOVUPS Y1, 448(R10)
-	VMOVUPS 224(R11), Y1
-	VMOVUPS Y1, 480(R10)
-	LEAQ    296(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 256(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 288(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 320(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 352(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 384(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 416(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 448(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 480(R11)
+	LEAQ    296(SP), R10
 
 keepbwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      R10, 24(SP)
-	SUBQ      8(SP), R10
-	CMOVQCS   24(SP), R10
-	MOVQ      R10, 24(SP)
 	VMOVUPS   (BX), Y1
-	VMOVUPS   (R11), Y2
+	VMOVUPS   (R10), Y2
 	VADDPS    (DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25217,7 +25146,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, (AX)
 	VMOVUPS   32(BX), Y1
-	VMOVUPS   32(R11), Y2
+	VMOVUPS   32(R10), Y2
 	VADDPS    32(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25225,7 +25154,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 32(AX)
 	VMOVUPS   64(BX), Y1
-	VMOVUPS   64(R11), Y2
+	VMOVUPS   64(R10), Y2
 	VADDPS    64(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25233,7 +25162,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 64(AX)
 	VMOVUPS   96(BX), Y1
-	VMOVUPS   96(R11), Y2
+	VMOVUPS   96(R10), Y2
 	VADDPS    96(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25241,7 +25170,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 96(AX)
 	VMOVUPS   128(BX), Y1
-	VMOVUPS   128(R11), Y2
+	VMOVUPS   128(R10), Y2
 	VADDPS    128(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25249,7 +25178,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 128(AX)
 	VMOVUPS   160(BX), Y1
-	VMOVUPS   160(R11), Y2
+	VMOVUPS   160(R10), Y2
 	VADDPS    160(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25257,7 +25186,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 160(AX)
 	VMOVUPS   192(BX), Y1
-	VMOVUPS   192(R11), Y2
+	VMOVUPS   192(R10), Y2
 	VADDPS    192(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25265,7 +25194,7 @@ keepbwinrow:
 	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
 	VMOVUPS   Y2, 192(AX)
 	VMOVUPS   224(BX), Y1
-	VMOVUPS   224(R11), Y2
+	VMOVUPS   224(R10), Y2
 	VADDPS    224(DX), Y2, Y2
 	VMULPS    Y0, Y2, Y2
 	VADDPS    Y1, Y2, Y2
@@ -25281,71 +25210,67 @@ keepbwinrow:
 keepbtail:
 	TESTQ CX, CX
 	JZ    keepbkept
-	MOVQ  24(SP), R10
-	MOVQ  (SP), R11
-	LEAQ  (R11)(R10*4), R11
-	ADDQ  $0x40, R10
-	CMPQ  R10, 16(SP)
-	JBE   keepbtwinrow
+	MOVQ  8(SP), R10
+	LEAQ  256(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*4), R10
-	MOVQ    32(SP), R11
-	VMOVUPS (R11), Y1
-	VMOVUPS Y1, (R10)
-	VMOVUPS 32(R11), Y1
-	VMOVUPS Y1, 32(R10)
-	VMOVUPS 64(R11), Y1
-	VMOVUPS Y1, 64(R10)
-	VMOVUPS 96(R11), Y1
-	VMOVUPS Y1, 96(R10)
-	VMOVUPS 128(R11), Y1
-	VMOVUPS Y1, 128(R10)
-	VMOVUPS 160(R11), Y1
-	VMOVUPS Y1, 160(R10)
-	VMOVUPS 192(R11), Y1
-	VMOVUPS Y1, 192(R10)
-	VMOVUPS 224(R11), Y1
-	VMOVUPS Y1, 224(R10)
-	MOVQ    (SP), R11
-	VMOVUPS (R11), Y1
-	VMOVUPS Y1, 256(R10)
-	VMOVUPS 32(R11), Y1
-	VMOVUPS Y1, 288(R10)
-	VMOVUPS 64(R11), Y1
-	VMOVUPS Y1, 320(R10)
-	VMOVUPS 96(R11), Y1
-	VMOVUPS Y1, 352(R10)
-	VMOVUPS 128(R11), Y1
-	VMOVUPS Y1, 384(R10)
-	VMOVUPS 160(R11), Y1
-	VMOVUPS Y1, 416(R10)
-	VMOVUPS 192(R11), Y1
-	VMOVUPS Y1, 448(R10)
-	VMOVUPS 224(R11), Y1
-	VMOVUPS Y1, 480(R10)
-	LEAQ    296(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 256(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 288(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 320(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 352(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 384(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 416(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 448(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 480(R11)
+	LEAQ    296(SP), R10
 
 keepbtwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R10, 24(SP)
-	SUBQ         8(SP), R10
-	CMOVQCS      24(SP), R10
-	MOVQ         R10, 24(SP)
 	VMOVQ        CX, X1
 	VPBROADCASTD X1, Y1
 	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
 	VMASKMOVPS   (BX), Y2, Y3
 	VMASKMOVPS   (DX), Y2, Y4
-	VADDPS       (R11), Y4, Y4
+	VADDPS       (R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25354,7 +25279,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
 	VMASKMOVPS   32(BX), Y2, Y3
 	VMASKMOVPS   32(DX), Y2, Y4
-	VADDPS       32(R11), Y4, Y4
+	VADDPS       32(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25363,7 +25288,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
 	VMASKMOVPS   64(BX), Y2, Y3
 	VMASKMOVPS   64(DX), Y2, Y4
-	VADDPS       64(R11), Y4, Y4
+	VADDPS       64(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25372,7 +25297,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
 	VMASKMOVPS   96(BX), Y2, Y3
 	VMASKMOVPS   96(DX), Y2, Y4
-	VADDPS       96(R11), Y4, Y4
+	VADDPS       96(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25381,7 +25306,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
 	VMASKMOVPS   128(BX), Y2, Y3
 	VMASKMOVPS   128(DX), Y2, Y4
-	VADDPS       128(R11), Y4, Y4
+	VADDPS       128(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25390,7 +25315,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
 	VMASKMOVPS   160(BX), Y2, Y3
 	VMASKMOVPS   160(DX), Y2, Y4
-	VADDPS       160(R11), Y4, Y4
+	VADDPS       160(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25399,7 +25324,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
 	VMASKMOVPS   192(BX), Y2, Y3
 	VMASKMOVPS   192(DX), Y2, Y4
-	VADDPS       192(R11), Y4, Y4
+	VADDPS       192(R10), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y3
@@ -25408,7 +25333,7 @@ keepbtwinrow:
 	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
 	VMASKMOVPS   224(BX), Y1, Y2
 	VMASKMOVPS   224(DX), Y1, Y3
-	VADDPS       224(R11), Y3, Y3
+	VADDPS       224(R10), Y3, Y3
 	VMULPS       Y0, Y3, Y3
 	VADDPS       Y2, Y3, Y3
 	VCMPPS       $0x03, Y3, Y3, Y2
@@ -25605,10 +25530,9 @@ next:
 	RET
 
 // func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualRowsAVX2F32(SB), $2640-120
 	MOVQ v_len+104(FP), AX
-	MOVQ $0x00000000, 24(SP)
 	MOVQ v_base+96(FP), CX
 	CMPQ AX, $0x00000080
 	JAE  vlong
@@ -25725,21 +25649,25 @@ vdoubled:
 	VMOVUPS 224(CX), Y0
 	VMOVUPS Y0, 224(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     vready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
 
 vlong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
 
-vready:
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 1344(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 1320(SP)
@@ -25861,17 +25789,24 @@ biasdoubled:
 	VMOVUPS 224(CX), Y0
 	VMOVUPS Y0, 224(DX)
 	MOVQ    CX, 1320(SP)
-	MOVQ    AX, 1328(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 1336(SP)
-	JMP     biasready
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, 1320(SP)
-	MOVQ AX, 1328(SP)
-	MOVQ AX, 1336(SP)
-	LEAQ -256(CX)(AX*4), CX
-	MOVQ CX, 1352(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
 
 biasready:
 	MOVQ   dst_base+0(FP), AX
@@ -25885,206 +25820,198 @@ biasready:
 	JBE    blast
 
 bstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  bvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
 
 bvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    1344(SP), SI
-	MOVQ    1320(SP), R8
-	LEAQ    (R8)(SI*4), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 1336(SP)
-	JBE     bbinrow
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    1328(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    1360(SP), R8
-	LEAQ    (R8)(SI*4), SI
-	MOVQ    1352(SP), R8
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(R8), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(R8), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(R8), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(R8), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    1320(SP), R8
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(R8), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(R8), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(R8), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(R8), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    1616(SP), R8
-	MOVQ    1344(SP), SI
-	ADDQ    $0x40, SI
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 256(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 288(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 320(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 352(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 384(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 416(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 448(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 480(R8)
+	LEAQ    1616(SP), DI
 
 bbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       SI, 1344(SP)
-	SUBQ       1328(SP), SI
-	CMOVQCS    1344(SP), SI
-	MOVQ       SI, 1344(SP)
-	VMOVUPS    (DI), Y1
+	VMOVUPS    (SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    (DX), Y3
 	VMASKMOVPS (CX), Y2, Y4
-	VADDPS     (R8), Y4, Y4
+	VADDPS     (DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, (AX)
-	VMOVUPS    32(DI), Y1
+	VMOVUPS    32(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    32(DX), Y3
 	VMASKMOVPS 32(CX), Y2, Y4
-	VADDPS     32(R8), Y4, Y4
+	VADDPS     32(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 32(AX)
-	VMOVUPS    64(DI), Y1
+	VMOVUPS    64(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    64(DX), Y3
 	VMASKMOVPS 64(CX), Y2, Y4
-	VADDPS     64(R8), Y4, Y4
+	VADDPS     64(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 64(AX)
-	VMOVUPS    96(DI), Y1
+	VMOVUPS    96(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    96(DX), Y3
 	VMASKMOVPS 96(CX), Y2, Y4
-	VADDPS     96(R8), Y4, Y4
+	VADDPS     96(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 96(AX)
-	VMOVUPS    128(DI), Y1
+	VMOVUPS    128(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    128(DX), Y3
 	VMASKMOVPS 128(CX), Y2, Y4
-	VADDPS     128(R8), Y4, Y4
+	VADDPS     128(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 128(AX)
-	VMOVUPS    160(DI), Y1
+	VMOVUPS    160(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    160(DX), Y3
 	VMASKMOVPS 160(CX), Y2, Y4
-	VADDPS     160(R8), Y4, Y4
+	VADDPS     160(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 160(AX)
-	VMOVUPS    192(DI), Y1
+	VMOVUPS    192(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    192(DX), Y3
 	VMASKMOVPS 192(CX), Y2, Y4
-	VADDPS     192(R8), Y4, Y4
+	VADDPS     192(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 192(AX)
-	VMOVUPS    224(DI), Y1
+	VMOVUPS    224(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    224(DX), Y3
 	VMASKMOVPS 224(CX), Y2, Y4
-	VADDPS     224(R8), Y4, Y4
+	VADDPS     224(DI), Y4, Y4
 	VMULPS     Y1, Y4, Y4
 	VADDPS     Y3, Y4, Y4
 	VCMPPS     $0x03, Y4, Y4, Y1
@@ -26099,133 +26026,125 @@ bbinrow:
 	JA         bstep
 
 blast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  blvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
 
 blvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    1344(SP), SI
-	MOVQ    1320(SP), R8
-	LEAQ    (R8)(SI*4), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 1336(SP)
-	JBE     blbinrow
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    1328(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    1360(SP), R8
-	LEAQ    (R8)(SI*4), SI
-	MOVQ    1352(SP), R8
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(R8), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(R8), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(R8), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(R8), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    1320(SP), R8
-	VMOVUPS (R8), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(R8), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(R8), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(R8), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(R8), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(R8), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(R8), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(R8), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    1616(SP), R8
-	MOVQ    1344(SP), SI
-	ADDQ    $0x40, SI
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 256(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 288(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 320(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 352(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 384(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 416(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 448(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 480(R8)
+	LEAQ    1616(SP), DI
 
 blbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 1344(SP)
-	SUBQ         1328(SP), SI
-	CMOVQCS      1344(SP), SI
-	MOVQ         SI, 1344(SP)
 	VMOVQ        BX, X1
 	VPBROADCASTD X1, Y1
 	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
-	VMOVUPS      (DI), Y3
+	VMOVUPS      (SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   (DX), Y2, Y5
 	VMASKMOVPS   (CX), Y4, Y6
-	VADDPS       (R8), Y6, Y6
+	VADDPS       (DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26233,12 +26152,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, (AX)
 	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
-	VMOVUPS      32(DI), Y3
+	VMOVUPS      32(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   32(DX), Y2, Y5
 	VMASKMOVPS   32(CX), Y4, Y6
-	VADDPS       32(R8), Y6, Y6
+	VADDPS       32(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26246,12 +26165,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 32(AX)
 	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
-	VMOVUPS      64(DI), Y3
+	VMOVUPS      64(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   64(DX), Y2, Y5
 	VMASKMOVPS   64(CX), Y4, Y6
-	VADDPS       64(R8), Y6, Y6
+	VADDPS       64(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26259,12 +26178,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 64(AX)
 	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
-	VMOVUPS      96(DI), Y3
+	VMOVUPS      96(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   96(DX), Y2, Y5
 	VMASKMOVPS   96(CX), Y4, Y6
-	VADDPS       96(R8), Y6, Y6
+	VADDPS       96(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26272,12 +26191,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 96(AX)
 	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
-	VMOVUPS      128(DI), Y3
+	VMOVUPS      128(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   128(DX), Y2, Y5
 	VMASKMOVPS   128(CX), Y4, Y6
-	VADDPS       128(R8), Y6, Y6
+	VADDPS       128(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26285,12 +26204,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 128(AX)
 	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
-	VMOVUPS      160(DI), Y3
+	VMOVUPS      160(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   160(DX), Y2, Y5
 	VMASKMOVPS   160(CX), Y4, Y6
-	VADDPS       160(R8), Y6, Y6
+	VADDPS       160(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26298,12 +26217,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 160(AX)
 	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
-	VMOVUPS      192(DI), Y3
+	VMOVUPS      192(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   192(DX), Y2, Y5
 	VMASKMOVPS   192(CX), Y4, Y6
-	VADDPS       192(R8), Y6, Y6
+	VADDPS       192(DI), Y6, Y6
 	VMULPS       Y3, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y3
@@ -26311,12 +26230,12 @@ blbinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 192(AX)
 	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
-	VMOVUPS      224(DI), Y2
+	VMOVUPS      224(SI), Y2
 	VCMPPS       $0x04, Y0, Y2, Y0
 	VPAND        Y1, Y0, Y0
 	VMASKMOVPS   224(DX), Y1, Y3
 	VMASKMOVPS   224(CX), Y0, Y4
-	VADDPS       224(R8), Y4, Y4
+	VADDPS       224(DI), Y4, Y4
 	VMULPS       Y2, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y2
@@ -26330,66 +26249,62 @@ nobias:
 	JBE  nlast
 
 nstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
 
 nvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       SI, 24(SP)
-	SUBQ       8(SP), SI
-	CMOVQCS    24(SP), SI
-	MOVQ       SI, 24(SP)
-	VMOVUPS    (DI), Y1
+	VMOVUPS    (SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    (DX), Y3
 	VMASKMOVPS (CX), Y2, Y4
@@ -26399,7 +26314,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, (AX)
-	VMOVUPS    32(DI), Y1
+	VMOVUPS    32(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    32(DX), Y3
 	VMASKMOVPS 32(CX), Y2, Y4
@@ -26409,7 +26324,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 32(AX)
-	VMOVUPS    64(DI), Y1
+	VMOVUPS    64(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    64(DX), Y3
 	VMASKMOVPS 64(CX), Y2, Y4
@@ -26419,7 +26334,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 64(AX)
-	VMOVUPS    96(DI), Y1
+	VMOVUPS    96(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    96(DX), Y3
 	VMASKMOVPS 96(CX), Y2, Y4
@@ -26429,7 +26344,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 96(AX)
-	VMOVUPS    128(DI), Y1
+	VMOVUPS    128(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    128(DX), Y3
 	VMASKMOVPS 128(CX), Y2, Y4
@@ -26439,7 +26354,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 128(AX)
-	VMOVUPS    160(DI), Y1
+	VMOVUPS    160(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    160(DX), Y3
 	VMASKMOVPS 160(CX), Y2, Y4
@@ -26449,7 +26364,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 160(AX)
-	VMOVUPS    192(DI), Y1
+	VMOVUPS    192(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    192(DX), Y3
 	VMASKMOVPS 192(CX), Y2, Y4
@@ -26459,7 +26374,7 @@ nvinrow:
 	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
 	VBLENDVPS  Y2, Y4, Y3, Y4
 	VMOVUPS    Y4, 192(AX)
-	VMOVUPS    224(DI), Y1
+	VMOVUPS    224(SI), Y1
 	VCMPPS     $0x04, Y0, Y1, Y2
 	VMOVUPS    224(DX), Y3
 	VMASKMOVPS 224(CX), Y2, Y4
@@ -26477,69 +26392,65 @@ nvinrow:
 	JA         nstep
 
 nlast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*4), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nlvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*4), SI
-	MOVQ    32(SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, (SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 32(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 64(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 96(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 128(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 160(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 192(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 224(SI)
-	MOVQ    (SP), DI
-	VMOVUPS (DI), Y1
-	VMOVUPS Y1, 256(SI)
-	VMOVUPS 32(DI), Y1
-	VMOVUPS Y1, 288(SI)
-	VMOVUPS 64(DI), Y1
-	VMOVUPS Y1, 320(SI)
-	VMOVUPS 96(DI), Y1
-	VMOVUPS Y1, 352(SI)
-	VMOVUPS 128(DI), Y1
-	VMOVUPS Y1, 384(SI)
-	VMOVUPS 160(DI), Y1
-	VMOVUPS Y1, 416(SI)
-	VMOVUPS 192(DI), Y1
-	VMOVUPS Y1, 448(SI)
-	VMOVUPS 224(DI), Y1
-	VMOVUPS Y1, 480(SI)
-	LEAQ    296(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
 
 nlvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 24(SP)
-	SUBQ         8(SP), SI
-	CMOVQCS      24(SP), SI
-	MOVQ         SI, 24(SP)
 	VMOVQ        BX, X1
 	VPBROADCASTD X1, Y1
 	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
-	VMOVUPS      (DI), Y3
+	VMOVUPS      (SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   (DX), Y2, Y5
@@ -26551,7 +26462,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, (AX)
 	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
-	VMOVUPS      32(DI), Y3
+	VMOVUPS      32(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   32(DX), Y2, Y5
@@ -26563,7 +26474,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 32(AX)
 	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
-	VMOVUPS      64(DI), Y3
+	VMOVUPS      64(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   64(DX), Y2, Y5
@@ -26575,7 +26486,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 64(AX)
 	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
-	VMOVUPS      96(DI), Y3
+	VMOVUPS      96(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   96(DX), Y2, Y5
@@ -26587,7 +26498,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 96(AX)
 	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
-	VMOVUPS      128(DI), Y3
+	VMOVUPS      128(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   128(DX), Y2, Y5
@@ -26599,7 +26510,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 128(AX)
 	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
-	VMOVUPS      160(DI), Y3
+	VMOVUPS      160(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   160(DX), Y2, Y5
@@ -26611,7 +26522,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 160(AX)
 	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
-	VMOVUPS      192(DI), Y3
+	VMOVUPS      192(SI), Y3
 	VCMPPS       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   192(DX), Y2, Y5
@@ -26623,7 +26534,7 @@ nlvinrow:
 	VBLENDVPS    Y4, Y6, Y5, Y6
 	VMASKMOVPS   Y6, Y2, 192(AX)
 	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
-	VMOVUPS      224(DI), Y2
+	VMOVUPS      224(SI), Y2
 	VCMPPS       $0x04, Y0, Y2, Y0
 	VPAND        Y1, Y0, Y0
 	VMASKMOVPS   224(DX), Y1, Y3
@@ -26640,143 +26551,150 @@ done:
 	RET
 
 // func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualBitsAVX2F32(SB), $1320-140
 	MOVQ phase+128(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 40(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPS (AX), Y0
-	VMOVUPS 32(AX), Y1
-	VMOVUPS 64(AX), Y2
-	VMOVUPS 96(AX), Y3
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	VMOVUPS Y2, 64(DX)
-	VMOVUPS Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasrowcopytail
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasrowcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTD X0, Y1
 	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
-	VMASKMOVPS   (AX), Y1, Y0
-	VMASKMOVPS   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*4), AX
-	LEAQ         (DX)(BX*4), DX
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 40(SP), AX
-	LEAQ (AX)(CX*4), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPS (AX), Y0
-	VMOVUPS 32(AX), Y1
-	VMOVUPS 64(AX), Y2
-	VMOVUPS 96(AX), Y3
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	VMOVUPS Y2, 64(DX)
-	VMOVUPS Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasdblcopytail
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasdblcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTD X0, Y1
 	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
-	VMASKMOVPS   (AX), Y1, Y0
-	VMASKMOVPS   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*4), AX
-	LEAQ         (DX)(BX*4), DX
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    40(SP), AX
-	LEAQ    (AX)(CX*4), DX
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	VMOVUPS 32(AX), Y0
-	VMOVUPS Y0, 32(DX)
-	VMOVUPS 64(AX), Y0
-	VMOVUPS Y0, 64(DX)
-	VMOVUPS 96(AX), Y0
-	VMOVUPS Y0, 96(DX)
-	VMOVUPS 128(AX), Y0
-	VMOVUPS Y0, 128(DX)
-	VMOVUPS 160(AX), Y0
-	VMOVUPS Y0, 160(DX)
-	VMOVUPS 192(AX), Y0
-	VMOVUPS Y0, 192(DX)
-	VMOVUPS 224(AX), Y0
-	VMOVUPS Y0, 224(DX)
-	MOVQ    AX, (SP)
-	MOVQ    CX, 8(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 16(SP)
-	JMP     biasready
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	VMOVUPS 128(DX), Y0
+	VMOVUPS Y0, 128(BX)
+	VMOVUPS 160(DX), Y0
+	VMOVUPS Y0, 160(BX)
+	VMOVUPS 192(DX), Y0
+	VMOVUPS Y0, 192(BX)
+	VMOVUPS 224(DX), Y0
+	VMOVUPS Y0, 224(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, (SP)
-	MOVQ CX, 8(SP)
-	MOVQ CX, 16(SP)
-	LEAQ -256(AX)(CX*4), AX
-	MOVQ AX, 32(SP)
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 16(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -26802,65 +26720,61 @@ bloop:
 	MOVQ (SI), R8
 	MOVQ 8(SI), R9
 	SHRQ CL, R9, R8
-	MOVQ 24(SP), R9
-	MOVQ (SP), R10
-	LEAQ (R10)(R9*4), R10
-	ADDQ $0x40, R9
-	CMPQ R9, 16(SP)
+	MOVQ 8(SP), R9
+	LEAQ 256(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
 	JBE  bwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    8(SP), R9
-	ADDQ    $0x40, R9
-	LEAQ    40(SP), R10
-	LEAQ    (R10)(R9*4), R9
-	MOVQ    32(SP), R10
-	VMOVUPS (R10), Y1
-	VMOVUPS Y1, (R9)
-	VMOVUPS 32(R10), Y1
-	VMOVUPS Y1, 32(R9)
-	VMOVUPS 64(R10), Y1
-	VMOVUPS Y1, 64(R9)
-	VMOVUPS 96(R10), Y1
-	VMOVUPS Y1, 96(R9)
-	VMOVUPS 128(R10), Y1
-	VMOVUPS Y1, 128(R9)
-	VMOVUPS 160(R10), Y1
-	VMOVUPS Y1, 160(R9)
-	VMOVUPS 192(R10), Y1
-	VMOVUPS Y1, 192(R9)
-	VMOVUPS 224(R10), Y1
-	VMOVUPS Y1, 224(R9)
-	MOVQ    (SP), R10
-	VMOVUPS (R10), Y1
-	VMOVUPS Y1, 256(R9)
-	VMOVUPS 32(R10), Y1
-	VMOVUPS Y1, 288(R9)
-	VMOVUPS 64(R10), Y1
-	VMOVUPS Y1, 320(R9)
-	VMOVUPS 96(R10), Y1
-	VMOVUPS Y1, 352(R9)
-	VMOVUPS 128(R10), Y1
-	VMOVUPS Y1, 384(R9)
-	VMOVUPS 160(R10), Y1
-	VMOVUPS Y1, 416(R9)
-	VMOVUPS 192(R10), Y1
-	VMOVUPS Y1, 448(R9)
-	VMOVUPS 224(R10), Y1
-	VMOVUPS Y1, 480(R9)
-	LEAQ    296(SP), R10
-	MOVQ    24(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 96(R10)
+	VMOVUPS 128(R9), Y1
+	VMOVUPS Y1, 128(R10)
+	VMOVUPS 160(R9), Y1
+	VMOVUPS Y1, 160(R10)
+	VMOVUPS 192(R9), Y1
+	VMOVUPS Y1, 192(R10)
+	VMOVUPS 224(R9), Y1
+	VMOVUPS Y1, 224(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, 256(R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 288(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 320(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 352(R10)
+	VMOVUPS 128(R9), Y1
+	VMOVUPS Y1, 384(R10)
+	VMOVUPS 160(R9), Y1
+	VMOVUPS Y1, 416(R10)
+	VMOVUPS 192(R9), Y1
+	VMOVUPS Y1, 448(R10)
+	VMOVUPS 224(R9), Y1
+	VMOVUPS Y1, 480(R10)
+	LEAQ    296(SP), R9
 
 bwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R9, 24(SP)
-	SUBQ         8(SP), R9
-	CMOVQCS      24(SP), R9
-	MOVQ         R9, 24(SP)
 	VMOVQ        R8, X1
 	VPBROADCASTD X1, Y1
 	SHRQ         $0x20, R8
@@ -26870,7 +26784,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+0(SB), Y3, Y3
 	VMOVUPS      (BX), Y4
 	VMASKMOVPS   (DX), Y3, Y5
-	VADDPS       (R10), Y5, Y5
+	VADDPS       (R9), Y5, Y5
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
 	VCMPPS       $0x03, Y5, Y5, Y6
@@ -26881,7 +26795,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+32(SB), Y3, Y3
 	VMOVUPS      32(BX), Y4
 	VMASKMOVPS   32(DX), Y3, Y5
-	VADDPS       32(R10), Y5, Y5
+	VADDPS       32(R9), Y5, Y5
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
 	VCMPPS       $0x03, Y5, Y5, Y6
@@ -26892,7 +26806,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+64(SB), Y3, Y3
 	VMOVUPS      64(BX), Y4
 	VMASKMOVPS   64(DX), Y3, Y5
-	VADDPS       64(R10), Y5, Y5
+	VADDPS       64(R9), Y5, Y5
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y4, Y5, Y5
 	VCMPPS       $0x03, Y5, Y5, Y6
@@ -26903,7 +26817,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+96(SB), Y1, Y1
 	VMOVUPS      96(BX), Y3
 	VMASKMOVPS   96(DX), Y1, Y4
-	VADDPS       96(R10), Y4, Y4
+	VADDPS       96(R9), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y5
@@ -26914,7 +26828,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+0(SB), Y1, Y1
 	VMOVUPS      128(BX), Y3
 	VMASKMOVPS   128(DX), Y1, Y4
-	VADDPS       128(R10), Y4, Y4
+	VADDPS       128(R9), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y5
@@ -26925,7 +26839,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+32(SB), Y1, Y1
 	VMOVUPS      160(BX), Y3
 	VMASKMOVPS   160(DX), Y1, Y4
-	VADDPS       160(R10), Y4, Y4
+	VADDPS       160(R9), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y5
@@ -26936,7 +26850,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+64(SB), Y1, Y1
 	VMOVUPS      192(BX), Y3
 	VMASKMOVPS   192(DX), Y1, Y4
-	VADDPS       192(R10), Y4, Y4
+	VADDPS       192(R9), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y5
@@ -26947,7 +26861,7 @@ bwinrow:
 	VPCMPEQD     bitD<>+96(SB), Y1, Y1
 	VMOVUPS      224(BX), Y2
 	VMASKMOVPS   224(DX), Y1, Y3
-	VADDPS       224(R10), Y3, Y3
+	VADDPS       224(R9), Y3, Y3
 	VMULPS       Y0, Y3, Y3
 	VADDPS       Y2, Y3, Y3
 	VCMPPS       $0x03, Y3, Y3, Y4
@@ -26977,65 +26891,61 @@ boneword:
 	SHRQ CL, R8
 
 bmasked:
-	MOVQ 24(SP), CX
-	MOVQ (SP), SI
-	LEAQ (SI)(CX*4), SI
-	ADDQ $0x40, CX
-	CMPQ CX, 16(SP)
+	MOVQ 8(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
 	JBE  blwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    CX
-	ADDQ    8(SP), CX
-	ADDQ    $0x40, CX
-	LEAQ    40(SP), SI
-	LEAQ    (SI)(CX*4), CX
-	MOVQ    32(SP), SI
-	VMOVUPS (SI), Y1
-	VMOVUPS Y1, (CX)
-	VMOVUPS 32(SI), Y1
-	VMOVUPS Y1, 32(CX)
-	VMOVUPS 64(SI), Y1
-	VMOVUPS Y1, 64(CX)
-	VMOVUPS 96(SI), Y1
-	VMOVUPS Y1, 96(CX)
-	VMOVUPS 128(SI), Y1
-	VMOVUPS Y1, 128(CX)
-	VMOVUPS 160(SI), Y1
-	VMOVUPS Y1, 160(CX)
-	VMOVUPS 192(SI), Y1
-	VMOVUPS Y1, 192(CX)
-	VMOVUPS 224(SI), Y1
-	VMOVUPS Y1, 224(CX)
-	MOVQ    (SP), SI
-	VMOVUPS (SI), Y1
-	VMOVUPS Y1, 256(CX)
-	VMOVUPS 32(SI), Y1
-	VMOVUPS Y1, 288(CX)
-	VMOVUPS 64(SI), Y1
-	VMOVUPS Y1, 320(CX)
-	VMOVUPS 96(SI), Y1
-	VMOVUPS Y1, 352(CX)
-	VMOVUPS 128(SI), Y1
-	VMOVUPS Y1, 384(CX)
-	VMOVUPS 160(SI), Y1
-	VMOVUPS Y1, 416(CX)
-	VMOVUPS 192(SI), Y1
-	VMOVUPS Y1, 448(CX)
-	VMOVUPS 224(SI), Y1
-	VMOVUPS Y1, 480(CX)
-	LEAQ    296(SP), SI
-	MOVQ    24(SP), CX
-	ADDQ    $0x40, CX
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(SI)
+	VMOVUPS 128(CX), Y1
+	VMOVUPS Y1, 128(SI)
+	VMOVUPS 160(CX), Y1
+	VMOVUPS Y1, 160(SI)
+	VMOVUPS 192(CX), Y1
+	VMOVUPS Y1, 192(SI)
+	VMOVUPS 224(CX), Y1
+	VMOVUPS Y1, 224(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, 256(SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 288(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 320(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 352(SI)
+	VMOVUPS 128(CX), Y1
+	VMOVUPS Y1, 384(SI)
+	VMOVUPS 160(CX), Y1
+	VMOVUPS Y1, 416(SI)
+	VMOVUPS 192(CX), Y1
+	VMOVUPS Y1, 448(SI)
+	VMOVUPS 224(CX), Y1
+	VMOVUPS Y1, 480(SI)
+	LEAQ    296(SP), CX
 
 blwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         CX, 24(SP)
-	SUBQ         8(SP), CX
-	CMOVQCS      24(SP), CX
-	MOVQ         CX, 24(SP)
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VMOVQ        R8, X2
@@ -27049,7 +26959,7 @@ blwinrow:
 	VPAND        Y4, Y5, Y5
 	VMASKMOVPS   (BX), Y4, Y6
 	VMASKMOVPS   (DX), Y5, Y7
-	VADDPS       (SI), Y7, Y7
+	VADDPS       (CX), Y7, Y7
 	VMULPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
 	VCMPPS       $0x03, Y7, Y7, Y8
@@ -27062,7 +26972,7 @@ blwinrow:
 	VPAND        Y4, Y5, Y5
 	VMASKMOVPS   32(BX), Y4, Y6
 	VMASKMOVPS   32(DX), Y5, Y7
-	VADDPS       32(SI), Y7, Y7
+	VADDPS       32(CX), Y7, Y7
 	VMULPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
 	VCMPPS       $0x03, Y7, Y7, Y8
@@ -27075,7 +26985,7 @@ blwinrow:
 	VPAND        Y4, Y5, Y5
 	VMASKMOVPS   64(BX), Y4, Y6
 	VMASKMOVPS   64(DX), Y5, Y7
-	VADDPS       64(SI), Y7, Y7
+	VADDPS       64(CX), Y7, Y7
 	VMULPS       Y0, Y7, Y7
 	VADDPS       Y6, Y7, Y7
 	VCMPPS       $0x03, Y7, Y7, Y8
@@ -27088,7 +26998,7 @@ blwinrow:
 	VPAND        Y4, Y2, Y2
 	VMASKMOVPS   96(BX), Y4, Y5
 	VMASKMOVPS   96(DX), Y2, Y6
-	VADDPS       96(SI), Y6, Y6
+	VADDPS       96(CX), Y6, Y6
 	VMULPS       Y0, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y7
@@ -27101,7 +27011,7 @@ blwinrow:
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   128(BX), Y2, Y5
 	VMASKMOVPS   128(DX), Y4, Y6
-	VADDPS       128(SI), Y6, Y6
+	VADDPS       128(CX), Y6, Y6
 	VMULPS       Y0, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y7
@@ -27114,7 +27024,7 @@ blwinrow:
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   160(BX), Y2, Y5
 	VMASKMOVPS   160(DX), Y4, Y6
-	VADDPS       160(SI), Y6, Y6
+	VADDPS       160(CX), Y6, Y6
 	VMULPS       Y0, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y7
@@ -27127,7 +27037,7 @@ blwinrow:
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPS   192(BX), Y2, Y5
 	VMASKMOVPS   192(DX), Y4, Y6
-	VADDPS       192(SI), Y6, Y6
+	VADDPS       192(CX), Y6, Y6
 	VMULPS       Y0, Y6, Y6
 	VADDPS       Y5, Y6, Y6
 	VCMPPS       $0x03, Y6, Y6, Y7
@@ -27140,7 +27050,7 @@ blwinrow:
 	VPAND        Y1, Y2, Y2
 	VMASKMOVPS   224(BX), Y1, Y3
 	VMASKMOVPS   224(DX), Y2, Y4
-	VADDPS       224(SI), Y4, Y4
+	VADDPS       224(CX), Y4, Y4
 	VMULPS       Y0, Y4, Y4
 	VADDPS       Y3, Y4, Y4
 	VCMPPS       $0x03, Y4, Y4, Y0
@@ -27379,139 +27289,146 @@ done:
 TEXT ·residualPhiloxAVX2F32(SB), $3544-156
 	MOVQ phase+144(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 2152(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2128(SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 2168(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPS (AX), Y0
-	VMOVUPS 32(AX), Y1
-	VMOVUPS 64(AX), Y2
-	VMOVUPS 96(AX), Y3
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	VMOVUPS Y2, 64(DX)
-	VMOVUPS Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasrowcopytail
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasrowcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTD X0, Y1
 	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
-	VMASKMOVPS   (AX), Y1, Y0
-	VMASKMOVPS   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*4), AX
-	LEAQ         (DX)(BX*4), DX
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 2168(SP), AX
-	LEAQ (AX)(CX*4), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000020
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPS (AX), Y0
-	VMOVUPS 32(AX), Y1
-	VMOVUPS 64(AX), Y2
-	VMOVUPS 96(AX), Y3
-	VMOVUPS Y0, (DX)
-	VMOVUPS Y1, 32(DX)
-	VMOVUPS Y2, 64(DX)
-	VMOVUPS Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000020, BX
-	CMPQ    BX, $0x00000020
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000008
+	CMPQ    SI, $0x00000008
 	JB      biasdblcopytail
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000008, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasdblcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTD X0, Y1
 	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
-	VMASKMOVPS   (AX), Y1, Y0
-	VMASKMOVPS   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*4), AX
-	LEAQ         (DX)(BX*4), DX
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    2168(SP), AX
-	LEAQ    (AX)(CX*4), DX
-	VMOVUPS (AX), Y0
-	VMOVUPS Y0, (DX)
-	VMOVUPS 32(AX), Y0
-	VMOVUPS Y0, 32(DX)
-	VMOVUPS 64(AX), Y0
-	VMOVUPS Y0, 64(DX)
-	VMOVUPS 96(AX), Y0
-	VMOVUPS Y0, 96(DX)
-	VMOVUPS 128(AX), Y0
-	VMOVUPS Y0, 128(DX)
-	VMOVUPS 160(AX), Y0
-	VMOVUPS Y0, 160(DX)
-	VMOVUPS 192(AX), Y0
-	VMOVUPS Y0, 192(DX)
-	VMOVUPS 224(AX), Y0
-	VMOVUPS Y0, 224(DX)
-	MOVQ    AX, 2128(SP)
-	MOVQ    CX, 2136(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 2144(SP)
-	JMP     biasready
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	VMOVUPS 128(DX), Y0
+	VMOVUPS Y0, 128(BX)
+	VMOVUPS 160(DX), Y0
+	VMOVUPS Y0, 160(BX)
+	VMOVUPS 192(DX), Y0
+	VMOVUPS Y0, 192(BX)
+	VMOVUPS 224(DX), Y0
+	VMOVUPS Y0, 224(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, 2128(SP)
-	MOVQ CX, 2136(SP)
-	MOVQ CX, 2144(SP)
-	LEAQ -256(AX)(CX*4), AX
-	MOVQ AX, 2160(SP)
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 2136(SP)
 
 biasready:
 	MOVQ dst_base+0(FP), AX
@@ -27878,21 +27795,24 @@ stored:
 	CMPQ 2128(SP), $0x00
 	JE   wordnobias
 	MOVQ R9, 3448(SP)
-	MOVQ 2152(SP), R9
-	MOVQ 2128(SP), R10
-	LEAQ (R10)(R9*4), R10
-	ADDQ $0x40, R9
+	MOVQ 2136(SP), R10
+	LEAQ 256(R10), R9
 	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
 	JBE  wordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2136(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2168(SP), R10
-	LEAQ    (R10)(R9*4), R9
+	ADDQ    R10, R9
 	MOVQ    2160(SP), R10
 	VMOVUPS (R10), Y2
 	VMOVUPS Y2, (R9)
@@ -27928,15 +27848,8 @@ stored:
 	VMOVUPS 224(R10), Y2
 	VMOVUPS Y2, 480(R9)
 	LEAQ    2424(SP), R10
-	MOVQ    2152(SP), R9
-	ADDQ    $0x40, R9
 
 wordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R9, 2152(SP)
-	SUBQ         2136(SP), R9
-	CMOVQCS      2152(SP), R9
-	MOVQ         R9, 2152(SP)
 	MOVQ         3448(SP), R9
 	PREFETCHT0   2048(DX)
 	PREFETCHT0   2048(BX)
@@ -28448,21 +28361,24 @@ tailstored:
 	CMPQ 2128(SP), $0x00
 	JE   tailwordnobias
 	MOVQ R8, 3448(SP)
-	MOVQ 2152(SP), R8
-	MOVQ 2128(SP), R9
-	LEAQ (R9)(R8*4), R9
-	ADDQ $0x40, R8
+	MOVQ 2136(SP), R9
+	LEAQ 256(R9), R8
 	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
 	JBE  tailwordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2136(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2168(SP), R9
-	LEAQ    (R9)(R8*4), R8
+	ADDQ    R9, R8
 	MOVQ    2160(SP), R9
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R8)
@@ -28498,15 +28414,8 @@ tailstored:
 	VMOVUPS 224(R9), Y0
 	VMOVUPS Y0, 480(R8)
 	LEAQ    2424(SP), R9
-	MOVQ    2152(SP), R8
-	ADDQ    $0x40, R8
 
 tailwordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R8, 2152(SP)
-	SUBQ         2136(SP), R8
-	CMOVQCS      2152(SP), R8
-	MOVQ         R8, 2152(SP)
 	MOVQ         3448(SP), R8
 	PREFETCHT0   2048(DX)
 	PREFETCHT0   2048(BX)
@@ -28729,21 +28638,24 @@ laststored:
 	CMPQ 2128(SP), $0x00
 	JE   lastnobias
 	MOVQ R8, 3448(SP)
-	MOVQ 2152(SP), SI
-	MOVQ 2128(SP), CX
-	LEAQ (CX)(SI*4), CX
-	ADDQ $0x40, SI
+	MOVQ 2136(SP), CX
+	LEAQ 256(CX), SI
 	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
 	JBE  lastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2136(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
 	LEAQ    2168(SP), CX
-	LEAQ    (CX)(SI*4), SI
+	ADDQ    CX, SI
 	MOVQ    2160(SP), CX
 	VMOVUPS (CX), Y0
 	VMOVUPS Y0, (SI)
@@ -28779,15 +28691,8 @@ laststored:
 	VMOVUPS 224(CX), Y0
 	VMOVUPS Y0, 480(SI)
 	LEAQ    2424(SP), CX
-	MOVQ    2152(SP), SI
-	ADDQ    $0x40, SI
 
 lastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 2152(SP)
-	SUBQ         2136(SP), SI
-	CMOVQCS      2152(SP), SI
-	MOVQ         SI, 2152(SP)
 	MOVQ         3448(SP), R8
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
@@ -29411,21 +29316,24 @@ hookstored:
 	CMPQ 2128(SP), $0x00
 	JE   hooknobias
 	MOVQ R15, 3448(SP)
-	MOVQ 2152(SP), R15
-	MOVQ 2128(SP), BP
-	LEAQ (BP)(R15*4), BP
-	ADDQ $0x40, R15
+	MOVQ 2136(SP), BP
+	LEAQ 256(BP), R15
 	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
 	JBE  hookbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R15
-	ADDQ    2136(SP), R15
-	ADDQ    $0x40, R15
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
 	LEAQ    2168(SP), BP
-	LEAQ    (BP)(R15*4), R15
+	ADDQ    BP, R15
 	MOVQ    2160(SP), BP
 	VMOVUPS (BP), Y2
 	VMOVUPS Y2, (R15)
@@ -29461,15 +29369,8 @@ hookstored:
 	VMOVUPS 224(BP), Y2
 	VMOVUPS Y2, 480(R15)
 	LEAQ    2424(SP), BP
-	MOVQ    2152(SP), R15
-	ADDQ    $0x40, R15
 
 hookbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R15, 2152(SP)
-	SUBQ         2136(SP), R15
-	CMOVQCS      2152(SP), R15
-	MOVQ         R15, 2152(SP)
 	MOVQ         3448(SP), R15
 	PREFETCHT0   2048(R11)
 	PREFETCHT0   2048(R12)
@@ -30033,21 +29934,24 @@ drainstored:
 	CMPQ 2128(SP), $0x00
 	JE   drainnobias
 	MOVQ R11, 3448(SP)
-	MOVQ 2152(SP), R11
-	MOVQ 2128(SP), R12
-	LEAQ (R12)(R11*4), R12
-	ADDQ $0x40, R11
+	MOVQ 2136(SP), R12
+	LEAQ 256(R12), R11
 	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
 	JBE  drainbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R11
-	ADDQ    2136(SP), R11
-	ADDQ    $0x40, R11
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
 	LEAQ    2168(SP), R12
-	LEAQ    (R12)(R11*4), R11
+	ADDQ    R12, R11
 	MOVQ    2160(SP), R12
 	VMOVUPS (R12), Y2
 	VMOVUPS Y2, (R11)
@@ -30083,15 +29987,8 @@ drainstored:
 	VMOVUPS 224(R12), Y2
 	VMOVUPS Y2, 480(R11)
 	LEAQ    2424(SP), R12
-	MOVQ    2152(SP), R11
-	ADDQ    $0x40, R11
 
 drainbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R11, 2152(SP)
-	SUBQ         2136(SP), R11
-	CMOVQCS      2152(SP), R11
-	MOVQ         R11, 2152(SP)
 	MOVQ         3448(SP), R11
 	PREFETCHT0   2048(DX)
 	PREFETCHT0   2048(BX)
@@ -30343,21 +30240,24 @@ finalstored:
 	CMPQ 2128(SP), $0x00
 	JE   finalnobias
 	MOVQ R8, 3448(SP)
-	MOVQ 2152(SP), R8
-	MOVQ 2128(SP), R9
-	LEAQ (R9)(R8*4), R9
-	ADDQ $0x40, R8
+	MOVQ 2136(SP), R9
+	LEAQ 256(R9), R8
 	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
 	JBE  finalbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2136(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2168(SP), R9
-	LEAQ    (R9)(R8*4), R8
+	ADDQ    R9, R8
 	MOVQ    2160(SP), R9
 	VMOVUPS (R9), Y0
 	VMOVUPS Y0, (R8)
@@ -30393,15 +30293,8 @@ finalstored:
 	VMOVUPS 224(R9), Y0
 	VMOVUPS Y0, 480(R8)
 	LEAQ    2424(SP), R9
-	MOVQ    2152(SP), R8
-	ADDQ    $0x40, R8
 
 finalbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R8, 2152(SP)
-	SUBQ         2136(SP), R8
-	CMOVQCS      2152(SP), R8
-	MOVQ         R8, 2152(SP)
 	MOVQ         3448(SP), R8
 	PREFETCHT0   2048(DX)
 	PREFETCHT0   2048(BX)
@@ -30635,21 +30528,24 @@ chunkslaststored:
 	CMPQ 2128(SP), $0x00
 	JE   chunkslastnobias
 	MOVQ R8, 3448(SP)
-	MOVQ 2152(SP), SI
-	MOVQ 2128(SP), CX
-	LEAQ (CX)(SI*4), CX
-	ADDQ $0x40, SI
+	MOVQ 2136(SP), CX
+	LEAQ 256(CX), SI
 	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
 	JBE  chunkslastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2136(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
 	LEAQ    2168(SP), CX
-	LEAQ    (CX)(SI*4), SI
+	ADDQ    CX, SI
 	MOVQ    2160(SP), CX
 	VMOVUPS (CX), Y0
 	VMOVUPS Y0, (SI)
@@ -30685,15 +30581,8 @@ chunkslaststored:
 	VMOVUPS 224(CX), Y0
 	VMOVUPS Y0, 480(SI)
 	LEAQ    2424(SP), CX
-	MOVQ    2152(SP), SI
-	ADDQ    $0x40, SI
 
 chunkslastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 2152(SP)
-	SUBQ         2136(SP), SI
-	CMOVQCS      2152(SP), SI
-	MOVQ         SI, 2152(SP)
 	MOVQ         3448(SP), R8
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
@@ -31537,10 +31426,9 @@ done:
 	RET
 
 // func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualPlanesAVX2F64(SB), $2600-152
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
@@ -31678,17 +31566,24 @@ biasdoubled:
 	VMOVUPD 480(CX), Y0
 	VMOVUPD Y0, 480(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     biasready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -31749,104 +31644,101 @@ ranged:
 	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
 	CMPQ (SP), $0x00
 	JE   keepnobias
-	MOVQ $0x00000000, 24(SP)
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
 
 keepbstep:
 	CMPQ CX, $0x40
 	JB   keepbtail
-	MOVQ 24(SP), R10
-	MOVQ (SP), R11
-	LEAQ (R11)(R10*8), R11
-	ADDQ $0x40, R10
-	CMPQ R10, 16(SP)
+	MOVQ 8(SP), R10
+	LEAQ 512(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
 	JBE  keepbwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*8), R10
-	MOVQ    32(SP), R11
-	VMOVUPD (R11), Y1
-	VMOVUPD Y1, (R10)
-	VMOVUPD 32(R11), Y1
-	VMOVUPD Y1, 32(R10)
-	VMOVUPD 64(R11), Y1
-	VMOVUPD Y1, 64(R10)
-	VMOVUPD 96(R11), Y1
-	VMOVUPD Y1, 96(R10)
-	VMOVUPD 128(R11), Y1
-	VMOVUPD Y1, 128(R10)
-	VMOVUPD 160(R11), Y1
-	VMOVUPD Y1, 160(R10)
-	VMOVUPD 192(R11), Y1
-	VMOVUPD Y1, 192(R10)
-	VMOVUPD 224(R11), Y1
-	VMOVUPD Y1, 224(R10)
-	VMOVUPD 256(R11), Y1
-	VMOVUPD Y1, 256(R10)
-	VMOVUPD 288(R11), Y1
-	VMOVUPD Y1, 288(R10)
-	VMOVUPD 320(R11), Y1
-	VMOVUPD Y1, 320(R10)
-	VMOVUPD 352(R11), Y1
-	VMOVUPD Y1, 352(R10)
-	VMOVUPD 384(R11), Y1
-	VMOVUPD Y1, 384(R10)
-	VMOVUPD 416(R11), Y1
-	VMOVUPD Y1, 416(R10)
-	VMOVUPD 448(R11), Y1
-	VMOVUPD Y1, 448(R10)
-	VMOVUPD 480(R11), Y1
-	VMOVUPD Y1, 480(R10)
-	MOVQ    (SP), R11
-	VMOVUPD (R11), Y1
-	VMOVUPD Y1, 512(R10)
-	VMOVUPD 32(R11), Y1
-	VMOVUPD Y1, 544(R10)
-	VMOVUPD 64(R11), Y1
-	VMOVUPD Y1, 576(R10)
-	VMOVUPD 96(R11), Y1
-	VMOVUPD Y1, 608(R10)
-	VMOVUPD 128(R11), Y1
-	VMOVUPD Y1, 640(R10)
-	VMOVUPD 160(R11), Y1
-	VMOVUPD Y1, 672(R10)
-	VMOVUPD 192(R11), Y1
-	VMOVUPD Y1, 704(R10)
-	VMOVUPD 224(R11), Y1
-	VMOVUPD Y1, 736(R10)
-	VMOVUPD 256(R11), Y1
-	VMOVUPD Y1, 768(R10)
-	VMOVUPD 288(R11), Y1
-	VMOVUPD Y1, 800(R10)
-	VMOVUPD 320(R11), Y1
-	VMOVUPD Y1, 832(R10)
-	VMOVUPD 352(R11), Y1
-	VMOVUPD Y1, 864(R10)
-	VMOVUPD 384(R11), Y1
-	VMOVUPD Y1, 896(R10)
-	VMOVUPD 416(R11), Y1
-	VMOVUPD Y1, 928(R10)
-	VMOVUPD 448(R11), Y1
-	VMOVUPD Y1, 960(R10)
-	VMOVUPD 480(R11), Y1
-	VMOVUPD Y1, 992(R10)
-	LEAQ    552(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, (R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 64(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 96(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 128(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 160(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 192(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 224(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 256(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 288(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 320(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 352(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 384(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 416(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 448(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 480(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, 512(R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 544(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 576(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 608(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 640(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 672(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 704(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 736(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 768(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 800(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 832(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 864(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 896(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 928(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 960(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 992(R11)
+	LEAQ    552(SP), R10
 
 keepbwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ      R10, 24(SP)
-	SUBQ      8(SP), R10
-	CMOVQCS   24(SP), R10
-	MOVQ      R10, 24(SP)
 	VMOVUPD   (BX), Y1
-	VMOVUPD   (R11), Y2
+	VMOVUPD   (R10), Y2
 	VADDPD    (DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31854,7 +31746,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, (AX)
 	VMOVUPD   32(BX), Y1
-	VMOVUPD   32(R11), Y2
+	VMOVUPD   32(R10), Y2
 	VADDPD    32(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31862,7 +31754,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 32(AX)
 	VMOVUPD   64(BX), Y1
-	VMOVUPD   64(R11), Y2
+	VMOVUPD   64(R10), Y2
 	VADDPD    64(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31870,7 +31762,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 64(AX)
 	VMOVUPD   96(BX), Y1
-	VMOVUPD   96(R11), Y2
+	VMOVUPD   96(R10), Y2
 	VADDPD    96(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31878,7 +31770,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 96(AX)
 	VMOVUPD   128(BX), Y1
-	VMOVUPD   128(R11), Y2
+	VMOVUPD   128(R10), Y2
 	VADDPD    128(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31886,7 +31778,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 128(AX)
 	VMOVUPD   160(BX), Y1
-	VMOVUPD   160(R11), Y2
+	VMOVUPD   160(R10), Y2
 	VADDPD    160(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31894,7 +31786,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 160(AX)
 	VMOVUPD   192(BX), Y1
-	VMOVUPD   192(R11), Y2
+	VMOVUPD   192(R10), Y2
 	VADDPD    192(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31902,7 +31794,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 192(AX)
 	VMOVUPD   224(BX), Y1
-	VMOVUPD   224(R11), Y2
+	VMOVUPD   224(R10), Y2
 	VADDPD    224(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31910,7 +31802,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 224(AX)
 	VMOVUPD   256(BX), Y1
-	VMOVUPD   256(R11), Y2
+	VMOVUPD   256(R10), Y2
 	VADDPD    256(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31918,7 +31810,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 256(AX)
 	VMOVUPD   288(BX), Y1
-	VMOVUPD   288(R11), Y2
+	VMOVUPD   288(R10), Y2
 	VADDPD    288(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31926,7 +31818,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 288(AX)
 	VMOVUPD   320(BX), Y1
-	VMOVUPD   320(R11), Y2
+	VMOVUPD   320(R10), Y2
 	VADDPD    320(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31934,7 +31826,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 320(AX)
 	VMOVUPD   352(BX), Y1
-	VMOVUPD   352(R11), Y2
+	VMOVUPD   352(R10), Y2
 	VADDPD    352(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31942,7 +31834,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 352(AX)
 	VMOVUPD   384(BX), Y1
-	VMOVUPD   384(R11), Y2
+	VMOVUPD   384(R10), Y2
 	VADDPD    384(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31950,7 +31842,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 384(AX)
 	VMOVUPD   416(BX), Y1
-	VMOVUPD   416(R11), Y2
+	VMOVUPD   416(R10), Y2
 	VADDPD    416(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31958,7 +31850,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 416(AX)
 	VMOVUPD   448(BX), Y1
-	VMOVUPD   448(R11), Y2
+	VMOVUPD   448(R10), Y2
 	VADDPD    448(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31966,7 +31858,7 @@ keepbwinrow:
 	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
 	VMOVUPD   Y2, 448(AX)
 	VMOVUPD   480(BX), Y1
-	VMOVUPD   480(R11), Y2
+	VMOVUPD   480(R10), Y2
 	VADDPD    480(DX), Y2, Y2
 	VMULPD    Y0, Y2, Y2
 	VADDPD    Y1, Y2, Y2
@@ -31982,103 +31874,99 @@ keepbwinrow:
 keepbtail:
 	TESTQ CX, CX
 	JZ    keepbkept
-	MOVQ  24(SP), R10
-	MOVQ  (SP), R11
-	LEAQ  (R11)(R10*8), R11
-	ADDQ  $0x40, R10
-	CMPQ  R10, 16(SP)
-	JBE   keepbtwinrow
+	MOVQ  8(SP), R10
+	LEAQ  512(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R10
-	ADDQ    8(SP), R10
-	ADDQ    $0x40, R10
-	LEAQ    40(SP), R11
-	LEAQ    (R11)(R10*8), R10
-	MOVQ    32(SP), R11
-	VMOVUPD (R11), Y1
-	VMOVUPD Y1, (R10)
-	VMOVUPD 32(R11), Y1
-	VMOVUPD Y1, 32(R10)
-	VMOVUPD 64(R11), Y1
-	VMOVUPD Y1, 64(R10)
-	VMOVUPD 96(R11), Y1
-	VMOVUPD Y1, 96(R10)
-	VMOVUPD 128(R11), Y1
-	VMOVUPD Y1, 128(R10)
-	VMOVUPD 160(R11), Y1
-	VMOVUPD Y1, 160(R10)
-	VMOVUPD 192(R11), Y1
-	VMOVUPD Y1, 192(R10)
-	VMOVUPD 224(R11), Y1
-	VMOVUPD Y1, 224(R10)
-	VMOVUPD 256(R11), Y1
-	VMOVUPD Y1, 256(R10)
-	VMOVUPD 288(R11), Y1
-	VMOVUPD Y1, 288(R10)
-	VMOVUPD 320(R11), Y1
-	VMOVUPD Y1, 320(R10)
-	VMOVUPD 352(R11), Y1
-	VMOVUPD Y1, 352(R10)
-	VMOVUPD 384(R11), Y1
-	VMOVUPD Y1, 384(R10)
-	VMOVUPD 416(R11), Y1
-	VMOVUPD Y1, 416(R10)
-	VMOVUPD 448(R11), Y1
-	VMOVUPD Y1, 448(R10)
-	VMOVUPD 480(R11), Y1
-	VMOVUPD Y1, 480(R10)
-	MOVQ    (SP), R11
-	VMOVUPD (R11), Y1
-	VMOVUPD Y1, 512(R10)
-	VMOVUPD 32(R11), Y1
-	VMOVUPD Y1, 544(R10)
-	VMOVUPD 64(R11), Y1
-	VMOVUPD Y1, 576(R10)
-	VMOVUPD 96(R11), Y1
-	VMOVUPD Y1, 608(R10)
-	VMOVUPD 128(R11), Y1
-	VMOVUPD Y1, 640(R10)
-	VMOVUPD 160(R11), Y1
-	VMOVUPD Y1, 672(R10)
-	VMOVUPD 192(R11), Y1
-	VMOVUPD Y1, 704(R10)
-	VMOVUPD 224(R11), Y1
-	VMOVUPD Y1, 736(R10)
-	VMOVUPD 256(R11), Y1
-	VMOVUPD Y1, 768(R10)
-	VMOVUPD 288(R11), Y1
-	VMOVUPD Y1, 800(R10)
-	VMOVUPD 320(R11), Y1
-	VMOVUPD Y1, 832(R10)
-	VMOVUPD 352(R11), Y1
-	VMOVUPD Y1, 864(R10)
-	VMOVUPD 384(R11), Y1
-	VMOVUPD Y1, 896(R10)
-	VMOVUPD 416(R11), Y1
-	VMOVUPD Y1, 928(R10)
-	VMOVUPD 448(R11), Y1
-	VMOVUPD Y1, 960(R10)
-	VMOVUPD 480(R11), Y1
-	VMOVUPD Y1, 992(R10)
-	LEAQ    552(SP), R11
-	MOVQ    24(SP), R10
-	ADDQ    $0x40, R10
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, (R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 64(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 96(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 128(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 160(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 192(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 224(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 256(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 288(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 320(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 352(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 384(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 416(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 448(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 480(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, 512(R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 544(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 576(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 608(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 640(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 672(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 704(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 736(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 768(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 800(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 832(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 864(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 896(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 928(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 960(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 992(R11)
+	LEAQ    552(SP), R10
 
 keepbtwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R10, 24(SP)
-	SUBQ         8(SP), R10
-	CMOVQCS      24(SP), R10
-	MOVQ         R10, 24(SP)
 	VMOVQ        CX, X1
 	VPBROADCASTQ X1, Y1
 	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
 	VMASKMOVPD   (BX), Y2, Y3
 	VMASKMOVPD   (DX), Y2, Y4
-	VADDPD       (R11), Y4, Y4
+	VADDPD       (R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32087,7 +31975,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
 	VMASKMOVPD   32(BX), Y2, Y3
 	VMASKMOVPD   32(DX), Y2, Y4
-	VADDPD       32(R11), Y4, Y4
+	VADDPD       32(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32096,7 +31984,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
 	VMASKMOVPD   64(BX), Y2, Y3
 	VMASKMOVPD   64(DX), Y2, Y4
-	VADDPD       64(R11), Y4, Y4
+	VADDPD       64(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32105,7 +31993,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
 	VMASKMOVPD   96(BX), Y2, Y3
 	VMASKMOVPD   96(DX), Y2, Y4
-	VADDPD       96(R11), Y4, Y4
+	VADDPD       96(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32114,7 +32002,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
 	VMASKMOVPD   128(BX), Y2, Y3
 	VMASKMOVPD   128(DX), Y2, Y4
-	VADDPD       128(R11), Y4, Y4
+	VADDPD       128(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32123,7 +32011,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
 	VMASKMOVPD   160(BX), Y2, Y3
 	VMASKMOVPD   160(DX), Y2, Y4
-	VADDPD       160(R11), Y4, Y4
+	VADDPD       160(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32132,7 +32020,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
 	VMASKMOVPD   192(BX), Y2, Y3
 	VMASKMOVPD   192(DX), Y2, Y4
-	VADDPD       192(R11), Y4, Y4
+	VADDPD       192(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32141,7 +32029,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
 	VMASKMOVPD   224(BX), Y2, Y3
 	VMASKMOVPD   224(DX), Y2, Y4
-	VADDPD       224(R11), Y4, Y4
+	VADDPD       224(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32150,7 +32038,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
 	VMASKMOVPD   256(BX), Y2, Y3
 	VMASKMOVPD   256(DX), Y2, Y4
-	VADDPD       256(R11), Y4, Y4
+	VADDPD       256(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32159,7 +32047,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
 	VMASKMOVPD   288(BX), Y2, Y3
 	VMASKMOVPD   288(DX), Y2, Y4
-	VADDPD       288(R11), Y4, Y4
+	VADDPD       288(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32168,7 +32056,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
 	VMASKMOVPD   320(BX), Y2, Y3
 	VMASKMOVPD   320(DX), Y2, Y4
-	VADDPD       320(R11), Y4, Y4
+	VADDPD       320(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32177,7 +32065,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
 	VMASKMOVPD   352(BX), Y2, Y3
 	VMASKMOVPD   352(DX), Y2, Y4
-	VADDPD       352(R11), Y4, Y4
+	VADDPD       352(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32186,7 +32074,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
 	VMASKMOVPD   384(BX), Y2, Y3
 	VMASKMOVPD   384(DX), Y2, Y4
-	VADDPD       384(R11), Y4, Y4
+	VADDPD       384(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32195,7 +32083,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
 	VMASKMOVPD   416(BX), Y2, Y3
 	VMASKMOVPD   416(DX), Y2, Y4
-	VADDPD       416(R11), Y4, Y4
+	VADDPD       416(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32204,7 +32092,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
 	VMASKMOVPD   448(BX), Y2, Y3
 	VMASKMOVPD   448(DX), Y2, Y4
-	VADDPD       448(R11), Y4, Y4
+	VADDPD       448(R10), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y3
@@ -32213,7 +32101,7 @@ keepbtwinrow:
 	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
 	VMASKMOVPD   480(BX), Y1, Y2
 	VMASKMOVPD   480(DX), Y1, Y3
-	VADDPD       480(R11), Y3, Y3
+	VADDPD       480(R10), Y3, Y3
 	VMULPD       Y0, Y3, Y3
 	VADDPD       Y2, Y3, Y3
 	VCMPPD       $0x03, Y3, Y3, Y2
@@ -32522,10 +32410,9 @@ next:
 	RET
 
 // func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualRowsAVX2F64(SB), $5200-120
 	MOVQ v_len+104(FP), AX
-	MOVQ $0x00000000, 24(SP)
 	MOVQ v_base+96(FP), CX
 	CMPQ AX, $0x00000080
 	JAE  vlong
@@ -32658,21 +32545,25 @@ vdoubled:
 	VMOVUPD 480(CX), Y0
 	VMOVUPD Y0, 480(DX)
 	MOVQ    CX, (SP)
-	MOVQ    AX, 8(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 16(SP)
-	JMP     vready
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
 
 vlong:
 	MOVQ CX, (SP)
-	MOVQ AX, 8(SP)
-	MOVQ AX, 16(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 32(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
 
-vready:
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
 	MOVQ bias_len+80(FP), AX
-	MOVQ $0x00000000, 2624(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2600(SP)
@@ -32810,17 +32701,24 @@ biasdoubled:
 	VMOVUPD 480(CX), Y0
 	VMOVUPD Y0, 480(DX)
 	MOVQ    CX, 2600(SP)
-	MOVQ    AX, 2608(SP)
-	ADDQ    $0x40, AX
-	MOVQ    AX, 2616(SP)
-	JMP     biasready
+	MOVQ    DX, 2616(SP)
+	MOVQ    DX, 2632(SP)
+	JMP     biasstate
 
 biaslong:
 	MOVQ CX, 2600(SP)
-	MOVQ AX, 2608(SP)
-	MOVQ AX, 2616(SP)
-	LEAQ -512(CX)(AX*8), CX
-	MOVQ CX, 2632(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 2616(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 2632(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2616(SP), DX
+	SUBQ 2600(SP), DX
+	MOVQ DX, 2624(SP)
+	MOVQ 2600(SP), DX
+	MOVQ DX, 2608(SP)
 
 biasready:
 	MOVQ   dst_base+0(FP), AX
@@ -32834,358 +32732,350 @@ biasready:
 	JBE    blast
 
 bstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  bvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
 
 bvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    2624(SP), SI
-	MOVQ    2600(SP), R8
-	LEAQ    (R8)(SI*8), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 2616(SP)
-	JBE     bbinrow
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   bbnowrap
+	SUBQ 2624(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2608(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    2640(SP), R8
-	LEAQ    (R8)(SI*8), SI
-	MOVQ    2632(SP), R8
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(R8), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(R8), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(R8), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(R8), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(R8), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(R8), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(R8), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(R8), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(R8), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(R8), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(R8), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(R8), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    2600(SP), R8
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(R8), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(R8), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(R8), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(R8), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(R8), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(R8), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(R8), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(R8), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(R8), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(R8), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(R8), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(R8), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    3152(SP), R8
-	MOVQ    2624(SP), SI
-	ADDQ    $0x40, SI
+bbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 128(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 160(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 192(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 224(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 256(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 288(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 320(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 352(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 384(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 416(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 448(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 480(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, 512(R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 544(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 576(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 608(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 640(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 672(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 704(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 736(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 768(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 800(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 832(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 864(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 896(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 928(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 960(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 992(R8)
+	LEAQ    3152(SP), DI
 
 bbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       SI, 2624(SP)
-	SUBQ       2608(SP), SI
-	CMOVQCS    2624(SP), SI
-	MOVQ       SI, 2624(SP)
-	VMOVUPD    (DI), Y1
+	VMOVUPD    (SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    (DX), Y3
 	VMASKMOVPD (CX), Y2, Y4
-	VADDPD     (R8), Y4, Y4
+	VADDPD     (DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, (AX)
-	VMOVUPD    32(DI), Y1
+	VMOVUPD    32(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    32(DX), Y3
 	VMASKMOVPD 32(CX), Y2, Y4
-	VADDPD     32(R8), Y4, Y4
+	VADDPD     32(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 32(AX)
-	VMOVUPD    64(DI), Y1
+	VMOVUPD    64(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    64(DX), Y3
 	VMASKMOVPD 64(CX), Y2, Y4
-	VADDPD     64(R8), Y4, Y4
+	VADDPD     64(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 64(AX)
-	VMOVUPD    96(DI), Y1
+	VMOVUPD    96(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    96(DX), Y3
 	VMASKMOVPD 96(CX), Y2, Y4
-	VADDPD     96(R8), Y4, Y4
+	VADDPD     96(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 96(AX)
-	VMOVUPD    128(DI), Y1
+	VMOVUPD    128(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    128(DX), Y3
 	VMASKMOVPD 128(CX), Y2, Y4
-	VADDPD     128(R8), Y4, Y4
+	VADDPD     128(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 128(AX)
-	VMOVUPD    160(DI), Y1
+	VMOVUPD    160(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    160(DX), Y3
 	VMASKMOVPD 160(CX), Y2, Y4
-	VADDPD     160(R8), Y4, Y4
+	VADDPD     160(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 160(AX)
-	VMOVUPD    192(DI), Y1
+	VMOVUPD    192(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    192(DX), Y3
 	VMASKMOVPD 192(CX), Y2, Y4
-	VADDPD     192(R8), Y4, Y4
+	VADDPD     192(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 192(AX)
-	VMOVUPD    224(DI), Y1
+	VMOVUPD    224(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    224(DX), Y3
 	VMASKMOVPD 224(CX), Y2, Y4
-	VADDPD     224(R8), Y4, Y4
+	VADDPD     224(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 224(AX)
-	VMOVUPD    256(DI), Y1
+	VMOVUPD    256(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    256(DX), Y3
 	VMASKMOVPD 256(CX), Y2, Y4
-	VADDPD     256(R8), Y4, Y4
+	VADDPD     256(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 256(AX)
-	VMOVUPD    288(DI), Y1
+	VMOVUPD    288(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    288(DX), Y3
 	VMASKMOVPD 288(CX), Y2, Y4
-	VADDPD     288(R8), Y4, Y4
+	VADDPD     288(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 288(AX)
-	VMOVUPD    320(DI), Y1
+	VMOVUPD    320(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    320(DX), Y3
 	VMASKMOVPD 320(CX), Y2, Y4
-	VADDPD     320(R8), Y4, Y4
+	VADDPD     320(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 320(AX)
-	VMOVUPD    352(DI), Y1
+	VMOVUPD    352(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    352(DX), Y3
 	VMASKMOVPD 352(CX), Y2, Y4
-	VADDPD     352(R8), Y4, Y4
+	VADDPD     352(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 352(AX)
-	VMOVUPD    384(DI), Y1
+	VMOVUPD    384(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    384(DX), Y3
 	VMASKMOVPD 384(CX), Y2, Y4
-	VADDPD     384(R8), Y4, Y4
+	VADDPD     384(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 384(AX)
-	VMOVUPD    416(DI), Y1
+	VMOVUPD    416(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    416(DX), Y3
 	VMASKMOVPD 416(CX), Y2, Y4
-	VADDPD     416(R8), Y4, Y4
+	VADDPD     416(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 416(AX)
-	VMOVUPD    448(DI), Y1
+	VMOVUPD    448(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    448(DX), Y3
 	VMASKMOVPD 448(CX), Y2, Y4
-	VADDPD     448(R8), Y4, Y4
+	VADDPD     448(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 448(AX)
-	VMOVUPD    480(DI), Y1
+	VMOVUPD    480(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    480(DX), Y3
 	VMASKMOVPD 480(CX), Y2, Y4
-	VADDPD     480(R8), Y4, Y4
+	VADDPD     480(DI), Y4, Y4
 	VMULPD     Y1, Y4, Y4
 	VADDPD     Y3, Y4, Y4
 	VCMPPD     $0x03, Y4, Y4, Y1
@@ -33200,197 +33090,189 @@ bbinrow:
 	JA         bstep
 
 blast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  blvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
 
 blvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ    SI, 24(SP)
-	SUBQ    8(SP), SI
-	CMOVQCS 24(SP), SI
-	MOVQ    SI, 24(SP)
-	MOVQ    2624(SP), SI
-	MOVQ    2600(SP), R8
-	LEAQ    (R8)(SI*8), R8
-	ADDQ    $0x40, SI
-	CMPQ    SI, 2616(SP)
-	JBE     blbinrow
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   blbnowrap
+	SUBQ 2624(SP), R8
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2608(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    2640(SP), R8
-	LEAQ    (R8)(SI*8), SI
-	MOVQ    2632(SP), R8
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(R8), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(R8), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(R8), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(R8), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(R8), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(R8), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(R8), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(R8), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(R8), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(R8), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(R8), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(R8), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    2600(SP), R8
-	VMOVUPD (R8), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(R8), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(R8), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(R8), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(R8), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(R8), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(R8), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(R8), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(R8), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(R8), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(R8), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(R8), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(R8), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(R8), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(R8), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(R8), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    3152(SP), R8
-	MOVQ    2624(SP), SI
-	ADDQ    $0x40, SI
+blbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 128(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 160(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 192(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 224(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 256(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 288(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 320(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 352(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 384(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 416(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 448(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 480(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, 512(R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 544(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 576(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 608(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 640(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 672(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 704(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 736(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 768(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 800(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 832(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 864(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 896(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 928(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 960(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 992(R8)
+	LEAQ    3152(SP), DI
 
 blbinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 2624(SP)
-	SUBQ         2608(SP), SI
-	CMOVQCS      2624(SP), SI
-	MOVQ         SI, 2624(SP)
 	VMOVQ        BX, X1
 	VPBROADCASTQ X1, Y1
 	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
-	VMOVUPD      (DI), Y3
+	VMOVUPD      (SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   (DX), Y2, Y5
 	VMASKMOVPD   (CX), Y4, Y6
-	VADDPD       (R8), Y6, Y6
+	VADDPD       (DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33398,12 +33280,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, (AX)
 	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
-	VMOVUPD      32(DI), Y3
+	VMOVUPD      32(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   32(DX), Y2, Y5
 	VMASKMOVPD   32(CX), Y4, Y6
-	VADDPD       32(R8), Y6, Y6
+	VADDPD       32(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33411,12 +33293,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 32(AX)
 	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
-	VMOVUPD      64(DI), Y3
+	VMOVUPD      64(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   64(DX), Y2, Y5
 	VMASKMOVPD   64(CX), Y4, Y6
-	VADDPD       64(R8), Y6, Y6
+	VADDPD       64(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33424,12 +33306,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 64(AX)
 	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
-	VMOVUPD      96(DI), Y3
+	VMOVUPD      96(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   96(DX), Y2, Y5
 	VMASKMOVPD   96(CX), Y4, Y6
-	VADDPD       96(R8), Y6, Y6
+	VADDPD       96(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33437,12 +33319,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 96(AX)
 	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
-	VMOVUPD      128(DI), Y3
+	VMOVUPD      128(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   128(DX), Y2, Y5
 	VMASKMOVPD   128(CX), Y4, Y6
-	VADDPD       128(R8), Y6, Y6
+	VADDPD       128(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33450,12 +33332,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 128(AX)
 	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
-	VMOVUPD      160(DI), Y3
+	VMOVUPD      160(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   160(DX), Y2, Y5
 	VMASKMOVPD   160(CX), Y4, Y6
-	VADDPD       160(R8), Y6, Y6
+	VADDPD       160(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33463,12 +33345,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 160(AX)
 	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
-	VMOVUPD      192(DI), Y3
+	VMOVUPD      192(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   192(DX), Y2, Y5
 	VMASKMOVPD   192(CX), Y4, Y6
-	VADDPD       192(R8), Y6, Y6
+	VADDPD       192(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33476,12 +33358,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 192(AX)
 	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
-	VMOVUPD      224(DI), Y3
+	VMOVUPD      224(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   224(DX), Y2, Y5
 	VMASKMOVPD   224(CX), Y4, Y6
-	VADDPD       224(R8), Y6, Y6
+	VADDPD       224(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33489,12 +33371,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 224(AX)
 	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
-	VMOVUPD      256(DI), Y3
+	VMOVUPD      256(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   256(DX), Y2, Y5
 	VMASKMOVPD   256(CX), Y4, Y6
-	VADDPD       256(R8), Y6, Y6
+	VADDPD       256(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33502,12 +33384,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 256(AX)
 	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
-	VMOVUPD      288(DI), Y3
+	VMOVUPD      288(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   288(DX), Y2, Y5
 	VMASKMOVPD   288(CX), Y4, Y6
-	VADDPD       288(R8), Y6, Y6
+	VADDPD       288(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33515,12 +33397,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 288(AX)
 	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
-	VMOVUPD      320(DI), Y3
+	VMOVUPD      320(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   320(DX), Y2, Y5
 	VMASKMOVPD   320(CX), Y4, Y6
-	VADDPD       320(R8), Y6, Y6
+	VADDPD       320(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33528,12 +33410,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 320(AX)
 	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
-	VMOVUPD      352(DI), Y3
+	VMOVUPD      352(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   352(DX), Y2, Y5
 	VMASKMOVPD   352(CX), Y4, Y6
-	VADDPD       352(R8), Y6, Y6
+	VADDPD       352(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33541,12 +33423,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 352(AX)
 	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
-	VMOVUPD      384(DI), Y3
+	VMOVUPD      384(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   384(DX), Y2, Y5
 	VMASKMOVPD   384(CX), Y4, Y6
-	VADDPD       384(R8), Y6, Y6
+	VADDPD       384(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33554,12 +33436,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 384(AX)
 	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
-	VMOVUPD      416(DI), Y3
+	VMOVUPD      416(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   416(DX), Y2, Y5
 	VMASKMOVPD   416(CX), Y4, Y6
-	VADDPD       416(R8), Y6, Y6
+	VADDPD       416(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33567,12 +33449,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 416(AX)
 	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
-	VMOVUPD      448(DI), Y3
+	VMOVUPD      448(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   448(DX), Y2, Y5
 	VMASKMOVPD   448(CX), Y4, Y6
-	VADDPD       448(R8), Y6, Y6
+	VADDPD       448(DI), Y6, Y6
 	VMULPD       Y3, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y3
@@ -33580,12 +33462,12 @@ blbinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 448(AX)
 	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
-	VMOVUPD      480(DI), Y2
+	VMOVUPD      480(SI), Y2
 	VCMPPD       $0x04, Y0, Y2, Y0
 	VPAND        Y1, Y0, Y0
 	VMASKMOVPD   480(DX), Y1, Y3
 	VMASKMOVPD   480(CX), Y0, Y4
-	VADDPD       480(R8), Y4, Y4
+	VADDPD       480(DI), Y4, Y4
 	VMULPD       Y2, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y2
@@ -33599,98 +33481,94 @@ nobias:
 	JBE  nlast
 
 nstep:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
 
 nvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ       SI, 24(SP)
-	SUBQ       8(SP), SI
-	CMOVQCS    24(SP), SI
-	MOVQ       SI, 24(SP)
-	VMOVUPD    (DI), Y1
+	VMOVUPD    (SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    (DX), Y3
 	VMASKMOVPD (CX), Y2, Y4
@@ -33700,7 +33578,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, (AX)
-	VMOVUPD    32(DI), Y1
+	VMOVUPD    32(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    32(DX), Y3
 	VMASKMOVPD 32(CX), Y2, Y4
@@ -33710,7 +33588,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 32(AX)
-	VMOVUPD    64(DI), Y1
+	VMOVUPD    64(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    64(DX), Y3
 	VMASKMOVPD 64(CX), Y2, Y4
@@ -33720,7 +33598,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 64(AX)
-	VMOVUPD    96(DI), Y1
+	VMOVUPD    96(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    96(DX), Y3
 	VMASKMOVPD 96(CX), Y2, Y4
@@ -33730,7 +33608,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 96(AX)
-	VMOVUPD    128(DI), Y1
+	VMOVUPD    128(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    128(DX), Y3
 	VMASKMOVPD 128(CX), Y2, Y4
@@ -33740,7 +33618,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 128(AX)
-	VMOVUPD    160(DI), Y1
+	VMOVUPD    160(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    160(DX), Y3
 	VMASKMOVPD 160(CX), Y2, Y4
@@ -33750,7 +33628,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 160(AX)
-	VMOVUPD    192(DI), Y1
+	VMOVUPD    192(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    192(DX), Y3
 	VMASKMOVPD 192(CX), Y2, Y4
@@ -33760,7 +33638,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 192(AX)
-	VMOVUPD    224(DI), Y1
+	VMOVUPD    224(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    224(DX), Y3
 	VMASKMOVPD 224(CX), Y2, Y4
@@ -33770,7 +33648,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 224(AX)
-	VMOVUPD    256(DI), Y1
+	VMOVUPD    256(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    256(DX), Y3
 	VMASKMOVPD 256(CX), Y2, Y4
@@ -33780,7 +33658,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 256(AX)
-	VMOVUPD    288(DI), Y1
+	VMOVUPD    288(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    288(DX), Y3
 	VMASKMOVPD 288(CX), Y2, Y4
@@ -33790,7 +33668,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 288(AX)
-	VMOVUPD    320(DI), Y1
+	VMOVUPD    320(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    320(DX), Y3
 	VMASKMOVPD 320(CX), Y2, Y4
@@ -33800,7 +33678,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 320(AX)
-	VMOVUPD    352(DI), Y1
+	VMOVUPD    352(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    352(DX), Y3
 	VMASKMOVPD 352(CX), Y2, Y4
@@ -33810,7 +33688,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 352(AX)
-	VMOVUPD    384(DI), Y1
+	VMOVUPD    384(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    384(DX), Y3
 	VMASKMOVPD 384(CX), Y2, Y4
@@ -33820,7 +33698,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 384(AX)
-	VMOVUPD    416(DI), Y1
+	VMOVUPD    416(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    416(DX), Y3
 	VMASKMOVPD 416(CX), Y2, Y4
@@ -33830,7 +33708,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 416(AX)
-	VMOVUPD    448(DI), Y1
+	VMOVUPD    448(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    448(DX), Y3
 	VMASKMOVPD 448(CX), Y2, Y4
@@ -33840,7 +33718,7 @@ nvinrow:
 	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
 	VBLENDVPD  Y2, Y4, Y3, Y4
 	VMOVUPD    Y4, 448(AX)
-	VMOVUPD    480(DI), Y1
+	VMOVUPD    480(SI), Y1
 	VCMPPD     $0x04, Y0, Y1, Y2
 	VMOVUPD    480(DX), Y3
 	VMASKMOVPD 480(CX), Y2, Y4
@@ -33858,101 +33736,97 @@ nvinrow:
 	JA         nstep
 
 nlast:
-	MOVQ 24(SP), SI
-	MOVQ (SP), DI
-	LEAQ (DI)(SI*8), DI
-	ADDQ $0x40, SI
-	CMPQ SI, 16(SP)
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
 	JBE  nlvinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    8(SP), SI
-	ADDQ    $0x40, SI
-	LEAQ    40(SP), DI
-	LEAQ    (DI)(SI*8), SI
-	MOVQ    32(SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, (SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 32(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 64(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 96(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 128(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 160(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 192(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 224(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 256(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 288(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 320(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 352(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 384(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 416(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 448(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 480(SI)
-	MOVQ    (SP), DI
-	VMOVUPD (DI), Y1
-	VMOVUPD Y1, 512(SI)
-	VMOVUPD 32(DI), Y1
-	VMOVUPD Y1, 544(SI)
-	VMOVUPD 64(DI), Y1
-	VMOVUPD Y1, 576(SI)
-	VMOVUPD 96(DI), Y1
-	VMOVUPD Y1, 608(SI)
-	VMOVUPD 128(DI), Y1
-	VMOVUPD Y1, 640(SI)
-	VMOVUPD 160(DI), Y1
-	VMOVUPD Y1, 672(SI)
-	VMOVUPD 192(DI), Y1
-	VMOVUPD Y1, 704(SI)
-	VMOVUPD 224(DI), Y1
-	VMOVUPD Y1, 736(SI)
-	VMOVUPD 256(DI), Y1
-	VMOVUPD Y1, 768(SI)
-	VMOVUPD 288(DI), Y1
-	VMOVUPD Y1, 800(SI)
-	VMOVUPD 320(DI), Y1
-	VMOVUPD Y1, 832(SI)
-	VMOVUPD 352(DI), Y1
-	VMOVUPD Y1, 864(SI)
-	VMOVUPD 384(DI), Y1
-	VMOVUPD Y1, 896(SI)
-	VMOVUPD 416(DI), Y1
-	VMOVUPD Y1, 928(SI)
-	VMOVUPD 448(DI), Y1
-	VMOVUPD Y1, 960(SI)
-	VMOVUPD 480(DI), Y1
-	VMOVUPD Y1, 992(SI)
-	LEAQ    552(SP), DI
-	MOVQ    24(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
 
 nlvinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 24(SP)
-	SUBQ         8(SP), SI
-	CMOVQCS      24(SP), SI
-	MOVQ         SI, 24(SP)
 	VMOVQ        BX, X1
 	VPBROADCASTQ X1, Y1
 	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
-	VMOVUPD      (DI), Y3
+	VMOVUPD      (SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   (DX), Y2, Y5
@@ -33964,7 +33838,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, (AX)
 	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
-	VMOVUPD      32(DI), Y3
+	VMOVUPD      32(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   32(DX), Y2, Y5
@@ -33976,7 +33850,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 32(AX)
 	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
-	VMOVUPD      64(DI), Y3
+	VMOVUPD      64(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   64(DX), Y2, Y5
@@ -33988,7 +33862,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 64(AX)
 	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
-	VMOVUPD      96(DI), Y3
+	VMOVUPD      96(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   96(DX), Y2, Y5
@@ -34000,7 +33874,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 96(AX)
 	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
-	VMOVUPD      128(DI), Y3
+	VMOVUPD      128(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   128(DX), Y2, Y5
@@ -34012,7 +33886,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 128(AX)
 	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
-	VMOVUPD      160(DI), Y3
+	VMOVUPD      160(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   160(DX), Y2, Y5
@@ -34024,7 +33898,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 160(AX)
 	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
-	VMOVUPD      192(DI), Y3
+	VMOVUPD      192(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   192(DX), Y2, Y5
@@ -34036,7 +33910,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 192(AX)
 	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
-	VMOVUPD      224(DI), Y3
+	VMOVUPD      224(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   224(DX), Y2, Y5
@@ -34048,7 +33922,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 224(AX)
 	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
-	VMOVUPD      256(DI), Y3
+	VMOVUPD      256(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   256(DX), Y2, Y5
@@ -34060,7 +33934,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 256(AX)
 	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
-	VMOVUPD      288(DI), Y3
+	VMOVUPD      288(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   288(DX), Y2, Y5
@@ -34072,7 +33946,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 288(AX)
 	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
-	VMOVUPD      320(DI), Y3
+	VMOVUPD      320(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   320(DX), Y2, Y5
@@ -34084,7 +33958,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 320(AX)
 	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
-	VMOVUPD      352(DI), Y3
+	VMOVUPD      352(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   352(DX), Y2, Y5
@@ -34096,7 +33970,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 352(AX)
 	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
-	VMOVUPD      384(DI), Y3
+	VMOVUPD      384(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   384(DX), Y2, Y5
@@ -34108,7 +33982,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 384(AX)
 	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
-	VMOVUPD      416(DI), Y3
+	VMOVUPD      416(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   416(DX), Y2, Y5
@@ -34120,7 +33994,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 416(AX)
 	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
-	VMOVUPD      448(DI), Y3
+	VMOVUPD      448(SI), Y3
 	VCMPPD       $0x04, Y0, Y3, Y4
 	VPAND        Y2, Y4, Y4
 	VMASKMOVPD   448(DX), Y2, Y5
@@ -34132,7 +34006,7 @@ nlvinrow:
 	VBLENDVPD    Y4, Y6, Y5, Y6
 	VMASKMOVPD   Y6, Y2, 448(AX)
 	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
-	VMOVUPD      480(DI), Y2
+	VMOVUPD      480(SI), Y2
 	VCMPPD       $0x04, Y0, Y2, Y0
 	VPAND        Y1, Y0, Y0
 	VMASKMOVPD   480(DX), Y1, Y3
@@ -34149,159 +34023,166 @@ done:
 	RET
 
 // func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
-// Requires: AVX, AVX2, CMOV
+// Requires: AVX, AVX2
 TEXT ·residualBitsAVX2F64(SB), $2600-144
 	MOVQ phase+128(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 24(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, (SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 40(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000010
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPD (AX), Y0
-	VMOVUPD 32(AX), Y1
-	VMOVUPD 64(AX), Y2
-	VMOVUPD 96(AX), Y3
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000010, BX
-	CMPQ    BX, $0x00000010
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000004
+	CMPQ    SI, $0x00000004
 	JB      biasrowcopytail
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000004, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasrowcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y1
 	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
-	VMASKMOVPD   (AX), Y1, Y0
-	VMASKMOVPD   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*8), AX
-	LEAQ         (DX)(BX*8), DX
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 40(SP), AX
-	LEAQ (AX)(CX*8), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000010
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPD (AX), Y0
-	VMOVUPD 32(AX), Y1
-	VMOVUPD 64(AX), Y2
-	VMOVUPD 96(AX), Y3
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000010, BX
-	CMPQ    BX, $0x00000010
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000004
+	CMPQ    SI, $0x00000004
 	JB      biasdblcopytail
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000004, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasdblcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y1
 	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
-	VMASKMOVPD   (AX), Y1, Y0
-	VMASKMOVPD   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*8), AX
-	LEAQ         (DX)(BX*8), DX
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    40(SP), AX
-	LEAQ    (AX)(CX*8), DX
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	VMOVUPD 32(AX), Y0
-	VMOVUPD Y0, 32(DX)
-	VMOVUPD 64(AX), Y0
-	VMOVUPD Y0, 64(DX)
-	VMOVUPD 96(AX), Y0
-	VMOVUPD Y0, 96(DX)
-	VMOVUPD 128(AX), Y0
-	VMOVUPD Y0, 128(DX)
-	VMOVUPD 160(AX), Y0
-	VMOVUPD Y0, 160(DX)
-	VMOVUPD 192(AX), Y0
-	VMOVUPD Y0, 192(DX)
-	VMOVUPD 224(AX), Y0
-	VMOVUPD Y0, 224(DX)
-	VMOVUPD 256(AX), Y0
-	VMOVUPD Y0, 256(DX)
-	VMOVUPD 288(AX), Y0
-	VMOVUPD Y0, 288(DX)
-	VMOVUPD 320(AX), Y0
-	VMOVUPD Y0, 320(DX)
-	VMOVUPD 352(AX), Y0
-	VMOVUPD Y0, 352(DX)
-	VMOVUPD 384(AX), Y0
-	VMOVUPD Y0, 384(DX)
-	VMOVUPD 416(AX), Y0
-	VMOVUPD Y0, 416(DX)
-	VMOVUPD 448(AX), Y0
-	VMOVUPD Y0, 448(DX)
-	VMOVUPD 480(AX), Y0
-	VMOVUPD Y0, 480(DX)
-	MOVQ    AX, (SP)
-	MOVQ    CX, 8(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 16(SP)
-	JMP     biasready
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	VMOVUPD 32(DX), Y0
+	VMOVUPD Y0, 32(BX)
+	VMOVUPD 64(DX), Y0
+	VMOVUPD Y0, 64(BX)
+	VMOVUPD 96(DX), Y0
+	VMOVUPD Y0, 96(BX)
+	VMOVUPD 128(DX), Y0
+	VMOVUPD Y0, 128(BX)
+	VMOVUPD 160(DX), Y0
+	VMOVUPD Y0, 160(BX)
+	VMOVUPD 192(DX), Y0
+	VMOVUPD Y0, 192(BX)
+	VMOVUPD 224(DX), Y0
+	VMOVUPD Y0, 224(BX)
+	VMOVUPD 256(DX), Y0
+	VMOVUPD Y0, 256(BX)
+	VMOVUPD 288(DX), Y0
+	VMOVUPD Y0, 288(BX)
+	VMOVUPD 320(DX), Y0
+	VMOVUPD Y0, 320(BX)
+	VMOVUPD 352(DX), Y0
+	VMOVUPD Y0, 352(BX)
+	VMOVUPD 384(DX), Y0
+	VMOVUPD Y0, 384(BX)
+	VMOVUPD 416(DX), Y0
+	VMOVUPD Y0, 416(BX)
+	VMOVUPD 448(DX), Y0
+	VMOVUPD Y0, 448(BX)
+	VMOVUPD 480(DX), Y0
+	VMOVUPD Y0, 480(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, (SP)
-	MOVQ CX, 8(SP)
-	MOVQ CX, 16(SP)
-	LEAQ -512(AX)(CX*8), AX
-	MOVQ AX, 32(SP)
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 16(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 8(SP)
 
 biasready:
 	MOVQ         dst_base+0(FP), AX
@@ -34327,104 +34208,100 @@ bloop:
 	MOVQ (SI), R8
 	MOVQ 8(SI), R9
 	SHRQ CL, R9, R8
-	MOVQ 24(SP), R9
-	MOVQ (SP), R10
-	LEAQ (R10)(R9*8), R10
-	ADDQ $0x40, R9
-	CMPQ R9, 16(SP)
+	MOVQ 8(SP), R9
+	LEAQ 512(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
 	JBE  bwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    8(SP), R9
-	ADDQ    $0x40, R9
-	LEAQ    40(SP), R10
-	LEAQ    (R10)(R9*8), R9
-	MOVQ    32(SP), R10
-	VMOVUPD (R10), Y1
-	VMOVUPD Y1, (R9)
-	VMOVUPD 32(R10), Y1
-	VMOVUPD Y1, 32(R9)
-	VMOVUPD 64(R10), Y1
-	VMOVUPD Y1, 64(R9)
-	VMOVUPD 96(R10), Y1
-	VMOVUPD Y1, 96(R9)
-	VMOVUPD 128(R10), Y1
-	VMOVUPD Y1, 128(R9)
-	VMOVUPD 160(R10), Y1
-	VMOVUPD Y1, 160(R9)
-	VMOVUPD 192(R10), Y1
-	VMOVUPD Y1, 192(R9)
-	VMOVUPD 224(R10), Y1
-	VMOVUPD Y1, 224(R9)
-	VMOVUPD 256(R10), Y1
-	VMOVUPD Y1, 256(R9)
-	VMOVUPD 288(R10), Y1
-	VMOVUPD Y1, 288(R9)
-	VMOVUPD 320(R10), Y1
-	VMOVUPD Y1, 320(R9)
-	VMOVUPD 352(R10), Y1
-	VMOVUPD Y1, 352(R9)
-	VMOVUPD 384(R10), Y1
-	VMOVUPD Y1, 384(R9)
-	VMOVUPD 416(R10), Y1
-	VMOVUPD Y1, 416(R9)
-	VMOVUPD 448(R10), Y1
-	VMOVUPD Y1, 448(R9)
-	VMOVUPD 480(R10), Y1
-	VMOVUPD Y1, 480(R9)
-	MOVQ    (SP), R10
-	VMOVUPD (R10), Y1
-	VMOVUPD Y1, 512(R9)
-	VMOVUPD 32(R10), Y1
-	VMOVUPD Y1, 544(R9)
-	VMOVUPD 64(R10), Y1
-	VMOVUPD Y1, 576(R9)
-	VMOVUPD 96(R10), Y1
-	VMOVUPD Y1, 608(R9)
-	VMOVUPD 128(R10), Y1
-	VMOVUPD Y1, 640(R9)
-	VMOVUPD 160(R10), Y1
-	VMOVUPD Y1, 672(R9)
-	VMOVUPD 192(R10), Y1
-	VMOVUPD Y1, 704(R9)
-	VMOVUPD 224(R10), Y1
-	VMOVUPD Y1, 736(R9)
-	VMOVUPD 256(R10), Y1
-	VMOVUPD Y1, 768(R9)
-	VMOVUPD 288(R10), Y1
-	VMOVUPD Y1, 800(R9)
-	VMOVUPD 320(R10), Y1
-	VMOVUPD Y1, 832(R9)
-	VMOVUPD 352(R10), Y1
-	VMOVUPD Y1, 864(R9)
-	VMOVUPD 384(R10), Y1
-	VMOVUPD Y1, 896(R9)
-	VMOVUPD 416(R10), Y1
-	VMOVUPD Y1, 928(R9)
-	VMOVUPD 448(R10), Y1
-	VMOVUPD Y1, 960(R9)
-	VMOVUPD 480(R10), Y1
-	VMOVUPD Y1, 992(R9)
-	LEAQ    552(SP), R10
-	MOVQ    24(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPD (R9), Y1
+	VMOVUPD Y1, (R10)
+	VMOVUPD 32(R9), Y1
+	VMOVUPD Y1, 32(R10)
+	VMOVUPD 64(R9), Y1
+	VMOVUPD Y1, 64(R10)
+	VMOVUPD 96(R9), Y1
+	VMOVUPD Y1, 96(R10)
+	VMOVUPD 128(R9), Y1
+	VMOVUPD Y1, 128(R10)
+	VMOVUPD 160(R9), Y1
+	VMOVUPD Y1, 160(R10)
+	VMOVUPD 192(R9), Y1
+	VMOVUPD Y1, 192(R10)
+	VMOVUPD 224(R9), Y1
+	VMOVUPD Y1, 224(R10)
+	VMOVUPD 256(R9), Y1
+	VMOVUPD Y1, 256(R10)
+	VMOVUPD 288(R9), Y1
+	VMOVUPD Y1, 288(R10)
+	VMOVUPD 320(R9), Y1
+	VMOVUPD Y1, 320(R10)
+	VMOVUPD 352(R9), Y1
+	VMOVUPD Y1, 352(R10)
+	VMOVUPD 384(R9), Y1
+	VMOVUPD Y1, 384(R10)
+	VMOVUPD 416(R9), Y1
+	VMOVUPD Y1, 416(R10)
+	VMOVUPD 448(R9), Y1
+	VMOVUPD Y1, 448(R10)
+	VMOVUPD 480(R9), Y1
+	VMOVUPD Y1, 480(R10)
+	MOVQ    (SP), R9
+	VMOVUPD (R9), Y1
+	VMOVUPD Y1, 512(R10)
+	VMOVUPD 32(R9), Y1
+	VMOVUPD Y1, 544(R10)
+	VMOVUPD 64(R9), Y1
+	VMOVUPD Y1, 576(R10)
+	VMOVUPD 96(R9), Y1
+	VMOVUPD Y1, 608(R10)
+	VMOVUPD 128(R9), Y1
+	VMOVUPD Y1, 640(R10)
+	VMOVUPD 160(R9), Y1
+	VMOVUPD Y1, 672(R10)
+	VMOVUPD 192(R9), Y1
+	VMOVUPD Y1, 704(R10)
+	VMOVUPD 224(R9), Y1
+	VMOVUPD Y1, 736(R10)
+	VMOVUPD 256(R9), Y1
+	VMOVUPD Y1, 768(R10)
+	VMOVUPD 288(R9), Y1
+	VMOVUPD Y1, 800(R10)
+	VMOVUPD 320(R9), Y1
+	VMOVUPD Y1, 832(R10)
+	VMOVUPD 352(R9), Y1
+	VMOVUPD Y1, 864(R10)
+	VMOVUPD 384(R9), Y1
+	VMOVUPD Y1, 896(R10)
+	VMOVUPD 416(R9), Y1
+	VMOVUPD Y1, 928(R10)
+	VMOVUPD 448(R9), Y1
+	VMOVUPD Y1, 960(R10)
+	VMOVUPD 480(R9), Y1
+	VMOVUPD Y1, 992(R10)
+	LEAQ    552(SP), R9
 
 bwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R9, 24(SP)
-	SUBQ         8(SP), R9
-	CMOVQCS      24(SP), R9
-	MOVQ         R9, 24(SP)
 	VMOVQ        R8, X1
 	VPBROADCASTQ X1, Y1
 	VPAND        bitQ<>+0(SB), Y1, Y2
 	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
 	VMOVUPD      (BX), Y3
 	VMASKMOVPD   (DX), Y2, Y4
-	VADDPD       (R10), Y4, Y4
+	VADDPD       (R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34435,7 +34312,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
 	VMOVUPD      32(BX), Y3
 	VMASKMOVPD   32(DX), Y2, Y4
-	VADDPD       32(R10), Y4, Y4
+	VADDPD       32(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34446,7 +34323,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
 	VMOVUPD      64(BX), Y3
 	VMASKMOVPD   64(DX), Y2, Y4
-	VADDPD       64(R10), Y4, Y4
+	VADDPD       64(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34457,7 +34334,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
 	VMOVUPD      96(BX), Y3
 	VMASKMOVPD   96(DX), Y2, Y4
-	VADDPD       96(R10), Y4, Y4
+	VADDPD       96(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34468,7 +34345,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
 	VMOVUPD      128(BX), Y3
 	VMASKMOVPD   128(DX), Y2, Y4
-	VADDPD       128(R10), Y4, Y4
+	VADDPD       128(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34479,7 +34356,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
 	VMOVUPD      160(BX), Y3
 	VMASKMOVPD   160(DX), Y2, Y4
-	VADDPD       160(R10), Y4, Y4
+	VADDPD       160(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34490,7 +34367,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
 	VMOVUPD      192(BX), Y3
 	VMASKMOVPD   192(DX), Y2, Y4
-	VADDPD       192(R10), Y4, Y4
+	VADDPD       192(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34501,7 +34378,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
 	VMOVUPD      224(BX), Y3
 	VMASKMOVPD   224(DX), Y2, Y4
-	VADDPD       224(R10), Y4, Y4
+	VADDPD       224(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34512,7 +34389,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
 	VMOVUPD      256(BX), Y3
 	VMASKMOVPD   256(DX), Y2, Y4
-	VADDPD       256(R10), Y4, Y4
+	VADDPD       256(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34523,7 +34400,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
 	VMOVUPD      288(BX), Y3
 	VMASKMOVPD   288(DX), Y2, Y4
-	VADDPD       288(R10), Y4, Y4
+	VADDPD       288(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34534,7 +34411,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
 	VMOVUPD      320(BX), Y3
 	VMASKMOVPD   320(DX), Y2, Y4
-	VADDPD       320(R10), Y4, Y4
+	VADDPD       320(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34545,7 +34422,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
 	VMOVUPD      352(BX), Y3
 	VMASKMOVPD   352(DX), Y2, Y4
-	VADDPD       352(R10), Y4, Y4
+	VADDPD       352(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34556,7 +34433,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
 	VMOVUPD      384(BX), Y3
 	VMASKMOVPD   384(DX), Y2, Y4
-	VADDPD       384(R10), Y4, Y4
+	VADDPD       384(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34567,7 +34444,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
 	VMOVUPD      416(BX), Y3
 	VMASKMOVPD   416(DX), Y2, Y4
-	VADDPD       416(R10), Y4, Y4
+	VADDPD       416(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34578,7 +34455,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
 	VMOVUPD      448(BX), Y3
 	VMASKMOVPD   448(DX), Y2, Y4
-	VADDPD       448(R10), Y4, Y4
+	VADDPD       448(R9), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y5
@@ -34589,7 +34466,7 @@ bwinrow:
 	VPCMPEQQ     bitQ<>+480(SB), Y1, Y1
 	VMOVUPD      480(BX), Y2
 	VMASKMOVPD   480(DX), Y1, Y3
-	VADDPD       480(R10), Y3, Y3
+	VADDPD       480(R9), Y3, Y3
 	VMULPD       Y0, Y3, Y3
 	VADDPD       Y2, Y3, Y3
 	VCMPPD       $0x03, Y3, Y3, Y4
@@ -34619,97 +34496,93 @@ boneword:
 	SHRQ CL, R8
 
 bmasked:
-	MOVQ 24(SP), CX
-	MOVQ (SP), SI
-	LEAQ (SI)(CX*8), SI
-	ADDQ $0x40, CX
-	CMPQ CX, 16(SP)
+	MOVQ 8(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
 	JBE  blwinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    CX
-	ADDQ    8(SP), CX
-	ADDQ    $0x40, CX
-	LEAQ    40(SP), SI
-	LEAQ    (SI)(CX*8), CX
-	MOVQ    32(SP), SI
-	VMOVUPD (SI), Y1
-	VMOVUPD Y1, (CX)
-	VMOVUPD 32(SI), Y1
-	VMOVUPD Y1, 32(CX)
-	VMOVUPD 64(SI), Y1
-	VMOVUPD Y1, 64(CX)
-	VMOVUPD 96(SI), Y1
-	VMOVUPD Y1, 96(CX)
-	VMOVUPD 128(SI), Y1
-	VMOVUPD Y1, 128(CX)
-	VMOVUPD 160(SI), Y1
-	VMOVUPD Y1, 160(CX)
-	VMOVUPD 192(SI), Y1
-	VMOVUPD Y1, 192(CX)
-	VMOVUPD 224(SI), Y1
-	VMOVUPD Y1, 224(CX)
-	VMOVUPD 256(SI), Y1
-	VMOVUPD Y1, 256(CX)
-	VMOVUPD 288(SI), Y1
-	VMOVUPD Y1, 288(CX)
-	VMOVUPD 320(SI), Y1
-	VMOVUPD Y1, 320(CX)
-	VMOVUPD 352(SI), Y1
-	VMOVUPD Y1, 352(CX)
-	VMOVUPD 384(SI), Y1
-	VMOVUPD Y1, 384(CX)
-	VMOVUPD 416(SI), Y1
-	VMOVUPD Y1, 416(CX)
-	VMOVUPD 448(SI), Y1
-	VMOVUPD Y1, 448(CX)
-	VMOVUPD 480(SI), Y1
-	VMOVUPD Y1, 480(CX)
-	MOVQ    (SP), SI
-	VMOVUPD (SI), Y1
-	VMOVUPD Y1, 512(CX)
-	VMOVUPD 32(SI), Y1
-	VMOVUPD Y1, 544(CX)
-	VMOVUPD 64(SI), Y1
-	VMOVUPD Y1, 576(CX)
-	VMOVUPD 96(SI), Y1
-	VMOVUPD Y1, 608(CX)
-	VMOVUPD 128(SI), Y1
-	VMOVUPD Y1, 640(CX)
-	VMOVUPD 160(SI), Y1
-	VMOVUPD Y1, 672(CX)
-	VMOVUPD 192(SI), Y1
-	VMOVUPD Y1, 704(CX)
-	VMOVUPD 224(SI), Y1
-	VMOVUPD Y1, 736(CX)
-	VMOVUPD 256(SI), Y1
-	VMOVUPD Y1, 768(CX)
-	VMOVUPD 288(SI), Y1
-	VMOVUPD Y1, 800(CX)
-	VMOVUPD 320(SI), Y1
-	VMOVUPD Y1, 832(CX)
-	VMOVUPD 352(SI), Y1
-	VMOVUPD Y1, 864(CX)
-	VMOVUPD 384(SI), Y1
-	VMOVUPD Y1, 896(CX)
-	VMOVUPD 416(SI), Y1
-	VMOVUPD Y1, 928(CX)
-	VMOVUPD 448(SI), Y1
-	VMOVUPD Y1, 960(CX)
-	VMOVUPD 480(SI), Y1
-	VMOVUPD Y1, 992(CX)
-	LEAQ    552(SP), SI
-	MOVQ    24(SP), CX
-	ADDQ    $0x40, CX
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, (SI)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 32(SI)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 64(SI)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 96(SI)
+	VMOVUPD 128(CX), Y1
+	VMOVUPD Y1, 128(SI)
+	VMOVUPD 160(CX), Y1
+	VMOVUPD Y1, 160(SI)
+	VMOVUPD 192(CX), Y1
+	VMOVUPD Y1, 192(SI)
+	VMOVUPD 224(CX), Y1
+	VMOVUPD Y1, 224(SI)
+	VMOVUPD 256(CX), Y1
+	VMOVUPD Y1, 256(SI)
+	VMOVUPD 288(CX), Y1
+	VMOVUPD Y1, 288(SI)
+	VMOVUPD 320(CX), Y1
+	VMOVUPD Y1, 320(SI)
+	VMOVUPD 352(CX), Y1
+	VMOVUPD Y1, 352(SI)
+	VMOVUPD 384(CX), Y1
+	VMOVUPD Y1, 384(SI)
+	VMOVUPD 416(CX), Y1
+	VMOVUPD Y1, 416(SI)
+	VMOVUPD 448(CX), Y1
+	VMOVUPD Y1, 448(SI)
+	VMOVUPD 480(CX), Y1
+	VMOVUPD Y1, 480(SI)
+	MOVQ    (SP), CX
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, 512(SI)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 544(SI)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 576(SI)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 608(SI)
+	VMOVUPD 128(CX), Y1
+	VMOVUPD Y1, 640(SI)
+	VMOVUPD 160(CX), Y1
+	VMOVUPD Y1, 672(SI)
+	VMOVUPD 192(CX), Y1
+	VMOVUPD Y1, 704(SI)
+	VMOVUPD 224(CX), Y1
+	VMOVUPD Y1, 736(SI)
+	VMOVUPD 256(CX), Y1
+	VMOVUPD Y1, 768(SI)
+	VMOVUPD 288(CX), Y1
+	VMOVUPD Y1, 800(SI)
+	VMOVUPD 320(CX), Y1
+	VMOVUPD Y1, 832(SI)
+	VMOVUPD 352(CX), Y1
+	VMOVUPD Y1, 864(SI)
+	VMOVUPD 384(CX), Y1
+	VMOVUPD Y1, 896(SI)
+	VMOVUPD 416(CX), Y1
+	VMOVUPD Y1, 928(SI)
+	VMOVUPD 448(CX), Y1
+	VMOVUPD Y1, 960(SI)
+	VMOVUPD 480(CX), Y1
+	VMOVUPD Y1, 992(SI)
+	LEAQ    552(SP), CX
 
 blwinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         CX, 24(SP)
-	SUBQ         8(SP), CX
-	CMOVQCS      24(SP), CX
-	MOVQ         CX, 24(SP)
 	VMOVQ        DI, X1
 	VPBROADCASTQ X1, Y1
 	VMOVQ        R8, X2
@@ -34720,7 +34593,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   (BX), Y3, Y5
 	VMASKMOVPD   (DX), Y4, Y6
-	VADDPD       (SI), Y6, Y6
+	VADDPD       (CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34733,7 +34606,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   32(BX), Y3, Y5
 	VMASKMOVPD   32(DX), Y4, Y6
-	VADDPD       32(SI), Y6, Y6
+	VADDPD       32(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34746,7 +34619,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   64(BX), Y3, Y5
 	VMASKMOVPD   64(DX), Y4, Y6
-	VADDPD       64(SI), Y6, Y6
+	VADDPD       64(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34759,7 +34632,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   96(BX), Y3, Y5
 	VMASKMOVPD   96(DX), Y4, Y6
-	VADDPD       96(SI), Y6, Y6
+	VADDPD       96(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34772,7 +34645,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   128(BX), Y3, Y5
 	VMASKMOVPD   128(DX), Y4, Y6
-	VADDPD       128(SI), Y6, Y6
+	VADDPD       128(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34785,7 +34658,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   160(BX), Y3, Y5
 	VMASKMOVPD   160(DX), Y4, Y6
-	VADDPD       160(SI), Y6, Y6
+	VADDPD       160(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34798,7 +34671,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   192(BX), Y3, Y5
 	VMASKMOVPD   192(DX), Y4, Y6
-	VADDPD       192(SI), Y6, Y6
+	VADDPD       192(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34811,7 +34684,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   224(BX), Y3, Y5
 	VMASKMOVPD   224(DX), Y4, Y6
-	VADDPD       224(SI), Y6, Y6
+	VADDPD       224(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34824,7 +34697,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   256(BX), Y3, Y5
 	VMASKMOVPD   256(DX), Y4, Y6
-	VADDPD       256(SI), Y6, Y6
+	VADDPD       256(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34837,7 +34710,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   288(BX), Y3, Y5
 	VMASKMOVPD   288(DX), Y4, Y6
-	VADDPD       288(SI), Y6, Y6
+	VADDPD       288(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34850,7 +34723,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   320(BX), Y3, Y5
 	VMASKMOVPD   320(DX), Y4, Y6
-	VADDPD       320(SI), Y6, Y6
+	VADDPD       320(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34863,7 +34736,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   352(BX), Y3, Y5
 	VMASKMOVPD   352(DX), Y4, Y6
-	VADDPD       352(SI), Y6, Y6
+	VADDPD       352(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34876,7 +34749,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   384(BX), Y3, Y5
 	VMASKMOVPD   384(DX), Y4, Y6
-	VADDPD       384(SI), Y6, Y6
+	VADDPD       384(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34889,7 +34762,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   416(BX), Y3, Y5
 	VMASKMOVPD   416(DX), Y4, Y6
-	VADDPD       416(SI), Y6, Y6
+	VADDPD       416(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34902,7 +34775,7 @@ blwinrow:
 	VPAND        Y3, Y4, Y4
 	VMASKMOVPD   448(BX), Y3, Y5
 	VMASKMOVPD   448(DX), Y4, Y6
-	VADDPD       448(SI), Y6, Y6
+	VADDPD       448(CX), Y6, Y6
 	VMULPD       Y0, Y6, Y6
 	VADDPD       Y5, Y6, Y6
 	VCMPPD       $0x03, Y6, Y6, Y7
@@ -34915,7 +34788,7 @@ blwinrow:
 	VPAND        Y1, Y2, Y2
 	VMASKMOVPD   480(BX), Y1, Y3
 	VMASKMOVPD   480(DX), Y2, Y4
-	VADDPD       480(SI), Y4, Y4
+	VADDPD       480(CX), Y4, Y4
 	VMULPD       Y0, Y4, Y4
 	VADDPD       Y3, Y4, Y4
 	VCMPPD       $0x03, Y4, Y4, Y0
@@ -35324,155 +35197,162 @@ done:
 TEXT ·residualPhiloxAVX2F64(SB), $4824-160
 	MOVQ phase+144(FP), AX
 	MOVQ bias_len+80(FP), CX
-	MOVQ AX, 2152(SP)
 
 	// len(bias) == 0: no bias, base = 0.
 	MOVQ  $0x00000000, 2128(SP)
 	TESTQ CX, CX
 	JZ    biasready
-	MOVQ  bias_base+72(FP), AX
+	MOVQ  bias_base+72(FP), DX
 	CMPQ  CX, $0x00000080
 	JAE   biaslong
 
 	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
-	LEAQ 2168(SP), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000010
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
 	JB   biasrowcopy1
 
 biasrowcopy4:
-	VMOVUPD (AX), Y0
-	VMOVUPD 32(AX), Y1
-	VMOVUPD 64(AX), Y2
-	VMOVUPD 96(AX), Y3
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000010, BX
-	CMPQ    BX, $0x00000010
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
 	JAE     biasrowcopy4
 
 biasrowcopy1:
-	CMPQ    BX, $0x00000004
+	CMPQ    SI, $0x00000004
 	JB      biasrowcopytail
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000004, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
 	JMP     biasrowcopy1
 
 biasrowcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasrowcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y1
 	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
-	VMASKMOVPD   (AX), Y1, Y0
-	VMASKMOVPD   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*8), AX
-	LEAQ         (DX)(BX*8), DX
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
 
 biasrowcopied:
 biasdouble:
 	CMPQ CX, $0x00000080
 	JAE  biasdoubled
-	LEAQ 2168(SP), AX
-	LEAQ (AX)(CX*8), DX
-	MOVQ CX, BX
-	CMPQ BX, $0x00000010
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
 	JB   biasdblcopy1
 
 biasdblcopy4:
-	VMOVUPD (AX), Y0
-	VMOVUPD 32(AX), Y1
-	VMOVUPD 64(AX), Y2
-	VMOVUPD 96(AX), Y3
-	VMOVUPD Y0, (DX)
-	VMOVUPD Y1, 32(DX)
-	VMOVUPD Y2, 64(DX)
-	VMOVUPD Y3, 96(DX)
-	ADDQ    $0x00000080, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
 	ADDQ    $0x00000080, DX
-	SUBQ    $0x00000010, BX
-	CMPQ    BX, $0x00000010
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
 	JAE     biasdblcopy4
 
 biasdblcopy1:
-	CMPQ    BX, $0x00000004
+	CMPQ    SI, $0x00000004
 	JB      biasdblcopytail
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	ADDQ    $0x00000020, AX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
 	ADDQ    $0x00000020, DX
-	SUBQ    $0x00000004, BX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
 	JMP     biasdblcopy1
 
 biasdblcopytail:
-	TESTQ        BX, BX
+	TESTQ        SI, SI
 	JZ           biasdblcopied
-	VMOVQ        BX, X0
+	VMOVQ        SI, X0
 	VPBROADCASTQ X0, Y1
 	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
-	VMASKMOVPD   (AX), Y1, Y0
-	VMASKMOVPD   Y0, Y1, (DX)
-	LEAQ         (AX)(BX*8), AX
-	LEAQ         (DX)(BX*8), DX
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
 
 biasdblcopied:
 	SHLQ $0x01, CX
 	JMP  biasdouble
 
 biasdoubled:
-	LEAQ    2168(SP), AX
-	LEAQ    (AX)(CX*8), DX
-	VMOVUPD (AX), Y0
-	VMOVUPD Y0, (DX)
-	VMOVUPD 32(AX), Y0
-	VMOVUPD Y0, 32(DX)
-	VMOVUPD 64(AX), Y0
-	VMOVUPD Y0, 64(DX)
-	VMOVUPD 96(AX), Y0
-	VMOVUPD Y0, 96(DX)
-	VMOVUPD 128(AX), Y0
-	VMOVUPD Y0, 128(DX)
-	VMOVUPD 160(AX), Y0
-	VMOVUPD Y0, 160(DX)
-	VMOVUPD 192(AX), Y0
-	VMOVUPD Y0, 192(DX)
-	VMOVUPD 224(AX), Y0
-	VMOVUPD Y0, 224(DX)
-	VMOVUPD 256(AX), Y0
-	VMOVUPD Y0, 256(DX)
-	VMOVUPD 288(AX), Y0
-	VMOVUPD Y0, 288(DX)
-	VMOVUPD 320(AX), Y0
-	VMOVUPD Y0, 320(DX)
-	VMOVUPD 352(AX), Y0
-	VMOVUPD Y0, 352(DX)
-	VMOVUPD 384(AX), Y0
-	VMOVUPD Y0, 384(DX)
-	VMOVUPD 416(AX), Y0
-	VMOVUPD Y0, 416(DX)
-	VMOVUPD 448(AX), Y0
-	VMOVUPD Y0, 448(DX)
-	VMOVUPD 480(AX), Y0
-	VMOVUPD Y0, 480(DX)
-	MOVQ    AX, 2128(SP)
-	MOVQ    CX, 2136(SP)
-	ADDQ    $0x40, CX
-	MOVQ    CX, 2144(SP)
-	JMP     biasready
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	VMOVUPD 32(DX), Y0
+	VMOVUPD Y0, 32(BX)
+	VMOVUPD 64(DX), Y0
+	VMOVUPD Y0, 64(BX)
+	VMOVUPD 96(DX), Y0
+	VMOVUPD Y0, 96(BX)
+	VMOVUPD 128(DX), Y0
+	VMOVUPD Y0, 128(BX)
+	VMOVUPD 160(DX), Y0
+	VMOVUPD Y0, 160(BX)
+	VMOVUPD 192(DX), Y0
+	VMOVUPD Y0, 192(BX)
+	VMOVUPD 224(DX), Y0
+	VMOVUPD Y0, 224(BX)
+	VMOVUPD 256(DX), Y0
+	VMOVUPD Y0, 256(BX)
+	VMOVUPD 288(DX), Y0
+	VMOVUPD Y0, 288(BX)
+	VMOVUPD 320(DX), Y0
+	VMOVUPD Y0, 320(BX)
+	VMOVUPD 352(DX), Y0
+	VMOVUPD Y0, 352(BX)
+	VMOVUPD 384(DX), Y0
+	VMOVUPD Y0, 384(BX)
+	VMOVUPD 416(DX), Y0
+	VMOVUPD Y0, 416(BX)
+	VMOVUPD 448(DX), Y0
+	VMOVUPD Y0, 448(BX)
+	VMOVUPD 480(DX), Y0
+	VMOVUPD Y0, 480(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
 
 biaslong:
-	MOVQ AX, 2128(SP)
-	MOVQ CX, 2136(SP)
-	MOVQ CX, 2144(SP)
-	LEAQ -512(AX)(CX*8), AX
-	MOVQ AX, 2160(SP)
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 2136(SP)
 
 biasready:
 	MOVQ dst_base+0(FP), AX
@@ -35839,21 +35719,24 @@ stored:
 	CMPQ 2128(SP), $0x00
 	JE   wordnobias
 	MOVQ R9, 4728(SP)
-	MOVQ 2152(SP), R9
-	MOVQ 2128(SP), R10
-	LEAQ (R10)(R9*8), R10
-	ADDQ $0x40, R9
+	MOVQ 2136(SP), R10
+	LEAQ 512(R10), R9
 	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
 	JBE  wordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R9
-	ADDQ    2136(SP), R9
-	ADDQ    $0x40, R9
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
 	LEAQ    2168(SP), R10
-	LEAQ    (R10)(R9*8), R9
+	ADDQ    R10, R9
 	MOVQ    2160(SP), R10
 	VMOVUPD (R10), Y2
 	VMOVUPD Y2, (R9)
@@ -35921,15 +35804,8 @@ stored:
 	VMOVUPD 480(R10), Y2
 	VMOVUPD Y2, 992(R9)
 	LEAQ    2680(SP), R10
-	MOVQ    2152(SP), R9
-	ADDQ    $0x40, R9
 
 wordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R9, 2152(SP)
-	SUBQ         2136(SP), R9
-	CMOVQCS      2152(SP), R9
-	MOVQ         R9, 2152(SP)
 	MOVQ         4728(SP), R9
 	PREFETCHT0   4096(DX)
 	PREFETCHT0   4096(BX)
@@ -36619,21 +36495,24 @@ tailstored:
 	CMPQ 2128(SP), $0x00
 	JE   tailwordnobias
 	MOVQ R8, 4728(SP)
-	MOVQ 2152(SP), R8
-	MOVQ 2128(SP), R9
-	LEAQ (R9)(R8*8), R9
-	ADDQ $0x40, R8
+	MOVQ 2136(SP), R9
+	LEAQ 512(R9), R8
 	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
 	JBE  tailwordbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2136(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2168(SP), R9
-	LEAQ    (R9)(R8*8), R8
+	ADDQ    R9, R8
 	MOVQ    2160(SP), R9
 	VMOVUPD (R9), Y0
 	VMOVUPD Y0, (R8)
@@ -36701,15 +36580,8 @@ tailstored:
 	VMOVUPD 480(R9), Y0
 	VMOVUPD Y0, 992(R8)
 	LEAQ    2680(SP), R9
-	MOVQ    2152(SP), R8
-	ADDQ    $0x40, R8
 
 tailwordbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R8, 2152(SP)
-	SUBQ         2136(SP), R8
-	CMOVQCS      2152(SP), R8
-	MOVQ         R8, 2152(SP)
 	MOVQ         4728(SP), R8
 	PREFETCHT0   4096(DX)
 	PREFETCHT0   4096(BX)
@@ -37110,21 +36982,24 @@ laststored:
 	CMPQ 2128(SP), $0x00
 	JE   lastnobias
 	MOVQ R8, 4728(SP)
-	MOVQ 2152(SP), SI
-	MOVQ 2128(SP), CX
-	LEAQ (CX)(SI*8), CX
-	ADDQ $0x40, SI
+	MOVQ 2136(SP), CX
+	LEAQ 512(CX), SI
 	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
 	JBE  lastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2136(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
 	LEAQ    2168(SP), CX
-	LEAQ    (CX)(SI*8), SI
+	ADDQ    CX, SI
 	MOVQ    2160(SP), CX
 	VMOVUPD (CX), Y0
 	VMOVUPD Y0, (SI)
@@ -37192,15 +37067,8 @@ laststored:
 	VMOVUPD 480(CX), Y0
 	VMOVUPD Y0, 992(SI)
 	LEAQ    2680(SP), CX
-	MOVQ    2152(SP), SI
-	ADDQ    $0x40, SI
 
 lastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 2152(SP)
-	SUBQ         2136(SP), SI
-	CMOVQCS      2152(SP), SI
-	MOVQ         SI, 2152(SP)
 	MOVQ         4728(SP), R8
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0
@@ -38018,21 +37886,24 @@ hookstored:
 	CMPQ 2128(SP), $0x00
 	JE   hooknobias
 	MOVQ R15, 4728(SP)
-	MOVQ 2152(SP), R15
-	MOVQ 2128(SP), BP
-	LEAQ (BP)(R15*8), BP
-	ADDQ $0x40, R15
+	MOVQ 2136(SP), BP
+	LEAQ 512(BP), R15
 	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
 	JBE  hookbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R15
-	ADDQ    2136(SP), R15
-	ADDQ    $0x40, R15
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
 	LEAQ    2168(SP), BP
-	LEAQ    (BP)(R15*8), R15
+	ADDQ    BP, R15
 	MOVQ    2160(SP), BP
 	VMOVUPD (BP), Y2
 	VMOVUPD Y2, (R15)
@@ -38100,15 +37971,8 @@ hookstored:
 	VMOVUPD 480(BP), Y2
 	VMOVUPD Y2, 992(R15)
 	LEAQ    2680(SP), BP
-	MOVQ    2152(SP), R15
-	ADDQ    $0x40, R15
 
 hookbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R15, 2152(SP)
-	SUBQ         2136(SP), R15
-	CMOVQCS      2152(SP), R15
-	MOVQ         R15, 2152(SP)
 	MOVQ         4728(SP), R15
 	PREFETCHT0   4096(R11)
 	PREFETCHT0   4096(R12)
@@ -38850,21 +38714,24 @@ drainstored:
 	CMPQ 2128(SP), $0x00
 	JE   drainnobias
 	MOVQ R11, 4728(SP)
-	MOVQ 2152(SP), R11
-	MOVQ 2128(SP), R12
-	LEAQ (R12)(R11*8), R12
-	ADDQ $0x40, R11
+	MOVQ 2136(SP), R12
+	LEAQ 512(R12), R11
 	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
 	JBE  drainbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R11
-	ADDQ    2136(SP), R11
-	ADDQ    $0x40, R11
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
 	LEAQ    2168(SP), R12
-	LEAQ    (R12)(R11*8), R11
+	ADDQ    R12, R11
 	MOVQ    2160(SP), R12
 	VMOVUPD (R12), Y2
 	VMOVUPD Y2, (R11)
@@ -38932,15 +38799,8 @@ drainstored:
 	VMOVUPD 480(R12), Y2
 	VMOVUPD Y2, 992(R11)
 	LEAQ    2680(SP), R12
-	MOVQ    2152(SP), R11
-	ADDQ    $0x40, R11
 
 drainbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R11, 2152(SP)
-	SUBQ         2136(SP), R11
-	CMOVQCS      2152(SP), R11
-	MOVQ         R11, 2152(SP)
 	MOVQ         4728(SP), R11
 	PREFETCHT0   4096(DX)
 	PREFETCHT0   4096(BX)
@@ -39370,21 +39230,24 @@ finalstored:
 	CMPQ 2128(SP), $0x00
 	JE   finalnobias
 	MOVQ R8, 4728(SP)
-	MOVQ 2152(SP), R8
-	MOVQ 2128(SP), R9
-	LEAQ (R9)(R8*8), R9
-	ADDQ $0x40, R8
+	MOVQ 2136(SP), R9
+	LEAQ 512(R9), R8
 	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
 	JBE  finalbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    R8
-	ADDQ    2136(SP), R8
-	ADDQ    $0x40, R8
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
 	LEAQ    2168(SP), R9
-	LEAQ    (R9)(R8*8), R8
+	ADDQ    R9, R8
 	MOVQ    2160(SP), R9
 	VMOVUPD (R9), Y0
 	VMOVUPD Y0, (R8)
@@ -39452,15 +39315,8 @@ finalstored:
 	VMOVUPD 480(R9), Y0
 	VMOVUPD Y0, 992(R8)
 	LEAQ    2680(SP), R9
-	MOVQ    2152(SP), R8
-	ADDQ    $0x40, R8
 
 finalbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         R8, 2152(SP)
-	SUBQ         2136(SP), R8
-	CMOVQCS      2152(SP), R8
-	MOVQ         R8, 2152(SP)
 	MOVQ         4728(SP), R8
 	PREFETCHT0   4096(DX)
 	PREFETCHT0   4096(BX)
@@ -39872,21 +39728,24 @@ chunkslaststored:
 	CMPQ 2128(SP), $0x00
 	JE   chunkslastnobias
 	MOVQ R8, 4728(SP)
-	MOVQ 2152(SP), SI
-	MOVQ 2128(SP), CX
-	LEAQ (CX)(SI*8), CX
-	ADDQ $0x40, SI
+	MOVQ 2136(SP), CX
+	LEAQ 512(CX), SI
 	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
 	JBE  chunkslastbiasinrow
 
-	// The window crosses the end of a long row (P = len): with a = P - phase,
-	// row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],
-	// so that buf[64:128] is the window.
-	NEGQ    SI
-	ADDQ    2136(SP), SI
-	ADDQ    $0x40, SI
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
 	LEAQ    2168(SP), CX
-	LEAQ    (CX)(SI*8), SI
+	ADDQ    CX, SI
 	MOVQ    2160(SP), CX
 	VMOVUPD (CX), Y0
 	VMOVUPD Y0, (SI)
@@ -39954,15 +39813,8 @@ chunkslaststored:
 	VMOVUPD 480(CX), Y0
 	VMOVUPD Y0, 992(SI)
 	LEAQ    2680(SP), CX
-	MOVQ    2152(SP), SI
-	ADDQ    $0x40, SI
 
 chunkslastbiasinrow:
-	// phase += 64, less P once past it (by way of the stack: no third register).
-	MOVQ         SI, 2152(SP)
-	SUBQ         2136(SP), SI
-	CMOVQCS      2152(SP), SI
-	MOVQ         SI, 2152(SP)
 	MOVQ         4728(SP), R8
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0

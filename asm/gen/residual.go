@@ -155,20 +155,23 @@ const streamBuf = 2*extRow + 64
 // elements a step (the bias; the scales v of the rows kernel): element k of
 // the range is row[(phase+k) mod len(row)]. Its state is on the stack, so
 // that it costs no register between steps: base, the row read (the row
-// itself or its extended copy in buf; 0 for a bias that is nil), per, its
-// period P, lim, the end of the elements at base (P, or P+64 for an
-// extended row), ph, the phase of the next step, in [0, P), and for a row
-// read in place end, the address of its last 64 elements.
+// itself or its extended copy in buf; 0 for a bias that is nil); cur, the
+// address of the next step's first element, base + phase, phase in
+// [0, P) for the period P (len, or for an extended row len·2^k); wrap =
+// base + P and per = P, in bytes; and cross, the last address from which
+// 64 elements lie at base: base + P - 64 for a row read in place, the
+// address of its last 64 elements, or base + P for an extended row, which
+// is followed by its first 64 elements again (cur never passes it).
 type rowStream struct {
-	isa                     vecISA
-	e                       elemType
-	base, per, lim, ph, end Mem
-	buf                     Mem
+	isa                         vecISA
+	e                           elemType
+	base, cur, wrap, per, cross Mem
+	buf                         Mem
 }
 
 func newRowStream(isa vecISA, e elemType) *rowStream {
 	st := AllocLocal(40)
-	return &rowStream{isa: isa, e: e, base: st, per: st.Offset(8), lim: st.Offset(16), ph: st.Offset(24), end: st.Offset(32), buf: AllocLocal(streamBuf * e.size)}
+	return &rowStream{isa: isa, e: e, base: st, cur: st.Offset(8), wrap: st.Offset(16), per: st.Offset(24), cross: st.Offset(32), buf: AllocLocal(streamBuf * e.size)}
 }
 
 // setup emits the stream's state for the slice argument name starting at
@@ -176,12 +179,8 @@ func newRowStream(isa vecISA, e elemType) *rowStream {
 // (a nil bias: no add); base is then 0. Labels start with prefix.
 func (r *rowStream) setup(name string, optional bool, phase Register, prefix string) {
 	isa, e := r.isa, r.e
+	size := uint8(e.size)
 	n := Load(Param(name).Len(), GP64())
-	if phase != nil {
-		MOVQ(phase, r.ph)
-	} else {
-		MOVQ(U32(0), r.ph)
-	}
 	if optional {
 		Comment(fmt.Sprintf("len(%s) == 0: no %s, base = 0.", name, name))
 		MOVQ(U32(0), r.base)
@@ -202,64 +201,74 @@ func (r *rowStream) setup(name string, optional bool, phase Register, prefix str
 	JAE(LabelRef(prefix + "doubled"))
 	s := GP64()
 	LEAQ(r.buf, s)
-	LEAQ(Mem{Base: s, Index: per, Scale: uint8(e.size)}, d)
+	LEAQ(Mem{Base: s, Index: per, Scale: size}, d)
 	MOVQ(per, c)
 	copyElems(isa, e, d, s, c, prefix+"dbl")
 	SHLQ(U8(1), per)
 	JMP(LabelRef(prefix + "double"))
 	Label(prefix + "doubled")
 	LEAQ(r.buf, s)
-	LEAQ(Mem{Base: s, Index: per, Scale: uint8(e.size)}, d)
+	LEAQ(Mem{Base: s, Index: per, Scale: size}, d)
 	copy64(isa, e, d, 0, s)
 	MOVQ(s, r.base)
-	MOVQ(per, r.per)
-	ADDQ(U8(64), per)
-	MOVQ(per, r.lim)
-	JMP(LabelRef(prefix + "ready"))
+	MOVQ(d, r.wrap)
+	MOVQ(d, r.cross)
+	JMP(LabelRef(prefix + "state"))
 	Label(prefix + "long")
 	MOVQ(p, r.base)
-	MOVQ(n, r.per)
-	MOVQ(n, r.lim)
-	LEAQ(Mem{Base: p, Index: n, Scale: uint8(e.size), Disp: -64 * e.size}, p)
-	MOVQ(p, r.end)
+	LEAQ(Mem{Base: p, Index: n, Scale: size}, d)
+	MOVQ(d, r.wrap)
+	LEAQ(Mem{Base: p, Index: n, Scale: size, Disp: -64 * e.size}, d)
+	MOVQ(d, r.cross)
+	Label(prefix + "state")
+	Comment("per = P in bytes, cur = base + phase.")
+	MOVQ(r.wrap, d)
+	SUBQ(r.base, d)
+	MOVQ(d, r.per)
+	MOVQ(r.base, d)
+	if phase != nil {
+		LEAQ(Mem{Base: d, Index: phase, Scale: size}, d)
+	}
+	MOVQ(d, r.cur)
 	Label(prefix + "ready")
 }
 
+// restart emits the stream's return to phase 0.
+func (r *rowStream) restart() {
+	b := GP64()
+	MOVQ(r.base, b)
+	MOVQ(b, r.cur)
+}
+
 // window emits the stream's next step: it returns a register pointing at
-// the step's 64 row elements, contiguous (base + phase, or for a window
-// that crosses a long row's end, a copy of it in buf), and advances the
-// phase by 64, less P once past it (P >= 64). Labels start with prefix.
+// the step's 64 row elements, contiguous (cur, or for a window that crosses
+// a long row's end, a copy of it in buf), and advances cur by 64 elements,
+// less P once at or past wrap (P >= 64). Labels start with prefix.
 func (r *rowStream) window(prefix string) GPVirtual {
 	isa, e := r.isa, r.e
-	size := uint8(e.size)
-	ph, w := GP64(), GP64()
-	MOVQ(r.ph, ph)
-	MOVQ(r.base, w)
-	LEAQ(Mem{Base: w, Index: ph, Scale: size}, w)
-	ADDQ(U8(64), ph)
-	CMPQ(ph, r.lim)
+	w, t := GP64(), GP64()
+	MOVQ(r.cur, w)
+	LEAQ(Mem{Base: w, Disp: 64 * e.size}, t)
+	CMPQ(t, r.wrap)
+	JB(LabelRef(prefix + "nowrap"))
+	SUBQ(r.per, t)
+	Label(prefix + "nowrap")
+	MOVQ(t, r.cur)
+	CMPQ(w, r.cross)
 	JBE(LabelRef(prefix + "inrow"))
-	Comment("The window crosses the end of a long row (P = len): with a = P - phase,",
-		"row[P-64:P] goes to buf[a:a+64] and row[0:64] to buf[a+64:a+128],",
-		"so that buf[64:128] is the window.")
-	NEGQ(ph)
-	ADDQ(r.per, ph)
-	ADDQ(U8(64), ph)
+	Comment("The window crosses the end of a long row: with a = wrap - cur bytes",
+		"before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so",
+		"that buf[64:128] is the window.")
+	MOVQ(r.wrap, t)
+	SUBQ(w, t)
 	LEAQ(r.buf, w)
-	LEAQ(Mem{Base: w, Index: ph, Scale: size}, ph)
-	MOVQ(r.end, w)
-	copy64(isa, e, ph, 0, w)
+	ADDQ(w, t)
+	MOVQ(r.cross, w)
+	copy64(isa, e, t, 0, w)
 	MOVQ(r.base, w)
-	copy64(isa, e, ph, 64*e.size, w)
+	copy64(isa, e, t, 64*e.size, w)
 	LEAQ(r.buf.Offset(64*e.size), w)
-	MOVQ(r.ph, ph)
-	ADDQ(U8(64), ph)
 	Label(prefix + "inrow")
-	Comment("phase += 64, less P once past it (by way of the stack: no third register).")
-	MOVQ(ph, r.ph)
-	SUBQ(r.per, ph)
-	CMOVQCS(r.ph, ph) // phase+64 < P: no wrap
-	MOVQ(ph, r.ph)
 	return w
 }
 
@@ -596,7 +605,7 @@ func residualPlanes(isa vecISA, e elemType) {
 		Comment("Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.")
 		CMPQ(bs.base, U8(0))
 		JE(LabelRef("keepnobias"))
-		MOVQ(U32(0), bs.ph)
+		bs.restart()
 		keepSteps(k, dp, sp, rp, count, bs, "keepb")
 		JMP(LabelRef("next"))
 		Label("keepnobias")
