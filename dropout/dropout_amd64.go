@@ -1013,6 +1013,7 @@ func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)
 //	}
 //
 // Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1020,7 +1021,7 @@ func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1045,6 +1046,7 @@ func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias [
 //
 // v comes 64 elements a step like the bias; the kept lanes are a compare
 // of v with zero.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1052,7 +1054,7 @@ func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias [
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1078,6 +1080,7 @@ func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []f
 // 64 elements a mask word, taken at bit first+k whatever its alignment
 // (SHRQ of a word pair); the last word reads the next one only if the
 // bits reach it.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1085,7 +1088,7 @@ func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1152,7 +1155,7 @@ func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1203,6 +1206,7 @@ func sumRowsAVX512F32(db []float32, dx []float32)
 //	}
 //
 // Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1210,7 +1214,7 @@ func sumRowsAVX512F32(db []float32, dx []float32)
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1235,6 +1239,7 @@ func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias [
 //
 // v comes 64 elements a step like the bias; the kept lanes are a compare
 // of v with zero.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1242,7 +1247,7 @@ func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias [
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1268,6 +1273,7 @@ func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []f
 // 64 elements a mask word, taken at bit first+k whatever its alignment
 // (SHRQ of a word pair); the last word reads the next one only if the
 // bits reach it.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1275,7 +1281,7 @@ func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1342,7 +1348,7 @@ func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // opmasks: x is read by zero-masked adds (or multiplies) under the kept
 // lanes, the sum with r merged into r under them, and its NaN lanes
 // replaced by a merge-masked load.
@@ -1393,6 +1399,7 @@ func sumRowsAVX512F64(db []float64, dx []float64)
 //	}
 //
 // Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1400,7 +1407,7 @@ func sumRowsAVX512F64(db []float64, dx []float64)
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1425,6 +1432,7 @@ func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []f
 //
 // v comes 64 elements a step like the bias; the kept lanes are a compare
 // of v with zero.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1432,7 +1440,7 @@ func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1458,6 +1466,7 @@ func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []flo
 // 64 elements a mask word, taken at bit first+k whatever its alignment
 // (SHRQ of a word pair); the last word reads the next one only if the
 // bits reach it.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1465,7 +1474,7 @@ func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []flo
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1532,7 +1541,7 @@ func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []flo
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1557,7 +1566,9 @@ func residualPhiloxAVX2F32(dst []float32, src []float32, res []float32, bias []f
 // registers, one accumulator a lane, so every column's sum is added in row
 // order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
-// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0 changes no sum: a sum from +0 is never -0); NaN sums become the default NaN before the store.
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
 //
 //go:noescape
 func sumRowsAVX2F32(db []float32, dx []float32)
@@ -1583,6 +1594,7 @@ func sumRowsAVX2F32(db []float32, dx []float32)
 //	}
 //
 // Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1590,7 +1602,7 @@ func sumRowsAVX2F32(db []float32, dx []float32)
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1615,6 +1627,7 @@ func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []f
 //
 // v comes 64 elements a step like the bias; the kept lanes are a compare
 // of v with zero.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1622,7 +1635,7 @@ func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []f
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1648,6 +1661,7 @@ func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []flo
 // 64 elements a mask word, taken at bit first+k whatever its alignment
 // (SHRQ of a word pair); the last word reads the next one only if the
 // bits reach it.
+//
 // A kept element is three IEEE roundings in that order, never fused; a NaN
 // result is the default quiet NaN (canonNaN), a dropped element r's bits,
 // with x not read. The range goes in steps of 64 elements, the last one
@@ -1655,7 +1669,7 @@ func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []flo
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1722,7 +1736,7 @@ func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []flo
 // row: in place, or a step that crosses the row's end copied to the
 // stack, or for a row of fewer than 128 elements from a copy on the stack
 // repeated to at least 128. Nothing outside dst, src, res, bias (and
-// bits) is read or written. The kept and dropped lanes come from
+// bits or v) is read or written. The kept and dropped lanes come from
 // lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
 // load +0), the NaN lanes of the sum blended with the default NaN, and
 // the result blended with r.
@@ -1747,7 +1761,9 @@ func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []f
 // registers, one accumulator a lane, so every column's sum is added in row
 // order; then the last 1..8 vectors of columns, the last vector masked. The
 // last, partial row (and a block's columns past the end of dx) are added
-// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0 changes no sum: a sum from +0 is never -0); NaN sums become the default NaN before the store.
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
 //
 //go:noescape
 func sumRowsAVX2F64(db []float64, dx []float64)

@@ -552,7 +552,7 @@ func residualDoc(isa vecISA) []string {
 		"row: in place, or a step that crosses the row's end copied to the",
 		fmt.Sprintf("stack, or for a row of fewer than %d elements from a copy on the stack", extRow),
 		fmt.Sprintf("repeated to at least %d. Nothing outside dst, src, res, bias (and", extRow),
-		"bits) is read or written. The kept and dropped lanes come from",
+		"bits or v) is read or written. The kept and dropped lanes come from",
 	}, how...)
 }
 
@@ -586,6 +586,7 @@ func residualPlanes(isa vecISA, e elemType) {
 		"\t}",
 		"",
 		"Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.",
+		"",
 	}, residualDoc(isa)...)...)
 
 	k := residKernel{isa: isa, e: e}
@@ -670,6 +671,7 @@ func residualRows(isa vecISA, e elemType) {
 		"",
 		"v comes 64 elements a step like the bias; the kept lanes are a compare",
 		"of v with zero.",
+		"",
 	}, residualDoc(isa)...)...)
 
 	k := residKernel{isa: isa, e: e}
@@ -741,6 +743,7 @@ func residualBits(isa vecISA, e elemType) {
 		"64 elements a mask word, taken at bit first+k whatever its alignment",
 		"(SHRQ of a word pair); the last word reads the next one only if the",
 		"bits reach it.",
+		"",
 	}, residualDoc(isa)...)...)
 
 	k := residKernel{isa: isa, e: e}
@@ -911,11 +914,15 @@ func sumRows(isa vecISA, e elemType) {
 	lanes := isa.width / e.size
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(db, dx []%s)", e.goType))
 	Pragma("noescape")
-	how := "merge-masked adds"
+	how := []string{"with merge-masked adds; NaN sums become the default NaN before the store."}
 	if isa.width == 32 {
-		how = "VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0 changes no sum: a sum from +0 is never -0)"
+		how = []string{
+			"with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0",
+			"changes no sum: a sum from +0 is never -0); NaN sums become the",
+			"default NaN before the store.",
+		}
 	}
-	Doc(
+	Doc(append([]string{
 		fmt.Sprintf("%s is sumRowsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
 		"equivalent to",
 		"",
@@ -933,8 +940,7 @@ func sumRows(isa vecISA, e elemType) {
 		"registers, one accumulator a lane, so every column's sum is added in row",
 		fmt.Sprintf("order; then the last 1..%d vectors of columns, the last vector masked. The", sumVecs),
 		"last, partial row (and a block's columns past the end of dx) are added",
-		"with "+how+"; NaN sums become the default NaN before the store.",
-	)
+	}, how...)...)
 	dbp := Load(Param("db").Base(), GP64())
 	nb := Load(Param("db").Len(), GP64())
 	xp := Load(Param("dx").Base(), GP64())
