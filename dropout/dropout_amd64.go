@@ -1763,3 +1763,779 @@ func philoxRawAVX512(dst []uint32, key uint64, lo uint64, hi uint64)
 //
 //go:noescape
 func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)
+
+// residualPlanesAVX512F32 is residualPlanesGeneric[float32] with 16-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float32(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX512F32 is residualRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+
+// residualBitsAVX512F32 is residualBitsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX512F32 is residualPhiloxGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float32(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPhiloxAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX512F32 is sumRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 128 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX512F32(db []float32, dx []float32)
+
+// residualPlanesAVX512F64 is residualPlanesGeneric[float64] with 8-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float64(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// residualRowsAVX512F64 is residualRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+
+// residualBitsAVX512F64 is residualBitsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+
+// residualPhiloxAVX512F64 is residualPhiloxGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float64(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPhiloxAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+
+// sumRowsAVX512F64 is sumRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX512F64(db []float64, dx []float64)
+
+// residualPlanesAVX2F32 is residualPlanesGeneric[float32] with 8-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float32(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX2F32 is residualRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+
+// residualBitsAVX2F32 is residualBitsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX2F32 is residualPhiloxGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float32(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPhiloxAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX2F32 is sumRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX2F32(db []float32, dx []float32)
+
+// residualPlanesAVX2F64 is residualPlanesGeneric[float64] with 4-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float64(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// residualRowsAVX2F64 is residualRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+
+// residualBitsAVX2F64 is residualBitsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+
+// residualPhiloxAVX2F64 is residualPhiloxGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float64(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+
+// sumRowsAVX2F64 is sumRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 32 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX2F64(db []float64, dx []float64)

@@ -26484,3 +26484,26401 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+DATA canonNaN32<>+0(SB)/4, $0x7fc00000
+DATA canonNaN32<>+4(SB)/4, $0x7fc00000
+DATA canonNaN32<>+8(SB)/4, $0x7fc00000
+DATA canonNaN32<>+12(SB)/4, $0x7fc00000
+DATA canonNaN32<>+16(SB)/4, $0x7fc00000
+DATA canonNaN32<>+20(SB)/4, $0x7fc00000
+DATA canonNaN32<>+24(SB)/4, $0x7fc00000
+DATA canonNaN32<>+28(SB)/4, $0x7fc00000
+DATA canonNaN32<>+32(SB)/4, $0x7fc00000
+DATA canonNaN32<>+36(SB)/4, $0x7fc00000
+DATA canonNaN32<>+40(SB)/4, $0x7fc00000
+DATA canonNaN32<>+44(SB)/4, $0x7fc00000
+DATA canonNaN32<>+48(SB)/4, $0x7fc00000
+DATA canonNaN32<>+52(SB)/4, $0x7fc00000
+DATA canonNaN32<>+56(SB)/4, $0x7fc00000
+DATA canonNaN32<>+60(SB)/4, $0x7fc00000
+GLOBL canonNaN32<>(SB), RODATA|NOPTR, $64
+
+DATA canonNaN64<>+0(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+8(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+16(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+24(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+32(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+40(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+48(SB)/8, $0x7ff8000000000000
+DATA canonNaN64<>+56(SB)/8, $0x7ff8000000000000
+GLOBL canonNaN64<>(SB), RODATA|NOPTR, $64
+
+// func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualPlanesAVX512F32(SB), $1320-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     BX, BX
+	JZ        biasrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     BX, BX
+	JZ        biasdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS Z0, 128(DX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS Z0, 192(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Z0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 256(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 256(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 320(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 384(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 448(R11)
+	LEAQ    296(SP), R10
+
+keepbwinrow:
+	VMOVUPS (BX), Z1
+	VMOVUPS (R10), Z2
+	VADDPS  (DX), Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, (AX)
+	VMOVUPS 64(BX), Z1
+	VMOVUPS 64(R10), Z2
+	VADDPS  64(DX), Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 64(AX)
+	VMOVUPS 128(BX), Z1
+	VMOVUPS 128(R10), Z2
+	VADDPS  128(DX), Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 128(AX)
+	VMOVUPS 192(BX), Z1
+	VMOVUPS 192(R10), Z2
+	VADDPS  192(DX), Z2, Z2
+	VMULPS  Z0, Z2, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x40, CX
+	JMP     keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  256(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 256(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 320(R11)
+	VMOVUPS 128(R10), Z1
+	VMOVUPS Z1, 384(R11)
+	VMOVUPS 192(R10), Z1
+	VMOVUPS Z1, 448(R11)
+	LEAQ    296(SP), R10
+
+keepbtwinrow:
+	MOVQ      $-1, R11
+	BZHIQ     CX, R11, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS   (R10), Z2
+	VADDPS.Z  (DX), Z2, K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 64(BX), K1, Z1
+	VMOVUPS   64(R10), Z2
+	VADDPS.Z  64(DX), Z2, K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 128(BX), K1, Z1
+	VMOVUPS   128(R10), Z2
+	VADDPS.Z  128(DX), Z2, K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, R11
+	KMOVW     R11, K1
+	VMOVUPS.Z 192(BX), K1, Z1
+	VMOVUPS   192(R10), Z2
+	VADDPS.Z  192(DX), Z2, K1, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+	LEAQ      (AX)(CX*4), AX
+	LEAQ      (DX)(CX*4), DX
+	LEAQ      (BX)(CX*4), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ    CX, $0x40
+	JB      keepntail
+	VMOVUPS (BX), Z1
+	VMULPS  (DX), Z0, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, (AX)
+	VMOVUPS 64(BX), Z1
+	VMULPS  64(DX), Z0, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 64(AX)
+	VMOVUPS 128(BX), Z1
+	VMULPS  128(DX), Z0, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 128(AX)
+	VMOVUPS 192(BX), Z1
+	VMULPS  192(DX), Z0, Z2
+	VADDPS  Z2, Z1, Z1
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 192(AX)
+	ADDQ    $0x00000100, AX
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x40, CX
+	JMP     keepnstep
+
+keepntail:
+	TESTQ     CX, CX
+	JZ        keepnkept
+	MOVQ      $-1, R10
+	BZHIQ     CX, R10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (BX), K1, Z1
+	VMULPS.Z  (DX), Z0, K1, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 64(BX), K1, Z1
+	VMULPS.Z  64(DX), Z0, K1, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 128(BX), K1, Z1
+	VMULPS.Z  128(DX), Z0, K1, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z 192(BX), K1, Z1
+	VMULPS.Z  192(DX), Z0, K1, Z2
+	VADDPS    Z2, Z1, K1, Z1
+	VCMPPS    $0x03, Z1, Z1, K1, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+	LEAQ      (AX)(CX*4), AX
+	LEAQ      (DX)(CX*4), DX
+	LEAQ      (BX)(CX*4), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*4), DX
+	CMPQ CX, $0x00000040
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Z1
+	VMOVUPS 64(BX), Z2
+	VMOVUPS 128(BX), Z3
+	VMOVUPS 192(BX), Z4
+	VMOVUPS Z1, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z3, 128(AX)
+	VMOVUPS Z4, 192(AX)
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000040, CX
+	CMPQ    CX, $0x00000040
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000010
+	JB      dropcopytail
+	VMOVUPS (BX), Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000010, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ     CX, CX
+	JZ        dropcopied
+	MOVQ      $-1, R10
+	BZHIQ     CX, R10, R10
+	KMOVW     R10, K1
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS   Z1, K1, (AX)
+	LEAQ      (BX)(CX*4), BX
+	LEAQ      (AX)(CX*4), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualRowsAVX512F32(SB), $2640-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ     BX, BX
+	JZ        vrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ     BX, BX
+	JZ        vdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS Z0, 128(DX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS Z0, 192(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     BX, BX
+	JZ        biasrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     BX, BX
+	JZ        biasdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS Z0, 128(DX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS Z0, 192(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VPXORQ Z4, Z4, Z4
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 256(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 320(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 384(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 448(R8)
+	LEAQ    1616(SP), DI
+
+bbinrow:
+	VMOVUPS  (SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  (DX), Z1
+	VMOVUPS  (DI), Z2
+	VADDPS.Z (CX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, (AX)
+	VMOVUPS  64(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  64(DX), Z1
+	VMOVUPS  64(DI), Z2
+	VADDPS.Z 64(CX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMOVUPS  128(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  128(DX), Z1
+	VMOVUPS  128(DI), Z2
+	VADDPS.Z 128(CX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 128(AX)
+	VMOVUPS  192(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  192(DX), Z1
+	VMOVUPS  192(DI), Z2
+	VADDPS.Z 192(CX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, DX
+	SUBQ     $0x40, BX
+	CMPQ     BX, $0x40
+	JA       bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 256(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 320(R8)
+	VMOVUPS 128(DI), Z0
+	VMOVUPS Z0, 384(R8)
+	VMOVUPS 192(DI), Z0
+	VMOVUPS Z0, 448(R8)
+	LEAQ    1616(SP), DI
+
+blbinrow:
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, R8
+	KMOVW     R8, K1
+	VMOVUPS   (SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVUPS   (DI), Z2
+	VADDPS.Z  (CX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   64(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 64(DX), K1, Z1
+	VMOVUPS   64(DI), Z2
+	VADDPS.Z  64(CX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   128(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 128(DX), K1, Z1
+	VMOVUPS   128(DI), Z2
+	VADDPS.Z  128(CX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	VMOVUPS   192(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 192(DX), K1, Z1
+	VMOVUPS   192(DI), Z2
+	VADDPS.Z  192(CX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+	JMP       done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS  (SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  (DX), Z1
+	VMULPS.Z (CX), Z0, K1, Z0
+	VADDPS   Z0, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, (AX)
+	VMOVUPS  64(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  64(DX), Z1
+	VMULPS.Z 64(CX), Z0, K1, Z0
+	VADDPS   Z0, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 64(AX)
+	VMOVUPS  128(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  128(DX), Z1
+	VMULPS.Z 128(CX), Z0, K1, Z0
+	VADDPS   Z0, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 128(AX)
+	VMOVUPS  192(SI), Z0
+	VCMPPS   $0x04, Z4, Z0, K1
+	VMOVUPS  192(DX), Z1
+	VMULPS.Z 192(CX), Z0, K1, Z0
+	VADDPS   Z0, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 192(AX)
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, CX
+	ADDQ     $0x00000100, DX
+	SUBQ     $0x40, BX
+	CMPQ     BX, $0x40
+	JA       nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS   (SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z (DX), K1, Z1
+	VMULPS.Z  (CX), Z0, K2, Z0
+	VADDPS    Z0, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   64(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 64(DX), K1, Z1
+	VMULPS.Z  64(CX), Z0, K2, Z0
+	VADDPS    Z0, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   128(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 128(DX), K1, Z1
+	VMULPS.Z  128(CX), Z0, K2, Z0
+	VADDPS    Z0, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, DI
+	KMOVW     DI, K1
+	VMOVUPS   192(SI), Z0
+	VCMPPS    $0x04, Z4, Z0, K1, K2
+	VMOVUPS.Z 192(DX), K1, Z1
+	VMULPS.Z  192(CX), Z0, K2, Z0
+	VADDPS    Z0, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualBitsAVX512F32(SB), $1320-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     SI, SI
+	JZ        biasrowcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     SI, SI
+	JZ        biasdblcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS Z0, 128(BX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS Z0, 192(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 16(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Z0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 256(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, (R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 64(R10)
+	VMOVUPS 128(R9), Z1
+	VMOVUPS Z1, 128(R10)
+	VMOVUPS 192(R9), Z1
+	VMOVUPS Z1, 192(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, 256(R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 320(R10)
+	VMOVUPS 128(R9), Z1
+	VMOVUPS Z1, 384(R10)
+	VMOVUPS 192(R9), Z1
+	VMOVUPS Z1, 448(R10)
+	LEAQ    296(SP), R9
+
+bwinrow:
+	KMOVW    R8, K1
+	VMOVUPS  (BX), Z1
+	VMOVUPS  (R9), Z2
+	VADDPS.Z (DX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, (AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  64(BX), Z1
+	VMOVUPS  64(R9), Z2
+	VADDPS.Z 64(DX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 64(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  128(BX), Z1
+	VMOVUPS  128(R9), Z2
+	VADDPS.Z 128(DX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 128(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  192(BX), Z1
+	VMOVUPS  192(R9), Z2
+	VADDPS.Z 192(DX), Z2, K1, Z2
+	VMULPS   Z0, Z2, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 192(AX)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, BX
+	SUBQ     $0x40, DI
+	CMPQ     DI, $0x40
+	JA       bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 128(SI)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 192(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, 256(SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 320(SI)
+	VMOVUPS 128(CX), Z1
+	VMOVUPS Z1, 384(SI)
+	VMOVUPS 192(CX), Z1
+	VMOVUPS Z1, 448(SI)
+	LEAQ    296(SP), CX
+
+blwinrow:
+	MOVQ      $-1, SI
+	BZHIQ     DI, SI, SI
+	ANDQ      SI, R8
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z (BX), K1, Z1
+	VMOVUPS   (CX), Z2
+	VADDPS.Z  (DX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 64(BX), K1, Z1
+	VMOVUPS   64(CX), Z2
+	VADDPS.Z  64(DX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 128(BX), K1, Z1
+	VMOVUPS   128(CX), Z2
+	VADDPS.Z  128(DX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 192(BX), K1, Z1
+	VMOVUPS   192(CX), Z2
+	VADDPS.Z  192(DX), Z2, K2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+	JMP       done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ     (SI), R8
+	MOVQ     8(SI), R9
+	SHRQ     CL, R9, R8
+	KMOVW    R8, K1
+	VMOVUPS  (BX), Z1
+	VMULPS.Z (DX), Z0, K1, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, (AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  64(BX), Z1
+	VMULPS.Z 64(DX), Z0, K1, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 64(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  128(BX), Z1
+	VMULPS.Z 128(DX), Z0, K1, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 128(AX)
+	SHRQ     $0x10, R8
+	KMOVW    R8, K1
+	VMOVUPS  192(BX), Z1
+	VMULPS.Z 192(DX), Z0, K1, Z2
+	VADDPS   Z2, Z1, K1, Z1
+	VCMPPS   $0x03, Z1, Z1, K1, K1
+	VMOVUPS  canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS  Z1, 192(AX)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000100, AX
+	ADDQ     $0x00000100, DX
+	ADDQ     $0x00000100, BX
+	SUBQ     $0x40, DI
+	CMPQ     DI, $0x40
+	JA       nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	MOVQ      $-1, CX
+	BZHIQ     DI, CX, CX
+	ANDQ      CX, R8
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z (BX), K1, Z1
+	VMULPS.Z  (DX), Z0, K2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, (AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 64(BX), K1, Z1
+	VMULPS.Z  64(DX), Z0, K2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 64(AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 128(BX), K1, Z1
+	VMULPS.Z  128(DX), Z0, K2, Z2
+	VADDPS    Z2, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 128(AX)
+	SHRQ      $0x10, R8
+	SHRQ      $0x10, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPS.Z 192(BX), K1, Z1
+	VMULPS.Z  192(DX), Z0, K2, Z0
+	VADDPS    Z0, Z1, K2, Z1
+	VCMPPS    $0x03, Z1, Z1, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z1
+	VMOVUPS   Z1, K1, 192(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, POPCNT
+TEXT ·residualPhiloxAVX512F32(SB), $3928-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2512(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     SI, SI
+	JZ        biasrowcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     SI, SI
+	JZ        biasdblcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   Z0, K1, (BX)
+	LEAQ      (DX)(SI*4), DX
+	LEAQ      (BX)(SI*4), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	VMOVUPS 128(DX), Z0
+	VMOVUPS Z0, 128(BX)
+	VMOVUPS 192(DX), Z0
+	VMOVUPS Z0, 192(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 2520(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ res_base+48(FP), DX
+	MOVQ bits_base+96(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+120(FP), DI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DI, R8
+	SHRQ $0x20, DI
+	MOVL R8, (SP)
+	MOVL DI, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 8(SP)
+	MOVL DI, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 16(SP)
+	MOVL DI, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 24(SP)
+	MOVL DI, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 32(SP)
+	MOVL DI, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 40(SP)
+	MOVL DI, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 48(SP)
+	MOVL DI, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 56(SP)
+	MOVL DI, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 64(SP)
+	MOVL DI, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 72(SP)
+	MOVL DI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), DI
+	SHLQ $0x20, DI
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R10
+
+thr:
+	MOVQ            DI, R9
+	SARQ            $0x3f, R9
+	MOVQ            R9, (R8)
+	ADDQ            $0x08, R8
+	SHLQ            $0x01, DI
+	DECL            R10
+	JNZ             thr
+	MOVQ            $-1, DI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, R8
+	KMOVW           R8, K1
+	VPBROADCASTQ    DI, Z2
+	MOVQ            start+128(FP), DI
+	VBROADCASTSS    s+152(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z8
+	VPADDQ       groupStride<>+64(SB), Z8, Z10
+	VPADDQ       groupStride<>+0(SB), Z8, Z8
+	VMOVDQA64    Z2, Z9
+	VMOVDQA64    Z2, Z11
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	LEAQ         80(SP), R8
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z8, Z12
+	VPSHUFD $0xf5, Z10, Z13
+
+	// Round 1.
+	VPMULUDQ    Z0, Z8, Z14
+	VPXORD.BCST (SP), Z12, Z12
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+	VPMULUDQ    Z0, Z10, Z16
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z16, Z17
+	VPXORD.BCST 4(SP), Z17, Z17
+
+	// Round 2.
+	VPMULUDQ        Z0, Z12, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z19
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z16
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(SP), Z12, Z15
+	VPMULUDQ        Z0, Z17, Z12
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z14
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z17
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z15
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 36(SP), Z16, Z14
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z12, Z18
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z17
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(SP), Z16, Z15
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z14
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z16, Z17
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 68(SP), Z12, Z15
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z14
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z17
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z15, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z9, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z4
+	VPANDNQ         Z9, Z19, Z9
+	VPSHUFD         $0xa0, Z13, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z9, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z4
+	VPANDNQ         Z9, Z18, Z9
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z5
+	VPANDNQ         Z11, Z20, Z11
+	VPSHUFD         $0xa0, Z16, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
+	VPANDNQ         Z11, Z17, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z9, Z9, K2
+	VPTESTMQ Z11, Z11, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     R8, R9
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z4, Z4, Z4
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VMOVDQU64  Z4, 336(SP)
+	VMOVDQU64  Z5, 400(SP)
+	ADDQ       $0x00000100, DI
+
+	// Apply the batch's keep words.
+	XORQ R8, R8
+
+word:
+	MOVQ  336(SP)(R8*8), R9
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	CMPQ 2512(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 3832(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 256(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, (R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 64(R9)
+	VMOVUPS 128(R10), Z8
+	VMOVUPS Z8, 128(R9)
+	VMOVUPS 192(R10), Z8
+	VMOVUPS Z8, 192(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, 256(R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 320(R9)
+	VMOVUPS 128(R10), Z8
+	VMOVUPS Z8, 384(R9)
+	VMOVUPS 192(R10), Z8
+	VMOVUPS Z8, 448(R9)
+	LEAQ    2808(SP), R10
+
+wordbiasinrow:
+	MOVQ       3832(SP), R9
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4288(DX)
+	KMOVW      R9, K2
+	VMOVUPS    (DX), Z8
+	VMOVUPS    (R10), Z9
+	VADDPS.Z   (CX), Z9, K2, Z9
+	VMULPS     Z3, Z9, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, (AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    64(DX), Z8
+	VMOVUPS    64(R10), Z9
+	VADDPS.Z   64(CX), Z9, K2, Z9
+	VMULPS     Z3, Z9, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 64(AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    128(DX), Z8
+	VMOVUPS    128(R10), Z9
+	VADDPS.Z   128(CX), Z9, K2, Z9
+	VMULPS     Z3, Z9, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 128(AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    192(DX), Z8
+	VMOVUPS    192(R10), Z9
+	VADDPS.Z   192(CX), Z9, K2, Z9
+	VMULPS     Z3, Z9, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 192(AX)
+	JMP        wordresid
+
+wordnobias:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4288(DX)
+	KMOVW      R9, K2
+	VMOVUPS    (DX), Z8
+	VMULPS.Z   (CX), Z3, K2, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, (AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    64(DX), Z8
+	VMULPS.Z   64(CX), Z3, K2, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 64(AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    128(DX), Z8
+	VMULPS.Z   128(CX), Z3, K2, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 128(AX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    192(DX), Z8
+	VMULPS.Z   192(CX), Z3, K2, Z9
+	VADDPS     Z9, Z8, K2, Z8
+	VCMPPS     $0x03, Z8, Z8, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS    Z8, 192(AX)
+
+wordresid:
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	ADDQ $0x00000100, AX
+	INCQ R8
+	CMPQ R8, $0x10
+	JB   word
+	SUBQ $0x00000400, SI
+	CMPQ SI, $0x00000400
+	JAE  loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z8
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, DI
+	BZHIQ       R8, DI, DI
+	KMOVW       DI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z6, Z6, Z6
+	VPXORQ      Z7, Z7, Z7
+	LEAQ        80(SP), DI
+	LEAQ        336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z9
+	VPSHUFD $0xf5, Z8, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z8, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z16
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z17
+
+	// Round 3.
+	VPMULUDQ        Z0, Z15, Z13
+	VPMULUDQ        Z1, Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z15
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z15
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z12, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z16
+	VPTERNLOGQ.BCST $0xf8, (DI), Z16, Z6
+	VPANDNQ         Z5, Z16, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z6
+	VPANDNQ         Z5, Z15, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z11, K1, Z17
+	VPTERNLOGQ.BCST $0x48, (DI), Z2, Z17
+	VPTERNLOGQ.BCST $0xf8, (DI), Z17, Z7
+	VPANDNQ         Z2, Z17, Z2
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z2, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z14, Z7
+	VPANDNQ         Z2, Z14, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DI, R8
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z7, 400(SP)
+	XORQ       R8, R8
+
+tailword:
+	MOVQ  336(SP)(R8*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	CMPQ 2512(SP), $0x00
+	JE   tailwordnobias
+	MOVQ DI, 3832(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 256(R9), DI
+	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
+	LEAQ    2552(SP), R9
+	ADDQ    R9, DI
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(R9), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(R9), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(R9), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(R9), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    2808(SP), R9
+
+tailwordbiasinrow:
+	MOVQ       3832(SP), DI
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4288(DX)
+	KMOVW      DI, K1
+	VMOVUPS    (DX), Z0
+	VMOVUPS    (R9), Z1
+	VADDPS.Z   (CX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, (AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    64(DX), Z0
+	VMOVUPS    64(R9), Z1
+	VADDPS.Z   64(CX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 64(AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    128(DX), Z0
+	VMOVUPS    128(R9), Z1
+	VADDPS.Z   128(CX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 128(AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    192(DX), Z0
+	VMOVUPS    192(R9), Z1
+	VADDPS.Z   192(CX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 192(AX)
+	JMP        tailwordresid
+
+tailwordnobias:
+	PREFETCHT0 4096(CX)
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4160(CX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4224(CX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4288(CX)
+	PREFETCHT0 4288(DX)
+	KMOVW      DI, K1
+	VMOVUPS    (DX), Z0
+	VMULPS.Z   (CX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, (AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    64(DX), Z0
+	VMULPS.Z   64(CX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 64(AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    128(DX), Z0
+	VMULPS.Z   128(CX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 128(AX)
+	SHRQ       $0x10, DI
+	KMOVW      DI, K1
+	VMOVUPS    192(DX), Z0
+	VMULPS.Z   192(CX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 192(AX)
+
+tailwordresid:
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	ADDQ $0x00000100, AX
+	INCQ R8
+	SUBQ $0x40, SI
+	JMP  tailword
+
+last:
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	CMPQ 2512(SP), $0x00
+	JE   lastnobias
+	MOVQ DI, 3832(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 256(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(BX), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(BX), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    2808(SP), BX
+
+lastbiasinrow:
+	MOVQ      3832(SP), DI
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, R8
+	ANDQ      R8, DI
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   (BX), Z1
+	VADDPS.Z  (CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 64(DX), K1, Z0
+	VMOVUPS   64(BX), Z1
+	VADDPS.Z  64(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 64(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 128(DX), K1, Z0
+	VMOVUPS   128(BX), Z1
+	VADDPS.Z  128(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 128(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 192(DX), K1, Z0
+	VMOVUPS   192(BX), Z1
+	VADDPS.Z  192(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 192(AX)
+	JMP       lastresid
+
+lastnobias:
+	MOVQ      $-1, BX
+	BZHIQ     SI, BX, BX
+	ANDQ      BX, DI
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z (DX), K1, Z0
+	VMULPS.Z  (CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 64(DX), K1, Z0
+	VMULPS.Z  64(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 64(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 128(DX), K1, Z0
+	VMULPS.Z  128(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 128(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 192(DX), K1, Z0
+	VMULPS.Z  192(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 192(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+	MOVQ R8, 3896(SP)
+	DECQ R8
+	MOVQ R8, 3880(SP)
+	SHLQ $0x06, R8
+	SUBQ R8, SI
+	MOVQ SI, 3888(SP)
+	MOVQ AX, 3840(SP)
+	MOVQ CX, 3848(SP)
+	MOVQ DX, 3920(SP)
+	MOVQ BX, 3856(SP)
+	MOVQ $0x00000000, 3872(SP)
+	MOVQ $0x00000000, 3904(SP)
+	MOVQ $0x00000000, 3864(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    3896(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 3896(SP)
+	MOVQ    AX, 3912(SP)
+	LEAQ    464(SP), CX
+	ADDQ    3904(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          SI, BX
+	SUBQ          SI, AX
+	SHLQ          $0x04, SI
+	ADDQ          SI, DI
+	MOVQ          $0x00000010, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3872(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	MOVQ    3880(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	SUBQ    SI, 3872(SP)
+	SUBQ    SI, 3880(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    3840(SP), R8
+	MOVQ    3848(SP), R9
+	MOVQ    3920(SP), R10
+	MOVQ    3856(SP), R11
+	MOVQ    3864(SP), R12
+
+hookapply:
+	MOVQ  464(SP)(R12*8), R13
+	INCQ  R12
+	ANDQ  $0x7f, R12
+	TESTQ R11, R11
+	JZ    hookstored
+	MOVQ  R13, (R11)
+	ADDQ  $0x08, R11
+
+hookstored:
+	CMPQ 2512(SP), $0x00
+	JE   hooknobias
+	MOVQ R13, 3832(SP)
+	MOVQ 2520(SP), R14
+	LEAQ 256(R14), R13
+	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
+	LEAQ    2552(SP), R14
+	ADDQ    R14, R13
+	MOVQ    2544(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, (R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 64(R13)
+	VMOVUPS 128(R14), Z4
+	VMOVUPS Z4, 128(R13)
+	VMOVUPS 192(R14), Z4
+	VMOVUPS Z4, 192(R13)
+	MOVQ    2512(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, 256(R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 320(R13)
+	VMOVUPS 128(R14), Z4
+	VMOVUPS Z4, 384(R13)
+	VMOVUPS 192(R14), Z4
+	VMOVUPS Z4, 448(R13)
+	LEAQ    2808(SP), R14
+
+hookbiasinrow:
+	MOVQ       3832(SP), R13
+	PREFETCHT0 4096(R9)
+	PREFETCHT0 4096(R10)
+	PREFETCHT0 4160(R9)
+	PREFETCHT0 4160(R10)
+	PREFETCHT0 4224(R9)
+	PREFETCHT0 4224(R10)
+	PREFETCHT0 4288(R9)
+	PREFETCHT0 4288(R10)
+	KMOVW      R13, K2
+	VMOVUPS    (R10), Z4
+	VMOVUPS    (R14), Z5
+	VADDPS.Z   (R9), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, (R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    64(R10), Z4
+	VMOVUPS    64(R14), Z5
+	VADDPS.Z   64(R9), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 64(R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    128(R10), Z4
+	VMOVUPS    128(R14), Z5
+	VADDPS.Z   128(R9), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 128(R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    192(R10), Z4
+	VMOVUPS    192(R14), Z5
+	VADDPS.Z   192(R9), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 192(R8)
+	JMP        hookresid
+
+hooknobias:
+	PREFETCHT0 4096(R9)
+	PREFETCHT0 4096(R10)
+	PREFETCHT0 4160(R9)
+	PREFETCHT0 4160(R10)
+	PREFETCHT0 4224(R9)
+	PREFETCHT0 4224(R10)
+	PREFETCHT0 4288(R9)
+	PREFETCHT0 4288(R10)
+	KMOVW      R13, K2
+	VMOVUPS    (R10), Z4
+	VMULPS.Z   (R9), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, (R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    64(R10), Z4
+	VMULPS.Z   64(R9), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 64(R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    128(R10), Z4
+	VMULPS.Z   128(R9), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 128(R8)
+	SHRQ       $0x10, R13
+	KMOVW      R13, K2
+	VMOVUPS    192(R10), Z4
+	VMULPS.Z   192(R9), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 192(R8)
+
+hookresid:
+	ADDQ $0x00000100, R10
+	ADDQ $0x00000100, R9
+	ADDQ $0x00000100, R8
+	DECQ SI
+	JNZ  hookapply
+	MOVQ R8, 3840(SP)
+	MOVQ R9, 3848(SP)
+	MOVQ R10, 3920(SP)
+	MOVQ R11, 3856(SP)
+	MOVQ R12, 3864(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, SI
+	CMPQ        DX, SI
+	CMOVQCS     DX, SI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        SI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3872(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3880(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3872(SP)
+	SUBQ    AX, 3880(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    3840(SP), CX
+	MOVQ    3848(SP), DX
+	MOVQ    3920(SP), BX
+	MOVQ    3856(SP), SI
+	MOVQ    3864(SP), R8
+
+drainapply:
+	MOVQ  464(SP)(R8*8), R9
+	INCQ  R8
+	ANDQ  $0x7f, R8
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2512(SP), $0x00
+	JE   drainnobias
+	MOVQ R9, 3832(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 256(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, (R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 64(R9)
+	VMOVUPS 128(R10), Z4
+	VMOVUPS Z4, 128(R9)
+	VMOVUPS 192(R10), Z4
+	VMOVUPS Z4, 192(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, 256(R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 320(R9)
+	VMOVUPS 128(R10), Z4
+	VMOVUPS Z4, 384(R9)
+	VMOVUPS 192(R10), Z4
+	VMOVUPS Z4, 448(R9)
+	LEAQ    2808(SP), R10
+
+drainbiasinrow:
+	MOVQ       3832(SP), R9
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4096(BX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4160(BX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4224(BX)
+	PREFETCHT0 4288(DX)
+	PREFETCHT0 4288(BX)
+	KMOVW      R9, K2
+	VMOVUPS    (BX), Z4
+	VMOVUPS    (R10), Z5
+	VADDPS.Z   (DX), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, (CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    64(BX), Z4
+	VMOVUPS    64(R10), Z5
+	VADDPS.Z   64(DX), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 64(CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    128(BX), Z4
+	VMOVUPS    128(R10), Z5
+	VADDPS.Z   128(DX), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 128(CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    192(BX), Z4
+	VMOVUPS    192(R10), Z5
+	VADDPS.Z   192(DX), Z5, K2, Z5
+	VMULPS     Z3, Z5, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 192(CX)
+	JMP        drainresid
+
+drainnobias:
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4096(BX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4160(BX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4224(BX)
+	PREFETCHT0 4288(DX)
+	PREFETCHT0 4288(BX)
+	KMOVW      R9, K2
+	VMOVUPS    (BX), Z4
+	VMULPS.Z   (DX), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, (CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    64(BX), Z4
+	VMULPS.Z   64(DX), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 64(CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    128(BX), Z4
+	VMULPS.Z   128(DX), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 128(CX)
+	SHRQ       $0x10, R9
+	KMOVW      R9, K2
+	VMOVUPS    192(BX), Z4
+	VMULPS.Z   192(DX), Z3, K2, Z5
+	VADDPS     Z5, Z4, K2, Z4
+	VCMPPS     $0x03, Z4, Z4, K2, K2
+	VMOVUPS    canonNaN32<>+0(SB), K2, Z4
+	VMOVUPS    Z4, 192(CX)
+
+drainresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 3840(SP)
+	MOVQ DX, 3848(SP)
+	MOVQ BX, 3920(SP)
+	MOVQ SI, 3856(SP)
+	MOVQ R8, 3864(SP)
+
+drainapplied:
+	MOVQ 3912(SP), AX
+	MOVQ AX, 3872(SP)
+	XORQ $0x00000200, 3904(SP)
+	CMPQ 3896(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3872(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3880(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3872(SP)
+	SUBQ    AX, 3880(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    3840(SP), CX
+	MOVQ    3848(SP), DX
+	MOVQ    3920(SP), BX
+	MOVQ    3856(SP), SI
+	MOVQ    3864(SP), DI
+
+finalapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2512(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 3832(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 256(R9), R8
+	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2552(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(R8)
+	VMOVUPS 128(R9), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 192(R9), Z0
+	VMOVUPS Z0, 192(R8)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 256(R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 320(R8)
+	VMOVUPS 128(R9), Z0
+	VMOVUPS Z0, 384(R8)
+	VMOVUPS 192(R9), Z0
+	VMOVUPS Z0, 448(R8)
+	LEAQ    2808(SP), R9
+
+finalbiasinrow:
+	MOVQ       3832(SP), R8
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4096(BX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4160(BX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4224(BX)
+	PREFETCHT0 4288(DX)
+	PREFETCHT0 4288(BX)
+	KMOVW      R8, K1
+	VMOVUPS    (BX), Z0
+	VMOVUPS    (R9), Z1
+	VADDPS.Z   (DX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, (CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    64(BX), Z0
+	VMOVUPS    64(R9), Z1
+	VADDPS.Z   64(DX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 64(CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    128(BX), Z0
+	VMOVUPS    128(R9), Z1
+	VADDPS.Z   128(DX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 128(CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    192(BX), Z0
+	VMOVUPS    192(R9), Z1
+	VADDPS.Z   192(DX), Z1, K1, Z1
+	VMULPS     Z3, Z1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 192(CX)
+	JMP        finalresid
+
+finalnobias:
+	PREFETCHT0 4096(DX)
+	PREFETCHT0 4096(BX)
+	PREFETCHT0 4160(DX)
+	PREFETCHT0 4160(BX)
+	PREFETCHT0 4224(DX)
+	PREFETCHT0 4224(BX)
+	PREFETCHT0 4288(DX)
+	PREFETCHT0 4288(BX)
+	KMOVW      R8, K1
+	VMOVUPS    (BX), Z0
+	VMULPS.Z   (DX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, (CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    64(BX), Z0
+	VMULPS.Z   64(DX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 64(CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    128(BX), Z0
+	VMULPS.Z   128(DX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 128(CX)
+	SHRQ       $0x10, R8
+	KMOVW      R8, K1
+	VMOVUPS    192(BX), Z0
+	VMULPS.Z   192(DX), Z3, K1, Z1
+	VADDPS     Z1, Z0, K1, Z0
+	VCMPPS     $0x03, Z0, Z0, K1, K1
+	VMOVUPS    canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS    Z0, 192(CX)
+
+finalresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 3840(SP)
+	MOVQ DX, 3848(SP)
+	MOVQ BX, 3920(SP)
+	MOVQ SI, 3856(SP)
+	MOVQ DI, 3864(SP)
+
+finalapplied:
+	MOVQ  3864(SP), AX
+	MOVQ  464(SP)(AX*8), DI
+	MOVQ  3888(SP), SI
+	MOVQ  3840(SP), AX
+	MOVQ  3848(SP), CX
+	MOVQ  3920(SP), DX
+	MOVQ  3856(SP), BX
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	CMPQ 2512(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ DI, 3832(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 256(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(BX), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(BX), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    2808(SP), BX
+
+chunkslastbiasinrow:
+	MOVQ      3832(SP), DI
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, R8
+	ANDQ      R8, DI
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z (DX), K1, Z0
+	VMOVUPS   (BX), Z1
+	VADDPS.Z  (CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 64(DX), K1, Z0
+	VMOVUPS   64(BX), Z1
+	VADDPS.Z  64(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 64(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 128(DX), K1, Z0
+	VMOVUPS   128(BX), Z1
+	VADDPS.Z  128(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 128(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 192(DX), K1, Z0
+	VMOVUPS   192(BX), Z1
+	VADDPS.Z  192(CX), Z1, K2, Z1
+	VMULPS    Z3, Z1, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 192(AX)
+	JMP       chunkslastresid
+
+chunkslastnobias:
+	MOVQ      $-1, BX
+	BZHIQ     SI, BX, BX
+	ANDQ      BX, DI
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z (DX), K1, Z0
+	VMULPS.Z  (CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, (AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 64(DX), K1, Z0
+	VMULPS.Z  64(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 64(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 128(DX), K1, Z0
+	VMULPS.Z  128(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 128(AX)
+	SHRQ      $0x10, DI
+	SHRQ      $0x10, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPS.Z 192(DX), K1, Z0
+	VMULPS.Z  192(CX), Z3, K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	VCMPPS    $0x03, Z0, Z0, K2, K2
+	VMOVUPS   canonNaN32<>+0(SB), K2, Z0
+	VMOVUPS   Z0, K1, 192(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512F32(db []float32, dx []float32)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sumRowsAVX512F32(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x02, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000080
+	JB     rest
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ   R9, $0x00000080
+	JL     bpart
+	VADDPS (R8), Z0, Z0
+	VADDPS 64(R8), Z1, Z1
+	VADDPS 128(R8), Z2, Z2
+	VADDPS 192(R8), Z3, Z3
+	VADDPS 256(R8), Z4, Z4
+	VADDPS 320(R8), Z5, Z5
+	VADDPS 384(R8), Z6, Z6
+	VADDPS 448(R8), Z7, Z7
+	ADDQ   SI, R8
+	SUBQ   CX, R9
+	JMP    brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   R9, R9
+	JLE     bsum
+	MOVQ    $-1, R10
+	BZHIQ   R9, R10, R10
+	KMOVW   R10, K1
+	VADDPS  (R8), Z0, K1, Z0
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  64(R8), Z1, K1, Z1
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  128(R8), Z2, K1, Z2
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  192(R8), Z3, K1, Z3
+	XORQ    R10, R10
+	SUBQ    $0x00000040, R9
+	CMOVQLT R10, R9
+	MOVQ    $-1, R10
+	BZHIQ   R9, R10, R10
+	KMOVW   R10, K1
+	VADDPS  256(R8), Z4, K1, Z4
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  320(R8), Z5, K1, Z5
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  384(R8), Z6, K1, Z6
+	SHRQ    $0x10, R10
+	KMOVW   R10, K1
+	VADDPS  448(R8), Z7, K1, Z7
+
+bsum:
+	VCMPPS  $0x03, Z0, Z0, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z0
+	VMOVUPS Z0, (AX)
+	VCMPPS  $0x03, Z1, Z1, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z1
+	VMOVUPS Z1, 64(AX)
+	VCMPPS  $0x03, Z2, Z2, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z2
+	VMOVUPS Z2, 128(AX)
+	VCMPPS  $0x03, Z3, Z3, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z3
+	VMOVUPS Z3, 192(AX)
+	VCMPPS  $0x03, Z4, Z4, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z4
+	VMOVUPS Z4, 256(AX)
+	VCMPPS  $0x03, Z5, Z5, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z5
+	VMOVUPS Z5, 320(AX)
+	VCMPPS  $0x03, Z6, Z6, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z6
+	VMOVUPS Z6, 384(AX)
+	VCMPPS  $0x03, Z7, Z7, K1
+	VMOVUPS canonNaN32<>+0(SB), K1, Z7
+	VMOVUPS Z7, 448(AX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, AX
+	SUBQ    $0x00000080, BX
+	SUBQ    $0x00000080, DI
+	JMP     block
+
+rest:
+	// The last 1..127 columns: ceil(cols/16) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000010
+	JBE    rest1
+	CMPQ   DI, $0x00000020
+	JBE    rest2
+	CMPQ   DI, $0x00000030
+	JBE    rest3
+	CMPQ   DI, $0x00000040
+	JBE    rest4
+	CMPQ   DI, $0x00000050
+	JBE    rest5
+	CMPQ   DI, $0x00000060
+	JBE    rest6
+	CMPQ   DI, $0x00000070
+	JBE    rest7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000070, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ   BX, DI
+	JL     r8part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, Z13
+	VADDPS 384(DX), Z14, Z14
+	VADDPS 448(DX), Z15, K1, Z15
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r8sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  384(DX), Z14, K2, Z14
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  448(DX), Z15, K2, Z15
+
+r8sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, 320(AX)
+	VCMPPS  $0x03, Z14, Z14, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z14
+	VMOVUPS Z14, 384(AX)
+	VCMPPS  $0x03, Z15, Z15, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z15
+	VMOVUPS Z15, K1, 448(AX)
+	JMP     done
+
+rest7:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000060, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ   BX, DI
+	JL     r7part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, Z13
+	VADDPS 384(DX), Z14, K1, Z14
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r7sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  384(DX), Z14, K2, Z14
+
+r7sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, 320(AX)
+	VCMPPS  $0x03, Z14, Z14, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z14
+	VMOVUPS Z14, K1, 384(AX)
+	JMP     done
+
+rest6:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000050, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ   BX, DI
+	JL     r6part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, Z12
+	VADDPS 320(DX), Z13, K1, Z13
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r6sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  320(DX), Z13, K2, Z13
+
+r6sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, 256(AX)
+	VCMPPS  $0x03, Z13, Z13, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z13
+	VMOVUPS Z13, K1, 320(AX)
+	JMP     done
+
+rest5:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000040, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ   BX, DI
+	JL     r5part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, Z11
+	VADDPS 256(DX), Z12, K1, Z12
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ   BX, BX
+	JLE     r5sum
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  (DX), Z8, K2, Z8
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  64(DX), Z9, K2, Z9
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  128(DX), Z10, K2, Z10
+	SHRQ    $0x10, CX
+	KMOVW   CX, K2
+	VADDPS  192(DX), Z11, K2, Z11
+	XORQ    CX, CX
+	SUBQ    $0x00000040, BX
+	CMOVQLT CX, BX
+	MOVQ    $-1, CX
+	BZHIQ   BX, CX, CX
+	KMOVW   CX, K2
+	VADDPS  256(DX), Z12, K2, Z12
+
+r5sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, 192(AX)
+	VCMPPS  $0x03, Z12, Z12, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z12
+	VMOVUPS Z12, K1, 256(AX)
+	JMP     done
+
+rest4:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r4row:
+	CMPQ   BX, DI
+	JL     r4part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, Z10
+	VADDPS 192(DX), Z11, K1, Z11
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r4sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPS (DX), Z8, K2, Z8
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 64(DX), Z9, K2, Z9
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 128(DX), Z10, K2, Z10
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 192(DX), Z11, K2, Z11
+
+r4sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, 128(AX)
+	VCMPPS  $0x03, Z11, Z11, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z11
+	VMOVUPS Z11, K1, 192(AX)
+	JMP     done
+
+rest3:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r3row:
+	CMPQ   BX, DI
+	JL     r3part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, Z9
+	VADDPS 128(DX), Z10, K1, Z10
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r3sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPS (DX), Z8, K2, Z8
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 64(DX), Z9, K2, Z9
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 128(DX), Z10, K2, Z10
+
+r3sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, 64(AX)
+	VCMPPS  $0x03, Z10, Z10, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z10
+	VMOVUPS Z10, K1, 128(AX)
+	JMP     done
+
+rest2:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r2row:
+	CMPQ   BX, DI
+	JL     r2part
+	VADDPS (DX), Z8, Z8
+	VADDPS 64(DX), Z9, K1, Z9
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r2sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPS (DX), Z8, K2, Z8
+	SHRQ   $0x10, CX
+	KMOVW  CX, K2
+	VADDPS 64(DX), Z9, K2, Z9
+
+r2sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, (AX)
+	VCMPPS  $0x03, Z9, Z9, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z9
+	VMOVUPS Z9, K1, 64(AX)
+	JMP     done
+
+rest1:
+	VPXORQ Z8, Z8, Z8
+	MOVQ   DI, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r1row:
+	CMPQ   BX, DI
+	JL     r1part
+	VADDPS (DX), Z8, K1, Z8
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r1sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPS (DX), Z8, K2, Z8
+
+r1sum:
+	VCMPPS  $0x03, Z8, Z8, K2
+	VMOVUPS canonNaN32<>+0(SB), K2, Z8
+	VMOVUPS Z8, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualPlanesAVX512F64(SB), $2600-152
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     BX, BX
+	JZ        biasrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     BX, BX
+	JZ        biasdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	VMOVUPD 64(CX), Z0
+	VMOVUPD Z0, 64(DX)
+	VMOVUPD 128(CX), Z0
+	VMOVUPD Z0, 128(DX)
+	VMOVUPD 192(CX), Z0
+	VMOVUPD Z0, 192(DX)
+	VMOVUPD 256(CX), Z0
+	VMOVUPD Z0, 256(DX)
+	VMOVUPD 320(CX), Z0
+	VMOVUPD Z0, 320(DX)
+	VMOVUPD 384(CX), Z0
+	VMOVUPD Z0, 384(DX)
+	VMOVUPD 448(CX), Z0
+	VMOVUPD Z0, 448(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSD s+144(FP), Z0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 512(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, (R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 64(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 128(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 192(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 256(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 320(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 384(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 448(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, 512(R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 576(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 640(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 704(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 768(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 832(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 896(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 960(R11)
+	LEAQ    552(SP), R10
+
+keepbwinrow:
+	VMOVUPD (BX), Z1
+	VMOVUPD (R10), Z2
+	VADDPD  (DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, (AX)
+	VMOVUPD 64(BX), Z1
+	VMOVUPD 64(R10), Z2
+	VADDPD  64(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 64(AX)
+	VMOVUPD 128(BX), Z1
+	VMOVUPD 128(R10), Z2
+	VADDPD  128(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 128(AX)
+	VMOVUPD 192(BX), Z1
+	VMOVUPD 192(R10), Z2
+	VADDPD  192(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 192(AX)
+	VMOVUPD 256(BX), Z1
+	VMOVUPD 256(R10), Z2
+	VADDPD  256(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 256(AX)
+	VMOVUPD 320(BX), Z1
+	VMOVUPD 320(R10), Z2
+	VADDPD  320(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 320(AX)
+	VMOVUPD 384(BX), Z1
+	VMOVUPD 384(R10), Z2
+	VADDPD  384(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 384(AX)
+	VMOVUPD 448(BX), Z1
+	VMOVUPD 448(R10), Z2
+	VADDPD  448(DX), Z2, Z2
+	VMULPD  Z0, Z2, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 448(AX)
+	ADDQ    $0x00000200, AX
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, BX
+	SUBQ    $0x40, CX
+	JMP     keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  512(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, (R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 64(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 128(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 192(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 256(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 320(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 384(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 448(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Z1
+	VMOVUPD Z1, 512(R11)
+	VMOVUPD 64(R10), Z1
+	VMOVUPD Z1, 576(R11)
+	VMOVUPD 128(R10), Z1
+	VMOVUPD Z1, 640(R11)
+	VMOVUPD 192(R10), Z1
+	VMOVUPD Z1, 704(R11)
+	VMOVUPD 256(R10), Z1
+	VMOVUPD Z1, 768(R11)
+	VMOVUPD 320(R10), Z1
+	VMOVUPD Z1, 832(R11)
+	VMOVUPD 384(R10), Z1
+	VMOVUPD Z1, 896(R11)
+	VMOVUPD 448(R10), Z1
+	VMOVUPD Z1, 960(R11)
+	LEAQ    552(SP), R10
+
+keepbtwinrow:
+	MOVQ      $-1, R11
+	BZHIQ     CX, R11, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z (BX), K1, Z1
+	VMOVUPD   (R10), Z2
+	VADDPD.Z  (DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 64(BX), K1, Z1
+	VMOVUPD   64(R10), Z2
+	VADDPD.Z  64(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 128(BX), K1, Z1
+	VMOVUPD   128(R10), Z2
+	VADDPD.Z  128(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 192(BX), K1, Z1
+	VMOVUPD   192(R10), Z2
+	VADDPD.Z  192(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 256(BX), K1, Z1
+	VMOVUPD   256(R10), Z2
+	VADDPD.Z  256(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 320(BX), K1, Z1
+	VMOVUPD   320(R10), Z2
+	VADDPD.Z  320(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 384(BX), K1, Z1
+	VMOVUPD   384(R10), Z2
+	VADDPD.Z  384(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, R11
+	KMOVW     R11, K1
+	VMOVUPD.Z 448(BX), K1, Z1
+	VMOVUPD   448(R10), Z2
+	VADDPD.Z  448(DX), Z2, K1, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+	LEAQ      (AX)(CX*8), AX
+	LEAQ      (DX)(CX*8), DX
+	LEAQ      (BX)(CX*8), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ    CX, $0x40
+	JB      keepntail
+	VMOVUPD (BX), Z1
+	VMULPD  (DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, (AX)
+	VMOVUPD 64(BX), Z1
+	VMULPD  64(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 64(AX)
+	VMOVUPD 128(BX), Z1
+	VMULPD  128(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 128(AX)
+	VMOVUPD 192(BX), Z1
+	VMULPD  192(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 192(AX)
+	VMOVUPD 256(BX), Z1
+	VMULPD  256(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 256(AX)
+	VMOVUPD 320(BX), Z1
+	VMULPD  320(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 320(AX)
+	VMOVUPD 384(BX), Z1
+	VMULPD  384(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 384(AX)
+	VMOVUPD 448(BX), Z1
+	VMULPD  448(DX), Z0, Z2
+	VADDPD  Z2, Z1, Z1
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 448(AX)
+	ADDQ    $0x00000200, AX
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, BX
+	SUBQ    $0x40, CX
+	JMP     keepnstep
+
+keepntail:
+	TESTQ     CX, CX
+	JZ        keepnkept
+	MOVQ      $-1, R10
+	BZHIQ     CX, R10, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (BX), K1, Z1
+	VMULPD.Z  (DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 64(BX), K1, Z1
+	VMULPD.Z  64(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 128(BX), K1, Z1
+	VMULPD.Z  128(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 192(BX), K1, Z1
+	VMULPD.Z  192(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 256(BX), K1, Z1
+	VMULPD.Z  256(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 320(BX), K1, Z1
+	VMULPD.Z  320(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 384(BX), K1, Z1
+	VMULPD.Z  384(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z 448(BX), K1, Z1
+	VMULPD.Z  448(DX), Z0, K1, Z2
+	VADDPD    Z2, Z1, K1, Z1
+	VCMPPD    $0x03, Z1, Z1, K1, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+	LEAQ      (AX)(CX*8), AX
+	LEAQ      (DX)(CX*8), DX
+	LEAQ      (BX)(CX*8), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*8), DX
+	CMPQ CX, $0x00000020
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPD (BX), Z1
+	VMOVUPD 64(BX), Z2
+	VMOVUPD 128(BX), Z3
+	VMOVUPD 192(BX), Z4
+	VMOVUPD Z1, (AX)
+	VMOVUPD Z2, 64(AX)
+	VMOVUPD Z3, 128(AX)
+	VMOVUPD Z4, 192(AX)
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000008
+	JB      dropcopytail
+	VMOVUPD (BX), Z1
+	VMOVUPD Z1, (AX)
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000008, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ     CX, CX
+	JZ        dropcopied
+	MOVQ      $-1, R10
+	BZHIQ     CX, R10, R10
+	KMOVW     R10, K1
+	VMOVUPD.Z (BX), K1, Z1
+	VMOVUPD   Z1, K1, (AX)
+	LEAQ      (BX)(CX*8), BX
+	LEAQ      (AX)(CX*8), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualRowsAVX512F64(SB), $5200-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vrowcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ     BX, BX
+	JZ        vrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vdblcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ     BX, BX
+	JZ        vdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	VMOVUPD 64(CX), Z0
+	VMOVUPD Z0, 64(DX)
+	VMOVUPD 128(CX), Z0
+	VMOVUPD Z0, 128(DX)
+	VMOVUPD 192(CX), Z0
+	VMOVUPD Z0, 192(DX)
+	VMOVUPD 256(CX), Z0
+	VMOVUPD Z0, 256(DX)
+	VMOVUPD 320(CX), Z0
+	VMOVUPD Z0, 320(DX)
+	VMOVUPD 384(CX), Z0
+	VMOVUPD Z0, 384(DX)
+	VMOVUPD 448(CX), Z0
+	VMOVUPD Z0, 448(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2600(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2640(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     BX, BX
+	JZ        biasrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2640(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (CX), Z0
+	VMOVUPD 64(CX), Z1
+	VMOVUPD 128(CX), Z2
+	VMOVUPD 192(CX), Z3
+	VMOVUPD Z0, (DX)
+	VMOVUPD Z1, 64(DX)
+	VMOVUPD Z2, 128(DX)
+	VMOVUPD Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     BX, BX
+	JZ        biasdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPD.Z (CX), K1, Z0
+	VMOVUPD   Z0, K1, (DX)
+	LEAQ      (CX)(BX*8), CX
+	LEAQ      (DX)(BX*8), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2640(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Z0
+	VMOVUPD Z0, (DX)
+	VMOVUPD 64(CX), Z0
+	VMOVUPD Z0, 64(DX)
+	VMOVUPD 128(CX), Z0
+	VMOVUPD Z0, 128(DX)
+	VMOVUPD 192(CX), Z0
+	VMOVUPD Z0, 192(DX)
+	VMOVUPD 256(CX), Z0
+	VMOVUPD Z0, 256(DX)
+	VMOVUPD 320(CX), Z0
+	VMOVUPD Z0, 320(DX)
+	VMOVUPD 384(CX), Z0
+	VMOVUPD Z0, 384(DX)
+	VMOVUPD 448(CX), Z0
+	VMOVUPD Z0, 448(DX)
+	MOVQ    CX, 2600(SP)
+	MOVQ    DX, 2616(SP)
+	MOVQ    DX, 2632(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 2600(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 2616(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 2632(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2616(SP), DX
+	SUBQ 2600(SP), DX
+	MOVQ DX, 2624(SP)
+	MOVQ 2600(SP), DX
+	MOVQ DX, 2608(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VPXORQ Z4, Z4, Z4
+	CMPQ   2600(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
+
+bvinrow:
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   bbnowrap
+	SUBQ 2624(SP), R8
+
+bbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, (R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 64(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 128(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 192(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 256(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 320(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 384(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 448(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, 512(R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 576(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 640(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 704(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 768(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 832(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 896(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 960(R8)
+	LEAQ    3152(SP), DI
+
+bbinrow:
+	VMOVUPD  (SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  (DX), Z1
+	VMOVUPD  (DI), Z2
+	VADDPD.Z (CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, (AX)
+	VMOVUPD  64(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  64(DX), Z1
+	VMOVUPD  64(DI), Z2
+	VADDPD.Z 64(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMOVUPD  128(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  128(DX), Z1
+	VMOVUPD  128(DI), Z2
+	VADDPD.Z 128(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 128(AX)
+	VMOVUPD  192(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  192(DX), Z1
+	VMOVUPD  192(DI), Z2
+	VADDPD.Z 192(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 192(AX)
+	VMOVUPD  256(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  256(DX), Z1
+	VMOVUPD  256(DI), Z2
+	VADDPD.Z 256(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 256(AX)
+	VMOVUPD  320(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  320(DX), Z1
+	VMOVUPD  320(DI), Z2
+	VADDPD.Z 320(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 320(AX)
+	VMOVUPD  384(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  384(DX), Z1
+	VMOVUPD  384(DI), Z2
+	VADDPD.Z 384(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 384(AX)
+	VMOVUPD  448(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  448(DX), Z1
+	VMOVUPD  448(DI), Z2
+	VADDPD.Z 448(CX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 448(AX)
+	ADDQ     $0x00000200, AX
+	ADDQ     $0x00000200, CX
+	ADDQ     $0x00000200, DX
+	SUBQ     $0x40, BX
+	CMPQ     BX, $0x40
+	JA       bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
+
+blvinrow:
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   blbnowrap
+	SUBQ 2624(SP), R8
+
+blbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, (R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 64(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 128(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 192(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 256(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 320(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 384(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 448(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD Z0, 512(R8)
+	VMOVUPD 64(DI), Z0
+	VMOVUPD Z0, 576(R8)
+	VMOVUPD 128(DI), Z0
+	VMOVUPD Z0, 640(R8)
+	VMOVUPD 192(DI), Z0
+	VMOVUPD Z0, 704(R8)
+	VMOVUPD 256(DI), Z0
+	VMOVUPD Z0, 768(R8)
+	VMOVUPD 320(DI), Z0
+	VMOVUPD Z0, 832(R8)
+	VMOVUPD 384(DI), Z0
+	VMOVUPD Z0, 896(R8)
+	VMOVUPD 448(DI), Z0
+	VMOVUPD Z0, 960(R8)
+	LEAQ    3152(SP), DI
+
+blbinrow:
+	MOVQ      $-1, R8
+	BZHIQ     BX, R8, R8
+	KMOVW     R8, K1
+	VMOVUPD   (SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z (DX), K1, Z1
+	VMOVUPD   (DI), Z2
+	VADDPD.Z  (CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   64(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 64(DX), K1, Z1
+	VMOVUPD   64(DI), Z2
+	VADDPD.Z  64(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   128(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 128(DX), K1, Z1
+	VMOVUPD   128(DI), Z2
+	VADDPD.Z  128(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   192(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 192(DX), K1, Z1
+	VMOVUPD   192(DI), Z2
+	VADDPD.Z  192(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   256(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 256(DX), K1, Z1
+	VMOVUPD   256(DI), Z2
+	VADDPD.Z  256(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   320(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 320(DX), K1, Z1
+	VMOVUPD   320(DI), Z2
+	VADDPD.Z  320(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   384(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 384(DX), K1, Z1
+	VMOVUPD   384(DI), Z2
+	VADDPD.Z  384(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	VMOVUPD   448(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 448(DX), K1, Z1
+	VMOVUPD   448(DI), Z2
+	VADDPD.Z  448(CX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+	JMP       done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
+
+nvinrow:
+	VMOVUPD  (SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  (DX), Z1
+	VMULPD.Z (CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, (AX)
+	VMOVUPD  64(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  64(DX), Z1
+	VMULPD.Z 64(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 64(AX)
+	VMOVUPD  128(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  128(DX), Z1
+	VMULPD.Z 128(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 128(AX)
+	VMOVUPD  192(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  192(DX), Z1
+	VMULPD.Z 192(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 192(AX)
+	VMOVUPD  256(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  256(DX), Z1
+	VMULPD.Z 256(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 256(AX)
+	VMOVUPD  320(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  320(DX), Z1
+	VMULPD.Z 320(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 320(AX)
+	VMOVUPD  384(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  384(DX), Z1
+	VMULPD.Z 384(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 384(AX)
+	VMOVUPD  448(SI), Z0
+	VCMPPD   $0x04, Z4, Z0, K1
+	VMOVUPD  448(DX), Z1
+	VMULPD.Z 448(CX), Z0, K1, Z0
+	VADDPD   Z0, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 448(AX)
+	ADDQ     $0x00000200, AX
+	ADDQ     $0x00000200, CX
+	ADDQ     $0x00000200, DX
+	SUBQ     $0x40, BX
+	CMPQ     BX, $0x40
+	JA       nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(SI), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(SI), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(SI), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(SI), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(SI), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(SI), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(SI), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    552(SP), SI
+
+nlvinrow:
+	MOVQ      $-1, DI
+	BZHIQ     BX, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD   (SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z (DX), K1, Z1
+	VMULPD.Z  (CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   64(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 64(DX), K1, Z1
+	VMULPD.Z  64(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   128(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 128(DX), K1, Z1
+	VMULPD.Z  128(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   192(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 192(DX), K1, Z1
+	VMULPD.Z  192(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   256(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 256(DX), K1, Z1
+	VMULPD.Z  256(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   320(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 320(DX), K1, Z1
+	VMULPD.Z  320(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   384(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 384(DX), K1, Z1
+	VMULPD.Z  384(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, DI
+	KMOVW     DI, K1
+	VMOVUPD   448(SI), Z0
+	VCMPPD    $0x04, Z4, Z0, K1, K2
+	VMOVUPD.Z 448(DX), K1, Z1
+	VMULPD.Z  448(CX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualBitsAVX512F64(SB), $2600-144
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     SI, SI
+	JZ        biasrowcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     SI, SI
+	JZ        biasdblcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(DX), Z0
+	VMOVUPD Z0, 64(BX)
+	VMOVUPD 128(DX), Z0
+	VMOVUPD Z0, 128(BX)
+	VMOVUPD 192(DX), Z0
+	VMOVUPD Z0, 192(BX)
+	VMOVUPD 256(DX), Z0
+	VMOVUPD Z0, 256(BX)
+	VMOVUPD 320(DX), Z0
+	VMOVUPD Z0, 320(BX)
+	VMOVUPD 384(DX), Z0
+	VMOVUPD Z0, 384(BX)
+	VMOVUPD 448(DX), Z0
+	VMOVUPD Z0, 448(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 16(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSD s+136(FP), Z0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 512(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPD (R9), Z1
+	VMOVUPD Z1, (R10)
+	VMOVUPD 64(R9), Z1
+	VMOVUPD Z1, 64(R10)
+	VMOVUPD 128(R9), Z1
+	VMOVUPD Z1, 128(R10)
+	VMOVUPD 192(R9), Z1
+	VMOVUPD Z1, 192(R10)
+	VMOVUPD 256(R9), Z1
+	VMOVUPD Z1, 256(R10)
+	VMOVUPD 320(R9), Z1
+	VMOVUPD Z1, 320(R10)
+	VMOVUPD 384(R9), Z1
+	VMOVUPD Z1, 384(R10)
+	VMOVUPD 448(R9), Z1
+	VMOVUPD Z1, 448(R10)
+	MOVQ    (SP), R9
+	VMOVUPD (R9), Z1
+	VMOVUPD Z1, 512(R10)
+	VMOVUPD 64(R9), Z1
+	VMOVUPD Z1, 576(R10)
+	VMOVUPD 128(R9), Z1
+	VMOVUPD Z1, 640(R10)
+	VMOVUPD 192(R9), Z1
+	VMOVUPD Z1, 704(R10)
+	VMOVUPD 256(R9), Z1
+	VMOVUPD Z1, 768(R10)
+	VMOVUPD 320(R9), Z1
+	VMOVUPD Z1, 832(R10)
+	VMOVUPD 384(R9), Z1
+	VMOVUPD Z1, 896(R10)
+	VMOVUPD 448(R9), Z1
+	VMOVUPD Z1, 960(R10)
+	LEAQ    552(SP), R9
+
+bwinrow:
+	KMOVW    R8, K1
+	VMOVUPD  (BX), Z1
+	VMOVUPD  (R9), Z2
+	VADDPD.Z (DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, (AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  64(BX), Z1
+	VMOVUPD  64(R9), Z2
+	VADDPD.Z 64(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 64(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  128(BX), Z1
+	VMOVUPD  128(R9), Z2
+	VADDPD.Z 128(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 128(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  192(BX), Z1
+	VMOVUPD  192(R9), Z2
+	VADDPD.Z 192(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 192(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  256(BX), Z1
+	VMOVUPD  256(R9), Z2
+	VADDPD.Z 256(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 256(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  320(BX), Z1
+	VMOVUPD  320(R9), Z2
+	VADDPD.Z 320(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 320(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  384(BX), Z1
+	VMOVUPD  384(R9), Z2
+	VADDPD.Z 384(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 384(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  448(BX), Z1
+	VMOVUPD  448(R9), Z2
+	VADDPD.Z 448(DX), Z2, K1, Z2
+	VMULPD   Z0, Z2, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 448(AX)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000200, AX
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, BX
+	SUBQ     $0x40, DI
+	CMPQ     DI, $0x40
+	JA       bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, (SI)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 64(SI)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 128(SI)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 192(SI)
+	VMOVUPD 256(CX), Z1
+	VMOVUPD Z1, 256(SI)
+	VMOVUPD 320(CX), Z1
+	VMOVUPD Z1, 320(SI)
+	VMOVUPD 384(CX), Z1
+	VMOVUPD Z1, 384(SI)
+	VMOVUPD 448(CX), Z1
+	VMOVUPD Z1, 448(SI)
+	MOVQ    (SP), CX
+	VMOVUPD (CX), Z1
+	VMOVUPD Z1, 512(SI)
+	VMOVUPD 64(CX), Z1
+	VMOVUPD Z1, 576(SI)
+	VMOVUPD 128(CX), Z1
+	VMOVUPD Z1, 640(SI)
+	VMOVUPD 192(CX), Z1
+	VMOVUPD Z1, 704(SI)
+	VMOVUPD 256(CX), Z1
+	VMOVUPD Z1, 768(SI)
+	VMOVUPD 320(CX), Z1
+	VMOVUPD Z1, 832(SI)
+	VMOVUPD 384(CX), Z1
+	VMOVUPD Z1, 896(SI)
+	VMOVUPD 448(CX), Z1
+	VMOVUPD Z1, 960(SI)
+	LEAQ    552(SP), CX
+
+blwinrow:
+	MOVQ      $-1, SI
+	BZHIQ     DI, SI, SI
+	ANDQ      SI, R8
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z (BX), K1, Z1
+	VMOVUPD   (CX), Z2
+	VADDPD.Z  (DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 64(BX), K1, Z1
+	VMOVUPD   64(CX), Z2
+	VADDPD.Z  64(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 128(BX), K1, Z1
+	VMOVUPD   128(CX), Z2
+	VADDPD.Z  128(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 192(BX), K1, Z1
+	VMOVUPD   192(CX), Z2
+	VADDPD.Z  192(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 256(BX), K1, Z1
+	VMOVUPD   256(CX), Z2
+	VADDPD.Z  256(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 320(BX), K1, Z1
+	VMOVUPD   320(CX), Z2
+	VADDPD.Z  320(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 384(BX), K1, Z1
+	VMOVUPD   384(CX), Z2
+	VADDPD.Z  384(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, SI
+	KMOVW     SI, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 448(BX), K1, Z1
+	VMOVUPD   448(CX), Z2
+	VADDPD.Z  448(DX), Z2, K2, Z2
+	VMULPD    Z0, Z2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+	JMP       done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ     (SI), R8
+	MOVQ     8(SI), R9
+	SHRQ     CL, R9, R8
+	KMOVW    R8, K1
+	VMOVUPD  (BX), Z1
+	VMULPD.Z (DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, (AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  64(BX), Z1
+	VMULPD.Z 64(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 64(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  128(BX), Z1
+	VMULPD.Z 128(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 128(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  192(BX), Z1
+	VMULPD.Z 192(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 192(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  256(BX), Z1
+	VMULPD.Z 256(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 256(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  320(BX), Z1
+	VMULPD.Z 320(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 320(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  384(BX), Z1
+	VMULPD.Z 384(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 384(AX)
+	SHRQ     $0x08, R8
+	KMOVW    R8, K1
+	VMOVUPD  448(BX), Z1
+	VMULPD.Z 448(DX), Z0, K1, Z2
+	VADDPD   Z2, Z1, K1, Z1
+	VCMPPD   $0x03, Z1, Z1, K1, K1
+	VMOVUPD  canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD  Z1, 448(AX)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000200, AX
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, BX
+	SUBQ     $0x40, DI
+	CMPQ     DI, $0x40
+	JA       nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	MOVQ      $-1, CX
+	BZHIQ     DI, CX, CX
+	ANDQ      CX, R8
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z (BX), K1, Z1
+	VMULPD.Z  (DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, (AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 64(BX), K1, Z1
+	VMULPD.Z  64(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 64(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 128(BX), K1, Z1
+	VMULPD.Z  128(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 128(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 192(BX), K1, Z1
+	VMULPD.Z  192(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 192(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 256(BX), K1, Z1
+	VMULPD.Z  256(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 256(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 320(BX), K1, Z1
+	VMULPD.Z  320(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 320(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 384(BX), K1, Z1
+	VMULPD.Z  384(DX), Z0, K2, Z2
+	VADDPD    Z2, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 384(AX)
+	SHRQ      $0x08, R8
+	SHRQ      $0x08, CX
+	KMOVW     CX, K1
+	KMOVW     R8, K2
+	VMOVUPD.Z 448(BX), K1, Z1
+	VMULPD.Z  448(DX), Z0, K2, Z0
+	VADDPD    Z0, Z1, K2, Z1
+	VCMPPD    $0x03, Z1, Z1, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z1
+	VMOVUPD   Z1, K1, 448(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, POPCNT
+TEXT ·residualPhiloxAVX512F64(SB), $5208-160
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2512(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ     SI, SI
+	JZ        biasrowcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (DX), Z0
+	VMOVUPD 64(DX), Z1
+	VMOVUPD 128(DX), Z2
+	VMOVUPD 192(DX), Z3
+	VMOVUPD Z0, (BX)
+	VMOVUPD Z1, 64(BX)
+	VMOVUPD Z2, 128(BX)
+	VMOVUPD Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ     SI, SI
+	JZ        biasdblcopied
+	MOVQ      $-1, DI
+	BZHIQ     SI, DI, DI
+	KMOVW     DI, K1
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   Z0, K1, (BX)
+	LEAQ      (DX)(SI*8), DX
+	LEAQ      (BX)(SI*8), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Z0
+	VMOVUPD Z0, (BX)
+	VMOVUPD 64(DX), Z0
+	VMOVUPD Z0, 64(BX)
+	VMOVUPD 128(DX), Z0
+	VMOVUPD Z0, 128(BX)
+	VMOVUPD 192(DX), Z0
+	VMOVUPD Z0, 192(BX)
+	VMOVUPD 256(DX), Z0
+	VMOVUPD Z0, 256(BX)
+	VMOVUPD 320(DX), Z0
+	VMOVUPD Z0, 320(BX)
+	VMOVUPD 384(DX), Z0
+	VMOVUPD Z0, 384(BX)
+	VMOVUPD 448(DX), Z0
+	VMOVUPD Z0, 448(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 2520(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ res_base+48(FP), DX
+	MOVQ bits_base+96(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+120(FP), DI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DI, R8
+	SHRQ $0x20, DI
+	MOVL R8, (SP)
+	MOVL DI, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 8(SP)
+	MOVL DI, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 16(SP)
+	MOVL DI, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 24(SP)
+	MOVL DI, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 32(SP)
+	MOVL DI, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 40(SP)
+	MOVL DI, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 48(SP)
+	MOVL DI, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 56(SP)
+	MOVL DI, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 64(SP)
+	MOVL DI, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 72(SP)
+	MOVL DI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), DI
+	SHLQ $0x20, DI
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R10
+
+thr:
+	MOVQ            DI, R9
+	SARQ            $0x3f, R9
+	MOVQ            R9, (R8)
+	ADDQ            $0x08, R8
+	SHLQ            $0x01, DI
+	DECL            R10
+	JNZ             thr
+	MOVQ            $-1, DI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, R8
+	KMOVW           R8, K1
+	VPBROADCASTQ    DI, Z2
+	MOVQ            start+128(FP), DI
+	VBROADCASTSD    s+152(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z8
+	VPADDQ       groupStride<>+64(SB), Z8, Z10
+	VPADDQ       groupStride<>+0(SB), Z8, Z8
+	VMOVDQA64    Z2, Z9
+	VMOVDQA64    Z2, Z11
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	LEAQ         80(SP), R8
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z8, Z12
+	VPSHUFD $0xf5, Z10, Z13
+
+	// Round 1.
+	VPMULUDQ    Z0, Z8, Z14
+	VPXORD.BCST (SP), Z12, Z12
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+	VPMULUDQ    Z0, Z10, Z16
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z16, Z17
+	VPXORD.BCST 4(SP), Z17, Z17
+
+	// Round 2.
+	VPMULUDQ        Z0, Z12, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z19
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z16
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(SP), Z12, Z15
+	VPMULUDQ        Z0, Z17, Z12
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z14
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z17
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z15
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 36(SP), Z16, Z14
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z12, Z18
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z17
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(SP), Z16, Z15
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z14
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z16, Z17
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 68(SP), Z12, Z15
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z14
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z17
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z15, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z9, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z4
+	VPANDNQ         Z9, Z19, Z9
+	VPSHUFD         $0xa0, Z13, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z9, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z4
+	VPANDNQ         Z9, Z18, Z9
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z5
+	VPANDNQ         Z11, Z20, Z11
+	VPSHUFD         $0xa0, Z16, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
+	VPANDNQ         Z11, Z17, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z9, Z9, K2
+	VPTESTMQ Z11, Z11, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     R8, R9
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z4, Z4, Z4
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VMOVDQU64  Z4, 336(SP)
+	VMOVDQU64  Z5, 400(SP)
+	ADDQ       $0x00000100, DI
+
+	// Apply the batch's keep words.
+	XORQ R8, R8
+
+word:
+	MOVQ  336(SP)(R8*8), R9
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	CMPQ 2512(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 5112(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 512(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPD (R10), Z8
+	VMOVUPD Z8, (R9)
+	VMOVUPD 64(R10), Z8
+	VMOVUPD Z8, 64(R9)
+	VMOVUPD 128(R10), Z8
+	VMOVUPD Z8, 128(R9)
+	VMOVUPD 192(R10), Z8
+	VMOVUPD Z8, 192(R9)
+	VMOVUPD 256(R10), Z8
+	VMOVUPD Z8, 256(R9)
+	VMOVUPD 320(R10), Z8
+	VMOVUPD Z8, 320(R9)
+	VMOVUPD 384(R10), Z8
+	VMOVUPD Z8, 384(R9)
+	VMOVUPD 448(R10), Z8
+	VMOVUPD Z8, 448(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPD (R10), Z8
+	VMOVUPD Z8, 512(R9)
+	VMOVUPD 64(R10), Z8
+	VMOVUPD Z8, 576(R9)
+	VMOVUPD 128(R10), Z8
+	VMOVUPD Z8, 640(R9)
+	VMOVUPD 192(R10), Z8
+	VMOVUPD Z8, 704(R9)
+	VMOVUPD 256(R10), Z8
+	VMOVUPD Z8, 768(R9)
+	VMOVUPD 320(R10), Z8
+	VMOVUPD Z8, 832(R9)
+	VMOVUPD 384(R10), Z8
+	VMOVUPD Z8, 896(R9)
+	VMOVUPD 448(R10), Z8
+	VMOVUPD Z8, 960(R9)
+	LEAQ    3064(SP), R10
+
+wordbiasinrow:
+	MOVQ       5112(SP), R9
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(CX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(CX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8512(CX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8576(CX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8640(CX)
+	PREFETCHT0 8640(DX)
+	KMOVW      R9, K2
+	VMOVUPD    (DX), Z8
+	VMOVUPD    (R10), Z9
+	VADDPD.Z   (CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, (AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    64(DX), Z8
+	VMOVUPD    64(R10), Z9
+	VADDPD.Z   64(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 64(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    128(DX), Z8
+	VMOVUPD    128(R10), Z9
+	VADDPD.Z   128(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 128(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    192(DX), Z8
+	VMOVUPD    192(R10), Z9
+	VADDPD.Z   192(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 192(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    256(DX), Z8
+	VMOVUPD    256(R10), Z9
+	VADDPD.Z   256(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 256(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    320(DX), Z8
+	VMOVUPD    320(R10), Z9
+	VADDPD.Z   320(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 320(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    384(DX), Z8
+	VMOVUPD    384(R10), Z9
+	VADDPD.Z   384(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 384(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    448(DX), Z8
+	VMOVUPD    448(R10), Z9
+	VADDPD.Z   448(CX), Z9, K2, Z9
+	VMULPD     Z3, Z9, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 448(AX)
+	JMP        wordresid
+
+wordnobias:
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(CX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(CX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8512(CX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8576(CX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8640(CX)
+	PREFETCHT0 8640(DX)
+	KMOVW      R9, K2
+	VMOVUPD    (DX), Z8
+	VMULPD.Z   (CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, (AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    64(DX), Z8
+	VMULPD.Z   64(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 64(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    128(DX), Z8
+	VMULPD.Z   128(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 128(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    192(DX), Z8
+	VMULPD.Z   192(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 192(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    256(DX), Z8
+	VMULPD.Z   256(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 256(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    320(DX), Z8
+	VMULPD.Z   320(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 320(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    384(DX), Z8
+	VMULPD.Z   384(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 384(AX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    448(DX), Z8
+	VMULPD.Z   448(CX), Z3, K2, Z9
+	VADDPD     Z9, Z8, K2, Z8
+	VCMPPD     $0x03, Z8, Z8, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD    Z8, 448(AX)
+
+wordresid:
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	ADDQ $0x00000200, AX
+	INCQ R8
+	CMPQ R8, $0x10
+	JB   word
+	SUBQ $0x00000400, SI
+	CMPQ SI, $0x00000400
+	JAE  loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z8
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, DI
+	BZHIQ       R8, DI, DI
+	KMOVW       DI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z6, Z6, Z6
+	VPXORQ      Z7, Z7, Z7
+	LEAQ        80(SP), DI
+	LEAQ        336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z9
+	VPSHUFD $0xf5, Z8, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z8, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z16
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z17
+
+	// Round 3.
+	VPMULUDQ        Z0, Z15, Z13
+	VPMULUDQ        Z1, Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z15
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z15
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z12, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z16
+	VPTERNLOGQ.BCST $0xf8, (DI), Z16, Z6
+	VPANDNQ         Z5, Z16, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z6
+	VPANDNQ         Z5, Z15, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z11, K1, Z17
+	VPTERNLOGQ.BCST $0x48, (DI), Z2, Z17
+	VPTERNLOGQ.BCST $0xf8, (DI), Z17, Z7
+	VPANDNQ         Z2, Z17, Z2
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z2, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z14, Z7
+	VPANDNQ         Z2, Z14, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DI, R8
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z7, 400(SP)
+	XORQ       R8, R8
+
+tailword:
+	MOVQ  336(SP)(R8*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	CMPQ 2512(SP), $0x00
+	JE   tailwordnobias
+	MOVQ DI, 5112(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 512(R9), DI
+	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
+	LEAQ    2552(SP), R9
+	ADDQ    R9, DI
+	MOVQ    2544(SP), R9
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(R9), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(R9), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(R9), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(R9), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(R9), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(R9), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(R9), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    2512(SP), R9
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(R9), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(R9), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(R9), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(R9), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(R9), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(R9), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(R9), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    3064(SP), R9
+
+tailwordbiasinrow:
+	MOVQ       5112(SP), DI
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(CX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(CX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8512(CX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8576(CX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8640(CX)
+	PREFETCHT0 8640(DX)
+	KMOVW      DI, K1
+	VMOVUPD    (DX), Z0
+	VMOVUPD    (R9), Z1
+	VADDPD.Z   (CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, (AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    64(DX), Z0
+	VMOVUPD    64(R9), Z1
+	VADDPD.Z   64(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 64(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    128(DX), Z0
+	VMOVUPD    128(R9), Z1
+	VADDPD.Z   128(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 128(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    192(DX), Z0
+	VMOVUPD    192(R9), Z1
+	VADDPD.Z   192(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 192(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    256(DX), Z0
+	VMOVUPD    256(R9), Z1
+	VADDPD.Z   256(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 256(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    320(DX), Z0
+	VMOVUPD    320(R9), Z1
+	VADDPD.Z   320(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 320(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    384(DX), Z0
+	VMOVUPD    384(R9), Z1
+	VADDPD.Z   384(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 384(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    448(DX), Z0
+	VMOVUPD    448(R9), Z1
+	VADDPD.Z   448(CX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 448(AX)
+	JMP        tailwordresid
+
+tailwordnobias:
+	PREFETCHT0 8192(CX)
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8256(CX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8320(CX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8384(CX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8448(CX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8512(CX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8576(CX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8640(CX)
+	PREFETCHT0 8640(DX)
+	KMOVW      DI, K1
+	VMOVUPD    (DX), Z0
+	VMULPD.Z   (CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, (AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    64(DX), Z0
+	VMULPD.Z   64(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 64(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    128(DX), Z0
+	VMULPD.Z   128(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 128(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    192(DX), Z0
+	VMULPD.Z   192(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 192(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    256(DX), Z0
+	VMULPD.Z   256(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 256(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    320(DX), Z0
+	VMULPD.Z   320(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 320(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    384(DX), Z0
+	VMULPD.Z   384(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 384(AX)
+	SHRQ       $0x08, DI
+	KMOVW      DI, K1
+	VMOVUPD    448(DX), Z0
+	VMULPD.Z   448(CX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 448(AX)
+
+tailwordresid:
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	ADDQ $0x00000200, AX
+	INCQ R8
+	SUBQ $0x40, SI
+	JMP  tailword
+
+last:
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	CMPQ 2512(SP), $0x00
+	JE   lastnobias
+	MOVQ DI, 5112(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 512(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPD (BX), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(BX), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(BX), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(BX), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(BX), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(BX), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(BX), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(BX), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPD (BX), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(BX), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(BX), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(BX), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(BX), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(BX), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(BX), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(BX), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    3064(SP), BX
+
+lastbiasinrow:
+	MOVQ      5112(SP), DI
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, R8
+	ANDQ      R8, DI
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   (BX), Z1
+	VADDPD.Z  (CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 64(DX), K1, Z0
+	VMOVUPD   64(BX), Z1
+	VADDPD.Z  64(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 64(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 128(DX), K1, Z0
+	VMOVUPD   128(BX), Z1
+	VADDPD.Z  128(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 128(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 192(DX), K1, Z0
+	VMOVUPD   192(BX), Z1
+	VADDPD.Z  192(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 192(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 256(DX), K1, Z0
+	VMOVUPD   256(BX), Z1
+	VADDPD.Z  256(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 256(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 320(DX), K1, Z0
+	VMOVUPD   320(BX), Z1
+	VADDPD.Z  320(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 320(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 384(DX), K1, Z0
+	VMOVUPD   384(BX), Z1
+	VADDPD.Z  384(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 384(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 448(DX), K1, Z0
+	VMOVUPD   448(BX), Z1
+	VADDPD.Z  448(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 448(AX)
+	JMP       lastresid
+
+lastnobias:
+	MOVQ      $-1, BX
+	BZHIQ     SI, BX, BX
+	ANDQ      BX, DI
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z (DX), K1, Z0
+	VMULPD.Z  (CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 64(DX), K1, Z0
+	VMULPD.Z  64(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 64(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 128(DX), K1, Z0
+	VMULPD.Z  128(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 128(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 192(DX), K1, Z0
+	VMULPD.Z  192(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 192(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 256(DX), K1, Z0
+	VMULPD.Z  256(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 256(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 320(DX), K1, Z0
+	VMULPD.Z  320(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 320(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 384(DX), K1, Z0
+	VMULPD.Z  384(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 384(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 448(DX), K1, Z0
+	VMULPD.Z  448(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 448(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+	MOVQ R8, 5176(SP)
+	DECQ R8
+	MOVQ R8, 5160(SP)
+	SHLQ $0x06, R8
+	SUBQ R8, SI
+	MOVQ SI, 5168(SP)
+	MOVQ AX, 5120(SP)
+	MOVQ CX, 5128(SP)
+	MOVQ DX, 5200(SP)
+	MOVQ BX, 5136(SP)
+	MOVQ $0x00000000, 5152(SP)
+	MOVQ $0x00000000, 5184(SP)
+	MOVQ $0x00000000, 5144(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    5176(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 5176(SP)
+	MOVQ    AX, 5192(SP)
+	LEAQ    464(SP), CX
+	ADDQ    5184(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          SI, BX
+	SUBQ          SI, AX
+	SHLQ          $0x04, SI
+	ADDQ          SI, DI
+	MOVQ          $0x00000010, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    5152(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	MOVQ    5160(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	SUBQ    SI, 5152(SP)
+	SUBQ    SI, 5160(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    5120(SP), R8
+	MOVQ    5128(SP), R9
+	MOVQ    5200(SP), R10
+	MOVQ    5136(SP), R11
+	MOVQ    5144(SP), R12
+
+hookapply:
+	MOVQ  464(SP)(R12*8), R13
+	INCQ  R12
+	ANDQ  $0x7f, R12
+	TESTQ R11, R11
+	JZ    hookstored
+	MOVQ  R13, (R11)
+	ADDQ  $0x08, R11
+
+hookstored:
+	CMPQ 2512(SP), $0x00
+	JE   hooknobias
+	MOVQ R13, 5112(SP)
+	MOVQ 2520(SP), R14
+	LEAQ 512(R14), R13
+	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
+	LEAQ    2552(SP), R14
+	ADDQ    R14, R13
+	MOVQ    2544(SP), R14
+	VMOVUPD (R14), Z4
+	VMOVUPD Z4, (R13)
+	VMOVUPD 64(R14), Z4
+	VMOVUPD Z4, 64(R13)
+	VMOVUPD 128(R14), Z4
+	VMOVUPD Z4, 128(R13)
+	VMOVUPD 192(R14), Z4
+	VMOVUPD Z4, 192(R13)
+	VMOVUPD 256(R14), Z4
+	VMOVUPD Z4, 256(R13)
+	VMOVUPD 320(R14), Z4
+	VMOVUPD Z4, 320(R13)
+	VMOVUPD 384(R14), Z4
+	VMOVUPD Z4, 384(R13)
+	VMOVUPD 448(R14), Z4
+	VMOVUPD Z4, 448(R13)
+	MOVQ    2512(SP), R14
+	VMOVUPD (R14), Z4
+	VMOVUPD Z4, 512(R13)
+	VMOVUPD 64(R14), Z4
+	VMOVUPD Z4, 576(R13)
+	VMOVUPD 128(R14), Z4
+	VMOVUPD Z4, 640(R13)
+	VMOVUPD 192(R14), Z4
+	VMOVUPD Z4, 704(R13)
+	VMOVUPD 256(R14), Z4
+	VMOVUPD Z4, 768(R13)
+	VMOVUPD 320(R14), Z4
+	VMOVUPD Z4, 832(R13)
+	VMOVUPD 384(R14), Z4
+	VMOVUPD Z4, 896(R13)
+	VMOVUPD 448(R14), Z4
+	VMOVUPD Z4, 960(R13)
+	LEAQ    3064(SP), R14
+
+hookbiasinrow:
+	MOVQ       5112(SP), R13
+	PREFETCHT0 8192(R9)
+	PREFETCHT0 8192(R10)
+	PREFETCHT0 8256(R9)
+	PREFETCHT0 8256(R10)
+	PREFETCHT0 8320(R9)
+	PREFETCHT0 8320(R10)
+	PREFETCHT0 8384(R9)
+	PREFETCHT0 8384(R10)
+	PREFETCHT0 8448(R9)
+	PREFETCHT0 8448(R10)
+	PREFETCHT0 8512(R9)
+	PREFETCHT0 8512(R10)
+	PREFETCHT0 8576(R9)
+	PREFETCHT0 8576(R10)
+	PREFETCHT0 8640(R9)
+	PREFETCHT0 8640(R10)
+	KMOVW      R13, K2
+	VMOVUPD    (R10), Z4
+	VMOVUPD    (R14), Z5
+	VADDPD.Z   (R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, (R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    64(R10), Z4
+	VMOVUPD    64(R14), Z5
+	VADDPD.Z   64(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 64(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    128(R10), Z4
+	VMOVUPD    128(R14), Z5
+	VADDPD.Z   128(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 128(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    192(R10), Z4
+	VMOVUPD    192(R14), Z5
+	VADDPD.Z   192(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 192(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    256(R10), Z4
+	VMOVUPD    256(R14), Z5
+	VADDPD.Z   256(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 256(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    320(R10), Z4
+	VMOVUPD    320(R14), Z5
+	VADDPD.Z   320(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 320(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    384(R10), Z4
+	VMOVUPD    384(R14), Z5
+	VADDPD.Z   384(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 384(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    448(R10), Z4
+	VMOVUPD    448(R14), Z5
+	VADDPD.Z   448(R9), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 448(R8)
+	JMP        hookresid
+
+hooknobias:
+	PREFETCHT0 8192(R9)
+	PREFETCHT0 8192(R10)
+	PREFETCHT0 8256(R9)
+	PREFETCHT0 8256(R10)
+	PREFETCHT0 8320(R9)
+	PREFETCHT0 8320(R10)
+	PREFETCHT0 8384(R9)
+	PREFETCHT0 8384(R10)
+	PREFETCHT0 8448(R9)
+	PREFETCHT0 8448(R10)
+	PREFETCHT0 8512(R9)
+	PREFETCHT0 8512(R10)
+	PREFETCHT0 8576(R9)
+	PREFETCHT0 8576(R10)
+	PREFETCHT0 8640(R9)
+	PREFETCHT0 8640(R10)
+	KMOVW      R13, K2
+	VMOVUPD    (R10), Z4
+	VMULPD.Z   (R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, (R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    64(R10), Z4
+	VMULPD.Z   64(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 64(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    128(R10), Z4
+	VMULPD.Z   128(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 128(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    192(R10), Z4
+	VMULPD.Z   192(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 192(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    256(R10), Z4
+	VMULPD.Z   256(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 256(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    320(R10), Z4
+	VMULPD.Z   320(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 320(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    384(R10), Z4
+	VMULPD.Z   384(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 384(R8)
+	SHRQ       $0x08, R13
+	KMOVW      R13, K2
+	VMOVUPD    448(R10), Z4
+	VMULPD.Z   448(R9), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 448(R8)
+
+hookresid:
+	ADDQ $0x00000200, R10
+	ADDQ $0x00000200, R9
+	ADDQ $0x00000200, R8
+	DECQ SI
+	JNZ  hookapply
+	MOVQ R8, 5120(SP)
+	MOVQ R9, 5128(SP)
+	MOVQ R10, 5200(SP)
+	MOVQ R11, 5136(SP)
+	MOVQ R12, 5144(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, SI
+	CMPQ        DX, SI
+	CMOVQCS     DX, SI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        SI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    5152(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    5160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 5152(SP)
+	SUBQ    AX, 5160(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    5120(SP), CX
+	MOVQ    5128(SP), DX
+	MOVQ    5200(SP), BX
+	MOVQ    5136(SP), SI
+	MOVQ    5144(SP), R8
+
+drainapply:
+	MOVQ  464(SP)(R8*8), R9
+	INCQ  R8
+	ANDQ  $0x7f, R8
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2512(SP), $0x00
+	JE   drainnobias
+	MOVQ R9, 5112(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 512(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPD (R10), Z4
+	VMOVUPD Z4, (R9)
+	VMOVUPD 64(R10), Z4
+	VMOVUPD Z4, 64(R9)
+	VMOVUPD 128(R10), Z4
+	VMOVUPD Z4, 128(R9)
+	VMOVUPD 192(R10), Z4
+	VMOVUPD Z4, 192(R9)
+	VMOVUPD 256(R10), Z4
+	VMOVUPD Z4, 256(R9)
+	VMOVUPD 320(R10), Z4
+	VMOVUPD Z4, 320(R9)
+	VMOVUPD 384(R10), Z4
+	VMOVUPD Z4, 384(R9)
+	VMOVUPD 448(R10), Z4
+	VMOVUPD Z4, 448(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPD (R10), Z4
+	VMOVUPD Z4, 512(R9)
+	VMOVUPD 64(R10), Z4
+	VMOVUPD Z4, 576(R9)
+	VMOVUPD 128(R10), Z4
+	VMOVUPD Z4, 640(R9)
+	VMOVUPD 192(R10), Z4
+	VMOVUPD Z4, 704(R9)
+	VMOVUPD 256(R10), Z4
+	VMOVUPD Z4, 768(R9)
+	VMOVUPD 320(R10), Z4
+	VMOVUPD Z4, 832(R9)
+	VMOVUPD 384(R10), Z4
+	VMOVUPD Z4, 896(R9)
+	VMOVUPD 448(R10), Z4
+	VMOVUPD Z4, 960(R9)
+	LEAQ    3064(SP), R10
+
+drainbiasinrow:
+	MOVQ       5112(SP), R9
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8320(BX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8384(BX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8448(BX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8512(BX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8576(BX)
+	PREFETCHT0 8640(DX)
+	PREFETCHT0 8640(BX)
+	KMOVW      R9, K2
+	VMOVUPD    (BX), Z4
+	VMOVUPD    (R10), Z5
+	VADDPD.Z   (DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, (CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    64(BX), Z4
+	VMOVUPD    64(R10), Z5
+	VADDPD.Z   64(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 64(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    128(BX), Z4
+	VMOVUPD    128(R10), Z5
+	VADDPD.Z   128(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 128(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    192(BX), Z4
+	VMOVUPD    192(R10), Z5
+	VADDPD.Z   192(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 192(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    256(BX), Z4
+	VMOVUPD    256(R10), Z5
+	VADDPD.Z   256(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 256(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    320(BX), Z4
+	VMOVUPD    320(R10), Z5
+	VADDPD.Z   320(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 320(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    384(BX), Z4
+	VMOVUPD    384(R10), Z5
+	VADDPD.Z   384(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 384(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    448(BX), Z4
+	VMOVUPD    448(R10), Z5
+	VADDPD.Z   448(DX), Z5, K2, Z5
+	VMULPD     Z3, Z5, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 448(CX)
+	JMP        drainresid
+
+drainnobias:
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8320(BX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8384(BX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8448(BX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8512(BX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8576(BX)
+	PREFETCHT0 8640(DX)
+	PREFETCHT0 8640(BX)
+	KMOVW      R9, K2
+	VMOVUPD    (BX), Z4
+	VMULPD.Z   (DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, (CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    64(BX), Z4
+	VMULPD.Z   64(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 64(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    128(BX), Z4
+	VMULPD.Z   128(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 128(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    192(BX), Z4
+	VMULPD.Z   192(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 192(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    256(BX), Z4
+	VMULPD.Z   256(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 256(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    320(BX), Z4
+	VMULPD.Z   320(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 320(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    384(BX), Z4
+	VMULPD.Z   384(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 384(CX)
+	SHRQ       $0x08, R9
+	KMOVW      R9, K2
+	VMOVUPD    448(BX), Z4
+	VMULPD.Z   448(DX), Z3, K2, Z5
+	VADDPD     Z5, Z4, K2, Z4
+	VCMPPD     $0x03, Z4, Z4, K2, K2
+	VMOVUPD    canonNaN64<>+0(SB), K2, Z4
+	VMOVUPD    Z4, 448(CX)
+
+drainresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 5120(SP)
+	MOVQ DX, 5128(SP)
+	MOVQ BX, 5200(SP)
+	MOVQ SI, 5136(SP)
+	MOVQ R8, 5144(SP)
+
+drainapplied:
+	MOVQ 5192(SP), AX
+	MOVQ AX, 5152(SP)
+	XORQ $0x00000200, 5184(SP)
+	CMPQ 5176(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    5152(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    5160(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 5152(SP)
+	SUBQ    AX, 5160(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    5120(SP), CX
+	MOVQ    5128(SP), DX
+	MOVQ    5200(SP), BX
+	MOVQ    5136(SP), SI
+	MOVQ    5144(SP), DI
+
+finalapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2512(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 5112(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 512(R9), R8
+	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2552(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2544(SP), R9
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, (R8)
+	VMOVUPD 64(R9), Z0
+	VMOVUPD Z0, 64(R8)
+	VMOVUPD 128(R9), Z0
+	VMOVUPD Z0, 128(R8)
+	VMOVUPD 192(R9), Z0
+	VMOVUPD Z0, 192(R8)
+	VMOVUPD 256(R9), Z0
+	VMOVUPD Z0, 256(R8)
+	VMOVUPD 320(R9), Z0
+	VMOVUPD Z0, 320(R8)
+	VMOVUPD 384(R9), Z0
+	VMOVUPD Z0, 384(R8)
+	VMOVUPD 448(R9), Z0
+	VMOVUPD Z0, 448(R8)
+	MOVQ    2512(SP), R9
+	VMOVUPD (R9), Z0
+	VMOVUPD Z0, 512(R8)
+	VMOVUPD 64(R9), Z0
+	VMOVUPD Z0, 576(R8)
+	VMOVUPD 128(R9), Z0
+	VMOVUPD Z0, 640(R8)
+	VMOVUPD 192(R9), Z0
+	VMOVUPD Z0, 704(R8)
+	VMOVUPD 256(R9), Z0
+	VMOVUPD Z0, 768(R8)
+	VMOVUPD 320(R9), Z0
+	VMOVUPD Z0, 832(R8)
+	VMOVUPD 384(R9), Z0
+	VMOVUPD Z0, 896(R8)
+	VMOVUPD 448(R9), Z0
+	VMOVUPD Z0, 960(R8)
+	LEAQ    3064(SP), R9
+
+finalbiasinrow:
+	MOVQ       5112(SP), R8
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8320(BX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8384(BX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8448(BX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8512(BX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8576(BX)
+	PREFETCHT0 8640(DX)
+	PREFETCHT0 8640(BX)
+	KMOVW      R8, K1
+	VMOVUPD    (BX), Z0
+	VMOVUPD    (R9), Z1
+	VADDPD.Z   (DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, (CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    64(BX), Z0
+	VMOVUPD    64(R9), Z1
+	VADDPD.Z   64(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 64(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    128(BX), Z0
+	VMOVUPD    128(R9), Z1
+	VADDPD.Z   128(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 128(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    192(BX), Z0
+	VMOVUPD    192(R9), Z1
+	VADDPD.Z   192(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 192(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    256(BX), Z0
+	VMOVUPD    256(R9), Z1
+	VADDPD.Z   256(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 256(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    320(BX), Z0
+	VMOVUPD    320(R9), Z1
+	VADDPD.Z   320(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 320(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    384(BX), Z0
+	VMOVUPD    384(R9), Z1
+	VADDPD.Z   384(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 384(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    448(BX), Z0
+	VMOVUPD    448(R9), Z1
+	VADDPD.Z   448(DX), Z1, K1, Z1
+	VMULPD     Z3, Z1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 448(CX)
+	JMP        finalresid
+
+finalnobias:
+	PREFETCHT0 8192(DX)
+	PREFETCHT0 8192(BX)
+	PREFETCHT0 8256(DX)
+	PREFETCHT0 8256(BX)
+	PREFETCHT0 8320(DX)
+	PREFETCHT0 8320(BX)
+	PREFETCHT0 8384(DX)
+	PREFETCHT0 8384(BX)
+	PREFETCHT0 8448(DX)
+	PREFETCHT0 8448(BX)
+	PREFETCHT0 8512(DX)
+	PREFETCHT0 8512(BX)
+	PREFETCHT0 8576(DX)
+	PREFETCHT0 8576(BX)
+	PREFETCHT0 8640(DX)
+	PREFETCHT0 8640(BX)
+	KMOVW      R8, K1
+	VMOVUPD    (BX), Z0
+	VMULPD.Z   (DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, (CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    64(BX), Z0
+	VMULPD.Z   64(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 64(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    128(BX), Z0
+	VMULPD.Z   128(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 128(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    192(BX), Z0
+	VMULPD.Z   192(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 192(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    256(BX), Z0
+	VMULPD.Z   256(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 256(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    320(BX), Z0
+	VMULPD.Z   320(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 320(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    384(BX), Z0
+	VMULPD.Z   384(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 384(CX)
+	SHRQ       $0x08, R8
+	KMOVW      R8, K1
+	VMOVUPD    448(BX), Z0
+	VMULPD.Z   448(DX), Z3, K1, Z1
+	VADDPD     Z1, Z0, K1, Z0
+	VCMPPD     $0x03, Z0, Z0, K1, K1
+	VMOVUPD    canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD    Z0, 448(CX)
+
+finalresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 5120(SP)
+	MOVQ DX, 5128(SP)
+	MOVQ BX, 5200(SP)
+	MOVQ SI, 5136(SP)
+	MOVQ DI, 5144(SP)
+
+finalapplied:
+	MOVQ  5144(SP), AX
+	MOVQ  464(SP)(AX*8), DI
+	MOVQ  5168(SP), SI
+	MOVQ  5120(SP), AX
+	MOVQ  5128(SP), CX
+	MOVQ  5200(SP), DX
+	MOVQ  5136(SP), BX
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	CMPQ 2512(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ DI, 5112(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 512(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPD (BX), Z0
+	VMOVUPD Z0, (DI)
+	VMOVUPD 64(BX), Z0
+	VMOVUPD Z0, 64(DI)
+	VMOVUPD 128(BX), Z0
+	VMOVUPD Z0, 128(DI)
+	VMOVUPD 192(BX), Z0
+	VMOVUPD Z0, 192(DI)
+	VMOVUPD 256(BX), Z0
+	VMOVUPD Z0, 256(DI)
+	VMOVUPD 320(BX), Z0
+	VMOVUPD Z0, 320(DI)
+	VMOVUPD 384(BX), Z0
+	VMOVUPD Z0, 384(DI)
+	VMOVUPD 448(BX), Z0
+	VMOVUPD Z0, 448(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPD (BX), Z0
+	VMOVUPD Z0, 512(DI)
+	VMOVUPD 64(BX), Z0
+	VMOVUPD Z0, 576(DI)
+	VMOVUPD 128(BX), Z0
+	VMOVUPD Z0, 640(DI)
+	VMOVUPD 192(BX), Z0
+	VMOVUPD Z0, 704(DI)
+	VMOVUPD 256(BX), Z0
+	VMOVUPD Z0, 768(DI)
+	VMOVUPD 320(BX), Z0
+	VMOVUPD Z0, 832(DI)
+	VMOVUPD 384(BX), Z0
+	VMOVUPD Z0, 896(DI)
+	VMOVUPD 448(BX), Z0
+	VMOVUPD Z0, 960(DI)
+	LEAQ    3064(SP), BX
+
+chunkslastbiasinrow:
+	MOVQ      5112(SP), DI
+	MOVQ      $-1, R8
+	BZHIQ     SI, R8, R8
+	ANDQ      R8, DI
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z (DX), K1, Z0
+	VMOVUPD   (BX), Z1
+	VADDPD.Z  (CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 64(DX), K1, Z0
+	VMOVUPD   64(BX), Z1
+	VADDPD.Z  64(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 64(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 128(DX), K1, Z0
+	VMOVUPD   128(BX), Z1
+	VADDPD.Z  128(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 128(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 192(DX), K1, Z0
+	VMOVUPD   192(BX), Z1
+	VADDPD.Z  192(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 192(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 256(DX), K1, Z0
+	VMOVUPD   256(BX), Z1
+	VADDPD.Z  256(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 256(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 320(DX), K1, Z0
+	VMOVUPD   320(BX), Z1
+	VADDPD.Z  320(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 320(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 384(DX), K1, Z0
+	VMOVUPD   384(BX), Z1
+	VADDPD.Z  384(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 384(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, R8
+	KMOVW     R8, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 448(DX), K1, Z0
+	VMOVUPD   448(BX), Z1
+	VADDPD.Z  448(CX), Z1, K2, Z1
+	VMULPD    Z3, Z1, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 448(AX)
+	JMP       chunkslastresid
+
+chunkslastnobias:
+	MOVQ      $-1, BX
+	BZHIQ     SI, BX, BX
+	ANDQ      BX, DI
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z (DX), K1, Z0
+	VMULPD.Z  (CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, (AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 64(DX), K1, Z0
+	VMULPD.Z  64(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 64(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 128(DX), K1, Z0
+	VMULPD.Z  128(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 128(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 192(DX), K1, Z0
+	VMULPD.Z  192(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 192(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 256(DX), K1, Z0
+	VMULPD.Z  256(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 256(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 320(DX), K1, Z0
+	VMULPD.Z  320(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 320(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 384(DX), K1, Z0
+	VMULPD.Z  384(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 384(AX)
+	SHRQ      $0x08, DI
+	SHRQ      $0x08, BX
+	KMOVW     BX, K1
+	KMOVW     DI, K2
+	VMOVUPD.Z 448(DX), K1, Z0
+	VMULPD.Z  448(CX), Z3, K2, Z1
+	VADDPD    Z1, Z0, K2, Z0
+	VCMPPD    $0x03, Z0, Z0, K2, K2
+	VMOVUPD   canonNaN64<>+0(SB), K2, Z0
+	VMOVUPD   Z0, K1, 448(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512F64(db []float64, dx []float64)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·sumRowsAVX512F64(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x03, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000040
+	JB     rest
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ   R9, $0x00000040
+	JL     bpart
+	VADDPD (R8), Z0, Z0
+	VADDPD 64(R8), Z1, Z1
+	VADDPD 128(R8), Z2, Z2
+	VADDPD 192(R8), Z3, Z3
+	VADDPD 256(R8), Z4, Z4
+	VADDPD 320(R8), Z5, Z5
+	VADDPD 384(R8), Z6, Z6
+	VADDPD 448(R8), Z7, Z7
+	ADDQ   SI, R8
+	SUBQ   CX, R9
+	JMP    brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  R9, R9
+	JLE    bsum
+	MOVQ   $-1, R10
+	BZHIQ  R9, R10, R10
+	KMOVW  R10, K1
+	VADDPD (R8), Z0, K1, Z0
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 64(R8), Z1, K1, Z1
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 128(R8), Z2, K1, Z2
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 192(R8), Z3, K1, Z3
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 256(R8), Z4, K1, Z4
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 320(R8), Z5, K1, Z5
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 384(R8), Z6, K1, Z6
+	SHRQ   $0x08, R10
+	KMOVW  R10, K1
+	VADDPD 448(R8), Z7, K1, Z7
+
+bsum:
+	VCMPPD  $0x03, Z0, Z0, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z0
+	VMOVUPD Z0, (AX)
+	VCMPPD  $0x03, Z1, Z1, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z1
+	VMOVUPD Z1, 64(AX)
+	VCMPPD  $0x03, Z2, Z2, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z2
+	VMOVUPD Z2, 128(AX)
+	VCMPPD  $0x03, Z3, Z3, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z3
+	VMOVUPD Z3, 192(AX)
+	VCMPPD  $0x03, Z4, Z4, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z4
+	VMOVUPD Z4, 256(AX)
+	VCMPPD  $0x03, Z5, Z5, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z5
+	VMOVUPD Z5, 320(AX)
+	VCMPPD  $0x03, Z6, Z6, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z6
+	VMOVUPD Z6, 384(AX)
+	VCMPPD  $0x03, Z7, Z7, K1
+	VMOVUPD canonNaN64<>+0(SB), K1, Z7
+	VMOVUPD Z7, 448(AX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, AX
+	SUBQ    $0x00000040, BX
+	SUBQ    $0x00000040, DI
+	JMP     block
+
+rest:
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000008
+	JBE    rest1
+	CMPQ   DI, $0x00000010
+	JBE    rest2
+	CMPQ   DI, $0x00000018
+	JBE    rest3
+	CMPQ   DI, $0x00000020
+	JBE    rest4
+	CMPQ   DI, $0x00000028
+	JBE    rest5
+	CMPQ   DI, $0x00000030
+	JBE    rest6
+	CMPQ   DI, $0x00000038
+	JBE    rest7
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000038, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ   BX, DI
+	JL     r8part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, Z13
+	VADDPD 384(DX), Z14, Z14
+	VADDPD 448(DX), Z15, K1, Z15
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r8sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 384(DX), Z14, K2, Z14
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 448(DX), Z15, K2, Z15
+
+r8sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, 320(AX)
+	VCMPPD  $0x03, Z14, Z14, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z14
+	VMOVUPD Z14, 384(AX)
+	VCMPPD  $0x03, Z15, Z15, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z15
+	VMOVUPD Z15, K1, 448(AX)
+	JMP     done
+
+rest7:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ   BX, DI
+	JL     r7part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, Z13
+	VADDPD 384(DX), Z14, K1, Z14
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r7sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 384(DX), Z14, K2, Z14
+
+r7sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, 320(AX)
+	VCMPPD  $0x03, Z14, Z14, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z14
+	VMOVUPD Z14, K1, 384(AX)
+	JMP     done
+
+rest6:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000028, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ   BX, DI
+	JL     r6part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, Z12
+	VADDPD 320(DX), Z13, K1, Z13
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r6sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 320(DX), Z13, K2, Z13
+
+r6sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, 256(AX)
+	VCMPPD  $0x03, Z13, Z13, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z13
+	VMOVUPD Z13, K1, 320(AX)
+	JMP     done
+
+rest5:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ   BX, DI
+	JL     r5part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, Z11
+	VADDPD 256(DX), Z12, K1, Z12
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r5sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 256(DX), Z12, K2, Z12
+
+r5sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, 192(AX)
+	VCMPPD  $0x03, Z12, Z12, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z12
+	VMOVUPD Z12, K1, 256(AX)
+	JMP     done
+
+rest4:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	MOVQ   DI, R8
+	SUBQ   $0x00000018, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r4row:
+	CMPQ   BX, DI
+	JL     r4part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, Z10
+	VADDPD 192(DX), Z11, K1, Z11
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r4sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 192(DX), Z11, K2, Z11
+
+r4sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, 128(AX)
+	VCMPPD  $0x03, Z11, Z11, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z11
+	VMOVUPD Z11, K1, 192(AX)
+	JMP     done
+
+rest3:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r3row:
+	CMPQ   BX, DI
+	JL     r3part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, Z9
+	VADDPD 128(DX), Z10, K1, Z10
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r3sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 128(DX), Z10, K2, Z10
+
+r3sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, 64(AX)
+	VCMPPD  $0x03, Z10, Z10, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z10
+	VMOVUPD Z10, K1, 128(AX)
+	JMP     done
+
+rest2:
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	MOVQ   DI, R8
+	SUBQ   $0x00000008, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r2row:
+	CMPQ   BX, DI
+	JL     r2part
+	VADDPD (DX), Z8, Z8
+	VADDPD 64(DX), Z9, K1, Z9
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r2sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+	SHRQ   $0x08, CX
+	KMOVW  CX, K2
+	VADDPD 64(DX), Z9, K2, Z9
+
+r2sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, (AX)
+	VCMPPD  $0x03, Z9, Z9, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z9
+	VMOVUPD Z9, K1, 64(AX)
+	JMP     done
+
+rest1:
+	VPXORQ Z8, Z8, Z8
+	MOVQ   DI, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r1row:
+	CMPQ   BX, DI
+	JL     r1part
+	VADDPD (DX), Z8, K1, Z8
+	ADDQ   SI, DX
+	SUBQ   CX, BX
+	JMP    r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ  BX, BX
+	JLE    r1sum
+	MOVQ   $-1, CX
+	BZHIQ  BX, CX, CX
+	KMOVW  CX, K2
+	VADDPD (DX), Z8, K2, Z8
+
+r1sum:
+	VCMPPD  $0x03, Z8, Z8, K2
+	VMOVUPD canonNaN64<>+0(SB), K2, Z8
+	VMOVUPD Z8, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2
+TEXT ·residualPlanesAVX2F32(SB), $1320-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(DX)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(DX)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(DX)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Y0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 256(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 256(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 288(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 320(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 352(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 384(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 416(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 448(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 480(R11)
+	LEAQ    296(SP), R10
+
+keepbwinrow:
+	VMOVUPS   (BX), Y1
+	VMOVUPS   (R10), Y2
+	VADDPS    (DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, (AX)
+	VMOVUPS   32(BX), Y1
+	VMOVUPS   32(R10), Y2
+	VADDPS    32(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 32(AX)
+	VMOVUPS   64(BX), Y1
+	VMOVUPS   64(R10), Y2
+	VADDPS    64(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 64(AX)
+	VMOVUPS   96(BX), Y1
+	VMOVUPS   96(R10), Y2
+	VADDPS    96(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 96(AX)
+	VMOVUPS   128(BX), Y1
+	VMOVUPS   128(R10), Y2
+	VADDPS    128(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 128(AX)
+	VMOVUPS   160(BX), Y1
+	VMOVUPS   160(R10), Y2
+	VADDPS    160(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 160(AX)
+	VMOVUPS   192(BX), Y1
+	VMOVUPS   192(R10), Y2
+	VADDPS    192(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 192(AX)
+	VMOVUPS   224(BX), Y1
+	VMOVUPS   224(R10), Y2
+	VADDPS    224(DX), Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 224(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x40, CX
+	JMP       keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  256(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 256(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 288(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 320(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 352(R11)
+	VMOVUPS 128(R10), Y1
+	VMOVUPS Y1, 384(R11)
+	VMOVUPS 160(R10), Y1
+	VMOVUPS Y1, 416(R11)
+	VMOVUPS 192(R10), Y1
+	VMOVUPS Y1, 448(R11)
+	VMOVUPS 224(R10), Y1
+	VMOVUPS Y1, 480(R11)
+	LEAQ    296(SP), R10
+
+keepbtwinrow:
+	VMOVQ        CX, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
+	VMASKMOVPS   (BX), Y2, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VADDPS       (R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
+	VMASKMOVPS   32(BX), Y2, Y3
+	VMASKMOVPS   32(DX), Y2, Y4
+	VADDPS       32(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
+	VMASKMOVPS   64(BX), Y2, Y3
+	VMASKMOVPS   64(DX), Y2, Y4
+	VADDPS       64(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
+	VMASKMOVPS   96(BX), Y2, Y3
+	VMASKMOVPS   96(DX), Y2, Y4
+	VADDPS       96(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VMASKMOVPS   128(BX), Y2, Y3
+	VMASKMOVPS   128(DX), Y2, Y4
+	VADDPS       128(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VMASKMOVPS   160(BX), Y2, Y3
+	VMASKMOVPS   160(DX), Y2, Y4
+	VADDPS       160(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VMASKMOVPS   192(BX), Y2, Y3
+	VMASKMOVPS   192(DX), Y2, Y4
+	VADDPS       192(R10), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VMASKMOVPS   224(BX), Y1, Y2
+	VMASKMOVPS   224(DX), Y1, Y3
+	VADDPS       224(R10), Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y3, Y3
+	VMASKMOVPS   Y3, Y1, 224(AX)
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (DX)(CX*4), DX
+	LEAQ         (BX)(CX*4), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ      CX, $0x40
+	JB        keepntail
+	VMOVUPS   (BX), Y1
+	VMULPS    (DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, (AX)
+	VMOVUPS   32(BX), Y1
+	VMULPS    32(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 32(AX)
+	VMOVUPS   64(BX), Y1
+	VMULPS    64(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 64(AX)
+	VMOVUPS   96(BX), Y1
+	VMULPS    96(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 96(AX)
+	VMOVUPS   128(BX), Y1
+	VMULPS    128(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 128(AX)
+	VMOVUPS   160(BX), Y1
+	VMULPS    160(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 160(AX)
+	VMOVUPS   192(BX), Y1
+	VMULPS    192(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 192(AX)
+	VMOVUPS   224(BX), Y1
+	VMULPS    224(DX), Y0, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 224(AX)
+	ADDQ      $0x00000100, AX
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, BX
+	SUBQ      $0x40, CX
+	JMP       keepnstep
+
+keepntail:
+	TESTQ        CX, CX
+	JZ           keepnkept
+	VMOVQ        CX, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
+	VMASKMOVPS   (BX), Y2, Y3
+	VMASKMOVPS   (DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
+	VMASKMOVPS   32(BX), Y2, Y3
+	VMASKMOVPS   32(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
+	VMASKMOVPS   64(BX), Y2, Y3
+	VMASKMOVPS   64(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
+	VMASKMOVPS   96(BX), Y2, Y3
+	VMASKMOVPS   96(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VMASKMOVPS   128(BX), Y2, Y3
+	VMASKMOVPS   128(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VMASKMOVPS   160(BX), Y2, Y3
+	VMASKMOVPS   160(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VMASKMOVPS   192(BX), Y2, Y3
+	VMASKMOVPS   192(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS   Y4, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VMASKMOVPS   224(BX), Y1, Y2
+	VMASKMOVPS   224(DX), Y1, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y3, Y3
+	VMASKMOVPS   Y3, Y1, 224(AX)
+	LEAQ         (AX)(CX*4), AX
+	LEAQ         (DX)(CX*4), DX
+	LEAQ         (BX)(CX*4), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*4), DX
+	CMPQ CX, $0x00000020
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Y1
+	VMOVUPS 32(BX), Y2
+	VMOVUPS 64(BX), Y3
+	VMOVUPS 96(BX), Y4
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000020, CX
+	CMPQ    CX, $0x00000020
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000008
+	JB      dropcopytail
+	VMOVUPS (BX), Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000008, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ        CX, CX
+	JZ           dropcopied
+	VMOVQ        CX, X1
+	VPBROADCASTD X1, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	VMASKMOVPS   (BX), Y2, Y1
+	VMASKMOVPS   Y1, Y2, (AX)
+	LEAQ         (BX)(CX*4), BX
+	LEAQ         (AX)(CX*4), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+// Requires: AVX, AVX2
+TEXT ·residualRowsAVX2F32(SB), $2640-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ        BX, BX
+	JZ           vrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ        BX, BX
+	JZ           vdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(DX)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(DX)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(DX)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(DX)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(DX)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(DX)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VXORPS Y0, Y0, Y0
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 256(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 288(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 320(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 352(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 384(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 416(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 448(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 480(R8)
+	LEAQ    1616(SP), DI
+
+bbinrow:
+	VMOVUPS    (SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    (DX), Y3
+	VMASKMOVPS (CX), Y2, Y4
+	VADDPS     (DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, (AX)
+	VMOVUPS    32(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    32(DX), Y3
+	VMASKMOVPS 32(CX), Y2, Y4
+	VADDPS     32(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 32(AX)
+	VMOVUPS    64(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    64(DX), Y3
+	VMASKMOVPS 64(CX), Y2, Y4
+	VADDPS     64(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 64(AX)
+	VMOVUPS    96(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    96(DX), Y3
+	VMASKMOVPS 96(CX), Y2, Y4
+	VADDPS     96(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 96(AX)
+	VMOVUPS    128(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    128(DX), Y3
+	VMASKMOVPS 128(CX), Y2, Y4
+	VADDPS     128(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 128(AX)
+	VMOVUPS    160(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    160(DX), Y3
+	VMASKMOVPS 160(CX), Y2, Y4
+	VADDPS     160(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 160(AX)
+	VMOVUPS    192(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    192(DX), Y3
+	VMASKMOVPS 192(CX), Y2, Y4
+	VADDPS     192(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 192(AX)
+	VMOVUPS    224(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    224(DX), Y3
+	VMASKMOVPS 224(CX), Y2, Y4
+	VADDPS     224(DI), Y4, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 224(AX)
+	ADDQ       $0x00000100, AX
+	ADDQ       $0x00000100, CX
+	ADDQ       $0x00000100, DX
+	SUBQ       $0x40, BX
+	CMPQ       BX, $0x40
+	JA         bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 256(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 256(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 288(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 320(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 352(R8)
+	VMOVUPS 128(DI), Y1
+	VMOVUPS Y1, 384(R8)
+	VMOVUPS 160(DI), Y1
+	VMOVUPS Y1, 416(R8)
+	VMOVUPS 192(DI), Y1
+	VMOVUPS Y1, 448(R8)
+	VMOVUPS 224(DI), Y1
+	VMOVUPS Y1, 480(R8)
+	LEAQ    1616(SP), DI
+
+blbinrow:
+	VMOVQ        BX, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
+	VMOVUPS      (SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   (DX), Y2, Y5
+	VMASKMOVPS   (CX), Y4, Y6
+	VADDPS       (DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
+	VMOVUPS      32(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   32(DX), Y2, Y5
+	VMASKMOVPS   32(CX), Y4, Y6
+	VADDPS       32(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
+	VMOVUPS      64(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   64(DX), Y2, Y5
+	VMASKMOVPS   64(CX), Y4, Y6
+	VADDPS       64(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
+	VMOVUPS      96(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VMASKMOVPS   96(CX), Y4, Y6
+	VADDPS       96(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VMOVUPS      128(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VMASKMOVPS   128(CX), Y4, Y6
+	VADDPS       128(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VMOVUPS      160(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VMASKMOVPS   160(CX), Y4, Y6
+	VADDPS       160(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VMOVUPS      192(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VMASKMOVPS   192(CX), Y4, Y6
+	VADDPS       192(DI), Y6, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VMOVUPS      224(SI), Y2
+	VCMPPS       $0x04, Y0, Y2, Y0
+	VPAND        Y1, Y0, Y0
+	VMASKMOVPS   224(DX), Y1, Y3
+	VMASKMOVPS   224(CX), Y0, Y4
+	VADDPS       224(DI), Y4, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y1, 224(AX)
+	JMP          done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS    (SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    (DX), Y3
+	VMASKMOVPS (CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, (AX)
+	VMOVUPS    32(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    32(DX), Y3
+	VMASKMOVPS 32(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 32(AX)
+	VMOVUPS    64(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    64(DX), Y3
+	VMASKMOVPS 64(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 64(AX)
+	VMOVUPS    96(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    96(DX), Y3
+	VMASKMOVPS 96(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 96(AX)
+	VMOVUPS    128(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    128(DX), Y3
+	VMASKMOVPS 128(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 128(AX)
+	VMOVUPS    160(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    160(DX), Y3
+	VMASKMOVPS 160(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 160(AX)
+	VMOVUPS    192(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    192(DX), Y3
+	VMASKMOVPS 192(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 192(AX)
+	VMOVUPS    224(SI), Y1
+	VCMPPS     $0x04, Y0, Y1, Y2
+	VMOVUPS    224(DX), Y3
+	VMASKMOVPS 224(CX), Y2, Y4
+	VMULPS     Y1, Y4, Y4
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y1
+	VBLENDVPS  Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y3, Y4
+	VMOVUPS    Y4, 224(AX)
+	ADDQ       $0x00000100, AX
+	ADDQ       $0x00000100, CX
+	ADDQ       $0x00000100, DX
+	SUBQ       $0x40, BX
+	CMPQ       BX, $0x40
+	JA         nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	VMOVQ        BX, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y2
+	VMOVUPS      (SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   (DX), Y2, Y5
+	VMASKMOVPS   (CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y2
+	VMOVUPS      32(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   32(DX), Y2, Y5
+	VMASKMOVPS   32(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y2
+	VMOVUPS      64(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   64(DX), Y2, Y5
+	VMASKMOVPS   64(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y2
+	VMOVUPS      96(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VMASKMOVPS   96(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VMOVUPS      128(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VMASKMOVPS   128(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VMOVUPS      160(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VMASKMOVPS   160(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VMOVUPS      192(SI), Y3
+	VCMPPS       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VMASKMOVPS   192(CX), Y4, Y6
+	VMULPS       Y3, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VMOVUPS      224(SI), Y2
+	VCMPPS       $0x04, Y0, Y2, Y0
+	VPAND        Y1, Y0, Y0
+	VMASKMOVPS   224(DX), Y1, Y3
+	VMASKMOVPS   224(CX), Y0, Y4
+	VMULPS       Y2, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y1, 224(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX2
+TEXT ·residualBitsAVX2F32(SB), $1320-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	VMOVUPS 128(DX), Y0
+	VMOVUPS Y0, 128(BX)
+	VMOVUPS 160(DX), Y0
+	VMOVUPS Y0, 160(BX)
+	VMOVUPS 192(DX), Y0
+	VMOVUPS Y0, 192(BX)
+	VMOVUPS 224(DX), Y0
+	VMOVUPS Y0, 224(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 16(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Y0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 256(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 96(R10)
+	VMOVUPS 128(R9), Y1
+	VMOVUPS Y1, 128(R10)
+	VMOVUPS 160(R9), Y1
+	VMOVUPS Y1, 160(R10)
+	VMOVUPS 192(R9), Y1
+	VMOVUPS Y1, 192(R10)
+	VMOVUPS 224(R9), Y1
+	VMOVUPS Y1, 224(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, 256(R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 288(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 320(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 352(R10)
+	VMOVUPS 128(R9), Y1
+	VMOVUPS Y1, 384(R10)
+	VMOVUPS 160(R9), Y1
+	VMOVUPS Y1, 416(R10)
+	VMOVUPS 192(R9), Y1
+	VMOVUPS Y1, 448(R10)
+	VMOVUPS 224(R9), Y1
+	VMOVUPS Y1, 480(R10)
+	LEAQ    296(SP), R9
+
+bwinrow:
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VADDPS       (R9), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VADDPS       32(R9), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VADDPS       64(R9), Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y1, Y4
+	VADDPS       96(R9), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y1, Y4
+	VADDPS       128(R9), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y1, Y4
+	VADDPS       160(R9), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y1, Y4
+	VADDPS       192(R9), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y1, Y3
+	VADDPS       224(R9), Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y1, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(SI)
+	VMOVUPS 128(CX), Y1
+	VMOVUPS Y1, 128(SI)
+	VMOVUPS 160(CX), Y1
+	VMOVUPS Y1, 160(SI)
+	VMOVUPS 192(CX), Y1
+	VMOVUPS Y1, 192(SI)
+	VMOVUPS 224(CX), Y1
+	VMOVUPS Y1, 224(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, 256(SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 288(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 320(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 352(SI)
+	VMOVUPS 128(CX), Y1
+	VMOVUPS Y1, 384(SI)
+	VMOVUPS 160(CX), Y1
+	VMOVUPS Y1, 416(SI)
+	VMOVUPS 192(CX), Y1
+	VMOVUPS Y1, 448(SI)
+	VMOVUPS 224(CX), Y1
+	VMOVUPS Y1, 480(SI)
+	LEAQ    296(SP), CX
+
+blwinrow:
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VADDPS       (CX), Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VADDPS       32(CX), Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VADDPS       64(CX), Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VADDPS       96(CX), Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VADDPS       128(CX), Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VADDPS       160(CX), Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VADDPS       192(CX), Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y1, Y2, Y2
+	VMASKMOVPS   224(BX), Y1, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VADDPS       224(CX), Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y1, 224(AX)
+	JMP          done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ         (SI), R8
+	MOVQ         8(SI), R9
+	SHRQ         CL, R9, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y1, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y1, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y1, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y1, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000100, AX
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	VMOVQ        DI, X1
+	VPBROADCASTD X1, Y1
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y1, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y1, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y1, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VMULPS       Y0, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y1, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y1, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y1, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y1, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y1, Y1
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y1, Y2, Y2
+	VMASKMOVPS   224(BX), Y1, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y1, 224(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·residualPhiloxAVX2F32(SB), $3544-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2128(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*4), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000020
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000020, SI
+	CMPQ    SI, $0x00000020
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000008
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (DX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*4), DX
+	LEAQ         (BX)(SI*4), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*4), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	VMOVUPS 128(DX), Y0
+	VMOVUPS Y0, 128(BX)
+	VMOVUPS 160(DX), Y0
+	VMOVUPS Y0, 160(BX)
+	VMOVUPS 192(DX), Y0
+	VMOVUPS Y0, 192(BX)
+	VMOVUPS 224(DX), Y0
+	VMOVUPS Y0, 224(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*4), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -256(DX)(CX*4), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*4), BX
+	MOVQ BX, 2136(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ res_base+48(FP), BX
+	MOVQ bits_base+96(FP), SI
+	MOVQ dst_len+8(FP), DI
+	MOVQ seed+120(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, R8
+	SHRQ $0x20, CX
+	MOVL R8, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R12
+
+thr:
+	MOVQ         CX, R11
+	SARQ         $0x3f, R11
+	MOVQ         R11, (R8)
+	ADDQ         $0x08, R8
+	SHLQ         $0x01, CX
+	DECL         R12
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+128(FP), R8
+	VBROADCASTSS s+152(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ DI, $0x00001000
+	JA   chunks
+	CMPQ DI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R9
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, R8
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R9
+	TESTQ SI, SI
+	JZ    stored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+stored:
+	CMPQ 2128(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 3448(SP)
+	MOVQ 2136(SP), R10
+	LEAQ 256(R10), R9
+	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2168(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2160(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, (R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 64(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 96(R9)
+	VMOVUPS 128(R10), Y2
+	VMOVUPS Y2, 128(R9)
+	VMOVUPS 160(R10), Y2
+	VMOVUPS Y2, 160(R9)
+	VMOVUPS 192(R10), Y2
+	VMOVUPS Y2, 192(R9)
+	VMOVUPS 224(R10), Y2
+	VMOVUPS Y2, 224(R9)
+	MOVQ    2128(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, 256(R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 288(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 320(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 352(R9)
+	VMOVUPS 128(R10), Y2
+	VMOVUPS Y2, 384(R9)
+	VMOVUPS 160(R10), Y2
+	VMOVUPS Y2, 416(R9)
+	VMOVUPS 192(R10), Y2
+	VMOVUPS Y2, 448(R9)
+	VMOVUPS 224(R10), Y2
+	VMOVUPS Y2, 480(R9)
+	LEAQ    2424(SP), R10
+
+wordbiasinrow:
+	MOVQ         3448(SP), R9
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (BX), Y5
+	VMASKMOVPS   (DX), Y4, Y6
+	VADDPS       (R10), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(BX), Y5
+	VMASKMOVPS   32(DX), Y4, Y6
+	VADDPS       32(R10), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(BX), Y5
+	VMASKMOVPS   64(DX), Y4, Y6
+	VADDPS       64(R10), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(BX), Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VADDPS       96(R10), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(BX), Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VADDPS       128(R10), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(BX), Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VADDPS       160(R10), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(BX), Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VADDPS       192(R10), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(BX), Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VADDPS       224(R10), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(AX)
+	JMP          wordresid
+
+wordnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (BX), Y5
+	VMASKMOVPS   (DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(BX), Y5
+	VMASKMOVPS   32(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(BX), Y5
+	VMASKMOVPS   64(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(BX), Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(BX), Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(BX), Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(BX), Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(BX), Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(AX)
+
+wordresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, AX
+	INCQ CX
+	CMPQ CX, $0x08
+	JB   word
+	SUBQ $0x00000200, DI
+	CMPQ DI, $0x00000200
+	JAE  loop
+
+tail:
+	TESTQ DI, DI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, R8
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), R8
+	CMPQ  DI, $0x40
+	JBE   last
+	TESTQ SI, SI
+	JZ    tailstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+tailstored:
+	CMPQ 2128(SP), $0x00
+	JE   tailwordnobias
+	MOVQ R8, 3448(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 256(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	VMOVUPS 128(R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 160(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 192(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 224(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 256(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 288(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 320(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 352(R8)
+	VMOVUPS 128(R9), Y0
+	VMOVUPS Y0, 384(R8)
+	VMOVUPS 160(R9), Y0
+	VMOVUPS Y0, 416(R8)
+	VMOVUPS 192(R9), Y0
+	VMOVUPS Y0, 448(R8)
+	VMOVUPS 224(R9), Y0
+	VMOVUPS Y0, 480(R8)
+	LEAQ    2424(SP), R9
+
+tailwordbiasinrow:
+	MOVQ         3448(SP), R8
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VADDPS       (R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VADDPS       32(R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VADDPS       64(R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y0, Y4
+	VADDPS       96(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y0, Y4
+	VADDPS       128(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y0, Y4
+	VADDPS       160(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y0, Y4
+	VADDPS       192(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y0, Y3
+	VADDPS       224(R9), Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(AX)
+	JMP          tailwordresid
+
+tailwordnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y0, Y3
+	VMULPS       Y1, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(AX)
+
+tailwordresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, AX
+	INCQ CX
+	SUBQ $0x40, DI
+	JMP  tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    laststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+laststored:
+	CMPQ 2128(SP), $0x00
+	JE   lastnobias
+	MOVQ R8, 3448(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 256(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 288(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 320(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 352(SI)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 384(SI)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 416(SI)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 448(SI)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 480(SI)
+	LEAQ    2424(SP), CX
+
+lastbiasinrow:
+	MOVQ         3448(SP), R8
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VADDPS       (CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VADDPS       32(CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VADDPS       64(CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VADDPS       96(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VADDPS       128(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VADDPS       160(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VADDPS       192(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y0
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPS   224(BX), Y0, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VADDPS       224(CX), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y0, 224(AX)
+	JMP          lastresid
+
+lastnobias:
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y0
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPS   224(BX), Y0, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y0, 224(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 3512(SP)
+	DECQ CX
+	MOVQ CX, 3496(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, DI
+	MOVQ DI, 3504(SP)
+	MOVQ AX, 3456(SP)
+	MOVQ DX, 3464(SP)
+	MOVQ BX, 3536(SP)
+	MOVQ SI, 3472(SP)
+	MOVQ $0x00000000, 3488(SP)
+	MOVQ $0x00000000, 3520(SP)
+	MOVQ $0x00000000, 3480(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    3512(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 3512(SP)
+	MOVQ    AX, 3528(SP)
+	LEAQ    400(SP), CX
+	ADDQ    3520(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), DI
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   DI, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset0:
+	JZ   gset0done
+	BSFL DI, R9
+	MOVQ 1936(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset1:
+	JZ   gset1done
+	BSFL DI, R10
+	MOVQ 1968(SP)(R10*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R10*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R10*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R10*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, R8
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3488(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	MOVQ    3496(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	SUBQ    SI, 3488(SP)
+	SUBQ    SI, 3496(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    3456(SP), DI
+	MOVQ    3464(SP), R11
+	MOVQ    3536(SP), R12
+	MOVQ    3472(SP), R13
+	MOVQ    3480(SP), R14
+
+hookapply:
+	MOVQ  400(SP)(R14*8), R15
+	INCQ  R14
+	ANDQ  $0x7f, R14
+	TESTQ R13, R13
+	JZ    hookstored
+	MOVQ  R15, (R13)
+	ADDQ  $0x08, R13
+
+hookstored:
+	CMPQ 2128(SP), $0x00
+	JE   hooknobias
+	MOVQ R15, 3448(SP)
+	MOVQ 2136(SP), BP
+	LEAQ 256(BP), R15
+	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
+	LEAQ    2168(SP), BP
+	ADDQ    BP, R15
+	MOVQ    2160(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, (R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 32(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 64(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 96(R15)
+	VMOVUPS 128(BP), Y2
+	VMOVUPS Y2, 128(R15)
+	VMOVUPS 160(BP), Y2
+	VMOVUPS Y2, 160(R15)
+	VMOVUPS 192(BP), Y2
+	VMOVUPS Y2, 192(R15)
+	VMOVUPS 224(BP), Y2
+	VMOVUPS Y2, 224(R15)
+	MOVQ    2128(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, 256(R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 288(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 320(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 352(R15)
+	VMOVUPS 128(BP), Y2
+	VMOVUPS Y2, 384(R15)
+	VMOVUPS 160(BP), Y2
+	VMOVUPS Y2, 416(R15)
+	VMOVUPS 192(BP), Y2
+	VMOVUPS Y2, 448(R15)
+	VMOVUPS 224(BP), Y2
+	VMOVUPS Y2, 480(R15)
+	LEAQ    2424(SP), BP
+
+hookbiasinrow:
+	MOVQ         3448(SP), R15
+	PREFETCHT0   2048(R11)
+	PREFETCHT0   2048(R12)
+	PREFETCHT0   2112(R11)
+	PREFETCHT0   2112(R12)
+	PREFETCHT0   2176(R11)
+	PREFETCHT0   2176(R12)
+	PREFETCHT0   2240(R11)
+	PREFETCHT0   2240(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (R12), Y5
+	VMASKMOVPS   (R11), Y4, Y6
+	VADDPS       (BP), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(R12), Y5
+	VMASKMOVPS   32(R11), Y4, Y6
+	VADDPS       32(BP), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(R12), Y5
+	VMASKMOVPS   64(R11), Y4, Y6
+	VADDPS       64(BP), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(R12), Y4
+	VMASKMOVPS   96(R11), Y2, Y5
+	VADDPS       96(BP), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(R12), Y4
+	VMASKMOVPS   128(R11), Y2, Y5
+	VADDPS       128(BP), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(R12), Y4
+	VMASKMOVPS   160(R11), Y2, Y5
+	VADDPS       160(BP), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(R12), Y4
+	VMASKMOVPS   192(R11), Y2, Y5
+	VADDPS       192(BP), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(R12), Y3
+	VMASKMOVPS   224(R11), Y2, Y4
+	VADDPS       224(BP), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(DI)
+	JMP          hookresid
+
+hooknobias:
+	PREFETCHT0   2048(R11)
+	PREFETCHT0   2048(R12)
+	PREFETCHT0   2112(R11)
+	PREFETCHT0   2112(R12)
+	PREFETCHT0   2176(R11)
+	PREFETCHT0   2176(R12)
+	PREFETCHT0   2240(R11)
+	PREFETCHT0   2240(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (R12), Y5
+	VMASKMOVPS   (R11), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(R12), Y5
+	VMASKMOVPS   32(R11), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(R12), Y5
+	VMASKMOVPS   64(R11), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(R12), Y4
+	VMASKMOVPS   96(R11), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(R12), Y4
+	VMASKMOVPS   128(R11), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(R12), Y4
+	VMASKMOVPS   160(R11), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(R12), Y4
+	VMASKMOVPS   192(R11), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(R12), Y3
+	VMASKMOVPS   224(R11), Y2, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(DI)
+
+hookresid:
+	ADDQ $0x00000100, R12
+	ADDQ $0x00000100, R11
+	ADDQ $0x00000100, DI
+	DECQ SI
+	JNZ  hookapply
+	MOVQ DI, 3456(SP)
+	MOVQ R11, 3464(SP)
+	MOVQ R12, 3536(SP)
+	MOVQ R13, 3472(SP)
+	MOVQ R14, 3480(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), DI
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   DI, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    DI, DI
+
+gstore:
+	MOVQ    1808(SP)(DI*8), R11
+	MOVQ    336(SP)(DI*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    DI
+	CMPQ    DI, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3488(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3496(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3488(SP)
+	SUBQ    AX, 3496(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    3456(SP), CX
+	MOVQ    3464(SP), DX
+	MOVQ    3536(SP), BX
+	MOVQ    3472(SP), SI
+	MOVQ    3480(SP), DI
+
+drainapply:
+	MOVQ  400(SP)(DI*8), R11
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R11, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2128(SP), $0x00
+	JE   drainnobias
+	MOVQ R11, 3448(SP)
+	MOVQ 2136(SP), R12
+	LEAQ 256(R12), R11
+	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
+	LEAQ    2168(SP), R12
+	ADDQ    R12, R11
+	MOVQ    2160(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, (R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 32(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 96(R11)
+	VMOVUPS 128(R12), Y2
+	VMOVUPS Y2, 128(R11)
+	VMOVUPS 160(R12), Y2
+	VMOVUPS Y2, 160(R11)
+	VMOVUPS 192(R12), Y2
+	VMOVUPS Y2, 192(R11)
+	VMOVUPS 224(R12), Y2
+	VMOVUPS Y2, 224(R11)
+	MOVQ    2128(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, 256(R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 288(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 320(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 352(R11)
+	VMOVUPS 128(R12), Y2
+	VMOVUPS Y2, 384(R11)
+	VMOVUPS 160(R12), Y2
+	VMOVUPS Y2, 416(R11)
+	VMOVUPS 192(R12), Y2
+	VMOVUPS Y2, 448(R11)
+	VMOVUPS 224(R12), Y2
+	VMOVUPS Y2, 480(R11)
+	LEAQ    2424(SP), R12
+
+drainbiasinrow:
+	MOVQ         3448(SP), R11
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (BX), Y5
+	VMASKMOVPS   (DX), Y4, Y6
+	VADDPS       (R12), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(BX), Y5
+	VMASKMOVPS   32(DX), Y4, Y6
+	VADDPS       32(R12), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(BX), Y5
+	VMASKMOVPS   64(DX), Y4, Y6
+	VADDPS       64(R12), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(BX), Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VADDPS       96(R12), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(BX), Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VADDPS       128(R12), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(BX), Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VADDPS       160(R12), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(BX), Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VADDPS       192(R12), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(BX), Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VADDPS       224(R12), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(CX)
+	JMP          drainresid
+
+drainnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VMOVUPS      (BX), Y5
+	VMASKMOVPS   (DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VMOVUPS      32(BX), Y5
+	VMASKMOVPS   32(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 32(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VMOVUPS      64(BX), Y5
+	VMASKMOVPS   64(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMOVUPS      Y6, 64(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      96(BX), Y4
+	VMASKMOVPS   96(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 96(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VMOVUPS      128(BX), Y4
+	VMASKMOVPS   128(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 128(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VMOVUPS      160(BX), Y4
+	VMASKMOVPS   160(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 160(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VMOVUPS      192(BX), Y4
+	VMASKMOVPS   192(DX), Y2, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y2, Y5, Y4, Y5
+	VMOVUPS      Y5, 192(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VMOVUPS      224(BX), Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMOVUPS      Y4, 224(CX)
+
+drainresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 3456(SP)
+	MOVQ DX, 3464(SP)
+	MOVQ BX, 3536(SP)
+	MOVQ SI, 3472(SP)
+	MOVQ DI, 3480(SP)
+
+drainapplied:
+	MOVQ 3528(SP), AX
+	MOVQ AX, 3488(SP)
+	XORQ $0x00000200, 3520(SP)
+	CMPQ 3512(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3488(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3496(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3488(SP)
+	SUBQ    AX, 3496(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    3456(SP), CX
+	MOVQ    3464(SP), DX
+	MOVQ    3536(SP), BX
+	MOVQ    3472(SP), SI
+	MOVQ    3480(SP), DI
+
+finalapply:
+	MOVQ  400(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2128(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 3448(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 256(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	VMOVUPS 128(R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 160(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 192(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 224(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 256(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 288(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 320(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 352(R8)
+	VMOVUPS 128(R9), Y0
+	VMOVUPS Y0, 384(R8)
+	VMOVUPS 160(R9), Y0
+	VMOVUPS Y0, 416(R8)
+	VMOVUPS 192(R9), Y0
+	VMOVUPS Y0, 448(R8)
+	VMOVUPS 224(R9), Y0
+	VMOVUPS Y0, 480(R8)
+	LEAQ    2424(SP), R9
+
+finalbiasinrow:
+	MOVQ         3448(SP), R8
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VADDPS       (R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VADDPS       32(R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VADDPS       64(R9), Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y0, Y4
+	VADDPS       96(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y0, Y4
+	VADDPS       128(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y0, Y4
+	VADDPS       160(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y0, Y4
+	VADDPS       192(R9), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y0, Y3
+	VADDPS       224(R9), Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(CX)
+	JMP          finalresid
+
+finalnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	PREFETCHT0   2176(DX)
+	PREFETCHT0   2176(BX)
+	PREFETCHT0   2240(DX)
+	PREFETCHT0   2240(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMOVUPS      (BX), Y4
+	VMASKMOVPS   (DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VMOVUPS      32(BX), Y4
+	VMASKMOVPS   32(DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 32(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMOVUPS      64(BX), Y4
+	VMASKMOVPS   64(DX), Y3, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y5, Y5
+	VBLENDVPS    Y3, Y5, Y4, Y5
+	VMOVUPS      Y5, 64(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      96(BX), Y3
+	VMASKMOVPS   96(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 96(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VMOVUPS      128(BX), Y3
+	VMASKMOVPS   128(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 128(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VMOVUPS      160(BX), Y3
+	VMASKMOVPS   160(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 160(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VMOVUPS      192(BX), Y3
+	VMASKMOVPS   192(DX), Y0, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y0, Y4, Y3, Y4
+	VMOVUPS      Y4, 192(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VMOVUPS      224(BX), Y2
+	VMASKMOVPS   224(DX), Y0, Y3
+	VMULPS       Y1, Y3, Y3
+	VADDPS       Y2, Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y3, Y3
+	VBLENDVPS    Y0, Y3, Y2, Y3
+	VMOVUPS      Y3, 224(CX)
+
+finalresid:
+	ADDQ $0x00000100, BX
+	ADDQ $0x00000100, DX
+	ADDQ $0x00000100, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 3456(SP)
+	MOVQ DX, 3464(SP)
+	MOVQ BX, 3536(SP)
+	MOVQ SI, 3472(SP)
+	MOVQ DI, 3480(SP)
+
+finalapplied:
+	MOVQ  3480(SP), AX
+	MOVQ  400(SP)(AX*8), R8
+	MOVQ  3504(SP), DI
+	MOVQ  3456(SP), AX
+	MOVQ  3464(SP), DX
+	MOVQ  3536(SP), BX
+	MOVQ  3472(SP), SI
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    chunkslaststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+chunkslaststored:
+	CMPQ 2128(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ R8, 3448(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 256(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 256(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 288(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 320(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 352(SI)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 384(SI)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 416(SI)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 448(SI)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 480(SI)
+	LEAQ    2424(SP), CX
+
+chunkslastbiasinrow:
+	MOVQ         3448(SP), R8
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VADDPS       (CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VADDPS       32(CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VADDPS       64(CX), Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VADDPS       96(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VADDPS       128(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VADDPS       160(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VADDPS       192(CX), Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y0
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPS   224(BX), Y0, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VADDPS       224(CX), Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y0, 224(AX)
+	JMP          chunkslastresid
+
+chunkslastnobias:
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y0, Y4
+	VPAND        bitD<>+0(SB), Y2, Y5
+	VPCMPEQD     bitD<>+0(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   (BX), Y4, Y6
+	VMASKMOVPS   (DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, (AX)
+	VPCMPGTD     iotaD<>+32(SB), Y0, Y4
+	VPAND        bitD<>+32(SB), Y2, Y5
+	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   32(BX), Y4, Y6
+	VMASKMOVPS   32(DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 32(AX)
+	VPCMPGTD     iotaD<>+64(SB), Y0, Y4
+	VPAND        bitD<>+64(SB), Y2, Y5
+	VPCMPEQD     bitD<>+64(SB), Y5, Y5
+	VPAND        Y4, Y5, Y5
+	VMASKMOVPS   64(BX), Y4, Y6
+	VMASKMOVPS   64(DX), Y5, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y6, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y7, Y7
+	VBLENDVPS    Y5, Y7, Y6, Y7
+	VMASKMOVPS   Y7, Y4, 64(AX)
+	VPCMPGTD     iotaD<>+96(SB), Y0, Y4
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y4, Y2, Y2
+	VMASKMOVPS   96(BX), Y4, Y5
+	VMASKMOVPS   96(DX), Y2, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y2, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y4, 96(AX)
+	VPCMPGTD     iotaD<>+128(SB), Y0, Y2
+	VPAND        bitD<>+0(SB), Y3, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   128(BX), Y2, Y5
+	VMASKMOVPS   128(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 128(AX)
+	VPCMPGTD     iotaD<>+160(SB), Y0, Y2
+	VPAND        bitD<>+32(SB), Y3, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   160(BX), Y2, Y5
+	VMASKMOVPS   160(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 160(AX)
+	VPCMPGTD     iotaD<>+192(SB), Y0, Y2
+	VPAND        bitD<>+64(SB), Y3, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPS   192(BX), Y2, Y5
+	VMASKMOVPS   192(DX), Y4, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y6
+	VMASKMOVPS   Y6, Y2, 192(AX)
+	VPCMPGTD     iotaD<>+224(SB), Y0, Y0
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPS   224(BX), Y0, Y3
+	VMASKMOVPS   224(DX), Y2, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y3, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y4, Y4
+	VBLENDVPS    Y2, Y4, Y3, Y4
+	VMASKMOVPS   Y4, Y0, 224(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2F32(db []float32, dx []float32)
+// Requires: AVX, AVX2
+TEXT ·sumRowsAVX2F32(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x02, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000040
+	JB     rest
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ   R9, $0x00000040
+	JL     bpart
+	VADDPS (R8), Y0, Y0
+	VADDPS 32(R8), Y1, Y1
+	VADDPS 64(R8), Y2, Y2
+	VADDPS 96(R8), Y3, Y3
+	VADDPS 128(R8), Y4, Y4
+	VADDPS 160(R8), Y5, Y5
+	VADDPS 192(R8), Y6, Y6
+	VADDPS 224(R8), Y7, Y7
+	ADDQ   SI, R8
+	SUBQ   CX, R9
+	JMP    brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        R9, R9
+	JLE          bsum
+	VMOVQ        R9, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     iotaD<>+0(SB), Y8, Y9
+	VMASKMOVPS   (R8), Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y8, Y9
+	VMASKMOVPS   32(R8), Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y8, Y9
+	VMASKMOVPS   64(R8), Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y8, Y9
+	VMASKMOVPS   96(R8), Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y8, Y9
+	VMASKMOVPS   128(R8), Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y8, Y9
+	VMASKMOVPS   160(R8), Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y8, Y9
+	VMASKMOVPS   192(R8), Y9, Y9
+	VADDPS       Y9, Y6, Y6
+	VPCMPGTD     iotaD<>+224(SB), Y8, Y8
+	VMASKMOVPS   224(R8), Y8, Y8
+	VADDPS       Y8, Y7, Y7
+
+bsum:
+	VCMPPS    $0x03, Y0, Y0, Y8
+	VBLENDVPS Y8, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS   Y0, (AX)
+	VCMPPS    $0x03, Y1, Y1, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS   Y1, 32(AX)
+	VCMPPS    $0x03, Y2, Y2, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS   Y2, 64(AX)
+	VCMPPS    $0x03, Y3, Y3, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS   Y3, 96(AX)
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS   Y4, 128(AX)
+	VCMPPS    $0x03, Y5, Y5, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS   Y5, 160(AX)
+	VCMPPS    $0x03, Y6, Y6, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMOVUPS   Y6, 192(AX)
+	VCMPPS    $0x03, Y7, Y7, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y7, Y7
+	VMOVUPS   Y7, 224(AX)
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       block
+
+rest:
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
+	TESTQ        DI, DI
+	JZ           done
+	CMPQ         DI, $0x00000008
+	JBE          rest1
+	CMPQ         DI, $0x00000010
+	JBE          rest2
+	CMPQ         DI, $0x00000018
+	JBE          rest3
+	CMPQ         DI, $0x00000020
+	JBE          rest4
+	CMPQ         DI, $0x00000028
+	JBE          rest5
+	CMPQ         DI, $0x00000030
+	JBE          rest6
+	CMPQ         DI, $0x00000038
+	JBE          rest7
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         DI, R8
+	SUBQ         $0x00000038, R8
+	VMOVQ        R8, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     lanes32<>+0(SB), Y8, Y8
+	MOVQ         BX, BX
+
+r8row:
+	CMPQ       BX, DI
+	JL         r8part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VADDPS     160(DX), Y5, Y5
+	VADDPS     192(DX), Y6, Y6
+	VMASKMOVPS 224(DX), Y8, Y9
+	VADDPS     Y9, Y7, Y7
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r8sum
+	VMOVQ        BX, X9
+	VPBROADCASTD X9, Y9
+	VPCMPGTD     iotaD<>+0(SB), Y9, Y10
+	VMASKMOVPS   (DX), Y10, Y10
+	VADDPS       Y10, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y9, Y10
+	VMASKMOVPS   32(DX), Y10, Y10
+	VADDPS       Y10, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y9, Y10
+	VMASKMOVPS   64(DX), Y10, Y10
+	VADDPS       Y10, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y9, Y10
+	VMASKMOVPS   96(DX), Y10, Y10
+	VADDPS       Y10, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y9, Y10
+	VMASKMOVPS   128(DX), Y10, Y10
+	VADDPS       Y10, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y9, Y10
+	VMASKMOVPS   160(DX), Y10, Y10
+	VADDPS       Y10, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y9, Y10
+	VMASKMOVPS   192(DX), Y10, Y10
+	VADDPS       Y10, Y6, Y6
+	VPCMPGTD     iotaD<>+224(SB), Y9, Y9
+	VMASKMOVPS   224(DX), Y9, Y9
+	VADDPS       Y9, Y7, Y7
+
+r8sum:
+	VCMPPS     $0x03, Y0, Y0, Y9
+	VBLENDVPS  Y9, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS    Y5, 160(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMOVUPS    Y6, 192(AX)
+	VCMPPS     $0x03, Y7, Y7, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y7, Y7
+	VMASKMOVPS Y7, Y8, 224(AX)
+	JMP        done
+
+rest7:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	MOVQ         DI, R8
+	SUBQ         $0x00000030, R8
+	VMOVQ        R8, X7
+	VPBROADCASTD X7, Y7
+	VPCMPGTD     lanes32<>+0(SB), Y7, Y7
+	MOVQ         BX, BX
+
+r7row:
+	CMPQ       BX, DI
+	JL         r7part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VADDPS     160(DX), Y5, Y5
+	VMASKMOVPS 192(DX), Y7, Y8
+	VADDPS     Y8, Y6, Y6
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r7sum
+	VMOVQ        BX, X8
+	VPBROADCASTD X8, Y8
+	VPCMPGTD     iotaD<>+0(SB), Y8, Y9
+	VMASKMOVPS   (DX), Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y8, Y9
+	VMASKMOVPS   32(DX), Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y8, Y9
+	VMASKMOVPS   64(DX), Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y8, Y9
+	VMASKMOVPS   96(DX), Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y8, Y9
+	VMASKMOVPS   128(DX), Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y8, Y9
+	VMASKMOVPS   160(DX), Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	VPCMPGTD     iotaD<>+192(SB), Y8, Y8
+	VMASKMOVPS   192(DX), Y8, Y8
+	VADDPS       Y8, Y6, Y6
+
+r7sum:
+	VCMPPS     $0x03, Y0, Y0, Y8
+	VBLENDVPS  Y8, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMOVUPS    Y5, 160(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VMASKMOVPS Y6, Y7, 192(AX)
+	JMP        done
+
+rest6:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         DI, R8
+	SUBQ         $0x00000028, R8
+	VMOVQ        R8, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     lanes32<>+0(SB), Y6, Y6
+	MOVQ         BX, BX
+
+r6row:
+	CMPQ       BX, DI
+	JL         r6part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VADDPS     128(DX), Y4, Y4
+	VMASKMOVPS 160(DX), Y6, Y7
+	VADDPS     Y7, Y5, Y5
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r6sum
+	VMOVQ        BX, X7
+	VPBROADCASTD X7, Y7
+	VPCMPGTD     iotaD<>+0(SB), Y7, Y8
+	VMASKMOVPS   (DX), Y8, Y8
+	VADDPS       Y8, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y7, Y8
+	VMASKMOVPS   32(DX), Y8, Y8
+	VADDPS       Y8, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y7, Y8
+	VMASKMOVPS   64(DX), Y8, Y8
+	VADDPS       Y8, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y7, Y8
+	VMASKMOVPS   96(DX), Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y7, Y8
+	VMASKMOVPS   128(DX), Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	VPCMPGTD     iotaD<>+160(SB), Y7, Y7
+	VMASKMOVPS   160(DX), Y7, Y7
+	VADDPS       Y7, Y5, Y5
+
+r6sum:
+	VCMPPS     $0x03, Y0, Y0, Y7
+	VBLENDVPS  Y7, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 128(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VMASKMOVPS Y5, Y6, 160(AX)
+	JMP        done
+
+rest5:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         DI, R8
+	SUBQ         $0x00000020, R8
+	VMOVQ        R8, X5
+	VPBROADCASTD X5, Y5
+	VPCMPGTD     lanes32<>+0(SB), Y5, Y5
+	MOVQ         BX, BX
+
+r5row:
+	CMPQ       BX, DI
+	JL         r5part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VADDPS     96(DX), Y3, Y3
+	VMASKMOVPS 128(DX), Y5, Y6
+	VADDPS     Y6, Y4, Y4
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r5sum
+	VMOVQ        BX, X6
+	VPBROADCASTD X6, Y6
+	VPCMPGTD     iotaD<>+0(SB), Y6, Y7
+	VMASKMOVPS   (DX), Y7, Y7
+	VADDPS       Y7, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y6, Y7
+	VMASKMOVPS   32(DX), Y7, Y7
+	VADDPS       Y7, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y6, Y7
+	VMASKMOVPS   64(DX), Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y6, Y7
+	VMASKMOVPS   96(DX), Y7, Y7
+	VADDPS       Y7, Y3, Y3
+	VPCMPGTD     iotaD<>+128(SB), Y6, Y6
+	VMASKMOVPS   128(DX), Y6, Y6
+	VADDPS       Y6, Y4, Y4
+
+r5sum:
+	VCMPPS     $0x03, Y0, Y0, Y6
+	VBLENDVPS  Y6, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 96(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VMASKMOVPS Y4, Y5, 128(AX)
+	JMP        done
+
+rest4:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, R8
+	SUBQ         $0x00000018, R8
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     lanes32<>+0(SB), Y4, Y4
+	MOVQ         BX, BX
+
+r4row:
+	CMPQ       BX, DI
+	JL         r4part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VADDPS     64(DX), Y2, Y2
+	VMASKMOVPS 96(DX), Y4, Y5
+	VADDPS     Y5, Y3, Y3
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r4sum
+	VMOVQ        BX, X5
+	VPBROADCASTD X5, Y5
+	VPCMPGTD     iotaD<>+0(SB), Y5, Y6
+	VMASKMOVPS   (DX), Y6, Y6
+	VADDPS       Y6, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y5, Y6
+	VMASKMOVPS   32(DX), Y6, Y6
+	VADDPS       Y6, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y5, Y6
+	VMASKMOVPS   64(DX), Y6, Y6
+	VADDPS       Y6, Y2, Y2
+	VPCMPGTD     iotaD<>+96(SB), Y5, Y5
+	VMASKMOVPS   96(DX), Y5, Y5
+	VADDPS       Y5, Y3, Y3
+
+r4sum:
+	VCMPPS     $0x03, Y0, Y0, Y5
+	VBLENDVPS  Y5, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VMASKMOVPS Y3, Y4, 96(AX)
+	JMP        done
+
+rest3:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	MOVQ         DI, R8
+	SUBQ         $0x00000010, R8
+	VMOVQ        R8, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     lanes32<>+0(SB), Y3, Y3
+	MOVQ         BX, BX
+
+r3row:
+	CMPQ       BX, DI
+	JL         r3part
+	VADDPS     (DX), Y0, Y0
+	VADDPS     32(DX), Y1, Y1
+	VMASKMOVPS 64(DX), Y3, Y4
+	VADDPS     Y4, Y2, Y2
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r3sum
+	VMOVQ        BX, X4
+	VPBROADCASTD X4, Y4
+	VPCMPGTD     iotaD<>+0(SB), Y4, Y5
+	VMASKMOVPS   (DX), Y5, Y5
+	VADDPS       Y5, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y4, Y5
+	VMASKMOVPS   32(DX), Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	VPCMPGTD     iotaD<>+64(SB), Y4, Y4
+	VMASKMOVPS   64(DX), Y4, Y4
+	VADDPS       Y4, Y2, Y2
+
+r3sum:
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VBLENDVPS  Y4, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMOVUPS    Y1, 32(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VMASKMOVPS Y2, Y3, 64(AX)
+	JMP        done
+
+rest2:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	MOVQ         DI, R8
+	SUBQ         $0x00000008, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     lanes32<>+0(SB), Y2, Y2
+	MOVQ         BX, BX
+
+r2row:
+	CMPQ       BX, DI
+	JL         r2part
+	VADDPS     (DX), Y0, Y0
+	VMASKMOVPS 32(DX), Y2, Y3
+	VADDPS     Y3, Y1, Y1
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r2sum
+	VMOVQ        BX, X3
+	VPBROADCASTD X3, Y3
+	VPCMPGTD     iotaD<>+0(SB), Y3, Y4
+	VMASKMOVPS   (DX), Y4, Y4
+	VADDPS       Y4, Y0, Y0
+	VPCMPGTD     iotaD<>+32(SB), Y3, Y3
+	VMASKMOVPS   32(DX), Y3, Y3
+	VADDPS       Y3, Y1, Y1
+
+r2sum:
+	VCMPPS     $0x03, Y0, Y0, Y3
+	VBLENDVPS  Y3, canonNaN32<>+0(SB), Y0, Y0
+	VMOVUPS    Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VMASKMOVPS Y1, Y2, 32(AX)
+	JMP        done
+
+rest1:
+	VXORPS       Y0, Y0, Y0
+	MOVQ         DI, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	MOVQ         BX, BX
+
+r1row:
+	CMPQ       BX, DI
+	JL         r1part
+	VMASKMOVPS (DX), Y1, Y2
+	VADDPS     Y2, Y0, Y0
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r1sum
+	VMOVQ        BX, X2
+	VPBROADCASTD X2, Y2
+	VPCMPGTD     iotaD<>+0(SB), Y2, Y2
+	VMASKMOVPS   (DX), Y2, Y2
+	VADDPS       Y2, Y0, Y0
+
+r1sum:
+	VCMPPS     $0x03, Y0, Y0, Y2
+	VBLENDVPS  Y2, canonNaN32<>+0(SB), Y0, Y0
+	VMASKMOVPS Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+// Requires: AVX, AVX2
+TEXT ·residualPlanesAVX2F64(SB), $2600-152
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000004
+	JB      biasrowcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000004
+	JB      biasdblcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 32(DX)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 64(DX)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 96(DX)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 128(DX)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 160(DX)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 192(DX)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 224(DX)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 256(DX)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 288(DX)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 320(DX)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 352(DX)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 384(DX)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 416(DX)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 448(DX)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 480(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSD s+144(FP), Y0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 512(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, (R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 64(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 96(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 128(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 160(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 192(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 224(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 256(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 288(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 320(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 352(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 384(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 416(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 448(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 480(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, 512(R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 544(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 576(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 608(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 640(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 672(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 704(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 736(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 768(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 800(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 832(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 864(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 896(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 928(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 960(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 992(R11)
+	LEAQ    552(SP), R10
+
+keepbwinrow:
+	VMOVUPD   (BX), Y1
+	VMOVUPD   (R10), Y2
+	VADDPD    (DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, (AX)
+	VMOVUPD   32(BX), Y1
+	VMOVUPD   32(R10), Y2
+	VADDPD    32(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 32(AX)
+	VMOVUPD   64(BX), Y1
+	VMOVUPD   64(R10), Y2
+	VADDPD    64(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 64(AX)
+	VMOVUPD   96(BX), Y1
+	VMOVUPD   96(R10), Y2
+	VADDPD    96(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 96(AX)
+	VMOVUPD   128(BX), Y1
+	VMOVUPD   128(R10), Y2
+	VADDPD    128(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 128(AX)
+	VMOVUPD   160(BX), Y1
+	VMOVUPD   160(R10), Y2
+	VADDPD    160(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 160(AX)
+	VMOVUPD   192(BX), Y1
+	VMOVUPD   192(R10), Y2
+	VADDPD    192(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 192(AX)
+	VMOVUPD   224(BX), Y1
+	VMOVUPD   224(R10), Y2
+	VADDPD    224(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 224(AX)
+	VMOVUPD   256(BX), Y1
+	VMOVUPD   256(R10), Y2
+	VADDPD    256(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 256(AX)
+	VMOVUPD   288(BX), Y1
+	VMOVUPD   288(R10), Y2
+	VADDPD    288(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 288(AX)
+	VMOVUPD   320(BX), Y1
+	VMOVUPD   320(R10), Y2
+	VADDPD    320(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 320(AX)
+	VMOVUPD   352(BX), Y1
+	VMOVUPD   352(R10), Y2
+	VADDPD    352(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 352(AX)
+	VMOVUPD   384(BX), Y1
+	VMOVUPD   384(R10), Y2
+	VADDPD    384(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 384(AX)
+	VMOVUPD   416(BX), Y1
+	VMOVUPD   416(R10), Y2
+	VADDPD    416(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 416(AX)
+	VMOVUPD   448(BX), Y1
+	VMOVUPD   448(R10), Y2
+	VADDPD    448(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 448(AX)
+	VMOVUPD   480(BX), Y1
+	VMOVUPD   480(R10), Y2
+	VADDPD    480(DX), Y2, Y2
+	VMULPD    Y0, Y2, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 480(AX)
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, BX
+	SUBQ      $0x40, CX
+	JMP       keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  512(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, (R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 32(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 64(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 96(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 128(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 160(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 192(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 224(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 256(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 288(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 320(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 352(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 384(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 416(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 448(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 480(R11)
+	MOVQ    (SP), R10
+	VMOVUPD (R10), Y1
+	VMOVUPD Y1, 512(R11)
+	VMOVUPD 32(R10), Y1
+	VMOVUPD Y1, 544(R11)
+	VMOVUPD 64(R10), Y1
+	VMOVUPD Y1, 576(R11)
+	VMOVUPD 96(R10), Y1
+	VMOVUPD Y1, 608(R11)
+	VMOVUPD 128(R10), Y1
+	VMOVUPD Y1, 640(R11)
+	VMOVUPD 160(R10), Y1
+	VMOVUPD Y1, 672(R11)
+	VMOVUPD 192(R10), Y1
+	VMOVUPD Y1, 704(R11)
+	VMOVUPD 224(R10), Y1
+	VMOVUPD Y1, 736(R11)
+	VMOVUPD 256(R10), Y1
+	VMOVUPD Y1, 768(R11)
+	VMOVUPD 288(R10), Y1
+	VMOVUPD Y1, 800(R11)
+	VMOVUPD 320(R10), Y1
+	VMOVUPD Y1, 832(R11)
+	VMOVUPD 352(R10), Y1
+	VMOVUPD Y1, 864(R11)
+	VMOVUPD 384(R10), Y1
+	VMOVUPD Y1, 896(R11)
+	VMOVUPD 416(R10), Y1
+	VMOVUPD Y1, 928(R11)
+	VMOVUPD 448(R10), Y1
+	VMOVUPD Y1, 960(R11)
+	VMOVUPD 480(R10), Y1
+	VMOVUPD Y1, 992(R11)
+	LEAQ    552(SP), R10
+
+keepbtwinrow:
+	VMOVQ        CX, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VMASKMOVPD   (BX), Y2, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VADDPD       (R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
+	VMASKMOVPD   32(BX), Y2, Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VADDPD       32(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
+	VMASKMOVPD   64(BX), Y2, Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VADDPD       64(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
+	VMASKMOVPD   96(BX), Y2, Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VADDPD       96(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
+	VMASKMOVPD   128(BX), Y2, Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VADDPD       128(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
+	VMASKMOVPD   160(BX), Y2, Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VADDPD       160(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
+	VMASKMOVPD   192(BX), Y2, Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VADDPD       192(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
+	VMASKMOVPD   224(BX), Y2, Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VADDPD       224(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
+	VMASKMOVPD   256(BX), Y2, Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VADDPD       256(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
+	VMASKMOVPD   288(BX), Y2, Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VADDPD       288(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
+	VMASKMOVPD   320(BX), Y2, Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VADDPD       320(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
+	VMASKMOVPD   352(BX), Y2, Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VADDPD       352(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
+	VMASKMOVPD   384(BX), Y2, Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VADDPD       384(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
+	VMASKMOVPD   416(BX), Y2, Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VADDPD       416(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
+	VMASKMOVPD   448(BX), Y2, Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VADDPD       448(R10), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VMASKMOVPD   480(BX), Y1, Y2
+	VMASKMOVPD   480(DX), Y1, Y3
+	VADDPD       480(R10), Y3, Y3
+	VMULPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y2
+	VBLENDVPD    Y2, canonNaN64<>+0(SB), Y3, Y3
+	VMASKMOVPD   Y3, Y1, 480(AX)
+	LEAQ         (AX)(CX*8), AX
+	LEAQ         (DX)(CX*8), DX
+	LEAQ         (BX)(CX*8), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ      CX, $0x40
+	JB        keepntail
+	VMOVUPD   (BX), Y1
+	VMULPD    (DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, (AX)
+	VMOVUPD   32(BX), Y1
+	VMULPD    32(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 32(AX)
+	VMOVUPD   64(BX), Y1
+	VMULPD    64(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 64(AX)
+	VMOVUPD   96(BX), Y1
+	VMULPD    96(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 96(AX)
+	VMOVUPD   128(BX), Y1
+	VMULPD    128(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 128(AX)
+	VMOVUPD   160(BX), Y1
+	VMULPD    160(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 160(AX)
+	VMOVUPD   192(BX), Y1
+	VMULPD    192(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 192(AX)
+	VMOVUPD   224(BX), Y1
+	VMULPD    224(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 224(AX)
+	VMOVUPD   256(BX), Y1
+	VMULPD    256(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 256(AX)
+	VMOVUPD   288(BX), Y1
+	VMULPD    288(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 288(AX)
+	VMOVUPD   320(BX), Y1
+	VMULPD    320(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 320(AX)
+	VMOVUPD   352(BX), Y1
+	VMULPD    352(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 352(AX)
+	VMOVUPD   384(BX), Y1
+	VMULPD    384(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 384(AX)
+	VMOVUPD   416(BX), Y1
+	VMULPD    416(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 416(AX)
+	VMOVUPD   448(BX), Y1
+	VMULPD    448(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 448(AX)
+	VMOVUPD   480(BX), Y1
+	VMULPD    480(DX), Y0, Y2
+	VADDPD    Y1, Y2, Y2
+	VCMPPD    $0x03, Y2, Y2, Y1
+	VBLENDVPD Y1, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 480(AX)
+	ADDQ      $0x00000200, AX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, BX
+	SUBQ      $0x40, CX
+	JMP       keepnstep
+
+keepntail:
+	TESTQ        CX, CX
+	JZ           keepnkept
+	VMOVQ        CX, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VMASKMOVPD   (BX), Y2, Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
+	VMASKMOVPD   32(BX), Y2, Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
+	VMASKMOVPD   64(BX), Y2, Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
+	VMASKMOVPD   96(BX), Y2, Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
+	VMASKMOVPD   128(BX), Y2, Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
+	VMASKMOVPD   160(BX), Y2, Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
+	VMASKMOVPD   192(BX), Y2, Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
+	VMASKMOVPD   224(BX), Y2, Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
+	VMASKMOVPD   256(BX), Y2, Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
+	VMASKMOVPD   288(BX), Y2, Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
+	VMASKMOVPD   320(BX), Y2, Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
+	VMASKMOVPD   352(BX), Y2, Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
+	VMASKMOVPD   384(BX), Y2, Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
+	VMASKMOVPD   416(BX), Y2, Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
+	VMASKMOVPD   448(BX), Y2, Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD   Y4, Y2, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VMASKMOVPD   480(BX), Y1, Y2
+	VMASKMOVPD   480(DX), Y1, Y3
+	VMULPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y2
+	VBLENDVPD    Y2, canonNaN64<>+0(SB), Y3, Y3
+	VMASKMOVPD   Y3, Y1, 480(AX)
+	LEAQ         (AX)(CX*8), AX
+	LEAQ         (DX)(CX*8), DX
+	LEAQ         (BX)(CX*8), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*8), DX
+	CMPQ CX, $0x00000010
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPD (BX), Y1
+	VMOVUPD 32(BX), Y2
+	VMOVUPD 64(BX), Y3
+	VMOVUPD 96(BX), Y4
+	VMOVUPD Y1, (AX)
+	VMOVUPD Y2, 32(AX)
+	VMOVUPD Y3, 64(AX)
+	VMOVUPD Y4, 96(AX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000010, CX
+	CMPQ    CX, $0x00000010
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000004
+	JB      dropcopytail
+	VMOVUPD (BX), Y1
+	VMOVUPD Y1, (AX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000004, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ        CX, CX
+	JZ           dropcopied
+	VMOVQ        CX, X1
+	VPBROADCASTQ X1, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	VMASKMOVPD   (BX), Y2, Y1
+	VMASKMOVPD   Y1, Y2, (AX)
+	LEAQ         (BX)(CX*8), BX
+	LEAQ         (AX)(CX*8), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+// Requires: AVX, AVX2
+TEXT ·residualRowsAVX2F64(SB), $5200-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000004
+	JB      vrowcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ        BX, BX
+	JZ           vrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000004
+	JB      vdblcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ        BX, BX
+	JZ           vdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 32(DX)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 64(DX)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 96(DX)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 128(DX)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 160(DX)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 192(DX)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 224(DX)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 256(DX)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 288(DX)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 320(DX)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 352(DX)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 384(DX)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 416(DX)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 448(DX)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 480(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 16(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2600(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2640(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000004
+	JB      biasrowcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2640(SP), CX
+	LEAQ (CX)(AX*8), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000010
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (CX), Y0
+	VMOVUPD 32(CX), Y1
+	VMOVUPD 64(CX), Y2
+	VMOVUPD 96(CX), Y3
+	VMOVUPD Y0, (DX)
+	VMOVUPD Y1, 32(DX)
+	VMOVUPD Y2, 64(DX)
+	VMOVUPD Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000010, BX
+	CMPQ    BX, $0x00000010
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000004
+	JB      biasdblcopytail
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000004, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (CX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*8), CX
+	LEAQ         (DX)(BX*8), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2640(SP), CX
+	LEAQ    (CX)(AX*8), DX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (DX)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 32(DX)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 64(DX)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 96(DX)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 128(DX)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 160(DX)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 192(DX)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 224(DX)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 256(DX)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 288(DX)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 320(DX)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 352(DX)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 384(DX)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 416(DX)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 448(DX)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 480(DX)
+	MOVQ    CX, 2600(SP)
+	MOVQ    DX, 2616(SP)
+	MOVQ    DX, 2632(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 2600(SP)
+	LEAQ (CX)(AX*8), DX
+	MOVQ DX, 2616(SP)
+	LEAQ -512(CX)(AX*8), DX
+	MOVQ DX, 2632(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2616(SP), DX
+	SUBQ 2600(SP), DX
+	MOVQ DX, 2624(SP)
+	MOVQ 2600(SP), DX
+	MOVQ DX, 2608(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VXORPS Y0, Y0, Y0
+	CMPQ   2600(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
+
+bvinrow:
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   bbnowrap
+	SUBQ 2624(SP), R8
+
+bbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 128(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 160(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 192(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 224(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 256(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 288(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 320(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 352(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 384(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 416(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 448(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 480(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, 512(R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 544(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 576(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 608(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 640(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 672(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 704(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 736(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 768(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 800(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 832(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 864(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 896(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 928(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 960(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 992(R8)
+	LEAQ    3152(SP), DI
+
+bbinrow:
+	VMOVUPD    (SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    (DX), Y3
+	VMASKMOVPD (CX), Y2, Y4
+	VADDPD     (DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, (AX)
+	VMOVUPD    32(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    32(DX), Y3
+	VMASKMOVPD 32(CX), Y2, Y4
+	VADDPD     32(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 32(AX)
+	VMOVUPD    64(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    64(DX), Y3
+	VMASKMOVPD 64(CX), Y2, Y4
+	VADDPD     64(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 64(AX)
+	VMOVUPD    96(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    96(DX), Y3
+	VMASKMOVPD 96(CX), Y2, Y4
+	VADDPD     96(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 96(AX)
+	VMOVUPD    128(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    128(DX), Y3
+	VMASKMOVPD 128(CX), Y2, Y4
+	VADDPD     128(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 128(AX)
+	VMOVUPD    160(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    160(DX), Y3
+	VMASKMOVPD 160(CX), Y2, Y4
+	VADDPD     160(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 160(AX)
+	VMOVUPD    192(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    192(DX), Y3
+	VMASKMOVPD 192(CX), Y2, Y4
+	VADDPD     192(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 192(AX)
+	VMOVUPD    224(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    224(DX), Y3
+	VMASKMOVPD 224(CX), Y2, Y4
+	VADDPD     224(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 224(AX)
+	VMOVUPD    256(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    256(DX), Y3
+	VMASKMOVPD 256(CX), Y2, Y4
+	VADDPD     256(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 256(AX)
+	VMOVUPD    288(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    288(DX), Y3
+	VMASKMOVPD 288(CX), Y2, Y4
+	VADDPD     288(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 288(AX)
+	VMOVUPD    320(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    320(DX), Y3
+	VMASKMOVPD 320(CX), Y2, Y4
+	VADDPD     320(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 320(AX)
+	VMOVUPD    352(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    352(DX), Y3
+	VMASKMOVPD 352(CX), Y2, Y4
+	VADDPD     352(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 352(AX)
+	VMOVUPD    384(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    384(DX), Y3
+	VMASKMOVPD 384(CX), Y2, Y4
+	VADDPD     384(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 384(AX)
+	VMOVUPD    416(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    416(DX), Y3
+	VMASKMOVPD 416(CX), Y2, Y4
+	VADDPD     416(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 416(AX)
+	VMOVUPD    448(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    448(DX), Y3
+	VMASKMOVPD 448(CX), Y2, Y4
+	VADDPD     448(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 448(AX)
+	VMOVUPD    480(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    480(DX), Y3
+	VMASKMOVPD 480(CX), Y2, Y4
+	VADDPD     480(DI), Y4, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 480(AX)
+	ADDQ       $0x00000200, AX
+	ADDQ       $0x00000200, CX
+	ADDQ       $0x00000200, DX
+	SUBQ       $0x40, BX
+	CMPQ       BX, $0x40
+	JA         bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
+
+blvinrow:
+	MOVQ 2608(SP), DI
+	LEAQ 512(DI), R8
+	CMPQ R8, 2616(SP)
+	JB   blbnowrap
+	SUBQ 2624(SP), R8
+
+blbnowrap:
+	MOVQ R8, 2608(SP)
+	CMPQ DI, 2632(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2616(SP), R8
+	SUBQ    DI, R8
+	LEAQ    2640(SP), DI
+	ADDQ    DI, R8
+	MOVQ    2632(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, (R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 32(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 64(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 96(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 128(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 160(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 192(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 224(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 256(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 288(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 320(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 352(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 384(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 416(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 448(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 480(R8)
+	MOVQ    2600(SP), DI
+	VMOVUPD (DI), Y1
+	VMOVUPD Y1, 512(R8)
+	VMOVUPD 32(DI), Y1
+	VMOVUPD Y1, 544(R8)
+	VMOVUPD 64(DI), Y1
+	VMOVUPD Y1, 576(R8)
+	VMOVUPD 96(DI), Y1
+	VMOVUPD Y1, 608(R8)
+	VMOVUPD 128(DI), Y1
+	VMOVUPD Y1, 640(R8)
+	VMOVUPD 160(DI), Y1
+	VMOVUPD Y1, 672(R8)
+	VMOVUPD 192(DI), Y1
+	VMOVUPD Y1, 704(R8)
+	VMOVUPD 224(DI), Y1
+	VMOVUPD Y1, 736(R8)
+	VMOVUPD 256(DI), Y1
+	VMOVUPD Y1, 768(R8)
+	VMOVUPD 288(DI), Y1
+	VMOVUPD Y1, 800(R8)
+	VMOVUPD 320(DI), Y1
+	VMOVUPD Y1, 832(R8)
+	VMOVUPD 352(DI), Y1
+	VMOVUPD Y1, 864(R8)
+	VMOVUPD 384(DI), Y1
+	VMOVUPD Y1, 896(R8)
+	VMOVUPD 416(DI), Y1
+	VMOVUPD Y1, 928(R8)
+	VMOVUPD 448(DI), Y1
+	VMOVUPD Y1, 960(R8)
+	VMOVUPD 480(DI), Y1
+	VMOVUPD Y1, 992(R8)
+	LEAQ    3152(SP), DI
+
+blbinrow:
+	VMOVQ        BX, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VMOVUPD      (SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   (DX), Y2, Y5
+	VMASKMOVPD   (CX), Y4, Y6
+	VADDPD       (DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
+	VMOVUPD      32(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   32(DX), Y2, Y5
+	VMASKMOVPD   32(CX), Y4, Y6
+	VADDPD       32(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
+	VMOVUPD      64(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   64(DX), Y2, Y5
+	VMASKMOVPD   64(CX), Y4, Y6
+	VADDPD       64(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
+	VMOVUPD      96(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   96(DX), Y2, Y5
+	VMASKMOVPD   96(CX), Y4, Y6
+	VADDPD       96(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
+	VMOVUPD      128(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   128(DX), Y2, Y5
+	VMASKMOVPD   128(CX), Y4, Y6
+	VADDPD       128(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
+	VMOVUPD      160(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   160(DX), Y2, Y5
+	VMASKMOVPD   160(CX), Y4, Y6
+	VADDPD       160(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
+	VMOVUPD      192(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   192(DX), Y2, Y5
+	VMASKMOVPD   192(CX), Y4, Y6
+	VADDPD       192(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
+	VMOVUPD      224(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   224(DX), Y2, Y5
+	VMASKMOVPD   224(CX), Y4, Y6
+	VADDPD       224(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
+	VMOVUPD      256(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   256(DX), Y2, Y5
+	VMASKMOVPD   256(CX), Y4, Y6
+	VADDPD       256(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
+	VMOVUPD      288(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   288(DX), Y2, Y5
+	VMASKMOVPD   288(CX), Y4, Y6
+	VADDPD       288(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
+	VMOVUPD      320(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   320(DX), Y2, Y5
+	VMASKMOVPD   320(CX), Y4, Y6
+	VADDPD       320(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
+	VMOVUPD      352(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   352(DX), Y2, Y5
+	VMASKMOVPD   352(CX), Y4, Y6
+	VADDPD       352(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
+	VMOVUPD      384(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   384(DX), Y2, Y5
+	VMASKMOVPD   384(CX), Y4, Y6
+	VADDPD       384(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
+	VMOVUPD      416(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   416(DX), Y2, Y5
+	VMASKMOVPD   416(CX), Y4, Y6
+	VADDPD       416(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
+	VMOVUPD      448(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   448(DX), Y2, Y5
+	VMASKMOVPD   448(CX), Y4, Y6
+	VADDPD       448(DI), Y6, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VMOVUPD      480(SI), Y2
+	VCMPPD       $0x04, Y0, Y2, Y0
+	VPAND        Y1, Y0, Y0
+	VMASKMOVPD   480(DX), Y1, Y3
+	VMASKMOVPD   480(CX), Y0, Y4
+	VADDPD       480(DI), Y4, Y4
+	VMULPD       Y2, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y2
+	VBLENDVPD    Y2, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y0, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y1, 480(AX)
+	JMP          done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
+
+nvinrow:
+	VMOVUPD    (SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    (DX), Y3
+	VMASKMOVPD (CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, (AX)
+	VMOVUPD    32(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    32(DX), Y3
+	VMASKMOVPD 32(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 32(AX)
+	VMOVUPD    64(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    64(DX), Y3
+	VMASKMOVPD 64(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 64(AX)
+	VMOVUPD    96(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    96(DX), Y3
+	VMASKMOVPD 96(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 96(AX)
+	VMOVUPD    128(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    128(DX), Y3
+	VMASKMOVPD 128(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 128(AX)
+	VMOVUPD    160(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    160(DX), Y3
+	VMASKMOVPD 160(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 160(AX)
+	VMOVUPD    192(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    192(DX), Y3
+	VMASKMOVPD 192(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 192(AX)
+	VMOVUPD    224(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    224(DX), Y3
+	VMASKMOVPD 224(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 224(AX)
+	VMOVUPD    256(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    256(DX), Y3
+	VMASKMOVPD 256(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 256(AX)
+	VMOVUPD    288(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    288(DX), Y3
+	VMASKMOVPD 288(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 288(AX)
+	VMOVUPD    320(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    320(DX), Y3
+	VMASKMOVPD 320(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 320(AX)
+	VMOVUPD    352(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    352(DX), Y3
+	VMASKMOVPD 352(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 352(AX)
+	VMOVUPD    384(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    384(DX), Y3
+	VMASKMOVPD 384(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 384(AX)
+	VMOVUPD    416(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    416(DX), Y3
+	VMASKMOVPD 416(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 416(AX)
+	VMOVUPD    448(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    448(DX), Y3
+	VMASKMOVPD 448(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 448(AX)
+	VMOVUPD    480(SI), Y1
+	VCMPPD     $0x04, Y0, Y1, Y2
+	VMOVUPD    480(DX), Y3
+	VMASKMOVPD 480(CX), Y2, Y4
+	VMULPD     Y1, Y4, Y4
+	VADDPD     Y3, Y4, Y4
+	VCMPPD     $0x03, Y4, Y4, Y1
+	VBLENDVPD  Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD  Y2, Y4, Y3, Y4
+	VMOVUPD    Y4, 480(AX)
+	ADDQ       $0x00000200, AX
+	ADDQ       $0x00000200, CX
+	ADDQ       $0x00000200, DX
+	SUBQ       $0x40, BX
+	CMPQ       BX, $0x40
+	JA         nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 512(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, (DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 64(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 96(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 128(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 160(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 192(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 224(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 256(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 288(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 320(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 352(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 384(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 416(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 448(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 480(DI)
+	MOVQ    (SP), SI
+	VMOVUPD (SI), Y1
+	VMOVUPD Y1, 512(DI)
+	VMOVUPD 32(SI), Y1
+	VMOVUPD Y1, 544(DI)
+	VMOVUPD 64(SI), Y1
+	VMOVUPD Y1, 576(DI)
+	VMOVUPD 96(SI), Y1
+	VMOVUPD Y1, 608(DI)
+	VMOVUPD 128(SI), Y1
+	VMOVUPD Y1, 640(DI)
+	VMOVUPD 160(SI), Y1
+	VMOVUPD Y1, 672(DI)
+	VMOVUPD 192(SI), Y1
+	VMOVUPD Y1, 704(DI)
+	VMOVUPD 224(SI), Y1
+	VMOVUPD Y1, 736(DI)
+	VMOVUPD 256(SI), Y1
+	VMOVUPD Y1, 768(DI)
+	VMOVUPD 288(SI), Y1
+	VMOVUPD Y1, 800(DI)
+	VMOVUPD 320(SI), Y1
+	VMOVUPD Y1, 832(DI)
+	VMOVUPD 352(SI), Y1
+	VMOVUPD Y1, 864(DI)
+	VMOVUPD 384(SI), Y1
+	VMOVUPD Y1, 896(DI)
+	VMOVUPD 416(SI), Y1
+	VMOVUPD Y1, 928(DI)
+	VMOVUPD 448(SI), Y1
+	VMOVUPD Y1, 960(DI)
+	VMOVUPD 480(SI), Y1
+	VMOVUPD Y1, 992(DI)
+	LEAQ    552(SP), SI
+
+nlvinrow:
+	VMOVQ        BX, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y2
+	VMOVUPD      (SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   (DX), Y2, Y5
+	VMASKMOVPD   (CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y2
+	VMOVUPD      32(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   32(DX), Y2, Y5
+	VMASKMOVPD   32(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y2
+	VMOVUPD      64(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   64(DX), Y2, Y5
+	VMASKMOVPD   64(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y2
+	VMOVUPD      96(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   96(DX), Y2, Y5
+	VMASKMOVPD   96(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y2
+	VMOVUPD      128(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   128(DX), Y2, Y5
+	VMASKMOVPD   128(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y2
+	VMOVUPD      160(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   160(DX), Y2, Y5
+	VMASKMOVPD   160(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y2
+	VMOVUPD      192(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   192(DX), Y2, Y5
+	VMASKMOVPD   192(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y2
+	VMOVUPD      224(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   224(DX), Y2, Y5
+	VMASKMOVPD   224(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y2
+	VMOVUPD      256(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   256(DX), Y2, Y5
+	VMASKMOVPD   256(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y2
+	VMOVUPD      288(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   288(DX), Y2, Y5
+	VMASKMOVPD   288(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y2
+	VMOVUPD      320(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   320(DX), Y2, Y5
+	VMASKMOVPD   320(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y2
+	VMOVUPD      352(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   352(DX), Y2, Y5
+	VMASKMOVPD   352(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y2
+	VMOVUPD      384(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   384(DX), Y2, Y5
+	VMASKMOVPD   384(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y2
+	VMOVUPD      416(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   416(DX), Y2, Y5
+	VMASKMOVPD   416(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y2
+	VMOVUPD      448(SI), Y3
+	VCMPPD       $0x04, Y0, Y3, Y4
+	VPAND        Y2, Y4, Y4
+	VMASKMOVPD   448(DX), Y2, Y5
+	VMASKMOVPD   448(CX), Y4, Y6
+	VMULPD       Y3, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y3
+	VBLENDVPD    Y3, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y2, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VMOVUPD      480(SI), Y2
+	VCMPPD       $0x04, Y0, Y2, Y0
+	VPAND        Y1, Y0, Y0
+	VMASKMOVPD   480(DX), Y1, Y3
+	VMASKMOVPD   480(CX), Y0, Y4
+	VMULPD       Y2, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y2
+	VBLENDVPD    Y2, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y0, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y1, 480(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+// Requires: AVX, AVX2
+TEXT ·residualBitsAVX2F64(SB), $2600-144
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000004
+	JB      biasrowcopytail
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000004
+	JB      biasdblcopytail
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	VMOVUPD 32(DX), Y0
+	VMOVUPD Y0, 32(BX)
+	VMOVUPD 64(DX), Y0
+	VMOVUPD Y0, 64(BX)
+	VMOVUPD 96(DX), Y0
+	VMOVUPD Y0, 96(BX)
+	VMOVUPD 128(DX), Y0
+	VMOVUPD Y0, 128(BX)
+	VMOVUPD 160(DX), Y0
+	VMOVUPD Y0, 160(BX)
+	VMOVUPD 192(DX), Y0
+	VMOVUPD Y0, 192(BX)
+	VMOVUPD 224(DX), Y0
+	VMOVUPD Y0, 224(BX)
+	VMOVUPD 256(DX), Y0
+	VMOVUPD Y0, 256(BX)
+	VMOVUPD 288(DX), Y0
+	VMOVUPD Y0, 288(BX)
+	VMOVUPD 320(DX), Y0
+	VMOVUPD Y0, 320(BX)
+	VMOVUPD 352(DX), Y0
+	VMOVUPD Y0, 352(BX)
+	VMOVUPD 384(DX), Y0
+	VMOVUPD Y0, 384(BX)
+	VMOVUPD 416(DX), Y0
+	VMOVUPD Y0, 416(BX)
+	VMOVUPD 448(DX), Y0
+	VMOVUPD Y0, 448(BX)
+	VMOVUPD 480(DX), Y0
+	VMOVUPD Y0, 480(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 16(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSD s+136(FP), Y0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 512(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPD (R9), Y1
+	VMOVUPD Y1, (R10)
+	VMOVUPD 32(R9), Y1
+	VMOVUPD Y1, 32(R10)
+	VMOVUPD 64(R9), Y1
+	VMOVUPD Y1, 64(R10)
+	VMOVUPD 96(R9), Y1
+	VMOVUPD Y1, 96(R10)
+	VMOVUPD 128(R9), Y1
+	VMOVUPD Y1, 128(R10)
+	VMOVUPD 160(R9), Y1
+	VMOVUPD Y1, 160(R10)
+	VMOVUPD 192(R9), Y1
+	VMOVUPD Y1, 192(R10)
+	VMOVUPD 224(R9), Y1
+	VMOVUPD Y1, 224(R10)
+	VMOVUPD 256(R9), Y1
+	VMOVUPD Y1, 256(R10)
+	VMOVUPD 288(R9), Y1
+	VMOVUPD Y1, 288(R10)
+	VMOVUPD 320(R9), Y1
+	VMOVUPD Y1, 320(R10)
+	VMOVUPD 352(R9), Y1
+	VMOVUPD Y1, 352(R10)
+	VMOVUPD 384(R9), Y1
+	VMOVUPD Y1, 384(R10)
+	VMOVUPD 416(R9), Y1
+	VMOVUPD Y1, 416(R10)
+	VMOVUPD 448(R9), Y1
+	VMOVUPD Y1, 448(R10)
+	VMOVUPD 480(R9), Y1
+	VMOVUPD Y1, 480(R10)
+	MOVQ    (SP), R9
+	VMOVUPD (R9), Y1
+	VMOVUPD Y1, 512(R10)
+	VMOVUPD 32(R9), Y1
+	VMOVUPD Y1, 544(R10)
+	VMOVUPD 64(R9), Y1
+	VMOVUPD Y1, 576(R10)
+	VMOVUPD 96(R9), Y1
+	VMOVUPD Y1, 608(R10)
+	VMOVUPD 128(R9), Y1
+	VMOVUPD Y1, 640(R10)
+	VMOVUPD 160(R9), Y1
+	VMOVUPD Y1, 672(R10)
+	VMOVUPD 192(R9), Y1
+	VMOVUPD Y1, 704(R10)
+	VMOVUPD 224(R9), Y1
+	VMOVUPD Y1, 736(R10)
+	VMOVUPD 256(R9), Y1
+	VMOVUPD Y1, 768(R10)
+	VMOVUPD 288(R9), Y1
+	VMOVUPD Y1, 800(R10)
+	VMOVUPD 320(R9), Y1
+	VMOVUPD Y1, 832(R10)
+	VMOVUPD 352(R9), Y1
+	VMOVUPD Y1, 864(R10)
+	VMOVUPD 384(R9), Y1
+	VMOVUPD Y1, 896(R10)
+	VMOVUPD 416(R9), Y1
+	VMOVUPD Y1, 928(R10)
+	VMOVUPD 448(R9), Y1
+	VMOVUPD Y1, 960(R10)
+	VMOVUPD 480(R9), Y1
+	VMOVUPD Y1, 992(R10)
+	LEAQ    552(SP), R9
+
+bwinrow:
+	VMOVQ        R8, X1
+	VPBROADCASTQ X1, Y1
+	VPAND        bitQ<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VADDPD       (R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VADDPD       32(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VADDPD       64(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VADDPD       96(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VADDPD       128(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VADDPD       160(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VADDPD       192(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VADDPD       224(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VADDPD       256(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VADDPD       288(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VADDPD       320(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VADDPD       352(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VADDPD       384(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VADDPD       416(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VADDPD       448(R9), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y1, Y1
+	VPCMPEQQ     bitQ<>+480(SB), Y1, Y1
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y1, Y3
+	VADDPD       480(R9), Y3, Y3
+	VMULPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y1, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, (SI)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 32(SI)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 64(SI)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 96(SI)
+	VMOVUPD 128(CX), Y1
+	VMOVUPD Y1, 128(SI)
+	VMOVUPD 160(CX), Y1
+	VMOVUPD Y1, 160(SI)
+	VMOVUPD 192(CX), Y1
+	VMOVUPD Y1, 192(SI)
+	VMOVUPD 224(CX), Y1
+	VMOVUPD Y1, 224(SI)
+	VMOVUPD 256(CX), Y1
+	VMOVUPD Y1, 256(SI)
+	VMOVUPD 288(CX), Y1
+	VMOVUPD Y1, 288(SI)
+	VMOVUPD 320(CX), Y1
+	VMOVUPD Y1, 320(SI)
+	VMOVUPD 352(CX), Y1
+	VMOVUPD Y1, 352(SI)
+	VMOVUPD 384(CX), Y1
+	VMOVUPD Y1, 384(SI)
+	VMOVUPD 416(CX), Y1
+	VMOVUPD Y1, 416(SI)
+	VMOVUPD 448(CX), Y1
+	VMOVUPD Y1, 448(SI)
+	VMOVUPD 480(CX), Y1
+	VMOVUPD Y1, 480(SI)
+	MOVQ    (SP), CX
+	VMOVUPD (CX), Y1
+	VMOVUPD Y1, 512(SI)
+	VMOVUPD 32(CX), Y1
+	VMOVUPD Y1, 544(SI)
+	VMOVUPD 64(CX), Y1
+	VMOVUPD Y1, 576(SI)
+	VMOVUPD 96(CX), Y1
+	VMOVUPD Y1, 608(SI)
+	VMOVUPD 128(CX), Y1
+	VMOVUPD Y1, 640(SI)
+	VMOVUPD 160(CX), Y1
+	VMOVUPD Y1, 672(SI)
+	VMOVUPD 192(CX), Y1
+	VMOVUPD Y1, 704(SI)
+	VMOVUPD 224(CX), Y1
+	VMOVUPD Y1, 736(SI)
+	VMOVUPD 256(CX), Y1
+	VMOVUPD Y1, 768(SI)
+	VMOVUPD 288(CX), Y1
+	VMOVUPD Y1, 800(SI)
+	VMOVUPD 320(CX), Y1
+	VMOVUPD Y1, 832(SI)
+	VMOVUPD 352(CX), Y1
+	VMOVUPD Y1, 864(SI)
+	VMOVUPD 384(CX), Y1
+	VMOVUPD Y1, 896(SI)
+	VMOVUPD 416(CX), Y1
+	VMOVUPD Y1, 928(SI)
+	VMOVUPD 448(CX), Y1
+	VMOVUPD Y1, 960(SI)
+	VMOVUPD 480(CX), Y1
+	VMOVUPD Y1, 992(SI)
+	LEAQ    552(SP), CX
+
+blwinrow:
+	VMOVQ        DI, X1
+	VPBROADCASTQ X1, Y1
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VADDPD       (CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VADDPD       32(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VADDPD       64(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VADDPD       96(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VADDPD       128(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VADDPD       160(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VADDPD       192(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VADDPD       224(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VADDPD       256(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VADDPD       288(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VADDPD       320(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VADDPD       352(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VADDPD       384(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VADDPD       416(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VADDPD       448(CX), Y6, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y1, Y2, Y2
+	VMASKMOVPD   480(BX), Y1, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VADDPD       480(CX), Y4, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y0
+	VBLENDVPD    Y0, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y1, 480(AX)
+	JMP          done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ         (SI), R8
+	MOVQ         8(SI), R9
+	SHRQ         CL, R9, R8
+	VMOVQ        R8, X1
+	VPBROADCASTQ X1, Y1
+	VPAND        bitQ<>+0(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y1, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y1, Y1
+	VPCMPEQQ     bitQ<>+480(SB), Y1, Y1
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y1, Y3
+	VMULPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y1, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000200, AX
+	ADDQ         $0x00000200, DX
+	ADDQ         $0x00000200, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	VMOVQ        DI, X1
+	VPBROADCASTQ X1, Y1
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y1, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y1, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y1, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y1, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y1, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y1, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y1, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y1, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y1, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y1, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y1, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y1, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y1, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y1, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y1, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VMULPD       Y0, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y1, Y1
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y1, Y2, Y2
+	VMASKMOVPD   480(BX), Y1, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VMULPD       Y0, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y0
+	VBLENDVPD    Y0, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y1, 480(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·residualPhiloxAVX2F64(SB), $4824-160
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2128(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000004
+	JB      biasrowcopytail
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*8), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000010
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPD (DX), Y0
+	VMOVUPD 32(DX), Y1
+	VMOVUPD 64(DX), Y2
+	VMOVUPD 96(DX), Y3
+	VMOVUPD Y0, (BX)
+	VMOVUPD Y1, 32(BX)
+	VMOVUPD Y2, 64(BX)
+	VMOVUPD Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000010, SI
+	CMPQ    SI, $0x00000010
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000004
+	JB      biasdblcopytail
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000004, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	VMOVQ        SI, X0
+	VPBROADCASTQ X0, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	VMASKMOVPD   (DX), Y1, Y0
+	VMASKMOVPD   Y0, Y1, (BX)
+	LEAQ         (DX)(SI*8), DX
+	LEAQ         (BX)(SI*8), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*8), BX
+	VMOVUPD (DX), Y0
+	VMOVUPD Y0, (BX)
+	VMOVUPD 32(DX), Y0
+	VMOVUPD Y0, 32(BX)
+	VMOVUPD 64(DX), Y0
+	VMOVUPD Y0, 64(BX)
+	VMOVUPD 96(DX), Y0
+	VMOVUPD Y0, 96(BX)
+	VMOVUPD 128(DX), Y0
+	VMOVUPD Y0, 128(BX)
+	VMOVUPD 160(DX), Y0
+	VMOVUPD Y0, 160(BX)
+	VMOVUPD 192(DX), Y0
+	VMOVUPD Y0, 192(BX)
+	VMOVUPD 224(DX), Y0
+	VMOVUPD Y0, 224(BX)
+	VMOVUPD 256(DX), Y0
+	VMOVUPD Y0, 256(BX)
+	VMOVUPD 288(DX), Y0
+	VMOVUPD Y0, 288(BX)
+	VMOVUPD 320(DX), Y0
+	VMOVUPD Y0, 320(BX)
+	VMOVUPD 352(DX), Y0
+	VMOVUPD Y0, 352(BX)
+	VMOVUPD 384(DX), Y0
+	VMOVUPD Y0, 384(BX)
+	VMOVUPD 416(DX), Y0
+	VMOVUPD Y0, 416(BX)
+	VMOVUPD 448(DX), Y0
+	VMOVUPD Y0, 448(BX)
+	VMOVUPD 480(DX), Y0
+	VMOVUPD Y0, 480(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*8), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -512(DX)(CX*8), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*8), BX
+	MOVQ BX, 2136(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ res_base+48(FP), BX
+	MOVQ bits_base+96(FP), SI
+	MOVQ dst_len+8(FP), DI
+	MOVQ seed+120(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, R8
+	SHRQ $0x20, CX
+	MOVL R8, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R12
+
+thr:
+	MOVQ         CX, R11
+	SARQ         $0x3f, R11
+	MOVQ         R11, (R8)
+	ADDQ         $0x08, R8
+	SHLQ         $0x01, CX
+	DECL         R12
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+128(FP), R8
+	VBROADCASTSD s+152(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ DI, $0x00001000
+	JA   chunks
+	CMPQ DI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R9
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, R8
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R9
+	TESTQ SI, SI
+	JZ    stored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+stored:
+	CMPQ 2128(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 4728(SP)
+	MOVQ 2136(SP), R10
+	LEAQ 512(R10), R9
+	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2168(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2160(SP), R10
+	VMOVUPD (R10), Y2
+	VMOVUPD Y2, (R9)
+	VMOVUPD 32(R10), Y2
+	VMOVUPD Y2, 32(R9)
+	VMOVUPD 64(R10), Y2
+	VMOVUPD Y2, 64(R9)
+	VMOVUPD 96(R10), Y2
+	VMOVUPD Y2, 96(R9)
+	VMOVUPD 128(R10), Y2
+	VMOVUPD Y2, 128(R9)
+	VMOVUPD 160(R10), Y2
+	VMOVUPD Y2, 160(R9)
+	VMOVUPD 192(R10), Y2
+	VMOVUPD Y2, 192(R9)
+	VMOVUPD 224(R10), Y2
+	VMOVUPD Y2, 224(R9)
+	VMOVUPD 256(R10), Y2
+	VMOVUPD Y2, 256(R9)
+	VMOVUPD 288(R10), Y2
+	VMOVUPD Y2, 288(R9)
+	VMOVUPD 320(R10), Y2
+	VMOVUPD Y2, 320(R9)
+	VMOVUPD 352(R10), Y2
+	VMOVUPD Y2, 352(R9)
+	VMOVUPD 384(R10), Y2
+	VMOVUPD Y2, 384(R9)
+	VMOVUPD 416(R10), Y2
+	VMOVUPD Y2, 416(R9)
+	VMOVUPD 448(R10), Y2
+	VMOVUPD Y2, 448(R9)
+	VMOVUPD 480(R10), Y2
+	VMOVUPD Y2, 480(R9)
+	MOVQ    2128(SP), R10
+	VMOVUPD (R10), Y2
+	VMOVUPD Y2, 512(R9)
+	VMOVUPD 32(R10), Y2
+	VMOVUPD Y2, 544(R9)
+	VMOVUPD 64(R10), Y2
+	VMOVUPD Y2, 576(R9)
+	VMOVUPD 96(R10), Y2
+	VMOVUPD Y2, 608(R9)
+	VMOVUPD 128(R10), Y2
+	VMOVUPD Y2, 640(R9)
+	VMOVUPD 160(R10), Y2
+	VMOVUPD Y2, 672(R9)
+	VMOVUPD 192(R10), Y2
+	VMOVUPD Y2, 704(R9)
+	VMOVUPD 224(R10), Y2
+	VMOVUPD Y2, 736(R9)
+	VMOVUPD 256(R10), Y2
+	VMOVUPD Y2, 768(R9)
+	VMOVUPD 288(R10), Y2
+	VMOVUPD Y2, 800(R9)
+	VMOVUPD 320(R10), Y2
+	VMOVUPD Y2, 832(R9)
+	VMOVUPD 352(R10), Y2
+	VMOVUPD Y2, 864(R9)
+	VMOVUPD 384(R10), Y2
+	VMOVUPD Y2, 896(R9)
+	VMOVUPD 416(R10), Y2
+	VMOVUPD Y2, 928(R9)
+	VMOVUPD 448(R10), Y2
+	VMOVUPD Y2, 960(R9)
+	VMOVUPD 480(R10), Y2
+	VMOVUPD Y2, 992(R9)
+	LEAQ    2680(SP), R10
+
+wordbiasinrow:
+	MOVQ         4728(SP), R9
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (BX), Y4
+	VMASKMOVPD   (DX), Y3, Y5
+	VADDPD       (R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(BX), Y4
+	VMASKMOVPD   32(DX), Y3, Y5
+	VADDPD       32(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(BX), Y4
+	VMASKMOVPD   64(DX), Y3, Y5
+	VADDPD       64(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(BX), Y4
+	VMASKMOVPD   96(DX), Y3, Y5
+	VADDPD       96(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(BX), Y4
+	VMASKMOVPD   128(DX), Y3, Y5
+	VADDPD       128(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(BX), Y4
+	VMASKMOVPD   160(DX), Y3, Y5
+	VADDPD       160(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(BX), Y4
+	VMASKMOVPD   192(DX), Y3, Y5
+	VADDPD       192(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(BX), Y4
+	VMASKMOVPD   224(DX), Y3, Y5
+	VADDPD       224(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(BX), Y4
+	VMASKMOVPD   256(DX), Y3, Y5
+	VADDPD       256(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(BX), Y4
+	VMASKMOVPD   288(DX), Y3, Y5
+	VADDPD       288(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(BX), Y4
+	VMASKMOVPD   320(DX), Y3, Y5
+	VADDPD       320(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(BX), Y4
+	VMASKMOVPD   352(DX), Y3, Y5
+	VADDPD       352(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(BX), Y4
+	VMASKMOVPD   384(DX), Y3, Y5
+	VADDPD       384(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(BX), Y4
+	VMASKMOVPD   416(DX), Y3, Y5
+	VADDPD       416(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(BX), Y4
+	VMASKMOVPD   448(DX), Y3, Y5
+	VADDPD       448(R10), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(BX), Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VADDPD       480(R10), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(AX)
+	JMP          wordresid
+
+wordnobias:
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (BX), Y4
+	VMASKMOVPD   (DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (AX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(BX), Y4
+	VMASKMOVPD   32(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(AX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(BX), Y4
+	VMASKMOVPD   64(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(AX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(BX), Y4
+	VMASKMOVPD   96(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(AX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(BX), Y4
+	VMASKMOVPD   128(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(AX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(BX), Y4
+	VMASKMOVPD   160(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(AX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(BX), Y4
+	VMASKMOVPD   192(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(AX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(BX), Y4
+	VMASKMOVPD   224(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(AX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(BX), Y4
+	VMASKMOVPD   256(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(AX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(BX), Y4
+	VMASKMOVPD   288(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(AX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(BX), Y4
+	VMASKMOVPD   320(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(AX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(BX), Y4
+	VMASKMOVPD   352(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(AX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(BX), Y4
+	VMASKMOVPD   384(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(AX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(BX), Y4
+	VMASKMOVPD   416(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(AX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(BX), Y4
+	VMASKMOVPD   448(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(AX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(BX), Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(AX)
+
+wordresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, AX
+	INCQ CX
+	CMPQ CX, $0x08
+	JB   word
+	SUBQ $0x00000200, DI
+	CMPQ DI, $0x00000200
+	JAE  loop
+
+tail:
+	TESTQ DI, DI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, R8
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), R8
+	CMPQ  DI, $0x40
+	JBE   last
+	TESTQ SI, SI
+	JZ    tailstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+tailstored:
+	CMPQ 2128(SP), $0x00
+	JE   tailwordnobias
+	MOVQ R8, 4728(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 512(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPD (R9), Y0
+	VMOVUPD Y0, (R8)
+	VMOVUPD 32(R9), Y0
+	VMOVUPD Y0, 32(R8)
+	VMOVUPD 64(R9), Y0
+	VMOVUPD Y0, 64(R8)
+	VMOVUPD 96(R9), Y0
+	VMOVUPD Y0, 96(R8)
+	VMOVUPD 128(R9), Y0
+	VMOVUPD Y0, 128(R8)
+	VMOVUPD 160(R9), Y0
+	VMOVUPD Y0, 160(R8)
+	VMOVUPD 192(R9), Y0
+	VMOVUPD Y0, 192(R8)
+	VMOVUPD 224(R9), Y0
+	VMOVUPD Y0, 224(R8)
+	VMOVUPD 256(R9), Y0
+	VMOVUPD Y0, 256(R8)
+	VMOVUPD 288(R9), Y0
+	VMOVUPD Y0, 288(R8)
+	VMOVUPD 320(R9), Y0
+	VMOVUPD Y0, 320(R8)
+	VMOVUPD 352(R9), Y0
+	VMOVUPD Y0, 352(R8)
+	VMOVUPD 384(R9), Y0
+	VMOVUPD Y0, 384(R8)
+	VMOVUPD 416(R9), Y0
+	VMOVUPD Y0, 416(R8)
+	VMOVUPD 448(R9), Y0
+	VMOVUPD Y0, 448(R8)
+	VMOVUPD 480(R9), Y0
+	VMOVUPD Y0, 480(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPD (R9), Y0
+	VMOVUPD Y0, 512(R8)
+	VMOVUPD 32(R9), Y0
+	VMOVUPD Y0, 544(R8)
+	VMOVUPD 64(R9), Y0
+	VMOVUPD Y0, 576(R8)
+	VMOVUPD 96(R9), Y0
+	VMOVUPD Y0, 608(R8)
+	VMOVUPD 128(R9), Y0
+	VMOVUPD Y0, 640(R8)
+	VMOVUPD 160(R9), Y0
+	VMOVUPD Y0, 672(R8)
+	VMOVUPD 192(R9), Y0
+	VMOVUPD Y0, 704(R8)
+	VMOVUPD 224(R9), Y0
+	VMOVUPD Y0, 736(R8)
+	VMOVUPD 256(R9), Y0
+	VMOVUPD Y0, 768(R8)
+	VMOVUPD 288(R9), Y0
+	VMOVUPD Y0, 800(R8)
+	VMOVUPD 320(R9), Y0
+	VMOVUPD Y0, 832(R8)
+	VMOVUPD 352(R9), Y0
+	VMOVUPD Y0, 864(R8)
+	VMOVUPD 384(R9), Y0
+	VMOVUPD Y0, 896(R8)
+	VMOVUPD 416(R9), Y0
+	VMOVUPD Y0, 928(R8)
+	VMOVUPD 448(R9), Y0
+	VMOVUPD Y0, 960(R8)
+	VMOVUPD 480(R9), Y0
+	VMOVUPD Y0, 992(R8)
+	LEAQ    2680(SP), R9
+
+tailwordbiasinrow:
+	MOVQ         4728(SP), R8
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VADDPD       (R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VADDPD       32(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VADDPD       64(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VADDPD       96(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VADDPD       128(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VADDPD       160(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VADDPD       192(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VADDPD       224(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VADDPD       256(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VADDPD       288(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VADDPD       320(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VADDPD       352(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VADDPD       384(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VADDPD       416(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VADDPD       448(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y0, Y3
+	VADDPD       480(R9), Y3, Y3
+	VMULPD       Y1, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y0, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(AX)
+	JMP          tailwordresid
+
+tailwordnobias:
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (AX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(AX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(AX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(AX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(AX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(AX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(AX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(AX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(AX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(AX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(AX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(AX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(AX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(AX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(AX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y0, Y3
+	VMULPD       Y1, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y0, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(AX)
+
+tailwordresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, AX
+	INCQ CX
+	SUBQ $0x40, DI
+	JMP  tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    laststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+laststored:
+	CMPQ 2128(SP), $0x00
+	JE   lastnobias
+	MOVQ R8, 4728(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (SI)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 32(SI)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 64(SI)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 96(SI)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 128(SI)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 160(SI)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 192(SI)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 224(SI)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 256(SI)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 288(SI)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 320(SI)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 352(SI)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 384(SI)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 416(SI)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 448(SI)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 480(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, 512(SI)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 544(SI)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 576(SI)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 608(SI)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 640(SI)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 672(SI)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 704(SI)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 736(SI)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 768(SI)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 800(SI)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 832(SI)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 864(SI)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 896(SI)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 928(SI)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 960(SI)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 992(SI)
+	LEAQ    2680(SP), CX
+
+lastbiasinrow:
+	MOVQ         4728(SP), R8
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VADDPD       (CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VADDPD       32(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VADDPD       64(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VADDPD       96(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VADDPD       128(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VADDPD       160(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VADDPD       192(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VADDPD       224(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VADDPD       256(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VADDPD       288(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VADDPD       320(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VADDPD       352(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VADDPD       384(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VADDPD       416(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VADDPD       448(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y0
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPD   480(BX), Y0, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VADDPD       480(CX), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y1
+	VBLENDVPD    Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y0, 480(AX)
+	JMP          lastresid
+
+lastnobias:
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y0
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPD   480(BX), Y0, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y1
+	VBLENDVPD    Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y0, 480(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 4792(SP)
+	DECQ CX
+	MOVQ CX, 4776(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, DI
+	MOVQ DI, 4784(SP)
+	MOVQ AX, 4736(SP)
+	MOVQ DX, 4744(SP)
+	MOVQ BX, 4816(SP)
+	MOVQ SI, 4752(SP)
+	MOVQ $0x00000000, 4768(SP)
+	MOVQ $0x00000000, 4800(SP)
+	MOVQ $0x00000000, 4760(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    4792(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 4792(SP)
+	MOVQ    AX, 4808(SP)
+	LEAQ    400(SP), CX
+	ADDQ    4800(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), DI
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   DI, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset0:
+	JZ   gset0done
+	BSFL DI, R9
+	MOVQ 1936(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset1:
+	JZ   gset1done
+	BSFL DI, R10
+	MOVQ 1968(SP)(R10*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R10*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R10*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R10*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, R8
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    4768(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	MOVQ    4776(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	SUBQ    SI, 4768(SP)
+	SUBQ    SI, 4776(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    4736(SP), DI
+	MOVQ    4744(SP), R11
+	MOVQ    4816(SP), R12
+	MOVQ    4752(SP), R13
+	MOVQ    4760(SP), R14
+
+hookapply:
+	MOVQ  400(SP)(R14*8), R15
+	INCQ  R14
+	ANDQ  $0x7f, R14
+	TESTQ R13, R13
+	JZ    hookstored
+	MOVQ  R15, (R13)
+	ADDQ  $0x08, R13
+
+hookstored:
+	CMPQ 2128(SP), $0x00
+	JE   hooknobias
+	MOVQ R15, 4728(SP)
+	MOVQ 2136(SP), BP
+	LEAQ 512(BP), R15
+	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
+	LEAQ    2168(SP), BP
+	ADDQ    BP, R15
+	MOVQ    2160(SP), BP
+	VMOVUPD (BP), Y2
+	VMOVUPD Y2, (R15)
+	VMOVUPD 32(BP), Y2
+	VMOVUPD Y2, 32(R15)
+	VMOVUPD 64(BP), Y2
+	VMOVUPD Y2, 64(R15)
+	VMOVUPD 96(BP), Y2
+	VMOVUPD Y2, 96(R15)
+	VMOVUPD 128(BP), Y2
+	VMOVUPD Y2, 128(R15)
+	VMOVUPD 160(BP), Y2
+	VMOVUPD Y2, 160(R15)
+	VMOVUPD 192(BP), Y2
+	VMOVUPD Y2, 192(R15)
+	VMOVUPD 224(BP), Y2
+	VMOVUPD Y2, 224(R15)
+	VMOVUPD 256(BP), Y2
+	VMOVUPD Y2, 256(R15)
+	VMOVUPD 288(BP), Y2
+	VMOVUPD Y2, 288(R15)
+	VMOVUPD 320(BP), Y2
+	VMOVUPD Y2, 320(R15)
+	VMOVUPD 352(BP), Y2
+	VMOVUPD Y2, 352(R15)
+	VMOVUPD 384(BP), Y2
+	VMOVUPD Y2, 384(R15)
+	VMOVUPD 416(BP), Y2
+	VMOVUPD Y2, 416(R15)
+	VMOVUPD 448(BP), Y2
+	VMOVUPD Y2, 448(R15)
+	VMOVUPD 480(BP), Y2
+	VMOVUPD Y2, 480(R15)
+	MOVQ    2128(SP), BP
+	VMOVUPD (BP), Y2
+	VMOVUPD Y2, 512(R15)
+	VMOVUPD 32(BP), Y2
+	VMOVUPD Y2, 544(R15)
+	VMOVUPD 64(BP), Y2
+	VMOVUPD Y2, 576(R15)
+	VMOVUPD 96(BP), Y2
+	VMOVUPD Y2, 608(R15)
+	VMOVUPD 128(BP), Y2
+	VMOVUPD Y2, 640(R15)
+	VMOVUPD 160(BP), Y2
+	VMOVUPD Y2, 672(R15)
+	VMOVUPD 192(BP), Y2
+	VMOVUPD Y2, 704(R15)
+	VMOVUPD 224(BP), Y2
+	VMOVUPD Y2, 736(R15)
+	VMOVUPD 256(BP), Y2
+	VMOVUPD Y2, 768(R15)
+	VMOVUPD 288(BP), Y2
+	VMOVUPD Y2, 800(R15)
+	VMOVUPD 320(BP), Y2
+	VMOVUPD Y2, 832(R15)
+	VMOVUPD 352(BP), Y2
+	VMOVUPD Y2, 864(R15)
+	VMOVUPD 384(BP), Y2
+	VMOVUPD Y2, 896(R15)
+	VMOVUPD 416(BP), Y2
+	VMOVUPD Y2, 928(R15)
+	VMOVUPD 448(BP), Y2
+	VMOVUPD Y2, 960(R15)
+	VMOVUPD 480(BP), Y2
+	VMOVUPD Y2, 992(R15)
+	LEAQ    2680(SP), BP
+
+hookbiasinrow:
+	MOVQ         4728(SP), R15
+	PREFETCHT0   4096(R11)
+	PREFETCHT0   4096(R12)
+	PREFETCHT0   4160(R11)
+	PREFETCHT0   4160(R12)
+	PREFETCHT0   4224(R11)
+	PREFETCHT0   4224(R12)
+	PREFETCHT0   4288(R11)
+	PREFETCHT0   4288(R12)
+	PREFETCHT0   4352(R11)
+	PREFETCHT0   4352(R12)
+	PREFETCHT0   4416(R11)
+	PREFETCHT0   4416(R12)
+	PREFETCHT0   4480(R11)
+	PREFETCHT0   4480(R12)
+	PREFETCHT0   4544(R11)
+	PREFETCHT0   4544(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (R12), Y4
+	VMASKMOVPD   (R11), Y3, Y5
+	VADDPD       (BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (DI)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(R12), Y4
+	VMASKMOVPD   32(R11), Y3, Y5
+	VADDPD       32(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(DI)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(R12), Y4
+	VMASKMOVPD   64(R11), Y3, Y5
+	VADDPD       64(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(DI)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(R12), Y4
+	VMASKMOVPD   96(R11), Y3, Y5
+	VADDPD       96(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(DI)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(R12), Y4
+	VMASKMOVPD   128(R11), Y3, Y5
+	VADDPD       128(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(DI)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(R12), Y4
+	VMASKMOVPD   160(R11), Y3, Y5
+	VADDPD       160(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(DI)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(R12), Y4
+	VMASKMOVPD   192(R11), Y3, Y5
+	VADDPD       192(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(DI)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(R12), Y4
+	VMASKMOVPD   224(R11), Y3, Y5
+	VADDPD       224(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(DI)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(R12), Y4
+	VMASKMOVPD   256(R11), Y3, Y5
+	VADDPD       256(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(DI)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(R12), Y4
+	VMASKMOVPD   288(R11), Y3, Y5
+	VADDPD       288(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(DI)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(R12), Y4
+	VMASKMOVPD   320(R11), Y3, Y5
+	VADDPD       320(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(DI)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(R12), Y4
+	VMASKMOVPD   352(R11), Y3, Y5
+	VADDPD       352(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(DI)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(R12), Y4
+	VMASKMOVPD   384(R11), Y3, Y5
+	VADDPD       384(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(DI)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(R12), Y4
+	VMASKMOVPD   416(R11), Y3, Y5
+	VADDPD       416(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(DI)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(R12), Y4
+	VMASKMOVPD   448(R11), Y3, Y5
+	VADDPD       448(BP), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(DI)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(R12), Y3
+	VMASKMOVPD   480(R11), Y2, Y4
+	VADDPD       480(BP), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(DI)
+	JMP          hookresid
+
+hooknobias:
+	PREFETCHT0   4096(R11)
+	PREFETCHT0   4096(R12)
+	PREFETCHT0   4160(R11)
+	PREFETCHT0   4160(R12)
+	PREFETCHT0   4224(R11)
+	PREFETCHT0   4224(R12)
+	PREFETCHT0   4288(R11)
+	PREFETCHT0   4288(R12)
+	PREFETCHT0   4352(R11)
+	PREFETCHT0   4352(R12)
+	PREFETCHT0   4416(R11)
+	PREFETCHT0   4416(R12)
+	PREFETCHT0   4480(R11)
+	PREFETCHT0   4480(R12)
+	PREFETCHT0   4544(R11)
+	PREFETCHT0   4544(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (R12), Y4
+	VMASKMOVPD   (R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (DI)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(R12), Y4
+	VMASKMOVPD   32(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(DI)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(R12), Y4
+	VMASKMOVPD   64(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(DI)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(R12), Y4
+	VMASKMOVPD   96(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(DI)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(R12), Y4
+	VMASKMOVPD   128(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(DI)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(R12), Y4
+	VMASKMOVPD   160(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(DI)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(R12), Y4
+	VMASKMOVPD   192(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(DI)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(R12), Y4
+	VMASKMOVPD   224(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(DI)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(R12), Y4
+	VMASKMOVPD   256(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(DI)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(R12), Y4
+	VMASKMOVPD   288(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(DI)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(R12), Y4
+	VMASKMOVPD   320(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(DI)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(R12), Y4
+	VMASKMOVPD   352(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(DI)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(R12), Y4
+	VMASKMOVPD   384(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(DI)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(R12), Y4
+	VMASKMOVPD   416(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(DI)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(R12), Y4
+	VMASKMOVPD   448(R11), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(DI)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(R12), Y3
+	VMASKMOVPD   480(R11), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(DI)
+
+hookresid:
+	ADDQ $0x00000200, R12
+	ADDQ $0x00000200, R11
+	ADDQ $0x00000200, DI
+	DECQ SI
+	JNZ  hookapply
+	MOVQ DI, 4736(SP)
+	MOVQ R11, 4744(SP)
+	MOVQ R12, 4816(SP)
+	MOVQ R13, 4752(SP)
+	MOVQ R14, 4760(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), DI
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   DI, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    DI, DI
+
+gstore:
+	MOVQ    1808(SP)(DI*8), R11
+	MOVQ    336(SP)(DI*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    DI
+	CMPQ    DI, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    4768(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    4776(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 4768(SP)
+	SUBQ    AX, 4776(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    4736(SP), CX
+	MOVQ    4744(SP), DX
+	MOVQ    4816(SP), BX
+	MOVQ    4752(SP), SI
+	MOVQ    4760(SP), DI
+
+drainapply:
+	MOVQ  400(SP)(DI*8), R11
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R11, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2128(SP), $0x00
+	JE   drainnobias
+	MOVQ R11, 4728(SP)
+	MOVQ 2136(SP), R12
+	LEAQ 512(R12), R11
+	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
+	LEAQ    2168(SP), R12
+	ADDQ    R12, R11
+	MOVQ    2160(SP), R12
+	VMOVUPD (R12), Y2
+	VMOVUPD Y2, (R11)
+	VMOVUPD 32(R12), Y2
+	VMOVUPD Y2, 32(R11)
+	VMOVUPD 64(R12), Y2
+	VMOVUPD Y2, 64(R11)
+	VMOVUPD 96(R12), Y2
+	VMOVUPD Y2, 96(R11)
+	VMOVUPD 128(R12), Y2
+	VMOVUPD Y2, 128(R11)
+	VMOVUPD 160(R12), Y2
+	VMOVUPD Y2, 160(R11)
+	VMOVUPD 192(R12), Y2
+	VMOVUPD Y2, 192(R11)
+	VMOVUPD 224(R12), Y2
+	VMOVUPD Y2, 224(R11)
+	VMOVUPD 256(R12), Y2
+	VMOVUPD Y2, 256(R11)
+	VMOVUPD 288(R12), Y2
+	VMOVUPD Y2, 288(R11)
+	VMOVUPD 320(R12), Y2
+	VMOVUPD Y2, 320(R11)
+	VMOVUPD 352(R12), Y2
+	VMOVUPD Y2, 352(R11)
+	VMOVUPD 384(R12), Y2
+	VMOVUPD Y2, 384(R11)
+	VMOVUPD 416(R12), Y2
+	VMOVUPD Y2, 416(R11)
+	VMOVUPD 448(R12), Y2
+	VMOVUPD Y2, 448(R11)
+	VMOVUPD 480(R12), Y2
+	VMOVUPD Y2, 480(R11)
+	MOVQ    2128(SP), R12
+	VMOVUPD (R12), Y2
+	VMOVUPD Y2, 512(R11)
+	VMOVUPD 32(R12), Y2
+	VMOVUPD Y2, 544(R11)
+	VMOVUPD 64(R12), Y2
+	VMOVUPD Y2, 576(R11)
+	VMOVUPD 96(R12), Y2
+	VMOVUPD Y2, 608(R11)
+	VMOVUPD 128(R12), Y2
+	VMOVUPD Y2, 640(R11)
+	VMOVUPD 160(R12), Y2
+	VMOVUPD Y2, 672(R11)
+	VMOVUPD 192(R12), Y2
+	VMOVUPD Y2, 704(R11)
+	VMOVUPD 224(R12), Y2
+	VMOVUPD Y2, 736(R11)
+	VMOVUPD 256(R12), Y2
+	VMOVUPD Y2, 768(R11)
+	VMOVUPD 288(R12), Y2
+	VMOVUPD Y2, 800(R11)
+	VMOVUPD 320(R12), Y2
+	VMOVUPD Y2, 832(R11)
+	VMOVUPD 352(R12), Y2
+	VMOVUPD Y2, 864(R11)
+	VMOVUPD 384(R12), Y2
+	VMOVUPD Y2, 896(R11)
+	VMOVUPD 416(R12), Y2
+	VMOVUPD Y2, 928(R11)
+	VMOVUPD 448(R12), Y2
+	VMOVUPD Y2, 960(R11)
+	VMOVUPD 480(R12), Y2
+	VMOVUPD Y2, 992(R11)
+	LEAQ    2680(SP), R12
+
+drainbiasinrow:
+	MOVQ         4728(SP), R11
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (BX), Y4
+	VMASKMOVPD   (DX), Y3, Y5
+	VADDPD       (R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (CX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(BX), Y4
+	VMASKMOVPD   32(DX), Y3, Y5
+	VADDPD       32(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(CX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(BX), Y4
+	VMASKMOVPD   64(DX), Y3, Y5
+	VADDPD       64(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(CX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(BX), Y4
+	VMASKMOVPD   96(DX), Y3, Y5
+	VADDPD       96(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(CX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(BX), Y4
+	VMASKMOVPD   128(DX), Y3, Y5
+	VADDPD       128(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(CX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(BX), Y4
+	VMASKMOVPD   160(DX), Y3, Y5
+	VADDPD       160(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(CX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(BX), Y4
+	VMASKMOVPD   192(DX), Y3, Y5
+	VADDPD       192(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(CX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(BX), Y4
+	VMASKMOVPD   224(DX), Y3, Y5
+	VADDPD       224(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(CX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(BX), Y4
+	VMASKMOVPD   256(DX), Y3, Y5
+	VADDPD       256(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(CX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(BX), Y4
+	VMASKMOVPD   288(DX), Y3, Y5
+	VADDPD       288(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(CX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(BX), Y4
+	VMASKMOVPD   320(DX), Y3, Y5
+	VADDPD       320(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(CX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(BX), Y4
+	VMASKMOVPD   352(DX), Y3, Y5
+	VADDPD       352(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(CX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(BX), Y4
+	VMASKMOVPD   384(DX), Y3, Y5
+	VADDPD       384(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(CX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(BX), Y4
+	VMASKMOVPD   416(DX), Y3, Y5
+	VADDPD       416(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(CX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(BX), Y4
+	VMASKMOVPD   448(DX), Y3, Y5
+	VADDPD       448(R12), Y5, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(CX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(BX), Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VADDPD       480(R12), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(CX)
+	JMP          drainresid
+
+drainnobias:
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTQ X2, Y2
+	VPAND        bitQ<>+0(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+0(SB), Y3, Y3
+	VMOVUPD      (BX), Y4
+	VMASKMOVPD   (DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, (CX)
+	VPAND        bitQ<>+32(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+32(SB), Y3, Y3
+	VMOVUPD      32(BX), Y4
+	VMASKMOVPD   32(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 32(CX)
+	VPAND        bitQ<>+64(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+64(SB), Y3, Y3
+	VMOVUPD      64(BX), Y4
+	VMASKMOVPD   64(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 64(CX)
+	VPAND        bitQ<>+96(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+96(SB), Y3, Y3
+	VMOVUPD      96(BX), Y4
+	VMASKMOVPD   96(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 96(CX)
+	VPAND        bitQ<>+128(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+128(SB), Y3, Y3
+	VMOVUPD      128(BX), Y4
+	VMASKMOVPD   128(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 128(CX)
+	VPAND        bitQ<>+160(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+160(SB), Y3, Y3
+	VMOVUPD      160(BX), Y4
+	VMASKMOVPD   160(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 160(CX)
+	VPAND        bitQ<>+192(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+192(SB), Y3, Y3
+	VMOVUPD      192(BX), Y4
+	VMASKMOVPD   192(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 192(CX)
+	VPAND        bitQ<>+224(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+224(SB), Y3, Y3
+	VMOVUPD      224(BX), Y4
+	VMASKMOVPD   224(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 224(CX)
+	VPAND        bitQ<>+256(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+256(SB), Y3, Y3
+	VMOVUPD      256(BX), Y4
+	VMASKMOVPD   256(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 256(CX)
+	VPAND        bitQ<>+288(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+288(SB), Y3, Y3
+	VMOVUPD      288(BX), Y4
+	VMASKMOVPD   288(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 288(CX)
+	VPAND        bitQ<>+320(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+320(SB), Y3, Y3
+	VMOVUPD      320(BX), Y4
+	VMASKMOVPD   320(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 320(CX)
+	VPAND        bitQ<>+352(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+352(SB), Y3, Y3
+	VMOVUPD      352(BX), Y4
+	VMASKMOVPD   352(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 352(CX)
+	VPAND        bitQ<>+384(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+384(SB), Y3, Y3
+	VMOVUPD      384(BX), Y4
+	VMASKMOVPD   384(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 384(CX)
+	VPAND        bitQ<>+416(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+416(SB), Y3, Y3
+	VMOVUPD      416(BX), Y4
+	VMASKMOVPD   416(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 416(CX)
+	VPAND        bitQ<>+448(SB), Y2, Y3
+	VPCMPEQQ     bitQ<>+448(SB), Y3, Y3
+	VMOVUPD      448(BX), Y4
+	VMASKMOVPD   448(DX), Y3, Y5
+	VMULPD       Y1, Y5, Y5
+	VADDPD       Y4, Y5, Y5
+	VCMPPD       $0x03, Y5, Y5, Y6
+	VBLENDVPD    Y6, canonNaN64<>+0(SB), Y5, Y5
+	VBLENDVPD    Y3, Y5, Y4, Y5
+	VMOVUPD      Y5, 448(CX)
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VMOVUPD      480(BX), Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 480(CX)
+
+drainresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 4736(SP)
+	MOVQ DX, 4744(SP)
+	MOVQ BX, 4816(SP)
+	MOVQ SI, 4752(SP)
+	MOVQ DI, 4760(SP)
+
+drainapplied:
+	MOVQ 4808(SP), AX
+	MOVQ AX, 4768(SP)
+	XORQ $0x00000200, 4800(SP)
+	CMPQ 4792(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    4768(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    4776(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 4768(SP)
+	SUBQ    AX, 4776(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    4736(SP), CX
+	MOVQ    4744(SP), DX
+	MOVQ    4816(SP), BX
+	MOVQ    4752(SP), SI
+	MOVQ    4760(SP), DI
+
+finalapply:
+	MOVQ  400(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2128(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 4728(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 512(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPD (R9), Y0
+	VMOVUPD Y0, (R8)
+	VMOVUPD 32(R9), Y0
+	VMOVUPD Y0, 32(R8)
+	VMOVUPD 64(R9), Y0
+	VMOVUPD Y0, 64(R8)
+	VMOVUPD 96(R9), Y0
+	VMOVUPD Y0, 96(R8)
+	VMOVUPD 128(R9), Y0
+	VMOVUPD Y0, 128(R8)
+	VMOVUPD 160(R9), Y0
+	VMOVUPD Y0, 160(R8)
+	VMOVUPD 192(R9), Y0
+	VMOVUPD Y0, 192(R8)
+	VMOVUPD 224(R9), Y0
+	VMOVUPD Y0, 224(R8)
+	VMOVUPD 256(R9), Y0
+	VMOVUPD Y0, 256(R8)
+	VMOVUPD 288(R9), Y0
+	VMOVUPD Y0, 288(R8)
+	VMOVUPD 320(R9), Y0
+	VMOVUPD Y0, 320(R8)
+	VMOVUPD 352(R9), Y0
+	VMOVUPD Y0, 352(R8)
+	VMOVUPD 384(R9), Y0
+	VMOVUPD Y0, 384(R8)
+	VMOVUPD 416(R9), Y0
+	VMOVUPD Y0, 416(R8)
+	VMOVUPD 448(R9), Y0
+	VMOVUPD Y0, 448(R8)
+	VMOVUPD 480(R9), Y0
+	VMOVUPD Y0, 480(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPD (R9), Y0
+	VMOVUPD Y0, 512(R8)
+	VMOVUPD 32(R9), Y0
+	VMOVUPD Y0, 544(R8)
+	VMOVUPD 64(R9), Y0
+	VMOVUPD Y0, 576(R8)
+	VMOVUPD 96(R9), Y0
+	VMOVUPD Y0, 608(R8)
+	VMOVUPD 128(R9), Y0
+	VMOVUPD Y0, 640(R8)
+	VMOVUPD 160(R9), Y0
+	VMOVUPD Y0, 672(R8)
+	VMOVUPD 192(R9), Y0
+	VMOVUPD Y0, 704(R8)
+	VMOVUPD 224(R9), Y0
+	VMOVUPD Y0, 736(R8)
+	VMOVUPD 256(R9), Y0
+	VMOVUPD Y0, 768(R8)
+	VMOVUPD 288(R9), Y0
+	VMOVUPD Y0, 800(R8)
+	VMOVUPD 320(R9), Y0
+	VMOVUPD Y0, 832(R8)
+	VMOVUPD 352(R9), Y0
+	VMOVUPD Y0, 864(R8)
+	VMOVUPD 384(R9), Y0
+	VMOVUPD Y0, 896(R8)
+	VMOVUPD 416(R9), Y0
+	VMOVUPD Y0, 928(R8)
+	VMOVUPD 448(R9), Y0
+	VMOVUPD Y0, 960(R8)
+	VMOVUPD 480(R9), Y0
+	VMOVUPD Y0, 992(R8)
+	LEAQ    2680(SP), R9
+
+finalbiasinrow:
+	MOVQ         4728(SP), R8
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VADDPD       (R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (CX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VADDPD       32(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(CX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VADDPD       64(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(CX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VADDPD       96(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(CX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VADDPD       128(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(CX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VADDPD       160(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(CX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VADDPD       192(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(CX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VADDPD       224(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(CX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VADDPD       256(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(CX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VADDPD       288(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(CX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VADDPD       320(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(CX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VADDPD       352(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(CX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VADDPD       384(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(CX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VADDPD       416(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(CX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VADDPD       448(R9), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(CX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y0, Y3
+	VADDPD       480(R9), Y3, Y3
+	VMULPD       Y1, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y0, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(CX)
+	JMP          finalresid
+
+finalnobias:
+	PREFETCHT0   4096(DX)
+	PREFETCHT0   4096(BX)
+	PREFETCHT0   4160(DX)
+	PREFETCHT0   4160(BX)
+	PREFETCHT0   4224(DX)
+	PREFETCHT0   4224(BX)
+	PREFETCHT0   4288(DX)
+	PREFETCHT0   4288(BX)
+	PREFETCHT0   4352(DX)
+	PREFETCHT0   4352(BX)
+	PREFETCHT0   4416(DX)
+	PREFETCHT0   4416(BX)
+	PREFETCHT0   4480(DX)
+	PREFETCHT0   4480(BX)
+	PREFETCHT0   4544(DX)
+	PREFETCHT0   4544(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTQ X0, Y0
+	VPAND        bitQ<>+0(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+0(SB), Y2, Y2
+	VMOVUPD      (BX), Y3
+	VMASKMOVPD   (DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, (CX)
+	VPAND        bitQ<>+32(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+32(SB), Y2, Y2
+	VMOVUPD      32(BX), Y3
+	VMASKMOVPD   32(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 32(CX)
+	VPAND        bitQ<>+64(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+64(SB), Y2, Y2
+	VMOVUPD      64(BX), Y3
+	VMASKMOVPD   64(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 64(CX)
+	VPAND        bitQ<>+96(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+96(SB), Y2, Y2
+	VMOVUPD      96(BX), Y3
+	VMASKMOVPD   96(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 96(CX)
+	VPAND        bitQ<>+128(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+128(SB), Y2, Y2
+	VMOVUPD      128(BX), Y3
+	VMASKMOVPD   128(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 128(CX)
+	VPAND        bitQ<>+160(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+160(SB), Y2, Y2
+	VMOVUPD      160(BX), Y3
+	VMASKMOVPD   160(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 160(CX)
+	VPAND        bitQ<>+192(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+192(SB), Y2, Y2
+	VMOVUPD      192(BX), Y3
+	VMASKMOVPD   192(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 192(CX)
+	VPAND        bitQ<>+224(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+224(SB), Y2, Y2
+	VMOVUPD      224(BX), Y3
+	VMASKMOVPD   224(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 224(CX)
+	VPAND        bitQ<>+256(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+256(SB), Y2, Y2
+	VMOVUPD      256(BX), Y3
+	VMASKMOVPD   256(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 256(CX)
+	VPAND        bitQ<>+288(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+288(SB), Y2, Y2
+	VMOVUPD      288(BX), Y3
+	VMASKMOVPD   288(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 288(CX)
+	VPAND        bitQ<>+320(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+320(SB), Y2, Y2
+	VMOVUPD      320(BX), Y3
+	VMASKMOVPD   320(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 320(CX)
+	VPAND        bitQ<>+352(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+352(SB), Y2, Y2
+	VMOVUPD      352(BX), Y3
+	VMASKMOVPD   352(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 352(CX)
+	VPAND        bitQ<>+384(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+384(SB), Y2, Y2
+	VMOVUPD      384(BX), Y3
+	VMASKMOVPD   384(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 384(CX)
+	VPAND        bitQ<>+416(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+416(SB), Y2, Y2
+	VMOVUPD      416(BX), Y3
+	VMASKMOVPD   416(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 416(CX)
+	VPAND        bitQ<>+448(SB), Y0, Y2
+	VPCMPEQQ     bitQ<>+448(SB), Y2, Y2
+	VMOVUPD      448(BX), Y3
+	VMASKMOVPD   448(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y5
+	VBLENDVPD    Y5, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMOVUPD      Y4, 448(CX)
+	VPAND        bitQ<>+480(SB), Y0, Y0
+	VPCMPEQQ     bitQ<>+480(SB), Y0, Y0
+	VMOVUPD      480(BX), Y2
+	VMASKMOVPD   480(DX), Y0, Y3
+	VMULPD       Y1, Y3, Y3
+	VADDPD       Y2, Y3, Y3
+	VCMPPD       $0x03, Y3, Y3, Y4
+	VBLENDVPD    Y4, canonNaN64<>+0(SB), Y3, Y3
+	VBLENDVPD    Y0, Y3, Y2, Y3
+	VMOVUPD      Y3, 480(CX)
+
+finalresid:
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 4736(SP)
+	MOVQ DX, 4744(SP)
+	MOVQ BX, 4816(SP)
+	MOVQ SI, 4752(SP)
+	MOVQ DI, 4760(SP)
+
+finalapplied:
+	MOVQ  4760(SP), AX
+	MOVQ  400(SP)(AX*8), R8
+	MOVQ  4784(SP), DI
+	MOVQ  4736(SP), AX
+	MOVQ  4744(SP), DX
+	MOVQ  4816(SP), BX
+	MOVQ  4752(SP), SI
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    chunkslaststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+chunkslaststored:
+	CMPQ 2128(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ R8, 4728(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 512(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, (SI)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 32(SI)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 64(SI)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 96(SI)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 128(SI)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 160(SI)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 192(SI)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 224(SI)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 256(SI)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 288(SI)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 320(SI)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 352(SI)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 384(SI)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 416(SI)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 448(SI)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 480(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPD (CX), Y0
+	VMOVUPD Y0, 512(SI)
+	VMOVUPD 32(CX), Y0
+	VMOVUPD Y0, 544(SI)
+	VMOVUPD 64(CX), Y0
+	VMOVUPD Y0, 576(SI)
+	VMOVUPD 96(CX), Y0
+	VMOVUPD Y0, 608(SI)
+	VMOVUPD 128(CX), Y0
+	VMOVUPD Y0, 640(SI)
+	VMOVUPD 160(CX), Y0
+	VMOVUPD Y0, 672(SI)
+	VMOVUPD 192(CX), Y0
+	VMOVUPD Y0, 704(SI)
+	VMOVUPD 224(CX), Y0
+	VMOVUPD Y0, 736(SI)
+	VMOVUPD 256(CX), Y0
+	VMOVUPD Y0, 768(SI)
+	VMOVUPD 288(CX), Y0
+	VMOVUPD Y0, 800(SI)
+	VMOVUPD 320(CX), Y0
+	VMOVUPD Y0, 832(SI)
+	VMOVUPD 352(CX), Y0
+	VMOVUPD Y0, 864(SI)
+	VMOVUPD 384(CX), Y0
+	VMOVUPD Y0, 896(SI)
+	VMOVUPD 416(CX), Y0
+	VMOVUPD Y0, 928(SI)
+	VMOVUPD 448(CX), Y0
+	VMOVUPD Y0, 960(SI)
+	VMOVUPD 480(CX), Y0
+	VMOVUPD Y0, 992(SI)
+	LEAQ    2680(SP), CX
+
+chunkslastbiasinrow:
+	MOVQ         4728(SP), R8
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VADDPD       (CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VADDPD       32(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VADDPD       64(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VADDPD       96(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VADDPD       128(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VADDPD       160(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VADDPD       192(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VADDPD       224(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VADDPD       256(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VADDPD       288(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VADDPD       320(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VADDPD       352(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VADDPD       384(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VADDPD       416(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VADDPD       448(CX), Y6, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y0
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPD   480(BX), Y0, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VADDPD       480(CX), Y4, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y1
+	VBLENDVPD    Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y0, 480(AX)
+	JMP          chunkslastresid
+
+chunkslastnobias:
+	VMOVQ        DI, X0
+	VPBROADCASTQ X0, Y0
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y0, Y3
+	VPAND        bitQ<>+0(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+0(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   (BX), Y3, Y5
+	VMASKMOVPD   (DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, (AX)
+	VPCMPGTQ     iotaQ<>+32(SB), Y0, Y3
+	VPAND        bitQ<>+32(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+32(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   32(BX), Y3, Y5
+	VMASKMOVPD   32(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 32(AX)
+	VPCMPGTQ     iotaQ<>+64(SB), Y0, Y3
+	VPAND        bitQ<>+64(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+64(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   64(BX), Y3, Y5
+	VMASKMOVPD   64(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 64(AX)
+	VPCMPGTQ     iotaQ<>+96(SB), Y0, Y3
+	VPAND        bitQ<>+96(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+96(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   96(BX), Y3, Y5
+	VMASKMOVPD   96(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 96(AX)
+	VPCMPGTQ     iotaQ<>+128(SB), Y0, Y3
+	VPAND        bitQ<>+128(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+128(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   128(BX), Y3, Y5
+	VMASKMOVPD   128(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 128(AX)
+	VPCMPGTQ     iotaQ<>+160(SB), Y0, Y3
+	VPAND        bitQ<>+160(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+160(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   160(BX), Y3, Y5
+	VMASKMOVPD   160(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 160(AX)
+	VPCMPGTQ     iotaQ<>+192(SB), Y0, Y3
+	VPAND        bitQ<>+192(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+192(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   192(BX), Y3, Y5
+	VMASKMOVPD   192(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 192(AX)
+	VPCMPGTQ     iotaQ<>+224(SB), Y0, Y3
+	VPAND        bitQ<>+224(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+224(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   224(BX), Y3, Y5
+	VMASKMOVPD   224(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 224(AX)
+	VPCMPGTQ     iotaQ<>+256(SB), Y0, Y3
+	VPAND        bitQ<>+256(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+256(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   256(BX), Y3, Y5
+	VMASKMOVPD   256(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 256(AX)
+	VPCMPGTQ     iotaQ<>+288(SB), Y0, Y3
+	VPAND        bitQ<>+288(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+288(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   288(BX), Y3, Y5
+	VMASKMOVPD   288(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 288(AX)
+	VPCMPGTQ     iotaQ<>+320(SB), Y0, Y3
+	VPAND        bitQ<>+320(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+320(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   320(BX), Y3, Y5
+	VMASKMOVPD   320(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 320(AX)
+	VPCMPGTQ     iotaQ<>+352(SB), Y0, Y3
+	VPAND        bitQ<>+352(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+352(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   352(BX), Y3, Y5
+	VMASKMOVPD   352(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 352(AX)
+	VPCMPGTQ     iotaQ<>+384(SB), Y0, Y3
+	VPAND        bitQ<>+384(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+384(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   384(BX), Y3, Y5
+	VMASKMOVPD   384(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 384(AX)
+	VPCMPGTQ     iotaQ<>+416(SB), Y0, Y3
+	VPAND        bitQ<>+416(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+416(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   416(BX), Y3, Y5
+	VMASKMOVPD   416(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 416(AX)
+	VPCMPGTQ     iotaQ<>+448(SB), Y0, Y3
+	VPAND        bitQ<>+448(SB), Y2, Y4
+	VPCMPEQQ     bitQ<>+448(SB), Y4, Y4
+	VPAND        Y3, Y4, Y4
+	VMASKMOVPD   448(BX), Y3, Y5
+	VMASKMOVPD   448(DX), Y4, Y6
+	VMULPD       Y1, Y6, Y6
+	VADDPD       Y5, Y6, Y6
+	VCMPPD       $0x03, Y6, Y6, Y7
+	VBLENDVPD    Y7, canonNaN64<>+0(SB), Y6, Y6
+	VBLENDVPD    Y4, Y6, Y5, Y6
+	VMASKMOVPD   Y6, Y3, 448(AX)
+	VPCMPGTQ     iotaQ<>+480(SB), Y0, Y0
+	VPAND        bitQ<>+480(SB), Y2, Y2
+	VPCMPEQQ     bitQ<>+480(SB), Y2, Y2
+	VPAND        Y0, Y2, Y2
+	VMASKMOVPD   480(BX), Y0, Y3
+	VMASKMOVPD   480(DX), Y2, Y4
+	VMULPD       Y1, Y4, Y4
+	VADDPD       Y3, Y4, Y4
+	VCMPPD       $0x03, Y4, Y4, Y1
+	VBLENDVPD    Y1, canonNaN64<>+0(SB), Y4, Y4
+	VBLENDVPD    Y2, Y4, Y3, Y4
+	VMASKMOVPD   Y4, Y0, 480(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2F64(db []float64, dx []float64)
+// Requires: AVX, AVX2
+TEXT ·sumRowsAVX2F64(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x03, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000020
+	JB     rest
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ   R9, $0x00000020
+	JL     bpart
+	VADDPD (R8), Y0, Y0
+	VADDPD 32(R8), Y1, Y1
+	VADDPD 64(R8), Y2, Y2
+	VADDPD 96(R8), Y3, Y3
+	VADDPD 128(R8), Y4, Y4
+	VADDPD 160(R8), Y5, Y5
+	VADDPD 192(R8), Y6, Y6
+	VADDPD 224(R8), Y7, Y7
+	ADDQ   SI, R8
+	SUBQ   CX, R9
+	JMP    brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        R9, R9
+	JLE          bsum
+	VMOVQ        R9, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     iotaQ<>+0(SB), Y8, Y9
+	VMASKMOVPD   (R8), Y9, Y9
+	VADDPD       Y9, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y8, Y9
+	VMASKMOVPD   32(R8), Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y8, Y9
+	VMASKMOVPD   64(R8), Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y8, Y9
+	VMASKMOVPD   96(R8), Y9, Y9
+	VADDPD       Y9, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y8, Y9
+	VMASKMOVPD   128(R8), Y9, Y9
+	VADDPD       Y9, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y8, Y9
+	VMASKMOVPD   160(R8), Y9, Y9
+	VADDPD       Y9, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y8, Y9
+	VMASKMOVPD   192(R8), Y9, Y9
+	VADDPD       Y9, Y6, Y6
+	VPCMPGTQ     iotaQ<>+224(SB), Y8, Y8
+	VMASKMOVPD   224(R8), Y8, Y8
+	VADDPD       Y8, Y7, Y7
+
+bsum:
+	VCMPPD    $0x03, Y0, Y0, Y8
+	VBLENDVPD Y8, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD   Y0, (AX)
+	VCMPPD    $0x03, Y1, Y1, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD   Y1, 32(AX)
+	VCMPPD    $0x03, Y2, Y2, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD   Y2, 64(AX)
+	VCMPPD    $0x03, Y3, Y3, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD   Y3, 96(AX)
+	VCMPPD    $0x03, Y4, Y4, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD   Y4, 128(AX)
+	VCMPPD    $0x03, Y5, Y5, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD   Y5, 160(AX)
+	VCMPPD    $0x03, Y6, Y6, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMOVUPD   Y6, 192(AX)
+	VCMPPD    $0x03, Y7, Y7, Y0
+	VBLENDVPD Y0, canonNaN64<>+0(SB), Y7, Y7
+	VMOVUPD   Y7, 224(AX)
+	ADDQ      $0x00000100, DX
+	ADDQ      $0x00000100, AX
+	SUBQ      $0x00000020, BX
+	SUBQ      $0x00000020, DI
+	JMP       block
+
+rest:
+	// The last 1..31 columns: ceil(cols/4) vectors, the last masked.
+	TESTQ        DI, DI
+	JZ           done
+	CMPQ         DI, $0x00000004
+	JBE          rest1
+	CMPQ         DI, $0x00000008
+	JBE          rest2
+	CMPQ         DI, $0x0000000c
+	JBE          rest3
+	CMPQ         DI, $0x00000010
+	JBE          rest4
+	CMPQ         DI, $0x00000014
+	JBE          rest5
+	CMPQ         DI, $0x00000018
+	JBE          rest6
+	CMPQ         DI, $0x0000001c
+	JBE          rest7
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         DI, R8
+	SUBQ         $0x0000001c, R8
+	VMOVQ        R8, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     lanes64<>+0(SB), Y8, Y8
+	MOVQ         BX, BX
+
+r8row:
+	CMPQ       BX, DI
+	JL         r8part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VADDPD     160(DX), Y5, Y5
+	VADDPD     192(DX), Y6, Y6
+	VMASKMOVPD 224(DX), Y8, Y9
+	VADDPD     Y9, Y7, Y7
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r8sum
+	VMOVQ        BX, X9
+	VPBROADCASTQ X9, Y9
+	VPCMPGTQ     iotaQ<>+0(SB), Y9, Y10
+	VMASKMOVPD   (DX), Y10, Y10
+	VADDPD       Y10, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y9, Y10
+	VMASKMOVPD   32(DX), Y10, Y10
+	VADDPD       Y10, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y9, Y10
+	VMASKMOVPD   64(DX), Y10, Y10
+	VADDPD       Y10, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y9, Y10
+	VMASKMOVPD   96(DX), Y10, Y10
+	VADDPD       Y10, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y9, Y10
+	VMASKMOVPD   128(DX), Y10, Y10
+	VADDPD       Y10, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y9, Y10
+	VMASKMOVPD   160(DX), Y10, Y10
+	VADDPD       Y10, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y9, Y10
+	VMASKMOVPD   192(DX), Y10, Y10
+	VADDPD       Y10, Y6, Y6
+	VPCMPGTQ     iotaQ<>+224(SB), Y9, Y9
+	VMASKMOVPD   224(DX), Y9, Y9
+	VADDPD       Y9, Y7, Y7
+
+r8sum:
+	VCMPPD     $0x03, Y0, Y0, Y9
+	VBLENDVPD  Y9, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD    Y5, 160(AX)
+	VCMPPD     $0x03, Y6, Y6, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMOVUPD    Y6, 192(AX)
+	VCMPPD     $0x03, Y7, Y7, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y7, Y7
+	VMASKMOVPD Y7, Y8, 224(AX)
+	JMP        done
+
+rest7:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	MOVQ         DI, R8
+	SUBQ         $0x00000018, R8
+	VMOVQ        R8, X7
+	VPBROADCASTQ X7, Y7
+	VPCMPGTQ     lanes64<>+0(SB), Y7, Y7
+	MOVQ         BX, BX
+
+r7row:
+	CMPQ       BX, DI
+	JL         r7part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VADDPD     160(DX), Y5, Y5
+	VMASKMOVPD 192(DX), Y7, Y8
+	VADDPD     Y8, Y6, Y6
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r7sum
+	VMOVQ        BX, X8
+	VPBROADCASTQ X8, Y8
+	VPCMPGTQ     iotaQ<>+0(SB), Y8, Y9
+	VMASKMOVPD   (DX), Y9, Y9
+	VADDPD       Y9, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y8, Y9
+	VMASKMOVPD   32(DX), Y9, Y9
+	VADDPD       Y9, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y8, Y9
+	VMASKMOVPD   64(DX), Y9, Y9
+	VADDPD       Y9, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y8, Y9
+	VMASKMOVPD   96(DX), Y9, Y9
+	VADDPD       Y9, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y8, Y9
+	VMASKMOVPD   128(DX), Y9, Y9
+	VADDPD       Y9, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y8, Y9
+	VMASKMOVPD   160(DX), Y9, Y9
+	VADDPD       Y9, Y5, Y5
+	VPCMPGTQ     iotaQ<>+192(SB), Y8, Y8
+	VMASKMOVPD   192(DX), Y8, Y8
+	VADDPD       Y8, Y6, Y6
+
+r7sum:
+	VCMPPD     $0x03, Y0, Y0, Y8
+	VBLENDVPD  Y8, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMOVUPD    Y5, 160(AX)
+	VCMPPD     $0x03, Y6, Y6, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y6, Y6
+	VMASKMOVPD Y6, Y7, 192(AX)
+	JMP        done
+
+rest6:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         DI, R8
+	SUBQ         $0x00000014, R8
+	VMOVQ        R8, X6
+	VPBROADCASTQ X6, Y6
+	VPCMPGTQ     lanes64<>+0(SB), Y6, Y6
+	MOVQ         BX, BX
+
+r6row:
+	CMPQ       BX, DI
+	JL         r6part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VADDPD     128(DX), Y4, Y4
+	VMASKMOVPD 160(DX), Y6, Y7
+	VADDPD     Y7, Y5, Y5
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r6sum
+	VMOVQ        BX, X7
+	VPBROADCASTQ X7, Y7
+	VPCMPGTQ     iotaQ<>+0(SB), Y7, Y8
+	VMASKMOVPD   (DX), Y8, Y8
+	VADDPD       Y8, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y7, Y8
+	VMASKMOVPD   32(DX), Y8, Y8
+	VADDPD       Y8, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y7, Y8
+	VMASKMOVPD   64(DX), Y8, Y8
+	VADDPD       Y8, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y7, Y8
+	VMASKMOVPD   96(DX), Y8, Y8
+	VADDPD       Y8, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y7, Y8
+	VMASKMOVPD   128(DX), Y8, Y8
+	VADDPD       Y8, Y4, Y4
+	VPCMPGTQ     iotaQ<>+160(SB), Y7, Y7
+	VMASKMOVPD   160(DX), Y7, Y7
+	VADDPD       Y7, Y5, Y5
+
+r6sum:
+	VCMPPD     $0x03, Y0, Y0, Y7
+	VBLENDVPD  Y7, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMOVUPD    Y4, 128(AX)
+	VCMPPD     $0x03, Y5, Y5, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y5, Y5
+	VMASKMOVPD Y5, Y6, 160(AX)
+	JMP        done
+
+rest5:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         DI, R8
+	SUBQ         $0x00000010, R8
+	VMOVQ        R8, X5
+	VPBROADCASTQ X5, Y5
+	VPCMPGTQ     lanes64<>+0(SB), Y5, Y5
+	MOVQ         BX, BX
+
+r5row:
+	CMPQ       BX, DI
+	JL         r5part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VADDPD     96(DX), Y3, Y3
+	VMASKMOVPD 128(DX), Y5, Y6
+	VADDPD     Y6, Y4, Y4
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r5sum
+	VMOVQ        BX, X6
+	VPBROADCASTQ X6, Y6
+	VPCMPGTQ     iotaQ<>+0(SB), Y6, Y7
+	VMASKMOVPD   (DX), Y7, Y7
+	VADDPD       Y7, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y6, Y7
+	VMASKMOVPD   32(DX), Y7, Y7
+	VADDPD       Y7, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y6, Y7
+	VMASKMOVPD   64(DX), Y7, Y7
+	VADDPD       Y7, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y6, Y7
+	VMASKMOVPD   96(DX), Y7, Y7
+	VADDPD       Y7, Y3, Y3
+	VPCMPGTQ     iotaQ<>+128(SB), Y6, Y6
+	VMASKMOVPD   128(DX), Y6, Y6
+	VADDPD       Y6, Y4, Y4
+
+r5sum:
+	VCMPPD     $0x03, Y0, Y0, Y6
+	VBLENDVPD  Y6, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMOVUPD    Y3, 96(AX)
+	VCMPPD     $0x03, Y4, Y4, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y4, Y4
+	VMASKMOVPD Y4, Y5, 128(AX)
+	JMP        done
+
+rest4:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	MOVQ         DI, R8
+	SUBQ         $0x0000000c, R8
+	VMOVQ        R8, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     lanes64<>+0(SB), Y4, Y4
+	MOVQ         BX, BX
+
+r4row:
+	CMPQ       BX, DI
+	JL         r4part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VADDPD     64(DX), Y2, Y2
+	VMASKMOVPD 96(DX), Y4, Y5
+	VADDPD     Y5, Y3, Y3
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r4sum
+	VMOVQ        BX, X5
+	VPBROADCASTQ X5, Y5
+	VPCMPGTQ     iotaQ<>+0(SB), Y5, Y6
+	VMASKMOVPD   (DX), Y6, Y6
+	VADDPD       Y6, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y5, Y6
+	VMASKMOVPD   32(DX), Y6, Y6
+	VADDPD       Y6, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y5, Y6
+	VMASKMOVPD   64(DX), Y6, Y6
+	VADDPD       Y6, Y2, Y2
+	VPCMPGTQ     iotaQ<>+96(SB), Y5, Y5
+	VMASKMOVPD   96(DX), Y5, Y5
+	VADDPD       Y5, Y3, Y3
+
+r4sum:
+	VCMPPD     $0x03, Y0, Y0, Y5
+	VBLENDVPD  Y5, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMOVUPD    Y2, 64(AX)
+	VCMPPD     $0x03, Y3, Y3, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y3, Y3
+	VMASKMOVPD Y3, Y4, 96(AX)
+	JMP        done
+
+rest3:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	MOVQ         DI, R8
+	SUBQ         $0x00000008, R8
+	VMOVQ        R8, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     lanes64<>+0(SB), Y3, Y3
+	MOVQ         BX, BX
+
+r3row:
+	CMPQ       BX, DI
+	JL         r3part
+	VADDPD     (DX), Y0, Y0
+	VADDPD     32(DX), Y1, Y1
+	VMASKMOVPD 64(DX), Y3, Y4
+	VADDPD     Y4, Y2, Y2
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r3sum
+	VMOVQ        BX, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMASKMOVPD   (DX), Y5, Y5
+	VADDPD       Y5, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y5
+	VMASKMOVPD   32(DX), Y5, Y5
+	VADDPD       Y5, Y1, Y1
+	VPCMPGTQ     iotaQ<>+64(SB), Y4, Y4
+	VMASKMOVPD   64(DX), Y4, Y4
+	VADDPD       Y4, Y2, Y2
+
+r3sum:
+	VCMPPD     $0x03, Y0, Y0, Y4
+	VBLENDVPD  Y4, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMOVUPD    Y1, 32(AX)
+	VCMPPD     $0x03, Y2, Y2, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y2, Y2
+	VMASKMOVPD Y2, Y3, 64(AX)
+	JMP        done
+
+rest2:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	MOVQ         DI, R8
+	SUBQ         $0x00000004, R8
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     lanes64<>+0(SB), Y2, Y2
+	MOVQ         BX, BX
+
+r2row:
+	CMPQ       BX, DI
+	JL         r2part
+	VADDPD     (DX), Y0, Y0
+	VMASKMOVPD 32(DX), Y2, Y3
+	VADDPD     Y3, Y1, Y1
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r2sum
+	VMOVQ        BX, X3
+	VPBROADCASTQ X3, Y3
+	VPCMPGTQ     iotaQ<>+0(SB), Y3, Y4
+	VMASKMOVPD   (DX), Y4, Y4
+	VADDPD       Y4, Y0, Y0
+	VPCMPGTQ     iotaQ<>+32(SB), Y3, Y3
+	VMASKMOVPD   32(DX), Y3, Y3
+	VADDPD       Y3, Y1, Y1
+
+r2sum:
+	VCMPPD     $0x03, Y0, Y0, Y3
+	VBLENDVPD  Y3, canonNaN64<>+0(SB), Y0, Y0
+	VMOVUPD    Y0, (AX)
+	VCMPPD     $0x03, Y1, Y1, Y0
+	VBLENDVPD  Y0, canonNaN64<>+0(SB), Y1, Y1
+	VMASKMOVPD Y1, Y2, 32(AX)
+	JMP        done
+
+rest1:
+	VXORPS       Y0, Y0, Y0
+	MOVQ         DI, R8
+	VMOVQ        R8, X1
+	VPBROADCASTQ X1, Y1
+	VPCMPGTQ     lanes64<>+0(SB), Y1, Y1
+	MOVQ         BX, BX
+
+r1row:
+	CMPQ       BX, DI
+	JL         r1part
+	VMASKMOVPD (DX), Y1, Y2
+	VADDPD     Y2, Y0, Y0
+	ADDQ       SI, DX
+	SUBQ       CX, BX
+	JMP        r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ        BX, BX
+	JLE          r1sum
+	VMOVQ        BX, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y2
+	VMASKMOVPD   (DX), Y2, Y2
+	VADDPD       Y2, Y0, Y0
+
+r1sum:
+	VCMPPD     $0x03, Y0, Y0, Y2
+	VBLENDVPD  Y2, canonNaN64<>+0(SB), Y0, Y0
+	VMASKMOVPD Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET

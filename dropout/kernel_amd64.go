@@ -12,7 +12,8 @@ import "github.com/klauspost/cpuid/v2"
 // path is usable only if the CPU and OS support every feature in the
 // "Requires:" comments of its functions in dropout_amd64.s (cpuid checks that
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
-// kernels end with, as "MMX+": AMD's name for the MMX extensions that came
+// kernels end with, and PREFETCHT0, which the fused residual Philox kernels
+// prefetch with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
 // (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
@@ -37,6 +38,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F32,
 			dropoutPhilox: dropoutPhiloxAVX512F32,
 			affineBits:    affineBitsAVX512F32,
+
+			residualPlanes: residualPlanesAVX512F32,
+			residualRows:   residualRowsAVX512F32,
+			residualBits:   residualBitsAVX512F32,
+			residualPhilox: residualPhiloxAVX512F32,
+			sumRows:        sumRowsAVX512F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX512F64,
@@ -47,6 +54,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F64,
 			dropoutPhilox: dropoutPhiloxAVX512F64,
 			affineBits:    affineBitsAVX512F64,
+
+			residualPlanes: residualPlanesAVX512F64,
+			residualRows:   residualRowsAVX512F64,
+			residualBits:   residualBitsAVX512F64,
+			residualPhilox: residualPhiloxAVX512F64,
+			sumRows:        sumRowsAVX512F64,
 		},
 		bf16: typedKernels[BFloat16, float32]{
 			scalePlanes:   scalePlanesAVX512BF16,
@@ -81,6 +94,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F32,
 			dropoutPhilox: dropoutPhiloxAVX2F32,
 			affineBits:    affineBitsAVX2F32,
+
+			residualPlanes: residualPlanesAVX2F32,
+			residualRows:   residualRowsAVX2F32,
+			residualBits:   residualBitsAVX2F32,
+			residualPhilox: residualPhiloxAVX2F32,
+			sumRows:        sumRowsAVX2F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX2F64,
@@ -91,6 +110,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F64,
 			dropoutPhilox: dropoutPhiloxAVX2F64,
 			affineBits:    affineBitsAVX2F64,
+
+			residualPlanes: residualPlanesAVX2F64,
+			residualRows:   residualRowsAVX2F64,
+			residualBits:   residualBitsAVX2F64,
+			residualPhilox: residualPhiloxAVX2F64,
+			sumRows:        sumRowsAVX2F64,
 		},
 		bf16: typedKernels[BFloat16, float32]{
 			scalePlanes:   scalePlanesAVX2BF16,

@@ -24,6 +24,9 @@ var amd64Paths = map[string][]string{
 		"scalePlanesAVX512BF16", "scaleRowsAVX512BF16", "affinePlanesAVX512BF16", "scaleBitsAVX512BF16", "dropoutPhiloxAVX512BF16", "affineBitsAVX512BF16",
 		"scalePlanesAVX512F16", "scaleRowsAVX512F16", "affinePlanesAVX512F16", "scaleBitsAVX512F16", "dropoutPhiloxAVX512F16", "affineBitsAVX512F16",
 		"keepPlanesAVX512", "philoxRawAVX512",
+		"residualPlanesAVX512F32", "residualPlanesAVX512F64", "residualRowsAVX512F32", "residualRowsAVX512F64",
+		"residualBitsAVX512F32", "residualBitsAVX512F64", "residualPhiloxAVX512F32", "residualPhiloxAVX512F64",
+		"sumRowsAVX512F32", "sumRowsAVX512F64",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
@@ -33,6 +36,9 @@ var amd64Paths = map[string][]string{
 		"scalePlanesAVX2BF16", "scaleRowsAVX2BF16", "affinePlanesAVX2BF16", "scaleBitsAVX2BF16", "dropoutPhiloxAVX2BF16", "affineBitsAVX2BF16",
 		"scalePlanesAVX2F16", "scaleRowsAVX2F16", "affinePlanesAVX2F16", "scaleBitsAVX2F16", "dropoutPhiloxAVX2F16", "affineBitsAVX2F16",
 		"keepPlanesAVX2", "philoxRawAVX2",
+		"residualPlanesAVX2F32", "residualPlanesAVX2F64", "residualRowsAVX2F32", "residualRowsAVX2F64",
+		"residualBitsAVX2F32", "residualBitsAVX2F64", "residualPhiloxAVX2F32", "residualPhiloxAVX2F64",
+		"sumRowsAVX2F32", "sumRowsAVX2F64",
 	},
 }
 

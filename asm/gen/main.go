@@ -30,6 +30,7 @@ func main() {
 	elementwise()
 	rowsAndAffine()
 	rawBits()
+	residualKernels()
 
 	Generate()
 }
