@@ -54,6 +54,66 @@ func scalePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first int
 //go:noescape
 func scalePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
 
+// scalePlanesAVX512BF16 is scalePlanesHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(src[k].Float32() * s)
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scalePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+
+// scalePlanesAVX512F16 is scalePlanesHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(src[k].Float32() * s)
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scalePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
+
 // scalePlanesAVX512NTF32 is scalePlanesGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to
 //
@@ -163,6 +223,66 @@ func scalePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int, 
 //
 //go:noescape
 func scalePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// scalePlanesAVX2BF16 is scalePlanesHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(src[k].Float32() * s)
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scalePlanesAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+
+// scalePlanesAVX2F16 is scalePlanesHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(src[k].Float32() * s)
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = 0 // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. The multiply is one IEEE rounding, as in Go.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scalePlanesAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
 
 // scalePlanesAVX2NTF32 is scalePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
@@ -353,6 +473,116 @@ func dropoutPhiloxAVX512F32(dst []float32, src []float32, bits []uint64, seed ui
 //go:noescape
 func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
 
+// dropoutPhiloxAVX512BF16 is dropoutPhiloxHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				dst[i+j] = BFloat16From(src[i+j].Float32() * s)
+//			} else {
+//				dst[i+j] = 0 // whatever src[i+j] holds
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func dropoutPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
+// dropoutPhiloxAVX512F16 is dropoutPhiloxHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				dst[i+j] = Float16From(src[i+j].Float32() * s)
+//			} else {
+//				dst[i+j] = 0 // whatever src[i+j] holds
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func dropoutPhiloxAVX512F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
 // scaleBitsAVX512F32 is scaleBitsGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to
 //
@@ -393,6 +623,56 @@ func scaleBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int, 
 //go:noescape
 func scaleBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, s float64)
 
+// scaleBitsAVX512BF16 is scaleBitsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = BFloat16From(src[i].Float32() * s)
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by zero-masking: KMOVW of
+// 16 (or 8) bits at a time drives the multiply, so dropped lanes are
+// neither read nor multiplied.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scaleBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
+
+// scaleBitsAVX512F16 is scaleBitsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = Float16From(src[i].Float32() * s)
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by zero-masking: KMOVW of
+// 16 (or 8) bits at a time drives the multiply, so dropped lanes are
+// neither read nor multiplied.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scaleBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
+
 // affineBitsAVX512F32 is affineBitsGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to
 //
@@ -432,6 +712,56 @@ func affineBitsAVX512F32(dst []float32, src []float32, bits []uint64, first int,
 //
 //go:noescape
 func affineBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
+
+// affineBitsAVX512BF16 is affineBitsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = BFloat16From(src[i].Float32()*a + b) // two roundings, never fused
+//		} else {
+//			dst[i] = BFloat16From(c) // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by masking: KMOVW of 16 (or 8)
+// bits at a time drives a zero-masked multiply and an add merged into a
+// vector of c, so dropped lanes are neither read nor computed.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func affineBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
+
+// affineBitsAVX512F16 is affineBitsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = Float16From(src[i].Float32()*a + b) // two roundings, never fused
+//		} else {
+//			dst[i] = Float16From(c) // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word by masking: KMOVW of 16 (or 8)
+// bits at a time drives a zero-masked multiply and an add merged into a
+// vector of c, so dropped lanes are neither read nor computed.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func affineBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
 
 // keepPlanesAVX2 is fillKeep's loop of decideGroup over the groups of bits,
 // with 8 groups decided in lockstep; it is equivalent to
@@ -562,6 +892,116 @@ func dropoutPhiloxAVX2F32(dst []float32, src []float32, bits []uint64, seed uint
 //go:noescape
 func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint64, start uint64, t uint32, s float64)
 
+// dropoutPhiloxAVX2BF16 is dropoutPhiloxHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				dst[i+j] = BFloat16From(src[i+j].Float32() * s)
+//			} else {
+//				dst[i+j] = 0 // whatever src[i+j] holds
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func dropoutPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
+// dropoutPhiloxAVX2F16 is dropoutPhiloxHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				dst[i+j] = Float16From(src[i+j].Float32() * s)
+//			} else {
+//				dst[i+j] = 0 // whatever src[i+j] holds
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
+// by a mask, not multiplied, so NaN or Inf there gives +0.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func dropoutPhiloxAVX2F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
+
 // scaleBitsAVX2F32 is scaleBitsGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -602,6 +1042,56 @@ func scaleBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, s 
 //go:noescape
 func scaleBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, s float64)
 
+// scaleBitsAVX2BF16 is scaleBitsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = BFloat16From(src[i].Float32() * s)
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; the product is ANDed with
+// them, so NaN or Inf in a dropped lane gives +0.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scaleBitsAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
+
+// scaleBitsAVX2F16 is scaleBitsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = Float16From(src[i].Float32() * s)
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; the product is ANDed with
+// them, so NaN or Inf in a dropped lane gives +0.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scaleBitsAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
+
 // affineBitsAVX2F32 is affineBitsGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -641,6 +1131,56 @@ func affineBitsAVX2F32(dst []float32, src []float32, bits []uint64, first int, a
 //
 //go:noescape
 func affineBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, a float64, b float64, c float64)
+
+// affineBitsAVX2BF16 is affineBitsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = BFloat16From(src[i].Float32()*a + b) // two roundings, never fused
+//		} else {
+//			dst[i] = BFloat16From(c) // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; they blend src·a + b with c,
+// so NaN or Inf in a dropped lane gives c.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func affineBitsAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
+
+// affineBitsAVX2F16 is affineBitsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		if b := first + i; bits[b/64]>>(b%64)&1 == 1 {
+//			dst[i] = Float16From(src[i].Float32()*a + b) // two roundings, never fused
+//		} else {
+//			dst[i] = Float16From(c) // whatever src[i] holds
+//		}
+//	}
+//
+// 64 elements a mask word; the last 1..64 are masked, touching no memory
+// outside dst, src and the words of bits the range needs.
+// The lane masks come from the mask word broadcast to every lane,
+// ANDed with 1<<lane and compared with it; they blend src·a + b with c,
+// so NaN or Inf in a dropped lane gives c.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func affineBitsAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
 
 // scaleRowsAVX512F32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to
@@ -685,6 +1225,60 @@ func scaleRowsAVX512F32(dst []float32, src []float32, v []float32)
 //
 //go:noescape
 func scaleRowsAVX512F64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX512BF16 is scaleRowsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = BFloat16From(src[i].Float32() * v[j])
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (16 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scaleRowsAVX512BF16(dst []BFloat16, src []BFloat16, v []float32)
+
+// scaleRowsAVX512F16 is scaleRowsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = Float16From(src[i].Float32() * v[j])
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: a compare of v with zero into an opmask, then a zero-masked multiply.
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (16 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scaleRowsAVX512F16(dst []Float16, src []Float16, v []float32)
 
 // scaleRowsAVX512NTF32 is scaleRowsGeneric[float32] with 16-lane AVX512 vectors; it is
 // equivalent to
@@ -785,6 +1379,60 @@ func scaleRowsAVX2F32(dst []float32, src []float32, v []float32)
 //
 //go:noescape
 func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
+
+// scaleRowsAVX2BF16 is scaleRowsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = BFloat16From(src[i].Float32() * v[j])
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func scaleRowsAVX2BF16(dst []BFloat16, src []BFloat16, v []float32)
+
+// scaleRowsAVX2F16 is scaleRowsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := range dst {
+//		j := i % len(v)
+//		if v[j] != 0 { // false for -0 as for +0
+//			dst[i] = Float16From(src[i].Float32() * v[j])
+//		} else {
+//			dst[i] = 0 // whatever src[i] holds, NaN and Inf included
+//		}
+//	}
+//
+// without a branch per element: the product ANDed with a compare of v with zero (all ones where v != ±0).
+// The multiply is one IEEE rounding, as in Go. Each row is done 4 vectors at
+// a time, then 1, then a masked tail that touches no memory outside dst, src
+// and v, so dst and src may be the same slice. When len(v) is less than a
+// vector (8 elements), v's masks are computed once and every row is one
+// masked vector.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func scaleRowsAVX2F16(dst []Float16, src []Float16, v []float32)
 
 // scaleRowsAVX2NTF32 is scaleRowsGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
@@ -894,6 +1542,68 @@ func affinePlanesAVX512F32(dst []float32, src []float32, bits []uint64, first in
 //go:noescape
 func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
 
+// affinePlanesAVX512BF16 is affinePlanesHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(float32(src[k].Float32()*a) + b) // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(c) // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func affinePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX512F16 is affinePlanesHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(float32(src[k].Float32()*a) + b) // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(c) // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func affinePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
 // affinePlanesAVX2F32 is affinePlanesGeneric[float32] with 8-lane AVX2 vectors; it is
 // equivalent to
 //
@@ -946,6 +1656,68 @@ func affinePlanesAVX2F32(dst []float32, src []float32, bits []uint64, first int,
 //go:noescape
 func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, plane int, n int, a float64, b float64, c float64)
 
+// affinePlanesAVX2BF16 is affinePlanesHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(float32(src[k].Float32()*a) + b) // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = BFloat16From(c) // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func affinePlanesAVX2BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
+// affinePlanesAVX2F16 is affinePlanesHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		if bits[i>>6]>>(i&63)&1 == 1 {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(float32(src[k].Float32()*a) + b) // never fused
+//			}
+//		} else {
+//			for k := lo; k < hi; k++ {
+//				dst[k] = Float16From(c) // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Each range is done 4 vectors at a time, then 1 vector at a time, then
+// a masked tail that touches no memory outside the range, so dst and src
+// may be the same slice. A kept element is a multiply and then an add, each
+// one IEEE rounding, as Go computes it: never a fused multiply-add.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func affinePlanesAVX2F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
+
 // philoxRawAVX512 is philoxRawGeneric with 512-bit AVX512 vectors; it is
 // equivalent to
 //
@@ -991,3 +1763,779 @@ func philoxRawAVX512(dst []uint32, key uint64, lo uint64, hi uint64)
 //
 //go:noescape
 func philoxRawAVX2(dst []uint32, key uint64, lo uint64, hi uint64)
+
+// residualPlanesAVX512F32 is residualPlanesGeneric[float32] with 16-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float32(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPlanesAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX512F32 is residualRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualRowsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+
+// residualBitsAVX512F32 is residualBitsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualBitsAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX512F32 is residualPhiloxGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float32(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPhiloxAVX512F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX512F32 is sumRowsGeneric[float32] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 128 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX512F32(db []float32, dx []float32)
+
+// residualPlanesAVX512F64 is residualPlanesGeneric[float64] with 8-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float64(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPlanesAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// residualRowsAVX512F64 is residualRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualRowsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+
+// residualBitsAVX512F64 is residualBitsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualBitsAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+
+// residualPhiloxAVX512F64 is residualPhiloxGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float64(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// opmasks: x is read by zero-masked adds (or multiplies) under the kept
+// lanes, the sum with r merged into r under them, and its NaN lanes
+// replaced by a merge-masked load.
+//
+//go:noescape
+func residualPhiloxAVX512F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+
+// sumRowsAVX512F64 is sumRowsGeneric[float64] with 8-lane AVX512 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX512F64(db []float64, dx []float64)
+
+// residualPlanesAVX2F32 is residualPlanesGeneric[float32] with 8-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float32(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX2F32 is residualRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualRowsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, v []float32)
+
+// residualBitsAVX2F32 is residualBitsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float32(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualBitsAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX2F32 is residualPhiloxGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float32(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPhiloxAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX2F32 is sumRowsGeneric[float32] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX2F32(db []float32, dx []float32)
+
+// residualPlanesAVX2F64 is residualPlanesGeneric[float64] with 4-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(k-lo)%len(bias)]) // a plane is whole rows
+//				}
+//				dst[k] = canonNaN(float64(x*s) + res[k])
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPlanesAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, plane int, n int, s float64)
+
+// residualRowsAVX2F64 is residualRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[k%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*vk) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualRowsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, v []float64)
+
+// residualBitsAVX2F64 is residualBitsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k]
+//			if len(bias) > 0 {
+//				x = float64(x + bias[(phase+k)%len(bias)])
+//			}
+//			dst[k] = canonNaN(float64(x*s) + res[k])
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualBitsAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, first int, phase int, s float64)
+
+// residualPhiloxAVX2F64 is residualPhiloxGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j]
+//				if len(bias) > 0 {
+//					x = float64(x + bias[(phase+i+j)%len(bias)])
+//				}
+//				dst[i+j] = canonNaN(float64(x*s) + res[i+j])
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// A kept element is three IEEE roundings in that order, never fused; a NaN
+// result is the default quiet NaN (canonNaN), a dropped element r's bits,
+// with x not read. The range goes in steps of 64 elements, the last one
+// masked; the bias (if len(bias) > 0) comes 64 elements a step from its
+// row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and
+// bits or v) is read or written. The kept and dropped lanes come from
+// lane masks: x is read by VMASKMOVPS/PD under the kept lanes (the others
+// load +0), the NaN lanes of the sum blended with the default NaN, and
+// the result blended with r.
+//
+//go:noescape
+func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []float64, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float64)
+
+// sumRowsAVX2F64 is sumRowsGeneric[float64] with 4-lane AVX2 vectors; it is
+// equivalent to
+//
+//	clear(db)
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			db[j] += v
+//		}
+//	}
+//	for j := range db {
+//		db[j] = canonNaN(db[j])
+//	}
+//
+// Columns go 32 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0
+// changes no sum: a sum from +0 is never -0); NaN sums become the
+// default NaN before the store.
+//
+//go:noescape
+func sumRowsAVX2F64(db []float64, dx []float64)

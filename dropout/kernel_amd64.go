@@ -12,13 +12,17 @@ import "github.com/klauspost/cpuid/v2"
 // path is usable only if the CPU and OS support every feature in the
 // "Requires:" comments of its functions in dropout_amd64.s (cpuid checks that
 // the OS saves the YMM/ZMM state). avo lists SFENCE, which the non-temporal
-// kernels end with, as "MMX+": AMD's name for the MMX extensions that came
+// kernels end with, and PREFETCHT0, which the fused residual Philox kernels
+// prefetch with, as "MMX+": AMD's name for the MMX extensions that came
 // with SSE; cpuid sets its MMXEXT only on AMD CPUs, so SSE is what is checked
 // (every amd64 CPU has it, but the check keeps the list honest); CMOV, which
 // the scale-rows kernels use, is likewise part of every amd64 CPU and checked
 // all the same. The AVX-512 elementwise kernels use BMI2's BZHI and POPCNT (the
 // bit-plane kernels count the groups they set aside), which every CPU with
-// AVX-512 has; the AVX2 kernels do without either.
+// AVX-512 has; the AVX2 kernels do without either. The Float16 AVX2 kernels
+// widen and round with F16C's VCVTPH2PS and VCVTPS2PH, which every CPU with
+// AVX2 has; the AVX-512 half kernels use their AVX512F forms only, and none
+// of AVX512_BF16 (whose VCVTNEPS2BF16 flushes subnormals).
 var archKernels = []*kernelSet{
 	{
 		name:     "avx512",
@@ -34,6 +38,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F32,
 			dropoutPhilox: dropoutPhiloxAVX512F32,
 			affineBits:    affineBitsAVX512F32,
+
+			residualPlanes: residualPlanesAVX512F32,
+			residualRows:   residualRowsAVX512F32,
+			residualBits:   residualBitsAVX512F32,
+			residualPhilox: residualPhiloxAVX512F32,
+			sumRows:        sumRowsAVX512F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX512F64,
@@ -44,6 +54,28 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F64,
 			dropoutPhilox: dropoutPhiloxAVX512F64,
 			affineBits:    affineBitsAVX512F64,
+
+			residualPlanes: residualPlanesAVX512F64,
+			residualRows:   residualRowsAVX512F64,
+			residualBits:   residualBitsAVX512F64,
+			residualPhilox: residualPhiloxAVX512F64,
+			sumRows:        sumRowsAVX512F64,
+		},
+		bf16: typedKernels[BFloat16, float32]{
+			scalePlanes:   scalePlanesAVX512BF16,
+			scaleRows:     scaleRowsAVX512BF16,
+			affinePlanes:  affinePlanesAVX512BF16,
+			scaleBits:     scaleBitsAVX512BF16,
+			dropoutPhilox: dropoutPhiloxAVX512BF16,
+			affineBits:    affineBitsAVX512BF16,
+		},
+		f16: typedKernels[Float16, float32]{
+			scalePlanes:   scalePlanesAVX512F16,
+			scaleRows:     scaleRowsAVX512F16,
+			affinePlanes:  affinePlanesAVX512F16,
+			scaleBits:     scaleBitsAVX512F16,
+			dropoutPhilox: dropoutPhiloxAVX512F16,
+			affineBits:    affineBitsAVX512F16,
 		},
 		keepPlanes: keepPlanesAVX512,
 		philoxRaw:  philoxRawAVX512,
@@ -52,7 +84,7 @@ var archKernels = []*kernelSet{
 		name:     "avx2",
 		philoxNs: 0.35, // 0.27 and 0.39 (Intel Xeon VM)
 		rawNs:    3.2,  // 0.74–0.81 ns a word (Intel Xeon VM)
-		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.SSE, cpuid.CMOV),
+		usable:   cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.F16C, cpuid.SSE, cpuid.CMOV),
 		f32: typedKernels[float32, float32]{
 			scalePlanes:   scalePlanesAVX2F32,
 			scalePlanesNT: scalePlanesAVX2NTF32,
@@ -62,6 +94,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F32,
 			dropoutPhilox: dropoutPhiloxAVX2F32,
 			affineBits:    affineBitsAVX2F32,
+
+			residualPlanes: residualPlanesAVX2F32,
+			residualRows:   residualRowsAVX2F32,
+			residualBits:   residualBitsAVX2F32,
+			residualPhilox: residualPhiloxAVX2F32,
+			sumRows:        sumRowsAVX2F32,
 		},
 		f64: typedKernels[float64, float64]{
 			scalePlanes:   scalePlanesAVX2F64,
@@ -72,6 +110,28 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F64,
 			dropoutPhilox: dropoutPhiloxAVX2F64,
 			affineBits:    affineBitsAVX2F64,
+
+			residualPlanes: residualPlanesAVX2F64,
+			residualRows:   residualRowsAVX2F64,
+			residualBits:   residualBitsAVX2F64,
+			residualPhilox: residualPhiloxAVX2F64,
+			sumRows:        sumRowsAVX2F64,
+		},
+		bf16: typedKernels[BFloat16, float32]{
+			scalePlanes:   scalePlanesAVX2BF16,
+			scaleRows:     scaleRowsAVX2BF16,
+			affinePlanes:  affinePlanesAVX2BF16,
+			scaleBits:     scaleBitsAVX2BF16,
+			dropoutPhilox: dropoutPhiloxAVX2BF16,
+			affineBits:    affineBitsAVX2BF16,
+		},
+		f16: typedKernels[Float16, float32]{
+			scalePlanes:   scalePlanesAVX2F16,
+			scaleRows:     scaleRowsAVX2F16,
+			affinePlanes:  affinePlanesAVX2F16,
+			scaleBits:     scaleBitsAVX2F16,
+			dropoutPhilox: dropoutPhiloxAVX2F16,
+			affineBits:    affineBitsAVX2F16,
 		},
 		keepPlanes: keepPlanesAVX2,
 		philoxRaw:  philoxRawAVX2,

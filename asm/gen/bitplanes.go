@@ -575,7 +575,7 @@ func passSteps(isa vecISA) int {
 func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 	ng := batchGroups(isa)
 	return append([]string{
-		fmt.Sprintf("%s is dropoutPhiloxGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("dropoutPhilox"), lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tk0, k1 := uint32(seed), uint32(seed>>32)",
@@ -588,7 +588,7 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 		"\t\t}",
 		"\t\tfor j := 0; j < n; j++ {",
 		"\t\t\tif w>>j&1 == 1 {",
-		"\t\t\t\tdst[i+j] = src[i+j] * s",
+		"\t\t\t\tdst[i+j] = " + e.result("src[i+j]", func(x string) string { return x + " * s" }),
 		"\t\t\t} else {",
 		"\t\t\t\tdst[i+j] = 0 // whatever src[i+j] holds",
 		"\t\t\t}",
@@ -612,15 +612,14 @@ func philoxDoc(name string, e elemType, lanes int, isa vecISA) []string {
 // scaleBits.
 func dropoutPhilox(isa vecISA, e elemType) {
 	name := "dropoutPhilox" + isa.name + e.suffix
-	lanes := isa.width / e.size
-	ng := batchGroups(isa)
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, seed, start uint64, t uint32, s %[1]s)", e.goType))
+	lanes := e.lanes(isa)
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src []%s, bits []uint64, seed, start uint64, t uint32, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
-	Doc(append(philoxDoc(name, e, lanes, isa),
+	Doc(append(append(philoxDoc(name, e, lanes, isa),
 		"",
 		"The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed",
 		"by a mask, not multiplied, so NaN or Inf there gives +0.",
-	)...)
+	), e.roundedDoc()...)...)
 	f := allocPlaneFrame(isa)
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
@@ -634,6 +633,33 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	if isa.width == 32 {
 		apply = applyWordAVX2
 	}
+	fusedPhilox(isa, f, c, fusedApply{
+		e:    e,
+		ptrs: []Register{dp, sp},
+		apply: func(p []Register, m GPVirtual, n Register, _ string) {
+			apply(e, p[0], p[1], s, nil, m, n)
+		},
+	}, bp, n, base)
+}
+
+// fusedApply is what a fused bit-plane kernel does with its keep words:
+// the element pointers it walks, dst and src first, each advanced past 64
+// elements a word, and apply, which emits the work of keep word m
+// (consumed) on the elements at p (the pointers' current registers, in the
+// order of ptrs), the first n only (nil: all 64). prefix is unique to the
+// place apply is emitted at, for its labels.
+type fusedApply struct {
+	e     elemType
+	ptrs  []Register
+	apply func(p []Register, m GPVirtual, n Register, prefix string)
+}
+
+// fusedPhilox emits the body of a fused bit-plane kernel after its
+// prologue: the decision of the groups of n elements (n >= 1) from block
+// base, batch by batch or past one chunk in two passes (fusedPhiloxChunks),
+// each keep word stored at bp (unless nil) and applied with a.
+func fusedPhilox(isa vecISA, f planeFrame, c planeConsts, a fusedApply, bp, n, base Register) {
+	e, ng := a.e, batchGroups(isa)
 	stash := func(keep [2]VecVirtual) {
 		if isa.width == 64 {
 			VMOVDQU64(keep[0], f.buf)
@@ -644,8 +670,9 @@ func dropoutPhilox(isa vecISA, e elemType) {
 		}
 	}
 	advance := func() {
-		ADDQ(U32(64*e.size), sp)
-		ADDQ(U32(64*e.size), dp)
+		for i := len(a.ptrs) - 1; i >= 0; i-- {
+			ADDQ(U32(64*e.size), a.ptrs[i])
+		}
 	}
 
 	Comment("More than one chunk: the two-pass decision, overlapped with the apply.")
@@ -663,7 +690,7 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	m := GP64()
 	MOVQ(f.buf.Idx(i, 8), m)
 	storeBits(bp, m, "stored")
-	apply(e, dp, sp, s, nil, m, nil)
+	a.apply(a.ptrs, m, nil, "word")
 	advance()
 	INCQ(i)
 	CMPQ(i, U8(ng))
@@ -687,7 +714,7 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	CMPQ(n, U8(64))
 	JBE(LabelRef("last"))
 	storeBits(bp, m, "tailstored")
-	apply(e, dp, sp, s, nil, m, nil)
+	a.apply(a.ptrs, m, nil, "tailword")
 	advance()
 	INCQ(i)
 	SUBQ(U8(64), n)
@@ -695,14 +722,14 @@ func dropoutPhilox(isa vecISA, e elemType) {
 	Label("last")
 	cutWord(isa, m, n)
 	storeBits(bp, m, "laststored")
-	apply(e, dp, sp, s, nil, m, n)
+	a.apply(a.ptrs, m, n, "last")
 
 	Label("done")
 	VZEROUPPER()
 	RET()
 
 	Label("chunks")
-	dropoutPhiloxChunks(isa, e, f, c, dp, sp, bp, n, base, s)
+	fusedPhiloxChunks(isa, f, c, a, bp, n, base)
 }
 
 // decideGroups emits the two-pass decision of ng groups (1 or more; ng is
@@ -873,7 +900,7 @@ func cutWord(isa vecISA, m, n Register) {
 	ANDQ(r, m)
 }
 
-// dropoutPhiloxChunks is the fused kernels' body past one chunk: the groups
+// fusedPhiloxChunks is the fused kernels' body past one chunk: the groups
 // are decided chunkGroups at a time (decideGroups) into one half of a ring
 // of keep words on the stack, while the words of the previous chunk, in the
 // other half, are applied a batch's worth after each first-pass batch; what is
@@ -881,16 +908,28 @@ func cutWord(isa vecISA, m, n Register) {
 // very last is applied whole; the last, cut at n, with masked loads and
 // stores. The apply state lives on the stack between batches, leaving the
 // registers to the decision.
-func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp, sp, bp, n, base Register, s VecVirtual) {
-	apply := applyWordAVX512
-	if isa.width == 32 {
-		apply = applyWordAVX2
-	}
+func fusedPhiloxChunks(isa vecISA, f planeFrame, c planeConsts, a fusedApply, bp, n, base Register) {
+	e := a.e
 	ring := f.ring
 	st := AllocLocal(8 * 8)
 	dpS, spS, bpS, paS, pendS, leftS, lastS, gleftS := st, st.Offset(8), st.Offset(16), st.Offset(24), st.Offset(32), st.Offset(40), st.Offset(48), st.Offset(56)
 	half := AllocLocal(16)
 	halfS, gcS := half, half.Offset(8)
+	// ptrS is the stack slot of a.ptrs[i]: dst and src in st, the others
+	// after half.
+	var more Mem
+	if len(a.ptrs) > 2 {
+		more = AllocLocal(8 * (len(a.ptrs) - 2))
+	}
+	ptrS := func(i int) Mem {
+		switch i {
+		case 0:
+			return dpS
+		case 1:
+			return spS
+		}
+		return more.Offset(8 * (i - 2))
+	}
 	Comment("Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).")
 	g := GP64()
 	LEAQ(Mem{Base: n, Disp: 63}, g)
@@ -901,8 +940,9 @@ func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp
 	SHLQ(U8(6), g)
 	SUBQ(g, n)
 	MOVQ(n, lastS)
-	MOVQ(dp, dpS)
-	MOVQ(sp, spS)
+	for i, p := range a.ptrs {
+		MOVQ(p, ptrS(i))
+	}
 	MOVQ(bp, bpS)
 	MOVQ(U32(0), pendS)
 	MOVQ(U32(0), halfS)
@@ -924,9 +964,14 @@ func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp
 		SUBQ(limit, leftS)
 		TESTQ(limit, limit)
 		JZ(LabelRef(prefix + "applied"))
-		dp, sp, bp, pa := GP64(), GP64(), GP64(), GP64()
-		MOVQ(dpS, dp)
-		MOVQ(spS, sp)
+		p := make([]Register, len(a.ptrs))
+		for i := range p {
+			p[i] = GP64()
+		}
+		bp, pa := GP64(), GP64()
+		for i := range p {
+			MOVQ(ptrS(i), p[i])
+		}
 		MOVQ(bpS, bp)
 		MOVQ(paS, pa)
 		Label(prefix + "apply")
@@ -935,13 +980,15 @@ func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp
 		INCQ(pa)
 		ANDQ(U8(2*chunkGroups-1), pa) // the ring wraps
 		storeBits(bp, m, prefix+"stored")
-		apply(e, dp, sp, s, nil, m, nil)
-		ADDQ(U32(64*e.size), sp)
-		ADDQ(U32(64*e.size), dp)
+		a.apply(p, m, nil, prefix)
+		for i := len(p) - 1; i >= 0; i-- {
+			ADDQ(U32(64*e.size), p[i])
+		}
 		DECQ(limit)
 		JNZ(LabelRef(prefix + "apply"))
-		MOVQ(dp, dpS)
-		MOVQ(sp, spS)
+		for i := range p {
+			MOVQ(p[i], ptrS(i))
+		}
 		MOVQ(bp, bpS)
 		MOVQ(pa, paS)
 		Label(prefix + "applied")
@@ -983,12 +1030,13 @@ func dropoutPhiloxChunks(isa vecISA, e elemType, f planeFrame, c planeConsts, dp
 	m := GP64()
 	MOVQ(ring.Idx(pa, 8), m)
 	MOVQ(lastS, n)
-	MOVQ(dpS, dp)
-	MOVQ(spS, sp)
+	for i, p := range a.ptrs {
+		MOVQ(ptrS(i), p)
+	}
 	MOVQ(bpS, bp)
 	cutWord(isa, m, n)
 	storeBits(bp, m, "chunkslaststored")
-	apply(e, dp, sp, s, nil, m, n)
+	a.apply(a.ptrs, m, n, "chunkslast")
 	VZEROUPPER()
 	RET()
 }

@@ -22,12 +22,12 @@ type affineVecs struct{ b, c VecVirtual }
 
 func bitsKernel(isa vecISA, e elemType, affine bool) {
 	name := "scaleBits" + isa.name + e.suffix
-	sig := fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, s %[1]s)", e.goType)
+	sig := fmt.Sprintf("func(dst, src []%s, bits []uint64, first int, s %s)", e.goType, e.scalar)
 	if affine {
 		name = "affineBits" + isa.name + e.suffix
-		sig = fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first int, a, b, c %[1]s)", e.goType)
+		sig = fmt.Sprintf("func(dst, src []%s, bits []uint64, first int, a, b, c %s)", e.goType, e.scalar)
 	}
-	lanes := isa.width / e.size
+	lanes := e.lanes(isa)
 	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	how := []string{
@@ -43,7 +43,7 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 		}
 	}
 	body := []string{
-		"\t\t\tdst[i] = src[i] * s",
+		"\t\t\tdst[i] = " + e.result("src[i]", func(x string) string { return x + " * s" }),
 		"\t\t} else {",
 		"\t\t\tdst[i] = 0 // whatever src[i] holds",
 	}
@@ -60,18 +60,22 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 				"so NaN or Inf in a dropped lane gives c.",
 			}
 		}
+		fill := "c"
+		if e.half != nil {
+			fill = e.goType + "From(c)"
+		}
 		body = []string{
-			"\t\t\tdst[i] = src[i]*a + b // two roundings, never fused",
+			"\t\t\tdst[i] = " + e.result("src[i]", func(x string) string { return x + "*a + b" }) + " // two roundings, never fused",
 			"\t\t} else {",
-			"\t\t\tdst[i] = c // whatever src[i] holds",
+			"\t\t\tdst[i] = " + fill + " // whatever src[i] holds",
 		}
 	}
-	generic := "scaleBitsGeneric"
+	generic := e.genericName("scaleBits")
 	if affine {
-		generic = "affineBitsGeneric"
+		generic = e.genericName("affineBits")
 	}
-	Doc(append(append(append([]string{
-		fmt.Sprintf("%s is %s[%s] with %d-lane %s vectors; it is", name, generic, e.goType, lanes, isa.name),
+	Doc(append(append(append(append([]string{
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, generic, lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tfor i := range dst {",
@@ -82,7 +86,7 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 		"",
 		"64 elements a mask word; the last 1..64 are masked, touching no memory",
 		"outside dst, src and the words of bits the range needs.",
-	}...), how...)...)
+	}...), how...), e.roundedDoc()...)...)
 
 	dp := Load(Param("dst").Base(), GP64())
 	sp := Load(Param("src").Base(), GP64())
@@ -146,6 +150,11 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 // mulZ emits the zero-masked multiply dst = src·s under opmask k (lanes off
 // are zero, and for a memory src not read).
 func mulZ(e elemType, src Op, s VecVirtual, k Op, dst VecVirtual) {
+	if e.half != nil {
+		e.loadZ(src.(Mem), k, dst)
+		VMULPS_Z(s, dst, k, dst)
+		return
+	}
 	if e.size == 4 {
 		VMULPS_Z(src, s, k, dst)
 	} else {
@@ -162,7 +171,8 @@ func mulZ(e elemType, src Op, s VecVirtual, k Op, dst VecVirtual) {
 // With aff, kept elements become src·s + aff.b (a zero-masked multiply, then
 // an add merged into a copy of aff.c) and dropped ones aff.c.
 func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, count Register) {
-	piece := 64 / e.size
+	piece := 64 / e.laneBytes
+	vb := e.vecBytes(avx512)
 	var valid GPVirtual
 	if count != nil {
 		valid = GP64()
@@ -185,7 +195,7 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs,
 		k := K()
 		KMOVW(m.As32(), k)
 		v := ZMM()
-		mulZ(e, Mem{Base: sp, Disp: 64 * q}, s, k, v)
+		mulZ(e, Mem{Base: sp, Disp: vb * q}, s, k, v)
 		if aff != nil {
 			out := ZMM()
 			e.mov(aff.c, out)
@@ -193,24 +203,29 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs,
 			v = out
 		}
 		if valid == nil {
-			e.mov(v, Mem{Base: dp, Disp: 64 * q})
+			e.store(avx512, regular, v, Mem{Base: dp, Disp: vb * q})
 		} else {
 			kv := K()
 			KMOVW(valid.As32(), kv)
-			e.mov(v, kv, Mem{Base: dp, Disp: 64 * q})
+			e.storeK(v, kv, Mem{Base: dp, Disp: vb * q})
 		}
 	}
 }
 
 // applyWordAVX2 is applyWordAVX512 for AVX2: the mask word is broadcast,
 // and lane l of piece q is kept iff word & bit[lanes·q+l] != 0 (the high 32
-// bits broadcast separately for float32's dword lanes). With count
-// (1..64), loads and stores are VMASKMOVPS/PD masked to lanes < count.
+// bits broadcast separately for dword lanes). With count (1..64), loads and
+// stores are VMASKMOVPS/PD masked to lanes < count; a half type has
+// lastWordHalfAVX2 instead.
 //
 // With aff, kept elements become src·s + aff.b and dropped ones aff.c, by
 // a blend on the lane masks instead of the AND.
 func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, n Register) {
-	lanes := 32 / e.size
+	if e.half != nil && n != nil {
+		lastWordHalfAVX2(e, dp, sp, s, aff, m, n)
+		return
+	}
+	lanes, vb := e.lanes(avx2), e.vecBytes(avx2)
 	Comment(fmt.Sprintf("Lane masks from the mask word: %d pieces of %d lanes.", 64/lanes, lanes))
 	var count VecVirtual
 	if n != nil {
@@ -220,7 +235,7 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		e.intBcast(x, count)
 	}
 	var words [2]VecVirtual
-	if e.size == 4 {
+	if e.laneBytes == 4 {
 		x := XMM()
 		VMOVQ(m, x)
 		words[0] = YMM()
@@ -236,11 +251,18 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		words[0] = YMM()
 		VPBROADCASTQ(x, words[0])
 	}
+	// The results are stored group pieces at a time (storeVecs): a
+	// bfloat16 kernel packs two into one YMM.
+	group := 1
+	if e.half != nil && e.half.bf {
+		group = 2
+	}
+	var results []VecVirtual
 	for q := 0; q < 64/lanes; q++ {
 		var word VecVirtual
 		var bit Mem
 		k := YMM()
-		if e.size == 4 {
+		if e.laneBytes == 4 {
 			word, bit = words[q/4], bitD.Offset(32*(q%4))
 			VPAND(bit, word, k)
 			VPCMPEQD(bit, k, k)
@@ -249,22 +271,16 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 			VPAND(bit, word, k)
 			VPCMPEQQ(bit, k, k)
 		}
-		at := Mem{Base: sp, Disp: 32 * q}
+		at := Mem{Base: sp, Disp: vb * q}
 		v := YMM()
-		// finish turns the product v into the result: AND with the lane
-		// mask, or for aff the add and the blend with c.
-		finish := func() {
-			if aff == nil {
-				andMask(e, k, v)
-				return
-			}
-			e.ops().add(aff.b, v, v)
-			e.blend(k, v, aff.c, v) // v where kept, c elsewhere
-		}
 		if n == nil {
-			e.mul(at, s, v)
-			finish()
-			e.mov(v, Mem{Base: dp, Disp: 32 * q})
+			e.mulMem(at, s, v)
+			finishAVX2(e, aff, k, v)
+			results = append(results, v)
+			if len(results) == group {
+				e.storeVecs(avx2, regular, results, Mem{Base: dp, Disp: vb * (q + 1 - group)})
+				results = nil
+			}
 			continue
 		}
 		vm := YMM()
@@ -275,7 +291,68 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		e.intCmpGT(iota.Offset(32*q), count, vm) // count > lane
 		e.maskMov(at, vm, v)
 		e.mul(v, s, v)
-		finish()
+		finishAVX2(e, aff, k, v)
 		e.maskMov(v, vm, Mem{Base: dp, Disp: 32 * q})
 	}
+}
+
+// finishAVX2 turns the product v into the result under the lane mask k:
+// AND with k, or for aff the add and the blend with c.
+func finishAVX2(e elemType, aff *affineVecs, k, v VecVirtual) {
+	if aff == nil {
+		andMask(e, k, v)
+		return
+	}
+	e.ops().add(aff.b, v, v)
+	e.blend(k, v, aff.c, v) // v where kept, c elsewhere
+}
+
+// lastWordHalfAVX2 is applyWordAVX2 with count n (1..64) for a half type:
+// whole pieces of 8 elements while at least 8 are left, each with the lane
+// masks of the low 8 bits of m, then the 1..7 left, if any, with a half tail
+// (halfTailAVX2). dp, sp, m and n are consumed.
+func lastWordHalfAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, n Register) {
+	l := uniqueLabel("lastword")
+	Comment("The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.")
+	laneMask := func() VecVirtual {
+		x, w, k := XMM(), YMM(), YMM()
+		VMOVQ(m, x)
+		VPBROADCASTD(x, w)
+		VPAND(bitD, w, k)
+		VPCMPEQD(bitD, k, k)
+		return k
+	}
+	Label(l + "piece")
+	CMPQ(n, U8(8))
+	JB(LabelRef(l + "tail"))
+	k, v := laneMask(), YMM()
+	e.mulMem(Mem{Base: sp}, s, v)
+	finishAVX2(e, aff, k, v)
+	e.store(avx2, regular, v, Mem{Base: dp})
+	ADDQ(U8(16), sp)
+	ADDQ(U8(16), dp)
+	SHRQ(U8(8), m)
+	SUBQ(U8(8), n)
+	JMP(LabelRef(l + "piece"))
+
+	Label(l + "tail")
+	TESTQ(n, n)
+	JZ(LabelRef(l + "done"))
+	k, v = laneMask(), YMM()
+	t := newHalfTailAVX2(e, n)
+	t.load(Mem{Base: sp}, v)
+	e.mul(v, s, v)
+	finishAVX2(e, aff, k, v)
+	t.store(v, Mem{Base: dp})
+	Label(l + "done")
+}
+
+// labels counts uniqueLabel's labels.
+var labels int
+
+// uniqueLabel returns a label name that starts with prefix and is used
+// nowhere else, for code emitted more than once in a function.
+func uniqueLabel(prefix string) string {
+	labels++
+	return fmt.Sprintf("%s%d", prefix, labels)
 }

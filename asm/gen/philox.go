@@ -23,13 +23,13 @@ func elementwise() {
 	declareElementwise()
 	for _, isa := range []vecISA{avx512, avx2} {
 		keepPlanes(isa)
-		for _, e := range []elemType{f32, f64} {
+		for _, e := range allElems {
 			dropoutPhilox(isa, e)
 		}
-		for _, e := range []elemType{f32, f64} {
+		for _, e := range allElems {
 			scaleBits(isa, e)
 		}
-		for _, e := range []elemType{f32, f64} {
+		for _, e := range allElems {
 			affineBits(isa, e)
 		}
 	}

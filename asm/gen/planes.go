@@ -13,12 +13,12 @@ import (
 // planes with the same keep bit as one contiguous range of run*plane elements.
 func scalePlanes(isa vecISA, st storeKind, e elemType) {
 	name := "scalePlanes" + isa.name + st.name + e.suffix
-	lanes := isa.width / e.size
+	lanes := e.lanes(isa)
 
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%[1]s, bits []uint64, first, plane, n int, s %[1]s)", e.goType))
+	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src []%s, bits []uint64, first, plane, n int, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
 	doc := []string{
-		fmt.Sprintf("%s is scalePlanesGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("scalePlanes"), lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tfor i := first; i < first+n; {",
@@ -26,7 +26,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 		"\t\tlo, hi := (i-first)*plane, (j-first)*plane",
 		"\t\tif bits[i>>6]>>(i&63)&1 == 1 {",
 		"\t\t\tfor k := lo; k < hi; k++ {",
-		"\t\t\t\tdst[k] = src[k] * s",
+		"\t\t\t\tdst[k] = " + e.result("src[k]", func(x string) string { return x + " * s" }),
 		"\t\t\t}",
 		"\t\t} else {",
 		"\t\t\tfor k := lo; k < hi; k++ {",
@@ -40,6 +40,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 		"a masked tail that touches no memory outside the range, so dst and src",
 		"may be the same slice. The multiply is one IEEE rounding, as in Go.",
 	}
+	doc = append(doc, e.roundedDoc()...)
 	if st.nt {
 		doc = append(doc,
 			"",
@@ -68,7 +69,7 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 		Comment(fmt.Sprintf("Planes of at most %d elements go one plane a step, with no run search.", small))
 		CMPQ(plane, U32(small))
 		JA(LabelRef("run"))
-		isa.smallPlanes(e, dp, sp, bits, i, end, plane, s, zero)
+		isa.smallPlanes(e, dp, sp, bits, i, end, plane, s)
 		JMP(LabelRef("done"))
 	}
 
@@ -95,9 +96,9 @@ func scalePlanes(isa vecISA, st storeKind, e elemType) {
 // path: a plane this short has no aligned vector to store non-temporally.
 const smallPlaneBytes = 64
 
-// smallPlaneVecs is the most vectors of width bytes a plane of the
-// plane-by-plane path has.
-func smallPlaneVecs(width int) int { return max(1, smallPlaneBytes/width) }
+// smallPlaneVecs is the most vectors a plane of the plane-by-plane path has,
+// for vectors that cover vecBytes of memory.
+func smallPlaneVecs(vecBytes int) int { return max(1, smallPlaneBytes/vecBytes) }
 
 // planeSplit emits the split of a plane of 1..small elements into full =
 // (plane-1)/lanes whole vectors and a last one of rem = plane - full*lanes
@@ -137,15 +138,15 @@ func keepFlag(bits, i Register) GPVirtual {
 }
 
 // smallPlaneLoops emits the plane-by-plane walk of planes [i, end) of
-// plane elements each (1..smallPlaneVecs(width) vectors of width bytes), ending at the label
+// plane elements each (1..smallPlaneVecs vectors of isa), ending at the label
 // "done": one loop for each number of whole vectors a plane has, chosen
 // once, whose step is body(m, full) for the plane at dp and sp with m =
 // keepFlag (all ones if the plane is kept), full whole vectors and a last
 // one of rem elements, after prepare(rem) has built the masks of that last
 // vector outside the loops.
-func smallPlaneLoops(width int, e elemType, dp, sp, bits, i, end, plane Register, prepare func(rem Register), body func(m GPVirtual, full int)) {
-	lanes := width / e.size
-	vecs := smallPlaneVecs(width)
+func smallPlaneLoops(isa vecISA, e elemType, dp, sp, bits, i, end, plane Register, prepare func(rem Register), body func(m GPVirtual, full int)) {
+	lanes := e.lanes(isa)
+	vecs := smallPlaneVecs(e.vecBytes(isa))
 	full, rem := planeSplit(lanes, plane)
 	prepare(rem)
 	planeBytes := GP64()
@@ -180,7 +181,8 @@ func smallPlaneLoops(width int, e elemType, dp, sp, bits, i, end, plane Register
 // becomes opmask k, and each vector of the plane is a multiply zero-masked
 // by k (so a dropped plane's src is not read and its dst is +0), the last
 // vector's load and store also masked to the plane's rem elements.
-func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s, zero VecVirtual) {
+func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s VecVirtual) {
+	vb := e.vecBytes(avx512)
 	var kt Register
 	prepare := func(rem Register) { kt = rangeMaskAVX512(rem) }
 	body := func(m GPVirtual, full int) {
@@ -190,45 +192,47 @@ func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s, zero
 		KANDW(k, kt, kl)
 		for q := 0; q < full; q++ {
 			v := ZMM()
-			mulZ(e, Mem{Base: sp, Disp: 64 * q}, s, k, v)
-			e.mov(v, Mem{Base: dp, Disp: 64 * q})
+			mulZ(e, Mem{Base: sp, Disp: vb * q}, s, k, v)
+			e.store(avx512, regular, v, Mem{Base: dp, Disp: vb * q})
 		}
 		v := ZMM()
-		mulZ(e, Mem{Base: sp, Disp: 64 * full}, s, kl, v)
-		e.mov(v, kt, Mem{Base: dp, Disp: 64 * full})
+		mulZ(e, Mem{Base: sp, Disp: vb * full}, s, kl, v)
+		e.storeK(v, kt, Mem{Base: dp, Disp: vb * full})
 	}
-	smallPlaneLoops(64, e, dp, sp, bits, i, end, plane, prepare, body)
+	smallPlaneLoops(avx512, e, dp, sp, bits, i, end, plane, prepare, body)
 }
 
-// smallPlanesAVX2 is smallPlanesAVX512 for AVX2 (planes of 1..2 vectors):
-// the keep flag broadcast to every lane masks the VMASKMOVPS/PD load (so a
-// dropped plane's src is not read) and is ANDed with the product (so its dst
-// is +0 whatever s is); the last vector's load and store are also masked to
-// the plane's rem elements.
-func smallPlanesAVX2(e elemType, dp, sp, bits, i, end, plane Register, s, zero VecVirtual) {
-	var vt VecVirtual
-	prepare := func(rem Register) { vt = rangeMaskAVX2(e, rem) }
+// smallPlanesAVX2 is smallPlanesAVX512 for AVX2 (planes of 1..2 vectors,
+// 1..4 for a half type): the keep flag broadcast to every lane masks the
+// VMASKMOVPS/PD (VPMASKMOVD) load, so a dropped plane's src is not read
+// (a half type's last element is then read from bits instead), and is ANDed
+// with the product, so its dst is +0 whatever s is; the last vector's load
+// and store are also masked to the plane's rem elements.
+func smallPlanesAVX2(e elemType, dp, sp, bits, i, end, plane Register, s VecVirtual) {
+	vb := e.vecBytes(avx2)
+	var vt tailMaskAVX2
+	prepare := func(rem Register) { vt = newTailAVX2(e, rem) }
 	body := func(m GPVirtual, full int) {
 		Comment("km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.")
 		x := XMM()
 		VMOVQ(m, x)
-		km, kl := YMM(), YMM()
+		km := YMM()
 		VPBROADCASTQ(x, km)
-		VPAND(km, vt, kl)
+		kl := vt.only(km, m, bits)
 		for q := 0; q < full; q++ {
 			v := YMM()
-			e.maskMov(Mem{Base: sp, Disp: 32 * q}, km, v)
+			e.loadAllOrNoneAVX2(Mem{Base: sp, Disp: vb * q}, km, v)
 			e.mul(v, s, v)
 			andMask(e, km, v)
-			e.mov(v, Mem{Base: dp, Disp: 32 * q})
+			e.store(avx2, regular, v, Mem{Base: dp, Disp: vb * q})
 		}
 		v := YMM()
-		e.maskMov(Mem{Base: sp, Disp: 32 * full}, kl, v)
+		kl.load(Mem{Base: sp, Disp: vb * full}, v)
 		e.mul(v, s, v)
 		andMask(e, km, v)
-		e.maskMov(v, vt, Mem{Base: dp, Disp: 32 * full})
+		vt.store(v, Mem{Base: dp, Disp: vb * full})
 	}
-	smallPlaneLoops(32, e, dp, sp, bits, i, end, plane, prepare, body)
+	smallPlaneLoops(avx2, e, dp, sp, bits, i, end, plane, prepare, body)
 }
 
 // planeRuns emits the walk over planes [i, end) by runs of equal bits that
@@ -299,7 +303,7 @@ func runBounds(bits, i, end Register) (flip, j Register) {
 // with b not nil dst[k] = src[k]*s + b (a multiply, then an add: two
 // roundings, never fused), advancing both pointers past them.
 func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, b, zero VecVirtual) {
-	lanes := isa.width / e.size
+	lanes, vb := e.lanes(isa), e.vecBytes(isa)
 	if b == nil {
 		Comment("Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.")
 	} else {
@@ -314,18 +318,16 @@ func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, 
 	var v [4]VecVirtual
 	for k := range v {
 		v[k] = isa.vec()
-		e.mul(Mem{Base: sp, Disp: k * isa.width}, s, v[k])
+		e.mulMem(Mem{Base: sp, Disp: k * vb}, s, v[k])
 	}
 	if b != nil {
 		for k := range v {
 			e.ops().add(b, v[k], v[k])
 		}
 	}
-	for k := range v {
-		st.store(e, v[k], Mem{Base: dp, Disp: k * isa.width})
-	}
-	ADDQ(U32(4*isa.width), sp)
-	ADDQ(U32(4*isa.width), dp)
+	e.storeVecs(isa, st, v[:], Mem{Base: dp})
+	ADDQ(U32(4*vb), sp)
+	ADDQ(U32(4*vb), dp)
 	SUBQ(U32(4*lanes), count)
 	CMPQ(count, U32(4*lanes))
 	JAE(LabelRef("keep4"))
@@ -333,13 +335,13 @@ func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, 
 	Label("keep1")
 	CMPQ(count, U32(lanes))
 	JB(LabelRef("keeptail"))
-	e.mul(Mem{Base: sp}, s, v[0])
+	e.mulMem(Mem{Base: sp}, s, v[0])
 	if b != nil {
 		e.ops().add(b, v[0], v[0])
 	}
-	st.store(e, v[0], Mem{Base: dp})
-	ADDQ(U32(isa.width), sp)
-	ADDQ(U32(isa.width), dp)
+	e.store(isa, st, v[0], Mem{Base: dp})
+	ADDQ(U32(vb), sp)
+	ADDQ(U32(vb), dp)
 	SUBQ(U32(lanes), count)
 	JMP(LabelRef("keep1"))
 
@@ -355,12 +357,12 @@ func dropRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, zer
 	fillRange(isa, st, e, dp, sp, count, zero, "0")
 }
 
-// fillRange emits dst[k] = fill (a vector of one value, named what in the
-// comment) for count elements at dp, without reading src, advancing dp and
-// sp past them.
+// fillRange emits dst[k] = fill (fillOf a vector of one value, named what
+// in the comment) for count elements at dp, without reading src, advancing
+// dp and sp past them.
 func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fill VecVirtual, what string) {
 	zero := fill
-	lanes := isa.width / e.size
+	lanes, vb := e.lanes(isa), e.vecBytes(isa)
 	Comment("Dropped: dst = " + what + " without reading src; 4 vectors at a time, then 1, then a masked tail.")
 	LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	if st.nt {
@@ -369,10 +371,10 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("drop1"))
 	Label("drop4")
-	for k := 0; k < 4; k++ {
-		st.store(e, zero, Mem{Base: dp, Disp: k * isa.width})
+	for off := 0; off < 4*vb; off += isa.width {
+		e.storeFill(isa, st, zero, Mem{Base: dp, Disp: off}, isa.width)
 	}
-	ADDQ(U32(4*isa.width), dp)
+	ADDQ(U32(4*vb), dp)
 	SUBQ(U32(4*lanes), count)
 	CMPQ(count, U32(4*lanes))
 	JAE(LabelRef("drop4"))
@@ -380,8 +382,8 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 	Label("drop1")
 	CMPQ(count, U32(lanes))
 	JB(LabelRef("droptail"))
-	st.store(e, zero, Mem{Base: dp})
-	ADDQ(U32(isa.width), dp)
+	e.storeFill(isa, st, zero, Mem{Base: dp}, vb)
+	ADDQ(U32(vb), dp)
 	SUBQ(U32(lanes), count)
 	JMP(LabelRef("drop1"))
 
@@ -398,7 +400,7 @@ func fillRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, fil
 // shorter than a vector is left to the tail alone. keep, sp and s are as in
 // vecISA.tail.
 func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
-	lanes := isa.width / e.size
+	lanes := e.lanes(isa)
 	done := "dropaligned"
 	if keep {
 		done = "keepaligned"
@@ -419,21 +421,21 @@ func alignHead(isa vecISA, e elemType, keep bool, dp, sp, count Register, s, b, 
 
 // tailAVX512 masks the last count (< lanes) elements with opmask
 // k = 1<<count - 1; masked-off lanes are neither loaded nor stored (and
-// cannot fault).
+// cannot fault). zero is the fill (fillOf) of a dropped range.
 func tailAVX512(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
 	Comment("Tail: opmask k = 1<<count - 1.")
 	k := rangeMaskAVX512(count)
 	if keep {
 		v := ZMM()
-		e.movZ(Mem{Base: sp}, k, v)
+		e.loadZ(Mem{Base: sp}, k, v)
 		e.mul(v, s, v)
 		if b != nil {
 			e.ops().add(b, v, v)
 		}
-		e.mov(v, k, Mem{Base: dp})
+		e.storeK(v, k, Mem{Base: dp})
 		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	} else {
-		e.mov(zero, k, Mem{Base: dp})
+		e.storeFillK(zero, k, Mem{Base: dp})
 	}
 	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
 }
@@ -443,21 +445,22 @@ var lanesAVX2 = map[int]Mem{}
 
 // tailAVX2 masks the last count (< lanes) elements with lane i active iff
 // count > i, using VMASKMOVPS/PD, which neither load nor store (nor fault on)
-// masked-off lanes.
+// masked-off lanes (a half type: halfTailAVX2). zero is the fill (fillOf)
+// of a dropped range.
 func tailAVX2(e elemType, keep bool, dp, sp, count Register, s, b, zero VecVirtual) {
 	Comment("Tail: mask lane i = count > i ? all ones : 0.")
-	m := rangeMaskAVX2(e, count)
+	m := newTailAVX2(e, count)
 	if keep {
 		v := YMM()
-		e.maskMov(Mem{Base: sp}, m, v)
+		m.load(Mem{Base: sp}, v)
 		e.mul(v, s, v)
 		if b != nil {
 			e.ops().add(b, v, v)
 		}
-		e.maskMov(v, m, Mem{Base: dp})
+		m.store(v, Mem{Base: dp})
 		LEAQ(Mem{Base: sp, Index: count, Scale: uint8(e.size)}, sp)
 	} else {
-		e.maskMov(zero, m, Mem{Base: dp})
+		m.storeFill(zero, Mem{Base: dp})
 	}
 	LEAQ(Mem{Base: dp, Index: count, Scale: uint8(e.size)}, dp)
 }

@@ -13,13 +13,13 @@ import (
 func rowsAndAffine() {
 	for _, isa := range []vecISA{avx512, avx2} {
 		for _, st := range []storeKind{regular, nonTemporal} {
-			for _, e := range []elemType{f32, f64} {
+			for _, e := range st.elems() {
 				scaleRows(isa, st, e)
 			}
 		}
 	}
 	for _, isa := range []vecISA{avx512, avx2} {
-		for _, e := range []elemType{f32, f64} {
+		for _, e := range allElems {
 			affinePlanes(isa, e)
 		}
 	}
@@ -39,7 +39,16 @@ var elemOpsBySize = map[int]elemOps{
 	8: {add: VADDPD, cmp: VCMPPD, and: VANDPD, mulZ: VMULPD_Z},
 }
 
-func (e elemType) ops() elemOps { return elemOpsBySize[e.size] }
+func (e elemType) ops() elemOps { return elemOpsBySize[e.laneBytes] }
+
+// scaleType is the element type of the scale arguments of e's kernels: e,
+// or float32 for a half type (scale-rows' v).
+func (e elemType) scaleType() elemType {
+	if e.half != nil {
+		return f32
+	}
+	return e
+}
 
 // cmpNEQ is the compare predicate NEQ_UQ: true where v != ±0, and for NaN,
 // which the generic kernel's bit test also keeps (the contract excludes NaN
@@ -51,22 +60,27 @@ var cmpNEQ = U8(4)
 // last one possibly partial, each row against v from its start.
 func scaleRows(isa vecISA, st storeKind, e elemType) {
 	name := "scaleRows" + isa.name + st.name + e.suffix
-	lanes := isa.width / e.size
+	lanes, vb := e.lanes(isa), e.vecBytes(isa)
+	ve := e.scaleType()
 
-	TEXT(name, NOSPLIT, fmt.Sprintf("func(dst, src, v []%s)", e.goType))
+	sig := fmt.Sprintf("func(dst, src, v []%s)", e.goType)
+	if e.half != nil {
+		sig = fmt.Sprintf("func(dst, src []%s, v []%s)", e.goType, e.scalar)
+	}
+	TEXT(name, NOSPLIT, sig)
 	Pragma("noescape")
 	keepMask := "a compare of v with zero into an opmask, then a zero-masked multiply"
 	if isa.name == avx2.name {
 		keepMask = "the product ANDed with a compare of v with zero (all ones where v != ±0)"
 	}
 	doc := []string{
-		fmt.Sprintf("%s is scaleRowsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("scaleRows"), lanes, isa.name),
 		"equivalent to",
 		"",
 		"\tfor i := range dst {",
 		"\t\tj := i % len(v)",
 		"\t\tif v[j] != 0 { // false for -0 as for +0",
-		"\t\t\tdst[i] = src[i] * v[j]",
+		"\t\t\tdst[i] = " + e.result("src[i]", func(x string) string { return x + " * v[j]" }),
 		"\t\t} else {",
 		"\t\t\tdst[i] = 0 // whatever src[i] holds, NaN and Inf included",
 		"\t\t}",
@@ -79,6 +93,7 @@ func scaleRows(isa vecISA, st storeKind, e elemType) {
 		fmt.Sprintf("vector (%d elements), v's masks are computed once and every row is one", lanes),
 		"masked vector.",
 	}
+	doc = append(doc, e.roundedDoc()...)
 	if st.nt {
 		doc = append(doc,
 			"",
@@ -131,15 +146,13 @@ func scaleRows(isa vecISA, st storeKind, e elemType) {
 	var x [4]VecVirtual
 	for k := range x {
 		x[k] = isa.vec()
-		e.mov(Mem{Base: vq, Disp: k * isa.width}, x[k])
+		ve.mov(Mem{Base: vq, Disp: k * isa.width}, x[k])
 	}
 	rowsMul(isa, e, x[:], sp, zero)
-	for k := range x {
-		st.store(e, x[k], Mem{Base: dp, Disp: k * isa.width})
-	}
-	for _, p := range []Register{dp, sp, vq} {
-		ADDQ(U32(4*isa.width), p)
-	}
+	e.storeVecs(isa, st, x[:], Mem{Base: dp})
+	ADDQ(U32(4*vb), dp)
+	ADDQ(U32(4*vb), sp)
+	ADDQ(U32(4*isa.width), vq)
 	SUBQ(U32(4*lanes), cnt)
 	CMPQ(cnt, U32(4*lanes))
 	JAE(LabelRef("rows4"))
@@ -147,12 +160,12 @@ func scaleRows(isa vecISA, st storeKind, e elemType) {
 	Label("rows1")
 	CMPQ(cnt, U32(lanes))
 	JB(LabelRef("rowtail"))
-	e.mov(Mem{Base: vq}, x[0])
+	ve.mov(Mem{Base: vq}, x[0])
 	rowsMul(isa, e, x[:1], sp, zero)
-	st.store(e, x[0], Mem{Base: dp})
-	for _, p := range []Register{dp, sp, vq} {
-		ADDQ(U32(isa.width), p)
-	}
+	e.store(isa, st, x[0], Mem{Base: dp})
+	ADDQ(U32(vb), dp)
+	ADDQ(U32(vb), sp)
+	ADDQ(U32(isa.width), vq)
 	SUBQ(U32(lanes), cnt)
 	JMP(LabelRef("rows1"))
 
@@ -186,6 +199,7 @@ func scaleRows(isa vecISA, st storeKind, e elemType) {
 // vectors x[k] of v loaded from the row and the vectors of src at sp.
 func rowsMul(isa vecISA, e elemType, x []VecVirtual, sp Register, zero VecVirtual) {
 	o := e.ops()
+	vb := e.vecBytes(isa)
 	if isa.name == avx512.name {
 		var k [4]Register
 		for i := range x {
@@ -202,7 +216,7 @@ func rowsMul(isa vecISA, e elemType, x []VecVirtual, sp Register, zero VecVirtua
 		var y [4]VecVirtual
 		for i := range x {
 			y[i] = isa.vec()
-			e.mov(Mem{Base: sp, Disp: i * isa.width}, y[i])
+			e.load(Mem{Base: sp, Disp: i * vb}, y[i])
 		}
 		for i := range x {
 			o.mulZ(y[i], x[i], k[i], x[i])
@@ -215,7 +229,7 @@ func rowsMul(isa vecISA, e elemType, x []VecVirtual, sp Register, zero VecVirtua
 		o.cmp(cmpNEQ, zero, x[i], m[i])
 	}
 	for i := range x {
-		e.mul(Mem{Base: sp, Disp: i * isa.width}, x[i], x[i])
+		e.mulMem(Mem{Base: sp, Disp: i * vb}, x[i], x[i])
 		o.and(m[i], x[i], x[i])
 	}
 }
@@ -226,28 +240,31 @@ func rowsMul(isa vecISA, e elemType, x []VecVirtual, sp Register, zero VecVirtua
 // advances dp, sp and vq past them.
 func rowsTail(isa vecISA, e elemType, dp, sp, vq, cnt Register, zero VecVirtual) {
 	o := e.ops()
+	ve := e.scaleType()
 	x, y := isa.vec(), isa.vec()
 	if isa.name == avx512.name {
 		Comment("Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.")
 		in, keep := rangeMaskAVX512(cnt), K()
-		e.movZ(Mem{Base: vq}, in, x)
+		ve.movZ(Mem{Base: vq}, in, x)
 		o.cmp(cmpNEQ, zero, x, keep)
-		e.movZ(Mem{Base: sp}, in, y)
+		e.loadZ(Mem{Base: sp}, in, y)
 		o.mulZ(y, x, keep, y)
-		e.mov(y, in, Mem{Base: dp})
+		e.storeK(y, in, Mem{Base: dp})
 	} else {
 		Comment("Tail: lane i active iff cnt > i; keep = all ones where v != ±0.")
-		in, keep := rangeMaskAVX2(e, cnt), isa.vec()
-		e.maskMov(Mem{Base: vq}, in, x)
+		in, keep := rangeMaskAVX2(ve, cnt), isa.vec()
+		ve.maskMov(Mem{Base: vq}, in, x)
 		o.cmp(cmpNEQ, zero, x, keep)
-		e.maskMov(Mem{Base: sp}, in, y)
+		t := tailLikeAVX2(e, in, cnt)
+		t.load(Mem{Base: sp}, y)
 		e.mul(y, x, y)
 		o.and(keep, y, y)
-		e.maskMov(y, in, Mem{Base: dp})
+		t.store(y, Mem{Base: dp})
 	}
-	for _, p := range []Register{dp, sp, vq} {
+	for _, p := range []Register{dp, sp} {
 		LEAQ(Mem{Base: p, Index: cnt, Scale: uint8(e.size)}, p)
 	}
+	LEAQ(Mem{Base: vq, Index: cnt, Scale: uint8(ve.size)}, vq)
 }
 
 // rowsShort handles v shorter than a vector: the masks of v's elements are
@@ -255,6 +272,7 @@ func rowsTail(isa vecISA, e elemType, dp, sp, vq, cnt Register, zero VecVirtual)
 // It leaves n < len(v) elements, the last partial row, to the caller.
 func rowsShort(isa vecISA, e elemType, dp, sp, vp, vlen, n Register, zero VecVirtual) {
 	o := e.ops()
+	ve := e.scaleType()
 	x, y := isa.vec(), isa.vec()
 	step := GP64()
 	MOVQ(vlen, step)
@@ -262,26 +280,27 @@ func rowsShort(isa vecISA, e elemType, dp, sp, vp, vlen, n Register, zero VecVir
 	if isa.name == avx512.name {
 		Comment("len(v) < lanes: opmask in = 1<<len(v) - 1, keep = in where v != ±0, once.")
 		in, keep := rangeMaskAVX512(vlen), K()
-		e.movZ(Mem{Base: vp}, in, x)
+		ve.movZ(Mem{Base: vp}, in, x)
 		o.cmp(cmpNEQ, zero, x, keep)
 		Label("shortrow")
 		CMPQ(n, vlen)
 		JB(LabelRef("shortend"))
-		e.movZ(Mem{Base: sp}, in, y)
+		e.loadZ(Mem{Base: sp}, in, y)
 		o.mulZ(y, x, keep, y)
-		e.mov(y, in, Mem{Base: dp})
+		e.storeK(y, in, Mem{Base: dp})
 	} else {
 		Comment("len(v) < lanes: lane i active iff len(v) > i, keep = all ones where v != ±0, once.")
-		in, keep := rangeMaskAVX2(e, vlen), isa.vec()
-		e.maskMov(Mem{Base: vp}, in, x)
+		in, keep := rangeMaskAVX2(ve, vlen), isa.vec()
+		ve.maskMov(Mem{Base: vp}, in, x)
 		o.cmp(cmpNEQ, zero, x, keep)
+		t := tailLikeAVX2(e, in, vlen)
 		Label("shortrow")
 		CMPQ(n, vlen)
 		JB(LabelRef("shortend"))
-		e.maskMov(Mem{Base: sp}, in, y)
+		t.load(Mem{Base: sp}, y)
 		e.mul(y, x, y)
 		o.and(keep, y, y)
-		e.maskMov(y, in, Mem{Base: dp})
+		t.store(y, Mem{Base: dp})
 	}
 	ADDQ(step, dp)
 	ADDQ(step, sp)

@@ -68,7 +68,7 @@ func (op *Dropout2dOp) Backward(dx, dy *mat.Dense) error {
 	if err := fit(dx, rows, cols); err != nil {
 		return err
 	}
-	return op.apply(dx, dy, op.layer.Backward)
+	return op.apply(dx, dy, func(d, s []float64) error { return op.layer.Backward(d, s) })
 }
 
 // apply runs f on the backing slices of dst and src when both are
