@@ -2536,9 +2536,11 @@ TEXT ·scaleRowsNEONF16(SB), NOSPLIT, $0-72
 // half kernels do), run the same three float32 operations and round once.
 // A dropped element is r, its bits copied (VBSL of the lane masks, or a
 // copy of bytes for a dropped run of planes), never widened or rounded.
-// The plane kernels do not read src in a dropped run; the bits and rows
-// kernels load a dropped element's src with the kept ones of its vector
-// (nothing outside src) and never use it.
+// The plane kernels do not read src in a dropped run. The bits, Philox
+// and rows kernels copy a chunk (16, 4 or 1 elements; 8, 2 or 1 of
+// float64) with no element kept from res without reading its src
+// (RDROP); a dropped element's src is otherwise read only with the kept
+// ones of its chunk (a vector load) and never used.
 //
 // NaN. Which NaN an operation on NaN operands returns is the CPU's choice
 // (ARM: the first signalling operand, quietened, else the first quiet one;
@@ -2635,9 +2637,11 @@ bias_ok:
 // RES_CHUNKS(NV, NQ, PRE_V, KEEP_V, OUT_V, PRE_Q, KEEP_Q, OUT_Q, PRE_E,
 // KEEP_E, OUT_E) does the R14 elements of a segment, NV at a time, then NQ
 // at a time, then 1 at a time: for each chunk its PRE (the rows kernels'
-// v), KEEP (y and r) and OUT (the store of y, or of y or r as the lane
-// masks say), all pointers post-incremented; R8, the mask word, is shifted
-// past each chunk's bits. R14 ends at 0.
+// v; the skip of a chunk with no element kept), KEEP (y and r) and OUT (the
+// store of y, or of y or r as the lane masks say), all pointers
+// post-incremented; R8, the mask word, is shifted past each chunk's bits.
+// A PRE that does the chunk itself goes on at rc_vnext, rc_qnext or
+// rc_enext. R14 ends at 0.
 #define RES_CHUNKS(NV, NQ, PRE_V, KEEP_V, OUT_V, PRE_Q, KEEP_Q, OUT_Q, PRE_E, KEEP_E, OUT_E) \
 	CMP	$NV, R14; \
 	BLT	rc_q; \
@@ -2645,6 +2649,7 @@ rc_v: \
 	PRE_V; \
 	KEEP_V; \
 	OUT_V; \
+rc_vnext: \
 	LSR	$NV, R8, R8; \
 	SUB	$NV, R14, R14; \
 	CMP	$NV, R14; \
@@ -2656,6 +2661,7 @@ rc_qloop: \
 	PRE_Q; \
 	KEEP_Q; \
 	OUT_Q; \
+rc_qnext: \
 	LSR	$NQ, R8, R8; \
 	SUB	$NQ, R14, R14; \
 	CMP	$NQ, R14; \
@@ -2666,10 +2672,66 @@ rc_eloop: \
 	PRE_E; \
 	KEEP_E; \
 	OUT_E; \
+rc_enext: \
 	LSR	$1, R8, R8; \
 	SUB	$1, R14, R14; \
 	CBNZ	R14, rc_eloop; \
 rc_done:
+
+// RDROP(COPY, bytes) does a chunk with no element kept, for the PRE steps
+// of the bits, Philox and rows kernels: COPY copies its bytes of res (R26)
+// to dst (R0), and src (R1) and the bias pointer (R16, unless it is 0)
+// are moved past it, src not read. RCOPY_* are the copies: vectors for 64,
+// 32 and 16 bytes, R15 for 8, 4 and 2.
+#define RDROP(COPY, bytes) \
+	COPY; \
+	ADD	$bytes, R1, R1; \
+	CBZ	R16, 2(PC); \
+	ADD	$bytes, R16, R16
+
+#define RCOPY_64 \
+	VLD1.P	64(R26), [V4.B16, V5.B16, V6.B16, V7.B16]; \
+	VST1.P	[V4.B16, V5.B16, V6.B16, V7.B16], 64(R0)
+
+#define RCOPY_32 \
+	VLD1.P	32(R26), [V14.B16, V15.B16]; \
+	VST1.P	[V14.B16, V15.B16], 32(R0)
+
+#define RCOPY_16 \
+	VLD1.P	16(R26), [V4.B16]; \
+	VST1.P	[V4.B16], 16(R0)
+
+#define RCOPY_8 \
+	MOVD.P	8(R26), R15; \
+	MOVD.P	R15, 8(R0)
+
+#define RCOPY_4 \
+	MOVWU.P	4(R26), R15; \
+	MOVW.P	R15, 4(R0)
+
+#define RCOPY_2 \
+	MOVHU.P	2(R26), R15; \
+	MOVH.P	R15, 2(R0)
+
+// RSKIP(mask, COPY, bytes, next, kept), the PRE step of the bits and
+// Philox kernels: when no bit of R8 in mask (the chunk's) is set, the
+// chunk is RDROP(COPY, bytes) and the kernel goes on at next, the chunk's
+// rc_*next; else at kept, a label of its own. RSKIPV(ANY, COPY, bytes,
+// next, kept) is the same for the rows kernels, after ANY has ORed the
+// chunk's lane masks into R15.
+#define RSKIP(mask, COPY, bytes, next, kept) \
+	TST	$mask, R8; \
+	BNE	kept; \
+	RDROP(COPY, bytes); \
+	B	next; \
+kept:
+
+#define RSKIPV(ANY, COPY, bytes, next, kept) \
+	ANY; \
+	CBNZ	R15, kept; \
+	RDROP(COPY, bytes); \
+	B	next; \
+kept:
 
 // RES_COPY(SH) copies the R9 elements (of 1<<SH bytes) of a dropped run
 // from res (R26) to dst (R0), both advanced past them: 64 bytes at a time,
@@ -2740,27 +2802,28 @@ rp_next: \
 	BLT	rp_run; \
 	RET
 
-// RES_BITS(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) is the
-// body of the residual bits kernels: scaleBitsNEONF32's walk over the mask
-// words (BITS_WORD; R0-R4 set as there, R26 res), the bias from element
-// R15 of its row (R19 bias's base, R11 its length), each word's elements
-// done in segments with the type's chunks, y or r as the lane masks from
-// the word say. The scales, the bit positions and the type's constants are
-// set by the caller.
-#define RES_BITS(SH, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
+// RES_BITS(SH, NV, NQ, SKIP_V, SKIP_Q, SKIP_E, KEEP_V, KEEP_Q, KEEP_E,
+// SEL_V, SEL_Q, SEL_E) is the body of the residual bits kernels:
+// scaleBitsNEONF32's walk over the mask words (BITS_WORD; R0-R4 set as
+// there, R26 res), the bias from element R15 of its row (R19 bias's base,
+// R11 its length), each word's elements done in segments with the type's
+// chunks: a chunk with no bit set copied from res (SKIP), its src not
+// read; any other y or r as the lane masks from the word say. The scales,
+// the bit positions and the type's constants are set by the caller.
+#define RES_BITS(SH, NV, NQ, SKIP_V, SKIP_Q, SKIP_E, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
 	RES_BIAS(SH, R15, R19, R11); \
 rb_word: \
 	BITS_WORD; \
 rb_seg: \
 	RES_SEG(R9); \
-	RES_CHUNKS(NV, NQ, RNOP, KEEP_V, SEL_V, RNOP, KEEP_Q, SEL_Q, RNOP, KEEP_E, SEL_E); \
+	RES_CHUNKS(NV, NQ, SKIP_V, KEEP_V, SEL_V, SKIP_Q, KEEP_Q, SEL_Q, SKIP_E, KEEP_E, SEL_E); \
 	RES_WRAP(SH, R11); \
 	CBNZ	R9, rb_seg; \
 	CBNZ	R4, rb_word; \
 	RET
 
-// RES_PHILOX(SH, SETUP, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q,
-// SEL_E) is the body of the residual Philox kernels (R0-R5, R12, R13 and
+// RES_PHILOX(SH, SETUP, NV, NQ, SKIP_V, SKIP_Q, SKIP_E, KEEP_V, KEEP_Q,
+// KEEP_E, SEL_V, SEL_Q, SEL_E) is the body of the residual Philox kernels (R0-R5, R12, R13 and
 // R24 set as for dropoutPhiloxNEONF32, R26 res; the bias from element R15
 // of its row, R7 its base, R11 its length): dropoutPhilox's batches
 // (PHILOX_BATCH, each after PLANES_CONST again, since V16 and V17 hold
@@ -2768,7 +2831,7 @@ rb_seg: \
 // constants, which the batch's rounds overwrote), and each group's keep
 // word (PLANES_WORD, stored to bits unless it is nil) applied as RES_BITS
 // applies a mask word.
-#define RES_PHILOX(SH, SETUP, NV, NQ, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
+#define RES_PHILOX(SH, SETUP, NV, NQ, SKIP_V, SKIP_Q, SKIP_E, KEEP_V, KEEP_Q, KEEP_E, SEL_V, SEL_Q, SEL_E) \
 	RES_BIAS(SH, R15, R7, R11); \
 rx_batch: \
 	PLANES_CONST; \
@@ -2778,7 +2841,7 @@ rx_group: \
 	PLANES_WORD; \
 rx_seg: \
 	RES_SEG(R9); \
-	RES_CHUNKS(NV, NQ, RNOP, KEEP_V, SEL_V, RNOP, KEEP_Q, SEL_Q, RNOP, KEEP_E, SEL_E); \
+	RES_CHUNKS(NV, NQ, SKIP_V, KEEP_V, SEL_V, SKIP_Q, KEEP_Q, SEL_Q, SKIP_E, KEEP_E, SEL_E); \
 	RES_WRAP(SH, R11); \
 	CBNZ	R9, rx_seg; \
 	CBZ	R3, rx_done; \
@@ -2788,14 +2851,15 @@ rx_seg: \
 rx_done: \
 	RET
 
-// RES_ROWS(SH, NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E,
+// RES_ROWS(SH, NV, NQ, PRE_V, KEEP_V, SEL_V, PRE_Q, KEEP_Q, SEL_Q, PRE_E,
 // KEEP_E, SEL_E) is the body of the residual rows kernels (R0, R1, R26
 // dst, src and res, R4 len(dst), R2 v, R3 len(v), R19 bias's base, R11
 // its length): v walked as bias is, a pointer (R6) and its elements left
 // (R5), back to v[0] at the end of each row; segments end where either row
-// does; each chunk loads its v and lane masks (LDV) before the kept value
-// and takes r where v is ±0. The type's constants are set by the caller.
-#define RES_ROWS(SH, NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E, KEEP_E, SEL_E) \
+// does; each chunk loads its v and lane masks (PRE) before the kept value,
+// is copied from res when v is ±0 in all its lanes (src not read), and
+// else takes r where v is ±0. The type's constants are set by the caller.
+#define RES_ROWS(SH, NV, NQ, PRE_V, KEEP_V, SEL_V, PRE_Q, KEEP_Q, SEL_Q, PRE_E, KEEP_E, SEL_E) \
 	MOVD	ZR, R15; \
 	RES_BIAS(SH, R15, R19, R11); \
 	MOVD	R2, R6; \
@@ -2806,7 +2870,7 @@ rr_seg: \
 	RES_SEG(R7); \
 	SUB	R14, R4, R4; \
 	SUB	R14, R5, R5; \
-	RES_CHUNKS(NV, NQ, LDV_V, KEEP_V, SEL_V, LDV_Q, KEEP_Q, SEL_Q, LDV_E, KEEP_E, SEL_E); \
+	RES_CHUNKS(NV, NQ, PRE_V, KEEP_V, SEL_V, PRE_Q, KEEP_Q, SEL_Q, PRE_E, KEEP_E, SEL_E); \
 	RES_WRAP(SH, R11); \
 	CBNZ	R5, rr_vok; \
 	MOVD	R2, R6 /* back to v[0] */; \
@@ -2936,6 +3000,41 @@ skip: \
 	FMOVS.P	4(R6), F16; \
 	VSHL	$1, V16.S4, V12.S4; \
 	VCMTST	V12.S4, V12.S4, V12.S4
+
+// The PRE steps of float32: RSKIP_* for the bits and Philox kernels,
+// RPREV_* (v, its lane masks, then the skip) for the rows kernels. RANY_*
+// OR the lane masks V12-V15 (V12; lane 0 of V12) into R15, for float32
+// and float64 alike but for one element; R7 is clobbered.
+#define RSKIP_V_F32 RSKIP(0xFFFF, RCOPY_64, 64, rc_vnext, rs_v)
+#define RSKIP_Q_F32 RSKIP(0xF, RCOPY_16, 16, rc_qnext, rs_q)
+#define RSKIP_E_F32 RSKIP(1, RCOPY_4, 4, rc_enext, rs_e)
+
+#define RANY_V \
+	VORR	V13.B16, V12.B16, V20.B16; \
+	VORR	V15.B16, V14.B16, V21.B16; \
+	VORR	V21.B16, V20.B16, V20.B16; \
+	VMOV	V20.D[0], R15; \
+	VMOV	V20.D[1], R7; \
+	ORR	R7, R15, R15
+
+#define RANY_Q \
+	VMOV	V12.D[0], R15; \
+	VMOV	V12.D[1], R7; \
+	ORR	R7, R15, R15
+
+#define RANY_E_F32 VMOV V12.S[0], R15
+
+#define RPREV_V_F32 \
+	RLDV_V_F32; \
+	RSKIPV(RANY_V, RCOPY_64, 64, rc_vnext, rs_v)
+
+#define RPREV_Q_F32 \
+	RLDV_Q_F32; \
+	RSKIPV(RANY_Q, RCOPY_16, 16, rc_qnext, rs_q)
+
+#define RPREV_E_F32 \
+	RLDV_E_F32; \
+	RSKIPV(RANY_E_F32, RCOPY_4, 4, rc_enext, rs_e)
 
 // RCONST_F32: the default NaN in every lane of V30; RSCALE_F32: s (lane 0
 // of V16) in every lane of V16-V19; RBITS_F32: the bit of each lane in
@@ -3075,6 +3174,24 @@ skip: \
 	VSHL	$1, V16.D2, V12.D2; \
 	VCMTST	V12.D2, V12.D2, V12.D2
 
+#define RSKIP_V_F64 RSKIP(0xFF, RCOPY_64, 64, rc_vnext, rs_v)
+#define RSKIP_Q_F64 RSKIP(0x3, RCOPY_16, 16, rc_qnext, rs_q)
+#define RSKIP_E_F64 RSKIP(1, RCOPY_8, 8, rc_enext, rs_e)
+
+#define RANY_E_F64 VMOV V12.D[0], R15
+
+#define RPREV_V_F64 \
+	RLDV_V_F64; \
+	RSKIPV(RANY_V, RCOPY_64, 64, rc_vnext, rs_v)
+
+#define RPREV_Q_F64 \
+	RLDV_Q_F64; \
+	RSKIPV(RANY_Q, RCOPY_16, 16, rc_qnext, rs_q)
+
+#define RPREV_E_F64 \
+	RLDV_E_F64; \
+	RSKIPV(RANY_E_F64, RCOPY_8, 8, rc_enext, rs_e)
+
 #define RCONST_F64 \
 	MOVD	$0x7FF8000000000000, R7; \
 	VDUP	R7, V30.D2
@@ -3167,7 +3284,7 @@ TEXT ·residualRowsNEONF32(SB), NOSPLIT, $0-120
 	MOVD	v_base+96(FP), R2
 	MOVD	v_len+104(FP), R3
 	RCONST_F32
-	RES_ROWS(2, 16, 4, RLDV_V_F32, RKEEP_V_F32, RSEL_V_F32, RLDV_Q_F32, RKEEP_Q_F32, RSEL_Q_F32, RLDV_E_F32, RKEEP_E_F32, RSEL_E_F32)
+	RES_ROWS(2, 16, 4, RPREV_V_F32, RKEEP_V_F32, RSEL_V_F32, RPREV_Q_F32, RKEEP_Q_F32, RSEL_Q_F32, RPREV_E_F32, RKEEP_E_F32, RSEL_E_F32)
 
 // func residualBitsNEONF32(dst, src, res, bias []float32, bits []uint64, first, phase int, s float32)
 //
@@ -3203,7 +3320,7 @@ TEXT ·residualBitsNEONF32(SB), NOSPLIT, $0-140
 	RSCALE_F32
 	RCONST_F32
 	RBITS_F32
-	RES_BITS(2, 16, 4, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
+	RES_BITS(2, 16, 4, RSKIP_V_F32, RSKIP_Q_F32, RSKIP_E_F32, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
 
 // func residualPhiloxNEONF32(dst, src, res, bias []float32, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
 //
@@ -3236,7 +3353,7 @@ TEXT ·residualPhiloxNEONF32(SB), NOSPLIT, $64-156
 	MOVWU	t+136(FP), R5
 	MOVD	phase+144(FP), R15
 	MOVWU	s+152(FP), R24
-	RES_PHILOX(2, RSET_PHILOX_F32, 16, 4, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
+	RES_PHILOX(2, RSET_PHILOX_F32, 16, 4, RSKIP_V_F32, RSKIP_Q_F32, RSKIP_E_F32, RKEEP_V_F32, RKEEP_Q_F32, RKEEP_E_F32, RSELB_V_F32, RSELB_Q_F32, RSELB_E_F32)
 
 // func residualPlanesNEONF64(dst, src, res, bias []float64, bits []uint64, first, plane, n int, s float64)
 //
@@ -3271,7 +3388,7 @@ TEXT ·residualRowsNEONF64(SB), NOSPLIT, $0-120
 	MOVD	v_base+96(FP), R2
 	MOVD	v_len+104(FP), R3
 	RCONST_F64
-	RES_ROWS(3, 8, 2, RLDV_V_F64, RKEEP_V_F64, RSEL_V_F64, RLDV_Q_F64, RKEEP_Q_F64, RSEL_Q_F64, RLDV_E_F64, RKEEP_E_F64, RSEL_E_F64)
+	RES_ROWS(3, 8, 2, RPREV_V_F64, RKEEP_V_F64, RSEL_V_F64, RPREV_Q_F64, RKEEP_Q_F64, RSEL_Q_F64, RPREV_E_F64, RKEEP_E_F64, RSEL_E_F64)
 
 // func residualBitsNEONF64(dst, src, res, bias []float64, bits []uint64, first, phase int, s float64)
 //
@@ -3290,7 +3407,7 @@ TEXT ·residualBitsNEONF64(SB), NOSPLIT, $0-144
 	RSCALE_F64
 	RCONST_F64
 	RBITS_F64
-	RES_BITS(3, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
+	RES_BITS(3, 8, 2, RSKIP_V_F64, RSKIP_Q_F64, RSKIP_E_F64, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
 
 // func residualPhiloxNEONF64(dst, src, res, bias []float64, bits []uint64, seed, start uint64, t uint32, phase int, s float64)
 //
@@ -3309,7 +3426,7 @@ TEXT ·residualPhiloxNEONF64(SB), NOSPLIT, $64-160
 	MOVWU	t+136(FP), R5
 	MOVD	phase+144(FP), R15
 	MOVD	s+152(FP), R24
-	RES_PHILOX(3, RSET_PHILOX_F64, 8, 2, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
+	RES_PHILOX(3, RSET_PHILOX_F64, 8, 2, RSKIP_V_F64, RSKIP_Q_F64, RSKIP_E_F64, RKEEP_V_F64, RKEEP_Q_F64, RKEEP_E_F64, RSELB_V_F64, RSELB_Q_F64, RSELB_E_F64)
 
 // The chunks of the half types, one set of macros for both, instantiated
 // with the type's widening (WIDEN16_* and WIDEN4_* for x; RWIDEN16_* and
@@ -3496,6 +3613,40 @@ skip: \
 	VMOV	V6.H[0], R15; \
 	MOVH.P	R15, 2(R0)
 
+// The PRE steps of the half types, as those of float32: RANY_*_H OR the
+// float32 lane masks V20-V23 (V20; lane 0 of V20) into R15, V6 and V7 as
+// scratch (free until the rounding), R7 clobbered.
+#define RSKIP_V_H RSKIP(0xFFFF, RCOPY_32, 32, rc_vnext, rs_v)
+#define RSKIP_Q_H RSKIP(0xF, RCOPY_8, 8, rc_qnext, rs_q)
+#define RSKIP_E_H RSKIP(1, RCOPY_2, 2, rc_enext, rs_e)
+
+#define RANY_V_H \
+	VORR	V21.B16, V20.B16, V6.B16; \
+	VORR	V23.B16, V22.B16, V7.B16; \
+	VORR	V7.B16, V6.B16, V6.B16; \
+	VMOV	V6.D[0], R15; \
+	VMOV	V6.D[1], R7; \
+	ORR	R7, R15, R15
+
+#define RANY_Q_H \
+	VMOV	V20.D[0], R15; \
+	VMOV	V20.D[1], R7; \
+	ORR	R7, R15, R15
+
+#define RANY_E_H VMOV V20.S[0], R15
+
+#define RPREV_V_H \
+	RLDV_V_H; \
+	RSKIPV(RANY_V_H, RCOPY_32, 32, rc_vnext, rs_v)
+
+#define RPREV_Q_H \
+	RLDV_Q_H; \
+	RSKIPV(RANY_Q_H, RCOPY_8, 8, rc_qnext, rs_q)
+
+#define RPREV_E_H \
+	RLDV_E_H; \
+	RSKIPV(RANY_E_H, RCOPY_2, 2, rc_enext, rs_e)
+
 // RSET_PHILOX_BF16, RSET_PHILOX_F16: RSET_PHILOX_F32 with the half
 // types' constants and bit positions.
 #define RSET_PHILOX_BF16 \
@@ -3550,7 +3701,7 @@ TEXT ·residualRowsNEONBF16(SB), NOSPLIT, $0-120
 	MOVD	v_base+96(FP), R2
 	MOVD	v_len+104(FP), R3
 	HALF_CONST_BF16
-	RES_ROWS(1, 16, 4, RLDV_V_H, RKEEP_V_BF16, RSELV_V_H, RLDV_Q_H, RKEEP_Q_BF16, RSELV_Q_H, RLDV_E_H, RKEEP_E_BF16, RSELV_E_H)
+	RES_ROWS(1, 16, 4, RPREV_V_H, RKEEP_V_BF16, RSELV_V_H, RPREV_Q_H, RKEEP_Q_BF16, RSELV_Q_H, RPREV_E_H, RKEEP_E_BF16, RSELV_E_H)
 
 // func residualBitsNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, first, phase int, s float32)
 //
@@ -3570,7 +3721,7 @@ TEXT ·residualBitsNEONBF16(SB), NOSPLIT, $0-140
 	RSCALE_F32
 	HALF_CONST_BF16
 	HALF_BITS_SETUP
-	RES_BITS(1, 16, 4, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+	RES_BITS(1, 16, 4, RSKIP_V_H, RSKIP_Q_H, RSKIP_E_H, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
 
 // func residualPhiloxNEONBF16(dst, src, res, bias []BFloat16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
 //
@@ -3590,7 +3741,7 @@ TEXT ·residualPhiloxNEONBF16(SB), NOSPLIT, $64-156
 	MOVWU	t+136(FP), R5
 	MOVD	phase+144(FP), R15
 	MOVWU	s+152(FP), R24
-	RES_PHILOX(1, RSET_PHILOX_BF16, 16, 4, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+	RES_PHILOX(1, RSET_PHILOX_BF16, 16, 4, RSKIP_V_H, RSKIP_Q_H, RSKIP_E_H, RKEEP_V_BF16, RKEEP_Q_BF16, RKEEP_E_BF16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
 
 // func residualPlanesNEONF16(dst, src, res, bias []Float16, bits []uint64, first, plane, n int, s float32)
 //
@@ -3625,7 +3776,7 @@ TEXT ·residualRowsNEONF16(SB), NOSPLIT, $0-120
 	MOVD	v_base+96(FP), R2
 	MOVD	v_len+104(FP), R3
 	HALF_CONST_F16
-	RES_ROWS(1, 16, 4, RLDV_V_H, RKEEP_V_F16, RSELV_V_H, RLDV_Q_H, RKEEP_Q_F16, RSELV_Q_H, RLDV_E_H, RKEEP_E_F16, RSELV_E_H)
+	RES_ROWS(1, 16, 4, RPREV_V_H, RKEEP_V_F16, RSELV_V_H, RPREV_Q_H, RKEEP_Q_F16, RSELV_Q_H, RPREV_E_H, RKEEP_E_F16, RSELV_E_H)
 
 // func residualBitsNEONF16(dst, src, res, bias []Float16, bits []uint64, first, phase int, s float32)
 //
@@ -3644,7 +3795,7 @@ TEXT ·residualBitsNEONF16(SB), NOSPLIT, $0-140
 	RSCALE_F32
 	HALF_CONST_F16
 	HALF_BITS_SETUP
-	RES_BITS(1, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+	RES_BITS(1, 16, 4, RSKIP_V_H, RSKIP_Q_H, RSKIP_E_H, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
 
 // func residualPhiloxNEONF16(dst, src, res, bias []Float16, bits []uint64, seed, start uint64, t uint32, phase int, s float32)
 //
@@ -3663,7 +3814,7 @@ TEXT ·residualPhiloxNEONF16(SB), NOSPLIT, $64-156
 	MOVWU	t+136(FP), R5
 	MOVD	phase+144(FP), R15
 	MOVWU	s+152(FP), R24
-	RES_PHILOX(1, RSET_PHILOX_F16, 16, 4, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
+	RES_PHILOX(1, RSET_PHILOX_F16, 16, 4, RSKIP_V_H, RSKIP_Q_H, RSKIP_E_H, RKEEP_V_F16, RKEEP_Q_F16, RKEEP_E_F16, RSELB_V_H, RSELB_Q_H, RSELB_E_H)
 
 // SUM_ROWS(SH, NV, NQ, ZERO_V, ADD_V, FIN_V, ZERO_Q, ADD_Q, FIN_Q, ADD_E,
 // FIN_E) is the body of the sumRows kernels (R0 db, R7 len(db), R1 dx, R9
