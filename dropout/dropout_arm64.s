@@ -2587,14 +2587,16 @@ TEXT ·scaleRowsNEONF16(SB), NOSPLIT, $0-72
 //	V4-V7   b, then r
 //	V8-V11  y with the default NaN in its NaN lanes
 //	V12-V15 lane masks (all ones where the element is kept)
-//	V20     the mask word in every lane (bits kernels)
+//	V20     the mask word in every lane (bits kernels); V20, V21 scratch
+//	        of RANY_V (rows kernels)
 //	V24-V27 the bit of each lane (scaleBitsF32<>, scaleBitsF64<>)
 //	V30     the default NaN in every lane
 //
 //	bfloat16, binary16:
 //	V0, V1   x as halves, then y rounded
 //	V2-V5    x widened to float32, then y
-//	V6-V13   scratch of the rounding; first b, then r, widened (V10-V13)
+//	V6-V13   scratch of the rounding (and of RANY_V_H); first b, then r,
+//	         widened (V10-V13)
 //	V14, V15 b, then r, as halves
 //	V20-V23  lane masks; V22, V23 the bit of each lane (bits kernels)
 //	V24-V27  the rounding constants (HALF_CONST_BF16, HALF_CONST_F16)
