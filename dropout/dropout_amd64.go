@@ -2175,20 +2175,20 @@ func sumRowsAVX512F64(db []float64, dx []float64)
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualPlanesAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
@@ -2214,20 +2214,20 @@ func residualPlanesAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bi
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualRowsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
@@ -2254,20 +2254,20 @@ func residualRowsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualBitsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
@@ -2327,20 +2327,20 @@ func residualBitsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
@@ -2398,19 +2398,19 @@ func sumRowsAVX512BF16(db []BFloat16, dx []BFloat16)
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualPlanesAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
@@ -2437,19 +2437,19 @@ func residualPlanesAVX512F16(dst []Float16, src []Float16, res []Float16, bias [
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualRowsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
@@ -2477,19 +2477,19 @@ func residualRowsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []F
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualBitsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
@@ -2550,19 +2550,19 @@ func residualBitsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []F
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// opmasks: x is read by zero-masked widening loads under the kept lanes;
-// the rounded lanes, a dword each, are merged under them into r's bits
-// (VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each
-// dword's low 16 bits.
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
 //
 //go:noescape
 func residualPhiloxAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
@@ -3009,23 +3009,23 @@ func sumRowsAVX2F64(db []float64, dx []float64)
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualPlanesAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
@@ -3051,23 +3051,23 @@ func residualPlanesAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualRowsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
@@ -3094,23 +3094,23 @@ func residualRowsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias [
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualBitsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
@@ -3170,23 +3170,23 @@ func residualBitsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias [
 // x, bias and r are widened to float32 exactly as they are loaded; a kept
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
-// as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes
-// 0x7FC00000 first, which gives 0x7FC0).
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
@@ -3246,22 +3246,22 @@ func sumRowsAVX2BF16(db []BFloat16, dx []BFloat16)
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualPlanesAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
@@ -3288,22 +3288,22 @@ func residualPlanesAVX2F16(dst []Float16, src []Float16, res []Float16, bias []F
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualRowsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
@@ -3331,22 +3331,22 @@ func residualRowsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Flo
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualBitsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
@@ -3407,22 +3407,22 @@ func residualBitsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Flo
 // element is three float32 IEEE roundings in that order, never fused, a
 // NaN result the default quiet NaN (canonNaN), then one rounding to binary16
 // by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
-// default NaN becomes 0x7E00).
+// default NaN becomes 0x7E00.
+//
 // A dropped element is r's 16 bits, moved, never widened (a NaN payload
-// there is kept), with x not read. The range goes in steps of 64
-// elements, the last one masked; the bias (if len(bias) > 0) comes 64
-// elements a step from its row: in place, or a step that crosses the
-// row's end copied to the stack, or for a row of fewer than 128 elements
-// from a copy on the stack repeated to at least 128. Nothing outside dst,
-// src, res, bias (and bits or v) is read or written. The kept and
-// dropped lanes come from
-// lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of
-// the pairs of elements with a kept one (AVX2 has no 16-bit masked
-// load: a dropped element whose pair holds a kept one is read, its
-// value unused; a pair with none kept is not), and the rounded words
-// are blended with r's by VPBLENDVB. The last step goes a piece at a
-// time and ends with a tail of whole pairs and a last element alone
-// (halfTailAVX2).
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
 //
 //go:noescape
 func residualPhiloxAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)

@@ -935,14 +935,18 @@ func residualDoc(isa vecISA, e elemType) []string {
 // residualHalfDoc is residualDoc for a half type.
 func residualHalfDoc(isa vecISA, e elemType) []string {
 	round := []string{
-		"as c10::BFloat16 rounds (u + 0x7FFF + (u>>16 & 1)) >> 16, NaN lanes",
-		"0x7FC00000 first, which gives 0x7FC0).",
+		"as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer",
+		"lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.",
 	}
 	if !e.half.bf {
 		round = []string{
 			"by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the",
-			"default NaN becomes 0x7E00).",
+			"default NaN becomes 0x7E00.",
 		}
+	}
+	unread := "with x not read."
+	if isa.width == 32 {
+		unread = "with x not read unless its pair holds a kept element (below)."
 	}
 	how := []string{
 		"opmasks: x is read by zero-masked widening loads under the kept lanes;",
@@ -965,16 +969,32 @@ func residualHalfDoc(isa vecISA, e elemType) []string {
 		"x, bias and r are widened to float32 exactly as they are loaded; a kept",
 		"element is three float32 IEEE roundings in that order, never fused, a",
 		fmt.Sprintf("NaN result the default quiet NaN (canonNaN), then one rounding to %s", e.half.name),
-	}, round...), append([]string{
-		"A dropped element is r's 16 bits, moved, never widened (a NaN payload",
-		"there is kept), with x not read. The range goes in steps of 64",
-		"elements, the last one masked; the bias (if len(bias) > 0) comes 64",
-		"elements a step from its row: in place, or a step that crosses the",
-		fmt.Sprintf("row's end copied to the stack, or for a row of fewer than %d elements", extRow),
-		fmt.Sprintf("from a copy on the stack repeated to at least %d. Nothing outside dst,", extRow),
-		"src, res, bias (and bits or v) is read or written. The kept and",
-		"dropped lanes come from",
-	}, how...)...)
+	}, round...), append([]string{""}, wrapDoc(
+		"A dropped element is r's 16 bits, moved, never widened (a NaN payload "+
+			"there is kept), "+unread+" The range goes in steps of 64 elements, "+
+			"the last one masked; the bias (if len(bias) > 0) comes 64 elements a "+
+			"step from its row: in place, or a step that crosses the row's end "+
+			fmt.Sprintf("copied to the stack, or for a row of fewer than %d elements ", extRow)+
+			fmt.Sprintf("from a copy on the stack repeated to at least %d. Nothing ", extRow)+
+			"outside dst, src, res, bias (and bits or v) is read or written. The "+
+			"kept and dropped lanes come from "+strings.Join(how, " "))...)...)
+}
+
+// wrapDoc breaks text into doc comment lines of at most 74 columns.
+func wrapDoc(text string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 74 {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }
 
 // residualPlanes builds residualPlanes<isa><elem>: scale-planes' walk over
