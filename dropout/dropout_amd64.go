@@ -2150,6 +2150,450 @@ func residualPhiloxAVX512F64(dst []float64, src []float64, res []float64, bias [
 //go:noescape
 func sumRowsAVX512F64(db []float64, dx []float64)
 
+// residualPlanesAVX512BF16 is residualPlanesHalf[BFloat16] with 16-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)].Float32()) // a plane is whole rows
+//				}
+//				dst[k] = BFloat16From(canonNaN(float32(x*s) + res[k].Float32()))
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualPlanesAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX512BF16 is residualRowsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)].Float32())
+//			}
+//			dst[k] = BFloat16From(canonNaN(float32(x*vk) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualRowsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
+
+// residualBitsAVX512BF16 is residualBitsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)].Float32())
+//			}
+//			dst[k] = BFloat16From(canonNaN(float32(x*s) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualBitsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX512BF16 is residualPhiloxHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)].Float32())
+//				}
+//				dst[i+j] = BFloat16From(canonNaN(float32(x*s) + res[i+j].Float32()))
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX512BF16 is sumRowsHalf[BFloat16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	sum := make([]float32, len(db))
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			sum[j] += v.Float32()
+//		}
+//	}
+//	for j := range db {
+//		db[j] = BFloat16From(canonNaN(sum[j]))
+//	}
+//
+// Columns go 128 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func sumRowsAVX512BF16(db []BFloat16, dx []BFloat16)
+
+// residualPlanesAVX512F16 is residualPlanesHalf[Float16] with 16-lane AVX512 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)].Float32()) // a plane is whole rows
+//				}
+//				dst[k] = Float16From(canonNaN(float32(x*s) + res[k].Float32()))
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualPlanesAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX512F16 is residualRowsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)].Float32())
+//			}
+//			dst[k] = Float16From(canonNaN(float32(x*vk) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualRowsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
+
+// residualBitsAVX512F16 is residualBitsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)].Float32())
+//			}
+//			dst[k] = Float16From(canonNaN(float32(x*s) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualBitsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX512F16 is residualPhiloxHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)].Float32())
+//				}
+//				dst[i+j] = Float16From(canonNaN(float32(x*s) + res[i+j].Float32()))
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 16 groups (1024 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 16 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 16 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 16 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.7 blocks a group rather than 5.9.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 16 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read. The range goes in steps of 64 elements,
+// the last one masked; the bias (if len(bias) > 0) comes 64 elements a step
+// from its row: in place, or a step that crosses the row's end copied to the
+// stack, or for a row of fewer than 128 elements from a copy on the stack
+// repeated to at least 128. Nothing outside dst, src, res, bias (and bits or
+// v) is read or written. The kept and dropped lanes come from opmasks: x is
+// read by zero-masked widening loads under the kept lanes; the rounded
+// lanes, a dword each, are merged under them into r's bits (VPMOVZXWD,
+// zero-extended) and stored by VPMOVDW, which keeps each dword's low 16
+// bits.
+//
+//go:noescape
+func residualPhiloxAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX512F16 is sumRowsHalf[Float16] with 16-lane AVX512 vectors; it is
+// equivalent to
+//
+//	sum := make([]float32, len(db))
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			sum[j] += v.Float32()
+//		}
+//	}
+//	for j := range db {
+//		db[j] = Float16From(canonNaN(sum[j]))
+//	}
+//
+// Columns go 128 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// with merge-masked adds; NaN sums become the default NaN before the store.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func sumRowsAVX512F16(db []Float16, dx []Float16)
+
 // residualPlanesAVX2F32 is residualPlanesGeneric[float32] with 8-lane AVX2 vectors; it
 // is equivalent to
 //
@@ -2539,3 +2983,475 @@ func residualPhiloxAVX2F64(dst []float64, src []float64, res []float64, bias []f
 //
 //go:noescape
 func sumRowsAVX2F64(db []float64, dx []float64)
+
+// residualPlanesAVX2BF16 is residualPlanesHalf[BFloat16] with 8-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)].Float32()) // a plane is whole rows
+//				}
+//				dst[k] = BFloat16From(canonNaN(float32(x*s) + res[k].Float32()))
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualPlanesAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX2BF16 is residualRowsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)].Float32())
+//			}
+//			dst[k] = BFloat16From(canonNaN(float32(x*vk) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualRowsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
+
+// residualBitsAVX2BF16 is residualBitsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)].Float32())
+//			}
+//			dst[k] = BFloat16From(canonNaN(float32(x*s) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualBitsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX2BF16 is residualPhiloxHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)].Float32())
+//				}
+//				dst[i+j] = BFloat16From(canonNaN(float32(x*s) + res[i+j].Float32()))
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to bfloat16
+// as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer
+// lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX2BF16 is sumRowsHalf[BFloat16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	sum := make([]float32, len(db))
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			sum[j] += v.Float32()
+//		}
+//	}
+//	for j := range db {
+//		db[j] = BFloat16From(canonNaN(sum[j]))
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// a piece of 8 elements at a time, the last 1..7 by a half tail (whole
+// pairs, then the last element alone: AVX2 has no 16-bit masked load);
+// NaN sums become the default NaN before the store.
+//
+// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// by 16) and every result rounded once to bfloat16 as c10::BFloat16
+// rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
+// in integer lanes, the low 16 bits of which are stored.
+//
+//go:noescape
+func sumRowsAVX2BF16(db []BFloat16, dx []BFloat16)
+
+// residualPlanesAVX2F16 is residualPlanesHalf[Float16] with 8-lane AVX2 vectors; it
+// is equivalent to
+//
+//	for i := first; i < first+n; {
+//		j := runEnd(bits, i, first+n)
+//		lo, hi := (i-first)*plane, (j-first)*plane
+//		for k := lo; k < hi; k++ {
+//			if bits[i>>6]>>(i&63)&1 == 1 {
+//				x := src[k].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(k-lo)%len(bias)].Float32()) // a plane is whole rows
+//				}
+//				dst[k] = Float16From(canonNaN(float32(x*s) + res[k].Float32()))
+//			} else {
+//				dst[k] = res[k] // src[k] is not read
+//			}
+//		}
+//		i = j
+//	}
+//
+// Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualPlanesAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
+
+// residualRowsAVX2F16 is residualRowsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[k%len(bias)].Float32())
+//			}
+//			dst[k] = Float16From(canonNaN(float32(x*vk) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// v comes 64 elements a step like the bias; the kept lanes are a compare
+// of v with zero.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualRowsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
+
+// residualBitsAVX2F16 is residualBitsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	for k := range dst {
+//		if b := first + k; bits[b/64]>>(b%64)&1 == 1 {
+//			x := src[k].Float32()
+//			if len(bias) > 0 {
+//				x = float32(x + bias[(phase+k)%len(bias)].Float32())
+//			}
+//			dst[k] = Float16From(canonNaN(float32(x*s) + res[k].Float32()))
+//		} else {
+//			dst[k] = res[k] // src[k] is not read
+//		}
+//	}
+//
+// 64 elements a mask word, taken at bit first+k whatever its alignment
+// (SHRQ of a word pair); the last word reads the next one only if the
+// bits reach it.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualBitsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
+
+// residualPhiloxAVX2F16 is residualPhiloxHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	k0, k1 := uint32(seed), uint32(seed>>32)
+//	for i := 0; i < len(dst); i += 64 {
+//		n := min(64, len(dst)-i)
+//		w := decideGroup(k0, k1, start+16*uint64(i/64), t, ^uint64(0))
+//		w &= 1<<n - 1 // n == 64 keeps every bit
+//		if bits != nil {
+//			bits[i/64] = w
+//		}
+//		for j := 0; j < n; j++ {
+//			if w>>j&1 == 1 {
+//				x := src[i+j].Float32()
+//				if len(bias) > 0 {
+//					x = float32(x + bias[(phase+i+j)%len(bias)].Float32())
+//				}
+//				dst[i+j] = Float16From(canonNaN(float32(x*s) + res[i+j].Float32()))
+//			} else {
+//				dst[i+j] = res[i+j] // src[i+j] is not read
+//			}
+//		}
+//	}
+//
+// Up to 4096 elements, a batch of 8 groups (512 elements) is decided,
+// its keep words kept on the stack, then applied a word at a time.
+// Past that, chunks of 64 groups are decided in two passes into a ring
+// of two chunks on the stack, while the words of the previous chunk are
+// applied, a batch's worth after each first-pass batch, so that the
+// loads and stores overlap the rounds. Only the groups the elements
+// reach are decided and the last word is masked, so nothing past the
+// end of dst, src, res or bits is touched.
+//
+// 8 groups a batch, one per 64-bit lane of two registers: step k
+// runs the Philox rounds on block k of the 8 groups at once (counters
+// start+16g+k, 64-bit lane adds that carry and wrap as uint64 does), so
+// planes 2k and 2k+1 are lanes as they come (the low dword of w[2h] and
+// of w[2h+1] merged); each plane decides the open lanes whose bit
+// differs from t's. A batch alone stops after the first step that
+// leaves no lane of its groups open, or after step 15.
+//
+// Past one chunk, two passes: the first gives each batch 4 steps, keeps
+// the keep words of the groups decided and sets the open groups aside
+// (counters, open and drop words, group numbers); the second runs them
+// 8 at a time in lockstep from there and stores their words. A
+// batch thus waits for its slowest group only that long, not up to 16
+// steps: on average 4.6 blocks a group rather than 5.4.
+//
+// Each whole word applied first prefetches the src and res of the word
+// 8 further on (PREFETCHT0): a hook's worth, so that they come in while
+// the next batch is decided.
+//
+// x, bias and r are widened to float32 exactly as they are loaded; a kept
+// element is three float32 IEEE roundings in that order, never fused, a
+// NaN result the default quiet NaN (canonNaN), then one rounding to binary16
+// by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the
+// default NaN becomes 0x7E00.
+//
+// A dropped element is r's 16 bits, moved, never widened (a NaN payload
+// there is kept), with x not read unless its pair holds a kept element
+// (below). The range goes in steps of 64 elements, the last one masked; the
+// bias (if len(bias) > 0) comes 64 elements a step from its row: in place,
+// or a step that crosses the row's end copied to the stack, or for a row of
+// fewer than 128 elements from a copy on the stack repeated to at least 128.
+// Nothing outside dst, src, res, bias (and bits or v) is read or written.
+// The kept and dropped lanes come from lane masks, 8 elements (16 bytes) a
+// piece: x is read by VPMASKMOVD of the pairs of elements with a kept one
+// (AVX2 has no 16-bit masked load: a dropped element whose pair holds a kept
+// one is read, its value unused; a pair with none kept is not), and the
+// rounded words are blended with r's by VPBLENDVB. The last step goes a
+// piece at a time and ends with a tail of whole pairs and a last element
+// alone (halfTailAVX2).
+//
+//go:noescape
+func residualPhiloxAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+
+// sumRowsAVX2F16 is sumRowsHalf[Float16] with 8-lane AVX2 vectors; it is
+// equivalent to
+//
+//	sum := make([]float32, len(db))
+//	for r := 0; r < len(dx); r += len(db) {
+//		for j, v := range dx[r:min(r+len(db), len(dx))] {
+//			sum[j] += v.Float32()
+//		}
+//	}
+//	for j := range db {
+//		db[j] = Float16From(canonNaN(sum[j]))
+//	}
+//
+// Columns go 64 at a time (8 vectors), each block summed over every row in
+// registers, one accumulator a lane, so every column's sum is added in row
+// order; then the last 1..8 vectors of columns, the last vector masked. The
+// last, partial row (and a block's columns past the end of dx) are added
+// a piece of 8 elements at a time, the last 1..7 by a half tail (whole
+// pairs, then the last element alone: AVX2 has no 16-bit masked load);
+// NaN sums become the default NaN before the store.
+//
+// Each element is widened to float32 exactly (VCVTPH2PS) and every
+// result rounded once to binary16 by VCVTPS2PH to nearest even,
+// subnormals kept and overflow to ±Inf, after NaN lanes are made
+// sign | 0x7FC00000, which it turns into sign | 0x7E00.
+//
+//go:noescape
+func sumRowsAVX2F16(db []Float16, dx []Float16)

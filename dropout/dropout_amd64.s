@@ -36905,6 +36905,10926 @@ done:
 	VZEROUPPER
 	RET
 
+// func residualPlanesAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualPlanesAVX512BF16(SB), $680-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       BX, BX
+	JZ          biasrowcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       BX, BX
+	JZ          biasdblcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 16(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Z0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 128(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	LEAQ    168(SP), R10
+
+keepbwinrow:
+	VPMOVZXWD    (BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, (AX)
+	VPMOVZXWD    32(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    32(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 32(AX)
+	VPMOVZXWD    64(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    64(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 64(AX)
+	VPMOVZXWD    96(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    96(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 96(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, CX
+	JMP          keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  128(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	LEAQ    168(SP), R10
+
+keepbtwinrow:
+	MOVQ         $-1, R11
+	BZHIQ        CX, R11, R11
+	KMOVW        R11, K1
+	VPMOVZXWD.Z  (BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, R11
+	KMOVW        R11, K1
+	VPMOVZXWD.Z  32(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, R11
+	KMOVW        R11, K1
+	VPMOVZXWD.Z  64(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, R11
+	KMOVW        R11, K1
+	VPMOVZXWD.Z  96(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(R10), Z3
+	VPSLLD       $0x10, Z3, Z3
+	VADDPS       Z3, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (BX)(CX*2), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ         CX, $0x40
+	JB           keepntail
+	VPMOVZXWD    (BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, (AX)
+	VPMOVZXWD    32(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    32(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 32(AX)
+	VPMOVZXWD    64(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    64(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 64(AX)
+	VPMOVZXWD    96(BX), Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD    96(DX), Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, 96(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, CX
+	JMP          keepnstep
+
+keepntail:
+	TESTQ        CX, CX
+	JZ           keepnkept
+	MOVQ         $-1, R10
+	BZHIQ        CX, R10, R10
+	KMOVW        R10, K1
+	VPMOVZXWD.Z  (BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, R10
+	KMOVW        R10, K1
+	VPMOVZXWD.Z  32(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, R10
+	KMOVW        R10, K1
+	VPMOVZXWD.Z  64(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, R10
+	KMOVW        R10, K1
+	VPMOVZXWD.Z  96(BX), K1, Z1
+	VPSLLD       $0x10, Z1, Z1
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z0, Z2, Z2
+	VADDPS       Z1, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z2, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(CX*2), DX
+	LEAQ         (BX)(CX*2), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000080
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Z1
+	VMOVUPS 64(BX), Z2
+	VMOVUPS 128(BX), Z3
+	VMOVUPS 192(BX), Z4
+	VMOVUPS Z1, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z3, 128(AX)
+	VMOVUPS Z4, 192(AX)
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000080, CX
+	CMPQ    CX, $0x00000080
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000020
+	JB      dropcopytail
+	VMOVUPS (BX), Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ       CX, CX
+	JZ          dropcopied
+	MOVQ        $-1, R10
+	BZHIQ       CX, R10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z (BX), K1, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 32(BX), K1, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	LEAQ        (BX)(CX*2), BX
+	LEAQ        (AX)(CX*2), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualRowsAVX512BF16(SB), $2000-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ     BX, BX
+	JZ        vrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ     BX, BX
+	JZ        vdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS Z0, 128(DX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS Z0, 192(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       BX, BX
+	JZ          biasrowcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       BX, BX
+	JZ          biasdblcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VPXORQ Z4, Z4, Z4
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    1488(SP), DI
+
+bbinrow:
+	VMOVUPS      (SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    (DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, (AX)
+	VMOVUPS      64(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    32(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    32(DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 32(AX)
+	VMOVUPS      128(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    64(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    64(DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 64(AX)
+	VMOVUPS      192(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    96(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    96(DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    1488(SP), DI
+
+blbinrow:
+	MOVQ         $-1, R8
+	BZHIQ        BX, R8, R8
+	KMOVW        R8, K1
+	VMOVUPS      (SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    (DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VMOVUPS      64(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    32(DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VMOVUPS      128(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    64(DI), Z5
+	VPSLLD       $0x10, Z5, Z5
+	VADDPS       Z5, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 64(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VMOVUPS      192(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    96(DI), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 96(AX)
+	JMP          done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS      (SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    (DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, (AX)
+	VMOVUPS      64(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    32(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 32(AX)
+	VMOVUPS      128(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    64(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 64(AX)
+	VMOVUPS      192(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1
+	VPMOVZXWD    96(DX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(CX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	MOVQ         $-1, DI
+	BZHIQ        BX, DI, DI
+	KMOVW        DI, K1
+	VMOVUPS      (SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VMOVUPS      64(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VMOVUPS      128(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 64(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VMOVUPS      192(SI), Z0
+	VCMPPS       $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(CX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualBitsAVX512BF16(SB), $680-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       SI, SI
+	JZ          biasrowcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       SI, SI
+	JZ          biasdblcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 16(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Z0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 128(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, (R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 64(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, 128(R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 192(R10)
+	LEAQ    168(SP), R9
+
+bwinrow:
+	KMOVW        R8, K1
+	VPMOVZXWD    (BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    (R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, (AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    32(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    32(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 32(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    64(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    64(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 64(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    96(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    96(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, 128(SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 192(SI)
+	LEAQ    168(SP), CX
+
+blwinrow:
+	MOVQ         $-1, SI
+	BZHIQ        DI, SI, SI
+	ANDQ         SI, R8
+	KMOVW        SI, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  (BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    (CX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  32(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    32(CX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  64(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    64(CX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, 64(AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, SI
+	KMOVW        SI, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  96(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VPMOVZXWD    96(CX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 96(AX)
+	JMP          done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ         (SI), R8
+	MOVQ         8(SI), R9
+	SHRQ         CL, R9, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    (BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, (AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    32(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 32(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    64(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 64(AX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    96(BX), Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(DX), K1, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K1, Z2
+	VPMOVDW      Z2, 96(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	MOVQ         $-1, CX
+	BZHIQ        DI, CX, CX
+	ANDQ         CX, R8
+	KMOVW        CX, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  (BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  (DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, (AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, CX
+	KMOVW        CX, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  32(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  32(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, 32(AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, CX
+	KMOVW        CX, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  64(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  64(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z1
+	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
+	VPADDD       Z3, Z1, Z1
+	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
+	VPSRLD       $0x10, Z1, Z1
+	VMOVDQA32    Z1, K2, Z2
+	VPMOVDW      Z2, K1, 64(AX)
+	SHRQ         $0x10, R8
+	SHRQ         $0x10, CX
+	KMOVW        CX, K1
+	KMOVW        R8, K2
+	VPMOVZXWD.Z  96(BX), K1, Z2
+	VPSLLD       $0x10, Z2, Z1
+	VPMOVZXWD.Z  96(DX), K2, Z3
+	VPSLLD       $0x10, Z3, Z3
+	VMULPS       Z0, Z3, Z3
+	VADDPS       Z1, Z3, Z3
+	VCMPPS       $0x03, Z3, Z3, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
+	VPSRLD       $0x10, Z3, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z3, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z2
+	VPMOVDW      Z2, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, POPCNT
+TEXT ·residualPhiloxAVX512BF16(SB), $3288-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2512(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       SI, SI
+	JZ          biasrowcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       SI, SI
+	JZ          biasdblcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 2520(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ res_base+48(FP), DX
+	MOVQ bits_base+96(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+120(FP), DI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DI, R8
+	SHRQ $0x20, DI
+	MOVL R8, (SP)
+	MOVL DI, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 8(SP)
+	MOVL DI, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 16(SP)
+	MOVL DI, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 24(SP)
+	MOVL DI, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 32(SP)
+	MOVL DI, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 40(SP)
+	MOVL DI, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 48(SP)
+	MOVL DI, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 56(SP)
+	MOVL DI, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 64(SP)
+	MOVL DI, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 72(SP)
+	MOVL DI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), DI
+	SHLQ $0x20, DI
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R10
+
+thr:
+	MOVQ            DI, R9
+	SARQ            $0x3f, R9
+	MOVQ            R9, (R8)
+	ADDQ            $0x08, R8
+	SHLQ            $0x01, DI
+	DECL            R10
+	JNZ             thr
+	MOVQ            $-1, DI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, R8
+	KMOVW           R8, K1
+	VPBROADCASTQ    DI, Z2
+	MOVQ            start+128(FP), DI
+	VBROADCASTSS    s+152(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z8
+	VPADDQ       groupStride<>+64(SB), Z8, Z10
+	VPADDQ       groupStride<>+0(SB), Z8, Z8
+	VMOVDQA64    Z2, Z9
+	VMOVDQA64    Z2, Z11
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	LEAQ         80(SP), R8
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z8, Z12
+	VPSHUFD $0xf5, Z10, Z13
+
+	// Round 1.
+	VPMULUDQ    Z0, Z8, Z14
+	VPXORD.BCST (SP), Z12, Z12
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+	VPMULUDQ    Z0, Z10, Z16
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z16, Z17
+	VPXORD.BCST 4(SP), Z17, Z17
+
+	// Round 2.
+	VPMULUDQ        Z0, Z12, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z19
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z16
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(SP), Z12, Z15
+	VPMULUDQ        Z0, Z17, Z12
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z14
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z17
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z15
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 36(SP), Z16, Z14
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z12, Z18
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z17
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(SP), Z16, Z15
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z14
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z16, Z17
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 68(SP), Z12, Z15
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z14
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z17
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z15, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z9, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z4
+	VPANDNQ         Z9, Z19, Z9
+	VPSHUFD         $0xa0, Z13, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z9, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z4
+	VPANDNQ         Z9, Z18, Z9
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z5
+	VPANDNQ         Z11, Z20, Z11
+	VPSHUFD         $0xa0, Z16, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
+	VPANDNQ         Z11, Z17, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z9, Z9, K2
+	VPTESTMQ Z11, Z11, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     R8, R9
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z4, Z4, Z4
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VMOVDQU64  Z4, 336(SP)
+	VMOVDQU64  Z5, 400(SP)
+	ADDQ       $0x00000100, DI
+
+	// Apply the batch's keep words.
+	XORQ R8, R8
+
+word:
+	MOVQ  336(SP)(R8*8), R9
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	CMPQ 2512(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 3192(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, (R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 64(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, 128(R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 192(R9)
+	LEAQ    2680(SP), R10
+
+wordbiasinrow:
+	MOVQ         3192(SP), R9
+	PREFETCHT0   2048(CX)
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2112(CX)
+	PREFETCHT0   2112(DX)
+	KMOVW        R9, K2
+	VPMOVZXWD    (DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  (CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VPMOVZXWD    (R10), Z11
+	VPSLLD       $0x10, Z11, Z11
+	VADDPS       Z11, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, (AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    32(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  32(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VPMOVZXWD    32(R10), Z11
+	VPSLLD       $0x10, Z11, Z11
+	VADDPS       Z11, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 32(AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  64(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VPMOVZXWD    64(R10), Z11
+	VPSLLD       $0x10, Z11, Z11
+	VADDPS       Z11, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 64(AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    96(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  96(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VPMOVZXWD    96(R10), Z11
+	VPSLLD       $0x10, Z11, Z11
+	VADDPS       Z11, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 96(AX)
+	JMP          wordresid
+
+wordnobias:
+	PREFETCHT0   2048(CX)
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2112(CX)
+	PREFETCHT0   2112(DX)
+	KMOVW        R9, K2
+	VPMOVZXWD    (DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  (CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, (AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    32(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  32(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 32(AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  64(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 64(AX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    96(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPMOVZXWD.Z  96(CX), K2, Z10
+	VPSLLD       $0x10, Z10, Z10
+	VMULPS       Z3, Z10, Z10
+	VADDPS       Z8, Z10, Z10
+	VCMPPS       $0x03, Z10, Z10, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
+	VPSRLD       $0x10, Z10, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z10, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VMOVDQA32    Z8, K2, Z9
+	VPMOVDW      Z9, 96(AX)
+
+wordresid:
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	INCQ R8
+	CMPQ R8, $0x10
+	JB   word
+	SUBQ $0x00000400, SI
+	CMPQ SI, $0x00000400
+	JAE  loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z8
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, DI
+	BZHIQ       R8, DI, DI
+	KMOVW       DI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z6, Z6, Z6
+	VPXORQ      Z7, Z7, Z7
+	LEAQ        80(SP), DI
+	LEAQ        336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z9
+	VPSHUFD $0xf5, Z8, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z8, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z16
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z17
+
+	// Round 3.
+	VPMULUDQ        Z0, Z15, Z13
+	VPMULUDQ        Z1, Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z15
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z15
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z12, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z16
+	VPTERNLOGQ.BCST $0xf8, (DI), Z16, Z6
+	VPANDNQ         Z5, Z16, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z6
+	VPANDNQ         Z5, Z15, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z11, K1, Z17
+	VPTERNLOGQ.BCST $0x48, (DI), Z2, Z17
+	VPTERNLOGQ.BCST $0xf8, (DI), Z17, Z7
+	VPANDNQ         Z2, Z17, Z2
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z2, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z14, Z7
+	VPANDNQ         Z2, Z14, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DI, R8
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z7, 400(SP)
+	XORQ       R8, R8
+
+tailword:
+	MOVQ  336(SP)(R8*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	CMPQ 2512(SP), $0x00
+	JE   tailwordnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 128(R9), DI
+	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
+	LEAQ    2552(SP), R9
+	ADDQ    R9, DI
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), R9
+
+tailwordbiasinrow:
+	MOVQ         3192(SP), DI
+	PREFETCHT0   2048(CX)
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2112(CX)
+	PREFETCHT0   2112(DX)
+	KMOVW        DI, K1
+	VPMOVZXWD    (DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, (AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    32(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 32(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    64(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 64(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    96(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 96(AX)
+	JMP          tailwordresid
+
+tailwordnobias:
+	PREFETCHT0   2048(CX)
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2112(CX)
+	PREFETCHT0   2112(DX)
+	KMOVW        DI, K1
+	VPMOVZXWD    (DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, (AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    32(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 32(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    64(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 64(AX)
+	SHRQ         $0x10, DI
+	KMOVW        DI, K1
+	VPMOVZXWD    96(DX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 96(AX)
+
+tailwordresid:
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	INCQ R8
+	SUBQ $0x40, SI
+	JMP  tailword
+
+last:
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	CMPQ 2512(SP), $0x00
+	JE   lastnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 128(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), BX
+
+lastbiasinrow:
+	MOVQ         3192(SP), DI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	ANDQ         R8, DI
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	JMP          lastresid
+
+lastnobias:
+	MOVQ         $-1, BX
+	BZHIQ        SI, BX, BX
+	ANDQ         BX, DI
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+	MOVQ R8, 3256(SP)
+	DECQ R8
+	MOVQ R8, 3240(SP)
+	SHLQ $0x06, R8
+	SUBQ R8, SI
+	MOVQ SI, 3248(SP)
+	MOVQ AX, 3200(SP)
+	MOVQ CX, 3208(SP)
+	MOVQ DX, 3280(SP)
+	MOVQ BX, 3216(SP)
+	MOVQ $0x00000000, 3232(SP)
+	MOVQ $0x00000000, 3264(SP)
+	MOVQ $0x00000000, 3224(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    3256(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 3256(SP)
+	MOVQ    AX, 3272(SP)
+	LEAQ    464(SP), CX
+	ADDQ    3264(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          SI, BX
+	SUBQ          SI, AX
+	SHLQ          $0x04, SI
+	ADDQ          SI, DI
+	MOVQ          $0x00000010, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	MOVQ    3240(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	SUBQ    SI, 3232(SP)
+	SUBQ    SI, 3240(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    3200(SP), R8
+	MOVQ    3208(SP), R9
+	MOVQ    3280(SP), R10
+	MOVQ    3216(SP), R11
+	MOVQ    3224(SP), R12
+
+hookapply:
+	MOVQ  464(SP)(R12*8), R13
+	INCQ  R12
+	ANDQ  $0x7f, R12
+	TESTQ R11, R11
+	JZ    hookstored
+	MOVQ  R13, (R11)
+	ADDQ  $0x08, R11
+
+hookstored:
+	CMPQ 2512(SP), $0x00
+	JE   hooknobias
+	MOVQ R13, 3192(SP)
+	MOVQ 2520(SP), R14
+	LEAQ 128(R14), R13
+	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
+	LEAQ    2552(SP), R14
+	ADDQ    R14, R13
+	MOVQ    2544(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, (R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 64(R13)
+	MOVQ    2512(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, 128(R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 192(R13)
+	LEAQ    2680(SP), R14
+
+hookbiasinrow:
+	MOVQ         3192(SP), R13
+	PREFETCHT0   2048(R9)
+	PREFETCHT0   2048(R10)
+	PREFETCHT0   2112(R9)
+	PREFETCHT0   2112(R10)
+	KMOVW        R13, K2
+	VPMOVZXWD    (R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  (R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    (R14), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, (R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    32(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  32(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    32(R14), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 32(R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    64(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  64(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    64(R14), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 64(R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    96(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  96(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    96(R14), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 96(R8)
+	JMP          hookresid
+
+hooknobias:
+	PREFETCHT0   2048(R9)
+	PREFETCHT0   2048(R10)
+	PREFETCHT0   2112(R9)
+	PREFETCHT0   2112(R10)
+	KMOVW        R13, K2
+	VPMOVZXWD    (R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  (R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, (R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    32(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  32(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 32(R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    64(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  64(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 64(R8)
+	SHRQ         $0x10, R13
+	KMOVW        R13, K2
+	VPMOVZXWD    96(R10), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  96(R9), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 96(R8)
+
+hookresid:
+	ADDQ $0x00000080, R10
+	ADDQ $0x00000080, R9
+	ADDQ $0x00000080, R8
+	DECQ SI
+	JNZ  hookapply
+	MOVQ R8, 3200(SP)
+	MOVQ R9, 3208(SP)
+	MOVQ R10, 3280(SP)
+	MOVQ R11, 3216(SP)
+	MOVQ R12, 3224(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, SI
+	CMPQ        DX, SI
+	CMOVQCS     DX, SI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        SI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3240(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3232(SP)
+	SUBQ    AX, 3240(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    3200(SP), CX
+	MOVQ    3208(SP), DX
+	MOVQ    3280(SP), BX
+	MOVQ    3216(SP), SI
+	MOVQ    3224(SP), R8
+
+drainapply:
+	MOVQ  464(SP)(R8*8), R9
+	INCQ  R8
+	ANDQ  $0x7f, R8
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2512(SP), $0x00
+	JE   drainnobias
+	MOVQ R9, 3192(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, (R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 64(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, 128(R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 192(R9)
+	LEAQ    2680(SP), R10
+
+drainbiasinrow:
+	MOVQ         3192(SP), R9
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	KMOVW        R9, K2
+	VPMOVZXWD    (BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  (DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    (R10), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, (CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    32(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  32(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    32(R10), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 32(CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    64(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  64(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    64(R10), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 64(CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    96(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  96(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VPMOVZXWD    96(R10), Z8
+	VPSLLD       $0x10, Z8, Z8
+	VADDPS       Z8, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 96(CX)
+	JMP          drainresid
+
+drainnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	KMOVW        R9, K2
+	VPMOVZXWD    (BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  (DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, (CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    32(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  32(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 32(CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    64(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  64(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 64(CX)
+	SHRQ         $0x10, R9
+	KMOVW        R9, K2
+	VPMOVZXWD    96(BX), Z5
+	VPSLLD       $0x10, Z5, Z4
+	VPMOVZXWD.Z  96(DX), K2, Z7
+	VPSLLD       $0x10, Z7, Z7
+	VMULPS       Z3, Z7, Z7
+	VADDPS       Z4, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
+	VPSRLD       $0x10, Z7, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z7, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VMOVDQA32    Z4, K2, Z5
+	VPMOVDW      Z5, 96(CX)
+
+drainresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 3200(SP)
+	MOVQ DX, 3208(SP)
+	MOVQ BX, 3280(SP)
+	MOVQ SI, 3216(SP)
+	MOVQ R8, 3224(SP)
+
+drainapplied:
+	MOVQ 3272(SP), AX
+	MOVQ AX, 3232(SP)
+	XORQ $0x00000200, 3264(SP)
+	CMPQ 3256(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3240(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3232(SP)
+	SUBQ    AX, 3240(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    3200(SP), CX
+	MOVQ    3208(SP), DX
+	MOVQ    3280(SP), BX
+	MOVQ    3216(SP), SI
+	MOVQ    3224(SP), DI
+
+finalapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2512(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 3192(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2552(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    2680(SP), R9
+
+finalbiasinrow:
+	MOVQ         3192(SP), R8
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	KMOVW        R8, K1
+	VPMOVZXWD    (BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, (CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    32(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 32(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    64(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 64(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    96(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(R9), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 96(CX)
+	JMP          finalresid
+
+finalnobias:
+	PREFETCHT0   2048(DX)
+	PREFETCHT0   2048(BX)
+	PREFETCHT0   2112(DX)
+	PREFETCHT0   2112(BX)
+	KMOVW        R8, K1
+	VPMOVZXWD    (BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, (CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    32(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 32(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    64(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 64(CX)
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	VPMOVZXWD    96(BX), Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(DX), K1, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K1, Z1
+	VPMOVDW      Z1, 96(CX)
+
+finalresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 3200(SP)
+	MOVQ DX, 3208(SP)
+	MOVQ BX, 3280(SP)
+	MOVQ SI, 3216(SP)
+	MOVQ DI, 3224(SP)
+
+finalapplied:
+	MOVQ  3224(SP), AX
+	MOVQ  464(SP)(AX*8), DI
+	MOVQ  3248(SP), SI
+	MOVQ  3200(SP), AX
+	MOVQ  3208(SP), CX
+	MOVQ  3280(SP), DX
+	MOVQ  3216(SP), BX
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	CMPQ 2512(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 128(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), BX
+
+chunkslastbiasinrow:
+	MOVQ         3192(SP), DI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	ANDQ         R8, DI
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    (BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    32(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    64(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, R8
+	KMOVW        R8, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VPMOVZXWD    96(BX), Z4
+	VPSLLD       $0x10, Z4, Z4
+	VADDPS       Z4, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+	JMP          chunkslastresid
+
+chunkslastnobias:
+	MOVQ         $-1, BX
+	BZHIQ        SI, BX, BX
+	ANDQ         BX, DI
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  (DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  (CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, (AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  32(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  32(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 32(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  64(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  64(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 64(AX)
+	SHRQ         $0x10, DI
+	SHRQ         $0x10, BX
+	KMOVW        BX, K1
+	KMOVW        DI, K2
+	VPMOVZXWD.Z  96(DX), K1, Z1
+	VPSLLD       $0x10, Z1, Z0
+	VPMOVZXWD.Z  96(CX), K2, Z2
+	VPSLLD       $0x10, Z2, Z2
+	VMULPS       Z3, Z2, Z2
+	VADDPS       Z0, Z2, Z2
+	VCMPPS       $0x03, Z2, Z2, K3
+	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
+	VPSRLD       $0x10, Z2, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z2, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VMOVDQA32    Z0, K2, Z1
+	VPMOVDW      Z1, K1, 96(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512BF16(db []BFloat16, dx []BFloat16)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sumRowsAVX512BF16(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x01, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000080
+	JB     rest
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ      R9, $0x00000080
+	JL        bpart
+	VPMOVZXWD (R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z0, Z0
+	VPMOVZXWD 32(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z1, Z1
+	VPMOVZXWD 64(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z2, Z2
+	VPMOVZXWD 96(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z3, Z3
+	VPMOVZXWD 128(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z4, Z4
+	VPMOVZXWD 160(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z5, Z5
+	VPMOVZXWD 192(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z6, Z6
+	VPMOVZXWD 224(R8), Z8
+	VPSLLD    $0x10, Z8, Z8
+	VADDPS    Z8, Z7, Z7
+	ADDQ      SI, R8
+	SUBQ      CX, R9
+	JMP       brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       R9, R9
+	JLE         bsum
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z (R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z0, K1, Z0
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 32(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z1, K1, Z1
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 64(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z2, K1, Z2
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 96(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z3, K1, Z3
+	XORQ        R10, R10
+	SUBQ        $0x00000040, R9
+	CMOVQLT     R10, R9
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 128(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z4, K1, Z4
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 160(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z5, K1, Z5
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 192(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z6, K1, Z6
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 224(R8), K1, Z8
+	VPSLLD      $0x10, Z8, Z8
+	VADDPS      Z8, Z7, K1, Z7
+
+bsum:
+	VCMPPS       $0x03, Z0, Z0, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z0
+	VCMPPS       $0x03, Z0, Z0, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
+	VPSRLD       $0x10, Z0, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z0, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, (AX)
+	VCMPPS       $0x03, Z1, Z1, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z1
+	VCMPPS       $0x03, Z1, Z1, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
+	VPSRLD       $0x10, Z1, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z1, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 32(AX)
+	VCMPPS       $0x03, Z2, Z2, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z2
+	VCMPPS       $0x03, Z2, Z2, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
+	VPSRLD       $0x10, Z2, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z2, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 64(AX)
+	VCMPPS       $0x03, Z3, Z3, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z3
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z3, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 96(AX)
+	VCMPPS       $0x03, Z4, Z4, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z4
+	VCMPPS       $0x03, Z4, Z4, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
+	VPSRLD       $0x10, Z4, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z4, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 128(AX)
+	VCMPPS       $0x03, Z5, Z5, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z5
+	VCMPPS       $0x03, Z5, Z5, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
+	VPSRLD       $0x10, Z5, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z5, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 160(AX)
+	VCMPPS       $0x03, Z6, Z6, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z6
+	VCMPPS       $0x03, Z6, Z6, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
+	VPSRLD       $0x10, Z6, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z6, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 192(AX)
+	VCMPPS       $0x03, Z7, Z7, K1
+	VMOVUPS      canonNaN32<>+0(SB), K1, Z7
+	VCMPPS       $0x03, Z7, Z7, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z7
+	VPSRLD       $0x10, Z7, Z8
+	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
+	VPADDD       Z7, Z8, Z8
+	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
+	VPSRLD       $0x10, Z8, Z8
+	VPMOVDW      Z8, 224(AX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, AX
+	SUBQ         $0x00000080, BX
+	SUBQ         $0x00000080, DI
+	JMP          block
+
+rest:
+	// The last 1..127 columns: ceil(cols/16) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000010
+	JBE    rest1
+	CMPQ   DI, $0x00000020
+	JBE    rest2
+	CMPQ   DI, $0x00000030
+	JBE    rest3
+	CMPQ   DI, $0x00000040
+	JBE    rest4
+	CMPQ   DI, $0x00000050
+	JBE    rest5
+	CMPQ   DI, $0x00000060
+	JBE    rest6
+	CMPQ   DI, $0x00000070
+	JBE    rest7
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	VPXORQ Z16, Z16, Z16
+	MOVQ   DI, R8
+	SUBQ   $0x00000070, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ        BX, DI
+	JL          r8part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD   64(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, Z11
+	VPMOVZXWD   96(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, Z12
+	VPMOVZXWD   128(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, Z13
+	VPMOVZXWD   160(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, Z14
+	VPMOVZXWD   192(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z15, Z15
+	VPMOVZXWD.Z 224(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z16, K1, Z16
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r8sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 96(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 128(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 160(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, K2, Z14
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 192(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z15, K2, Z15
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 224(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z16, K2, Z16
+
+r8sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 64(AX)
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
+	VCMPPS       $0x03, Z12, Z12, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
+	VPSRLD       $0x10, Z12, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z12, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 96(AX)
+	VCMPPS       $0x03, Z13, Z13, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
+	VCMPPS       $0x03, Z13, Z13, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
+	VPSRLD       $0x10, Z13, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z13, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 128(AX)
+	VCMPPS       $0x03, Z14, Z14, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
+	VCMPPS       $0x03, Z14, Z14, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
+	VPSRLD       $0x10, Z14, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z14, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 160(AX)
+	VCMPPS       $0x03, Z15, Z15, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z15
+	VCMPPS       $0x03, Z15, Z15, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z15
+	VPSRLD       $0x10, Z15, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z15, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 192(AX)
+	VCMPPS       $0x03, Z16, Z16, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z16
+	VCMPPS       $0x03, Z16, Z16, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z16
+	VPSRLD       $0x10, Z16, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z16, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 224(AX)
+	JMP          done
+
+rest7:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000060, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ        BX, DI
+	JL          r7part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD   64(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, Z11
+	VPMOVZXWD   96(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, Z12
+	VPMOVZXWD   128(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, Z13
+	VPMOVZXWD   160(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, Z14
+	VPMOVZXWD.Z 192(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z15, K1, Z15
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r7sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 96(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 128(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 160(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, K2, Z14
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 192(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z15, K2, Z15
+
+r7sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 64(AX)
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
+	VCMPPS       $0x03, Z12, Z12, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
+	VPSRLD       $0x10, Z12, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z12, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 96(AX)
+	VCMPPS       $0x03, Z13, Z13, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
+	VCMPPS       $0x03, Z13, Z13, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
+	VPSRLD       $0x10, Z13, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z13, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 128(AX)
+	VCMPPS       $0x03, Z14, Z14, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
+	VCMPPS       $0x03, Z14, Z14, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
+	VPSRLD       $0x10, Z14, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z14, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 160(AX)
+	VCMPPS       $0x03, Z15, Z15, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z15
+	VCMPPS       $0x03, Z15, Z15, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z15
+	VPSRLD       $0x10, Z15, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z15, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 192(AX)
+	JMP          done
+
+rest6:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000050, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ        BX, DI
+	JL          r6part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD   64(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, Z11
+	VPMOVZXWD   96(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, Z12
+	VPMOVZXWD   128(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, Z13
+	VPMOVZXWD.Z 160(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, K1, Z14
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r6sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 96(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 128(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 160(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z14, K2, Z14
+
+r6sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 64(AX)
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
+	VCMPPS       $0x03, Z12, Z12, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
+	VPSRLD       $0x10, Z12, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z12, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 96(AX)
+	VCMPPS       $0x03, Z13, Z13, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
+	VCMPPS       $0x03, Z13, Z13, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
+	VPSRLD       $0x10, Z13, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z13, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 128(AX)
+	VCMPPS       $0x03, Z14, Z14, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
+	VCMPPS       $0x03, Z14, Z14, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
+	VPSRLD       $0x10, Z14, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z14, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 160(AX)
+	JMP          done
+
+rest5:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000040, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ        BX, DI
+	JL          r5part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD   64(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, Z11
+	VPMOVZXWD   96(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, Z12
+	VPMOVZXWD.Z 128(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, K1, Z13
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r5sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 96(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 128(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z13, K2, Z13
+
+r5sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 64(AX)
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
+	VCMPPS       $0x03, Z12, Z12, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
+	VPSRLD       $0x10, Z12, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z12, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 96(AX)
+	VCMPPS       $0x03, Z13, Z13, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
+	VCMPPS       $0x03, Z13, Z13, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
+	VPSRLD       $0x10, Z13, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z13, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 128(AX)
+	JMP          done
+
+rest4:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r4row:
+	CMPQ        BX, DI
+	JL          r4part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD   64(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, Z11
+	VPMOVZXWD.Z 96(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K1, Z12
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r4sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 96(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z12, K2, Z12
+
+r4sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 64(AX)
+	VCMPPS       $0x03, Z12, Z12, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
+	VCMPPS       $0x03, Z12, Z12, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
+	VPSRLD       $0x10, Z12, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z12, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 96(AX)
+	JMP          done
+
+rest3:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r3row:
+	CMPQ        BX, DI
+	JL          r3part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD   32(DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, Z10
+	VPMOVZXWD.Z 64(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K1, Z11
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r3sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 64(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z11, K2, Z11
+
+r3sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, 32(AX)
+	VCMPPS       $0x03, Z11, Z11, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
+	VCMPPS       $0x03, Z11, Z11, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
+	VPSRLD       $0x10, Z11, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z11, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 64(AX)
+	JMP          done
+
+rest2:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r2row:
+	CMPQ        BX, DI
+	JL          r2part
+	VPMOVZXWD   (DX), Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, Z9
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K1, Z10
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r2sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z 32(DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z10, K2, Z10
+
+r2sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, (AX)
+	VCMPPS       $0x03, Z10, Z10, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
+	VCMPPS       $0x03, Z10, Z10, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
+	VPSRLD       $0x10, Z10, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z10, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, 32(AX)
+	JMP          done
+
+rest1:
+	VPXORQ Z9, Z9, Z9
+	MOVQ   DI, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r1row:
+	CMPQ        BX, DI
+	JL          r1part
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K1, Z9
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r1sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VPMOVZXWD.Z (DX), K2, Z0
+	VPSLLD      $0x10, Z0, Z0
+	VADDPS      Z0, Z9, K2, Z9
+
+r1sum:
+	VCMPPS       $0x03, Z9, Z9, K2
+	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
+	VCMPPS       $0x03, Z9, Z9, K2
+	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
+	VPSRLD       $0x10, Z9, Z0
+	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
+	VPADDD       Z9, Z0, Z0
+	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
+	VPSRLD       $0x10, Z0, Z0
+	VPMOVDW      Z0, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualPlanesAVX512F16(SB), $680-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       BX, BX
+	JZ          biasrowcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       BX, BX
+	JZ          biasdblcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 16(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Z0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 128(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	LEAQ    168(SP), R10
+
+keepbwinrow:
+	VCVTPH2PS (BX), Z1
+	VCVTPH2PS (DX), Z2
+	VCVTPH2PS (R10), Z3
+	VADDPS    Z3, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, (AX)
+	VCVTPH2PS 32(BX), Z1
+	VCVTPH2PS 32(DX), Z2
+	VCVTPH2PS 32(R10), Z3
+	VADDPS    Z3, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 32(AX)
+	VCVTPH2PS 64(BX), Z1
+	VCVTPH2PS 64(DX), Z2
+	VCVTPH2PS 64(R10), Z3
+	VADDPS    Z3, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 64(AX)
+	VCVTPH2PS 96(BX), Z1
+	VCVTPH2PS 96(DX), Z2
+	VCVTPH2PS 96(R10), Z3
+	VADDPS    Z3, Z2, Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 96(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x40, CX
+	JMP       keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  128(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, (R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 64(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Z1
+	VMOVUPS Z1, 128(R11)
+	VMOVUPS 64(R10), Z1
+	VMOVUPS Z1, 192(R11)
+	LEAQ    168(SP), R10
+
+keepbtwinrow:
+	MOVQ        $-1, R11
+	BZHIQ       CX, R11, R11
+	KMOVW       R11, K1
+	VCVTPH2PS.Z (BX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z2
+	VCVTPH2PS   (R10), Z3
+	VADDPS      Z3, Z2, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, (AX)
+	SHRQ        $0x10, R11
+	KMOVW       R11, K1
+	VCVTPH2PS.Z 32(BX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z2
+	VCVTPH2PS   32(R10), Z3
+	VADDPS      Z3, Z2, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 32(AX)
+	SHRQ        $0x10, R11
+	KMOVW       R11, K1
+	VCVTPH2PS.Z 64(BX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z2
+	VCVTPH2PS   64(R10), Z3
+	VADDPS      Z3, Z2, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 64(AX)
+	SHRQ        $0x10, R11
+	KMOVW       R11, K1
+	VCVTPH2PS.Z 96(BX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z2
+	VCVTPH2PS   96(R10), Z3
+	VADDPS      Z3, Z2, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 96(AX)
+	LEAQ        (AX)(CX*2), AX
+	LEAQ        (DX)(CX*2), DX
+	LEAQ        (BX)(CX*2), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ      CX, $0x40
+	JB        keepntail
+	VCVTPH2PS (BX), Z1
+	VCVTPH2PS (DX), Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, (AX)
+	VCVTPH2PS 32(BX), Z1
+	VCVTPH2PS 32(DX), Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 32(AX)
+	VCVTPH2PS 64(BX), Z1
+	VCVTPH2PS 64(DX), Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 64(AX)
+	VCVTPH2PS 96(BX), Z1
+	VCVTPH2PS 96(DX), Z2
+	VMULPS    Z0, Z2, Z2
+	VADDPS    Z1, Z2, Z2
+	VCMPPS    $0x03, Z2, Z2, K1
+	VMOVUPS   canonNaN32<>+0(SB), K1, Z2
+	VCVTPS2PH $0x00, Z2, 96(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x40, CX
+	JMP       keepnstep
+
+keepntail:
+	TESTQ       CX, CX
+	JZ          keepnkept
+	MOVQ        $-1, R10
+	BZHIQ       CX, R10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z (BX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, (AX)
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 32(BX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 32(AX)
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 64(BX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 64(AX)
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 96(BX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z2
+	VMULPS      Z0, Z2, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, K1, 96(AX)
+	LEAQ        (AX)(CX*2), AX
+	LEAQ        (DX)(CX*2), DX
+	LEAQ        (BX)(CX*2), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000080
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Z1
+	VMOVUPS 64(BX), Z2
+	VMOVUPS 128(BX), Z3
+	VMOVUPS 192(BX), Z4
+	VMOVUPS Z1, (AX)
+	VMOVUPS Z2, 64(AX)
+	VMOVUPS Z3, 128(AX)
+	VMOVUPS Z4, 192(AX)
+	ADDQ    $0x00000100, BX
+	ADDQ    $0x00000100, AX
+	SUBQ    $0x00000080, CX
+	CMPQ    CX, $0x00000080
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000020
+	JB      dropcopytail
+	VMOVUPS (BX), Z1
+	VMOVUPS Z1, (AX)
+	ADDQ    $0x00000040, BX
+	ADDQ    $0x00000040, AX
+	SUBQ    $0x00000020, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ       CX, CX
+	JZ          dropcopied
+	MOVQ        $-1, R10
+	BZHIQ       CX, R10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z (BX), K1, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VPMOVZXWD.Z 32(BX), K1, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	LEAQ        (BX)(CX*2), BX
+	LEAQ        (AX)(CX*2), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualRowsAVX512F16(SB), $2000-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ     BX, BX
+	JZ        vrowcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      vdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ     BX, BX
+	JZ        vdblcopied
+	MOVQ      $-1, SI
+	BZHIQ     BX, SI, SI
+	KMOVW     SI, K1
+	VMOVUPS.Z (CX), K1, Z0
+	VMOVUPS   Z0, K1, (DX)
+	LEAQ      (CX)(BX*4), CX
+	LEAQ      (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	VMOVUPS 128(CX), Z0
+	VMOVUPS Z0, 128(DX)
+	VMOVUPS 192(CX), Z0
+	VMOVUPS Z0, 192(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       BX, BX
+	JZ          biasrowcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Z0
+	VMOVUPS 64(CX), Z1
+	VMOVUPS 128(CX), Z2
+	VMOVUPS 192(CX), Z3
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	ADDQ    $0x00000100, CX
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000080, BX
+	CMPQ    BX, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, CX
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000020, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       BX, BX
+	JZ          biasdblcopied
+	MOVQ        $-1, SI
+	BZHIQ       BX, SI, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z (CX), K1, Z0
+	VPMOVDW     Z0, K1, (DX)
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	VPMOVZXWD.Z 32(CX), K1, Z0
+	VPMOVDW     Z0, K1, 32(DX)
+	LEAQ        (CX)(BX*2), CX
+	LEAQ        (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Z0
+	VMOVUPS Z0, (DX)
+	VMOVUPS 64(CX), Z0
+	VMOVUPS Z0, 64(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VPXORQ Z4, Z4, Z4
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    1488(SP), DI
+
+bbinrow:
+	VMOVUPS     (SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   (DX), Z2
+	VCVTPH2PS   (DX), Z1
+	VCVTPH2PS.Z (CX), K1, Z3
+	VCVTPH2PS   (DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, (AX)
+	VMOVUPS     64(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   32(DX), Z2
+	VCVTPH2PS   32(DX), Z1
+	VCVTPH2PS.Z 32(CX), K1, Z3
+	VCVTPH2PS   32(DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 32(AX)
+	VMOVUPS     128(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   64(DX), Z2
+	VCVTPH2PS   64(DX), Z1
+	VCVTPH2PS.Z 64(CX), K1, Z3
+	VCVTPH2PS   64(DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 64(AX)
+	VMOVUPS     192(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   96(DX), Z2
+	VCVTPH2PS   96(DX), Z1
+	VCVTPH2PS.Z 96(CX), K1, Z3
+	VCVTPH2PS   96(DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x40, BX
+	CMPQ        BX, $0x40
+	JA          bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(DI), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    1488(SP), DI
+
+blbinrow:
+	MOVQ        $-1, R8
+	BZHIQ       BX, R8, R8
+	KMOVW       R8, K1
+	VMOVUPS     (SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z (DX), K1, Z2
+	VCVTPH2PS.Z (DX), K1, Z1
+	VCVTPH2PS.Z (CX), K2, Z3
+	VCVTPH2PS   (DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, (AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VMOVUPS     64(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 32(DX), K1, Z2
+	VCVTPH2PS.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(CX), K2, Z3
+	VCVTPH2PS   32(DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 32(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VMOVUPS     128(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 64(DX), K1, Z2
+	VCVTPH2PS.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(CX), K2, Z3
+	VCVTPH2PS   64(DI), Z5
+	VADDPS      Z5, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 64(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VMOVUPS     192(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 96(DX), K1, Z2
+	VCVTPH2PS.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(CX), K2, Z3
+	VCVTPH2PS   96(DI), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 96(AX)
+	JMP         done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS     (SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   (DX), Z2
+	VCVTPH2PS   (DX), Z1
+	VCVTPH2PS.Z (CX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, (AX)
+	VMOVUPS     64(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   32(DX), Z2
+	VCVTPH2PS   32(DX), Z1
+	VCVTPH2PS.Z 32(CX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 32(AX)
+	VMOVUPS     128(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   64(DX), Z2
+	VCVTPH2PS   64(DX), Z1
+	VCVTPH2PS.Z 64(CX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 64(AX)
+	VMOVUPS     192(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1
+	VPMOVZXWD   96(DX), Z2
+	VCVTPH2PS   96(DX), Z1
+	VCVTPH2PS.Z 96(CX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z2
+	VPMOVDW     Z2, 96(AX)
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, CX
+	ADDQ        $0x00000080, DX
+	SUBQ        $0x40, BX
+	CMPQ        BX, $0x40
+	JA          nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 64(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 192(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, 256(DI)
+	VMOVUPS 64(SI), Z0
+	VMOVUPS Z0, 320(DI)
+	VMOVUPS 128(SI), Z0
+	VMOVUPS Z0, 384(DI)
+	VMOVUPS 192(SI), Z0
+	VMOVUPS Z0, 448(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	MOVQ        $-1, DI
+	BZHIQ       BX, DI, DI
+	KMOVW       DI, K1
+	VMOVUPS     (SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z (DX), K1, Z2
+	VCVTPH2PS.Z (DX), K1, Z1
+	VCVTPH2PS.Z (CX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, (AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VMOVUPS     64(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 32(DX), K1, Z2
+	VCVTPH2PS.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(CX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 32(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VMOVUPS     128(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 64(DX), K1, Z2
+	VCVTPH2PS.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(CX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 64(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VMOVUPS     192(SI), Z0
+	VCMPPS      $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z 96(DX), K1, Z2
+	VCVTPH2PS.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(CX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·residualBitsAVX512F16(SB), $680-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       SI, SI
+	JZ          biasrowcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       SI, SI
+	JZ          biasdblcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 16(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Z0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 128(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, (R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 64(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Z1
+	VMOVUPS Z1, 128(R10)
+	VMOVUPS 64(R9), Z1
+	VMOVUPS Z1, 192(R10)
+	LEAQ    168(SP), R9
+
+bwinrow:
+	KMOVW       R8, K1
+	VPMOVZXWD   (BX), Z2
+	VCVTPH2PS   (BX), Z1
+	VCVTPH2PS.Z (DX), K1, Z3
+	VCVTPH2PS   (R9), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, (AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   32(BX), Z2
+	VCVTPH2PS   32(BX), Z1
+	VCVTPH2PS.Z 32(DX), K1, Z3
+	VCVTPH2PS   32(R9), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 32(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   64(BX), Z2
+	VCVTPH2PS   64(BX), Z1
+	VCVTPH2PS.Z 64(DX), K1, Z3
+	VCVTPH2PS   64(R9), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 64(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   96(BX), Z2
+	VCVTPH2PS   96(BX), Z1
+	VCVTPH2PS.Z 96(DX), K1, Z3
+	VCVTPH2PS   96(R9), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 96(AX)
+	ADDQ        $0x08, SI
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x40, DI
+	CMPQ        DI, $0x40
+	JA          bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, (SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 64(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Z1
+	VMOVUPS Z1, 128(SI)
+	VMOVUPS 64(CX), Z1
+	VMOVUPS Z1, 192(SI)
+	LEAQ    168(SP), CX
+
+blwinrow:
+	MOVQ        $-1, SI
+	BZHIQ       DI, SI, SI
+	ANDQ        SI, R8
+	KMOVW       SI, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z (BX), K1, Z2
+	VCVTPH2PS.Z (BX), K1, Z1
+	VCVTPH2PS.Z (DX), K2, Z3
+	VCVTPH2PS   (CX), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, (AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 32(BX), K1, Z2
+	VCVTPH2PS.Z 32(BX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K2, Z3
+	VCVTPH2PS   32(CX), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, 32(AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 64(BX), K1, Z2
+	VCVTPH2PS.Z 64(BX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K2, Z3
+	VCVTPH2PS   64(CX), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, 64(AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, SI
+	KMOVW       SI, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 96(BX), K1, Z2
+	VCVTPH2PS.Z 96(BX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K2, Z3
+	VCVTPH2PS   96(CX), Z4
+	VADDPS      Z4, Z3, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 96(AX)
+	JMP         done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ        (SI), R8
+	MOVQ        8(SI), R9
+	SHRQ        CL, R9, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   (BX), Z2
+	VCVTPH2PS   (BX), Z1
+	VCVTPH2PS.Z (DX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, (AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   32(BX), Z2
+	VCVTPH2PS   32(BX), Z1
+	VCVTPH2PS.Z 32(DX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 32(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   64(BX), Z2
+	VCVTPH2PS   64(BX), Z1
+	VCVTPH2PS.Z 64(DX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 64(AX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   96(BX), Z2
+	VCVTPH2PS   96(BX), Z1
+	VCVTPH2PS.Z 96(DX), K1, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K1, Z2
+	VPMOVDW     Z2, 96(AX)
+	ADDQ        $0x08, SI
+	ADDQ        $0x00000080, AX
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x40, DI
+	CMPQ        DI, $0x40
+	JA          nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	MOVQ        $-1, CX
+	BZHIQ       DI, CX, CX
+	ANDQ        CX, R8
+	KMOVW       CX, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z (BX), K1, Z2
+	VCVTPH2PS.Z (BX), K1, Z1
+	VCVTPH2PS.Z (DX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, (AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, CX
+	KMOVW       CX, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 32(BX), K1, Z2
+	VCVTPH2PS.Z 32(BX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, 32(AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, CX
+	KMOVW       CX, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 64(BX), K1, Z2
+	VCVTPH2PS.Z 64(BX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y1
+	VPMOVZXWD   Y1, Z1
+	VMOVDQA32   Z1, K2, Z2
+	VPMOVDW     Z2, K1, 64(AX)
+	SHRQ        $0x10, R8
+	SHRQ        $0x10, CX
+	KMOVW       CX, K1
+	KMOVW       R8, K2
+	VPMOVZXWD.Z 96(BX), K1, Z2
+	VCVTPH2PS.Z 96(BX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K2, Z3
+	VMULPS      Z0, Z3, Z3
+	VADDPS      Z1, Z3, Z3
+	VCMPPS      $0x03, Z3, Z3, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z3
+	VCVTPS2PH   $0x00, Z3, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z2
+	VPMOVDW     Z2, K1, 96(AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX512F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX512F, BMI2, CMOV, MMX+, POPCNT
+TEXT ·residualPhiloxAVX512F16(SB), $3288-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2512(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2552(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasrowcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ       SI, SI
+	JZ          biasrowcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2552(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000080
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	VMOVUPS Z2, 128(BX)
+	VMOVUPS Z3, 192(BX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000080, SI
+	CMPQ    SI, $0x00000080
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000020
+	JB      biasdblcopytail
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000020, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ       SI, SI
+	JZ          biasdblcopied
+	MOVQ        $-1, DI
+	BZHIQ       SI, DI, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z (DX), K1, Z0
+	VPMOVDW     Z0, K1, (BX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD.Z 32(DX), K1, Z0
+	VPMOVDW     Z0, K1, 32(BX)
+	LEAQ        (DX)(SI*2), DX
+	LEAQ        (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2552(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Z0
+	VMOVUPS Z0, (BX)
+	VMOVUPS 64(DX), Z0
+	VMOVUPS Z0, 64(BX)
+	MOVQ    DX, 2512(SP)
+	MOVQ    BX, 2528(SP)
+	MOVQ    BX, 2544(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2512(SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 2528(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 2544(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2528(SP), BX
+	SUBQ 2512(SP), BX
+	MOVQ BX, 2536(SP)
+	MOVQ 2512(SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 2520(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), CX
+	MOVQ res_base+48(FP), DX
+	MOVQ bits_base+96(FP), BX
+	MOVQ dst_len+8(FP), SI
+	MOVQ seed+120(FP), DI
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL DI, R8
+	SHRQ $0x20, DI
+	MOVL R8, (SP)
+	MOVL DI, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 8(SP)
+	MOVL DI, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 16(SP)
+	MOVL DI, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 24(SP)
+	MOVL DI, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 32(SP)
+	MOVL DI, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 40(SP)
+	MOVL DI, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 48(SP)
+	MOVL DI, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 56(SP)
+	MOVL DI, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 64(SP)
+	MOVL DI, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, DI
+	MOVL R8, 72(SP)
+	MOVL DI, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), DI
+	SHLQ $0x20, DI
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R10
+
+thr:
+	MOVQ            DI, R9
+	SARQ            $0x3f, R9
+	MOVQ            R9, (R8)
+	ADDQ            $0x08, R8
+	SHLQ            $0x01, DI
+	DECL            R10
+	JNZ             thr
+	MOVQ            $-1, DI
+	VBROADCASTI64X4 philoxM0<>+0(SB), Z0
+	VBROADCASTI64X4 philoxM1<>+0(SB), Z1
+	MOVL            $0x0000aaaa, R8
+	KMOVW           R8, K1
+	VPBROADCASTQ    DI, Z2
+	MOVQ            start+128(FP), DI
+	VBROADCASTSS    s+152(FP), Z3
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ SI, $0x00001000
+	JA   chunks
+	CMPQ SI, $0x00000400
+	JB   tail
+
+loop:
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z8
+	VPADDQ       groupStride<>+64(SB), Z8, Z10
+	VPADDQ       groupStride<>+0(SB), Z8, Z8
+	VMOVDQA64    Z2, Z9
+	VMOVDQA64    Z2, Z11
+	VPXORQ       Z4, Z4, Z4
+	VPXORQ       Z5, Z5, Z5
+	LEAQ         80(SP), R8
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z8, Z12
+	VPSHUFD $0xf5, Z10, Z13
+
+	// Round 1.
+	VPMULUDQ    Z0, Z8, Z14
+	VPXORD.BCST (SP), Z12, Z12
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+	VPMULUDQ    Z0, Z10, Z16
+	VPXORD.BCST (SP), Z13, Z13
+	VPSHUFD     $0xf5, Z16, Z17
+	VPXORD.BCST 4(SP), Z17, Z17
+
+	// Round 2.
+	VPMULUDQ        Z0, Z12, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z12, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z19
+	VPMULUDQ        Z0, Z13, Z13
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPXORD.BCST     8(SP), Z17, Z17
+	VPSHUFD         $0xf5, Z13, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z16, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z16
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 20(SP), Z12, Z15
+	VPMULUDQ        Z0, Z17, Z12
+	VPMULUDQ        Z1, Z20, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 20(SP), Z13, Z14
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 28(SP), Z12, Z17
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z12, Z15
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z15
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 36(SP), Z16, Z14
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z16, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z12, Z18
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z12, Z17
+	VPTERNLOGD.BCST $0x96, 44(SP), Z13, Z17
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 52(SP), Z16, Z15
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z16, Z14
+	VPTERNLOGD.BCST $0x96, 52(SP), Z12, Z14
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z12
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z12, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z18
+	VPMULUDQ        Z0, Z20, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z13, Z17
+	VPTERNLOGD.BCST $0x96, 60(SP), Z16, Z17
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z16
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z15, Z19
+	VPSHUFD         $0xf5, Z16, Z15
+	VPTERNLOGD.BCST $0x96, 68(SP), Z12, Z15
+	VPMULUDQ        Z0, Z20, Z12
+	VPMULUDQ        Z1, Z17, Z17
+	VPSHUFD         $0xf5, Z17, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z12, Z14
+	VPTERNLOGD.BCST $0x96, 68(SP), Z13, Z14
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z13, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z16, Z18
+	VPMULUDQ        Z0, Z20, Z16
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z17, Z20
+	VPSHUFD         $0xf5, Z16, Z17
+	VPTERNLOGD.BCST $0x96, 76(SP), Z12, Z17
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z15, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z9, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z4
+	VPANDNQ         Z9, Z19, Z9
+	VPSHUFD         $0xa0, Z13, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z9, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z4
+	VPANDNQ         Z9, Z18, Z9
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z5
+	VPANDNQ         Z11, Z20, Z11
+	VPSHUFD         $0xa0, Z16, K1, Z17
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z17, Z5
+	VPANDNQ         Z11, Z17, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z9, Z9, K2
+	VPTESTMQ Z11, Z11, K3
+	KORTESTW K2, K3
+	JZ       decided
+	CMPQ     R8, R9
+	JB       step
+
+decided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z4, Z4, Z4
+	VPTERNLOGQ $0x0f, Z5, Z5, Z5
+	VMOVDQU64  Z4, 336(SP)
+	VMOVDQU64  Z5, 400(SP)
+	ADDQ       $0x00000100, DI
+
+	// Apply the batch's keep words.
+	XORQ R8, R8
+
+word:
+	MOVQ  336(SP)(R8*8), R9
+	TESTQ BX, BX
+	JZ    stored
+	MOVQ  R9, (BX)
+	ADDQ  $0x08, BX
+
+stored:
+	CMPQ 2512(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 3192(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   wordbiasnowrap
+	SUBQ 2536(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, (R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 64(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z8
+	VMOVUPS Z8, 128(R9)
+	VMOVUPS 64(R10), Z8
+	VMOVUPS Z8, 192(R9)
+	LEAQ    2680(SP), R10
+
+wordbiasinrow:
+	MOVQ        3192(SP), R9
+	PREFETCHT0  2048(CX)
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2112(CX)
+	PREFETCHT0  2112(DX)
+	KMOVW       R9, K2
+	VPMOVZXWD   (DX), Z9
+	VCVTPH2PS   (DX), Z8
+	VCVTPH2PS.Z (CX), K2, Z10
+	VCVTPH2PS   (R10), Z11
+	VADDPS      Z11, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, (AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   32(DX), Z9
+	VCVTPH2PS   32(DX), Z8
+	VCVTPH2PS.Z 32(CX), K2, Z10
+	VCVTPH2PS   32(R10), Z11
+	VADDPS      Z11, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 32(AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   64(DX), Z9
+	VCVTPH2PS   64(DX), Z8
+	VCVTPH2PS.Z 64(CX), K2, Z10
+	VCVTPH2PS   64(R10), Z11
+	VADDPS      Z11, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 64(AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   96(DX), Z9
+	VCVTPH2PS   96(DX), Z8
+	VCVTPH2PS.Z 96(CX), K2, Z10
+	VCVTPH2PS   96(R10), Z11
+	VADDPS      Z11, Z10, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 96(AX)
+	JMP         wordresid
+
+wordnobias:
+	PREFETCHT0  2048(CX)
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2112(CX)
+	PREFETCHT0  2112(DX)
+	KMOVW       R9, K2
+	VPMOVZXWD   (DX), Z9
+	VCVTPH2PS   (DX), Z8
+	VCVTPH2PS.Z (CX), K2, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, (AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   32(DX), Z9
+	VCVTPH2PS   32(DX), Z8
+	VCVTPH2PS.Z 32(CX), K2, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 32(AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   64(DX), Z9
+	VCVTPH2PS   64(DX), Z8
+	VCVTPH2PS.Z 64(CX), K2, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 64(AX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   96(DX), Z9
+	VCVTPH2PS   96(DX), Z8
+	VCVTPH2PS.Z 96(CX), K2, Z10
+	VMULPS      Z3, Z10, Z10
+	VADDPS      Z8, Z10, Z10
+	VCMPPS      $0x03, Z10, Z10, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z10
+	VCVTPS2PH   $0x00, Z10, Y8
+	VPMOVZXWD   Y8, Z8
+	VMOVDQA32   Z8, K2, Z9
+	VPMOVDW     Z9, 96(AX)
+
+wordresid:
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	INCQ R8
+	CMPQ R8, $0x10
+	JB   word
+	SUBQ $0x00000400, SI
+	CMPQ SI, $0x00000400
+	JAE  loop
+
+tail:
+	TESTQ SI, SI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+
+	// Batch of 16 groups: group i in lane i of set a (i < 8) or lane i-8 of set b.
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z8
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+
+	// Only groups < ng open.
+	MOVQ        $-1, DI
+	BZHIQ       R8, DI, DI
+	KMOVW       DI, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQA64.Z Z2, K2, Z5
+	VMOVDQA64.Z Z2, K3, Z2
+	VPXORQ      Z6, Z6, Z6
+	VPXORQ      Z7, Z7, Z7
+	LEAQ        80(SP), DI
+	LEAQ        336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z9
+	VPSHUFD $0xf5, Z8, Z10
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z11
+	VPXORD.BCST (SP), Z9, Z9
+	VPSHUFD     $0xf5, Z11, Z12
+	VPXORD.BCST 4(SP), Z12, Z12
+	VPMULUDQ    Z0, Z8, Z13
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z13, Z14
+	VPXORD.BCST 4(SP), Z14, Z14
+
+	// Round 2.
+	VPMULUDQ        Z0, Z9, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z9, Z16
+	VPTERNLOGD.BCST $0x96, 12(SP), Z11, Z16
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z14, Z11
+	VPSHUFD         $0xf5, Z11, Z14
+	VPXORD.BCST     8(SP), Z14, Z14
+	VPSHUFD         $0xf5, Z10, Z17
+	VPTERNLOGD.BCST $0x96, 12(SP), Z13, Z17
+
+	// Round 3.
+	VPMULUDQ        Z0, Z15, Z13
+	VPMULUDQ        Z1, Z16, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z9, Z12
+	VPMULUDQ        Z0, Z14, Z9
+	VPMULUDQ        Z1, Z17, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 16(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z11
+
+	// Round 4.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 24(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 28(SP), Z9, Z14
+
+	// Round 5.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z9, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z10, Z12
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 32(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z10, Z11
+	VPTERNLOGD.BCST $0x96, 36(SP), Z13, Z11
+
+	// Round 6.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z13, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z9, Z15
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 40(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z9, Z14
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z14
+
+	// Round 7.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z13, Z12
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 48(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z13, Z11
+	VPTERNLOGD.BCST $0x96, 52(SP), Z9, Z11
+
+	// Round 8.
+	VPMULUDQ        Z0, Z16, Z9
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z9, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z10, Z15
+	VPMULUDQ        Z0, Z17, Z10
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 56(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z10, Z14
+	VPTERNLOGD.BCST $0x96, 60(SP), Z13, Z14
+
+	// Round 9.
+	VPMULUDQ        Z0, Z16, Z13
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z16
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z16
+	VPSHUFD         $0xf5, Z13, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z9, Z12
+	VPMULUDQ        Z0, Z17, Z9
+	VPMULUDQ        Z1, Z14, Z14
+	VPSHUFD         $0xf5, Z14, Z17
+	VPTERNLOGD.BCST $0x96, 64(SP), Z11, Z17
+	VPSHUFD         $0xf5, Z9, Z11
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z11
+
+	// Round 10.
+	VPMULUDQ        Z0, Z16, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z16
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z16
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z13, Z15
+	VPMULUDQ        Z0, Z17, Z13
+	VPMULUDQ        Z1, Z11, Z11
+	VPSHUFD         $0xf5, Z11, Z17
+	VPTERNLOGD.BCST $0x96, 72(SP), Z14, Z17
+	VPSHUFD         $0xf5, Z13, Z14
+	VPTERNLOGD.BCST $0x96, 76(SP), Z9, Z14
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z12, K1, Z16
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z16
+	VPTERNLOGQ.BCST $0xf8, (DI), Z16, Z6
+	VPANDNQ         Z5, Z16, Z5
+	VPSHUFD         $0xa0, Z10, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z6
+	VPANDNQ         Z5, Z15, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z11, K1, Z17
+	VPTERNLOGQ.BCST $0x48, (DI), Z2, Z17
+	VPTERNLOGQ.BCST $0xf8, (DI), Z17, Z7
+	VPANDNQ         Z2, Z17, Z2
+	VPSHUFD         $0xa0, Z13, K1, Z14
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z2, Z14
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z14, Z7
+	VPANDNQ         Z2, Z14, Z2
+	VPADDQ.BCST     qwordOne<>+0(SB), Z8, Z8
+	ADDQ            $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K2
+	VPTESTMQ Z2, Z2, K3
+	KORTESTW K2, K3
+	JZ       taildecided
+	CMPQ     DI, R8
+	JB       tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPTERNLOGQ $0x0f, Z6, Z6, Z6
+	VPTERNLOGQ $0x0f, Z7, Z7, Z7
+	VMOVDQU64  Z6, 336(SP)
+	VMOVDQU64  Z7, 400(SP)
+	XORQ       R8, R8
+
+tailword:
+	MOVQ  336(SP)(R8*8), DI
+	CMPQ  SI, $0x40
+	JBE   last
+	TESTQ BX, BX
+	JZ    tailstored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+tailstored:
+	CMPQ 2512(SP), $0x00
+	JE   tailwordnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 128(R9), DI
+	CMPQ DI, 2528(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2536(SP), DI
+
+tailwordbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    R9, DI
+	LEAQ    2552(SP), R9
+	ADDQ    R9, DI
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), R9
+
+tailwordbiasinrow:
+	MOVQ        3192(SP), DI
+	PREFETCHT0  2048(CX)
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2112(CX)
+	PREFETCHT0  2112(DX)
+	KMOVW       DI, K1
+	VPMOVZXWD   (DX), Z1
+	VCVTPH2PS   (DX), Z0
+	VCVTPH2PS.Z (CX), K1, Z2
+	VCVTPH2PS   (R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, (AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   32(DX), Z1
+	VCVTPH2PS   32(DX), Z0
+	VCVTPH2PS.Z 32(CX), K1, Z2
+	VCVTPH2PS   32(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 32(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   64(DX), Z1
+	VCVTPH2PS   64(DX), Z0
+	VCVTPH2PS.Z 64(CX), K1, Z2
+	VCVTPH2PS   64(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 64(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   96(DX), Z1
+	VCVTPH2PS   96(DX), Z0
+	VCVTPH2PS.Z 96(CX), K1, Z2
+	VCVTPH2PS   96(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 96(AX)
+	JMP         tailwordresid
+
+tailwordnobias:
+	PREFETCHT0  2048(CX)
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2112(CX)
+	PREFETCHT0  2112(DX)
+	KMOVW       DI, K1
+	VPMOVZXWD   (DX), Z1
+	VCVTPH2PS   (DX), Z0
+	VCVTPH2PS.Z (CX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, (AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   32(DX), Z1
+	VCVTPH2PS   32(DX), Z0
+	VCVTPH2PS.Z 32(CX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 32(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   64(DX), Z1
+	VCVTPH2PS   64(DX), Z0
+	VCVTPH2PS.Z 64(CX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 64(AX)
+	SHRQ        $0x10, DI
+	KMOVW       DI, K1
+	VPMOVZXWD   96(DX), Z1
+	VCVTPH2PS   96(DX), Z0
+	VCVTPH2PS.Z 96(CX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 96(AX)
+
+tailwordresid:
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	ADDQ $0x00000080, AX
+	INCQ R8
+	SUBQ $0x40, SI
+	JMP  tailword
+
+last:
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    laststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+laststored:
+	CMPQ 2512(SP), $0x00
+	JE   lastnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 128(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   lastbiasnowrap
+	SUBQ 2536(SP), DI
+
+lastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), BX
+
+lastbiasinrow:
+	MOVQ        3192(SP), DI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	ANDQ        R8, DI
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z (DX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z0
+	VCVTPH2PS.Z (CX), K2, Z2
+	VCVTPH2PS   (BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VCVTPH2PS.Z 32(CX), K2, Z2
+	VCVTPH2PS   32(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VCVTPH2PS.Z 64(CX), K2, Z2
+	VCVTPH2PS   64(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VCVTPH2PS.Z 96(CX), K2, Z2
+	VCVTPH2PS   96(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 96(AX)
+	JMP         lastresid
+
+lastnobias:
+	MOVQ        $-1, BX
+	BZHIQ       SI, BX, BX
+	ANDQ        BX, DI
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z (DX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z0
+	VCVTPH2PS.Z (CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VCVTPH2PS.Z 32(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VCVTPH2PS.Z 64(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VCVTPH2PS.Z 96(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 96(AX)
+
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(SI), R8
+	SHRQ $0x06, R8
+	MOVQ R8, 3256(SP)
+	DECQ R8
+	MOVQ R8, 3240(SP)
+	SHLQ $0x06, R8
+	SUBQ R8, SI
+	MOVQ SI, 3248(SP)
+	MOVQ AX, 3200(SP)
+	MOVQ CX, 3208(SP)
+	MOVQ DX, 3280(SP)
+	MOVQ BX, 3216(SP)
+	MOVQ $0x00000000, 3232(SP)
+	MOVQ $0x00000000, 3264(SP)
+	MOVQ $0x00000000, 3224(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    3256(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 3256(SP)
+	MOVQ    AX, 3272(SP)
+	LEAQ    464(SP), CX
+	ADDQ    3264(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 16) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000010, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	MOVQ         $-1, R8
+	BZHIQ        SI, R8, R8
+	KMOVW        R8, K2
+	KSHIFTRW     $0x08, K2, K3
+	VPBROADCASTQ DI, Z4
+	VPADDQ       groupStride<>+64(SB), Z4, Z7
+	VPADDQ       groupStride<>+0(SB), Z4, Z4
+	VMOVDQA64.Z  Z2, K2, Z5
+	VMOVDQA64.Z  Z2, K3, Z8
+	VPXORQ       Z6, Z6, Z6
+	VPXORQ       Z9, Z9, Z9
+	LEAQ         80(SP), R8
+	LEAQ         144(SP), R9
+
+gfirststep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z10
+	VPSHUFD $0xf5, Z7, Z11
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z12
+	VPXORD.BCST (SP), Z10, Z10
+	VPSHUFD     $0xf5, Z12, Z13
+	VPXORD.BCST 4(SP), Z13, Z13
+	VPMULUDQ    Z0, Z7, Z14
+	VPXORD.BCST (SP), Z11, Z11
+	VPSHUFD     $0xf5, Z14, Z15
+	VPXORD.BCST 4(SP), Z15, Z15
+
+	// Round 2.
+	VPMULUDQ        Z0, Z10, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z18
+	VPXORD.BCST     8(SP), Z18, Z18
+	VPSHUFD         $0xf5, Z10, Z19
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPMULUDQ        Z0, Z11, Z11
+	VPMULUDQ        Z1, Z15, Z12
+	VPSHUFD         $0xf5, Z12, Z15
+	VPXORD.BCST     8(SP), Z15, Z15
+	VPSHUFD         $0xf5, Z11, Z20
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+
+	// Round 3.
+	VPMULUDQ        Z0, Z18, Z14
+	VPMULUDQ        Z1, Z19, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
+	VPMULUDQ        Z0, Z15, Z10
+	VPMULUDQ        Z1, Z20, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
+
+	// Round 4.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
+
+	// Round 5.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z10, Z13
+	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z11, Z12
+	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
+
+	// Round 6.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z10, Z15
+	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
+
+	// Round 7.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z11, Z13
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z14, Z12
+	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
+
+	// Round 8.
+	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z10, Z18
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
+	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z11, Z15
+	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
+
+	// Round 9.
+	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z19
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPSHUFD         $0xf5, Z14, Z13
+	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
+	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z1, Z15, Z15
+	VPSHUFD         $0xf5, Z15, Z20
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z10, Z12
+	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
+
+	// Round 10.
+	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z1, Z13, Z13
+	VPSHUFD         $0xf5, Z13, Z19
+	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
+	VPSHUFD         $0xf5, Z11, Z18
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
+	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z1, Z12, Z12
+	VPSHUFD         $0xf5, Z12, Z20
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z14, Z15
+	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z13, K1, Z19
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
+	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
+	VPANDNQ         Z5, Z19, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z18
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
+	VPANDNQ         Z5, Z18, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z12, K1, Z20
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
+	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
+	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z14, K1, Z15
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
+	VPANDNQ         Z8, Z15, Z8
+	VPADDQ.BCST     qwordOne<>+0(SB), Z7, Z7
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z8, Z8, K5
+	KORTESTW K4, K5
+	JZ       gfirstdecided
+	CMPQ     R8, R9
+	JB       gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VPTERNLOGQ $0x33, Z6, Z6, Z16
+	VMOVDQU64  Z16, K2, (CX)(BX*8)
+	VPTERNLOGQ $0x33, Z9, Z9, Z17
+	VMOVDQU64  Z17, K3, 64(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPBROADCASTQ  BX, Z10
+	VPTESTMQ      Z5, Z5, K2
+	VPADDQ        iotaQ<>+0(SB), Z10, Z11
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z5, K2, Z5
+	VMOVDQU64     Z5, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z6, K2, Z6
+	VMOVDQU64     Z6, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z11, K2, Z11
+	VMOVDQU64     Z11, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	VPTESTMQ      Z8, Z8, K2
+	VPADDQ        iotaQ<>+64(SB), Z10, Z4
+	VPCOMPRESSQ.Z Z7, K2, Z7
+	VMOVDQU64     Z7, 1488(SP)(DX*8)
+	VPCOMPRESSQ.Z Z8, K2, Z8
+	VMOVDQU64     Z8, 1744(SP)(DX*8)
+	VPCOMPRESSQ.Z Z9, K2, Z9
+	VMOVDQU64     Z9, 2000(SP)(DX*8)
+	VPCOMPRESSQ.Z Z4, K2, Z4
+	VMOVDQU64     Z4, 2256(SP)(DX*8)
+	KMOVW         K2, R8
+	POPCNTL       R8, R8
+	ADDQ          R8, DX
+	ADDQ          SI, BX
+	SUBQ          SI, AX
+	SHLQ          $0x04, SI
+	ADDQ          SI, DI
+	MOVQ          $0x00000010, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	MOVQ    3240(SP), R8
+	CMPQ    R8, SI
+	CMOVQCS R8, SI
+	SUBQ    SI, 3232(SP)
+	SUBQ    SI, 3240(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    3200(SP), R8
+	MOVQ    3208(SP), R9
+	MOVQ    3280(SP), R10
+	MOVQ    3216(SP), R11
+	MOVQ    3224(SP), R12
+
+hookapply:
+	MOVQ  464(SP)(R12*8), R13
+	INCQ  R12
+	ANDQ  $0x7f, R12
+	TESTQ R11, R11
+	JZ    hookstored
+	MOVQ  R13, (R11)
+	ADDQ  $0x08, R11
+
+hookstored:
+	CMPQ 2512(SP), $0x00
+	JE   hooknobias
+	MOVQ R13, 3192(SP)
+	MOVQ 2520(SP), R14
+	LEAQ 128(R14), R13
+	CMPQ R13, 2528(SP)
+	JB   hookbiasnowrap
+	SUBQ 2536(SP), R13
+
+hookbiasnowrap:
+	MOVQ R13, 2520(SP)
+	CMPQ R14, 2544(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R13
+	SUBQ    R14, R13
+	LEAQ    2552(SP), R14
+	ADDQ    R14, R13
+	MOVQ    2544(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, (R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 64(R13)
+	MOVQ    2512(SP), R14
+	VMOVUPS (R14), Z4
+	VMOVUPS Z4, 128(R13)
+	VMOVUPS 64(R14), Z4
+	VMOVUPS Z4, 192(R13)
+	LEAQ    2680(SP), R14
+
+hookbiasinrow:
+	MOVQ        3192(SP), R13
+	PREFETCHT0  2048(R9)
+	PREFETCHT0  2048(R10)
+	PREFETCHT0  2112(R9)
+	PREFETCHT0  2112(R10)
+	KMOVW       R13, K2
+	VPMOVZXWD   (R10), Z5
+	VCVTPH2PS   (R10), Z4
+	VCVTPH2PS.Z (R9), K2, Z7
+	VCVTPH2PS   (R14), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, (R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   32(R10), Z5
+	VCVTPH2PS   32(R10), Z4
+	VCVTPH2PS.Z 32(R9), K2, Z7
+	VCVTPH2PS   32(R14), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 32(R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   64(R10), Z5
+	VCVTPH2PS   64(R10), Z4
+	VCVTPH2PS.Z 64(R9), K2, Z7
+	VCVTPH2PS   64(R14), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 64(R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   96(R10), Z5
+	VCVTPH2PS   96(R10), Z4
+	VCVTPH2PS.Z 96(R9), K2, Z7
+	VCVTPH2PS   96(R14), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 96(R8)
+	JMP         hookresid
+
+hooknobias:
+	PREFETCHT0  2048(R9)
+	PREFETCHT0  2048(R10)
+	PREFETCHT0  2112(R9)
+	PREFETCHT0  2112(R10)
+	KMOVW       R13, K2
+	VPMOVZXWD   (R10), Z5
+	VCVTPH2PS   (R10), Z4
+	VCVTPH2PS.Z (R9), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, (R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   32(R10), Z5
+	VCVTPH2PS   32(R10), Z4
+	VCVTPH2PS.Z 32(R9), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 32(R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   64(R10), Z5
+	VCVTPH2PS   64(R10), Z4
+	VCVTPH2PS.Z 64(R9), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 64(R8)
+	SHRQ        $0x10, R13
+	KMOVW       R13, K2
+	VPMOVZXWD   96(R10), Z5
+	VCVTPH2PS   96(R10), Z4
+	VCVTPH2PS.Z 96(R9), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 96(R8)
+
+hookresid:
+	ADDQ $0x00000080, R10
+	ADDQ $0x00000080, R9
+	ADDQ $0x00000080, R8
+	DECQ SI
+	JNZ  hookapply
+	MOVQ R8, 3200(SP)
+	MOVQ R9, 3208(SP)
+	MOVQ R10, 3280(SP)
+	MOVQ R11, 3216(SP)
+	MOVQ R12, 3224(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x10
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 16) open groups from the list, from step firstPassSteps on.
+	MOVQ        $0x00000010, SI
+	CMPQ        DX, SI
+	CMOVQCS     DX, SI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	KMOVW       R8, K2
+	KSHIFTRW    $0x08, K2, K3
+	VMOVDQU64   1488(SP), Z4
+	VMOVDQU64.Z 1744(SP), K2, Z5
+	VMOVDQU64   2000(SP), Z7
+	VMOVDQU64   2256(SP), Z8
+	VMOVDQU64   1552(SP), Z10
+	VMOVDQU64.Z 1808(SP), K3, Z11
+	VMOVDQU64   2064(SP), Z12
+	VMOVDQU64   2320(SP), Z13
+	LEAQ        144(SP), R8
+	LEAQ        336(SP), R9
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VPSHUFD $0xf5, Z4, Z14
+	VPSHUFD $0xf5, Z10, Z15
+
+	// Round 1.
+	VPMULUDQ    Z0, Z4, Z18
+	VPXORD.BCST (SP), Z14, Z14
+	VPSHUFD     $0xf5, Z18, Z19
+	VPXORD.BCST 4(SP), Z19, Z19
+	VPMULUDQ    Z0, Z10, Z20
+	VPXORD.BCST (SP), Z15, Z15
+	VPSHUFD     $0xf5, Z20, Z21
+	VPXORD.BCST 4(SP), Z21, Z21
+
+	// Round 2.
+	VPMULUDQ        Z0, Z14, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z14, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z0, Z15, Z15
+	VPMULUDQ        Z1, Z21, Z18
+	VPSHUFD         $0xf5, Z18, Z21
+	VPXORD.BCST     8(SP), Z21, Z21
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+
+	// Round 3.
+	VPMULUDQ        Z0, Z22, Z20
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
+	VPMULUDQ        Z0, Z21, Z14
+	VPMULUDQ        Z1, Z24, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+
+	// Round 4.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+
+	// Round 5.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z14, Z19
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z15, Z18
+	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+
+	// Round 6.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z20, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z14, Z21
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+
+	// Round 7.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z15, Z19
+	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z20, Z18
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+
+	// Round 8.
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
+	VPMULUDQ        Z0, Z24, Z15
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z15, Z21
+	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+
+	// Round 9.
+	VPMULUDQ        Z0, Z23, Z20
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
+	VPSHUFD         $0xf5, Z20, Z19
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z21, Z21
+	VPSHUFD         $0xf5, Z21, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
+	VPSHUFD         $0xf5, Z14, Z18
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+
+	// Round 10.
+	VPMULUDQ        Z0, Z23, Z15
+	VPMULUDQ        Z1, Z19, Z19
+	VPSHUFD         $0xf5, Z19, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z15, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
+	VPMULUDQ        Z0, Z24, Z20
+	VPMULUDQ        Z1, Z18, Z18
+	VPSHUFD         $0xf5, Z18, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
+	VPSHUFD         $0xf5, Z20, Z21
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VPSHUFD         $0xa0, Z19, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
+	VPANDNQ         Z5, Z22, Z5
+	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
+	VPSHUFD         $0xa0, Z18, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
+	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
+	VPANDNQ         Z11, Z24, Z11
+	VPSHUFD         $0xa0, Z20, K1, Z21
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
+	VPANDNQ         Z11, Z21, Z11
+	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
+	ADDQ            $0x10, R8
+
+	// Stop when no lane is open, or at the last step.
+	VPTESTMQ Z5, Z5, K4
+	VPTESTMQ Z11, Z11, K5
+	KORTESTW K4, K5
+	JZ       gseconddecided
+	CMPQ     R8, R9
+	JB       gsecondstep
+
+gseconddecided:
+	// Scatter their keep words; move the rest of the list to its front.
+	VPTERNLOGQ  $0x0f, Z7, Z7, Z7
+	KMOVW       K2, K2
+	VPSCATTERQQ Z7, K2, (CX)(Z8*8)
+	VPTERNLOGQ  $0x0f, Z12, Z12, Z12
+	KMOVW       K3, K2
+	VPSCATTERQQ Z12, K2, (CX)(Z13*8)
+	VMOVDQU64   1616(SP), Z4
+	VMOVDQU64   Z4, 1488(SP)
+	VMOVDQU64   1680(SP), Z4
+	VMOVDQU64   Z4, 1552(SP)
+	VMOVDQU64   1872(SP), Z4
+	VMOVDQU64   Z4, 1744(SP)
+	VMOVDQU64   1936(SP), Z4
+	VMOVDQU64   Z4, 1808(SP)
+	VMOVDQU64   2128(SP), Z4
+	VMOVDQU64   Z4, 2000(SP)
+	VMOVDQU64   2192(SP), Z4
+	VMOVDQU64   Z4, 2064(SP)
+	VMOVDQU64   2384(SP), Z4
+	VMOVDQU64   Z4, 2256(SP)
+	VMOVDQU64   2448(SP), Z4
+	VMOVDQU64   Z4, 2320(SP)
+	SUBQ        SI, DX
+	JMP         gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3240(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3232(SP)
+	SUBQ    AX, 3240(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    3200(SP), CX
+	MOVQ    3208(SP), DX
+	MOVQ    3280(SP), BX
+	MOVQ    3216(SP), SI
+	MOVQ    3224(SP), R8
+
+drainapply:
+	MOVQ  464(SP)(R8*8), R9
+	INCQ  R8
+	ANDQ  $0x7f, R8
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2512(SP), $0x00
+	JE   drainnobias
+	MOVQ R9, 3192(SP)
+	MOVQ 2520(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2528(SP)
+	JB   drainbiasnowrap
+	SUBQ 2536(SP), R9
+
+drainbiasnowrap:
+	MOVQ R9, 2520(SP)
+	CMPQ R10, 2544(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2552(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2544(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, (R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 64(R9)
+	MOVQ    2512(SP), R10
+	VMOVUPS (R10), Z4
+	VMOVUPS Z4, 128(R9)
+	VMOVUPS 64(R10), Z4
+	VMOVUPS Z4, 192(R9)
+	LEAQ    2680(SP), R10
+
+drainbiasinrow:
+	MOVQ        3192(SP), R9
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2048(BX)
+	PREFETCHT0  2112(DX)
+	PREFETCHT0  2112(BX)
+	KMOVW       R9, K2
+	VPMOVZXWD   (BX), Z5
+	VCVTPH2PS   (BX), Z4
+	VCVTPH2PS.Z (DX), K2, Z7
+	VCVTPH2PS   (R10), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, (CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   32(BX), Z5
+	VCVTPH2PS   32(BX), Z4
+	VCVTPH2PS.Z 32(DX), K2, Z7
+	VCVTPH2PS   32(R10), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 32(CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   64(BX), Z5
+	VCVTPH2PS   64(BX), Z4
+	VCVTPH2PS.Z 64(DX), K2, Z7
+	VCVTPH2PS   64(R10), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 64(CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   96(BX), Z5
+	VCVTPH2PS   96(BX), Z4
+	VCVTPH2PS.Z 96(DX), K2, Z7
+	VCVTPH2PS   96(R10), Z8
+	VADDPS      Z8, Z7, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 96(CX)
+	JMP         drainresid
+
+drainnobias:
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2048(BX)
+	PREFETCHT0  2112(DX)
+	PREFETCHT0  2112(BX)
+	KMOVW       R9, K2
+	VPMOVZXWD   (BX), Z5
+	VCVTPH2PS   (BX), Z4
+	VCVTPH2PS.Z (DX), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, (CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   32(BX), Z5
+	VCVTPH2PS   32(BX), Z4
+	VCVTPH2PS.Z 32(DX), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 32(CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   64(BX), Z5
+	VCVTPH2PS   64(BX), Z4
+	VCVTPH2PS.Z 64(DX), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 64(CX)
+	SHRQ        $0x10, R9
+	KMOVW       R9, K2
+	VPMOVZXWD   96(BX), Z5
+	VCVTPH2PS   96(BX), Z4
+	VCVTPH2PS.Z 96(DX), K2, Z7
+	VMULPS      Z3, Z7, Z7
+	VADDPS      Z4, Z7, Z7
+	VCMPPS      $0x03, Z7, Z7, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z7
+	VCVTPS2PH   $0x00, Z7, Y4
+	VPMOVZXWD   Y4, Z4
+	VMOVDQA32   Z4, K2, Z5
+	VPMOVDW     Z5, 96(CX)
+
+drainresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 3200(SP)
+	MOVQ DX, 3208(SP)
+	MOVQ BX, 3280(SP)
+	MOVQ SI, 3216(SP)
+	MOVQ R8, 3224(SP)
+
+drainapplied:
+	MOVQ 3272(SP), AX
+	MOVQ AX, 3232(SP)
+	XORQ $0x00000200, 3264(SP)
+	CMPQ 3256(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    3232(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    3240(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 3232(SP)
+	SUBQ    AX, 3240(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    3200(SP), CX
+	MOVQ    3208(SP), DX
+	MOVQ    3280(SP), BX
+	MOVQ    3216(SP), SI
+	MOVQ    3224(SP), DI
+
+finalapply:
+	MOVQ  464(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2512(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 3192(SP)
+	MOVQ 2520(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2528(SP)
+	JB   finalbiasnowrap
+	SUBQ 2536(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2520(SP)
+	CMPQ R9, 2544(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2552(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2544(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, (R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 64(R8)
+	MOVQ    2512(SP), R9
+	VMOVUPS (R9), Z0
+	VMOVUPS Z0, 128(R8)
+	VMOVUPS 64(R9), Z0
+	VMOVUPS Z0, 192(R8)
+	LEAQ    2680(SP), R9
+
+finalbiasinrow:
+	MOVQ        3192(SP), R8
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2048(BX)
+	PREFETCHT0  2112(DX)
+	PREFETCHT0  2112(BX)
+	KMOVW       R8, K1
+	VPMOVZXWD   (BX), Z1
+	VCVTPH2PS   (BX), Z0
+	VCVTPH2PS.Z (DX), K1, Z2
+	VCVTPH2PS   (R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, (CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   32(BX), Z1
+	VCVTPH2PS   32(BX), Z0
+	VCVTPH2PS.Z 32(DX), K1, Z2
+	VCVTPH2PS   32(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 32(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   64(BX), Z1
+	VCVTPH2PS   64(BX), Z0
+	VCVTPH2PS.Z 64(DX), K1, Z2
+	VCVTPH2PS   64(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 64(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   96(BX), Z1
+	VCVTPH2PS   96(BX), Z0
+	VCVTPH2PS.Z 96(DX), K1, Z2
+	VCVTPH2PS   96(R9), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 96(CX)
+	JMP         finalresid
+
+finalnobias:
+	PREFETCHT0  2048(DX)
+	PREFETCHT0  2048(BX)
+	PREFETCHT0  2112(DX)
+	PREFETCHT0  2112(BX)
+	KMOVW       R8, K1
+	VPMOVZXWD   (BX), Z1
+	VCVTPH2PS   (BX), Z0
+	VCVTPH2PS.Z (DX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, (CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   32(BX), Z1
+	VCVTPH2PS   32(BX), Z0
+	VCVTPH2PS.Z 32(DX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 32(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   64(BX), Z1
+	VCVTPH2PS   64(BX), Z0
+	VCVTPH2PS.Z 64(DX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 64(CX)
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	VPMOVZXWD   96(BX), Z1
+	VCVTPH2PS   96(BX), Z0
+	VCVTPH2PS.Z 96(DX), K1, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K1, Z1
+	VPMOVDW     Z1, 96(CX)
+
+finalresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 3200(SP)
+	MOVQ DX, 3208(SP)
+	MOVQ BX, 3280(SP)
+	MOVQ SI, 3216(SP)
+	MOVQ DI, 3224(SP)
+
+finalapplied:
+	MOVQ  3224(SP), AX
+	MOVQ  464(SP)(AX*8), DI
+	MOVQ  3248(SP), SI
+	MOVQ  3200(SP), AX
+	MOVQ  3208(SP), CX
+	MOVQ  3280(SP), DX
+	MOVQ  3216(SP), BX
+	BZHIQ SI, DI, DI
+	TESTQ BX, BX
+	JZ    chunkslaststored
+	MOVQ  DI, (BX)
+	ADDQ  $0x08, BX
+
+chunkslaststored:
+	CMPQ 2512(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ DI, 3192(SP)
+	MOVQ 2520(SP), BX
+	LEAQ 128(BX), DI
+	CMPQ DI, 2528(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2536(SP), DI
+
+chunkslastbiasnowrap:
+	MOVQ DI, 2520(SP)
+	CMPQ BX, 2544(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2528(SP), DI
+	SUBQ    BX, DI
+	LEAQ    2552(SP), BX
+	ADDQ    BX, DI
+	MOVQ    2544(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, (DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 64(DI)
+	MOVQ    2512(SP), BX
+	VMOVUPS (BX), Z0
+	VMOVUPS Z0, 128(DI)
+	VMOVUPS 64(BX), Z0
+	VMOVUPS Z0, 192(DI)
+	LEAQ    2680(SP), BX
+
+chunkslastbiasinrow:
+	MOVQ        3192(SP), DI
+	MOVQ        $-1, R8
+	BZHIQ       SI, R8, R8
+	ANDQ        R8, DI
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z (DX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z0
+	VCVTPH2PS.Z (CX), K2, Z2
+	VCVTPH2PS   (BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VCVTPH2PS.Z 32(CX), K2, Z2
+	VCVTPH2PS   32(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VCVTPH2PS.Z 64(CX), K2, Z2
+	VCVTPH2PS   64(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, R8
+	KMOVW       R8, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VCVTPH2PS.Z 96(CX), K2, Z2
+	VCVTPH2PS   96(BX), Z4
+	VADDPS      Z4, Z2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 96(AX)
+	JMP         chunkslastresid
+
+chunkslastnobias:
+	MOVQ        $-1, BX
+	BZHIQ       SI, BX, BX
+	ANDQ        BX, DI
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z (DX), K1, Z1
+	VCVTPH2PS.Z (DX), K1, Z0
+	VCVTPH2PS.Z (CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, (AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 32(DX), K1, Z1
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VCVTPH2PS.Z 32(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 32(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 64(DX), K1, Z1
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VCVTPH2PS.Z 64(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 64(AX)
+	SHRQ        $0x10, DI
+	SHRQ        $0x10, BX
+	KMOVW       BX, K1
+	KMOVW       DI, K2
+	VPMOVZXWD.Z 96(DX), K1, Z1
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VCVTPH2PS.Z 96(CX), K2, Z2
+	VMULPS      Z3, Z2, Z2
+	VADDPS      Z0, Z2, Z2
+	VCMPPS      $0x03, Z2, Z2, K3
+	VMOVUPS     canonNaN32<>+0(SB), K3, Z2
+	VCVTPS2PH   $0x00, Z2, Y0
+	VPMOVZXWD   Y0, Z0
+	VMOVDQA32   Z0, K2, Z1
+	VPMOVDW     Z1, K1, 96(AX)
+
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512F16(db []Float16, dx []Float16)
+// Requires: AVX, AVX512F, BMI2, CMOV
+TEXT ·sumRowsAVX512F16(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x01, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000080
+	JB     rest
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ      R9, $0x00000080
+	JL        bpart
+	VCVTPH2PS (R8), Z8
+	VADDPS    Z8, Z0, Z0
+	VCVTPH2PS 32(R8), Z8
+	VADDPS    Z8, Z1, Z1
+	VCVTPH2PS 64(R8), Z8
+	VADDPS    Z8, Z2, Z2
+	VCVTPH2PS 96(R8), Z8
+	VADDPS    Z8, Z3, Z3
+	VCVTPH2PS 128(R8), Z8
+	VADDPS    Z8, Z4, Z4
+	VCVTPH2PS 160(R8), Z8
+	VADDPS    Z8, Z5, Z5
+	VCVTPH2PS 192(R8), Z8
+	VADDPS    Z8, Z6, Z6
+	VCVTPH2PS 224(R8), Z8
+	VADDPS    Z8, Z7, Z7
+	ADDQ      SI, R8
+	SUBQ      CX, R9
+	JMP       brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       R9, R9
+	JLE         bsum
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z (R8), K1, Z8
+	VADDPS      Z8, Z0, K1, Z0
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 32(R8), K1, Z8
+	VADDPS      Z8, Z1, K1, Z1
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 64(R8), K1, Z8
+	VADDPS      Z8, Z2, K1, Z2
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 96(R8), K1, Z8
+	VADDPS      Z8, Z3, K1, Z3
+	XORQ        R10, R10
+	SUBQ        $0x00000040, R9
+	CMOVQLT     R10, R9
+	MOVQ        $-1, R10
+	BZHIQ       R9, R10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 128(R8), K1, Z8
+	VADDPS      Z8, Z4, K1, Z4
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 160(R8), K1, Z8
+	VADDPS      Z8, Z5, K1, Z5
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 192(R8), K1, Z8
+	VADDPS      Z8, Z6, K1, Z6
+	SHRQ        $0x10, R10
+	KMOVW       R10, K1
+	VCVTPH2PS.Z 224(R8), K1, Z8
+	VADDPS      Z8, Z7, K1, Z7
+
+bsum:
+	VCMPPS      $0x03, Z0, Z0, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z0
+	VCMPPS      $0x03, Z0, Z0, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
+	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
+	VCVTPS2PH   $0x00, Z0, (AX)
+	VCMPPS      $0x03, Z1, Z1, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z1
+	VCMPPS      $0x03, Z1, Z1, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
+	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
+	VCVTPS2PH   $0x00, Z1, 32(AX)
+	VCMPPS      $0x03, Z2, Z2, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z2
+	VCMPPS      $0x03, Z2, Z2, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
+	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
+	VCVTPS2PH   $0x00, Z2, 64(AX)
+	VCMPPS      $0x03, Z3, Z3, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z3
+	VCMPPS      $0x03, Z3, Z3, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH   $0x00, Z3, 96(AX)
+	VCMPPS      $0x03, Z4, Z4, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z4
+	VCMPPS      $0x03, Z4, Z4, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
+	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
+	VCVTPS2PH   $0x00, Z4, 128(AX)
+	VCMPPS      $0x03, Z5, Z5, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z5
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
+	VCVTPS2PH   $0x00, Z5, 160(AX)
+	VCMPPS      $0x03, Z6, Z6, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z6
+	VCMPPS      $0x03, Z6, Z6, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z6, K1, Z6
+	VPANDD.BCST f16NaN<>+0(SB), Z6, K1, Z6
+	VCVTPS2PH   $0x00, Z6, 192(AX)
+	VCMPPS      $0x03, Z7, Z7, K1
+	VMOVUPS     canonNaN32<>+0(SB), K1, Z7
+	VCMPPS      $0x03, Z7, Z7, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z7, K1, Z7
+	VPANDD.BCST f16NaN<>+0(SB), Z7, K1, Z7
+	VCVTPS2PH   $0x00, Z7, 224(AX)
+	ADDQ        $0x00000100, DX
+	ADDQ        $0x00000100, AX
+	SUBQ        $0x00000080, BX
+	SUBQ        $0x00000080, DI
+	JMP         block
+
+rest:
+	// The last 1..127 columns: ceil(cols/16) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000010
+	JBE    rest1
+	CMPQ   DI, $0x00000020
+	JBE    rest2
+	CMPQ   DI, $0x00000030
+	JBE    rest3
+	CMPQ   DI, $0x00000040
+	JBE    rest4
+	CMPQ   DI, $0x00000050
+	JBE    rest5
+	CMPQ   DI, $0x00000060
+	JBE    rest6
+	CMPQ   DI, $0x00000070
+	JBE    rest7
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	VPXORQ Z16, Z16, Z16
+	MOVQ   DI, R8
+	SUBQ   $0x00000070, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r8row:
+	CMPQ        BX, DI
+	JL          r8part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS   64(DX), Z0
+	VADDPS      Z0, Z11, Z11
+	VCVTPH2PS   96(DX), Z0
+	VADDPS      Z0, Z12, Z12
+	VCVTPH2PS   128(DX), Z0
+	VADDPS      Z0, Z13, Z13
+	VCVTPH2PS   160(DX), Z0
+	VADDPS      Z0, Z14, Z14
+	VCVTPH2PS   192(DX), Z0
+	VADDPS      Z0, Z15, Z15
+	VCVTPH2PS.Z 224(DX), K1, Z0
+	VADDPS      Z0, Z16, K1, Z16
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r8sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 96(DX), K2, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 128(DX), K2, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 160(DX), K2, Z0
+	VADDPS      Z0, Z14, K2, Z14
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 192(DX), K2, Z0
+	VADDPS      Z0, Z15, K2, Z15
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 224(DX), K2, Z0
+	VADDPS      Z0, Z16, K2, Z16
+
+r8sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, 64(AX)
+	VCMPPS      $0x03, Z12, Z12, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z12
+	VCMPPS      $0x03, Z12, Z12, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z12, K2, Z12
+	VPANDD.BCST f16NaN<>+0(SB), Z12, K2, Z12
+	VCVTPS2PH   $0x00, Z12, 96(AX)
+	VCMPPS      $0x03, Z13, Z13, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z13
+	VCMPPS      $0x03, Z13, Z13, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z13, K2, Z13
+	VPANDD.BCST f16NaN<>+0(SB), Z13, K2, Z13
+	VCVTPS2PH   $0x00, Z13, 128(AX)
+	VCMPPS      $0x03, Z14, Z14, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z14
+	VCMPPS      $0x03, Z14, Z14, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z14, K2, Z14
+	VPANDD.BCST f16NaN<>+0(SB), Z14, K2, Z14
+	VCVTPS2PH   $0x00, Z14, 160(AX)
+	VCMPPS      $0x03, Z15, Z15, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z15
+	VCMPPS      $0x03, Z15, Z15, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z15, K2, Z15
+	VPANDD.BCST f16NaN<>+0(SB), Z15, K2, Z15
+	VCVTPS2PH   $0x00, Z15, 192(AX)
+	VCMPPS      $0x03, Z16, Z16, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z16
+	VCMPPS      $0x03, Z16, Z16, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z16, K2, Z16
+	VPANDD.BCST f16NaN<>+0(SB), Z16, K2, Z16
+	VCVTPS2PH   $0x00, Z16, K1, 224(AX)
+	JMP         done
+
+rest7:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	VPXORQ Z15, Z15, Z15
+	MOVQ   DI, R8
+	SUBQ   $0x00000060, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r7row:
+	CMPQ        BX, DI
+	JL          r7part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS   64(DX), Z0
+	VADDPS      Z0, Z11, Z11
+	VCVTPH2PS   96(DX), Z0
+	VADDPS      Z0, Z12, Z12
+	VCVTPH2PS   128(DX), Z0
+	VADDPS      Z0, Z13, Z13
+	VCVTPH2PS   160(DX), Z0
+	VADDPS      Z0, Z14, Z14
+	VCVTPH2PS.Z 192(DX), K1, Z0
+	VADDPS      Z0, Z15, K1, Z15
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r7sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 96(DX), K2, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 128(DX), K2, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 160(DX), K2, Z0
+	VADDPS      Z0, Z14, K2, Z14
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 192(DX), K2, Z0
+	VADDPS      Z0, Z15, K2, Z15
+
+r7sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, 64(AX)
+	VCMPPS      $0x03, Z12, Z12, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z12
+	VCMPPS      $0x03, Z12, Z12, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z12, K2, Z12
+	VPANDD.BCST f16NaN<>+0(SB), Z12, K2, Z12
+	VCVTPS2PH   $0x00, Z12, 96(AX)
+	VCMPPS      $0x03, Z13, Z13, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z13
+	VCMPPS      $0x03, Z13, Z13, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z13, K2, Z13
+	VPANDD.BCST f16NaN<>+0(SB), Z13, K2, Z13
+	VCVTPS2PH   $0x00, Z13, 128(AX)
+	VCMPPS      $0x03, Z14, Z14, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z14
+	VCMPPS      $0x03, Z14, Z14, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z14, K2, Z14
+	VPANDD.BCST f16NaN<>+0(SB), Z14, K2, Z14
+	VCVTPS2PH   $0x00, Z14, 160(AX)
+	VCMPPS      $0x03, Z15, Z15, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z15
+	VCMPPS      $0x03, Z15, Z15, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z15, K2, Z15
+	VPANDD.BCST f16NaN<>+0(SB), Z15, K2, Z15
+	VCVTPS2PH   $0x00, Z15, K1, 192(AX)
+	JMP         done
+
+rest6:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	VPXORQ Z14, Z14, Z14
+	MOVQ   DI, R8
+	SUBQ   $0x00000050, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r6row:
+	CMPQ        BX, DI
+	JL          r6part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS   64(DX), Z0
+	VADDPS      Z0, Z11, Z11
+	VCVTPH2PS   96(DX), Z0
+	VADDPS      Z0, Z12, Z12
+	VCVTPH2PS   128(DX), Z0
+	VADDPS      Z0, Z13, Z13
+	VCVTPH2PS.Z 160(DX), K1, Z0
+	VADDPS      Z0, Z14, K1, Z14
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r6sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 96(DX), K2, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 128(DX), K2, Z0
+	VADDPS      Z0, Z13, K2, Z13
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 160(DX), K2, Z0
+	VADDPS      Z0, Z14, K2, Z14
+
+r6sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, 64(AX)
+	VCMPPS      $0x03, Z12, Z12, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z12
+	VCMPPS      $0x03, Z12, Z12, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z12, K2, Z12
+	VPANDD.BCST f16NaN<>+0(SB), Z12, K2, Z12
+	VCVTPS2PH   $0x00, Z12, 96(AX)
+	VCMPPS      $0x03, Z13, Z13, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z13
+	VCMPPS      $0x03, Z13, Z13, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z13, K2, Z13
+	VPANDD.BCST f16NaN<>+0(SB), Z13, K2, Z13
+	VCVTPS2PH   $0x00, Z13, 128(AX)
+	VCMPPS      $0x03, Z14, Z14, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z14
+	VCMPPS      $0x03, Z14, Z14, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z14, K2, Z14
+	VPANDD.BCST f16NaN<>+0(SB), Z14, K2, Z14
+	VCVTPS2PH   $0x00, Z14, K1, 160(AX)
+	JMP         done
+
+rest5:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	VPXORQ Z13, Z13, Z13
+	MOVQ   DI, R8
+	SUBQ   $0x00000040, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r5row:
+	CMPQ        BX, DI
+	JL          r5part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS   64(DX), Z0
+	VADDPS      Z0, Z11, Z11
+	VCVTPH2PS   96(DX), Z0
+	VADDPS      Z0, Z12, Z12
+	VCVTPH2PS.Z 128(DX), K1, Z0
+	VADDPS      Z0, Z13, K1, Z13
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r5sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 96(DX), K2, Z0
+	VADDPS      Z0, Z12, K2, Z12
+	XORQ        CX, CX
+	SUBQ        $0x00000040, BX
+	CMOVQLT     CX, BX
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 128(DX), K2, Z0
+	VADDPS      Z0, Z13, K2, Z13
+
+r5sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, 64(AX)
+	VCMPPS      $0x03, Z12, Z12, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z12
+	VCMPPS      $0x03, Z12, Z12, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z12, K2, Z12
+	VPANDD.BCST f16NaN<>+0(SB), Z12, K2, Z12
+	VCVTPS2PH   $0x00, Z12, 96(AX)
+	VCMPPS      $0x03, Z13, Z13, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z13
+	VCMPPS      $0x03, Z13, Z13, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z13, K2, Z13
+	VPANDD.BCST f16NaN<>+0(SB), Z13, K2, Z13
+	VCVTPS2PH   $0x00, Z13, K1, 128(AX)
+	JMP         done
+
+rest4:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	VPXORQ Z12, Z12, Z12
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r4row:
+	CMPQ        BX, DI
+	JL          r4part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS   64(DX), Z0
+	VADDPS      Z0, Z11, Z11
+	VCVTPH2PS.Z 96(DX), K1, Z0
+	VADDPS      Z0, Z12, K1, Z12
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r4sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 96(DX), K2, Z0
+	VADDPS      Z0, Z12, K2, Z12
+
+r4sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, 64(AX)
+	VCMPPS      $0x03, Z12, Z12, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z12
+	VCMPPS      $0x03, Z12, Z12, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z12, K2, Z12
+	VPANDD.BCST f16NaN<>+0(SB), Z12, K2, Z12
+	VCVTPS2PH   $0x00, Z12, K1, 96(AX)
+	JMP         done
+
+rest3:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r3row:
+	CMPQ        BX, DI
+	JL          r3part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS   32(DX), Z0
+	VADDPS      Z0, Z10, Z10
+	VCVTPH2PS.Z 64(DX), K1, Z0
+	VADDPS      Z0, Z11, K1, Z11
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r3sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 64(DX), K2, Z0
+	VADDPS      Z0, Z11, K2, Z11
+
+r3sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, 32(AX)
+	VCMPPS      $0x03, Z11, Z11, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z11
+	VCMPPS      $0x03, Z11, Z11, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z11, K2, Z11
+	VPANDD.BCST f16NaN<>+0(SB), Z11, K2, Z11
+	VCVTPS2PH   $0x00, Z11, K1, 64(AX)
+	JMP         done
+
+rest2:
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r2row:
+	CMPQ        BX, DI
+	JL          r2part
+	VCVTPH2PS   (DX), Z0
+	VADDPS      Z0, Z9, Z9
+	VCVTPH2PS.Z 32(DX), K1, Z0
+	VADDPS      Z0, Z10, K1, Z10
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r2sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+	SHRQ        $0x10, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z 32(DX), K2, Z0
+	VADDPS      Z0, Z10, K2, Z10
+
+r2sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, (AX)
+	VCMPPS      $0x03, Z10, Z10, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z10
+	VCMPPS      $0x03, Z10, Z10, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z10, K2, Z10
+	VPANDD.BCST f16NaN<>+0(SB), Z10, K2, Z10
+	VCVTPS2PH   $0x00, Z10, K1, 32(AX)
+	JMP         done
+
+rest1:
+	VPXORQ Z9, Z9, Z9
+	MOVQ   DI, R8
+	MOVQ   $-1, R9
+	BZHIQ  R8, R9, R9
+	KMOVW  R9, K1
+	MOVQ   BX, BX
+
+r1row:
+	CMPQ        BX, DI
+	JL          r1part
+	VCVTPH2PS.Z (DX), K1, Z0
+	VADDPS      Z0, Z9, K1, Z9
+	ADDQ        SI, DX
+	SUBQ        CX, BX
+	JMP         r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ       BX, BX
+	JLE         r1sum
+	MOVQ        $-1, CX
+	BZHIQ       BX, CX, CX
+	KMOVW       CX, K2
+	VCVTPH2PS.Z (DX), K2, Z0
+	VADDPS      Z0, Z9, K2, Z9
+
+r1sum:
+	VCMPPS      $0x03, Z9, Z9, K2
+	VMOVUPS     canonNaN32<>+0(SB), K2, Z9
+	VCMPPS      $0x03, Z9, Z9, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z9, K2, Z9
+	VPANDD.BCST f16NaN<>+0(SB), Z9, K2, Z9
+	VCVTPS2PH   $0x00, Z9, K1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
 // func residualPlanesAVX2F32(dst []float32, src []float32, res []float32, bias []float32, bits []uint64, first int, plane int, n int, s float32)
 // Requires: AVX, AVX2
 TEXT ·residualPlanesAVX2F32(SB), $1320-148
@@ -52878,6 +63798,18022 @@ r1sum:
 	VCMPPD     $0x03, Y0, Y0, Y2
 	VBLENDVPD  Y2, canonNaN64<>+0(SB), Y0, Y0
 	VMASKMOVPD Y0, Y1, (AX)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2
+TEXT ·residualPlanesAVX2BF16(SB), $680-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasrowcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasdblcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 16(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Y0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 128(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	LEAQ    168(SP), R10
+
+keepbwinrow:
+	VPMOVZXWD    (BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, (AX)
+	VPMOVZXWD    16(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    16(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    16(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 16(AX)
+	VPMOVZXWD    32(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    32(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    32(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 32(AX)
+	VPMOVZXWD    48(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    48(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    48(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 48(AX)
+	VPMOVZXWD    64(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    64(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    64(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 64(AX)
+	VPMOVZXWD    80(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    80(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    80(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 80(AX)
+	VPMOVZXWD    96(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    96(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    96(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 96(AX)
+	VPMOVZXWD    112(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    112(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    112(R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, CX
+	JMP          keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  128(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	LEAQ    168(SP), R10
+
+keepbtwinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ AX, R11
+	MOVQ DX, R12
+	MOVQ BX, R13
+	MOVQ CX, R14
+
+halfstep9piece:
+	CMPQ         R14, $0x08
+	JB           halfstep9tail
+	VPMOVZXWD    (R13), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    (R12), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (R10), Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, (R11)
+	ADDQ         $0x10, R11
+	ADDQ         $0x10, R12
+	ADDQ         $0x10, R13
+	ADDQ         $0x10, R10
+	SUBQ         $0x08, R14
+	JMP          halfstep9piece
+
+halfstep9tail:
+	TESTQ R14, R14
+	JZ    halfstep9done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R14)(R14*1), R14
+	MOVQ         R14, R15
+	SHLQ         $0x03, R15
+	LEAQ         halfTails<>+0(SB), BP
+	VMOVDQU      (BP)(R15*1), X1
+	VMOVDQU      128(BP)(R15*1), X2
+	VMOVDQU      256(BP)(R15*1), X3
+	VPMASKMOVD   (R13), X1, X4
+	VPBROADCASTW (R13)(R14*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMASKMOVD   (R12), X1, X5
+	LEAQ         (R12)(R14*1), R12
+	VPBROADCASTW (R12), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (R10), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y4, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y2, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X2
+	VPACKUSDW    X2, X4, X2
+	VPMASKMOVD   X2, X1, (R11)
+	VPSHUFB      X3, X2, X1
+	VPEXTRW      $0x00, X1, (R11)(R14*1)
+
+halfstep9done:
+	LEAQ (AX)(CX*2), AX
+	LEAQ (DX)(CX*2), DX
+	LEAQ (BX)(CX*2), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ         CX, $0x40
+	JB           keepntail
+	VPMOVZXWD    (BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    (DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, (AX)
+	VPMOVZXWD    16(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    16(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 16(AX)
+	VPMOVZXWD    32(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    32(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 32(AX)
+	VPMOVZXWD    48(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    48(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 48(AX)
+	VPMOVZXWD    64(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    64(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 64(AX)
+	VPMOVZXWD    80(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    80(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 80(AX)
+	VPMOVZXWD    96(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    96(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 96(AX)
+	VPMOVZXWD    112(BX), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    112(DX), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, CX
+	JMP          keepnstep
+
+keepntail:
+	TESTQ CX, CX
+	JZ    keepnkept
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ AX, R10
+	MOVQ DX, R11
+	MOVQ BX, R12
+	MOVQ CX, R13
+
+halfstep10piece:
+	CMPQ         R13, $0x08
+	JB           halfstep10tail
+	VPMOVZXWD    (R12), Y1
+	VPSLLD       $0x10, Y1, Y1
+	VPMOVZXWD    (R11), Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y1, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VMOVDQU      X1, (R10)
+	ADDQ         $0x10, R10
+	ADDQ         $0x10, R11
+	ADDQ         $0x10, R12
+	SUBQ         $0x08, R13
+	JMP          halfstep10piece
+
+halfstep10tail:
+	TESTQ R13, R13
+	JZ    halfstep10done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R13)(R13*1), R13
+	MOVQ         R13, R14
+	SHLQ         $0x03, R14
+	LEAQ         halfTails<>+0(SB), R15
+	VMOVDQU      (R15)(R14*1), X1
+	VMOVDQU      128(R15)(R14*1), X2
+	VMOVDQU      256(R15)(R14*1), X3
+	VPMASKMOVD   (R12), X1, X4
+	VPBROADCASTW (R12)(R13*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMASKMOVD   (R11), X1, X5
+	LEAQ         (R11)(R13*1), R11
+	VPBROADCASTW (R11), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VPMOVZXWD    X5, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y4, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y2, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X2
+	VPACKUSDW    X2, X4, X2
+	VPMASKMOVD   X2, X1, (R10)
+	VPSHUFB      X3, X2, X1
+	VPEXTRW      $0x00, X1, (R10)(R13*1)
+
+halfstep10done:
+	LEAQ (AX)(CX*2), AX
+	LEAQ (DX)(CX*2), DX
+	LEAQ (BX)(CX*2), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000040
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Y1
+	VMOVUPS 32(BX), Y2
+	VMOVUPS 64(BX), Y3
+	VMOVUPS 96(BX), Y4
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000040, CX
+	CMPQ    CX, $0x00000040
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000010
+	JB      dropcopytail
+	VMOVUPS (BX), Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000010, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ        CX, CX
+	JZ           dropcopied
+	MOVQ         CX, R10
+	SHRQ         $0x01, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VPMASKMOVD   (BX), Y1, Y2
+	VPMASKMOVD   Y2, Y1, (AX)
+	TESTQ        $0x00000001, CX
+	JZ           dropcopyeven
+	MOVWLZX      -2(BX)(CX*2), R10
+	MOVW         R10, -2(AX)(CX*2)
+
+dropcopyeven:
+	LEAQ (BX)(CX*2), BX
+	LEAQ (AX)(CX*2), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, v []float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·residualRowsAVX2BF16(SB), $2000-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ        BX, BX
+	JZ           vrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ        BX, BX
+	JZ           vdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(DX)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(DX)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(DX)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasrowcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasdblcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VXORPS Y0, Y0, Y0
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	LEAQ    1488(SP), DI
+
+bbinrow:
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    (DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	VMOVUPS      32(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      16(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   16(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    16(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 16(AX)
+	VMOVUPS      64(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      32(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   32(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    32(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 32(AX)
+	VMOVUPS      96(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      48(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   48(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    48(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 48(AX)
+	VMOVUPS      128(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      64(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   64(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    64(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 64(AX)
+	VMOVUPS      160(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      80(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   80(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    80(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 80(AX)
+	VMOVUPS      192(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      96(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   96(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    96(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 96(AX)
+	VMOVUPS      224(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    112(DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	LEAQ    1488(SP), DI
+
+blbinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ CX, CX
+	MOVQ DI, DI
+	MOVQ BX, BX
+
+halfstep11piece:
+	CMPQ         BX, $0x08
+	JB           halfstep11tail
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    (DI), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, DI
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, BX
+	JMP          halfstep11piece
+
+halfstep11tail:
+	TESTQ BX, BX
+	JZ    halfstep11done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, R8
+	SHLQ         $0x03, R8
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(R8*1), X1
+	VMOVDQU      128(R9)(R8*1), X2
+	VMOVDQU      256(R9)(R8*1), X3
+	VMOVUPS      (SI), Y4
+	VCMPPS       $0x04, Y0, Y4, Y0
+	VEXTRACTI128 $0x01, Y0, X5
+	VPACKSSDW    X5, X0, X0
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X0, X7
+	VPOR         X0, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X0, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (DI), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y2, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X2
+	VPACKUSDW    X2, X4, X2
+	VPBLENDVB    X0, X2, X6, X2
+	VPMASKMOVD   X2, X1, (AX)
+	VPSHUFB      X3, X2, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep11done:
+	JMP done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	VMOVUPS      32(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      16(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   16(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 16(AX)
+	VMOVUPS      64(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      32(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   32(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 32(AX)
+	VMOVUPS      96(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      48(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   48(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 48(AX)
+	VMOVUPS      128(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      64(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   64(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 64(AX)
+	VMOVUPS      160(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      80(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   80(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 80(AX)
+	VMOVUPS      192(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      96(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   96(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 96(AX)
+	VMOVUPS      224(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ CX, CX
+	MOVQ SI, SI
+
+halfstep12piece:
+	CMPQ         BX, $0x08
+	JB           halfstep12tail
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y5, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKUSDW    X3, X1, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, BX
+	JMP          halfstep12piece
+
+halfstep12tail:
+	TESTQ BX, BX
+	JZ    halfstep12done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R8
+	VMOVDQU      (R8)(DI*1), X1
+	VMOVDQU      128(R8)(DI*1), X2
+	VMOVDQU      256(R8)(DI*1), X3
+	VMOVUPS      (SI), Y4
+	VCMPPS       $0x04, Y0, Y4, Y0
+	VEXTRACTI128 $0x01, Y0, X5
+	VPACKSSDW    X5, X0, X0
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X0, X7
+	VPOR         X0, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X0, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y2, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X2
+	VPACKUSDW    X2, X4, X2
+	VPBLENDVB    X0, X2, X6, X2
+	VPMASKMOVD   X2, X1, (AX)
+	VPSHUFB      X3, X2, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep12done:
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX2, CMOV
+TEXT ·residualBitsAVX2BF16(SB), $680-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasrowcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasdblcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 16(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Y0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 128(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 96(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, 128(R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 160(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 192(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 224(R10)
+	LEAQ    168(SP), R9
+
+bwinrow:
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    (R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    32(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    48(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    64(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    80(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    96(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    112(R9), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, 128(SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 160(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 192(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 224(SI)
+	LEAQ    168(SP), CX
+
+blwinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep13piece:
+	CMPQ         SI, $0x08
+	JB           halfstep13tail
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      (BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    (CX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep13piece
+
+halfstep13tail:
+	TESTQ SI, SI
+	JZ    halfstep13done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X1
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X1, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKUSDW    X2, X0, X0
+	VPBLENDVB    X4, X0, X6, X0
+	VPMASKMOVD   X0, X1, (AX)
+	VPSHUFB      X3, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep13done:
+	JMP done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ         (SI), R8
+	MOVQ         8(SI), R9
+	SHRQ         CL, R9, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep14piece:
+	CMPQ         BX, $0x08
+	JB           halfstep14tail
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      (DX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep14piece
+
+halfstep14tail:
+	TESTQ BX, BX
+	JZ    halfstep14done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X1
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKUSDW    X2, X0, X0
+	VPBLENDVB    X4, X0, X6, X0
+	VPMASKMOVD   X0, X1, (AX)
+	VPSHUFB      X3, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep14done:
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX2, CMOV, MMX+
+TEXT ·residualPhiloxAVX2BF16(SB), $2904-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2128(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasrowcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasdblcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 2136(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ res_base+48(FP), BX
+	MOVQ bits_base+96(FP), SI
+	MOVQ dst_len+8(FP), DI
+	MOVQ seed+120(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, R8
+	SHRQ $0x20, CX
+	MOVL R8, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R12
+
+thr:
+	MOVQ         CX, R11
+	SARQ         $0x3f, R11
+	MOVQ         R11, (R8)
+	ADDQ         $0x08, R8
+	SHLQ         $0x01, CX
+	DECL         R12
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+128(FP), R8
+	VBROADCASTSS s+152(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ DI, $0x00001000
+	JA   chunks
+	CMPQ DI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R9
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, R8
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R9
+	TESTQ SI, SI
+	JZ    stored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+stored:
+	CMPQ 2128(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 2808(SP)
+	MOVQ 2136(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2168(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2160(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, (R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 64(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 96(R9)
+	MOVQ    2128(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, 128(R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 160(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 192(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 224(R9)
+	LEAQ    2296(SP), R10
+
+wordbiasinrow:
+	MOVQ         2808(SP), R9
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    (R10), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    16(R10), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    32(R10), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    48(R10), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    64(R10), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    80(R10), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    96(R10), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    112(R10), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(AX)
+	JMP          wordresid
+
+wordnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(AX)
+
+wordresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, AX
+	INCQ CX
+	CMPQ CX, $0x08
+	JB   word
+	SUBQ $0x00000200, DI
+	CMPQ DI, $0x00000200
+	JAE  loop
+
+tail:
+	TESTQ DI, DI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, R8
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), R8
+	CMPQ  DI, $0x40
+	JBE   last
+	TESTQ SI, SI
+	JZ    tailstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+tailstored:
+	CMPQ 2128(SP), $0x00
+	JE   tailwordnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	LEAQ    2296(SP), R9
+
+tailwordbiasinrow:
+	MOVQ         2808(SP), R8
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    (R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    32(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    48(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    64(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    80(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    96(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    112(R9), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	JMP          tailwordresid
+
+tailwordnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+
+tailwordresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, AX
+	INCQ CX
+	SUBQ $0x40, DI
+	JMP  tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    laststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+laststored:
+	CMPQ 2128(SP), $0x00
+	JE   lastnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	LEAQ    2296(SP), CX
+
+lastbiasinrow:
+	MOVQ 2808(SP), R8
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep15piece:
+	CMPQ         SI, $0x08
+	JB           halfstep15tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    (CX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep15piece
+
+halfstep15tail:
+	TESTQ SI, SI
+	JZ    halfstep15done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X0
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X0, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep15done:
+	JMP lastresid
+
+lastnobias:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep16piece:
+	CMPQ         BX, $0x08
+	JB           halfstep16tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (DX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep16piece
+
+halfstep16tail:
+	TESTQ BX, BX
+	JZ    halfstep16done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X0
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X0, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep16done:
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2872(SP)
+	DECQ CX
+	MOVQ CX, 2856(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, DI
+	MOVQ DI, 2864(SP)
+	MOVQ AX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ $0x00000000, 2848(SP)
+	MOVQ $0x00000000, 2880(SP)
+	MOVQ $0x00000000, 2840(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2872(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2872(SP)
+	MOVQ    AX, 2888(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2880(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), DI
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   DI, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset0:
+	JZ   gset0done
+	BSFL DI, R9
+	MOVQ 1936(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset1:
+	JZ   gset1done
+	BSFL DI, R10
+	MOVQ 1968(SP)(R10*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R10*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R10*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R10*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, R8
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	MOVQ    2856(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	SUBQ    SI, 2848(SP)
+	SUBQ    SI, 2856(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2816(SP), DI
+	MOVQ    2824(SP), R11
+	MOVQ    2896(SP), R12
+	MOVQ    2832(SP), R13
+	MOVQ    2840(SP), R14
+
+hookapply:
+	MOVQ  400(SP)(R14*8), R15
+	INCQ  R14
+	ANDQ  $0x7f, R14
+	TESTQ R13, R13
+	JZ    hookstored
+	MOVQ  R15, (R13)
+	ADDQ  $0x08, R13
+
+hookstored:
+	CMPQ 2128(SP), $0x00
+	JE   hooknobias
+	MOVQ R15, 2808(SP)
+	MOVQ 2136(SP), BP
+	LEAQ 128(BP), R15
+	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
+	LEAQ    2168(SP), BP
+	ADDQ    BP, R15
+	MOVQ    2160(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, (R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 32(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 64(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 96(R15)
+	MOVQ    2128(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, 128(R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 160(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 192(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 224(R15)
+	LEAQ    2296(SP), BP
+
+hookbiasinrow:
+	MOVQ         2808(SP), R15
+	PREFETCHT0   1024(R11)
+	PREFETCHT0   1024(R12)
+	PREFETCHT0   1088(R11)
+	PREFETCHT0   1088(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    (BP), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    16(BP), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    32(BP), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    48(BP), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    64(BP), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    80(BP), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    96(BP), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(R12), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(R11), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    112(BP), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(DI)
+	JMP          hookresid
+
+hooknobias:
+	PREFETCHT0   1024(R11)
+	PREFETCHT0   1024(R12)
+	PREFETCHT0   1088(R11)
+	PREFETCHT0   1088(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(R12), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(R11), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(R12), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(R11), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(R12), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(R11), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(DI)
+
+hookresid:
+	ADDQ $0x00000080, R12
+	ADDQ $0x00000080, R11
+	ADDQ $0x00000080, DI
+	DECQ SI
+	JNZ  hookapply
+	MOVQ DI, 2816(SP)
+	MOVQ R11, 2824(SP)
+	MOVQ R12, 2896(SP)
+	MOVQ R13, 2832(SP)
+	MOVQ R14, 2840(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), DI
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   DI, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    DI, DI
+
+gstore:
+	MOVQ    1808(SP)(DI*8), R11
+	MOVQ    336(SP)(DI*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    DI
+	CMPQ    DI, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2856(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2848(SP)
+	SUBQ    AX, 2856(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2816(SP), CX
+	MOVQ    2824(SP), DX
+	MOVQ    2896(SP), BX
+	MOVQ    2832(SP), SI
+	MOVQ    2840(SP), DI
+
+drainapply:
+	MOVQ  400(SP)(DI*8), R11
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R11, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2128(SP), $0x00
+	JE   drainnobias
+	MOVQ R11, 2808(SP)
+	MOVQ 2136(SP), R12
+	LEAQ 128(R12), R11
+	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
+	LEAQ    2168(SP), R12
+	ADDQ    R12, R11
+	MOVQ    2160(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, (R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 32(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 96(R11)
+	MOVQ    2128(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, 128(R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 160(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 192(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 224(R11)
+	LEAQ    2296(SP), R12
+
+drainbiasinrow:
+	MOVQ         2808(SP), R11
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    (R12), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    16(R12), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VPMOVZXWD    32(R12), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    48(R12), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    64(R12), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    80(R12), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    96(R12), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    112(R12), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(CX)
+	JMP          drainresid
+
+drainnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y7, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X7
+	VPACKUSDW    X7, X5, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(CX)
+
+drainresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ DI, 2840(SP)
+
+drainapplied:
+	MOVQ 2888(SP), AX
+	MOVQ AX, 2848(SP)
+	XORQ $0x00000200, 2880(SP)
+	CMPQ 2872(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2856(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2848(SP)
+	SUBQ    AX, 2856(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2816(SP), CX
+	MOVQ    2824(SP), DX
+	MOVQ    2896(SP), BX
+	MOVQ    2832(SP), SI
+	MOVQ    2840(SP), DI
+
+finalapply:
+	MOVQ  400(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2128(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	LEAQ    2296(SP), R9
+
+finalbiasinrow:
+	MOVQ         2808(SP), R8
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    (R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    16(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VPMOVZXWD    32(R9), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    48(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    64(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    80(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPMOVZXWD    96(R9), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    112(R9), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(CX)
+	JMP          finalresid
+
+finalnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VPMOVZXWD    X5, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y6, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X6
+	VPACKUSDW    X6, X4, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VPMOVZXWD    X4, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y5, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X5
+	VPACKUSDW    X5, X3, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(CX)
+
+finalresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ DI, 2840(SP)
+
+finalapplied:
+	MOVQ  2840(SP), AX
+	MOVQ  400(SP)(AX*8), R8
+	MOVQ  2864(SP), DI
+	MOVQ  2816(SP), AX
+	MOVQ  2824(SP), DX
+	MOVQ  2896(SP), BX
+	MOVQ  2832(SP), SI
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    chunkslaststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+chunkslaststored:
+	CMPQ 2128(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	LEAQ    2296(SP), CX
+
+chunkslastbiasinrow:
+	MOVQ 2808(SP), R8
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep17piece:
+	CMPQ         SI, $0x08
+	JB           halfstep17tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (BX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VPMOVZXWD    (CX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep17piece
+
+halfstep17tail:
+	TESTQ SI, SI
+	JZ    halfstep17done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X0
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X0, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPMOVZXWD    (CX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep17done:
+	JMP chunkslastresid
+
+chunkslastnobias:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep18piece:
+	CMPQ         BX, $0x08
+	JB           halfstep18tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (DX), X3
+	VPMOVZXWD    X3, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y4, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKUSDW    X4, X2, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep18piece
+
+halfstep18tail:
+	TESTQ BX, BX
+	JZ    halfstep18done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X0
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X0, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VPMOVZXWD    X6, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VPMOVZXWD    X7, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y1
+	VPAND        bf16One<>+0(SB), Y1, Y1
+	VPADDD       Y2, Y1, Y1
+	VPADDD       bf16Bias<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKUSDW    X2, X1, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep18done:
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2BF16(db []BFloat16, dx []BFloat16)
+// Requires: AVX, AVX2
+TEXT ·sumRowsAVX2BF16(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x01, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000040
+	JB     rest
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ      R9, $0x00000040
+	JL        bpart
+	VPMOVZXWD (R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y0, Y0
+	VPMOVZXWD 16(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y1, Y1
+	VPMOVZXWD 32(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y2, Y2
+	VPMOVZXWD 48(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y3, Y3
+	VPMOVZXWD 64(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y4, Y4
+	VPMOVZXWD 80(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y5, Y5
+	VPMOVZXWD 96(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y6, Y6
+	VPMOVZXWD 112(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y7, Y7
+	ADDQ      SI, R8
+	SUBQ      CX, R9
+	JMP       brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     R9, R9
+	JLE       bsum
+	CMPQ      R9, $0x08
+	JB        bpart0
+	VPMOVZXWD (R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y0, Y0
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart1
+	VPMOVZXWD 16(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y1, Y1
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart2
+	VPMOVZXWD 32(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y2, Y2
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart3
+	VPMOVZXWD 48(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y3, Y3
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart4
+	VPMOVZXWD 64(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y4, Y4
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart5
+	VPMOVZXWD 80(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y5, Y5
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart6
+	VPMOVZXWD 96(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y6, Y6
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart7
+	VPMOVZXWD 112(R8), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y7, Y7
+	SUBQ      $0x08, R9
+	JMP       bsum
+
+bpart0:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   (R8), X8, X8
+	VPBROADCASTW (R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y0, Y0
+	JMP          bsum
+
+bpart1:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   16(R8), X8, X8
+	VPBROADCASTW 16(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y1, Y1
+	JMP          bsum
+
+bpart2:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   32(R8), X8, X8
+	VPBROADCASTW 32(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y2, Y2
+	JMP          bsum
+
+bpart3:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   48(R8), X8, X8
+	VPBROADCASTW 48(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	JMP          bsum
+
+bpart4:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   64(R8), X8, X8
+	VPBROADCASTW 64(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	JMP          bsum
+
+bpart5:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   80(R8), X8, X8
+	VPBROADCASTW 80(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y5, Y5
+	JMP          bsum
+
+bpart6:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   96(R8), X8, X8
+	VPBROADCASTW 96(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+	JMP          bsum
+
+bpart7:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   112(R8), X8, X8
+	VPBROADCASTW 112(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y7, Y7
+
+bsum:
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y8
+	VPAND        bf16One<>+0(SB), Y8, Y8
+	VPADDD       Y0, Y8, Y8
+	VPADDD       bf16Bias<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X0
+	VPACKUSDW    X0, X8, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 48(AX)
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 64(AX)
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y5, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 80(AX)
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y6, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 96(AX)
+	VCMPPS       $0x03, Y7, Y7, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y7, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 112(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, BX
+	SUBQ         $0x00000040, DI
+	JMP          block
+
+rest:
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000008
+	JBE    rest1
+	CMPQ   DI, $0x00000010
+	JBE    rest2
+	CMPQ   DI, $0x00000018
+	JBE    rest3
+	CMPQ   DI, $0x00000020
+	JBE    rest4
+	CMPQ   DI, $0x00000028
+	JBE    rest5
+	CMPQ   DI, $0x00000030
+	JBE    rest6
+	CMPQ   DI, $0x00000038
+	JBE    rest7
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DI, R8
+	SUBQ   $0x00000038, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X8
+	VMOVDQU 128(R10)(R9*1), X9
+	VMOVDQU 256(R10)(R9*1), X10
+	MOVQ    BX, BX
+
+r8row:
+	CMPQ         BX, DI
+	JL           r8part
+	VPMOVZXWD    (DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y0, Y0
+	VPMOVZXWD    16(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y1, Y1
+	VPMOVZXWD    32(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y2, Y2
+	VPMOVZXWD    48(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y3, Y3
+	VPMOVZXWD    64(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y4, Y4
+	VPMOVZXWD    80(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y5, Y5
+	VPMOVZXWD    96(DX), Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y6, Y6
+	VPMASKMOVD   112(DX), X8, X11
+	VPBROADCASTW 112(DX)(R8*1), X12
+	VPBLENDVB    X9, X12, X11, X11
+	VPMOVZXWD    X11, Y11
+	VPSLLD       $0x10, Y11, Y11
+	VADDPS       Y11, Y7, Y7
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r8sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r8part0
+	VPMOVZXWD (DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part1
+	VPMOVZXWD 16(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part2
+	VPMOVZXWD 32(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part3
+	VPMOVZXWD 48(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part4
+	VPMOVZXWD 64(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part5
+	VPMOVZXWD 80(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y5, Y5
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part6
+	VPMOVZXWD 96(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y6, Y6
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part7
+	VPMOVZXWD 112(DX), Y9
+	VPSLLD    $0x10, Y9, Y9
+	VADDPS    Y9, Y7, Y7
+	SUBQ      $0x08, CX
+	JMP       r8sum
+
+r8part0:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   (DX), X9, X9
+	VPBROADCASTW (DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	JMP          r8sum
+
+r8part1:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   16(DX), X9, X9
+	VPBROADCASTW 16(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	JMP          r8sum
+
+r8part2:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   32(DX), X9, X9
+	VPBROADCASTW 32(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	JMP          r8sum
+
+r8part3:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   48(DX), X9, X9
+	VPBROADCASTW 48(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	JMP          r8sum
+
+r8part4:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   64(DX), X9, X9
+	VPBROADCASTW 64(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	JMP          r8sum
+
+r8part5:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   80(DX), X9, X9
+	VPBROADCASTW 80(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	JMP          r8sum
+
+r8part6:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   96(DX), X9, X9
+	VPBROADCASTW 96(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y6, Y6
+	JMP          r8sum
+
+r8part7:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   112(DX), X9, X9
+	VPBROADCASTW 112(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y7, Y7
+
+r8sum:
+	VCMPPS       $0x03, Y0, Y0, Y9
+	VBLENDVPS    Y9, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y9
+	VBLENDVPS    Y9, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y9
+	VPAND        bf16One<>+0(SB), Y9, Y9
+	VPADDD       Y0, Y9, Y9
+	VPADDD       bf16Bias<>+0(SB), Y9, Y9
+	VPSRLD       $0x10, Y9, Y9
+	VEXTRACTI128 $0x01, Y9, X0
+	VPACKUSDW    X0, X9, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 48(AX)
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 64(AX)
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y5, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 80(AX)
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y6, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 96(AX)
+	VCMPPS       $0x03, Y7, Y7, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y7, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X8, 112(AX)
+	VPSHUFB      X10, X0, X0
+	VPEXTRW      $0x00, X0, 112(AX)(R8*1)
+	JMP          done
+
+rest7:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X7
+	VMOVDQU 128(R10)(R9*1), X8
+	VMOVDQU 256(R10)(R9*1), X9
+	MOVQ    BX, BX
+
+r7row:
+	CMPQ         BX, DI
+	JL           r7part
+	VPMOVZXWD    (DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y0, Y0
+	VPMOVZXWD    16(DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y1, Y1
+	VPMOVZXWD    32(DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y2, Y2
+	VPMOVZXWD    48(DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y3, Y3
+	VPMOVZXWD    64(DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y4, Y4
+	VPMOVZXWD    80(DX), Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y5, Y5
+	VPMASKMOVD   96(DX), X7, X10
+	VPBROADCASTW 96(DX)(R8*1), X11
+	VPBLENDVB    X8, X11, X10, X10
+	VPMOVZXWD    X10, Y10
+	VPSLLD       $0x10, Y10, Y10
+	VADDPS       Y10, Y6, Y6
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r7sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r7part0
+	VPMOVZXWD (DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part1
+	VPMOVZXWD 16(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part2
+	VPMOVZXWD 32(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part3
+	VPMOVZXWD 48(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part4
+	VPMOVZXWD 64(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part5
+	VPMOVZXWD 80(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y5, Y5
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part6
+	VPMOVZXWD 96(DX), Y8
+	VPSLLD    $0x10, Y8, Y8
+	VADDPS    Y8, Y6, Y6
+	SUBQ      $0x08, CX
+	JMP       r7sum
+
+r7part0:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   (DX), X8, X8
+	VPBROADCASTW (DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y0, Y0
+	JMP          r7sum
+
+r7part1:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   16(DX), X8, X8
+	VPBROADCASTW 16(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y1, Y1
+	JMP          r7sum
+
+r7part2:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   32(DX), X8, X8
+	VPBROADCASTW 32(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y2, Y2
+	JMP          r7sum
+
+r7part3:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   48(DX), X8, X8
+	VPBROADCASTW 48(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	JMP          r7sum
+
+r7part4:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   64(DX), X8, X8
+	VPBROADCASTW 64(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	JMP          r7sum
+
+r7part5:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   80(DX), X8, X8
+	VPBROADCASTW 80(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y5, Y5
+	JMP          r7sum
+
+r7part6:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   96(DX), X8, X8
+	VPBROADCASTW 96(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y6, Y6
+
+r7sum:
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VBLENDVPS    Y8, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y8
+	VPAND        bf16One<>+0(SB), Y8, Y8
+	VPADDD       Y0, Y8, Y8
+	VPADDD       bf16Bias<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y8
+	VEXTRACTI128 $0x01, Y8, X0
+	VPACKUSDW    X0, X8, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 48(AX)
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 64(AX)
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y5, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 80(AX)
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y6, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X7, 96(AX)
+	VPSHUFB      X9, X0, X0
+	VPEXTRW      $0x00, X0, 96(AX)(R8*1)
+	JMP          done
+
+rest6:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   DI, R8
+	SUBQ   $0x00000028, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X6
+	VMOVDQU 128(R10)(R9*1), X7
+	VMOVDQU 256(R10)(R9*1), X8
+	MOVQ    BX, BX
+
+r6row:
+	CMPQ         BX, DI
+	JL           r6part
+	VPMOVZXWD    (DX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y0, Y0
+	VPMOVZXWD    16(DX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y1, Y1
+	VPMOVZXWD    32(DX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y2, Y2
+	VPMOVZXWD    48(DX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y3, Y3
+	VPMOVZXWD    64(DX), Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y4, Y4
+	VPMASKMOVD   80(DX), X6, X9
+	VPBROADCASTW 80(DX)(R8*1), X10
+	VPBLENDVB    X7, X10, X9, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VADDPS       Y9, Y5, Y5
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r6sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r6part0
+	VPMOVZXWD (DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part1
+	VPMOVZXWD 16(DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part2
+	VPMOVZXWD 32(DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part3
+	VPMOVZXWD 48(DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part4
+	VPMOVZXWD 64(DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part5
+	VPMOVZXWD 80(DX), Y7
+	VPSLLD    $0x10, Y7, Y7
+	VADDPS    Y7, Y5, Y5
+	SUBQ      $0x08, CX
+	JMP       r6sum
+
+r6part0:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   (DX), X7, X7
+	VPBROADCASTW (DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y0, Y0
+	JMP          r6sum
+
+r6part1:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   16(DX), X7, X7
+	VPBROADCASTW 16(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y1, Y1
+	JMP          r6sum
+
+r6part2:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   32(DX), X7, X7
+	VPBROADCASTW 32(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	JMP          r6sum
+
+r6part3:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   48(DX), X7, X7
+	VPBROADCASTW 48(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y3, Y3
+	JMP          r6sum
+
+r6part4:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   64(DX), X7, X7
+	VPBROADCASTW 64(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y4, Y4
+	JMP          r6sum
+
+r6part5:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   80(DX), X7, X7
+	VPBROADCASTW 80(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y5, Y5
+
+r6sum:
+	VCMPPS       $0x03, Y0, Y0, Y7
+	VBLENDVPS    Y7, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y0, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X0
+	VPACKUSDW    X0, X7, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 48(AX)
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 64(AX)
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y5, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X6, 80(AX)
+	VPSHUFB      X8, X0, X0
+	VPEXTRW      $0x00, X0, 80(AX)(R8*1)
+	JMP          done
+
+rest5:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X5
+	VMOVDQU 128(R10)(R9*1), X6
+	VMOVDQU 256(R10)(R9*1), X7
+	MOVQ    BX, BX
+
+r5row:
+	CMPQ         BX, DI
+	JL           r5part
+	VPMOVZXWD    (DX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y0, Y0
+	VPMOVZXWD    16(DX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y1, Y1
+	VPMOVZXWD    32(DX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y2, Y2
+	VPMOVZXWD    48(DX), Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y3, Y3
+	VPMASKMOVD   64(DX), X5, X8
+	VPBROADCASTW 64(DX)(R8*1), X9
+	VPBLENDVB    X6, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VADDPS       Y8, Y4, Y4
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r5sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r5part0
+	VPMOVZXWD (DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VADDPS    Y6, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part1
+	VPMOVZXWD 16(DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VADDPS    Y6, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part2
+	VPMOVZXWD 32(DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VADDPS    Y6, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part3
+	VPMOVZXWD 48(DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VADDPS    Y6, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part4
+	VPMOVZXWD 64(DX), Y6
+	VPSLLD    $0x10, Y6, Y6
+	VADDPS    Y6, Y4, Y4
+	SUBQ      $0x08, CX
+	JMP       r5sum
+
+r5part0:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   (DX), X6, X6
+	VPBROADCASTW (DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y0, Y0
+	JMP          r5sum
+
+r5part1:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   16(DX), X6, X6
+	VPBROADCASTW 16(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y1, Y1
+	JMP          r5sum
+
+r5part2:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   32(DX), X6, X6
+	VPBROADCASTW 32(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y2, Y2
+	JMP          r5sum
+
+r5part3:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   48(DX), X6, X6
+	VPBROADCASTW 48(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y3, Y3
+	JMP          r5sum
+
+r5part4:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   64(DX), X6, X6
+	VPBROADCASTW 64(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y4, Y4
+
+r5sum:
+	VCMPPS       $0x03, Y0, Y0, Y6
+	VBLENDVPS    Y6, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y6
+	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y6
+	VPAND        bf16One<>+0(SB), Y6, Y6
+	VPADDD       Y0, Y6, Y6
+	VPADDD       bf16Bias<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y6
+	VEXTRACTI128 $0x01, Y6, X0
+	VPACKUSDW    X0, X6, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 48(AX)
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y4, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X5, 64(AX)
+	VPSHUFB      X7, X0, X0
+	VPEXTRW      $0x00, X0, 64(AX)(R8*1)
+	JMP          done
+
+rest4:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   DI, R8
+	SUBQ   $0x00000018, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X4
+	VMOVDQU 128(R10)(R9*1), X5
+	VMOVDQU 256(R10)(R9*1), X6
+	MOVQ    BX, BX
+
+r4row:
+	CMPQ         BX, DI
+	JL           r4part
+	VPMOVZXWD    (DX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y0, Y0
+	VPMOVZXWD    16(DX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y1, Y1
+	VPMOVZXWD    32(DX), Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y2, Y2
+	VPMASKMOVD   48(DX), X4, X7
+	VPBROADCASTW 48(DX)(R8*1), X8
+	VPBLENDVB    X5, X8, X7, X7
+	VPMOVZXWD    X7, Y7
+	VPSLLD       $0x10, Y7, Y7
+	VADDPS       Y7, Y3, Y3
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r4sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r4part0
+	VPMOVZXWD (DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VADDPS    Y5, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part1
+	VPMOVZXWD 16(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VADDPS    Y5, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part2
+	VPMOVZXWD 32(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VADDPS    Y5, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part3
+	VPMOVZXWD 48(DX), Y5
+	VPSLLD    $0x10, Y5, Y5
+	VADDPS    Y5, Y3, Y3
+	SUBQ      $0x08, CX
+	JMP       r4sum
+
+r4part0:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   (DX), X5, X5
+	VPBROADCASTW (DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y0, Y0
+	JMP          r4sum
+
+r4part1:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   16(DX), X5, X5
+	VPBROADCASTW 16(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	JMP          r4sum
+
+r4part2:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   32(DX), X5, X5
+	VPBROADCASTW 32(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y2, Y2
+	JMP          r4sum
+
+r4part3:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   48(DX), X5, X5
+	VPBROADCASTW 48(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y3, Y3
+
+r4sum:
+	VCMPPS       $0x03, Y0, Y0, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y5
+	VPAND        bf16One<>+0(SB), Y5, Y5
+	VPADDD       Y0, Y5, Y5
+	VPADDD       bf16Bias<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y5
+	VEXTRACTI128 $0x01, Y5, X0
+	VPACKUSDW    X0, X5, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 32(AX)
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y3, Y3, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y3, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X4, 48(AX)
+	VPSHUFB      X6, X0, X0
+	VPEXTRW      $0x00, X0, 48(AX)(R8*1)
+	JMP          done
+
+rest3:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X3
+	VMOVDQU 128(R10)(R9*1), X4
+	VMOVDQU 256(R10)(R9*1), X5
+	MOVQ    BX, BX
+
+r3row:
+	CMPQ         BX, DI
+	JL           r3part
+	VPMOVZXWD    (DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y0, Y0
+	VPMOVZXWD    16(DX), Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y1, Y1
+	VPMASKMOVD   32(DX), X3, X6
+	VPBROADCASTW 32(DX)(R8*1), X7
+	VPBLENDVB    X4, X7, X6, X6
+	VPMOVZXWD    X6, Y6
+	VPSLLD       $0x10, Y6, Y6
+	VADDPS       Y6, Y2, Y2
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r3sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r3part0
+	VPMOVZXWD (DX), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VADDPS    Y4, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r3part1
+	VPMOVZXWD 16(DX), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VADDPS    Y4, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r3part2
+	VPMOVZXWD 32(DX), Y4
+	VPSLLD    $0x10, Y4, Y4
+	VADDPS    Y4, Y2, Y2
+	SUBQ      $0x08, CX
+	JMP       r3sum
+
+r3part0:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   (DX), X4, X4
+	VPBROADCASTW (DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VADDPS       Y4, Y0, Y0
+	JMP          r3sum
+
+r3part1:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   16(DX), X4, X4
+	VPBROADCASTW 16(DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VADDPS       Y4, Y1, Y1
+	JMP          r3sum
+
+r3part2:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   32(DX), X4, X4
+	VPBROADCASTW 32(DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VADDPS       Y4, Y2, Y2
+
+r3sum:
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y0, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X0
+	VPACKUSDW    X0, X4, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VMOVDQU      X0, 16(AX)
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y2, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X3, 32(AX)
+	VPSHUFB      X5, X0, X0
+	VPEXTRW      $0x00, X0, 32(AX)(R8*1)
+	JMP          done
+
+rest2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   DI, R8
+	SUBQ   $0x00000008, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X2
+	VMOVDQU 128(R10)(R9*1), X3
+	VMOVDQU 256(R10)(R9*1), X4
+	MOVQ    BX, BX
+
+r2row:
+	CMPQ         BX, DI
+	JL           r2part
+	VPMOVZXWD    (DX), Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y0, Y0
+	VPMASKMOVD   16(DX), X2, X5
+	VPBROADCASTW 16(DX)(R8*1), X6
+	VPBLENDVB    X3, X6, X5, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VADDPS       Y5, Y1, Y1
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r2sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r2part0
+	VPMOVZXWD (DX), Y3
+	VPSLLD    $0x10, Y3, Y3
+	VADDPS    Y3, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r2part1
+	VPMOVZXWD 16(DX), Y3
+	VPSLLD    $0x10, Y3, Y3
+	VADDPS    Y3, Y1, Y1
+	SUBQ      $0x08, CX
+	JMP       r2sum
+
+r2part0:
+	TESTQ CX, CX
+	JZ    r2sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X5
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   (DX), X3, X3
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X5, X6, X3, X3
+	VPMOVZXWD    X3, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y0, Y0
+	JMP          r2sum
+
+r2part1:
+	TESTQ CX, CX
+	JZ    r2sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X5
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   16(DX), X3, X3
+	VPBROADCASTW 16(DX)(CX*1), X6
+	VPBLENDVB    X5, X6, X3, X3
+	VPMOVZXWD    X3, Y3
+	VPSLLD       $0x10, Y3, Y3
+	VADDPS       Y3, Y1, Y1
+
+r2sum:
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y0, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X0
+	VPACKUSDW    X0, X3, X0
+	VMOVDQU      X0, (AX)
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS       $0x03, Y1, Y1, Y0
+	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y1, Y1
+	VPSRLD       $0x10, Y1, Y0
+	VPAND        bf16One<>+0(SB), Y0, Y0
+	VPADDD       Y1, Y0, Y0
+	VPADDD       bf16Bias<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X1
+	VPACKUSDW    X1, X0, X0
+	VPMASKMOVD   X0, X2, 16(AX)
+	VPSHUFB      X4, X0, X0
+	VPEXTRW      $0x00, X0, 16(AX)(R8*1)
+	JMP          done
+
+rest1:
+	VXORPS Y0, Y0, Y0
+	MOVQ   DI, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X1
+	VMOVDQU 128(R10)(R9*1), X2
+	VMOVDQU 256(R10)(R9*1), X3
+	MOVQ    BX, BX
+
+r1row:
+	CMPQ         BX, DI
+	JL           r1part
+	VPMASKMOVD   (DX), X1, X4
+	VPBROADCASTW (DX)(R8*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VPMOVZXWD    X4, Y4
+	VPSLLD       $0x10, Y4, Y4
+	VADDPS       Y4, Y0, Y0
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r1sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r1part0
+	VPMOVZXWD (DX), Y2
+	VPSLLD    $0x10, Y2, Y2
+	VADDPS    Y2, Y0, Y0
+	SUBQ      $0x08, CX
+	JMP       r1sum
+
+r1part0:
+	TESTQ CX, CX
+	JZ    r1sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X2
+	VMOVDQU      128(SI)(BX*1), X4
+	VMOVDQU      256(SI)(BX*1), X5
+	VPMASKMOVD   (DX), X2, X2
+	VPBROADCASTW (DX)(CX*1), X5
+	VPBLENDVB    X4, X5, X2, X2
+	VPMOVZXWD    X2, Y2
+	VPSLLD       $0x10, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+
+r1sum:
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS       $0x03, Y0, Y0, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y0, Y0
+	VPSRLD       $0x10, Y0, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y0, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X0
+	VPACKUSDW    X0, X2, X0
+	VPMASKMOVD   X0, X1, (AX)
+	VPSHUFB      X3, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(R8*1)
+
+done:
+	VZEROUPPER
+	RET
+
+// func residualPlanesAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, plane int, n int, s float32)
+// Requires: AVX, AVX2, F16C
+TEXT ·residualPlanesAVX2F16(SB), $680-148
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasrowcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasdblcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 16(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	VBROADCASTSS s+144(FP), Y0
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         first+120(FP), DI
+	MOVQ         plane+128(FP), R8
+	MOVQ         n+136(FP), R9
+	ADDQ         DI, R9
+
+run:
+	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
+	MOVQ DI, R10
+	SHRQ $0x06, R10
+	MOVQ (SI)(R10*8), R10
+	MOVQ DI, CX
+	SHRQ CL, R10
+	ANDQ $0x01, R10
+	NEGQ R10
+
+	// j = runEnd(bits, i, end): the first bit after i that differs from bit i.
+	MOVQ DI, R11
+
+scan:
+	MOVQ  R11, R12
+	SHRQ  $0x06, R12
+	MOVQ  (SI)(R12*8), R12
+	XORQ  R10, R12
+	MOVQ  R11, CX
+	SHRQ  CL, R12
+	TESTQ R12, R12
+	JNZ   found
+	ORQ   $0x3f, R11
+	INCQ  R11
+	CMPQ  R11, R9
+	JL    scan
+	MOVQ  R9, R11
+	JMP   ranged
+
+found:
+	BSFQ R12, R12
+	ADDQ R12, R11
+	CMPQ R11, R9
+	JLE  ranged
+	MOVQ R9, R11
+
+ranged:
+	// count = (j-i)*plane elements, then i = j.
+	MOVQ  R11, CX
+	SUBQ  DI, CX
+	IMULQ R8, CX
+	MOVQ  R11, DI
+	TESTQ R10, R10
+	JZ    drop
+
+	// Kept: dst = ((src ⊕ bias) ⊗ s) ⊕ res, 64 elements a step; the bias from its start.
+	CMPQ (SP), $0x00
+	JE   keepnobias
+	MOVQ (SP), R10
+	MOVQ R10, 8(SP)
+
+keepbstep:
+	CMPQ CX, $0x40
+	JB   keepbtail
+	MOVQ 8(SP), R10
+	LEAQ 128(R10), R11
+	CMPQ R11, 16(SP)
+	JB   keepbwnowrap
+	SUBQ 24(SP), R11
+
+keepbwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	LEAQ    168(SP), R10
+
+keepbwinrow:
+	VCVTPH2PS (BX), Y1
+	VCVTPH2PS (DX), Y2
+	VCVTPH2PS (R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, (AX)
+	VCVTPH2PS 16(BX), Y1
+	VCVTPH2PS 16(DX), Y2
+	VCVTPH2PS 16(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 16(AX)
+	VCVTPH2PS 32(BX), Y1
+	VCVTPH2PS 32(DX), Y2
+	VCVTPH2PS 32(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 32(AX)
+	VCVTPH2PS 48(BX), Y1
+	VCVTPH2PS 48(DX), Y2
+	VCVTPH2PS 48(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 48(AX)
+	VCVTPH2PS 64(BX), Y1
+	VCVTPH2PS 64(DX), Y2
+	VCVTPH2PS 64(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 64(AX)
+	VCVTPH2PS 80(BX), Y1
+	VCVTPH2PS 80(DX), Y2
+	VCVTPH2PS 80(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 80(AX)
+	VCVTPH2PS 96(BX), Y1
+	VCVTPH2PS 96(DX), Y2
+	VCVTPH2PS 96(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 96(AX)
+	VCVTPH2PS 112(BX), Y1
+	VCVTPH2PS 112(DX), Y2
+	VCVTPH2PS 112(R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 112(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x40, CX
+	JMP       keepbstep
+
+keepbtail:
+	TESTQ CX, CX
+	JZ    keepbkept
+	MOVQ  8(SP), R10
+	LEAQ  128(R10), R11
+	CMPQ  R11, 16(SP)
+	JB    keepbtwnowrap
+	SUBQ  24(SP), R11
+
+keepbtwnowrap:
+	MOVQ R11, 8(SP)
+	CMPQ R10, 32(SP)
+	JBE  keepbtwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R11
+	SUBQ    R10, R11
+	LEAQ    40(SP), R10
+	ADDQ    R10, R11
+	MOVQ    32(SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, (R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 32(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 64(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 96(R11)
+	MOVQ    (SP), R10
+	VMOVUPS (R10), Y1
+	VMOVUPS Y1, 128(R11)
+	VMOVUPS 32(R10), Y1
+	VMOVUPS Y1, 160(R11)
+	VMOVUPS 64(R10), Y1
+	VMOVUPS Y1, 192(R11)
+	VMOVUPS 96(R10), Y1
+	VMOVUPS Y1, 224(R11)
+	LEAQ    168(SP), R10
+
+keepbtwinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ AX, R11
+	MOVQ DX, R12
+	MOVQ BX, R13
+	MOVQ CX, R14
+
+halfstep19piece:
+	CMPQ      R14, $0x08
+	JB        halfstep19tail
+	VCVTPH2PS (R13), Y1
+	VCVTPH2PS (R12), Y2
+	VCVTPH2PS (R10), Y3
+	VADDPS    Y3, Y2, Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, (R11)
+	ADDQ      $0x10, R11
+	ADDQ      $0x10, R12
+	ADDQ      $0x10, R13
+	ADDQ      $0x10, R10
+	SUBQ      $0x08, R14
+	JMP       halfstep19piece
+
+halfstep19tail:
+	TESTQ R14, R14
+	JZ    halfstep19done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R14)(R14*1), R14
+	MOVQ         R14, R15
+	SHLQ         $0x03, R15
+	LEAQ         halfTails<>+0(SB), BP
+	VMOVDQU      (BP)(R15*1), X1
+	VMOVDQU      128(BP)(R15*1), X2
+	VMOVDQU      256(BP)(R15*1), X3
+	VPMASKMOVD   (R13), X1, X4
+	VPBROADCASTW (R13)(R14*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VCVTPH2PS    X4, Y4
+	VPMASKMOVD   (R12), X1, X5
+	LEAQ         (R12)(R14*1), R12
+	VPBROADCASTW (R12), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y2
+	VCVTPH2PS    (R10), Y5
+	VADDPS       Y5, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y4, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPMASKMOVD   X2, X1, (R11)
+	VPSHUFB      X3, X2, X1
+	VPEXTRW      $0x00, X1, (R11)(R14*1)
+
+halfstep19done:
+	LEAQ (AX)(CX*2), AX
+	LEAQ (DX)(CX*2), DX
+	LEAQ (BX)(CX*2), BX
+
+keepbkept:
+	JMP next
+
+keepnobias:
+keepnstep:
+	CMPQ      CX, $0x40
+	JB        keepntail
+	VCVTPH2PS (BX), Y1
+	VCVTPH2PS (DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, (AX)
+	VCVTPH2PS 16(BX), Y1
+	VCVTPH2PS 16(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 16(AX)
+	VCVTPH2PS 32(BX), Y1
+	VCVTPH2PS 32(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 32(AX)
+	VCVTPH2PS 48(BX), Y1
+	VCVTPH2PS 48(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 48(AX)
+	VCVTPH2PS 64(BX), Y1
+	VCVTPH2PS 64(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 64(AX)
+	VCVTPH2PS 80(BX), Y1
+	VCVTPH2PS 80(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 80(AX)
+	VCVTPH2PS 96(BX), Y1
+	VCVTPH2PS 96(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 96(AX)
+	VCVTPH2PS 112(BX), Y1
+	VCVTPH2PS 112(DX), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, 112(AX)
+	ADDQ      $0x00000080, AX
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, BX
+	SUBQ      $0x40, CX
+	JMP       keepnstep
+
+keepntail:
+	TESTQ CX, CX
+	JZ    keepnkept
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ AX, R10
+	MOVQ DX, R11
+	MOVQ BX, R12
+	MOVQ CX, R13
+
+halfstep20piece:
+	CMPQ      R13, $0x08
+	JB        halfstep20tail
+	VCVTPH2PS (R12), Y1
+	VCVTPH2PS (R11), Y2
+	VMULPS    Y0, Y2, Y2
+	VADDPS    Y1, Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y1
+	VBLENDVPS Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH $0x00, Y2, X1
+	VMOVDQU   X1, (R10)
+	ADDQ      $0x10, R10
+	ADDQ      $0x10, R11
+	ADDQ      $0x10, R12
+	SUBQ      $0x08, R13
+	JMP       halfstep20piece
+
+halfstep20tail:
+	TESTQ R13, R13
+	JZ    halfstep20done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R13)(R13*1), R13
+	MOVQ         R13, R14
+	SHLQ         $0x03, R14
+	LEAQ         halfTails<>+0(SB), R15
+	VMOVDQU      (R15)(R14*1), X1
+	VMOVDQU      128(R15)(R14*1), X2
+	VMOVDQU      256(R15)(R14*1), X3
+	VPMASKMOVD   (R12), X1, X4
+	VPBROADCASTW (R12)(R13*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VCVTPH2PS    X4, Y4
+	VPMASKMOVD   (R11), X1, X5
+	LEAQ         (R11)(R13*1), R11
+	VPBROADCASTW (R11), X6
+	VPBLENDVB    X2, X6, X5, X5
+	VCVTPH2PS    X5, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y4, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPMASKMOVD   X2, X1, (R10)
+	VPSHUFB      X3, X2, X1
+	VPEXTRW      $0x00, X1, (R10)(R13*1)
+
+halfstep20done:
+	LEAQ (AX)(CX*2), AX
+	LEAQ (DX)(CX*2), DX
+	LEAQ (BX)(CX*2), BX
+
+keepnkept:
+	JMP next
+
+drop:
+	// Dropped: dst = res, src not read.
+	LEAQ (DX)(CX*2), DX
+	CMPQ CX, $0x00000040
+	JB   dropcopy1
+
+dropcopy4:
+	VMOVUPS (BX), Y1
+	VMOVUPS 32(BX), Y2
+	VMOVUPS 64(BX), Y3
+	VMOVUPS 96(BX), Y4
+	VMOVUPS Y1, (AX)
+	VMOVUPS Y2, 32(AX)
+	VMOVUPS Y3, 64(AX)
+	VMOVUPS Y4, 96(AX)
+	ADDQ    $0x00000080, BX
+	ADDQ    $0x00000080, AX
+	SUBQ    $0x00000040, CX
+	CMPQ    CX, $0x00000040
+	JAE     dropcopy4
+
+dropcopy1:
+	CMPQ    CX, $0x00000010
+	JB      dropcopytail
+	VMOVUPS (BX), Y1
+	VMOVUPS Y1, (AX)
+	ADDQ    $0x00000020, BX
+	ADDQ    $0x00000020, AX
+	SUBQ    $0x00000010, CX
+	JMP     dropcopy1
+
+dropcopytail:
+	TESTQ        CX, CX
+	JZ           dropcopied
+	MOVQ         CX, R10
+	SHRQ         $0x01, R10
+	VMOVQ        R10, X1
+	VPBROADCASTD X1, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VPMASKMOVD   (BX), Y1, Y2
+	VPMASKMOVD   Y2, Y1, (AX)
+	TESTQ        $0x00000001, CX
+	JZ           dropcopyeven
+	MOVWLZX      -2(BX)(CX*2), R10
+	MOVW         R10, -2(AX)(CX*2)
+
+dropcopyeven:
+	LEAQ (BX)(CX*2), BX
+	LEAQ (AX)(CX*2), AX
+
+dropcopied:
+next:
+	CMPQ DI, R9
+	JL   run
+	VZEROUPPER
+	RET
+
+// func residualRowsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, v []float32)
+// Requires: AVX, AVX2, CMOV, F16C
+TEXT ·residualRowsAVX2F16(SB), $2000-120
+	MOVQ v_len+104(FP), AX
+	MOVQ v_base+96(FP), CX
+	CMPQ AX, $0x00000080
+	JAE  vlong
+
+	// len(v) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vrowcopy1
+
+vrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vrowcopy4
+
+vrowcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vrowcopy1
+
+vrowcopytail:
+	TESTQ        BX, BX
+	JZ           vrowcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vrowcopied:
+vdouble:
+	CMPQ AX, $0x00000080
+	JAE  vdoubled
+	LEAQ 40(SP), CX
+	LEAQ (CX)(AX*4), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000020
+	JB   vdblcopy1
+
+vdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	CMPQ    BX, $0x00000020
+	JAE     vdblcopy4
+
+vdblcopy1:
+	CMPQ    BX, $0x00000008
+	JB      vdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     vdblcopy1
+
+vdblcopytail:
+	TESTQ        BX, BX
+	JZ           vdblcopied
+	VMOVQ        BX, X0
+	VPBROADCASTD X0, Y1
+	VPCMPGTD     lanes32<>+0(SB), Y1, Y1
+	VMASKMOVPS   (CX), Y1, Y0
+	VMASKMOVPS   Y0, Y1, (DX)
+	LEAQ         (CX)(BX*4), CX
+	LEAQ         (DX)(BX*4), DX
+
+vdblcopied:
+	SHLQ $0x01, AX
+	JMP  vdouble
+
+vdoubled:
+	LEAQ    40(SP), CX
+	LEAQ    (CX)(AX*4), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	VMOVUPS 128(CX), Y0
+	VMOVUPS Y0, 128(DX)
+	VMOVUPS 160(CX), Y0
+	VMOVUPS Y0, 160(DX)
+	VMOVUPS 192(CX), Y0
+	VMOVUPS Y0, 192(DX)
+	VMOVUPS 224(CX), Y0
+	VMOVUPS Y0, 224(DX)
+	MOVQ    CX, (SP)
+	MOVQ    DX, 16(SP)
+	MOVQ    DX, 32(SP)
+	JMP     vstate
+
+vlong:
+	MOVQ CX, (SP)
+	LEAQ (CX)(AX*4), DX
+	MOVQ DX, 16(SP)
+	LEAQ -256(CX)(AX*4), DX
+	MOVQ DX, 32(SP)
+
+vstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), DX
+	SUBQ (SP), DX
+	MOVQ DX, 24(SP)
+	MOVQ (SP), DX
+	MOVQ DX, 8(SP)
+	MOVQ bias_len+80(FP), AX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 1320(SP)
+	TESTQ AX, AX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), CX
+	CMPQ  AX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 1360(SP), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        BX, BX
+	JZ           biasrowcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasrowcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasrowcopied:
+biasdouble:
+	CMPQ AX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 1360(SP), CX
+	LEAQ (CX)(AX*2), DX
+	MOVQ AX, BX
+	CMPQ BX, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	ADDQ    $0x00000080, CX
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000040, BX
+	CMPQ    BX, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    BX, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, CX
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000010, BX
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        BX, BX
+	JZ           biasdblcopied
+	MOVQ         BX, SI
+	SHRQ         $0x01, SI
+	VMOVQ        SI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (CX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (DX)
+	TESTQ        $0x00000001, BX
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(CX)(BX*2), SI
+	MOVW         SI, -2(DX)(BX*2)
+
+biasdblcopyeven:
+	LEAQ (CX)(BX*2), CX
+	LEAQ (DX)(BX*2), DX
+
+biasdblcopied:
+	SHLQ $0x01, AX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    1360(SP), CX
+	LEAQ    (CX)(AX*2), DX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (DX)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(DX)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(DX)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(DX)
+	MOVQ    CX, 1320(SP)
+	MOVQ    DX, 1336(SP)
+	MOVQ    DX, 1352(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ CX, 1320(SP)
+	LEAQ (CX)(AX*2), DX
+	MOVQ DX, 1336(SP)
+	LEAQ -128(CX)(AX*2), DX
+	MOVQ DX, 1352(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 1336(SP), DX
+	SUBQ 1320(SP), DX
+	MOVQ DX, 1344(SP)
+	MOVQ 1320(SP), DX
+	MOVQ DX, 1328(SP)
+
+biasready:
+	MOVQ   dst_base+0(FP), AX
+	MOVQ   src_base+24(FP), CX
+	MOVQ   res_base+48(FP), DX
+	MOVQ   dst_len+8(FP), BX
+	VXORPS Y0, Y0, Y0
+	CMPQ   1320(SP), $0x00
+	JE     nobias
+	CMPQ   BX, $0x40
+	JBE    blast
+
+bstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   bvnowrap
+	SUBQ 24(SP), DI
+
+bvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  bvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+bvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   bbnowrap
+	SUBQ 1344(SP), R8
+
+bbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  bbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	LEAQ    1488(SP), DI
+
+bbinrow:
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    (DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	VMOVUPS      32(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      16(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   16(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    16(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 16(AX)
+	VMOVUPS      64(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      32(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   32(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    32(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 32(AX)
+	VMOVUPS      96(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      48(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   48(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    48(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 48(AX)
+	VMOVUPS      128(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      64(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   64(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    64(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 64(AX)
+	VMOVUPS      160(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      80(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   80(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    80(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 80(AX)
+	VMOVUPS      192(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      96(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   96(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    96(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 96(AX)
+	VMOVUPS      224(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    112(DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           bstep
+
+blast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   blvnowrap
+	SUBQ 24(SP), DI
+
+blvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  blvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+blvinrow:
+	MOVQ 1328(SP), DI
+	LEAQ 128(DI), R8
+	CMPQ R8, 1336(SP)
+	JB   blbnowrap
+	SUBQ 1344(SP), R8
+
+blbnowrap:
+	MOVQ R8, 1328(SP)
+	CMPQ DI, 1352(SP)
+	JBE  blbinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    1336(SP), R8
+	SUBQ    DI, R8
+	LEAQ    1360(SP), DI
+	ADDQ    DI, R8
+	MOVQ    1352(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, (R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 64(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 96(R8)
+	MOVQ    1320(SP), DI
+	VMOVUPS (DI), Y1
+	VMOVUPS Y1, 128(R8)
+	VMOVUPS 32(DI), Y1
+	VMOVUPS Y1, 160(R8)
+	VMOVUPS 64(DI), Y1
+	VMOVUPS Y1, 192(R8)
+	VMOVUPS 96(DI), Y1
+	VMOVUPS Y1, 224(R8)
+	LEAQ    1488(SP), DI
+
+blbinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ CX, CX
+	MOVQ DI, DI
+	MOVQ BX, BX
+
+halfstep21piece:
+	CMPQ         BX, $0x08
+	JB           halfstep21tail
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    (DI), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, DI
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, BX
+	JMP          halfstep21piece
+
+halfstep21tail:
+	TESTQ BX, BX
+	JZ    halfstep21done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, R8
+	SHLQ         $0x03, R8
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(R8*1), X1
+	VMOVDQU      128(R9)(R8*1), X2
+	VMOVDQU      256(R9)(R8*1), X3
+	VMOVUPS      (SI), Y4
+	VCMPPS       $0x04, Y0, Y4, Y0
+	VEXTRACTI128 $0x01, Y0, X5
+	VPACKSSDW    X5, X0, X0
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X0, X7
+	VPOR         X0, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X0, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VCVTPH2PS    (DI), Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPBLENDVB    X0, X2, X6, X2
+	VPMASKMOVD   X2, X1, (AX)
+	VPSHUFB      X3, X2, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep21done:
+	JMP done
+
+nobias:
+	CMPQ BX, $0x40
+	JBE  nlast
+
+nstep:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nvnowrap
+	SUBQ 24(SP), DI
+
+nvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nvinrow:
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	VMOVUPS      32(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      16(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   16(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 16(AX)
+	VMOVUPS      64(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      32(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   32(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 32(AX)
+	VMOVUPS      96(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      48(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   48(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 48(AX)
+	VMOVUPS      128(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      64(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   64(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 64(AX)
+	VMOVUPS      160(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      80(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   80(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 80(AX)
+	VMOVUPS      192(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      96(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   96(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 96(AX)
+	VMOVUPS      224(SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, 112(AX)
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	SUBQ         $0x40, BX
+	CMPQ         BX, $0x40
+	JA           nstep
+
+nlast:
+	MOVQ 8(SP), SI
+	LEAQ 256(SI), DI
+	CMPQ DI, 16(SP)
+	JB   nlvnowrap
+	SUBQ 24(SP), DI
+
+nlvnowrap:
+	MOVQ DI, 8(SP)
+	CMPQ SI, 32(SP)
+	JBE  nlvinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), DI
+	SUBQ    SI, DI
+	LEAQ    40(SP), SI
+	ADDQ    SI, DI
+	MOVQ    32(SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, (DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 64(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 96(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 128(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 160(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 192(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 224(DI)
+	MOVQ    (SP), SI
+	VMOVUPS (SI), Y1
+	VMOVUPS Y1, 256(DI)
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y1, 288(DI)
+	VMOVUPS 64(SI), Y1
+	VMOVUPS Y1, 320(DI)
+	VMOVUPS 96(SI), Y1
+	VMOVUPS Y1, 352(DI)
+	VMOVUPS 128(SI), Y1
+	VMOVUPS Y1, 384(DI)
+	VMOVUPS 160(SI), Y1
+	VMOVUPS Y1, 416(DI)
+	VMOVUPS 192(SI), Y1
+	VMOVUPS Y1, 448(DI)
+	VMOVUPS 224(SI), Y1
+	VMOVUPS Y1, 480(DI)
+	LEAQ    296(SP), SI
+
+nlvinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ CX, CX
+	MOVQ SI, SI
+
+halfstep22piece:
+	CMPQ         BX, $0x08
+	JB           halfstep22tail
+	VMOVUPS      (SI), Y1
+	VCMPPS       $0x04, Y0, Y1, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      (DX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   (CX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X1
+	VPBLENDVB    X2, X1, X4, X1
+	VMOVDQU      X1, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, BX
+	JMP          halfstep22piece
+
+halfstep22tail:
+	TESTQ BX, BX
+	JZ    halfstep22done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R8
+	VMOVDQU      (R8)(DI*1), X1
+	VMOVDQU      128(R8)(DI*1), X2
+	VMOVDQU      256(R8)(DI*1), X3
+	VMOVUPS      (SI), Y4
+	VCMPPS       $0x04, Y0, Y4, Y0
+	VEXTRACTI128 $0x01, Y0, X5
+	VPACKSSDW    X5, X0, X0
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X0, X7
+	VPOR         X0, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X0, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VMULPS       Y4, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X2
+	VPBLENDVB    X0, X2, X6, X2
+	VPMASKMOVD   X2, X1, (AX)
+	VPSHUFB      X3, X2, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep22done:
+done:
+	VZEROUPPER
+	RET
+
+// func residualBitsAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, first int, phase int, s float32)
+// Requires: AVX, AVX2, CMOV, F16C
+TEXT ·residualBitsAVX2F16(SB), $680-140
+	MOVQ phase+128(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, (SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 40(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasrowcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 40(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasdblcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    40(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	MOVQ    DX, (SP)
+	MOVQ    BX, 16(SP)
+	MOVQ    BX, 32(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, (SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 16(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 32(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 16(SP), BX
+	SUBQ (SP), BX
+	MOVQ BX, 24(SP)
+	MOVQ (SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 8(SP)
+
+biasready:
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         res_base+48(FP), BX
+	MOVQ         bits_base+96(FP), SI
+	MOVQ         dst_len+8(FP), DI
+	VBROADCASTSS s+136(FP), Y0
+
+	// bp = &bits[first/64]; CX = first%64, the shift of every word pair.
+	MOVQ first+120(FP), CX
+	MOVQ CX, R8
+	SHRQ $0x06, R8
+	LEAQ (SI)(R8*8), SI
+	ANDQ $0x3f, CX
+	CMPQ (SP), $0x00
+	JE   nobias
+	CMPQ DI, $0x40
+	JBE  blast
+
+bloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ (SI), R8
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	MOVQ 8(SP), R9
+	LEAQ 128(R9), R10
+	CMPQ R10, 16(SP)
+	JB   bwnowrap
+	SUBQ 24(SP), R10
+
+bwnowrap:
+	MOVQ R10, 8(SP)
+	CMPQ R9, 32(SP)
+	JBE  bwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), R10
+	SUBQ    R9, R10
+	LEAQ    40(SP), R9
+	ADDQ    R9, R10
+	MOVQ    32(SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, (R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 32(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 64(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 96(R10)
+	MOVQ    (SP), R9
+	VMOVUPS (R9), Y1
+	VMOVUPS Y1, 128(R10)
+	VMOVUPS 32(R9), Y1
+	VMOVUPS Y1, 160(R10)
+	VMOVUPS 64(R9), Y1
+	VMOVUPS Y1, 192(R10)
+	VMOVUPS 96(R9), Y1
+	VMOVUPS Y1, 224(R10)
+	LEAQ    168(SP), R9
+
+bwinrow:
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    (R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    16(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    32(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    48(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    64(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    80(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    96(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    112(R9), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           bloop
+
+blast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  boneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  bmasked
+
+boneword:
+	SHRQ CL, R8
+
+bmasked:
+	MOVQ 8(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 16(SP)
+	JB   blwnowrap
+	SUBQ 24(SP), SI
+
+blwnowrap:
+	MOVQ SI, 8(SP)
+	CMPQ CX, 32(SP)
+	JBE  blwinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    16(SP), SI
+	SUBQ    CX, SI
+	LEAQ    40(SP), CX
+	ADDQ    CX, SI
+	MOVQ    32(SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, (SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 32(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 64(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 96(SI)
+	MOVQ    (SP), CX
+	VMOVUPS (CX), Y1
+	VMOVUPS Y1, 128(SI)
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y1, 160(SI)
+	VMOVUPS 64(CX), Y1
+	VMOVUPS Y1, 192(SI)
+	VMOVUPS 96(CX), Y1
+	VMOVUPS Y1, 224(SI)
+	LEAQ    168(SP), CX
+
+blwinrow:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep23piece:
+	CMPQ         SI, $0x08
+	JB           halfstep23tail
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      (BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    (CX), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep23piece
+
+halfstep23tail:
+	TESTQ SI, SI
+	JZ    halfstep23done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X1
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X1, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VCVTPH2PS    (CX), Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X0
+	VPBLENDVB    X4, X0, X6, X0
+	VPMASKMOVD   X0, X1, (AX)
+	VPSHUFB      X3, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep23done:
+	JMP done
+
+nobias:
+	CMPQ DI, $0x40
+	JBE  nlast
+
+nloop:
+	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
+	MOVQ         (SI), R8
+	MOVQ         8(SI), R9
+	SHRQ         CL, R9, R8
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y1, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y1, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y1, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y1, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y1
+	VPCMPEQD     bitD<>+32(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y1
+	VPCMPEQD     bitD<>+64(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X3
+	VPACKSSDW    X3, X1, X1
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X1, X5
+	VPOR         X1, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X1, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y1
+	VPCMPEQD     bitD<>+96(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	ADDQ         $0x08, SI
+	ADDQ         $0x00000080, AX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, BX
+	SUBQ         $0x40, DI
+	CMPQ         DI, $0x40
+	JA           nloop
+
+nlast:
+	// The last 1..64 elements: the next word only if the bits reach it.
+	MOVQ (SI), R8
+	MOVQ CX, R9
+	ADDQ DI, R9
+	CMPQ R9, $0x40
+	JBE  noneword
+	MOVQ 8(SI), R9
+	SHRQ CL, R9, R8
+	JMP  nmasked
+
+noneword:
+	SHRQ CL, R8
+
+nmasked:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep24piece:
+	CMPQ         BX, $0x08
+	JB           halfstep24tail
+	VMOVQ        R8, X1
+	VPBROADCASTD X1, Y1
+	VPAND        bitD<>+0(SB), Y1, Y1
+	VPCMPEQD     bitD<>+0(SB), Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X1
+	VMOVDQU      (DX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X1, X4
+	VPOR         X1, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y0, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X1, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep24piece
+
+halfstep24tail:
+	TESTQ BX, BX
+	JZ    halfstep24done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X1
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X1, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X1, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VMULPS       Y0, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y0
+	VBLENDVPS    Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X0
+	VPBLENDVB    X4, X0, X6, X0
+	VPMASKMOVD   X0, X1, (AX)
+	VPSHUFB      X3, X0, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep24done:
+done:
+	VZEROUPPER
+	RET
+
+// func residualPhiloxAVX2F16(dst []Float16, src []Float16, res []Float16, bias []Float16, bits []uint64, seed uint64, start uint64, t uint32, phase int, s float32)
+// Requires: AVX, AVX2, CMOV, F16C, MMX+
+TEXT ·residualPhiloxAVX2F16(SB), $2904-156
+	MOVQ phase+144(FP), AX
+	MOVQ bias_len+80(FP), CX
+
+	// len(bias) == 0: no bias, base = 0.
+	MOVQ  $0x00000000, 2128(SP)
+	TESTQ CX, CX
+	JZ    biasready
+	MOVQ  bias_base+72(FP), DX
+	CMPQ  CX, $0x00000080
+	JAE   biaslong
+
+	// len(bias) < 128: the row doubled to P = len·2^k >= 128 elements in buf, then its first 64 after them.
+	LEAQ 2168(SP), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasrowcopy1
+
+biasrowcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasrowcopy4
+
+biasrowcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasrowcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasrowcopy1
+
+biasrowcopytail:
+	TESTQ        SI, SI
+	JZ           biasrowcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasrowcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasrowcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasrowcopied:
+biasdouble:
+	CMPQ CX, $0x00000080
+	JAE  biasdoubled
+	LEAQ 2168(SP), DX
+	LEAQ (DX)(CX*2), BX
+	MOVQ CX, SI
+	CMPQ SI, $0x00000040
+	JB   biasdblcopy1
+
+biasdblcopy4:
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS Y0, (BX)
+	VMOVUPS Y1, 32(BX)
+	VMOVUPS Y2, 64(BX)
+	VMOVUPS Y3, 96(BX)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000080, BX
+	SUBQ    $0x00000040, SI
+	CMPQ    SI, $0x00000040
+	JAE     biasdblcopy4
+
+biasdblcopy1:
+	CMPQ    SI, $0x00000010
+	JB      biasdblcopytail
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000010, SI
+	JMP     biasdblcopy1
+
+biasdblcopytail:
+	TESTQ        SI, SI
+	JZ           biasdblcopied
+	MOVQ         SI, DI
+	SHRQ         $0x01, DI
+	VMOVQ        DI, X0
+	VPBROADCASTD X0, Y0
+	VPCMPGTD     lanes32<>+0(SB), Y0, Y0
+	VPMASKMOVD   (DX), Y0, Y1
+	VPMASKMOVD   Y1, Y0, (BX)
+	TESTQ        $0x00000001, SI
+	JZ           biasdblcopyeven
+	MOVWLZX      -2(DX)(SI*2), DI
+	MOVW         DI, -2(BX)(SI*2)
+
+biasdblcopyeven:
+	LEAQ (DX)(SI*2), DX
+	LEAQ (BX)(SI*2), BX
+
+biasdblcopied:
+	SHLQ $0x01, CX
+	JMP  biasdouble
+
+biasdoubled:
+	LEAQ    2168(SP), DX
+	LEAQ    (DX)(CX*2), BX
+	VMOVUPS (DX), Y0
+	VMOVUPS Y0, (BX)
+	VMOVUPS 32(DX), Y0
+	VMOVUPS Y0, 32(BX)
+	VMOVUPS 64(DX), Y0
+	VMOVUPS Y0, 64(BX)
+	VMOVUPS 96(DX), Y0
+	VMOVUPS Y0, 96(BX)
+	MOVQ    DX, 2128(SP)
+	MOVQ    BX, 2144(SP)
+	MOVQ    BX, 2160(SP)
+	JMP     biasstate
+
+biaslong:
+	MOVQ DX, 2128(SP)
+	LEAQ (DX)(CX*2), BX
+	MOVQ BX, 2144(SP)
+	LEAQ -128(DX)(CX*2), BX
+	MOVQ BX, 2160(SP)
+
+biasstate:
+	// per = P in bytes, cur = base + phase.
+	MOVQ 2144(SP), BX
+	SUBQ 2128(SP), BX
+	MOVQ BX, 2152(SP)
+	MOVQ 2128(SP), BX
+	LEAQ (BX)(AX*2), BX
+	MOVQ BX, 2136(SP)
+
+biasready:
+	MOVQ dst_base+0(FP), AX
+	MOVQ src_base+24(FP), DX
+	MOVQ res_base+48(FP), BX
+	MOVQ bits_base+96(FP), SI
+	MOVQ dst_len+8(FP), DI
+	MOVQ seed+120(FP), CX
+
+	// Round keys: (lo32 seed, hi32 seed) + r·(W0, W1) for rounds r = 0..9.
+	MOVL CX, R8
+	SHRQ $0x20, CX
+	MOVL R8, (SP)
+	MOVL CX, 4(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 8(SP)
+	MOVL CX, 12(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 16(SP)
+	MOVL CX, 20(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 24(SP)
+	MOVL CX, 28(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 32(SP)
+	MOVL CX, 36(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 40(SP)
+	MOVL CX, 44(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 48(SP)
+	MOVL CX, 52(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 56(SP)
+	MOVL CX, 60(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 64(SP)
+	MOVL CX, 68(SP)
+	ADDL $0x9e3779b9, R8
+	ADDL $0xbb67ae85, CX
+	MOVL R8, 72(SP)
+	MOVL CX, 76(SP)
+
+	// Plane thresholds: thr[j] = -(t>>(31-j) & 1) for j = 0..31.
+	MOVL t+136(FP), CX
+	SHLQ $0x20, CX
+	LEAQ 80(SP), R8
+	MOVL $0x00000020, R12
+
+thr:
+	MOVQ         CX, R11
+	SARQ         $0x3f, R11
+	MOVQ         R11, (R8)
+	ADDQ         $0x08, R8
+	SHLQ         $0x01, CX
+	DECL         R12
+	JNZ          thr
+	MOVQ         $-1, CX
+	VMOVQ        CX, X0
+	VPBROADCASTQ X0, Y0
+	MOVQ         start+128(FP), R8
+	VBROADCASTSS s+152(FP), Y1
+
+	// More than one chunk: the two-pass decision, overlapped with the apply.
+	CMPQ DI, $0x00001000
+	JA   chunks
+	CMPQ DI, $0x00000200
+	JB   tail
+
+loop:
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VPADDQ       groupStride<>+0(SB), Y2, Y4
+	VMOVDQU      Y4, 1936(SP)
+	VMOVDQU      Y0, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y0, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R9
+
+step:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     decided
+	CMPQ   CX, R9
+	JB     step
+
+decided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y3
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y3, 368(SP)
+	ADDQ    $0x00000080, R8
+
+	// Apply the batch's keep words.
+	XORQ CX, CX
+
+word:
+	MOVQ  336(SP)(CX*8), R9
+	TESTQ SI, SI
+	JZ    stored
+	MOVQ  R9, (SI)
+	ADDQ  $0x08, SI
+
+stored:
+	CMPQ 2128(SP), $0x00
+	JE   wordnobias
+	MOVQ R9, 2808(SP)
+	MOVQ 2136(SP), R10
+	LEAQ 128(R10), R9
+	CMPQ R9, 2144(SP)
+	JB   wordbiasnowrap
+	SUBQ 2152(SP), R9
+
+wordbiasnowrap:
+	MOVQ R9, 2136(SP)
+	CMPQ R10, 2160(SP)
+	JBE  wordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R9
+	SUBQ    R10, R9
+	LEAQ    2168(SP), R10
+	ADDQ    R10, R9
+	MOVQ    2160(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, (R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 32(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 64(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 96(R9)
+	MOVQ    2128(SP), R10
+	VMOVUPS (R10), Y2
+	VMOVUPS Y2, 128(R9)
+	VMOVUPS 32(R10), Y2
+	VMOVUPS Y2, 160(R9)
+	VMOVUPS 64(R10), Y2
+	VMOVUPS Y2, 192(R9)
+	VMOVUPS 96(R10), Y2
+	VMOVUPS Y2, 224(R9)
+	LEAQ    2296(SP), R10
+
+wordbiasinrow:
+	MOVQ         2808(SP), R9
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    (R10), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    16(R10), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    32(R10), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    48(R10), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    64(R10), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    80(R10), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    96(R10), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    112(R10), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(AX)
+	JMP          wordresid
+
+wordnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R9, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R9
+	VMOVQ        R9, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (AX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(AX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(AX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(AX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(AX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(AX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(AX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(AX)
+
+wordresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, AX
+	INCQ CX
+	CMPQ CX, $0x08
+	JB   word
+	SUBQ $0x00000200, DI
+	CMPQ DI, $0x00000200
+	JAE  loop
+
+tail:
+	TESTQ DI, DI
+	JZ    done
+
+	// The last 1..batch-1 elements: ceil(n/64) groups, the last word cut at n.
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+
+	// Batch of 8 groups: group i in lane i of set a (i < 4) or lane i-4 of set b.
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+
+	// Only groups < ng open.
+	VMOVQ        CX, X4
+	VPBROADCASTQ X4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y5
+	VMOVDQU      Y5, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), CX
+	LEAQ         336(SP), R8
+
+tailstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (CX), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(CX), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (CX), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(CX), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, CX
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     taildecided
+	CMPQ   CX, R8
+	JB     tailstep
+
+taildecided:
+	// keep = ^drop.
+	VPXOR   2064(SP), Y0, Y2
+	VPXOR   2096(SP), Y0, Y0
+	VMOVDQU Y2, 336(SP)
+	VMOVDQU Y0, 368(SP)
+	XORQ    CX, CX
+
+tailword:
+	MOVQ  336(SP)(CX*8), R8
+	CMPQ  DI, $0x40
+	JBE   last
+	TESTQ SI, SI
+	JZ    tailstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+tailstored:
+	CMPQ 2128(SP), $0x00
+	JE   tailwordnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   tailwordbiasnowrap
+	SUBQ 2152(SP), R8
+
+tailwordbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  tailwordbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	LEAQ    2296(SP), R9
+
+tailwordbiasinrow:
+	MOVQ         2808(SP), R8
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    (R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    16(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    32(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    48(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    64(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    80(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    96(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    112(R9), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+	JMP          tailwordresid
+
+tailwordnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (AX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(AX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(AX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(AX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(AX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(AX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(AX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(AX)
+
+tailwordresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, AX
+	INCQ CX
+	SUBQ $0x40, DI
+	JMP  tailword
+
+last:
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    laststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+laststored:
+	CMPQ 2128(SP), $0x00
+	JE   lastnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   lastbiasnowrap
+	SUBQ 2152(SP), SI
+
+lastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  lastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	LEAQ    2296(SP), CX
+
+lastbiasinrow:
+	MOVQ 2808(SP), R8
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep25piece:
+	CMPQ         SI, $0x08
+	JB           halfstep25tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    (CX), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep25piece
+
+halfstep25tail:
+	TESTQ SI, SI
+	JZ    halfstep25done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X0
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X0, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VCVTPH2PS    (CX), Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep25done:
+	JMP lastresid
+
+lastnobias:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep26piece:
+	CMPQ         BX, $0x08
+	JB           halfstep26tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (DX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep26piece
+
+halfstep26tail:
+	TESTQ BX, BX
+	JZ    halfstep26done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X0
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X0, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep26done:
+lastresid:
+done:
+	VZEROUPPER
+	RET
+
+chunks:
+	// Groups G = ceil(n/64): G-1 words applied whole, the last cut to n - 64(G-1).
+	LEAQ 63(DI), CX
+	SHRQ $0x06, CX
+	MOVQ CX, 2872(SP)
+	DECQ CX
+	MOVQ CX, 2856(SP)
+	SHLQ $0x06, CX
+	SUBQ CX, DI
+	MOVQ DI, 2864(SP)
+	MOVQ AX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ $0x00000000, 2848(SP)
+	MOVQ $0x00000000, 2880(SP)
+	MOVQ $0x00000000, 2840(SP)
+
+chunk:
+	// Decide the next min(G left, chunkGroups) groups into the ring half at halfS.
+	MOVQ    2872(SP), AX
+	MOVQ    $0x00000040, CX
+	CMPQ    AX, CX
+	CMOVQCS AX, CX
+	MOVQ    CX, AX
+	SUBQ    AX, 2872(SP)
+	MOVQ    AX, 2888(SP)
+	LEAQ    400(SP), CX
+	ADDQ    2880(SP), CX
+	XORQ    DX, DX
+	XORQ    BX, BX
+	JMP     gcheck
+
+gbatch:
+	// First pass: a batch of min(ng, 8) groups, at most firstPassSteps steps.
+	MOVQ         $0x00000008, SI
+	CMPQ         AX, SI
+	CMOVQCS      AX, SI
+	VMOVQ        R8, X2
+	VPBROADCASTQ X2, Y2
+	VPXOR        Y3, Y3, Y3
+	VMOVQ        SI, X4
+	VPBROADCASTQ X4, Y4
+	VPCMPGTQ     iotaQ<>+0(SB), Y4, Y5
+	VPCMPGTQ     iotaQ<>+32(SB), Y4, Y4
+	VPADDQ       groupStride<>+0(SB), Y2, Y6
+	VMOVDQU      Y6, 1936(SP)
+	VMOVDQU      Y5, 2000(SP)
+	VMOVDQU      Y3, 2064(SP)
+	VPADDQ       groupStride<>+32(SB), Y2, Y2
+	VMOVDQU      Y2, 1968(SP)
+	VMOVDQU      Y4, 2032(SP)
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         80(SP), DI
+	LEAQ         144(SP), R11
+
+gfirststep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gfirstdecided
+	CMPQ   DI, R11
+	JB     gfirststep
+
+gfirstdecided:
+	// keep = ^drop, final for the groups decided.
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPXOR        2064(SP), Y0, Y4
+	VPMASKMOVQ   Y4, Y3, (CX)(BX*8)
+	VPXOR        2096(SP), Y0, Y3
+	VPMASKMOVQ   Y3, Y2, 32(CX)(BX*8)
+
+	// Set the open groups aside: counters, open and drop words, group numbers.
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2000(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset0:
+	JZ   gset0done
+	BSFL DI, R9
+	MOVQ 1936(SP)(R9*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2000(SP)(R9*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2064(SP)(R9*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ (BX)(R9*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset0
+
+gset0done:
+	VPXOR     Y2, Y2, Y2
+	VPCMPEQQ  2032(SP), Y2, Y2
+	VMOVMSKPD Y2, DI
+	XORL      $0x0000000f, DI
+
+gset1:
+	JZ   gset1done
+	BSFL DI, R10
+	MOVQ 1968(SP)(R10*8), R11
+	MOVQ R11, 1424(SP)(DX*8)
+	MOVQ 2032(SP)(R10*8), R11
+	MOVQ R11, 1552(SP)(DX*8)
+	MOVQ 2096(SP)(R10*8), R11
+	MOVQ R11, 1680(SP)(DX*8)
+	LEAQ 4(BX)(R10*1), R11
+	MOVQ R11, 1808(SP)(DX*8)
+	INCQ DX
+	LEAL -1(DI), R11
+	ANDL R11, DI
+	JMP  gset1
+
+gset1done:
+	ADDQ SI, BX
+	SUBQ SI, AX
+	SHLQ $0x04, SI
+	ADDQ SI, R8
+	MOVQ $0x00000008, SI
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	MOVQ    2856(SP), DI
+	CMPQ    DI, SI
+	CMOVQCS DI, SI
+	SUBQ    SI, 2848(SP)
+	SUBQ    SI, 2856(SP)
+	TESTQ   SI, SI
+	JZ      hookapplied
+	MOVQ    2816(SP), DI
+	MOVQ    2824(SP), R11
+	MOVQ    2896(SP), R12
+	MOVQ    2832(SP), R13
+	MOVQ    2840(SP), R14
+
+hookapply:
+	MOVQ  400(SP)(R14*8), R15
+	INCQ  R14
+	ANDQ  $0x7f, R14
+	TESTQ R13, R13
+	JZ    hookstored
+	MOVQ  R15, (R13)
+	ADDQ  $0x08, R13
+
+hookstored:
+	CMPQ 2128(SP), $0x00
+	JE   hooknobias
+	MOVQ R15, 2808(SP)
+	MOVQ 2136(SP), BP
+	LEAQ 128(BP), R15
+	CMPQ R15, 2144(SP)
+	JB   hookbiasnowrap
+	SUBQ 2152(SP), R15
+
+hookbiasnowrap:
+	MOVQ R15, 2136(SP)
+	CMPQ BP, 2160(SP)
+	JBE  hookbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R15
+	SUBQ    BP, R15
+	LEAQ    2168(SP), BP
+	ADDQ    BP, R15
+	MOVQ    2160(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, (R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 32(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 64(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 96(R15)
+	MOVQ    2128(SP), BP
+	VMOVUPS (BP), Y2
+	VMOVUPS Y2, 128(R15)
+	VMOVUPS 32(BP), Y2
+	VMOVUPS Y2, 160(R15)
+	VMOVUPS 64(BP), Y2
+	VMOVUPS Y2, 192(R15)
+	VMOVUPS 96(BP), Y2
+	VMOVUPS Y2, 224(R15)
+	LEAQ    2296(SP), BP
+
+hookbiasinrow:
+	MOVQ         2808(SP), R15
+	PREFETCHT0   1024(R11)
+	PREFETCHT0   1024(R12)
+	PREFETCHT0   1088(R11)
+	PREFETCHT0   1088(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    (BP), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    16(BP), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    32(BP), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    48(BP), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    64(BP), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    80(BP), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    96(BP), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(R12), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(R11), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    112(BP), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(DI)
+	JMP          hookresid
+
+hooknobias:
+	PREFETCHT0   1024(R11)
+	PREFETCHT0   1024(R12)
+	PREFETCHT0   1088(R11)
+	PREFETCHT0   1088(R12)
+	VMOVQ        R15, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R15
+	VMOVQ        R15, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (DI)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(DI)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(R12), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(R11), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(DI)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(DI)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(DI)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(DI)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(R12), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(R11), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(DI)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(R12), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(R11), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(DI)
+
+hookresid:
+	ADDQ $0x00000080, R12
+	ADDQ $0x00000080, R11
+	ADDQ $0x00000080, DI
+	DECQ SI
+	JNZ  hookapply
+	MOVQ DI, 2816(SP)
+	MOVQ R11, 2824(SP)
+	MOVQ R12, 2896(SP)
+	MOVQ R13, 2832(SP)
+	MOVQ R14, 2840(SP)
+
+hookapplied:
+gcheck:
+	CMPQ  DX, $0x08
+	JAE   gsecond
+	TESTQ AX, AX
+	JNZ   gbatch
+	TESTQ DX, DX
+	JZ    gdone
+
+gsecond:
+	// Second pass: min(cnt, 8) open groups from the list, from step firstPassSteps on.
+	MOVQ         $0x00000008, SI
+	CMPQ         DX, SI
+	CMOVQCS      DX, SI
+	VMOVQ        SI, X2
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      1424(SP), Y3
+	VMOVDQU      Y3, 1936(SP)
+	VPCMPGTQ     iotaQ<>+0(SB), Y2, Y3
+	VPAND        1552(SP), Y3, Y3
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      1680(SP), Y3
+	VMOVDQU      Y3, 2064(SP)
+	VMOVDQU      1456(SP), Y3
+	VMOVDQU      Y3, 1968(SP)
+	VPCMPGTQ     iotaQ<>+32(SB), Y2, Y2
+	VPAND        1584(SP), Y2, Y2
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      1712(SP), Y3
+	VMOVDQU      Y3, 2096(SP)
+	LEAQ         144(SP), DI
+	LEAQ         336(SP), R11
+
+gsecondstep:
+	// Block k of every group of the batch.
+	VMOVDQU 1936(SP), Y2
+	VPSRLQ  $0x20, Y2, Y3
+	VPADDQ  qwordOne<>+0(SB), Y2, Y4
+	VMOVDQU Y4, 1936(SP)
+	VMOVDQU 1968(SP), Y4
+	VPSRLQ  $0x20, Y4, Y5
+	VPADDQ  qwordOne<>+0(SB), Y4, Y6
+	VMOVDQU Y6, 1968(SP)
+
+	// Round 1.
+	VPMULUDQ     philoxM0<>+0(SB), Y2, Y2
+	VPBROADCASTD (SP), Y6
+	VPBROADCASTD 4(SP), Y7
+	VPXOR        Y6, Y3, Y3
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y7, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y4, Y4
+	VPXOR        Y6, Y5, Y5
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y7, Y6, Y6
+
+	// Round 2.
+	VPMULUDQ     philoxM0<>+0(SB), Y3, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y7
+	VPSHUFD      $0xf5, Y7, Y8
+	VPBROADCASTD 8(SP), Y9
+	VPBROADCASTD 12(SP), Y10
+	VPXOR        Y9, Y8, Y8
+	VPSHUFD      $0xf5, Y3, Y11
+	VPXOR        Y10, Y2, Y2
+	VPXOR        Y2, Y11, Y11
+	VPMULUDQ     philoxM0<>+0(SB), Y5, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y5
+	VPSHUFD      $0xf5, Y5, Y6
+	VPXOR        Y9, Y6, Y6
+	VPSHUFD      $0xf5, Y2, Y9
+	VPXOR        Y10, Y4, Y4
+	VPXOR        Y4, Y9, Y9
+
+	// Round 3.
+	VPMULUDQ     philoxM0<>+0(SB), Y8, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y11, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 16(SP), Y11
+	VPBROADCASTD 20(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y6, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y9, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 4.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 24(SP), Y11
+	VPBROADCASTD 28(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Round 5.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 32(SP), Y11
+	VPBROADCASTD 36(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y7
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y5
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y5, Y5
+
+	// Round 6.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 40(SP), Y11
+	VPBROADCASTD 44(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y8
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y6
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y6, Y6
+
+	// Round 7.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 48(SP), Y11
+	VPBROADCASTD 52(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y7
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y5
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y5, Y5
+
+	// Round 8.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 56(SP), Y11
+	VPBROADCASTD 60(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y3, Y8
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y2, Y6
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y6, Y6
+
+	// Round 9.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y8, Y8
+	VPSHUFD      $0xf5, Y8, Y10
+	VPBROADCASTD 64(SP), Y11
+	VPBROADCASTD 68(SP), Y12
+	VPXOR        Y11, Y7, Y7
+	VPXOR        Y7, Y10, Y10
+	VPSHUFD      $0xf5, Y4, Y7
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y7, Y7
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y3
+	VPMULUDQ     philoxM1<>+0(SB), Y6, Y6
+	VPSHUFD      $0xf5, Y6, Y9
+	VPXOR        Y11, Y5, Y5
+	VPXOR        Y5, Y9, Y9
+	VPSHUFD      $0xf5, Y3, Y5
+	VPXOR        Y12, Y2, Y2
+	VPXOR        Y2, Y5, Y5
+
+	// Round 10.
+	VPMULUDQ     philoxM0<>+0(SB), Y10, Y2
+	VPMULUDQ     philoxM1<>+0(SB), Y7, Y7
+	VPSHUFD      $0xf5, Y7, Y10
+	VPBROADCASTD 72(SP), Y11
+	VPBROADCASTD 76(SP), Y12
+	VPXOR        Y11, Y8, Y8
+	VPXOR        Y8, Y10, Y10
+	VPSHUFD      $0xf5, Y2, Y8
+	VPXOR        Y12, Y4, Y4
+	VPXOR        Y4, Y8, Y8
+	VPMULUDQ     philoxM0<>+0(SB), Y9, Y4
+	VPMULUDQ     philoxM1<>+0(SB), Y5, Y5
+	VPSHUFD      $0xf5, Y5, Y9
+	VPXOR        Y11, Y6, Y6
+	VPXOR        Y6, Y9, Y9
+	VPSHUFD      $0xf5, Y4, Y6
+	VPXOR        Y12, Y3, Y3
+	VPXOR        Y3, Y6, Y6
+
+	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
+	VMOVDQU      2000(SP), Y3
+	VMOVDQU      2064(SP), Y11
+	VPSLLQ       $0x20, Y7, Y7
+	VPBLENDD     $0x55, Y10, Y7, Y7
+	VPBROADCASTQ (DI), Y10
+	VPXOR        Y10, Y7, Y7
+	VPAND        Y3, Y7, Y7
+	VPANDN       Y3, Y7, Y3
+	VPAND        Y10, Y7, Y7
+	VPOR         Y7, Y11, Y11
+	VPSLLQ       $0x20, Y2, Y2
+	VPBLENDD     $0x55, Y8, Y2, Y2
+	VPBROADCASTQ 8(DI), Y7
+	VPXOR        Y7, Y2, Y2
+	VPAND        Y3, Y2, Y2
+	VPANDN       Y3, Y2, Y3
+	VPAND        Y7, Y2, Y2
+	VPOR         Y2, Y11, Y11
+	VMOVDQU      Y3, 2000(SP)
+	VMOVDQU      Y11, 2064(SP)
+	VMOVDQU      2032(SP), Y2
+	VMOVDQU      2096(SP), Y7
+	VPSLLQ       $0x20, Y5, Y5
+	VPBLENDD     $0x55, Y9, Y5, Y5
+	VPBROADCASTQ (DI), Y8
+	VPXOR        Y8, Y5, Y5
+	VPAND        Y2, Y5, Y5
+	VPANDN       Y2, Y5, Y2
+	VPAND        Y8, Y5, Y5
+	VPOR         Y5, Y7, Y7
+	VPSLLQ       $0x20, Y4, Y4
+	VPBLENDD     $0x55, Y6, Y4, Y4
+	VPBROADCASTQ 8(DI), Y5
+	VPXOR        Y5, Y4, Y4
+	VPAND        Y2, Y4, Y4
+	VPANDN       Y2, Y4, Y2
+	VPAND        Y5, Y4, Y4
+	VPOR         Y4, Y7, Y7
+	VMOVDQU      Y2, 2032(SP)
+	VMOVDQU      Y7, 2096(SP)
+	ADDQ         $0x10, DI
+
+	// Stop when no lane is open, or at the last step.
+	VPOR   Y3, Y2, Y2
+	VPTEST Y2, Y2
+	JZ     gseconddecided
+	CMPQ   DI, R11
+	JB     gsecondstep
+
+gseconddecided:
+	// Store their keep words at their groups; move the rest of the list to its front.
+	VPXOR   2064(SP), Y0, Y2
+	VMOVDQU Y2, 336(SP)
+	VPXOR   2096(SP), Y0, Y2
+	VMOVDQU Y2, 368(SP)
+	XORQ    DI, DI
+
+gstore:
+	MOVQ    1808(SP)(DI*8), R11
+	MOVQ    336(SP)(DI*8), R12
+	MOVQ    R12, (CX)(R11*8)
+	INCQ    DI
+	CMPQ    DI, SI
+	JB      gstore
+	VMOVDQU 1488(SP), Y2
+	VMOVDQU Y2, 1424(SP)
+	VMOVDQU 1520(SP), Y2
+	VMOVDQU Y2, 1456(SP)
+	VMOVDQU 1616(SP), Y2
+	VMOVDQU Y2, 1552(SP)
+	VMOVDQU 1648(SP), Y2
+	VMOVDQU Y2, 1584(SP)
+	VMOVDQU 1744(SP), Y2
+	VMOVDQU Y2, 1680(SP)
+	VMOVDQU 1776(SP), Y2
+	VMOVDQU Y2, 1712(SP)
+	VMOVDQU 1872(SP), Y2
+	VMOVDQU Y2, 1808(SP)
+	VMOVDQU 1904(SP), Y2
+	VMOVDQU Y2, 1840(SP)
+	SUBQ    SI, DX
+	JMP     gcheck
+
+gdone:
+	// The rest of the previous chunk; then this chunk's words are pending.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2856(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2848(SP)
+	SUBQ    AX, 2856(SP)
+	TESTQ   AX, AX
+	JZ      drainapplied
+	MOVQ    2816(SP), CX
+	MOVQ    2824(SP), DX
+	MOVQ    2896(SP), BX
+	MOVQ    2832(SP), SI
+	MOVQ    2840(SP), DI
+
+drainapply:
+	MOVQ  400(SP)(DI*8), R11
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    drainstored
+	MOVQ  R11, (SI)
+	ADDQ  $0x08, SI
+
+drainstored:
+	CMPQ 2128(SP), $0x00
+	JE   drainnobias
+	MOVQ R11, 2808(SP)
+	MOVQ 2136(SP), R12
+	LEAQ 128(R12), R11
+	CMPQ R11, 2144(SP)
+	JB   drainbiasnowrap
+	SUBQ 2152(SP), R11
+
+drainbiasnowrap:
+	MOVQ R11, 2136(SP)
+	CMPQ R12, 2160(SP)
+	JBE  drainbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R11
+	SUBQ    R12, R11
+	LEAQ    2168(SP), R12
+	ADDQ    R12, R11
+	MOVQ    2160(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, (R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 32(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 64(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 96(R11)
+	MOVQ    2128(SP), R12
+	VMOVUPS (R12), Y2
+	VMOVUPS Y2, 128(R11)
+	VMOVUPS 32(R12), Y2
+	VMOVUPS Y2, 160(R11)
+	VMOVUPS 64(R12), Y2
+	VMOVUPS Y2, 192(R11)
+	VMOVUPS 96(R12), Y2
+	VMOVUPS Y2, 224(R11)
+	LEAQ    2296(SP), R12
+
+drainbiasinrow:
+	MOVQ         2808(SP), R11
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    (R12), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    16(R12), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VCVTPH2PS    32(R12), Y8
+	VADDPS       Y8, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    48(R12), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    64(R12), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    80(R12), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    96(R12), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    112(R12), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(CX)
+	JMP          drainresid
+
+drainnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R11, X2
+	VPBROADCASTD X2, Y2
+	SHRQ         $0x20, R11
+	VMOVQ        R11, X3
+	VPBROADCASTD X3, Y3
+	VPAND        bitD<>+0(SB), Y2, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      (BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, (CX)
+	VPAND        bitD<>+32(SB), Y2, Y4
+	VPCMPEQD     bitD<>+32(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      16(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   16(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 16(CX)
+	VPAND        bitD<>+64(SB), Y2, Y4
+	VPCMPEQD     bitD<>+64(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VMOVDQU      32(BX), X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPMASKMOVD   32(DX), X7, X7
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y5, Y7, Y7
+	VCMPPS       $0x03, Y7, Y7, Y5
+	VBLENDVPS    Y5, canonNaN32<>+0(SB), Y7, Y7
+	VCVTPS2PH    $0x00, Y7, X5
+	VPBLENDVB    X4, X5, X6, X5
+	VMOVDQU      X5, 32(CX)
+	VPAND        bitD<>+96(SB), Y2, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      48(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   48(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 48(CX)
+	VPAND        bitD<>+0(SB), Y3, Y2
+	VPCMPEQD     bitD<>+0(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      64(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   64(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 64(CX)
+	VPAND        bitD<>+32(SB), Y3, Y2
+	VPCMPEQD     bitD<>+32(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      80(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   80(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 80(CX)
+	VPAND        bitD<>+64(SB), Y3, Y2
+	VPCMPEQD     bitD<>+64(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X4
+	VPACKSSDW    X4, X2, X2
+	VMOVDQU      96(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X2, X6
+	VPOR         X2, X6, X6
+	VPMASKMOVD   96(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X2, X4, X5, X4
+	VMOVDQU      X4, 96(CX)
+	VPAND        bitD<>+96(SB), Y3, Y2
+	VPCMPEQD     bitD<>+96(SB), Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKSSDW    X3, X2, X2
+	VMOVDQU      112(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X2, X5
+	VPOR         X2, X5, X5
+	VPMASKMOVD   112(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X2, X3, X4, X3
+	VMOVDQU      X3, 112(CX)
+
+drainresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  drainapply
+	MOVQ CX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ DI, 2840(SP)
+
+drainapplied:
+	MOVQ 2888(SP), AX
+	MOVQ AX, 2848(SP)
+	XORQ $0x00000200, 2880(SP)
+	CMPQ 2872(SP), $0x00
+	JNE  chunk
+
+	// All decided: the pending words whole, then the last word cut at its length.
+	MOVQ $0x00000040, AX
+
+	// Apply k = min(limit, pending, words before the last) words whole.
+	MOVQ    2848(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	MOVQ    2856(SP), CX
+	CMPQ    CX, AX
+	CMOVQCS CX, AX
+	SUBQ    AX, 2848(SP)
+	SUBQ    AX, 2856(SP)
+	TESTQ   AX, AX
+	JZ      finalapplied
+	MOVQ    2816(SP), CX
+	MOVQ    2824(SP), DX
+	MOVQ    2896(SP), BX
+	MOVQ    2832(SP), SI
+	MOVQ    2840(SP), DI
+
+finalapply:
+	MOVQ  400(SP)(DI*8), R8
+	INCQ  DI
+	ANDQ  $0x7f, DI
+	TESTQ SI, SI
+	JZ    finalstored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+finalstored:
+	CMPQ 2128(SP), $0x00
+	JE   finalnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), R9
+	LEAQ 128(R9), R8
+	CMPQ R8, 2144(SP)
+	JB   finalbiasnowrap
+	SUBQ 2152(SP), R8
+
+finalbiasnowrap:
+	MOVQ R8, 2136(SP)
+	CMPQ R9, 2160(SP)
+	JBE  finalbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), R8
+	SUBQ    R9, R8
+	LEAQ    2168(SP), R9
+	ADDQ    R9, R8
+	MOVQ    2160(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, (R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 32(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 64(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 96(R8)
+	MOVQ    2128(SP), R9
+	VMOVUPS (R9), Y0
+	VMOVUPS Y0, 128(R8)
+	VMOVUPS 32(R9), Y0
+	VMOVUPS Y0, 160(R8)
+	VMOVUPS 64(R9), Y0
+	VMOVUPS Y0, 192(R8)
+	VMOVUPS 96(R9), Y0
+	VMOVUPS Y0, 224(R8)
+	LEAQ    2296(SP), R9
+
+finalbiasinrow:
+	MOVQ         2808(SP), R8
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    (R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    16(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VCVTPH2PS    32(R9), Y7
+	VADDPS       Y7, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    48(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    64(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    80(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    96(R9), Y6
+	VADDPS       Y6, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    112(R9), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(CX)
+	JMP          finalresid
+
+finalnobias:
+	PREFETCHT0   1024(DX)
+	PREFETCHT0   1024(BX)
+	PREFETCHT0   1088(DX)
+	PREFETCHT0   1088(BX)
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	SHRQ         $0x20, R8
+	VMOVQ        R8, X2
+	VPBROADCASTD X2, Y2
+	VPAND        bitD<>+0(SB), Y0, Y3
+	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      (BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   (DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, (CX)
+	VPAND        bitD<>+32(SB), Y0, Y3
+	VPCMPEQD     bitD<>+32(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      16(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   16(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 16(CX)
+	VPAND        bitD<>+64(SB), Y0, Y3
+	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X3
+	VMOVDQU      32(BX), X5
+	VCVTPH2PS    X5, Y4
+	VPSLLD       $0x10, X3, X6
+	VPOR         X3, X6, X6
+	VPMASKMOVD   32(DX), X6, X6
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y4, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y4
+	VBLENDVPS    Y4, canonNaN32<>+0(SB), Y6, Y6
+	VCVTPS2PH    $0x00, Y6, X4
+	VPBLENDVB    X3, X4, X5, X4
+	VMOVDQU      X4, 32(CX)
+	VPAND        bitD<>+96(SB), Y0, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      48(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   48(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 48(CX)
+	VPAND        bitD<>+0(SB), Y2, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      64(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   64(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 64(CX)
+	VPAND        bitD<>+32(SB), Y2, Y0
+	VPCMPEQD     bitD<>+32(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      80(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   80(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 80(CX)
+	VPAND        bitD<>+64(SB), Y2, Y0
+	VPCMPEQD     bitD<>+64(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X3
+	VPACKSSDW    X3, X0, X0
+	VMOVDQU      96(BX), X4
+	VCVTPH2PS    X4, Y3
+	VPSLLD       $0x10, X0, X5
+	VPOR         X0, X5, X5
+	VPMASKMOVD   96(DX), X5, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y3, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y3
+	VBLENDVPS    Y3, canonNaN32<>+0(SB), Y5, Y5
+	VCVTPS2PH    $0x00, Y5, X3
+	VPBLENDVB    X0, X3, X4, X3
+	VMOVDQU      X3, 96(CX)
+	VPAND        bitD<>+96(SB), Y2, Y0
+	VPCMPEQD     bitD<>+96(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      112(BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   112(DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, 112(CX)
+
+finalresid:
+	ADDQ $0x00000080, BX
+	ADDQ $0x00000080, DX
+	ADDQ $0x00000080, CX
+	DECQ AX
+	JNZ  finalapply
+	MOVQ CX, 2816(SP)
+	MOVQ DX, 2824(SP)
+	MOVQ BX, 2896(SP)
+	MOVQ SI, 2832(SP)
+	MOVQ DI, 2840(SP)
+
+finalapplied:
+	MOVQ  2840(SP), AX
+	MOVQ  400(SP)(AX*8), R8
+	MOVQ  2864(SP), DI
+	MOVQ  2816(SP), AX
+	MOVQ  2824(SP), DX
+	MOVQ  2896(SP), BX
+	MOVQ  2832(SP), SI
+	MOVQ  $0x00000040, CX
+	SUBQ  DI, CX
+	MOVQ  $-1, R9
+	SHRQ  CL, R9
+	ANDQ  R9, R8
+	TESTQ SI, SI
+	JZ    chunkslaststored
+	MOVQ  R8, (SI)
+	ADDQ  $0x08, SI
+
+chunkslaststored:
+	CMPQ 2128(SP), $0x00
+	JE   chunkslastnobias
+	MOVQ R8, 2808(SP)
+	MOVQ 2136(SP), CX
+	LEAQ 128(CX), SI
+	CMPQ SI, 2144(SP)
+	JB   chunkslastbiasnowrap
+	SUBQ 2152(SP), SI
+
+chunkslastbiasnowrap:
+	MOVQ SI, 2136(SP)
+	CMPQ CX, 2160(SP)
+	JBE  chunkslastbiasinrow
+
+	// The window crosses the end of a long row: with a = wrap - cur bytes
+	// before it, row[P-64:P] goes to buf[a:] and row[0:64] after it, so
+	// that buf[64:128] is the window.
+	MOVQ    2144(SP), SI
+	SUBQ    CX, SI
+	LEAQ    2168(SP), CX
+	ADDQ    CX, SI
+	MOVQ    2160(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, (SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 32(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 64(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 96(SI)
+	MOVQ    2128(SP), CX
+	VMOVUPS (CX), Y0
+	VMOVUPS Y0, 128(SI)
+	VMOVUPS 32(CX), Y0
+	VMOVUPS Y0, 160(SI)
+	VMOVUPS 64(CX), Y0
+	VMOVUPS Y0, 192(SI)
+	VMOVUPS 96(CX), Y0
+	VMOVUPS Y0, 224(SI)
+	LEAQ    2296(SP), CX
+
+chunkslastbiasinrow:
+	MOVQ 2808(SP), R8
+
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, DX
+	MOVQ CX, CX
+	MOVQ DI, SI
+
+halfstep27piece:
+	CMPQ         SI, $0x08
+	JB           halfstep27tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (BX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (DX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VCVTPH2PS    (CX), Y5
+	VADDPS       Y5, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, DX
+	ADDQ         $0x10, BX
+	ADDQ         $0x10, CX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, SI
+	JMP          halfstep27piece
+
+halfstep27tail:
+	TESTQ SI, SI
+	JZ    halfstep27done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(SI)(SI*1), SI
+	MOVQ         SI, DI
+	SHLQ         $0x03, DI
+	LEAQ         halfTails<>+0(SB), R9
+	VMOVDQU      (R9)(DI*1), X0
+	VMOVDQU      128(R9)(DI*1), X2
+	VMOVDQU      256(R9)(DI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (BX), X0, X6
+	VPBROADCASTW (BX)(SI*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (DX), X7, X7
+	LEAQ         (DX)(SI*1), DX
+	VPMOVMSKB    X4, DI
+	LEAQ         (BX)(SI*1), BX
+	BTL          SI, DI
+	CMOVQCC      BX, DX
+	VPBROADCASTW (DX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VCVTPH2PS    (CX), Y7
+	VADDPS       Y7, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(SI*1)
+
+halfstep27done:
+	JMP chunkslastresid
+
+chunkslastnobias:
+	// The last 1..64 elements: pieces of 8 while 8 are left, then a tail.
+	MOVQ DX, CX
+	MOVQ BX, DX
+	MOVQ DI, BX
+
+halfstep28piece:
+	CMPQ         BX, $0x08
+	JB           halfstep28tail
+	VMOVQ        R8, X0
+	VPBROADCASTD X0, Y0
+	VPAND        bitD<>+0(SB), Y0, Y0
+	VPCMPEQD     bitD<>+0(SB), Y0, Y0
+	VEXTRACTI128 $0x01, Y0, X2
+	VPACKSSDW    X2, X0, X0
+	VMOVDQU      (DX), X3
+	VCVTPH2PS    X3, Y2
+	VPSLLD       $0x10, X0, X4
+	VPOR         X0, X4, X4
+	VPMASKMOVD   (CX), X4, X4
+	VCVTPH2PS    X4, Y4
+	VMULPS       Y1, Y4, Y4
+	VADDPS       Y2, Y4, Y4
+	VCMPPS       $0x03, Y4, Y4, Y2
+	VBLENDVPS    Y2, canonNaN32<>+0(SB), Y4, Y4
+	VCVTPS2PH    $0x00, Y4, X2
+	VPBLENDVB    X0, X2, X3, X2
+	VMOVDQU      X2, (AX)
+	ADDQ         $0x10, AX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DX
+	SHRQ         $0x08, R8
+	SUBQ         $0x08, BX
+	JMP          halfstep28piece
+
+halfstep28tail:
+	TESTQ BX, BX
+	JZ    halfstep28done
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(BX)(BX*1), BX
+	MOVQ         BX, SI
+	SHLQ         $0x03, SI
+	LEAQ         halfTails<>+0(SB), DI
+	VMOVDQU      (DI)(SI*1), X0
+	VMOVDQU      128(DI)(SI*1), X2
+	VMOVDQU      256(DI)(SI*1), X3
+	VMOVQ        R8, X4
+	VPBROADCASTD X4, Y4
+	VPAND        bitD<>+0(SB), Y4, Y4
+	VPCMPEQD     bitD<>+0(SB), Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKSSDW    X5, X4, X4
+	VPMASKMOVD   (DX), X0, X6
+	VPBROADCASTW (DX)(BX*1), X5
+	VPBLENDVB    X2, X5, X6, X6
+	VCVTPH2PS    X6, Y5
+	VPSLLD       $0x10, X4, X7
+	VPOR         X4, X7, X7
+	VPAND        X0, X7, X7
+	VPMASKMOVD   (CX), X7, X7
+	LEAQ         (CX)(BX*1), CX
+	VPMOVMSKB    X4, SI
+	LEAQ         (DX)(BX*1), DX
+	BTL          BX, SI
+	CMOVQCC      DX, CX
+	VPBROADCASTW (CX), X8
+	VPBLENDVB    X2, X8, X7, X7
+	VCVTPH2PS    X7, Y2
+	VMULPS       Y1, Y2, Y2
+	VADDPS       Y5, Y2, Y2
+	VCMPPS       $0x03, Y2, Y2, Y1
+	VBLENDVPS    Y1, canonNaN32<>+0(SB), Y2, Y2
+	VCVTPS2PH    $0x00, Y2, X1
+	VPBLENDVB    X4, X1, X6, X1
+	VPMASKMOVD   X1, X0, (AX)
+	VPSHUFB      X3, X1, X0
+	VPEXTRW      $0x00, X0, (AX)(BX*1)
+
+halfstep28done:
+chunkslastresid:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2F16(db []Float16, dx []Float16)
+// Requires: AVX, AVX2, F16C
+TEXT ·sumRowsAVX2F16(SB), NOSPLIT, $0-48
+	MOVQ db_base+0(FP), AX
+	MOVQ db_len+8(FP), CX
+	MOVQ dx_base+24(FP), DX
+	MOVQ dx_len+32(FP), BX
+
+	// left = len(dx) - c, for the block of columns from c; stride = a row in bytes.
+	MOVQ CX, SI
+	SHLQ $0x01, SI
+	MOVQ CX, DI
+
+block:
+	CMPQ   DI, $0x00000040
+	JB     rest
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DX, R8
+	MOVQ   BX, R9
+
+brow:
+	CMPQ      R9, $0x00000040
+	JL        bpart
+	VCVTPH2PS (R8), Y8
+	VADDPS    Y8, Y0, Y0
+	VCVTPH2PS 16(R8), Y8
+	VADDPS    Y8, Y1, Y1
+	VCVTPH2PS 32(R8), Y8
+	VADDPS    Y8, Y2, Y2
+	VCVTPH2PS 48(R8), Y8
+	VADDPS    Y8, Y3, Y3
+	VCVTPH2PS 64(R8), Y8
+	VADDPS    Y8, Y4, Y4
+	VCVTPH2PS 80(R8), Y8
+	VADDPS    Y8, Y5, Y5
+	VCVTPH2PS 96(R8), Y8
+	VADDPS    Y8, Y6, Y6
+	VCVTPH2PS 112(R8), Y8
+	VADDPS    Y8, Y7, Y7
+	ADDQ      SI, R8
+	SUBQ      CX, R9
+	JMP       brow
+
+bpart:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     R9, R9
+	JLE       bsum
+	CMPQ      R9, $0x08
+	JB        bpart0
+	VCVTPH2PS (R8), Y8
+	VADDPS    Y8, Y0, Y0
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart1
+	VCVTPH2PS 16(R8), Y8
+	VADDPS    Y8, Y1, Y1
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart2
+	VCVTPH2PS 32(R8), Y8
+	VADDPS    Y8, Y2, Y2
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart3
+	VCVTPH2PS 48(R8), Y8
+	VADDPS    Y8, Y3, Y3
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart4
+	VCVTPH2PS 64(R8), Y8
+	VADDPS    Y8, Y4, Y4
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart5
+	VCVTPH2PS 80(R8), Y8
+	VADDPS    Y8, Y5, Y5
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart6
+	VCVTPH2PS 96(R8), Y8
+	VADDPS    Y8, Y6, Y6
+	SUBQ      $0x08, R9
+	CMPQ      R9, $0x08
+	JB        bpart7
+	VCVTPH2PS 112(R8), Y8
+	VADDPS    Y8, Y7, Y7
+	SUBQ      $0x08, R9
+	JMP       bsum
+
+bpart0:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   (R8), X8, X8
+	VPBROADCASTW (R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y0, Y0
+	JMP          bsum
+
+bpart1:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   16(R8), X8, X8
+	VPBROADCASTW 16(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y1, Y1
+	JMP          bsum
+
+bpart2:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   32(R8), X8, X8
+	VPBROADCASTW 32(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y2, Y2
+	JMP          bsum
+
+bpart3:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   48(R8), X8, X8
+	VPBROADCASTW 48(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y3, Y3
+	JMP          bsum
+
+bpart4:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   64(R8), X8, X8
+	VPBROADCASTW 64(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y4, Y4
+	JMP          bsum
+
+bpart5:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   80(R8), X8, X8
+	VPBROADCASTW 80(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y5, Y5
+	JMP          bsum
+
+bpart6:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   96(R8), X8, X8
+	VPBROADCASTW 96(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y6, Y6
+	JMP          bsum
+
+bpart7:
+	TESTQ R9, R9
+	JZ    bsum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(R9)(R9*1), R9
+	MOVQ         R9, R10
+	SHLQ         $0x03, R10
+	LEAQ         halfTails<>+0(SB), R11
+	VMOVDQU      (R11)(R10*1), X8
+	VMOVDQU      128(R11)(R10*1), X9
+	VMOVDQU      256(R11)(R10*1), X10
+	VPMASKMOVD   112(R8), X8, X8
+	VPBROADCASTW 112(R8)(R9*1), X10
+	VPBLENDVB    X9, X10, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y7, Y7
+
+bsum:
+	VCMPPS    $0x03, Y0, Y0, Y8
+	VBLENDVPS Y8, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS    $0x03, Y0, Y0, Y8
+	VORPS     halfQNaN<>+0(SB), Y0, Y9
+	VANDPS    f16NaN<>+0(SB), Y9, Y9
+	VBLENDVPS Y8, Y9, Y0, Y0
+	VCVTPS2PH $0x00, Y0, (AX)
+	VCMPPS    $0x03, Y1, Y1, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS    $0x03, Y1, Y1, Y0
+	VORPS     halfQNaN<>+0(SB), Y1, Y8
+	VANDPS    f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS Y0, Y8, Y1, Y1
+	VCVTPS2PH $0x00, Y1, 16(AX)
+	VCMPPS    $0x03, Y2, Y2, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y2, Y2, Y0
+	VORPS     halfQNaN<>+0(SB), Y2, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y2, Y2
+	VCVTPS2PH $0x00, Y2, 32(AX)
+	VCMPPS    $0x03, Y3, Y3, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y3, Y3, Y0
+	VORPS     halfQNaN<>+0(SB), Y3, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y3, Y3
+	VCVTPS2PH $0x00, Y3, 48(AX)
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y4, Y4, Y0
+	VORPS     halfQNaN<>+0(SB), Y4, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y4, Y4
+	VCVTPS2PH $0x00, Y4, 64(AX)
+	VCMPPS    $0x03, Y5, Y5, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y0
+	VORPS     halfQNaN<>+0(SB), Y5, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y5, Y5
+	VCVTPS2PH $0x00, Y5, 80(AX)
+	VCMPPS    $0x03, Y6, Y6, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y0
+	VORPS     halfQNaN<>+0(SB), Y6, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y6, Y6
+	VCVTPS2PH $0x00, Y6, 96(AX)
+	VCMPPS    $0x03, Y7, Y7, Y0
+	VBLENDVPS Y0, canonNaN32<>+0(SB), Y7, Y7
+	VCMPPS    $0x03, Y7, Y7, Y0
+	VORPS     halfQNaN<>+0(SB), Y7, Y1
+	VANDPS    f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS Y0, Y1, Y7, Y7
+	VCVTPS2PH $0x00, Y7, 112(AX)
+	ADDQ      $0x00000080, DX
+	ADDQ      $0x00000080, AX
+	SUBQ      $0x00000040, BX
+	SUBQ      $0x00000040, DI
+	JMP       block
+
+rest:
+	// The last 1..63 columns: ceil(cols/8) vectors, the last masked.
+	TESTQ  DI, DI
+	JZ     done
+	CMPQ   DI, $0x00000008
+	JBE    rest1
+	CMPQ   DI, $0x00000010
+	JBE    rest2
+	CMPQ   DI, $0x00000018
+	JBE    rest3
+	CMPQ   DI, $0x00000020
+	JBE    rest4
+	CMPQ   DI, $0x00000028
+	JBE    rest5
+	CMPQ   DI, $0x00000030
+	JBE    rest6
+	CMPQ   DI, $0x00000038
+	JBE    rest7
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   DI, R8
+	SUBQ   $0x00000038, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X8
+	VMOVDQU 128(R10)(R9*1), X9
+	VMOVDQU 256(R10)(R9*1), X10
+	MOVQ    BX, BX
+
+r8row:
+	CMPQ         BX, DI
+	JL           r8part
+	VCVTPH2PS    (DX), Y11
+	VADDPS       Y11, Y0, Y0
+	VCVTPH2PS    16(DX), Y11
+	VADDPS       Y11, Y1, Y1
+	VCVTPH2PS    32(DX), Y11
+	VADDPS       Y11, Y2, Y2
+	VCVTPH2PS    48(DX), Y11
+	VADDPS       Y11, Y3, Y3
+	VCVTPH2PS    64(DX), Y11
+	VADDPS       Y11, Y4, Y4
+	VCVTPH2PS    80(DX), Y11
+	VADDPS       Y11, Y5, Y5
+	VCVTPH2PS    96(DX), Y11
+	VADDPS       Y11, Y6, Y6
+	VPMASKMOVD   112(DX), X8, X11
+	VPBROADCASTW 112(DX)(R8*1), X12
+	VPBLENDVB    X9, X12, X11, X11
+	VCVTPH2PS    X11, Y11
+	VADDPS       Y11, Y7, Y7
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r8row
+
+r8part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r8sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r8part0
+	VCVTPH2PS (DX), Y9
+	VADDPS    Y9, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part1
+	VCVTPH2PS 16(DX), Y9
+	VADDPS    Y9, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part2
+	VCVTPH2PS 32(DX), Y9
+	VADDPS    Y9, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part3
+	VCVTPH2PS 48(DX), Y9
+	VADDPS    Y9, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part4
+	VCVTPH2PS 64(DX), Y9
+	VADDPS    Y9, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part5
+	VCVTPH2PS 80(DX), Y9
+	VADDPS    Y9, Y5, Y5
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part6
+	VCVTPH2PS 96(DX), Y9
+	VADDPS    Y9, Y6, Y6
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r8part7
+	VCVTPH2PS 112(DX), Y9
+	VADDPS    Y9, Y7, Y7
+	SUBQ      $0x08, CX
+	JMP       r8sum
+
+r8part0:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   (DX), X9, X9
+	VPBROADCASTW (DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y0, Y0
+	JMP          r8sum
+
+r8part1:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   16(DX), X9, X9
+	VPBROADCASTW 16(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y1, Y1
+	JMP          r8sum
+
+r8part2:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   32(DX), X9, X9
+	VPBROADCASTW 32(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y2, Y2
+	JMP          r8sum
+
+r8part3:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   48(DX), X9, X9
+	VPBROADCASTW 48(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y3, Y3
+	JMP          r8sum
+
+r8part4:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   64(DX), X9, X9
+	VPBROADCASTW 64(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y4, Y4
+	JMP          r8sum
+
+r8part5:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   80(DX), X9, X9
+	VPBROADCASTW 80(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y5, Y5
+	JMP          r8sum
+
+r8part6:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   96(DX), X9, X9
+	VPBROADCASTW 96(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y6, Y6
+	JMP          r8sum
+
+r8part7:
+	TESTQ CX, CX
+	JZ    r8sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X9
+	VMOVDQU      128(SI)(BX*1), X11
+	VMOVDQU      256(SI)(BX*1), X12
+	VPMASKMOVD   112(DX), X9, X9
+	VPBROADCASTW 112(DX)(CX*1), X12
+	VPBLENDVB    X11, X12, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y7, Y7
+
+r8sum:
+	VCMPPS     $0x03, Y0, Y0, Y9
+	VBLENDVPS  Y9, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y9
+	VORPS      halfQNaN<>+0(SB), Y0, Y11
+	VANDPS     f16NaN<>+0(SB), Y11, Y11
+	VBLENDVPS  Y9, Y11, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y9
+	VANDPS     f16NaN<>+0(SB), Y9, Y9
+	VBLENDVPS  Y0, Y9, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, 32(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VORPS      halfQNaN<>+0(SB), Y3, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y3, Y3
+	VCVTPS2PH  $0x00, Y3, 48(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VORPS      halfQNaN<>+0(SB), Y4, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y4, Y4
+	VCVTPS2PH  $0x00, Y4, 64(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VORPS      halfQNaN<>+0(SB), Y5, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y5, Y5
+	VCVTPS2PH  $0x00, Y5, 80(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VORPS      halfQNaN<>+0(SB), Y6, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y6, Y6
+	VCVTPS2PH  $0x00, Y6, 96(AX)
+	VCMPPS     $0x03, Y7, Y7, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y7, Y7
+	VCMPPS     $0x03, Y7, Y7, Y0
+	VORPS      halfQNaN<>+0(SB), Y7, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y7, Y7
+	VCVTPS2PH  $0x00, Y7, X0
+	VPMASKMOVD X0, X8, 112(AX)
+	VPSHUFB    X10, X0, X0
+	VPEXTRW    $0x00, X0, 112(AX)(R8*1)
+	JMP        done
+
+rest7:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   DI, R8
+	SUBQ   $0x00000030, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X7
+	VMOVDQU 128(R10)(R9*1), X8
+	VMOVDQU 256(R10)(R9*1), X9
+	MOVQ    BX, BX
+
+r7row:
+	CMPQ         BX, DI
+	JL           r7part
+	VCVTPH2PS    (DX), Y10
+	VADDPS       Y10, Y0, Y0
+	VCVTPH2PS    16(DX), Y10
+	VADDPS       Y10, Y1, Y1
+	VCVTPH2PS    32(DX), Y10
+	VADDPS       Y10, Y2, Y2
+	VCVTPH2PS    48(DX), Y10
+	VADDPS       Y10, Y3, Y3
+	VCVTPH2PS    64(DX), Y10
+	VADDPS       Y10, Y4, Y4
+	VCVTPH2PS    80(DX), Y10
+	VADDPS       Y10, Y5, Y5
+	VPMASKMOVD   96(DX), X7, X10
+	VPBROADCASTW 96(DX)(R8*1), X11
+	VPBLENDVB    X8, X11, X10, X10
+	VCVTPH2PS    X10, Y10
+	VADDPS       Y10, Y6, Y6
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r7row
+
+r7part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r7sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r7part0
+	VCVTPH2PS (DX), Y8
+	VADDPS    Y8, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part1
+	VCVTPH2PS 16(DX), Y8
+	VADDPS    Y8, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part2
+	VCVTPH2PS 32(DX), Y8
+	VADDPS    Y8, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part3
+	VCVTPH2PS 48(DX), Y8
+	VADDPS    Y8, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part4
+	VCVTPH2PS 64(DX), Y8
+	VADDPS    Y8, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part5
+	VCVTPH2PS 80(DX), Y8
+	VADDPS    Y8, Y5, Y5
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r7part6
+	VCVTPH2PS 96(DX), Y8
+	VADDPS    Y8, Y6, Y6
+	SUBQ      $0x08, CX
+	JMP       r7sum
+
+r7part0:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   (DX), X8, X8
+	VPBROADCASTW (DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y0, Y0
+	JMP          r7sum
+
+r7part1:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   16(DX), X8, X8
+	VPBROADCASTW 16(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y1, Y1
+	JMP          r7sum
+
+r7part2:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   32(DX), X8, X8
+	VPBROADCASTW 32(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y2, Y2
+	JMP          r7sum
+
+r7part3:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   48(DX), X8, X8
+	VPBROADCASTW 48(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y3, Y3
+	JMP          r7sum
+
+r7part4:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   64(DX), X8, X8
+	VPBROADCASTW 64(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y4, Y4
+	JMP          r7sum
+
+r7part5:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   80(DX), X8, X8
+	VPBROADCASTW 80(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y5, Y5
+	JMP          r7sum
+
+r7part6:
+	TESTQ CX, CX
+	JZ    r7sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X8
+	VMOVDQU      128(SI)(BX*1), X10
+	VMOVDQU      256(SI)(BX*1), X11
+	VPMASKMOVD   96(DX), X8, X8
+	VPBROADCASTW 96(DX)(CX*1), X11
+	VPBLENDVB    X10, X11, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y6, Y6
+
+r7sum:
+	VCMPPS     $0x03, Y0, Y0, Y8
+	VBLENDVPS  Y8, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y8
+	VORPS      halfQNaN<>+0(SB), Y0, Y10
+	VANDPS     f16NaN<>+0(SB), Y10, Y10
+	VBLENDVPS  Y8, Y10, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y8
+	VANDPS     f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS  Y0, Y8, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, 32(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VORPS      halfQNaN<>+0(SB), Y3, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y3, Y3
+	VCVTPS2PH  $0x00, Y3, 48(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VORPS      halfQNaN<>+0(SB), Y4, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y4, Y4
+	VCVTPS2PH  $0x00, Y4, 64(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VORPS      halfQNaN<>+0(SB), Y5, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y5, Y5
+	VCVTPS2PH  $0x00, Y5, 80(AX)
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y6, Y6
+	VCMPPS     $0x03, Y6, Y6, Y0
+	VORPS      halfQNaN<>+0(SB), Y6, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y6, Y6
+	VCVTPS2PH  $0x00, Y6, X0
+	VPMASKMOVD X0, X7, 96(AX)
+	VPSHUFB    X9, X0, X0
+	VPEXTRW    $0x00, X0, 96(AX)(R8*1)
+	JMP        done
+
+rest6:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   DI, R8
+	SUBQ   $0x00000028, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X6
+	VMOVDQU 128(R10)(R9*1), X7
+	VMOVDQU 256(R10)(R9*1), X8
+	MOVQ    BX, BX
+
+r6row:
+	CMPQ         BX, DI
+	JL           r6part
+	VCVTPH2PS    (DX), Y9
+	VADDPS       Y9, Y0, Y0
+	VCVTPH2PS    16(DX), Y9
+	VADDPS       Y9, Y1, Y1
+	VCVTPH2PS    32(DX), Y9
+	VADDPS       Y9, Y2, Y2
+	VCVTPH2PS    48(DX), Y9
+	VADDPS       Y9, Y3, Y3
+	VCVTPH2PS    64(DX), Y9
+	VADDPS       Y9, Y4, Y4
+	VPMASKMOVD   80(DX), X6, X9
+	VPBROADCASTW 80(DX)(R8*1), X10
+	VPBLENDVB    X7, X10, X9, X9
+	VCVTPH2PS    X9, Y9
+	VADDPS       Y9, Y5, Y5
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r6row
+
+r6part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r6sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r6part0
+	VCVTPH2PS (DX), Y7
+	VADDPS    Y7, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part1
+	VCVTPH2PS 16(DX), Y7
+	VADDPS    Y7, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part2
+	VCVTPH2PS 32(DX), Y7
+	VADDPS    Y7, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part3
+	VCVTPH2PS 48(DX), Y7
+	VADDPS    Y7, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part4
+	VCVTPH2PS 64(DX), Y7
+	VADDPS    Y7, Y4, Y4
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r6part5
+	VCVTPH2PS 80(DX), Y7
+	VADDPS    Y7, Y5, Y5
+	SUBQ      $0x08, CX
+	JMP       r6sum
+
+r6part0:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   (DX), X7, X7
+	VPBROADCASTW (DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y0, Y0
+	JMP          r6sum
+
+r6part1:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   16(DX), X7, X7
+	VPBROADCASTW 16(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y1, Y1
+	JMP          r6sum
+
+r6part2:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   32(DX), X7, X7
+	VPBROADCASTW 32(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y2, Y2
+	JMP          r6sum
+
+r6part3:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   48(DX), X7, X7
+	VPBROADCASTW 48(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y3, Y3
+	JMP          r6sum
+
+r6part4:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   64(DX), X7, X7
+	VPBROADCASTW 64(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y4, Y4
+	JMP          r6sum
+
+r6part5:
+	TESTQ CX, CX
+	JZ    r6sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X7
+	VMOVDQU      128(SI)(BX*1), X9
+	VMOVDQU      256(SI)(BX*1), X10
+	VPMASKMOVD   80(DX), X7, X7
+	VPBROADCASTW 80(DX)(CX*1), X10
+	VPBLENDVB    X9, X10, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y5, Y5
+
+r6sum:
+	VCMPPS     $0x03, Y0, Y0, Y7
+	VBLENDVPS  Y7, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y7
+	VORPS      halfQNaN<>+0(SB), Y0, Y9
+	VANDPS     f16NaN<>+0(SB), Y9, Y9
+	VBLENDVPS  Y7, Y9, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y7
+	VANDPS     f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS  Y0, Y7, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, 32(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VORPS      halfQNaN<>+0(SB), Y3, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y3, Y3
+	VCVTPS2PH  $0x00, Y3, 48(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VORPS      halfQNaN<>+0(SB), Y4, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y4, Y4
+	VCVTPS2PH  $0x00, Y4, 64(AX)
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y5, Y5
+	VCMPPS     $0x03, Y5, Y5, Y0
+	VORPS      halfQNaN<>+0(SB), Y5, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y5, Y5
+	VCVTPS2PH  $0x00, Y5, X0
+	VPMASKMOVD X0, X6, 80(AX)
+	VPSHUFB    X8, X0, X0
+	VPEXTRW    $0x00, X0, 80(AX)(R8*1)
+	JMP        done
+
+rest5:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   DI, R8
+	SUBQ   $0x00000020, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X5
+	VMOVDQU 128(R10)(R9*1), X6
+	VMOVDQU 256(R10)(R9*1), X7
+	MOVQ    BX, BX
+
+r5row:
+	CMPQ         BX, DI
+	JL           r5part
+	VCVTPH2PS    (DX), Y8
+	VADDPS       Y8, Y0, Y0
+	VCVTPH2PS    16(DX), Y8
+	VADDPS       Y8, Y1, Y1
+	VCVTPH2PS    32(DX), Y8
+	VADDPS       Y8, Y2, Y2
+	VCVTPH2PS    48(DX), Y8
+	VADDPS       Y8, Y3, Y3
+	VPMASKMOVD   64(DX), X5, X8
+	VPBROADCASTW 64(DX)(R8*1), X9
+	VPBLENDVB    X6, X9, X8, X8
+	VCVTPH2PS    X8, Y8
+	VADDPS       Y8, Y4, Y4
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r5row
+
+r5part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r5sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r5part0
+	VCVTPH2PS (DX), Y6
+	VADDPS    Y6, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part1
+	VCVTPH2PS 16(DX), Y6
+	VADDPS    Y6, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part2
+	VCVTPH2PS 32(DX), Y6
+	VADDPS    Y6, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part3
+	VCVTPH2PS 48(DX), Y6
+	VADDPS    Y6, Y3, Y3
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r5part4
+	VCVTPH2PS 64(DX), Y6
+	VADDPS    Y6, Y4, Y4
+	SUBQ      $0x08, CX
+	JMP       r5sum
+
+r5part0:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   (DX), X6, X6
+	VPBROADCASTW (DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y0, Y0
+	JMP          r5sum
+
+r5part1:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   16(DX), X6, X6
+	VPBROADCASTW 16(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y1, Y1
+	JMP          r5sum
+
+r5part2:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   32(DX), X6, X6
+	VPBROADCASTW 32(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y2, Y2
+	JMP          r5sum
+
+r5part3:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   48(DX), X6, X6
+	VPBROADCASTW 48(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y3, Y3
+	JMP          r5sum
+
+r5part4:
+	TESTQ CX, CX
+	JZ    r5sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X6
+	VMOVDQU      128(SI)(BX*1), X8
+	VMOVDQU      256(SI)(BX*1), X9
+	VPMASKMOVD   64(DX), X6, X6
+	VPBROADCASTW 64(DX)(CX*1), X9
+	VPBLENDVB    X8, X9, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y4, Y4
+
+r5sum:
+	VCMPPS     $0x03, Y0, Y0, Y6
+	VBLENDVPS  Y6, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y6
+	VORPS      halfQNaN<>+0(SB), Y0, Y8
+	VANDPS     f16NaN<>+0(SB), Y8, Y8
+	VBLENDVPS  Y6, Y8, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y6
+	VANDPS     f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS  Y0, Y6, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, 32(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VORPS      halfQNaN<>+0(SB), Y3, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y3, Y3
+	VCVTPS2PH  $0x00, Y3, 48(AX)
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y4, Y4
+	VCMPPS     $0x03, Y4, Y4, Y0
+	VORPS      halfQNaN<>+0(SB), Y4, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y4, Y4
+	VCVTPS2PH  $0x00, Y4, X0
+	VPMASKMOVD X0, X5, 64(AX)
+	VPSHUFB    X7, X0, X0
+	VPEXTRW    $0x00, X0, 64(AX)(R8*1)
+	JMP        done
+
+rest4:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   DI, R8
+	SUBQ   $0x00000018, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X4
+	VMOVDQU 128(R10)(R9*1), X5
+	VMOVDQU 256(R10)(R9*1), X6
+	MOVQ    BX, BX
+
+r4row:
+	CMPQ         BX, DI
+	JL           r4part
+	VCVTPH2PS    (DX), Y7
+	VADDPS       Y7, Y0, Y0
+	VCVTPH2PS    16(DX), Y7
+	VADDPS       Y7, Y1, Y1
+	VCVTPH2PS    32(DX), Y7
+	VADDPS       Y7, Y2, Y2
+	VPMASKMOVD   48(DX), X4, X7
+	VPBROADCASTW 48(DX)(R8*1), X8
+	VPBLENDVB    X5, X8, X7, X7
+	VCVTPH2PS    X7, Y7
+	VADDPS       Y7, Y3, Y3
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r4row
+
+r4part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r4sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r4part0
+	VCVTPH2PS (DX), Y5
+	VADDPS    Y5, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part1
+	VCVTPH2PS 16(DX), Y5
+	VADDPS    Y5, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part2
+	VCVTPH2PS 32(DX), Y5
+	VADDPS    Y5, Y2, Y2
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r4part3
+	VCVTPH2PS 48(DX), Y5
+	VADDPS    Y5, Y3, Y3
+	SUBQ      $0x08, CX
+	JMP       r4sum
+
+r4part0:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   (DX), X5, X5
+	VPBROADCASTW (DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VCVTPH2PS    X5, Y5
+	VADDPS       Y5, Y0, Y0
+	JMP          r4sum
+
+r4part1:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   16(DX), X5, X5
+	VPBROADCASTW 16(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VCVTPH2PS    X5, Y5
+	VADDPS       Y5, Y1, Y1
+	JMP          r4sum
+
+r4part2:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   32(DX), X5, X5
+	VPBROADCASTW 32(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VCVTPH2PS    X5, Y5
+	VADDPS       Y5, Y2, Y2
+	JMP          r4sum
+
+r4part3:
+	TESTQ CX, CX
+	JZ    r4sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X5
+	VMOVDQU      128(SI)(BX*1), X7
+	VMOVDQU      256(SI)(BX*1), X8
+	VPMASKMOVD   48(DX), X5, X5
+	VPBROADCASTW 48(DX)(CX*1), X8
+	VPBLENDVB    X7, X8, X5, X5
+	VCVTPH2PS    X5, Y5
+	VADDPS       Y5, Y3, Y3
+
+r4sum:
+	VCMPPS     $0x03, Y0, Y0, Y5
+	VBLENDVPS  Y5, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y5
+	VORPS      halfQNaN<>+0(SB), Y0, Y7
+	VANDPS     f16NaN<>+0(SB), Y7, Y7
+	VBLENDVPS  Y5, Y7, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y5
+	VANDPS     f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS  Y0, Y5, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, 32(AX)
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y3, Y3
+	VCMPPS     $0x03, Y3, Y3, Y0
+	VORPS      halfQNaN<>+0(SB), Y3, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y3, Y3
+	VCVTPS2PH  $0x00, Y3, X0
+	VPMASKMOVD X0, X4, 48(AX)
+	VPSHUFB    X6, X0, X0
+	VPEXTRW    $0x00, X0, 48(AX)(R8*1)
+	JMP        done
+
+rest3:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   DI, R8
+	SUBQ   $0x00000010, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X3
+	VMOVDQU 128(R10)(R9*1), X4
+	VMOVDQU 256(R10)(R9*1), X5
+	MOVQ    BX, BX
+
+r3row:
+	CMPQ         BX, DI
+	JL           r3part
+	VCVTPH2PS    (DX), Y6
+	VADDPS       Y6, Y0, Y0
+	VCVTPH2PS    16(DX), Y6
+	VADDPS       Y6, Y1, Y1
+	VPMASKMOVD   32(DX), X3, X6
+	VPBROADCASTW 32(DX)(R8*1), X7
+	VPBLENDVB    X4, X7, X6, X6
+	VCVTPH2PS    X6, Y6
+	VADDPS       Y6, Y2, Y2
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r3row
+
+r3part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r3sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r3part0
+	VCVTPH2PS (DX), Y4
+	VADDPS    Y4, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r3part1
+	VCVTPH2PS 16(DX), Y4
+	VADDPS    Y4, Y1, Y1
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r3part2
+	VCVTPH2PS 32(DX), Y4
+	VADDPS    Y4, Y2, Y2
+	SUBQ      $0x08, CX
+	JMP       r3sum
+
+r3part0:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   (DX), X4, X4
+	VPBROADCASTW (DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VCVTPH2PS    X4, Y4
+	VADDPS       Y4, Y0, Y0
+	JMP          r3sum
+
+r3part1:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   16(DX), X4, X4
+	VPBROADCASTW 16(DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VCVTPH2PS    X4, Y4
+	VADDPS       Y4, Y1, Y1
+	JMP          r3sum
+
+r3part2:
+	TESTQ CX, CX
+	JZ    r3sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X4
+	VMOVDQU      128(SI)(BX*1), X6
+	VMOVDQU      256(SI)(BX*1), X7
+	VPMASKMOVD   32(DX), X4, X4
+	VPBROADCASTW 32(DX)(CX*1), X7
+	VPBLENDVB    X6, X7, X4, X4
+	VCVTPH2PS    X4, Y4
+	VADDPS       Y4, Y2, Y2
+
+r3sum:
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VBLENDVPS  Y4, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y4
+	VORPS      halfQNaN<>+0(SB), Y0, Y6
+	VANDPS     f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS  Y4, Y6, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y4
+	VANDPS     f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS  Y0, Y4, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, 16(AX)
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y2, Y2
+	VCMPPS     $0x03, Y2, Y2, Y0
+	VORPS      halfQNaN<>+0(SB), Y2, Y1
+	VANDPS     f16NaN<>+0(SB), Y1, Y1
+	VBLENDVPS  Y0, Y1, Y2, Y2
+	VCVTPS2PH  $0x00, Y2, X0
+	VPMASKMOVD X0, X3, 32(AX)
+	VPSHUFB    X5, X0, X0
+	VPEXTRW    $0x00, X0, 32(AX)(R8*1)
+	JMP        done
+
+rest2:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   DI, R8
+	SUBQ   $0x00000008, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X2
+	VMOVDQU 128(R10)(R9*1), X3
+	VMOVDQU 256(R10)(R9*1), X4
+	MOVQ    BX, BX
+
+r2row:
+	CMPQ         BX, DI
+	JL           r2part
+	VCVTPH2PS    (DX), Y5
+	VADDPS       Y5, Y0, Y0
+	VPMASKMOVD   16(DX), X2, X5
+	VPBROADCASTW 16(DX)(R8*1), X6
+	VPBLENDVB    X3, X6, X5, X5
+	VCVTPH2PS    X5, Y5
+	VADDPS       Y5, Y1, Y1
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r2row
+
+r2part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r2sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r2part0
+	VCVTPH2PS (DX), Y3
+	VADDPS    Y3, Y0, Y0
+	SUBQ      $0x08, CX
+	CMPQ      CX, $0x08
+	JB        r2part1
+	VCVTPH2PS 16(DX), Y3
+	VADDPS    Y3, Y1, Y1
+	SUBQ      $0x08, CX
+	JMP       r2sum
+
+r2part0:
+	TESTQ CX, CX
+	JZ    r2sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X5
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   (DX), X3, X3
+	VPBROADCASTW (DX)(CX*1), X6
+	VPBLENDVB    X5, X6, X3, X3
+	VCVTPH2PS    X3, Y3
+	VADDPS       Y3, Y0, Y0
+	JMP          r2sum
+
+r2part1:
+	TESTQ CX, CX
+	JZ    r2sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X3
+	VMOVDQU      128(SI)(BX*1), X5
+	VMOVDQU      256(SI)(BX*1), X6
+	VPMASKMOVD   16(DX), X3, X3
+	VPBROADCASTW 16(DX)(CX*1), X6
+	VPBLENDVB    X5, X6, X3, X3
+	VCVTPH2PS    X3, Y3
+	VADDPS       Y3, Y1, Y1
+
+r2sum:
+	VCMPPS     $0x03, Y0, Y0, Y3
+	VBLENDVPS  Y3, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y3
+	VORPS      halfQNaN<>+0(SB), Y0, Y5
+	VANDPS     f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS  Y3, Y5, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, (AX)
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VBLENDVPS  Y0, canonNaN32<>+0(SB), Y1, Y1
+	VCMPPS     $0x03, Y1, Y1, Y0
+	VORPS      halfQNaN<>+0(SB), Y1, Y3
+	VANDPS     f16NaN<>+0(SB), Y3, Y3
+	VBLENDVPS  Y0, Y3, Y1, Y1
+	VCVTPS2PH  $0x00, Y1, X0
+	VPMASKMOVD X0, X2, 16(AX)
+	VPSHUFB    X4, X0, X0
+	VPEXTRW    $0x00, X0, 16(AX)(R8*1)
+	JMP        done
+
+rest1:
+	VXORPS Y0, Y0, Y0
+	MOVQ   DI, R8
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ    -2(R8)(R8*1), R8
+	MOVQ    R8, R9
+	SHLQ    $0x03, R9
+	LEAQ    halfTails<>+0(SB), R10
+	VMOVDQU (R10)(R9*1), X1
+	VMOVDQU 128(R10)(R9*1), X2
+	VMOVDQU 256(R10)(R9*1), X3
+	MOVQ    BX, BX
+
+r1row:
+	CMPQ         BX, DI
+	JL           r1part
+	VPMASKMOVD   (DX), X1, X4
+	VPBROADCASTW (DX)(R8*1), X5
+	VPBLENDVB    X2, X5, X4, X4
+	VCVTPH2PS    X4, Y4
+	VADDPS       Y4, Y0, Y0
+	ADDQ         SI, DX
+	SUBQ         CX, BX
+	JMP          r1row
+
+r1part:
+	// The last row has 0 < rem < the block's columns, or none (rem <= 0).
+	TESTQ     BX, BX
+	JLE       r1sum
+	MOVQ      BX, CX
+	CMPQ      CX, $0x08
+	JB        r1part0
+	VCVTPH2PS (DX), Y2
+	VADDPS    Y2, Y0, Y0
+	SUBQ      $0x08, CX
+	JMP       r1sum
+
+r1part0:
+	TESTQ CX, CX
+	JZ    r1sum
+
+	// Half tail of count elements: its whole pairs, then its last element alone.
+	LEAQ         -2(CX)(CX*1), CX
+	MOVQ         CX, BX
+	SHLQ         $0x03, BX
+	LEAQ         halfTails<>+0(SB), SI
+	VMOVDQU      (SI)(BX*1), X2
+	VMOVDQU      128(SI)(BX*1), X4
+	VMOVDQU      256(SI)(BX*1), X5
+	VPMASKMOVD   (DX), X2, X2
+	VPBROADCASTW (DX)(CX*1), X5
+	VPBLENDVB    X4, X5, X2, X2
+	VCVTPH2PS    X2, Y2
+	VADDPS       Y2, Y0, Y0
+
+r1sum:
+	VCMPPS     $0x03, Y0, Y0, Y2
+	VBLENDVPS  Y2, canonNaN32<>+0(SB), Y0, Y0
+	VCMPPS     $0x03, Y0, Y0, Y2
+	VORPS      halfQNaN<>+0(SB), Y0, Y4
+	VANDPS     f16NaN<>+0(SB), Y4, Y4
+	VBLENDVPS  Y2, Y4, Y0, Y0
+	VCVTPS2PH  $0x00, Y0, X0
+	VPMASKMOVD X0, X1, (AX)
+	VPSHUFB    X3, X0, X0
+	VPEXTRW    $0x00, X0, (AX)(R8*1)
 
 done:
 	VZEROUPPER

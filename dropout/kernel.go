@@ -129,7 +129,11 @@ type typedKernels[T Float, S float32 | float64] struct {
 	// phase. A kept element becomes ((src ⊕ bias) ⊗ s) ⊕ res, each
 	// operation rounded once in that order (never fused; the half types in
 	// float32, then one rounding to T), a NaN result the default quiet NaN
-	// (canonNaN); a dropped one becomes res, its bits copied, src not read.
+	// (canonNaN); a dropped one becomes res, its bits copied, src not read
+	// (but for one case: AVX2 has no 16-bit masked load, so its half
+	// kernels of the rows, bits and Philox forms read src by pairs of
+	// elements counted from the range's start, and a dropped element is
+	// read, its value unused, when the other one of its pair is kept).
 	residualPlanes func(dst, src, res, bias []T, bits []uint64, first, plane, n int, s S)
 	residualRows   func(dst, src, res, bias []T, v []S)
 	residualBits   func(dst, src, res, bias []T, bits []uint64, first, phase int, s S)

@@ -68,6 +68,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512BF16,
 			dropoutPhilox: dropoutPhiloxAVX512BF16,
 			affineBits:    affineBitsAVX512BF16,
+
+			residualPlanes: residualPlanesAVX512BF16,
+			residualRows:   residualRowsAVX512BF16,
+			residualBits:   residualBitsAVX512BF16,
+			residualPhilox: residualPhiloxAVX512BF16,
+			sumRows:        sumRowsAVX512BF16,
 		},
 		f16: typedKernels[Float16, float32]{
 			scalePlanes:   scalePlanesAVX512F16,
@@ -76,6 +82,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX512F16,
 			dropoutPhilox: dropoutPhiloxAVX512F16,
 			affineBits:    affineBitsAVX512F16,
+
+			residualPlanes: residualPlanesAVX512F16,
+			residualRows:   residualRowsAVX512F16,
+			residualBits:   residualBitsAVX512F16,
+			residualPhilox: residualPhiloxAVX512F16,
+			sumRows:        sumRowsAVX512F16,
 		},
 		keepPlanes: keepPlanesAVX512,
 		philoxRaw:  philoxRawAVX512,
@@ -124,6 +136,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2BF16,
 			dropoutPhilox: dropoutPhiloxAVX2BF16,
 			affineBits:    affineBitsAVX2BF16,
+
+			residualPlanes: residualPlanesAVX2BF16,
+			residualRows:   residualRowsAVX2BF16,
+			residualBits:   residualBitsAVX2BF16,
+			residualPhilox: residualPhiloxAVX2BF16,
+			sumRows:        sumRowsAVX2BF16,
 		},
 		f16: typedKernels[Float16, float32]{
 			scalePlanes:   scalePlanesAVX2F16,
@@ -132,6 +150,12 @@ var archKernels = []*kernelSet{
 			scaleBits:     scaleBitsAVX2F16,
 			dropoutPhilox: dropoutPhiloxAVX2F16,
 			affineBits:    affineBitsAVX2F16,
+
+			residualPlanes: residualPlanesAVX2F16,
+			residualRows:   residualRowsAVX2F16,
+			residualBits:   residualBitsAVX2F16,
+			residualPhilox: residualPhiloxAVX2F16,
+			sumRows:        sumRowsAVX2F16,
 		},
 		keepPlanes: keepPlanesAVX2,
 		philoxRaw:  philoxRawAVX2,

@@ -27,6 +27,8 @@ var amd64Paths = map[string][]string{
 		"residualPlanesAVX512F32", "residualPlanesAVX512F64", "residualRowsAVX512F32", "residualRowsAVX512F64",
 		"residualBitsAVX512F32", "residualBitsAVX512F64", "residualPhiloxAVX512F32", "residualPhiloxAVX512F64",
 		"sumRowsAVX512F32", "sumRowsAVX512F64",
+		"residualPlanesAVX512BF16", "residualRowsAVX512BF16", "residualBitsAVX512BF16", "residualPhiloxAVX512BF16", "sumRowsAVX512BF16",
+		"residualPlanesAVX512F16", "residualRowsAVX512F16", "residualBitsAVX512F16", "residualPhiloxAVX512F16", "sumRowsAVX512F16",
 	},
 	"avx2": {
 		"scalePlanesAVX2F32", "scalePlanesAVX2F64", "scalePlanesAVX2NTF32", "scalePlanesAVX2NTF64",
@@ -39,6 +41,8 @@ var amd64Paths = map[string][]string{
 		"residualPlanesAVX2F32", "residualPlanesAVX2F64", "residualRowsAVX2F32", "residualRowsAVX2F64",
 		"residualBitsAVX2F32", "residualBitsAVX2F64", "residualPhiloxAVX2F32", "residualPhiloxAVX2F64",
 		"sumRowsAVX2F32", "sumRowsAVX2F64",
+		"residualPlanesAVX2BF16", "residualRowsAVX2BF16", "residualBitsAVX2BF16", "residualPhiloxAVX2BF16", "sumRowsAVX2BF16",
+		"residualPlanesAVX2F16", "residualRowsAVX2F16", "residualBitsAVX2F16", "residualPhiloxAVX2F16", "sumRowsAVX2F16",
 	},
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -16,6 +17,17 @@ import (
 // the last step masked; the bias, a row of len(bias) elements repeated
 // along the range, comes a window of 64 elements a step from a rowStream.
 // sumRows, the bias gradient, sums the columns of dx in registers.
+//
+// The half types run the float32 kernels' walk and lanes (a vector of 64
+// elements is 4 ZMM or 8 YMM of float32 lanes, as for float32): x, bias and
+// r widened to float32 exactly as they are loaded (elemType.load), the
+// arithmetic float32's, and a kept result rounded once to T (bfloat16's
+// NaN lanes become 0x7FC0 in the rounding, binary16's are the default NaN
+// first, which VCVTPS2PH makes 0x7E00). A dropped element is r's 16 bits,
+// moved, never widened: the rounded lanes are merged with r's bits (as
+// dwords under the opmask on AVX-512, as words by VPBLENDVB on AVX2), and
+// a dropped run of the planes kernel, the row copies of a rowStream and
+// the windows are moved as bytes.
 
 // residualKernels builds the fused residual kernels of every vector ISA
 // and the float types, AVX-512 first as in main.
@@ -23,7 +35,7 @@ func residualKernels() {
 	declareElementwise()
 	declareResidual()
 	for _, isa := range []vecISA{avx512, avx2} {
-		for _, e := range []elemType{f32, f64} {
+		for _, e := range allElems {
 			residualPlanes(isa, e)
 			residualRows(isa, e)
 			residualBits(isa, e)
@@ -82,7 +94,9 @@ func lowLanesAVX512(count Register) Op {
 // copyElems emits the copy of count elements (count >= 0, consumed) from
 // src to dst, both advanced past them: 4 vectors at a time, then 1, then a
 // masked tail that touches nothing outside the two ranges. Labels start
-// with prefix.
+// with prefix. A half type's elements are copied as bytes, a register's
+// worth a vector (e.mov, VMOVUPS, moves any bits unchanged), its tail by
+// copyTailHalf.
 func copyElems(isa vecISA, e elemType, dst, src, count Register, prefix string) {
 	lanes := isa.width / e.size
 	CMPQ(count, U32(4*lanes))
@@ -113,12 +127,16 @@ func copyElems(isa vecISA, e elemType, dst, src, count Register, prefix string) 
 	Label(prefix + "copytail")
 	TESTQ(count, count)
 	JZ(LabelRef(prefix + "copied"))
-	t := isa.vec()
-	if isa.width == 64 {
+	switch {
+	case e.half != nil:
+		copyTailHalf(isa, dst, src, count, prefix)
+	case isa.width == 64:
+		t := isa.vec()
 		k := lowLanesAVX512(count)
 		e.movZ(Mem{Base: src}, k, t)
 		e.mov(t, k, Mem{Base: dst})
-	} else {
+	default:
+		t := isa.vec()
 		m := rangeMaskAVX2(e, count)
 		e.maskMov(Mem{Base: src}, m, t)
 		e.maskMov(t, m, Mem{Base: dst})
@@ -126,6 +144,42 @@ func copyElems(isa vecISA, e elemType, dst, src, count Register, prefix string) 
 	LEAQ(Mem{Base: src, Index: count, Scale: uint8(e.size)}, src)
 	LEAQ(Mem{Base: dst, Index: count, Scale: uint8(e.size)}, dst)
 	Label(prefix + "copied")
+}
+
+// copyTailHalf emits the copy of the last 1 <= count < a register's worth
+// of 16-bit elements from src to dst, their bits unchanged, touching
+// nothing past them. AVX-512: VPMOVZXWD and VPMOVDW, which zero-extend
+// and truncate, of two 16-element halves under opmasks of the low count
+// and count-16 lanes (AVX512F has no 16-bit masked move). AVX2: VPMASKMOVD
+// of the count/2 whole pairs, and the last element alone if count is odd.
+func copyTailHalf(isa vecISA, dst, src, count Register, prefix string) {
+	if isa.width == 64 {
+		r := GP64()
+		MOVQ(I32(-1), r)
+		BZHIQ(count, r, r)
+		for h := 0; h < 2; h++ {
+			if h > 0 {
+				SHRQ(U8(16), r)
+			}
+			k, t := K(), ZMM()
+			KMOVW(r.As32(), k)
+			VPMOVZXWD_Z(Mem{Base: src, Disp: 32 * h}, k, t)
+			VPMOVDW(t, k, Mem{Base: dst, Disp: 32 * h})
+		}
+		return
+	}
+	pairs := GP64()
+	MOVQ(count, pairs)
+	SHRQ(U8(1), pairs)
+	m, t := rangeMaskAVX2(f32, pairs), YMM()
+	VPMASKMOVD(Mem{Base: src}, m, t)
+	VPMASKMOVD(t, m, Mem{Base: dst})
+	TESTQ(U32(1), count)
+	JZ(LabelRef(prefix + "copyeven"))
+	w := GP32()
+	MOVWLZX(Mem{Base: src, Index: count, Scale: 2, Disp: -2}, w)
+	MOVW(w.As16(), Mem{Base: dst, Index: count, Scale: 2, Disp: -2})
+	Label(prefix + "copyeven")
 }
 
 // copy64 emits the copy of 64 elements from src to dst+disp bytes, whole
@@ -325,7 +379,8 @@ func (k residKernel) step(st residStep) {
 // that are NaN become the default NaN by a merge-masked load.
 func (k residKernel) stepAVX512(st residStep) {
 	e, o := k.e, k.e.ops()
-	piece := 64 / e.size
+	piece, vb := e.lanes(avx512), e.vecBytes(avx512)
+	ve := e.scaleType() // v's elements
 	m := st.m
 	var valid GPVirtual
 	if st.n != nil {
@@ -337,7 +392,7 @@ func (k residKernel) stepAVX512(st residStep) {
 		}
 	}
 	for q := 0; q < 64/piece; q++ {
-		at := func(p Register) Mem { return Mem{Base: p, Disp: 64 * q} }
+		at := func(p Register) Mem { return Mem{Base: p, Disp: vb * q} }
 		if q > 0 {
 			if m != nil {
 				SHRQ(U8(piece), m)
@@ -355,7 +410,7 @@ func (k residKernel) stepAVX512(st residStep) {
 		switch {
 		case st.vw != nil:
 			v := ZMM()
-			e.mov(at(st.vw), v)
+			ve.mov(Mem{Base: st.vw, Disp: ve.vecBytes(avx512) * q}, v)
 			kk = K()
 			if kv != nil {
 				o.cmp(cmpNEQ, k.zero, v, kv, kk)
@@ -368,6 +423,10 @@ func (k residKernel) stepAVX512(st residStep) {
 			KMOVW(m.As32(), kk)
 		default:
 			kk = kv
+		}
+		if e.half != nil {
+			k.halfAVX512(st, at, kv, kk, scale, m != nil || st.vw != nil)
+			continue
 		}
 		r := ZMM()
 		if kv != nil {
@@ -399,12 +458,92 @@ func (k residKernel) stepAVX512(st residStep) {
 			o.add(t, r, r)
 			o.cmp(cmpUNORD, r, r, nan)
 		}
-		e.mov(canonNaN[e.size], nan, r)
+		e.mov(canonNaN[e.laneBytes], nan, r)
 		if kv != nil {
 			e.mov(r, kv, at(st.dp))
 		} else {
 			e.mov(r, at(st.dp))
 		}
+	}
+}
+
+// halfAVX512 is a vector of stepAVX512 for a half type: r, x (under kk)
+// and the bias widened to float32 as they are loaded, the float32 sum,
+// product and sum, and the rounding to dwords of 16 bits; with dropped
+// (lanes may be dropped: kk is not just the valid lanes), those are
+// merged under kk into r's bits, zero-extended to dwords, and stored by
+// VPMOVDW, which keeps each dword's low 16 bits. Loads and stores are
+// masked to kv, the valid lanes, if not nil.
+func (k residKernel) halfAVX512(st residStep, at func(Register) Mem, kv, kk, scale Op, dropped bool) {
+	e := k.e
+	load := func(m Mem, km Op, v VecVirtual) {
+		if km != nil {
+			e.loadZ(m, km, v)
+		} else {
+			e.load(m, v)
+		}
+	}
+	rw := ZMM() // r widened
+	var bits VecVirtual
+	switch {
+	case !dropped:
+		load(at(st.rp), kv, rw)
+	case e.half.bf:
+		bits = ZMM()
+		zeroExtend(at(st.rp), kv, bits)
+		VPSLLD(U8(16), bits, rw) // the widening: bfloat16 is float32's top half
+	default:
+		bits = ZMM()
+		zeroExtend(at(st.rp), kv, bits)
+		load(at(st.rp), kv, rw)
+	}
+	x := ZMM()
+	load(at(st.sp), kk, x)
+	if st.bw != nil {
+		b := ZMM()
+		e.load(at(st.bw), b)
+		VADDPS(b, x, x)
+	}
+	VMULPS(scale, x, x)
+	VADDPS(rw, x, x)
+	var d VecVirtual // the rounded lanes, a dword each
+	if e.half.bf {
+		d = roundBF16(avx512, x) // NaN lanes: 0x7FC00000 first, then 0x7FC0
+	} else {
+		nan := K()
+		VCMPPS(cmpUNORD, x, x, nan)
+		VMOVUPS(canonNaN[4], nan, x) // VCVTPS2PH turns it into 0x7E00
+		if !dropped {
+			if kv != nil {
+				VCVTPS2PH(U8(0), x, kv, at(st.dp))
+			} else {
+				VCVTPS2PH(U8(0), x, at(st.dp))
+			}
+			return
+		}
+		y := YMM()
+		VCVTPS2PH(U8(0), x, y)
+		d = ZMM()
+		VPMOVZXWD(y, d)
+	}
+	if dropped {
+		VMOVDQA32(d, kk, bits) // merge: dropped lanes keep r's bits
+		d = bits
+	}
+	if kv != nil {
+		VPMOVDW(d, kv, at(st.dp))
+	} else {
+		VPMOVDW(d, at(st.dp))
+	}
+}
+
+// zeroExtend sets v to the 16-bit elements at m zero-extended to dwords,
+// zero-masked by k if not nil: their bits, to be stored back by VPMOVDW.
+func zeroExtend(m Mem, k Op, v VecVirtual) {
+	if k != nil {
+		VPMOVZXWD_Z(m, k, v)
+	} else {
+		VPMOVZXWD(m, v)
 	}
 }
 
@@ -415,6 +554,10 @@ func (k residKernel) stepAVX512(st residStep) {
 // NaN, and the result blended with r on the kept lanes.
 func (k residKernel) stepAVX2(st residStep) {
 	e, o := k.e, k.e.ops()
+	if e.half != nil {
+		k.stepHalfAVX2(st)
+		return
+	}
 	lanes := 32 / e.size
 	var count VecVirtual
 	if st.n != nil {
@@ -505,7 +648,7 @@ func (k residKernel) stepAVX2(st residStep) {
 		o.add(r, t, t)
 		nan := YMM()
 		o.cmp(cmpUNORD, t, t, nan)
-		e.blend(nan, canonNaN[e.size], t, t) // the default NaN where t is NaN
+		e.blend(nan, canonNaN[e.laneBytes], t, t) // the default NaN where t is NaN
 		if blend {
 			e.blend(km, t, r, t) // t where kept, r elsewhere
 		}
@@ -515,6 +658,214 @@ func (k residKernel) stepAVX2(st residStep) {
 			e.mov(t, at(st.dp))
 		}
 	}
+}
+
+// stepHalfAVX2 is stepAVX2 for a half type, 8 pieces of 8 elements (16
+// bytes; 8 float32 lanes): the lane masks of a whole step as for float32;
+// the last step (st.n) walks pieces while 8 elements or more are left, the
+// lane masks from the low 8 bits of m, then a half tail (halfTailAVX2) of
+// the 1..7 left. halfPieceAVX2 does each piece.
+func (k residKernel) stepHalfAVX2(st residStep) {
+	e := k.e
+	var words [2]VecVirtual
+	if m := st.m; m != nil && st.n == nil {
+		for h := range words {
+			if h > 0 {
+				SHRQ(U8(32), m)
+			}
+			x := XMM()
+			VMOVQ(m, x)
+			words[h] = YMM()
+			VPBROADCASTD(x, words[h])
+		}
+	}
+	// kept returns the lane mask of the kept lanes of a piece and its
+	// scale: nil (all kept) and s, or the mask from the bits of word and
+	// bit, or from v at vw.
+	kept := func(word VecVirtual, bit Mem, vw Mem) (VecVirtual, Op) {
+		switch {
+		case st.vw != nil:
+			v, km := YMM(), YMM()
+			VMOVUPS(vw, v)
+			VCMPPS(cmpNEQ, k.zero, v, km)
+			return km, v
+		case st.m != nil:
+			km := YMM()
+			VPAND(bit, word, km)
+			VPCMPEQD(bit, km, km)
+			return km, k.s
+		}
+		return nil, k.s
+	}
+	if st.n == nil {
+		for q := 0; q < 8; q++ {
+			km, scale := kept(words[q/4], bitD.Offset(32*(q%4)), Mem{Base: st.vw, Disp: 32 * q})
+			k.halfPieceAVX2(st, 16*q, km, scale, nil)
+		}
+		return
+	}
+
+	l := uniqueLabel("halfstep")
+	Comment("The last 1..64 elements: pieces of 8 while 8 are left, then a tail.")
+	p := st
+	for _, r := range []*Register{&p.dp, &p.sp, &p.rp, &p.bw, &p.vw, &p.n} {
+		if *r != nil {
+			c := GP64()
+			MOVQ(*r, c)
+			*r = c
+		}
+	}
+	piece := func(tail *halfTailAVX2) {
+		var word VecVirtual
+		if st.m != nil {
+			x := XMM()
+			VMOVQ(p.m, x)
+			word = YMM()
+			VPBROADCASTD(x, word)
+		}
+		km, scale := kept(word, bitD, Mem{Base: p.vw})
+		k.halfPieceAVX2(p, 0, km, scale, tail)
+	}
+	Label(l + "piece")
+	CMPQ(p.n, U8(8))
+	JB(LabelRef(l + "tail"))
+	piece(nil)
+	for _, r := range []Register{p.dp, p.sp, p.rp, p.bw} {
+		if r != nil {
+			ADDQ(U8(16), r)
+		}
+	}
+	if p.vw != nil {
+		ADDQ(U8(32), p.vw)
+	}
+	if p.m != nil {
+		SHRQ(U8(8), p.m)
+	}
+	SUBQ(U8(8), p.n)
+	JMP(LabelRef(l + "piece"))
+	Label(l + "tail")
+	TESTQ(p.n, p.n)
+	JZ(LabelRef(l + "done"))
+	piece(newHalfTailAVX2(e, p.n))
+	Label(l + "done")
+}
+
+// halfPieceAVX2 emits a piece of 8 elements of a half type at off bytes
+// from the step's pointers, the kept lanes km (nil: all kept) scaled by
+// scale, the first tail.count only if tail is not nil. The lanes are
+// float32's; r's and the result's bits are words of an XMM register:
+//
+//   - r is loaded whole (or by the tail's pairs and last element) and
+//     widened from the register; the result is blended with its words
+//     where dropped (VPBLENDVB on km packed to words, wm).
+//   - x is loaded by VPMASKMOVD of the pairs of elements with a kept one
+//     (AVX2 has no 16-bit masked load): a pair with none kept is not read;
+//     a dropped element next to a kept one in its pair is read but its
+//     value is never used. A tail's last element is read from src if kept,
+//     else from res (the same index: readable).
+//   - the bias comes from the step's window, 64 elements that are all
+//     there.
+func (k residKernel) halfPieceAVX2(st residStep, off int, km VecVirtual, scale Op, tail *halfTailAVX2) {
+	e := k.e
+	at := func(p Register) Mem { return Mem{Base: p, Disp: off} }
+	var wm VecVirtual // km as words
+	if km != nil {
+		h := XMM()
+		VEXTRACTI128(U8(1), km, h)
+		wm = XMM()
+		VPACKSSDW(h, km.AsX(), wm)
+	}
+	rw := YMM()
+	var bits VecVirtual // r's words
+	if km != nil || tail != nil {
+		bits = XMM()
+		if tail != nil {
+			tail.loadBits(at(st.rp), bits)
+		} else {
+			VMOVDQU(at(st.rp), bits)
+		}
+		e.load(bits, rw)
+	} else {
+		e.load(at(st.rp), rw)
+	}
+	x := YMM()
+	if km == nil && tail == nil {
+		e.load(at(st.sp), x)
+	} else {
+		var pm VecVirtual // the pairs read: either element kept
+		if km != nil {
+			pm = XMM()
+			VPSLLD(U8(16), wm, pm)
+			VPOR(wm, pm, pm) // a dword's sign: its high word's or its low word's
+		}
+		if tail != nil {
+			if pm != nil {
+				VPAND(tail.pairs, pm, pm)
+			} else {
+				pm = tail.pairs
+			}
+		}
+		xb := XMM()
+		VPMASKMOVD(at(st.sp), pm, xb)
+		if tail != nil {
+			a := GP64()
+			LEAQ(tail.lastAt(at(st.sp)), a)
+			if km != nil {
+				g, r := GP32(), GP64()
+				VPMOVMSKB(wm, g)
+				LEAQ(tail.lastAt(at(st.rp)), r)
+				BTL(tail.off.(GPVirtual).As32(), g) // bit 2(count-1): the last element kept
+				CMOVQCC(r, a)
+			}
+			w := XMM()
+			VPBROADCASTW(Mem{Base: a}, w)
+			VPBLENDVB(tail.last, w, xb, xb)
+		}
+		e.load(xb, x)
+	}
+	if st.bw != nil {
+		b := YMM()
+		e.load(at(st.bw), b)
+		VADDPS(b, x, x)
+	}
+	VMULPS(scale, x, x)
+	VADDPS(rw, x, x)
+	var out VecVirtual
+	if e.half.bf {
+		out = e.packAVX2(x) // NaN lanes: 0x7FC00000 first, then 0x7FC0
+	} else {
+		nan := YMM()
+		VCMPPS(cmpUNORD, x, x, nan)
+		VBLENDVPS(nan, canonNaN[4], x, x) // VCVTPS2PH turns it into 0x7E00
+		out = XMM()
+		VCVTPS2PH(U8(0), x, out)
+	}
+	if km != nil {
+		VPBLENDVB(wm, out, bits, out) // the result where kept, r's bits elsewhere
+	}
+	if tail != nil {
+		tail.storeBits(out, at(st.dp))
+	} else {
+		VMOVDQU(out, at(st.dp))
+	}
+}
+
+// loadBits sets the XMM x to the tail's elements at m, their bits: its
+// load without the widening.
+func (t *halfTailAVX2) loadBits(m Mem, x VecVirtual) {
+	w := XMM()
+	VPMASKMOVD(m, t.pairs, x)
+	VPBROADCASTW(t.lastAt(m), w)
+	VPBLENDVB(t.last, w, x, x)
+}
+
+// storeBits writes the tail's elements of the words of the XMM x to m: its
+// store without the rounding.
+func (t *halfTailAVX2) storeBits(x VecVirtual, m Mem) {
+	y := XMM()
+	VPMASKMOVD(x, t.pairs, m)
+	VPSHUFB(t.pick, x, y)
+	VPEXTRW(U8(0), y, t.lastAt(m))
 }
 
 // advance emits p += n elements for each pointer, n a register or a
@@ -529,9 +880,34 @@ func advance(e elemType, n Op, ps ...Register) {
 	}
 }
 
+// keptDoc is the Go of a kept element in the fused kernels' doc comments,
+// indented by tabs: dst[k] from src[k], bias[bi] and res[k], scaled by s,
+// note after the bias add; for a half type in float32, rounded once.
+func keptDoc(e elemType, tabs int, k, bi, s, note string) []string {
+	in := strings.Repeat("\t", tabs)
+	x, b, r, t := "src["+k+"]", "bias["+bi+"]", "res["+k+"]", e.goType
+	if e.half != nil {
+		x, b, r, t = x+".Float32()", b+".Float32()", r+".Float32()", "float32"
+	}
+	y := fmt.Sprintf("canonNaN(%s(x*%s) + %s)", t, s, r)
+	if e.half != nil {
+		y = fmt.Sprintf("%sFrom(%s)", e.goType, y)
+	}
+	return []string{
+		in + "x := " + x,
+		in + "if len(bias) > 0 {",
+		in + fmt.Sprintf("\tx = %s(x + %s)%s", t, b, note),
+		in + "}",
+		in + fmt.Sprintf("dst[%s] = %s", k, y),
+	}
+}
+
 // residualDoc is the part of the fused kernels' doc comments on the
 // element: the arithmetic, the bias and the masking.
-func residualDoc(isa vecISA) []string {
+func residualDoc(isa vecISA, e elemType) []string {
+	if e.half != nil {
+		return residualHalfDoc(isa, e)
+	}
 	how := []string{
 		"opmasks: x is read by zero-masked adds (or multiplies) under the kept",
 		"lanes, the sum with r merged into r under them, and its NaN lanes",
@@ -556,16 +932,81 @@ func residualDoc(isa vecISA) []string {
 	}, how...)
 }
 
+// residualHalfDoc is residualDoc for a half type.
+func residualHalfDoc(isa vecISA, e elemType) []string {
+	round := []string{
+		"as c10::BFloat16 rounds: u = (u + 0x7FFF + (u>>16 & 1)) >> 16 in integer",
+		"lanes, NaN lanes made 0x7FC00000 first, which gives 0x7FC0.",
+	}
+	if !e.half.bf {
+		round = []string{
+			"by VCVTPS2PH to nearest even, subnormals kept and overflow to ±Inf; the",
+			"default NaN becomes 0x7E00.",
+		}
+	}
+	unread := "with x not read."
+	if isa.width == 32 {
+		unread = "with x not read unless its pair holds a kept element (below)."
+	}
+	how := []string{
+		"opmasks: x is read by zero-masked widening loads under the kept lanes;",
+		"the rounded lanes, a dword each, are merged under them into r's bits",
+		"(VPMOVZXWD, zero-extended) and stored by VPMOVDW, which keeps each",
+		"dword's low 16 bits.",
+	}
+	if isa.width == 32 {
+		how = []string{
+			"lane masks, 8 elements (16 bytes) a piece: x is read by VPMASKMOVD of",
+			"the pairs of elements with a kept one (AVX2 has no 16-bit masked",
+			"load: a dropped element whose pair holds a kept one is read, its",
+			"value unused; a pair with none kept is not), and the rounded words",
+			"are blended with r's by VPBLENDVB. The last step goes a piece at a",
+			"time and ends with a tail of whole pairs and a last element alone",
+			"(halfTailAVX2).",
+		}
+	}
+	return append(append([]string{
+		"x, bias and r are widened to float32 exactly as they are loaded; a kept",
+		"element is three float32 IEEE roundings in that order, never fused, a",
+		fmt.Sprintf("NaN result the default quiet NaN (canonNaN), then one rounding to %s", e.half.name),
+	}, round...), append([]string{""}, wrapDoc(
+		"A dropped element is r's 16 bits, moved, never widened (a NaN payload "+
+			"there is kept), "+unread+" The range goes in steps of 64 elements, "+
+			"the last one masked; the bias (if len(bias) > 0) comes 64 elements a "+
+			"step from its row: in place, or a step that crosses the row's end "+
+			fmt.Sprintf("copied to the stack, or for a row of fewer than %d elements ", extRow)+
+			fmt.Sprintf("from a copy on the stack repeated to at least %d. Nothing ", extRow)+
+			"outside dst, src, res, bias (and bits or v) is read or written. The "+
+			"kept and dropped lanes come from "+strings.Join(how, " "))...)...)
+}
+
+// wrapDoc breaks text into doc comment lines of at most 74 columns.
+func wrapDoc(text string) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > 74 {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
+}
+
 // residualPlanes builds residualPlanes<isa><elem>: scale-planes' walk over
 // runs of equal bits, kept runs computed a step of 64 elements at a time
 // with the bias from its start (planes are whole rows), dropped runs res
 // copied.
 func residualPlanes(isa vecISA, e elemType) {
 	name := "residualPlanes" + isa.name + e.suffix
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%[1]s, bits []uint64, first, plane, n int, s %[1]s)", e.goType))
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%s, bits []uint64, first, plane, n int, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
-	Doc(append([]string{
-		fmt.Sprintf("%s is residualPlanesGeneric[%s] with %d-lane %s vectors; it", name, e.goType, isa.width/e.size, isa.name),
+	doc := []string{
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it", name, e.genericName("residualPlanes"), e.lanes(isa), isa.name),
 		"is equivalent to",
 		"",
 		"\tfor i := first; i < first+n; {",
@@ -573,11 +1014,9 @@ func residualPlanes(isa vecISA, e elemType) {
 		"\t\tlo, hi := (i-first)*plane, (j-first)*plane",
 		"\t\tfor k := lo; k < hi; k++ {",
 		"\t\t\tif bits[i>>6]>>(i&63)&1 == 1 {",
-		"\t\t\t\tx := src[k]",
-		"\t\t\t\tif len(bias) > 0 {",
-		fmt.Sprintf("\t\t\t\t\tx = %s(x + bias[(k-lo)%%len(bias)]) // a plane is whole rows", e.goType),
-		"\t\t\t\t}",
-		fmt.Sprintf("\t\t\t\tdst[k] = canonNaN(%s(x*s) + res[k])", e.goType),
+	}
+	doc = append(doc, keptDoc(e, 4, "k", "(k-lo)%len(bias)", "s", " // a plane is whole rows")...)
+	doc = append(doc,
 		"\t\t\t} else {",
 		"\t\t\t\tdst[k] = res[k] // src[k] is not read",
 		"\t\t\t}",
@@ -587,7 +1026,8 @@ func residualPlanes(isa vecISA, e elemType) {
 		"",
 		"Dropped runs are copied 4 vectors at a time, then 1, then a masked tail.",
 		"",
-	}, residualDoc(isa)...)...)
+	)
+	Doc(append(doc, residualDoc(isa, e)...)...)
 
 	k := residKernel{isa: isa, e: e}
 	bs := newRowStream(isa, e)
@@ -651,19 +1091,21 @@ func keepSteps(k residKernel, dp, sp, rp, count Register, bs *rowStream, prefix 
 // elements, with two rowStreams, v's and the bias's.
 func residualRows(isa vecISA, e elemType) {
 	name := "residualRows" + isa.name + e.suffix
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias, v []%s)", e.goType))
+	sig := fmt.Sprintf("func(dst, src, res, bias, v []%s)", e.goType)
+	if e.half != nil {
+		sig = fmt.Sprintf("func(dst, src, res, bias []%s, v []%s)", e.goType, e.scalar)
+	}
+	TEXT(name, noSplit, sig)
 	Pragma("noescape")
-	Doc(append([]string{
-		fmt.Sprintf("%s is residualRowsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, isa.width/e.size, isa.name),
+	doc := []string{
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("residualRows"), e.lanes(isa), isa.name),
 		"equivalent to",
 		"",
 		"\tfor k := range dst {",
 		"\t\tif vk := v[k%len(v)]; vk != 0 { // false for -0 as for +0",
-		"\t\t\tx := src[k]",
-		"\t\t\tif len(bias) > 0 {",
-		fmt.Sprintf("\t\t\t\tx = %s(x + bias[k%%len(bias)])", e.goType),
-		"\t\t\t}",
-		fmt.Sprintf("\t\t\tdst[k] = canonNaN(%s(x*vk) + res[k])", e.goType),
+	}
+	doc = append(doc, keptDoc(e, 3, "k", "k%len(bias)", "vk", "")...)
+	doc = append(doc,
 		"\t\t} else {",
 		"\t\t\tdst[k] = res[k] // src[k] is not read",
 		"\t\t}",
@@ -672,10 +1114,11 @@ func residualRows(isa vecISA, e elemType) {
 		"v comes 64 elements a step like the bias; the kept lanes are a compare",
 		"of v with zero.",
 		"",
-	}, residualDoc(isa)...)...)
+	)
+	Doc(append(doc, residualDoc(isa, e)...)...)
 
 	k := residKernel{isa: isa, e: e}
-	vs, bs := newRowStream(isa, e), newRowStream(isa, e)
+	vs, bs := newRowStream(isa, e.scaleType()), newRowStream(isa, e)
 	vs.setup("v", false, nil, "v")
 	bs.setup("bias", true, nil, "bias")
 	dp := Load(Param("dst").Base(), GP64())
@@ -722,19 +1165,17 @@ func rowSteps(k residKernel, dp, sp, rp, n Register, vs, bs *rowStream, prefix s
 // words from bit first, 64 elements a word, with the residual step.
 func residualBits(isa vecISA, e elemType) {
 	name := "residualBits" + isa.name + e.suffix
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%[1]s, bits []uint64, first, phase int, s %[1]s)", e.goType))
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%s, bits []uint64, first, phase int, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
-	Doc(append([]string{
-		fmt.Sprintf("%s is residualBitsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, isa.width/e.size, isa.name),
+	doc := []string{
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("residualBits"), e.lanes(isa), isa.name),
 		"equivalent to",
 		"",
 		"\tfor k := range dst {",
 		"\t\tif b := first + k; bits[b/64]>>(b%64)&1 == 1 {",
-		"\t\t\tx := src[k]",
-		"\t\t\tif len(bias) > 0 {",
-		fmt.Sprintf("\t\t\t\tx = %s(x + bias[(phase+k)%%len(bias)])", e.goType),
-		"\t\t\t}",
-		fmt.Sprintf("\t\t\tdst[k] = canonNaN(%s(x*s) + res[k])", e.goType),
+	}
+	doc = append(doc, keptDoc(e, 3, "k", "(phase+k)%len(bias)", "s", "")...)
+	doc = append(doc,
 		"\t\t} else {",
 		"\t\t\tdst[k] = res[k] // src[k] is not read",
 		"\t\t}",
@@ -744,7 +1185,8 @@ func residualBits(isa vecISA, e elemType) {
 		"(SHRQ of a word pair); the last word reads the next one only if the",
 		"bits reach it.",
 		"",
-	}, residualDoc(isa)...)...)
+	)
+	Doc(append(doc, residualDoc(isa, e)...)...)
 
 	k := residKernel{isa: isa, e: e}
 	bs := newRowStream(isa, e)
@@ -819,19 +1261,14 @@ func bitSteps(k residKernel, dp, sp, rp, bp, n Register, bs *rowStream, prefix s
 // residual step.
 func residualPhilox(isa vecISA, e elemType) {
 	name := "residualPhilox" + isa.name + e.suffix
-	lanes := isa.width / e.size
-	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%[1]s, bits []uint64, seed, start uint64, t uint32, phase int, s %[1]s)", e.goType))
+	lanes := e.lanes(isa)
+	TEXT(name, noSplit, fmt.Sprintf("func(dst, src, res, bias []%s, bits []uint64, seed, start uint64, t uint32, phase int, s %s)", e.goType, e.scalar))
 	Pragma("noescape")
 	var doc []string
 	for _, l := range philoxDoc(name, e, lanes, isa) {
 		switch l {
-		case "\t\t\t\tdst[i+j] = src[i+j] * s":
-			doc = append(doc,
-				"\t\t\t\tx := src[i+j]",
-				"\t\t\t\tif len(bias) > 0 {",
-				fmt.Sprintf("\t\t\t\t\tx = %s(x + bias[(phase+i+j)%%len(bias)])", e.goType),
-				"\t\t\t\t}",
-				fmt.Sprintf("\t\t\t\tdst[i+j] = canonNaN(%s(x*s) + res[i+j])", e.goType))
+		case "\t\t\t\tdst[i+j] = " + e.result("src[i+j]", func(x string) string { return x + " * s" }):
+			doc = append(doc, keptDoc(e, 4, "i+j", "(phase+i+j)%len(bias)", "s", "")...)
 		case "\t\t\t\tdst[i+j] = 0 // whatever src[i+j] holds":
 			doc = append(doc, "\t\t\t\tdst[i+j] = res[i+j] // src[i+j] is not read")
 		case "end of dst, src or bits is touched.":
@@ -840,13 +1277,13 @@ func residualPhilox(isa vecISA, e elemType) {
 			doc = append(doc, l)
 		}
 	}
-	doc[0] = fmt.Sprintf("%s is residualPhiloxGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name)
+	doc[0] = fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("residualPhilox"), lanes, isa.name)
 	doc = append(doc, "",
 		"Each whole word applied first prefetches the src and res of the word",
 		fmt.Sprintf("%d further on (PREFETCHT0): a hook's worth, so that they come in while", prefetchWords(isa)),
 		"the next batch is decided.",
 		"")
-	Doc(append(doc, residualDoc(isa)...)...)
+	Doc(append(doc, residualDoc(isa, e)...)...)
 
 	f := allocPlaneFrame(isa)
 	k := residKernel{isa: isa, e: e}
@@ -911,21 +1348,25 @@ const sumVecs = 8
 // 1..sumVecs vectors of columns, the last one masked, the same way.
 func sumRows(isa vecISA, e elemType) {
 	name := "sumRows" + isa.name + e.suffix
-	lanes := isa.width / e.size
+	lanes, vb := e.lanes(isa), e.vecBytes(isa)
 	TEXT(name, NOSPLIT, fmt.Sprintf("func(db, dx []%s)", e.goType))
 	Pragma("noescape")
 	how := []string{"with merge-masked adds; NaN sums become the default NaN before the store."}
-	if isa.width == 32 {
+	switch {
+	case isa.width == 32 && e.half != nil:
+		how = []string{
+			"a piece of 8 elements at a time, the last 1..7 by a half tail (whole",
+			"pairs, then the last element alone: AVX2 has no 16-bit masked load);",
+			"NaN sums become the default NaN before the store.",
+		}
+	case isa.width == 32:
 		how = []string{
 			"with VMASKMOVPS/PD loads, whose masked-off lanes are +0 (adding +0",
 			"changes no sum: a sum from +0 is never -0); NaN sums become the",
 			"default NaN before the store.",
 		}
 	}
-	Doc(append([]string{
-		fmt.Sprintf("%s is sumRowsGeneric[%s] with %d-lane %s vectors; it is", name, e.goType, lanes, isa.name),
-		"equivalent to",
-		"",
+	loop := []string{
 		"\tclear(db)",
 		"\tfor r := 0; r < len(dx); r += len(db) {",
 		"\t\tfor j, v := range dx[r:min(r+len(db), len(dx))] {",
@@ -935,12 +1376,33 @@ func sumRows(isa vecISA, e elemType) {
 		"\tfor j := range db {",
 		"\t\tdb[j] = canonNaN(db[j])",
 		"\t}",
+	}
+	if e.half != nil {
+		loop = []string{
+			"\tsum := make([]float32, len(db))",
+			"\tfor r := 0; r < len(dx); r += len(db) {",
+			"\t\tfor j, v := range dx[r:min(r+len(db), len(dx))] {",
+			"\t\t\tsum[j] += v.Float32()",
+			"\t\t}",
+			"\t}",
+			"\tfor j := range db {",
+			fmt.Sprintf("\t\tdb[j] = %sFrom(canonNaN(sum[j]))", e.goType),
+			"\t}",
+		}
+	}
+	doc := append([]string{
+		fmt.Sprintf("%s is %s with %d-lane %s vectors; it is", name, e.genericName("sumRows"), lanes, isa.name),
+		"equivalent to",
+		"",
+	}, loop...)
+	doc = append(doc,
 		"",
 		fmt.Sprintf("Columns go %d at a time (%d vectors), each block summed over every row in", sumVecs*lanes, sumVecs),
 		"registers, one accumulator a lane, so every column's sum is added in row",
 		fmt.Sprintf("order; then the last 1..%d vectors of columns, the last vector masked. The", sumVecs),
 		"last, partial row (and a block's columns past the end of dx) are added",
-	}, how...)...)
+	)
+	Doc(append(append(doc, how...), e.roundedDoc()...)...)
 	dbp := Load(Param("db").Base(), GP64())
 	nb := Load(Param("db").Len(), GP64())
 	xp := Load(Param("dx").Base(), GP64())
@@ -955,8 +1417,8 @@ func sumRows(isa vecISA, e elemType) {
 	CMPQ(cols, U32(sumVecs*lanes))
 	JB(LabelRef("rest"))
 	sumBlock(isa, e, dbp, xp, left, nb, stride, sumVecs, nil, "b")
-	ADDQ(U32(sumVecs*isa.width), xp)
-	ADDQ(U32(sumVecs*isa.width), dbp)
+	ADDQ(U32(sumVecs*vb), xp)
+	ADDQ(U32(sumVecs*vb), dbp)
 	SUBQ(U32(sumVecs*lanes), left)
 	SUBQ(U32(sumVecs*lanes), cols)
 	JMP(LabelRef("block"))
@@ -986,7 +1448,27 @@ func sumRows(isa vecISA, e elemType) {
 // fewer than the block's columns left (rem < w) are the last, partial one.
 func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int, w Register, prefix string) {
 	o := e.ops()
-	lanes := isa.width / e.size
+	lanes, vb := e.lanes(isa), e.vecBytes(isa)
+	// add sets acc += the vector at m (for a half type widened first),
+	// merge-masked by the opmask k if not nil.
+	add := func(m Mem, k Op, acc VecVirtual) {
+		if e.half == nil {
+			if k != nil {
+				o.add(m, acc, k, acc)
+			} else {
+				o.add(m, acc, acc)
+			}
+			return
+		}
+		t := isa.vec()
+		if k != nil {
+			e.loadZ(m, k, t)
+			VADDPS(t, acc, k, acc)
+		} else {
+			e.load(m, t)
+			VADDPS(t, acc, acc)
+		}
+	}
 	acc := make([]VecVirtual, nv)
 	for q := range acc {
 		acc[q] = isa.vec()
@@ -994,7 +1476,7 @@ func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int
 	}
 	// wk is the last vector's mask of the block's columns (w's).
 	var wk Op
-	var wv VecVirtual
+	var wv tailMaskAVX2
 	if w != nil {
 		c := GP64()
 		MOVQ(w, c)
@@ -1004,7 +1486,7 @@ func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int
 		if isa.width == 64 {
 			wk = lowLanesAVX512(c)
 		} else {
-			wv = rangeMaskAVX2(e, c)
+			wv = newTailAVX2(e, c)
 		}
 	}
 	p, rem := GP64(), GP64()
@@ -1018,15 +1500,15 @@ func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int
 	}
 	JL(LabelRef(prefix + "part"))
 	for q := range acc {
-		at := Mem{Base: p, Disp: q * isa.width}
+		at := Mem{Base: p, Disp: q * vb}
 		switch {
 		case w == nil || q < nv-1:
-			o.add(at, acc[q], acc[q])
+			add(at, nil, acc[q])
 		case isa.width == 64:
-			o.add(at, acc[q], wk, acc[q])
+			add(at, wk, acc[q])
 		default:
 			t := isa.vec()
-			e.maskMov(at, wv, t)
+			wv.load(at, t)
 			o.add(t, acc[q], acc[q])
 		}
 	}
@@ -1059,8 +1541,10 @@ func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int
 			}
 			k := K()
 			KMOVW(valid.As32(), k)
-			o.add(Mem{Base: p, Disp: q * isa.width}, acc[q], k, acc[q])
+			add(Mem{Base: p, Disp: q * vb}, k, acc[q])
 		}
+	} else if e.half != nil {
+		partRowHalfAVX2(e, p, rem, acc, prefix)
 	} else {
 		x := XMM()
 		VMOVQ(rem, x)
@@ -1080,23 +1564,50 @@ func sumBlock(isa vecISA, e elemType, dbp, xp, left, nb, stride Register, nv int
 
 	Label(prefix + "sum")
 	for q := range acc {
-		at := Mem{Base: dbp, Disp: q * isa.width}
+		at := Mem{Base: dbp, Disp: q * vb}
 		if isa.width == 64 {
 			nan := K()
 			o.cmp(cmpUNORD, acc[q], acc[q], nan)
-			e.mov(canonNaN[e.size], nan, acc[q])
+			e.mov(canonNaN[e.laneBytes], nan, acc[q])
 		} else {
 			nan := YMM()
 			o.cmp(cmpUNORD, acc[q], acc[q], nan)
-			e.blend(nan, canonNaN[e.size], acc[q], acc[q])
+			e.blend(nan, canonNaN[e.laneBytes], acc[q], acc[q])
 		}
 		switch {
 		case w == nil || q < nv-1:
-			e.mov(acc[q], at)
+			e.store(isa, regular, acc[q], at)
 		case isa.width == 64:
-			e.mov(acc[q], wk, at)
+			e.storeK(acc[q], wk, at)
 		default:
-			e.maskMov(acc[q], wv, at)
+			wv.store(acc[q], at)
 		}
+	}
+}
+
+// partRowHalfAVX2 adds the last, partial row's 0 < rem < len(acc)·8
+// elements of a half type at p to the accumulators: whole vectors while 8
+// or more are left, then a half tail of the 1..7 left (AVX2 has no 16-bit
+// masked load), ending at the label prefix+"sum".
+func partRowHalfAVX2(e elemType, p, rem Register, acc []VecVirtual, prefix string) {
+	c := GP64()
+	MOVQ(rem, c)
+	for q := range acc {
+		CMPQ(c, U8(8))
+		JB(LabelRef(fmt.Sprintf("%spart%d", prefix, q)))
+		t := YMM()
+		e.load(Mem{Base: p, Disp: 16 * q}, t)
+		VADDPS(t, acc[q], acc[q])
+		SUBQ(U8(8), c)
+	}
+	JMP(LabelRef(prefix + "sum"))
+	for q := range acc {
+		Label(fmt.Sprintf("%spart%d", prefix, q))
+		TESTQ(c, c)
+		JZ(LabelRef(prefix + "sum"))
+		t := YMM()
+		newHalfTailAVX2(e, c).load(Mem{Base: p, Disp: 16 * q}, t)
+		VADDPS(t, acc[q], acc[q])
+		JMP(LabelRef(prefix + "sum"))
 	}
 }
