@@ -240,9 +240,6 @@ var registry = append(append([]*kernelSet(nil), archKernels...), genericKernels)
 var active atomic.Pointer[kernelSet]
 
 func init() {
-	for _, k := range registry {
-		fillResidualFromGeneric(k)
-	}
 	active.Store(best())
 	if name, ok := os.LookupEnv("SIMDROP_KERNEL"); ok && name != "" {
 		if err := UseKernel(name); err != nil {
@@ -298,33 +295,4 @@ func UseKernel(name string) error {
 		return nil
 	}
 	return fmt.Errorf("dropout: unknown kernel %q (usable: %s): %w", name, strings.Join(Kernels(), ", "), ErrKernel)
-}
-
-// fillResidualFromGeneric gives a path without its own fused-residual
-// kernels the generic ones, so that every path runs every op while its SIMD
-// kernels are written; TestResidualKernelsPresent fails for any SIMD path
-// that still relies on it.
-func fillResidualFromGeneric(k *kernelSet) {
-	fillResidual(&k.f32, &genericKernels.f32)
-	fillResidual(&k.f64, &genericKernels.f64)
-	fillResidual(&k.bf16, &genericKernels.bf16)
-	fillResidual(&k.f16, &genericKernels.f16)
-}
-
-func fillResidual[T Float, S float32 | float64](k, g *typedKernels[T, S]) {
-	if k.residualPlanes == nil {
-		k.residualPlanes = g.residualPlanes
-	}
-	if k.residualRows == nil {
-		k.residualRows = g.residualRows
-	}
-	if k.residualBits == nil {
-		k.residualBits = g.residualBits
-	}
-	if k.residualPhilox == nil {
-		k.residualPhilox = g.residualPhilox
-	}
-	if k.sumRows == nil {
-		k.sumRows = g.sumRows
-	}
 }
