@@ -202,7 +202,9 @@ func FuzzAPINeverPanics(f *testing.F) {
 				bo := nonneg(d3, 3*span)
 				return dropout.Dropout(dst, src, shape, p, g, dropout.Residual(buf[ro:ro+rl], buf[bo:bo+min(nonneg(d2, 64), len(buf)-bo)]))
 			},
-			func() (*dropout.Mask, error) { return dropout.Dropout2d(dst, src, shape, p, g, dropout.Residual(dst, nil)) },
+			func() (*dropout.Mask, error) {
+				return dropout.Dropout2d(dst, src, shape, p, g, dropout.Residual(dst, nil))
+			},
 			func() (*dropout.Mask, error) {
 				return dropout.StochasticDepth(bd, bs, shape, p, dropout.Row, true, g, dropout.Residual(bd, bs[:min(len(bs), nonneg(d1, 32))]))
 			},
