@@ -165,9 +165,9 @@ func testResidual[T dropout.Float](t *testing.T, e elemOps[T]) {
 	rnd := rand.New(rand.NewPCG(15, 16))
 	eachKernel(t, func(t *testing.T) {
 		for _, op := range residualOps[T]() {
-			for _, p := range []float64{0.1, 0.5, 0, 1} {
-				for _, withBias := range []bool{true, false} {
-					for _, inPlace := range []bool{false, true} {
+			for pi, p := range []float64{0.3, 0, 1} {
+				for bi, withBias := range []bool{true, false} {
+					for _, inPlace := range []bool{(pi+bi)%2 == 0} { // in place and out, alternately
 						what := fmt.Sprintf("%s p %v bias %v in place %v", op.name, p, withBias, inPlace)
 						n := 1
 						for _, d := range op.shape {
