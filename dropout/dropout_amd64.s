@@ -60,6 +60,148 @@ DATA f16NaN<>+24(SB)/4, $0xffc00000
 DATA f16NaN<>+28(SB)/4, $0xffc00000
 GLOBL f16NaN<>(SB), RODATA|NOPTR, $32
 
+DATA bf16Up<>+0(SB)/4, $0x00008000
+DATA bf16Up<>+4(SB)/4, $0x00008000
+DATA bf16Up<>+8(SB)/4, $0x00008000
+DATA bf16Up<>+12(SB)/4, $0x00008000
+DATA bf16Up<>+16(SB)/4, $0x00008000
+DATA bf16Up<>+20(SB)/4, $0x00008000
+DATA bf16Up<>+24(SB)/4, $0x00008000
+DATA bf16Up<>+28(SB)/4, $0x00008000
+GLOBL bf16Up<>(SB), RODATA|NOPTR, $32
+
+DATA bf16NotTie<>+0(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+4(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+8(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+12(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+16(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+20(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+24(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+28(SB)/4, $0xfffeffff
+GLOBL bf16NotTie<>(SB), RODATA|NOPTR, $32
+
+DATA bf16Fix<>+0(SB)/4, $0x11111100
+DATA bf16Fix<>+4(SB)/4, $0x11111100
+DATA bf16Fix<>+8(SB)/4, $0x11111100
+DATA bf16Fix<>+12(SB)/4, $0x11111100
+DATA bf16Fix<>+16(SB)/4, $0x11111100
+DATA bf16Fix<>+20(SB)/4, $0x11111100
+DATA bf16Fix<>+24(SB)/4, $0x11111100
+DATA bf16Fix<>+28(SB)/4, $0x11111100
+GLOBL bf16Fix<>(SB), RODATA|NOPTR, $32
+
+DATA bf16HighW<>+0(SB)/4, $0xffff0000
+DATA bf16HighW<>+4(SB)/4, $0xffff0000
+DATA bf16HighW<>+8(SB)/4, $0xffff0000
+DATA bf16HighW<>+12(SB)/4, $0xffff0000
+DATA bf16HighW<>+16(SB)/4, $0xffff0000
+DATA bf16HighW<>+20(SB)/4, $0xffff0000
+DATA bf16HighW<>+24(SB)/4, $0xffff0000
+DATA bf16HighW<>+28(SB)/4, $0xffff0000
+GLOBL bf16HighW<>(SB), RODATA|NOPTR, $32
+
+DATA bf16PickOdd<>+0(SB)/2, $0x0001
+DATA bf16PickOdd<>+2(SB)/2, $0x0021
+DATA bf16PickOdd<>+4(SB)/2, $0x0003
+DATA bf16PickOdd<>+6(SB)/2, $0x0023
+DATA bf16PickOdd<>+8(SB)/2, $0x0005
+DATA bf16PickOdd<>+10(SB)/2, $0x0025
+DATA bf16PickOdd<>+12(SB)/2, $0x0007
+DATA bf16PickOdd<>+14(SB)/2, $0x0027
+DATA bf16PickOdd<>+16(SB)/2, $0x0009
+DATA bf16PickOdd<>+18(SB)/2, $0x0029
+DATA bf16PickOdd<>+20(SB)/2, $0x000b
+DATA bf16PickOdd<>+22(SB)/2, $0x002b
+DATA bf16PickOdd<>+24(SB)/2, $0x000d
+DATA bf16PickOdd<>+26(SB)/2, $0x002d
+DATA bf16PickOdd<>+28(SB)/2, $0x000f
+DATA bf16PickOdd<>+30(SB)/2, $0x002f
+DATA bf16PickOdd<>+32(SB)/2, $0x0011
+DATA bf16PickOdd<>+34(SB)/2, $0x0031
+DATA bf16PickOdd<>+36(SB)/2, $0x0013
+DATA bf16PickOdd<>+38(SB)/2, $0x0033
+DATA bf16PickOdd<>+40(SB)/2, $0x0015
+DATA bf16PickOdd<>+42(SB)/2, $0x0035
+DATA bf16PickOdd<>+44(SB)/2, $0x0017
+DATA bf16PickOdd<>+46(SB)/2, $0x0037
+DATA bf16PickOdd<>+48(SB)/2, $0x0019
+DATA bf16PickOdd<>+50(SB)/2, $0x0039
+DATA bf16PickOdd<>+52(SB)/2, $0x001b
+DATA bf16PickOdd<>+54(SB)/2, $0x003b
+DATA bf16PickOdd<>+56(SB)/2, $0x001d
+DATA bf16PickOdd<>+58(SB)/2, $0x003d
+DATA bf16PickOdd<>+60(SB)/2, $0x001f
+DATA bf16PickOdd<>+62(SB)/2, $0x003f
+GLOBL bf16PickOdd<>(SB), RODATA|NOPTR, $64
+
+DATA f16QuietPos<>+0(SB)/2, $0x7e00
+DATA f16QuietPos<>+2(SB)/2, $0x7e00
+DATA f16QuietPos<>+4(SB)/2, $0x7e00
+DATA f16QuietPos<>+6(SB)/2, $0x7e00
+DATA f16QuietPos<>+8(SB)/2, $0x7e00
+DATA f16QuietPos<>+10(SB)/2, $0x7e00
+DATA f16QuietPos<>+12(SB)/2, $0x7e00
+DATA f16QuietPos<>+14(SB)/2, $0x7e00
+DATA f16QuietPos<>+16(SB)/2, $0x7e00
+DATA f16QuietPos<>+18(SB)/2, $0x7e00
+DATA f16QuietPos<>+20(SB)/2, $0x7e00
+DATA f16QuietPos<>+22(SB)/2, $0x7e00
+DATA f16QuietPos<>+24(SB)/2, $0x7e00
+DATA f16QuietPos<>+26(SB)/2, $0x7e00
+DATA f16QuietPos<>+28(SB)/2, $0x7e00
+DATA f16QuietPos<>+30(SB)/2, $0x7e00
+DATA f16QuietPos<>+32(SB)/2, $0x7e00
+DATA f16QuietPos<>+34(SB)/2, $0x7e00
+DATA f16QuietPos<>+36(SB)/2, $0x7e00
+DATA f16QuietPos<>+38(SB)/2, $0x7e00
+DATA f16QuietPos<>+40(SB)/2, $0x7e00
+DATA f16QuietPos<>+42(SB)/2, $0x7e00
+DATA f16QuietPos<>+44(SB)/2, $0x7e00
+DATA f16QuietPos<>+46(SB)/2, $0x7e00
+DATA f16QuietPos<>+48(SB)/2, $0x7e00
+DATA f16QuietPos<>+50(SB)/2, $0x7e00
+DATA f16QuietPos<>+52(SB)/2, $0x7e00
+DATA f16QuietPos<>+54(SB)/2, $0x7e00
+DATA f16QuietPos<>+56(SB)/2, $0x7e00
+DATA f16QuietPos<>+58(SB)/2, $0x7e00
+DATA f16QuietPos<>+60(SB)/2, $0x7e00
+DATA f16QuietPos<>+62(SB)/2, $0x7e00
+GLOBL f16QuietPos<>(SB), RODATA|NOPTR, $64
+
+DATA f16QuietNeg<>+0(SB)/2, $0xfe00
+DATA f16QuietNeg<>+2(SB)/2, $0xfe00
+DATA f16QuietNeg<>+4(SB)/2, $0xfe00
+DATA f16QuietNeg<>+6(SB)/2, $0xfe00
+DATA f16QuietNeg<>+8(SB)/2, $0xfe00
+DATA f16QuietNeg<>+10(SB)/2, $0xfe00
+DATA f16QuietNeg<>+12(SB)/2, $0xfe00
+DATA f16QuietNeg<>+14(SB)/2, $0xfe00
+DATA f16QuietNeg<>+16(SB)/2, $0xfe00
+DATA f16QuietNeg<>+18(SB)/2, $0xfe00
+DATA f16QuietNeg<>+20(SB)/2, $0xfe00
+DATA f16QuietNeg<>+22(SB)/2, $0xfe00
+DATA f16QuietNeg<>+24(SB)/2, $0xfe00
+DATA f16QuietNeg<>+26(SB)/2, $0xfe00
+DATA f16QuietNeg<>+28(SB)/2, $0xfe00
+DATA f16QuietNeg<>+30(SB)/2, $0xfe00
+DATA f16QuietNeg<>+32(SB)/2, $0xfe00
+DATA f16QuietNeg<>+34(SB)/2, $0xfe00
+DATA f16QuietNeg<>+36(SB)/2, $0xfe00
+DATA f16QuietNeg<>+38(SB)/2, $0xfe00
+DATA f16QuietNeg<>+40(SB)/2, $0xfe00
+DATA f16QuietNeg<>+42(SB)/2, $0xfe00
+DATA f16QuietNeg<>+44(SB)/2, $0xfe00
+DATA f16QuietNeg<>+46(SB)/2, $0xfe00
+DATA f16QuietNeg<>+48(SB)/2, $0xfe00
+DATA f16QuietNeg<>+50(SB)/2, $0xfe00
+DATA f16QuietNeg<>+52(SB)/2, $0xfe00
+DATA f16QuietNeg<>+54(SB)/2, $0xfe00
+DATA f16QuietNeg<>+56(SB)/2, $0xfe00
+DATA f16QuietNeg<>+58(SB)/2, $0xfe00
+DATA f16QuietNeg<>+60(SB)/2, $0xfe00
+DATA f16QuietNeg<>+62(SB)/2, $0xfe00
+GLOBL f16QuietNeg<>(SB), RODATA|NOPTR, $64
+
 DATA halfTails<>+0(SB)/4, $0x00000000
 DATA halfTails<>+4(SB)/4, $0x00000000
 DATA halfTails<>+8(SB)/4, $0x00000000
@@ -7018,7 +7160,7 @@ chunkslaststored:
 	RET
 
 // func dropoutPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV, POPCNT
 TEXT ·dropoutPhiloxAVX512BF16(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -7298,58 +7440,50 @@ word:
 	ADDQ  $0x08, DX
 
 stored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
+	VPBROADCASTD bf16Up<>+0(SB), Z5
+	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R8, K2
+	VMOVDQU64    (CX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z11
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (AX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VMOVDQU64    64(CX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z4
+	VPADDD       Z7, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	INCQ         DI
@@ -7572,58 +7706,50 @@ tailword:
 	ADDQ  $0x08, DX
 
 tailstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z0
+	VPBROADCASTD bf16Up<>+0(SB), Z1
+	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        SI, K1
+	VMOVDQU64    (CX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
+	VPADDD       Z1, Z7, Z6
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (AX)
+	SHRQ         $0x20, SI
+	KMOVD        SI, K1
+	VMOVDQU64    64(CX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
+	VPADDD       Z1, Z7, Z0
+	VPADDD       Z2, Z7, Z1
+	VPTERNLOGD   $0xe0, Z4, Z1, Z0
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
+	VPERMT2W.Z   Z0, Z1, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	INCQ         DI
@@ -7994,58 +8120,50 @@ hookapply:
 	ADDQ  $0x08, R10
 
 hookstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  (R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  32(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  64(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  96(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(R8)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
+	VPBROADCASTD bf16Up<>+0(SB), Z5
+	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R12, K2
+	VMOVDQU64    (R9), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z11
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (R8)
+	SHRQ         $0x20, R12
+	KMOVD        R12, K2
+	VMOVDQU64    64(R9), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z4
+	VPADDD       Z7, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(R8)
 	ADDQ         $0x00000080, R9
 	ADDQ         $0x00000080, R8
 	DECQ         DI
@@ -8311,58 +8429,50 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(CX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
+	VPBROADCASTD bf16Up<>+0(SB), Z5
+	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R8, K2
+	VMOVDQU64    (DX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z11
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (CX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VMOVDQU64    64(DX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
+	VPADDD       Z5, Z12, Z10
+	VPADDD       Z7, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
+	VPADDD       Z5, Z12, Z4
+	VPADDD       Z7, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -8408,58 +8518,50 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(CX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z0
+	VPBROADCASTD bf16Up<>+0(SB), Z1
+	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
+	VPADDD       Z1, Z7, Z6
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (CX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
+	VPADDD       Z1, Z7, Z0
+	VPADDD       Z2, Z7, Z1
+	VPTERNLOGD   $0xe0, Z4, Z1, Z0
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
+	VPERMT2W.Z   Z0, Z1, K1, Z5
+	VMOVDQU64    Z5, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -8550,7 +8652,7 @@ chunkslaststored:
 	RET
 
 // func dropoutPhiloxAVX512F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV, POPCNT
 TEXT ·dropoutPhiloxAVX512F16(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -8659,143 +8761,143 @@ step:
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z18
-	VPXORD.BCST     8(SP), Z18, Z18
-	VPSHUFD         $0xf5, Z10, Z19
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPSHUFD         $0xf5, Z13, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z10, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z23
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
 	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSHUFD         $0xf5, Z11, Z20
-	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z24
 
 	// Round 3.
-	VPMULUDQ        Z0, Z18, Z14
-	VPMULUDQ        Z1, Z19, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
-	VPMULUDQ        Z1, Z20, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPMULUDQ        Z1, Z24, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z23, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z11, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z0, Z19, Z10
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z10
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
-	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z0, Z24, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z0, Z23, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
-	VPMULUDQ        Z0, Z20, Z10
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z22
+	VPMULUDQ        Z0, Z24, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z0, Z19, Z11
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z11
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
-	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z0, Z23, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z10, Z18
-	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
-	VPMULUDQ        Z0, Z20, Z11
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z10, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z22
+	VPMULUDQ        Z0, Z24, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z0, Z19, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
-	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z0, Z24, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z23, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z11, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z13, K1, Z19
-	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
-	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
-	VPANDNQ         Z5, Z19, Z5
-	VPSHUFD         $0xa0, Z11, K1, Z18
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
-	VPANDNQ         Z5, Z18, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (DI), Z23, Z6
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z22, Z6
+	VPANDNQ         Z5, Z22, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z12, K1, Z20
-	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
-	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
-	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z24
+	VPTERNLOGQ.BCST $0xf8, (DI), Z24, Z9
+	VPANDNQ         Z8, Z24, Z8
 	VPSHUFD         $0xa0, Z14, K1, Z15
 	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
 	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
@@ -8830,46 +8932,38 @@ word:
 	ADDQ  $0x08, DX
 
 stored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R8, K2
-	VCVTPH2PS.Z (CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 32(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 64(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 96(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(AX)
-	ADDQ        $0x00000080, CX
-	ADDQ        $0x00000080, AX
-	INCQ        DI
-	CMPQ        DI, $0x10
-	JB          word
-	SUBQ        $0x00000400, BX
-	CMPQ        BX, $0x00000400
-	JAE         loop
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R8, K2
+	VCVTPH2PS    (CX), Z4
+	VCVTPH2PS    32(CX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y16
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z16, Z16
+	VPMINSW      f16QuietPos<>+0(SB), Z16, Z16
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z16, K2, Z16
+	VMOVDQU64    Z16, (AX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VCVTPH2PS    64(CX), Z4
+	VCVTPH2PS    96(CX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y17
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z17, Z17
+	VPMINSW      f16QuietPos<>+0(SB), Z17, Z17
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z17, K2, Z17
+	VMOVDQU64    Z17, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	CMPQ         DI, $0x10
+	JB           word
+	SUBQ         $0x00000400, BX
+	CMPQ         BX, $0x00000400
+	JAE          loop
 
 tail:
 	TESTQ BX, BX
@@ -8891,8 +8985,8 @@ tail:
 	KSHIFTRW    $0x08, K2, K3
 	VMOVDQA64.Z Z2, K2, Z5
 	VMOVDQA64.Z Z2, K3, Z2
-	VPXORQ      Z16, Z16, Z16
-	VPXORQ      Z17, Z17, Z17
+	VPXORQ      Z18, Z18, Z18
+	VPXORQ      Z19, Z19, Z19
 	LEAQ        80(SP), SI
 	LEAQ        336(SP), DI
 
@@ -9040,20 +9134,20 @@ tailstep:
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
 	VPSHUFD         $0xa0, Z10, K1, Z14
 	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
-	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z18
 	VPANDNQ         Z5, Z14, Z5
 	VPSHUFD         $0xa0, Z8, K1, Z13
 	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z18
 	VPANDNQ         Z5, Z13, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
 	VPSHUFD         $0xa0, Z9, K1, Z15
 	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
-	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z19
 	VPANDNQ         Z2, Z15, Z2
 	VPSHUFD         $0xa0, Z11, K1, Z12
 	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z19
 	VPANDNQ         Z2, Z12, Z2
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
@@ -9068,10 +9162,10 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPTERNLOGQ $0x0f, Z16, Z16, Z16
-	VPTERNLOGQ $0x0f, Z17, Z17, Z17
-	VMOVDQU64  Z16, 336(SP)
-	VMOVDQU64  Z17, 400(SP)
+	VPTERNLOGQ $0x0f, Z18, Z18, Z18
+	VPTERNLOGQ $0x0f, Z19, Z19, Z19
+	VMOVDQU64  Z18, 336(SP)
+	VMOVDQU64  Z19, 400(SP)
 	XORQ       DI, DI
 
 tailword:
@@ -9084,43 +9178,35 @@ tailword:
 	ADDQ  $0x08, DX
 
 tailstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       SI, K1
-	VCVTPH2PS.Z (CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, (AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 32(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 32(AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 64(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 64(AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 96(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 96(AX)
-	ADDQ        $0x00000080, CX
-	ADDQ        $0x00000080, AX
-	INCQ        DI
-	SUBQ        $0x40, BX
-	JMP         tailword
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        SI, K1
+	VCVTPH2PS    (CX), Z0
+	VCVTPH2PS    32(CX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VCVTPS2PH    $0x00, Z0, Y20
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z20, Z20
+	VPMINSW      f16QuietPos<>+0(SB), Z20, Z20
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z20, K1, Z20
+	VMOVDQU64    Z20, (AX)
+	SHRQ         $0x20, SI
+	KMOVD        SI, K1
+	VCVTPH2PS    64(CX), Z0
+	VCVTPH2PS    96(CX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VCVTPS2PH    $0x00, Z0, Y21
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z21, Z21
+	VPMINSW      f16QuietPos<>+0(SB), Z21, Z21
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z21, K1, Z21
+	VMOVDQU64    Z21, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	SUBQ         $0x40, BX
+	JMP          tailword
 
 last:
 	BZHIQ BX, SI, SI
@@ -9247,143 +9333,143 @@ gfirststep:
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z18
-	VPXORD.BCST     8(SP), Z18, Z18
-	VPSHUFD         $0xf5, Z10, Z19
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPSHUFD         $0xf5, Z13, Z24
+	VPXORD.BCST     8(SP), Z24, Z24
+	VPSHUFD         $0xf5, Z10, Z25
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z25
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
 	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSHUFD         $0xf5, Z11, Z20
-	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z11, Z26
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z26
 
 	// Round 3.
-	VPMULUDQ        Z0, Z18, Z14
-	VPMULUDQ        Z1, Z19, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z25, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
-	VPMULUDQ        Z1, Z20, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPMULUDQ        Z1, Z26, Z15
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z25, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 24(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z24
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z0, Z19, Z10
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z10
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
-	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z0, Z26, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z0, Z25, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
-	VPMULUDQ        Z0, Z20, Z10
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 40(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z24
+	VPMULUDQ        Z0, Z26, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z0, Z19, Z11
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z11
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
-	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z0, Z25, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z10, Z18
-	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
-	VPMULUDQ        Z0, Z20, Z11
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 56(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z10, Z24
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z24
+	VPMULUDQ        Z0, Z26, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z0, Z19, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z14
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
-	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z0, Z26, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z25, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 72(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z24
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z13, K1, Z19
-	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
-	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
-	VPANDNQ         Z5, Z19, Z5
-	VPSHUFD         $0xa0, Z11, K1, Z18
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
-	VPANDNQ         Z5, Z18, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z25
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z25
+	VPTERNLOGQ.BCST $0xf8, (R8), Z25, Z6
+	VPANDNQ         Z5, Z25, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z24
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z24
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z24, Z6
+	VPANDNQ         Z5, Z24, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z12, K1, Z20
-	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
-	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
-	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z26
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z26
+	VPTERNLOGQ.BCST $0xf8, (R8), Z26, Z9
+	VPANDNQ         Z8, Z26, Z8
 	VPSHUFD         $0xa0, Z14, K1, Z15
 	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
 	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
@@ -9466,46 +9552,38 @@ hookapply:
 	ADDQ  $0x08, R10
 
 hookstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R12, K2
-	VCVTPH2PS.Z (R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 32(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 64(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 96(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(R8)
-	ADDQ        $0x00000080, R9
-	ADDQ        $0x00000080, R8
-	DECQ        DI
-	JNZ         hookapply
-	MOVQ        R8, 2512(SP)
-	MOVQ        R9, 2520(SP)
-	MOVQ        R10, 2528(SP)
-	MOVQ        R11, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R12, K2
+	VCVTPH2PS    (R9), Z4
+	VCVTPH2PS    32(R9), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y18
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z18, Z18
+	VPMINSW      f16QuietPos<>+0(SB), Z18, Z18
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z18, K2, Z18
+	VMOVDQU64    Z18, (R8)
+	SHRQ         $0x20, R12
+	KMOVD        R12, K2
+	VCVTPH2PS    64(R9), Z4
+	VCVTPH2PS    96(R9), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y19
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z19, Z19
+	VPMINSW      f16QuietPos<>+0(SB), Z19, Z19
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z19, K2, Z19
+	VMOVDQU64    Z19, 64(R8)
+	ADDQ         $0x00000080, R9
+	ADDQ         $0x00000080, R8
+	DECQ         DI
+	JNZ          hookapply
+	MOVQ         R8, 2512(SP)
+	MOVQ         R9, 2520(SP)
+	MOVQ         R10, 2528(SP)
+	MOVQ         R11, 2536(SP)
 
 hookapplied:
 gcheck:
@@ -9542,159 +9620,159 @@ gsecondstep:
 	VPSHUFD $0xf5, Z10, Z15
 
 	// Round 1.
-	VPMULUDQ    Z0, Z4, Z18
+	VPMULUDQ    Z0, Z4, Z24
 	VPXORD.BCST (SP), Z14, Z14
-	VPSHUFD     $0xf5, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
-	VPMULUDQ    Z0, Z10, Z20
+	VPSHUFD     $0xf5, Z24, Z25
+	VPXORD.BCST 4(SP), Z25, Z25
+	VPMULUDQ    Z0, Z10, Z26
 	VPXORD.BCST (SP), Z15, Z15
-	VPSHUFD     $0xf5, Z20, Z21
-	VPXORD.BCST 4(SP), Z21, Z21
+	VPSHUFD     $0xf5, Z26, Z27
+	VPXORD.BCST 4(SP), Z27, Z27
 
 	// Round 2.
 	VPMULUDQ        Z0, Z14, Z14
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z22
-	VPXORD.BCST     8(SP), Z22, Z22
-	VPSHUFD         $0xf5, Z14, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z28
+	VPXORD.BCST     8(SP), Z28, Z28
+	VPSHUFD         $0xf5, Z14, Z29
+	VPTERNLOGD.BCST $0x96, 12(SP), Z24, Z29
 	VPMULUDQ        Z0, Z15, Z15
-	VPMULUDQ        Z1, Z21, Z18
-	VPSHUFD         $0xf5, Z18, Z21
-	VPXORD.BCST     8(SP), Z21, Z21
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+	VPMULUDQ        Z1, Z27, Z24
+	VPSHUFD         $0xf5, Z24, Z27
+	VPXORD.BCST     8(SP), Z27, Z27
+	VPSHUFD         $0xf5, Z15, Z30
+	VPTERNLOGD.BCST $0x96, 12(SP), Z26, Z30
 
 	// Round 3.
-	VPMULUDQ        Z0, Z22, Z20
-	VPMULUDQ        Z1, Z23, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
-	VPMULUDQ        Z0, Z21, Z14
-	VPMULUDQ        Z1, Z24, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+	VPMULUDQ        Z0, Z28, Z26
+	VPMULUDQ        Z1, Z29, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 16(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z26, Z25
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z25
+	VPMULUDQ        Z0, Z27, Z14
+	VPMULUDQ        Z1, Z30, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 16(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z24
 
 	// Round 4.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 24(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z15, Z28
+	VPTERNLOGD.BCST $0x96, 28(SP), Z26, Z28
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z26, Z27
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z27
 
 	// Round 5.
-	VPMULUDQ        Z0, Z23, Z14
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z14, Z19
-	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
-	VPMULUDQ        Z0, Z24, Z15
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z15, Z18
-	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+	VPMULUDQ        Z0, Z29, Z14
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 32(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z25
+	VPMULUDQ        Z0, Z30, Z15
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 32(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 36(SP), Z26, Z24
 
 	// Round 6.
-	VPMULUDQ        Z0, Z23, Z20
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z20, Z22
-	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
-	VPMULUDQ        Z0, Z24, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+	VPMULUDQ        Z0, Z29, Z26
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 40(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z26, Z28
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z28
+	VPMULUDQ        Z0, Z30, Z14
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z14, Z27
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z27
 
 	// Round 7.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z15, Z19
-	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 48(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z15, Z25
+	VPTERNLOGD.BCST $0x96, 52(SP), Z26, Z25
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 48(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z26, Z24
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z24
 
 	// Round 8.
-	VPMULUDQ        Z0, Z23, Z14
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z14, Z22
-	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
-	VPMULUDQ        Z0, Z24, Z15
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z15, Z21
-	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+	VPMULUDQ        Z0, Z29, Z14
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 56(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z14, Z28
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z28
+	VPMULUDQ        Z0, Z30, Z15
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z15, Z27
+	VPTERNLOGD.BCST $0x96, 60(SP), Z26, Z27
 
 	// Round 9.
-	VPMULUDQ        Z0, Z23, Z20
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
-	VPMULUDQ        Z0, Z24, Z14
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+	VPMULUDQ        Z0, Z29, Z26
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 64(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z26, Z25
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z25
+	VPMULUDQ        Z0, Z30, Z14
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 64(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z24
 
 	// Round 10.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 72(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z15, Z28
+	VPTERNLOGD.BCST $0x96, 76(SP), Z26, Z28
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z26, Z27
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z27
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z19, K1, Z23
-	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
-	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
-	VPANDNQ         Z5, Z23, Z5
-	VPSHUFD         $0xa0, Z15, K1, Z22
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
-	VPANDNQ         Z5, Z22, Z5
+	VPSHUFD         $0xa0, Z25, K1, Z29
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z29
+	VPTERNLOGQ.BCST $0xf8, (R8), Z29, Z7
+	VPANDNQ         Z5, Z29, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z28
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z28
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z28, Z7
+	VPANDNQ         Z5, Z28, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z18, K1, Z24
-	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
-	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
-	VPANDNQ         Z11, Z24, Z11
-	VPSHUFD         $0xa0, Z20, K1, Z21
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
-	VPANDNQ         Z11, Z21, Z11
+	VPSHUFD         $0xa0, Z24, K1, Z30
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z30
+	VPTERNLOGQ.BCST $0xf8, (R8), Z30, Z12
+	VPANDNQ         Z11, Z30, Z11
+	VPSHUFD         $0xa0, Z26, K1, Z27
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z27
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z27, Z12
+	VPANDNQ         Z11, Z27, Z11
 	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
 	ADDQ            $0x10, R8
 
@@ -9763,46 +9841,38 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R8, K2
-	VCVTPH2PS.Z (DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 32(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 64(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 96(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(CX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, CX
-	DECQ        AX
-	JNZ         drainapply
-	MOVQ        CX, 2512(SP)
-	MOVQ        DX, 2520(SP)
-	MOVQ        BX, 2528(SP)
-	MOVQ        DI, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R8, K2
+	VCVTPH2PS    (DX), Z4
+	VCVTPH2PS    32(DX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y20
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z20, Z20
+	VPMINSW      f16QuietPos<>+0(SB), Z20, Z20
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z20, K2, Z20
+	VMOVDQU64    Z20, (CX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VCVTPH2PS    64(DX), Z4
+	VCVTPH2PS    96(DX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VCVTPS2PH    $0x00, Z4, Y21
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z21, Z21
+	VPMINSW      f16QuietPos<>+0(SB), Z21, Z21
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z21, K2, Z21
+	VMOVDQU64    Z21, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         DI, 2536(SP)
 
 drainapplied:
 	MOVQ 2584(SP), AX
@@ -9840,46 +9910,38 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, (CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 32(CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 64(CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 96(CX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, CX
-	DECQ        AX
-	JNZ         finalapply
-	MOVQ        CX, 2512(SP)
-	MOVQ        DX, 2520(SP)
-	MOVQ        BX, 2528(SP)
-	MOVQ        SI, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z0
+	VCVTPH2PS    32(DX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VCVTPS2PH    $0x00, Z0, Y22
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z22, Z22
+	VPMINSW      f16QuietPos<>+0(SB), Z22, Z22
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z22, K1, Z22
+	VMOVDQU64    Z22, (CX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z0
+	VCVTPH2PS    96(DX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VCVTPS2PH    $0x00, Z0, Y23
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z23, Z23
+	VPMINSW      f16QuietPos<>+0(SB), Z23, Z23
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z23, K1, Z23
+	VMOVDQU64    Z23, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         SI, 2536(SP)
 
 finalapplied:
 	MOVQ  2536(SP), AX
@@ -10166,7 +10228,7 @@ masked:
 	RET
 
 // func scaleBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·scaleBitsAVX512BF16(SB), NOSPLIT, $0-84
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10189,58 +10251,50 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z1
+	VPBROADCASTD bf16Up<>+0(SB), Z2
+	VPBROADCASTD bf16Bias<>+0(SB), Z3
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z1, Z5, Z7
+	VPADDD       Z2, Z7, Z5
+	VPADDD       Z3, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z1, Z6, Z7
+	VPADDD       Z2, Z7, Z6
+	VPADDD       Z3, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z1, Z5, Z7
+	VPADDD       Z2, Z7, Z5
+	VPADDD       Z3, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z1, Z6, Z7
+	VPADDD       Z2, Z7, Z1
+	VPADDD       Z3, Z7, Z2
+	VPTERNLOGD   $0xe0, Z4, Z2, Z1
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z2
+	VPERMT2W.Z   Z1, Z2, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -10330,7 +10384,7 @@ masked:
 	RET
 
 // func scaleBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·scaleBitsAVX512F16(SB), NOSPLIT, $0-84
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10353,44 +10407,36 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, (AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 32(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 64(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 96(AX)
-	ADDQ        $0x08, BX
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x40, SI
-	CMPQ        SI, $0x40
-	JA          loop
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z1
+	VCVTPH2PS    32(DX), Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z0, Z2, Z2
+	VCVTPS2PH    $0x00, Z1, Y3
+	VCVTPS2PH    $0x00, Z2, Y1
+	VINSERTI64X4 $0x01, Y1, Z3, Z3
+	VPMINSW      f16QuietPos<>+0(SB), Z3, Z3
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z3, K1, Z3
+	VMOVDQU64    Z3, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z1
+	VCVTPH2PS    96(DX), Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z0, Z2, Z2
+	VCVTPS2PH    $0x00, Z1, Y4
+	VCVTPS2PH    $0x00, Z2, Y1
+	VINSERTI64X4 $0x01, Y1, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z4, K1, Z4
+	VMOVDQU64    Z4, 64(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -10730,7 +10776,7 @@ masked:
 	RET
 
 // func affineBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10746,6 +10792,18 @@ TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Z0
 	VBROADCASTSS b+84(FP), Z1
 	VBROADCASTSS c+88(FP), Z2
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS      Z2, Z3
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
+	VPSRLD       $0x10, Z3, Z4
+	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
+	VPADDD       Z3, Z4, Z4
+	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
+	VPSRLD       $0x10, Z4, Z4
+	VPSLLD       $0x10, Z4, Z3
+	VPORD        Z4, Z3, Z3
 	CMPQ         SI, $0x40
 	JBE          last
 
@@ -10755,66 +10813,56 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 96(AX)
+	// dst = src·a + b where kept, c elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
+	VPBROADCASTD bf16Up<>+0(SB), Z5
+	VPBROADCASTD bf16Bias<>+0(SB), Z6
+	VPBROADCASTD bf16NotTie<>+0(SB), Z7
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VADDPS       Z1, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z8, Z10
+	VPADDD       Z5, Z10, Z8
+	VPADDD       Z6, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z9, Z10
+	VPADDD       Z5, Z10, Z9
+	VPADDD       Z6, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z9
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
+	VPERMT2W     Z9, Z10, Z8
+	VPBLENDMW    Z8, Z3, K1, Z8
+	VMOVDQU64    Z8, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VADDPS       Z1, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z8, Z10
+	VPADDD       Z5, Z10, Z8
+	VPADDD       Z6, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z9, Z10
+	VPADDD       Z5, Z10, Z4
+	VPADDD       Z6, Z10, Z5
+	VPTERNLOGD   $0xe0, Z7, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W     Z4, Z5, Z8
+	VPBLENDMW    Z8, Z3, K1, Z8
+	VMOVDQU64    Z8, 64(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -10912,7 +10960,7 @@ masked:
 	RET
 
 // func affineBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·affineBitsAVX512F16(SB), NOSPLIT, $0-92
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10928,6 +10976,14 @@ TEXT ·affineBitsAVX512F16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Z0
 	VBROADCASTSS b+84(FP), Z1
 	VBROADCASTSS c+88(FP), Z2
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS      Z2, Z3
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPORD.BCST   halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST  f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH    $0x00, Z3, Y3
+	VPBROADCASTD X3, Z3
 	CMPQ         SI, $0x40
 	JBE          last
 
@@ -10937,52 +10993,42 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, (AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 96(AX)
-	ADDQ        $0x08, BX
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x40, SI
-	CMPQ        SI, $0x40
-	JA          loop
+	// dst = src·a + b where kept, c elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z6
+	VCVTPH2PS    32(DX), Z7
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z1, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VADDPS       Z1, Z7, Z7
+	VCVTPS2PH    $0x00, Z6, Y4
+	VCVTPS2PH    $0x00, Z7, Y5
+	VINSERTI64X4 $0x01, Y5, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW      f16QuietNeg<>+0(SB), Z4, Z4
+	VPBLENDMW    Z4, Z3, K1, Z4
+	VMOVDQU64    Z4, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z6
+	VCVTPH2PS    96(DX), Z7
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z1, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VADDPS       Z1, Z7, Z7
+	VCVTPS2PH    $0x00, Z6, Y5
+	VCVTPS2PH    $0x00, Z7, Y4
+	VINSERTI64X4 $0x01, Y4, Z5, Z5
+	VPMINSW      f16QuietPos<>+0(SB), Z5, Z5
+	VPMINUW      f16QuietNeg<>+0(SB), Z5, Z5
+	VPBLENDMW    Z5, Z3, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.

@@ -26,10 +26,11 @@ import (
 //     it turns into sign | 0x7E00, where it would otherwise keep the top bits
 //     of the payload.
 //
-// On AVX-512 every instruction here is AVX512F: VPMOVZXWD and VCVTPH2PS from
+// On AVX-512 the single vectors are AVX512F: VPMOVZXWD and VCVTPH2PS from
 // memory, VPMOVDW and VCVTPS2PH to memory, each of them masked by an opmask
 // for the tails (a masked-off element is neither read nor written, and
-// cannot fault). AVX2 has no 16-bit masked load or store: a tail of count
+// cannot fault); the pairs of the unrolled loops (loadPair, packPair) also
+// use AVX512BW's word instructions. AVX2 has no 16-bit masked load or store: a tail of count
 // elements is VPMASKMOVD of its count/2 whole pairs and a 16-bit load or
 // store of its last element (halfTailAVX2), and its F16C VCVTPH2PS and
 // VCVTPS2PH put F16C in the AVX2 path's features.
@@ -101,6 +102,15 @@ var (
 	halfQNaN  Mem // dwords 0x7FC00000: a NaN lane before rounding
 	f16NaN    Mem // dwords 0xFFC00000: a NaN lane's sign and quiet bits
 	halfTails Mem // AVX2 tail masks: see halfTailAVX2
+
+	// The tables of pairs (loadPair, packPair).
+	bf16Up      Mem // dwords 0x8000: w = u + 0x8000
+	bf16NotTie  Mem // dwords 0xFFFEFFFF: all but w's lowest kept bit
+	bf16Fix     Mem // dword 0x11111100: VFIXUPIMMPS's table, NaN to dest, the rest kept
+	bf16HighW   Mem // dwords 0xFFFF0000: the odd element of a dword, in place
+	bf16PickOdd Mem // words: VPERMT2W's indices of the high words of an even and an odd vector
+	f16QuietPos Mem // words 0x7E00: binary16's quiet NaN, the least positive one
+	f16QuietNeg Mem // words 0xFE00: the least negative one
 )
 
 // declareHalf declares the tables of the half kernels.
@@ -112,10 +122,32 @@ func declareHalf() {
 	}{
 		{&bf16One, "bf16One", 1}, {&bf16Bias, "bf16Bias", 0x7FFF},
 		{&halfQNaN, "halfQNaN", 0x7FC00000}, {&f16NaN, "f16NaN", 0xFFC00000},
+		{&bf16Up, "bf16Up", 0x8000}, {&bf16NotTie, "bf16NotTie", 0xFFFEFFFF},
+		{&bf16Fix, "bf16Fix", 0x11111100}, {&bf16HighW, "bf16HighW", 0xFFFF0000},
 	} {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for i := 0; i < 8; i++ {
 			DATA(4*i, U32(c.v))
+		}
+	}
+	// Word j of a pair's 32 elements is the high word of dword j/2 of the
+	// even vector (table 1) or of the odd one (table 2, indices 32 and up).
+	bf16PickOdd = GLOBL("bf16PickOdd", RODATA|NOPTR)
+	for j := 0; j < 32; j++ {
+		i := j + 1
+		if j%2 == 1 {
+			i = 32 + j
+		}
+		DATA(2*j, U16(i))
+	}
+	for _, c := range []struct {
+		m    *Mem
+		name string
+		v    uint16
+	}{{&f16QuietPos, "f16QuietPos", 0x7E00}, {&f16QuietNeg, "f16QuietNeg", 0xFE00}} {
+		*c.m = GLOBL(c.name, RODATA|NOPTR)
+		for j := 0; j < 32; j++ {
+			DATA(2*j, U16(c.v))
 		}
 	}
 	// Entry w (16 bytes) of each of the three parts is for a tail of w+1
@@ -496,4 +528,106 @@ func (t *halfTailAVX2) only(km VecVirtual, flag, safe Register) tailMaskAVX2 {
 	VPAND(km.AsX(), t.pairs, o.pairs)
 	o.flag, o.safe = flag, safe
 	return &o
+}
+
+// Pairs: the unrolled loops take a half type's memory a whole register at a
+// time, 32 elements (64 bytes) for AVX-512, as a pair of float32 vectors a
+// and b, loaded by loadPair and rounded back into one register by packPair.
+// Which elements go where is the type's:
+//
+//   - bfloat16: a holds the even elements and b the odd ones, each in the
+//     high word of its dword lane: a is the memory's dwords shifted left by
+//     16, b the same dwords with their low words cleared. No shuffle, and
+//     the rounding (roundBF16High) leaves each result in that high word, so
+//     one VPERMT2W of the two high words of every dword merges them back,
+//     zero-masked by the keep bits of the 32 elements at once.
+//   - binary16: a and b are the first and the second half, in order, each
+//     widened by VCVTPH2PS and rounded by VCVTPS2PH; the halves are joined in
+//     one register, whose NaNs VPMINSW and VPMINUW against 0x7E00 and 0xFE00
+//     make sign | 0x7E00 (a NaN from VCVTPS2PH is quiet: its magnitude is
+//     0x7E00 or more, every other value's 0x7C00 or less).
+//
+// Every instruction is AVX512F but KMOVD, VPERMT2W, VPBLENDMW, VPMINSW and
+// VPMINUW on words, which are AVX512BW.
+
+// pairConsts are the registers packPair reads, loaded once by halfConsts
+// so that the unrolled loops do not load them for every pair.
+type pairConsts struct {
+	fix, up, bias, notTie VecVirtual // bfloat16 (AVX-512): bf16Fix, bf16Up, bf16Bias, bf16NotTie
+}
+
+// halfConsts loads the constants of e's pairs on isa.
+func (e elemType) halfConsts(isa vecISA) pairConsts {
+	if !e.half.bf {
+		return pairConsts{}
+	}
+	c := pairConsts{ZMM(), ZMM(), ZMM(), ZMM()}
+	VPBROADCASTD(bf16Fix, c.fix)
+	VPBROADCASTD(bf16Up, c.up)
+	VPBROADCASTD(bf16Bias, c.bias)
+	VPBROADCASTD(bf16NotTie, c.notTie)
+	return c
+}
+
+// loadPair sets a and b to the pair of e at m, the memory of a whole
+// register of isa, widened exactly.
+func (e elemType) loadPair(isa vecISA, m Mem, a, b VecVirtual) {
+	if e.half.bf {
+		x := ZMM()
+		VMOVDQU64(m, x)
+		VPSLLD(U8(16), x, a)         // the even elements
+		VPANDD_BCST(bf16HighW, x, b) // the odd ones
+		return
+	}
+	VCVTPH2PS(m, a)
+	VCVTPH2PS(m.Offset(32), b)
+}
+
+// packPair rounds the pair a, b of e (clobbered) to e and returns its
+// elements in order in one register; with k (an opmask of 32 elements, or
+// nil), zero-masked by it.
+func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecVirtual {
+	if e.half.bf {
+		ra, rb := roundBF16High(c, a), roundBF16High(c, b)
+		idx := ZMM()
+		VMOVDQU64(bf16PickOdd, idx)
+		if k == nil {
+			VPERMT2W(rb, idx, ra)
+		} else {
+			VPERMT2W_Z(rb, idx, k, ra)
+		}
+		return ra
+	}
+	ya, yb := YMM(), YMM()
+	VCVTPS2PH(U8(0), a, ya)
+	VCVTPS2PH(U8(0), b, yb)
+	z := ya.AsZ().(VecVirtual)
+	VINSERTI64X4(U8(1), yb, z, z)
+	VPMINSW(f16QuietPos, z, z) // positive NaNs 0x7E00
+	if k == nil {
+		VPMINUW(f16QuietNeg, z, z) // negative NaNs 0xFE00
+	} else {
+		VPMINUW_Z(f16QuietNeg, z, k, z)
+	}
+	return z
+}
+
+// roundBF16High returns the bfloat16 rounding of v's float32 lanes (AVX-512)
+// in the high word of each dword lane; the low word is not defined, v is
+// kept. NaN lanes are first made 0x7FC00000 (VFIXUPIMMPS: a NaN takes the
+// destination, every other value passes through unchanged, subnormals
+// too). Then with w = u + 0x8000, the high word of w is c10's
+// (u + 0x7FFF + b) >> 16, b the lowest kept bit, except at a tie (u's low
+// word 0x8000), where it is one above when the result should be even. There
+// and only there w−1 = u + 0x7FFF has bit 16 unlike w, and
+// w & (w−1 | ^0x10000) clears it: the rounding in three instructions of
+// either vector port.
+func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
+	u, w, w1 := ZMM(), ZMM(), ZMM()
+	VPBROADCASTD(halfQNaN, u)
+	VFIXUPIMMPS(U8(0), c.fix, v, u) // u = v, or 0x7FC00000 where v is NaN
+	VPADDD(c.up, u, w)
+	VPADDD(c.bias, u, w1)
+	VPTERNLOGD(U8(0xE0), c.notTie, w1, w) // w & (w1 | notTie)
+	return w
 }
