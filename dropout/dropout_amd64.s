@@ -100,6 +100,16 @@ DATA bf16HighW<>+24(SB)/4, $0xffff0000
 DATA bf16HighW<>+28(SB)/4, $0xffff0000
 GLOBL bf16HighW<>(SB), RODATA|NOPTR, $32
 
+DATA bf16Tie<>+0(SB)/4, $0x00010000
+DATA bf16Tie<>+4(SB)/4, $0x00010000
+DATA bf16Tie<>+8(SB)/4, $0x00010000
+DATA bf16Tie<>+12(SB)/4, $0x00010000
+DATA bf16Tie<>+16(SB)/4, $0x00010000
+DATA bf16Tie<>+20(SB)/4, $0x00010000
+DATA bf16Tie<>+24(SB)/4, $0x00010000
+DATA bf16Tie<>+28(SB)/4, $0x00010000
+GLOBL bf16Tie<>(SB), RODATA|NOPTR, $32
+
 DATA bf16PickOdd<>+0(SB)/2, $0x0001
 DATA bf16PickOdd<>+2(SB)/2, $0x0021
 DATA bf16PickOdd<>+4(SB)/2, $0x0003
@@ -201,6 +211,154 @@ DATA f16QuietNeg<>+58(SB)/2, $0xfe00
 DATA f16QuietNeg<>+60(SB)/2, $0xfe00
 DATA f16QuietNeg<>+62(SB)/2, $0xfe00
 GLOBL f16QuietNeg<>(SB), RODATA|NOPTR, $64
+
+DATA pairBits<>+0(SB)/2, $0x0001
+DATA pairBits<>+2(SB)/2, $0x0002
+DATA pairBits<>+4(SB)/2, $0x0004
+DATA pairBits<>+6(SB)/2, $0x0008
+DATA pairBits<>+8(SB)/2, $0x0010
+DATA pairBits<>+10(SB)/2, $0x0020
+DATA pairBits<>+12(SB)/2, $0x0040
+DATA pairBits<>+14(SB)/2, $0x0080
+DATA pairBits<>+16(SB)/2, $0x0001
+DATA pairBits<>+18(SB)/2, $0x0002
+DATA pairBits<>+20(SB)/2, $0x0004
+DATA pairBits<>+22(SB)/2, $0x0008
+DATA pairBits<>+24(SB)/2, $0x0010
+DATA pairBits<>+26(SB)/2, $0x0020
+DATA pairBits<>+28(SB)/2, $0x0040
+DATA pairBits<>+30(SB)/2, $0x0080
+GLOBL pairBits<>(SB), RODATA|NOPTR, $32
+
+DATA pairSelect<>+0(SB)/1, $0x00
+DATA pairSelect<>+1(SB)/1, $0x80
+DATA pairSelect<>+2(SB)/1, $0x00
+DATA pairSelect<>+3(SB)/1, $0x80
+DATA pairSelect<>+4(SB)/1, $0x00
+DATA pairSelect<>+5(SB)/1, $0x80
+DATA pairSelect<>+6(SB)/1, $0x00
+DATA pairSelect<>+7(SB)/1, $0x80
+DATA pairSelect<>+8(SB)/1, $0x00
+DATA pairSelect<>+9(SB)/1, $0x80
+DATA pairSelect<>+10(SB)/1, $0x00
+DATA pairSelect<>+11(SB)/1, $0x80
+DATA pairSelect<>+12(SB)/1, $0x00
+DATA pairSelect<>+13(SB)/1, $0x80
+DATA pairSelect<>+14(SB)/1, $0x00
+DATA pairSelect<>+15(SB)/1, $0x80
+DATA pairSelect<>+16(SB)/1, $0x01
+DATA pairSelect<>+17(SB)/1, $0x80
+DATA pairSelect<>+18(SB)/1, $0x01
+DATA pairSelect<>+19(SB)/1, $0x80
+DATA pairSelect<>+20(SB)/1, $0x01
+DATA pairSelect<>+21(SB)/1, $0x80
+DATA pairSelect<>+22(SB)/1, $0x01
+DATA pairSelect<>+23(SB)/1, $0x80
+DATA pairSelect<>+24(SB)/1, $0x01
+DATA pairSelect<>+25(SB)/1, $0x80
+DATA pairSelect<>+26(SB)/1, $0x01
+DATA pairSelect<>+27(SB)/1, $0x80
+DATA pairSelect<>+28(SB)/1, $0x01
+DATA pairSelect<>+29(SB)/1, $0x80
+DATA pairSelect<>+30(SB)/1, $0x01
+DATA pairSelect<>+31(SB)/1, $0x80
+DATA pairSelect<>+32(SB)/1, $0x02
+DATA pairSelect<>+33(SB)/1, $0x80
+DATA pairSelect<>+34(SB)/1, $0x02
+DATA pairSelect<>+35(SB)/1, $0x80
+DATA pairSelect<>+36(SB)/1, $0x02
+DATA pairSelect<>+37(SB)/1, $0x80
+DATA pairSelect<>+38(SB)/1, $0x02
+DATA pairSelect<>+39(SB)/1, $0x80
+DATA pairSelect<>+40(SB)/1, $0x02
+DATA pairSelect<>+41(SB)/1, $0x80
+DATA pairSelect<>+42(SB)/1, $0x02
+DATA pairSelect<>+43(SB)/1, $0x80
+DATA pairSelect<>+44(SB)/1, $0x02
+DATA pairSelect<>+45(SB)/1, $0x80
+DATA pairSelect<>+46(SB)/1, $0x02
+DATA pairSelect<>+47(SB)/1, $0x80
+DATA pairSelect<>+48(SB)/1, $0x03
+DATA pairSelect<>+49(SB)/1, $0x80
+DATA pairSelect<>+50(SB)/1, $0x03
+DATA pairSelect<>+51(SB)/1, $0x80
+DATA pairSelect<>+52(SB)/1, $0x03
+DATA pairSelect<>+53(SB)/1, $0x80
+DATA pairSelect<>+54(SB)/1, $0x03
+DATA pairSelect<>+55(SB)/1, $0x80
+DATA pairSelect<>+56(SB)/1, $0x03
+DATA pairSelect<>+57(SB)/1, $0x80
+DATA pairSelect<>+58(SB)/1, $0x03
+DATA pairSelect<>+59(SB)/1, $0x80
+DATA pairSelect<>+60(SB)/1, $0x03
+DATA pairSelect<>+61(SB)/1, $0x80
+DATA pairSelect<>+62(SB)/1, $0x03
+DATA pairSelect<>+63(SB)/1, $0x80
+DATA pairSelect<>+64(SB)/1, $0x04
+DATA pairSelect<>+65(SB)/1, $0x80
+DATA pairSelect<>+66(SB)/1, $0x04
+DATA pairSelect<>+67(SB)/1, $0x80
+DATA pairSelect<>+68(SB)/1, $0x04
+DATA pairSelect<>+69(SB)/1, $0x80
+DATA pairSelect<>+70(SB)/1, $0x04
+DATA pairSelect<>+71(SB)/1, $0x80
+DATA pairSelect<>+72(SB)/1, $0x04
+DATA pairSelect<>+73(SB)/1, $0x80
+DATA pairSelect<>+74(SB)/1, $0x04
+DATA pairSelect<>+75(SB)/1, $0x80
+DATA pairSelect<>+76(SB)/1, $0x04
+DATA pairSelect<>+77(SB)/1, $0x80
+DATA pairSelect<>+78(SB)/1, $0x04
+DATA pairSelect<>+79(SB)/1, $0x80
+DATA pairSelect<>+80(SB)/1, $0x05
+DATA pairSelect<>+81(SB)/1, $0x80
+DATA pairSelect<>+82(SB)/1, $0x05
+DATA pairSelect<>+83(SB)/1, $0x80
+DATA pairSelect<>+84(SB)/1, $0x05
+DATA pairSelect<>+85(SB)/1, $0x80
+DATA pairSelect<>+86(SB)/1, $0x05
+DATA pairSelect<>+87(SB)/1, $0x80
+DATA pairSelect<>+88(SB)/1, $0x05
+DATA pairSelect<>+89(SB)/1, $0x80
+DATA pairSelect<>+90(SB)/1, $0x05
+DATA pairSelect<>+91(SB)/1, $0x80
+DATA pairSelect<>+92(SB)/1, $0x05
+DATA pairSelect<>+93(SB)/1, $0x80
+DATA pairSelect<>+94(SB)/1, $0x05
+DATA pairSelect<>+95(SB)/1, $0x80
+DATA pairSelect<>+96(SB)/1, $0x06
+DATA pairSelect<>+97(SB)/1, $0x80
+DATA pairSelect<>+98(SB)/1, $0x06
+DATA pairSelect<>+99(SB)/1, $0x80
+DATA pairSelect<>+100(SB)/1, $0x06
+DATA pairSelect<>+101(SB)/1, $0x80
+DATA pairSelect<>+102(SB)/1, $0x06
+DATA pairSelect<>+103(SB)/1, $0x80
+DATA pairSelect<>+104(SB)/1, $0x06
+DATA pairSelect<>+105(SB)/1, $0x80
+DATA pairSelect<>+106(SB)/1, $0x06
+DATA pairSelect<>+107(SB)/1, $0x80
+DATA pairSelect<>+108(SB)/1, $0x06
+DATA pairSelect<>+109(SB)/1, $0x80
+DATA pairSelect<>+110(SB)/1, $0x06
+DATA pairSelect<>+111(SB)/1, $0x80
+DATA pairSelect<>+112(SB)/1, $0x07
+DATA pairSelect<>+113(SB)/1, $0x80
+DATA pairSelect<>+114(SB)/1, $0x07
+DATA pairSelect<>+115(SB)/1, $0x80
+DATA pairSelect<>+116(SB)/1, $0x07
+DATA pairSelect<>+117(SB)/1, $0x80
+DATA pairSelect<>+118(SB)/1, $0x07
+DATA pairSelect<>+119(SB)/1, $0x80
+DATA pairSelect<>+120(SB)/1, $0x07
+DATA pairSelect<>+121(SB)/1, $0x80
+DATA pairSelect<>+122(SB)/1, $0x07
+DATA pairSelect<>+123(SB)/1, $0x80
+DATA pairSelect<>+124(SB)/1, $0x07
+DATA pairSelect<>+125(SB)/1, $0x80
+DATA pairSelect<>+126(SB)/1, $0x07
+DATA pairSelect<>+127(SB)/1, $0x80
+GLOBL pairSelect<>(SB), RODATA|NOPTR, $128
 
 DATA halfTails<>+0(SB)/4, $0x00000000
 DATA halfTails<>+4(SB)/4, $0x00000000
@@ -8938,6 +9096,7 @@ stored:
 	VCVTPH2PS    32(CX), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z16, Z16, Z16
 	VCVTPS2PH    $0x00, Z4, Y16
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z16, Z16
@@ -8950,6 +9109,7 @@ stored:
 	VCVTPH2PS    96(CX), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z17, Z17, Z17
 	VCVTPS2PH    $0x00, Z4, Y17
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z17, Z17
@@ -9184,6 +9344,7 @@ tailstored:
 	VCVTPH2PS    32(CX), Z1
 	VMULPS       Z3, Z0, Z0
 	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z20, Z20, Z20
 	VCVTPS2PH    $0x00, Z0, Y20
 	VCVTPS2PH    $0x00, Z1, Y0
 	VINSERTI64X4 $0x01, Y0, Z20, Z20
@@ -9196,6 +9357,7 @@ tailstored:
 	VCVTPH2PS    96(CX), Z1
 	VMULPS       Z3, Z0, Z0
 	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z21, Z21, Z21
 	VCVTPS2PH    $0x00, Z0, Y21
 	VCVTPS2PH    $0x00, Z1, Y0
 	VINSERTI64X4 $0x01, Y0, Z21, Z21
@@ -9558,6 +9720,7 @@ hookstored:
 	VCVTPH2PS    32(R9), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z18, Z18, Z18
 	VCVTPS2PH    $0x00, Z4, Y18
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z18, Z18
@@ -9570,6 +9733,7 @@ hookstored:
 	VCVTPH2PS    96(R9), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z19, Z19, Z19
 	VCVTPS2PH    $0x00, Z4, Y19
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z19, Z19
@@ -9847,6 +10011,7 @@ drainstored:
 	VCVTPH2PS    32(DX), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z20, Z20, Z20
 	VCVTPS2PH    $0x00, Z4, Y20
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z20, Z20
@@ -9859,6 +10024,7 @@ drainstored:
 	VCVTPH2PS    96(DX), Z5
 	VMULPS       Z3, Z4, Z4
 	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z21, Z21, Z21
 	VCVTPS2PH    $0x00, Z4, Y21
 	VCVTPS2PH    $0x00, Z5, Y4
 	VINSERTI64X4 $0x01, Y4, Z21, Z21
@@ -9916,6 +10082,7 @@ finalstored:
 	VCVTPH2PS    32(DX), Z1
 	VMULPS       Z3, Z0, Z0
 	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z22, Z22, Z22
 	VCVTPS2PH    $0x00, Z0, Y22
 	VCVTPS2PH    $0x00, Z1, Y0
 	VINSERTI64X4 $0x01, Y0, Z22, Z22
@@ -9928,6 +10095,7 @@ finalstored:
 	VCVTPH2PS    96(DX), Z1
 	VMULPS       Z3, Z0, Z0
 	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z23, Z23, Z23
 	VCVTPS2PH    $0x00, Z0, Y23
 	VCVTPS2PH    $0x00, Z1, Y0
 	VINSERTI64X4 $0x01, Y0, Z23, Z23
@@ -10413,6 +10581,7 @@ loop:
 	VCVTPH2PS    32(DX), Z2
 	VMULPS       Z0, Z1, Z1
 	VMULPS       Z0, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
 	VCVTPS2PH    $0x00, Z1, Y3
 	VCVTPS2PH    $0x00, Z2, Y1
 	VINSERTI64X4 $0x01, Y1, Z3, Z3
@@ -10425,6 +10594,7 @@ loop:
 	VCVTPH2PS    96(DX), Z2
 	VMULPS       Z0, Z1, Z1
 	VMULPS       Z0, Z2, Z2
+	VPXORQ       Z4, Z4, Z4
 	VCVTPS2PH    $0x00, Z1, Y4
 	VCVTPS2PH    $0x00, Z2, Y1
 	VINSERTI64X4 $0x01, Y1, Z4, Z4
@@ -11001,9 +11171,10 @@ loop:
 	VADDPS       Z1, Z6, Z6
 	VMULPS       Z0, Z7, Z7
 	VADDPS       Z1, Z7, Z7
+	VPXORQ       Z4, Z4, Z4
 	VCVTPS2PH    $0x00, Z6, Y4
-	VCVTPS2PH    $0x00, Z7, Y5
-	VINSERTI64X4 $0x01, Y5, Z4, Z4
+	VCVTPS2PH    $0x00, Z7, Y6
+	VINSERTI64X4 $0x01, Y6, Z4, Z4
 	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
 	VPMINUW      f16QuietNeg<>+0(SB), Z4, Z4
 	VPBLENDMW    Z4, Z3, K1, Z4
@@ -11016,9 +11187,10 @@ loop:
 	VADDPS       Z1, Z6, Z6
 	VMULPS       Z0, Z7, Z7
 	VADDPS       Z1, Z7, Z7
+	VPXORQ       Z5, Z5, Z5
 	VCVTPS2PH    $0x00, Z6, Y5
-	VCVTPS2PH    $0x00, Z7, Y4
-	VINSERTI64X4 $0x01, Y4, Z5, Z5
+	VCVTPS2PH    $0x00, Z7, Y6
+	VINSERTI64X4 $0x01, Y6, Z5, Z5
 	VPMINSW      f16QuietPos<>+0(SB), Z5, Z5
 	VPMINUW      f16QuietNeg<>+0(SB), Z5, Z5
 	VPBLENDMW    Z5, Z3, K1, Z5
@@ -16535,136 +16707,133 @@ word:
 	ADDQ  $0x08, BX
 
 stored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R8
-	VMOVQ        R8, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (AX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      (DX), Y4
+	VPSLLD       $0x10, Y4, Y3
+	VPAND        bf16HighW<>+0(SB), Y4, Y4
+	VMULPS       Y1, Y3, Y3
 	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y3, Y5
+	VMOVMSKPS    Y5, R8
+	TESTL        R8, R8
+	JZ           pairnum1
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(AX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(AX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(AX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	INCQ         CX
-	CMPQ         CX, $0x08
-	JB           word
-	SUBQ         $0x00000200, SI
-	CMPQ         SI, $0x00000200
-	JAE          loop
+
+pairnum1:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, (AX)
+	VMOVDQU   32(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R8
+	TESTL     R8, R8
+	JZ        pairnum2
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum2:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 32(AX)
+	VMOVDQU   64(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R8
+	TESTL     R8, R8
+	JZ        pairnum3
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum3:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 64(AX)
+	VMOVDQU   96(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R8
+	TESTL     R8, R8
+	JZ        pairnum4
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum4:
+	VPADDD   bf16Up<>+0(SB), Y3, Y5
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y5, Y3, Y5
+	VPADDD   bf16Up<>+0(SB), Y4, Y3
+	VPADDD   bf16Bias<>+0(SB), Y4, Y4
+	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	INCQ     CX
+	CMPQ     CX, $0x08
+	JB       word
+	SUBQ     $0x00000200, SI
+	CMPQ     SI, $0x00000200
+	JAE      loop
 
 tail:
 	TESTQ SI, SI
@@ -16964,133 +17133,130 @@ tailword:
 	ADDQ  $0x08, BX
 
 tailstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (AX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
+	VPBROADCASTQ X0, Y0
+	VMOVDQU      (DX), Y3
+	VPSLLD       $0x10, Y3, Y2
+	VPAND        bf16HighW<>+0(SB), Y3, Y3
+	VMULPS       Y1, Y2, Y2
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y4, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y3, Y2, Y4
+	VMOVMSKPS    Y4, DI
+	TESTL        DI, DI
+	JZ           pairnum5
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 32(AX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y0, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 64(AX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 96(AX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	INCQ         CX
-	SUBQ         $0x40, SI
-	JMP          tailword
+
+pairnum5:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, (AX)
+	VMOVDQU   32(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum6
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum6:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 32(AX)
+	VMOVDQU   64(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum7
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum7:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 64(AX)
+	VMOVDQU   96(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum8
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum8:
+	VPADDD   bf16Up<>+0(SB), Y2, Y4
+	VPADDD   bf16Bias<>+0(SB), Y2, Y2
+	VPANDN   bf16Tie<>+0(SB), Y2, Y2
+	VPANDN   Y4, Y2, Y4
+	VPADDD   bf16Up<>+0(SB), Y3, Y2
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y4, Y4
+	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
+	VPAND    pairBits<>+0(SB), Y0, Y0
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	INCQ     CX
+	SUBQ     $0x40, SI
+	JMP      tailword
 
 last:
 	MOVQ  $0x00000040, CX
@@ -17105,9 +17271,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword1piece:
+lastword9piece:
 	CMPQ         SI, $0x08
-	JB           lastword1tail
+	JB           lastword9tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17130,11 +17296,11 @@ lastword1piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword1piece
+	JMP          lastword9piece
 
-lastword1tail:
+lastword9tail:
 	TESTQ        SI, SI
-	JZ           lastword1done
+	JZ           lastword9done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17168,7 +17334,7 @@ lastword1tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword1done:
+lastword9done:
 done:
 	VZEROUPPER
 	RET
@@ -17567,136 +17733,133 @@ hookapply:
 	ADDQ  $0x08, R12
 
 hookstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R14
-	VMOVQ        R14, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(R11), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (R10)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      (R11), Y4
+	VPSLLD       $0x10, Y4, Y3
+	VPAND        bf16HighW<>+0(SB), Y4, Y4
+	VMULPS       Y1, Y3, Y3
 	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y3, Y5
+	VMOVMSKPS    Y5, R14
+	TESTL        R14, R14
+	JZ           pairnum10
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(R10)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(R10)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(R11), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(R10)
-	ADDQ         $0x00000080, R11
-	ADDQ         $0x00000080, R10
-	DECQ         SI
-	JNZ          hookapply
-	MOVQ         R10, 2128(SP)
-	MOVQ         R11, 2136(SP)
-	MOVQ         R12, 2144(SP)
-	MOVQ         R13, 2152(SP)
+
+pairnum10:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, (R10)
+	VMOVDQU   32(R11), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R14
+	TESTL     R14, R14
+	JZ        pairnum11
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum11:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 32(R10)
+	VMOVDQU   64(R11), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R14
+	TESTL     R14, R14
+	JZ        pairnum12
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum12:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 64(R10)
+	VMOVDQU   96(R11), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R14
+	TESTL     R14, R14
+	JZ        pairnum13
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum13:
+	VPADDD   bf16Up<>+0(SB), Y3, Y5
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y5, Y3, Y5
+	VPADDD   bf16Up<>+0(SB), Y4, Y3
+	VPADDD   bf16Bias<>+0(SB), Y4, Y4
+	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(R10)
+	ADDQ     $0x00000080, R11
+	ADDQ     $0x00000080, R10
+	DECQ     SI
+	JNZ      hookapply
+	MOVQ     R10, 2128(SP)
+	MOVQ     R11, 2136(SP)
+	MOVQ     R12, 2144(SP)
+	MOVQ     R13, 2152(SP)
 
 hookapplied:
 gcheck:
@@ -18046,136 +18209,133 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R10
-	VMOVQ        R10, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (CX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      (DX), Y4
+	VPSLLD       $0x10, Y4, Y3
+	VPAND        bf16HighW<>+0(SB), Y4, Y4
+	VMULPS       Y1, Y3, Y3
 	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
+	VCMPPS       $0x03, Y4, Y3, Y5
+	VMOVMSKPS    Y5, R10
+	TESTL        R10, R10
+	JZ           pairnum14
+	VCMPPS       $0x03, Y3, Y3, Y5
+	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(CX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(CX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	DECQ         AX
-	JNZ          drainapply
-	MOVQ         CX, 2128(SP)
-	MOVQ         DX, 2136(SP)
-	MOVQ         BX, 2144(SP)
-	MOVQ         SI, 2152(SP)
+
+pairnum14:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, (CX)
+	VMOVDQU   32(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R10
+	TESTL     R10, R10
+	JZ        pairnum15
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum15:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 32(CX)
+	VMOVDQU   64(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R10
+	TESTL     R10, R10
+	JZ        pairnum16
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum16:
+	VPADDD    bf16Up<>+0(SB), Y3, Y5
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y5, Y3, Y5
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y5, Y5
+	VPBLENDW  $0xaa, Y3, Y5, Y3
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
+	VPAND     pairBits<>+0(SB), Y4, Y4
+	VPSIGNW   Y4, Y3, Y3
+	VMOVDQU   Y3, 64(CX)
+	VMOVDQU   96(DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
+	VMULPS    Y1, Y3, Y3
+	VMULPS    Y1, Y4, Y4
+	VCMPPS    $0x03, Y4, Y3, Y5
+	VMOVMSKPS Y5, R10
+	TESTL     R10, R10
+	JZ        pairnum17
+	VCMPPS    $0x03, Y3, Y3, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum17:
+	VPADDD   bf16Up<>+0(SB), Y3, Y5
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y5, Y3, Y5
+	VPADDD   bf16Up<>+0(SB), Y4, Y3
+	VPADDD   bf16Bias<>+0(SB), Y4, Y4
+	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(CX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, CX
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2128(SP)
+	MOVQ     DX, 2136(SP)
+	MOVQ     BX, 2144(SP)
+	MOVQ     SI, 2152(SP)
 
 drainapplied:
 	MOVQ 2200(SP), AX
@@ -18213,136 +18373,133 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (CX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
+	VPBROADCASTQ X0, Y0
+	VMOVDQU      (DX), Y3
+	VPSLLD       $0x10, Y3, Y2
+	VPAND        bf16HighW<>+0(SB), Y3, Y3
+	VMULPS       Y1, Y2, Y2
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y4, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
+	VCMPPS       $0x03, Y3, Y2, Y4
+	VMOVMSKPS    Y4, DI
+	TESTL        DI, DI
+	JZ           pairnum18
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 32(CX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y0, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 64(CX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 96(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	DECQ         AX
-	JNZ          finalapply
-	MOVQ         CX, 2128(SP)
-	MOVQ         DX, 2136(SP)
-	MOVQ         BX, 2144(SP)
-	MOVQ         SI, 2152(SP)
+
+pairnum18:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, (CX)
+	VMOVDQU   32(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum19
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum19:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 32(CX)
+	VMOVDQU   64(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum20
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum20:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 64(CX)
+	VMOVDQU   96(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y1, Y2, Y2
+	VMULPS    Y1, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum21
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum21:
+	VPADDD   bf16Up<>+0(SB), Y2, Y4
+	VPADDD   bf16Bias<>+0(SB), Y2, Y2
+	VPANDN   bf16Tie<>+0(SB), Y2, Y2
+	VPANDN   Y4, Y2, Y4
+	VPADDD   bf16Up<>+0(SB), Y3, Y2
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y4, Y4
+	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
+	VPAND    pairBits<>+0(SB), Y0, Y0
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(CX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, CX
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2128(SP)
+	MOVQ     DX, 2136(SP)
+	MOVQ     BX, 2144(SP)
+	MOVQ     SI, 2152(SP)
 
 finalapplied:
 	MOVQ  2152(SP), AX
@@ -18363,9 +18520,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword2piece:
+lastword22piece:
 	CMPQ         SI, $0x08
-	JB           lastword2tail
+	JB           lastword22tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18388,11 +18545,11 @@ lastword2piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword2piece
+	JMP          lastword22piece
 
-lastword2tail:
+lastword22tail:
 	TESTQ        SI, SI
-	JZ           lastword2done
+	JZ           lastword22done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18426,7 +18583,7 @@ lastword2tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword2done:
+lastword22done:
 	VZEROUPPER
 	RET
 
@@ -18793,92 +18950,65 @@ word:
 	ADDQ  $0x08, BX
 
 stored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R8
-	VMOVQ        R8, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (AX)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(AX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(AX)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(AX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(AX)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(AX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(AX)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(DX), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (DX), Y3
+	VCVTPH2PS    16(DX), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(AX)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (AX)
+	VCVTPH2PS    32(DX), Y3
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(AX)
+	VCVTPH2PS    64(DX), Y3
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(AX)
+	VCVTPH2PS    96(DX), Y3
+	VCVTPH2PS    112(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	INCQ         CX
@@ -19186,92 +19316,65 @@ tailword:
 	ADDQ  $0x08, BX
 
 tailstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (AX)
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(AX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(AX)
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(AX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(AX)
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(AX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(AX)
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X0, Y0
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y0
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y0, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(AX)
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (AX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(AX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(AX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y0, Y0
+	VPAND        pairBits<>+0(SB), Y0, Y0
+	VPSIGNW      Y0, Y4, Y4
+	VMOVDQU      Y4, 96(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	INCQ         CX
@@ -19291,9 +19394,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword3piece:
+lastword23piece:
 	CMPQ         SI, $0x08
-	JB           lastword3tail
+	JB           lastword23tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19310,11 +19413,11 @@ lastword3piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword3piece
+	JMP          lastword23piece
 
-lastword3tail:
+lastword23tail:
 	TESTQ        SI, SI
-	JZ           lastword3done
+	JZ           lastword23done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19343,7 +19446,7 @@ lastword3tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword3done:
+lastword23done:
 done:
 	VZEROUPPER
 	RET
@@ -19742,92 +19845,65 @@ hookapply:
 	ADDQ  $0x08, R12
 
 hookstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R14
-	VMOVQ        R14, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (R10)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(R10)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(R10)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(R10)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(R10)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(R10)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(R10)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(R11), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (R11), Y3
+	VCVTPH2PS    16(R11), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(R10)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (R10)
+	VCVTPH2PS    32(R11), Y3
+	VCVTPH2PS    48(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(R10)
+	VCVTPH2PS    64(R11), Y3
+	VCVTPH2PS    80(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(R10)
+	VCVTPH2PS    96(R11), Y3
+	VCVTPH2PS    112(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(R10)
 	ADDQ         $0x00000080, R11
 	ADDQ         $0x00000080, R10
 	DECQ         SI
@@ -20185,92 +20261,65 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R10
-	VMOVQ        R10, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (CX)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(CX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(CX)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(CX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(CX)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(CX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(CX)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(DX), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (DX), Y3
+	VCVTPH2PS    16(DX), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(CX)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (CX)
+	VCVTPH2PS    32(DX), Y3
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(CX)
+	VCVTPH2PS    64(DX), Y3
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(CX)
+	VCVTPH2PS    96(DX), Y3
+	VCVTPH2PS    112(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -20316,92 +20365,65 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (CX)
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(CX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(CX)
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(CX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(CX)
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(CX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(CX)
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X0, Y0
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y0
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y0, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(CX)
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (CX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(CX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(CX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y0, Y0
+	VPAND        pairBits<>+0(SB), Y0, Y0
+	VPSIGNW      Y0, Y4, Y4
+	VMOVDQU      Y4, 96(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -20430,9 +20452,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword4piece:
+lastword24piece:
 	CMPQ         SI, $0x08
-	JB           lastword4tail
+	JB           lastword24tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20449,11 +20471,11 @@ lastword4piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword4piece
+	JMP          lastword24piece
 
-lastword4tail:
+lastword24tail:
 	TESTQ        SI, SI
-	JZ           lastword4done
+	JZ           lastword24done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20482,7 +20504,7 @@ lastword4tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword4done:
+lastword24done:
 	VZEROUPPER
 	RET
 
@@ -20918,134 +20940,131 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
-	VPBROADCASTD X1, Y1
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y1, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y1, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (AX)
-	VPAND        bitD<>+64(SB), Y1, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y1, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
+	VPBROADCASTQ X1, Y1
+	VMOVDQU      (DX), Y3
+	VPSLLD       $0x10, Y3, Y2
+	VPAND        bf16HighW<>+0(SB), Y3, Y3
+	VMULPS       Y0, Y2, Y2
 	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y4, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
+	VCMPPS       $0x03, Y3, Y2, Y4
+	VMOVMSKPS    Y4, DI
+	TESTL        DI, DI
+	JZ           pairnum25
+	VCMPPS       $0x03, Y2, Y2, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 32(AX)
-	VPAND        bitD<>+0(SB), Y2, Y1
-	VPCMPEQD     bitD<>+0(SB), Y1, Y1
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y1
-	VPCMPEQD     bitD<>+32(SB), Y1, Y1
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y1, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y3, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 64(AX)
-	VPAND        bitD<>+64(SB), Y2, Y1
-	VPCMPEQD     bitD<>+64(SB), Y1, Y1
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y0, Y2, Y2
-	VANDPD       Y1, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y3, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 96(AX)
-	ADDQ         $0x08, BX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	SUBQ         $0x40, SI
-	CMPQ         SI, $0x40
-	JA           loop
+
+pairnum25:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+0(SB), Y1, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, (AX)
+	VMOVDQU   32(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y2, Y2
+	VMULPS    Y0, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum26
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum26:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+32(SB), Y1, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 32(AX)
+	VMOVDQU   64(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y2, Y2
+	VMULPS    Y0, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum27
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum27:
+	VPADDD    bf16Up<>+0(SB), Y2, Y4
+	VPADDD    bf16Bias<>+0(SB), Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y4, Y2, Y4
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y4, Y4
+	VPBLENDW  $0xaa, Y2, Y4, Y2
+	VPSHUFB   pairSelect<>+64(SB), Y1, Y3
+	VPAND     pairBits<>+0(SB), Y3, Y3
+	VPSIGNW   Y3, Y2, Y2
+	VMOVDQU   Y2, 64(AX)
+	VMOVDQU   96(DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
+	VMULPS    Y0, Y2, Y2
+	VMULPS    Y0, Y3, Y3
+	VCMPPS    $0x03, Y3, Y2, Y4
+	VMOVMSKPS Y4, DI
+	TESTL     DI, DI
+	JZ        pairnum28
+	VCMPPS    $0x03, Y2, Y2, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum28:
+	VPADDD   bf16Up<>+0(SB), Y2, Y4
+	VPADDD   bf16Bias<>+0(SB), Y2, Y2
+	VPANDN   bf16Tie<>+0(SB), Y2, Y2
+	VPANDN   Y4, Y2, Y4
+	VPADDD   bf16Up<>+0(SB), Y3, Y2
+	VPADDD   bf16Bias<>+0(SB), Y3, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y4, Y4
+	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y1, Y1
+	VPAND    pairBits<>+0(SB), Y1, Y1
+	VPSIGNW  Y1, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -21063,9 +21082,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword5piece:
+lastword29piece:
 	CMPQ         SI, $0x08
-	JB           lastword5tail
+	JB           lastword29tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21088,11 +21107,11 @@ lastword5piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword5piece
+	JMP          lastword29piece
 
-lastword5tail:
+lastword29tail:
 	TESTQ        SI, SI
-	JZ           lastword5done
+	JZ           lastword29done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21126,7 +21145,7 @@ lastword5tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword5done:
+lastword29done:
 	VZEROUPPER
 	RET
 
@@ -21154,92 +21173,65 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
-	VPBROADCASTD X1, Y1
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y1, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (AX)
-	VPAND        bitD<>+32(SB), Y1, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(AX)
-	VPAND        bitD<>+64(SB), Y1, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(AX)
-	VPAND        bitD<>+96(SB), Y1, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(AX)
-	VPAND        bitD<>+0(SB), Y2, Y1
-	VPCMPEQD     bitD<>+0(SB), Y1, Y1
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(AX)
-	VPAND        bitD<>+32(SB), Y2, Y1
-	VPCMPEQD     bitD<>+32(SB), Y1, Y1
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(AX)
-	VPAND        bitD<>+64(SB), Y2, Y1
-	VPCMPEQD     bitD<>+64(SB), Y1, Y1
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(AX)
-	VPAND        bitD<>+96(SB), Y2, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X1, Y1
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y0, Y2, Y2
-	VANDPD       Y1, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y1
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y1, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(AX)
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (AX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(AX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(AX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y1, Y1
+	VPAND        pairBits<>+0(SB), Y1, Y1
+	VPSIGNW      Y1, Y4, Y4
+	VMOVDQU      Y4, 96(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -21263,9 +21255,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword6piece:
+lastword30piece:
 	CMPQ         SI, $0x08
-	JB           lastword6tail
+	JB           lastword30tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21282,11 +21274,11 @@ lastword6piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword6piece
+	JMP          lastword30piece
 
-lastword6tail:
+lastword30tail:
 	TESTQ        SI, SI
-	JZ           lastword6done
+	JZ           lastword30done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21315,7 +21307,7 @@ lastword6tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword6done:
+lastword30done:
 	VZEROUPPER
 	RET
 
@@ -21796,8 +21788,19 @@ TEXT ·affineBitsAVX2BF16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Y0
 	VBROADCASTSS b+84(FP), Y1
 	VBROADCASTSS c+88(FP), Y2
-	CMPQ         SI, $0x40
-	JBE          last
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS   Y2, Y3
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     bf16One<>+0(SB), Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VPACKUSDW Y4, Y4, Y3
+	CMPQ      SI, $0x40
+	JBE       last
 
 loop:
 	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
@@ -21805,142 +21808,147 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
-	VMOVQ        DI, X3
-	VPBROADCASTD X3, Y3
-	SHRQ         $0x20, DI
+	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
-	VPBROADCASTD X4, Y4
-	VPAND        bitD<>+0(SB), Y3, Y5
-	VPCMPEQD     bitD<>+0(SB), Y5, Y5
-	VPMOVZXWD    (DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VPAND        bitD<>+32(SB), Y3, Y5
-	VPCMPEQD     bitD<>+32(SB), Y5, Y5
-	VPMOVZXWD    16(DX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMULPS       Y0, Y7, Y7
-	VADDPS       Y1, Y7, Y7
-	VBLENDVPS    Y5, Y7, Y2, Y7
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VCMPPS       $0x03, Y7, Y7, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y6
-	VPAND        bf16One<>+0(SB), Y6, Y6
-	VPADDD       Y7, Y6, Y6
-	VPADDD       bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y6
-	VPACKUSDW    Y6, Y5, Y5
-	VPERMQ       $0xd8, Y5, Y5
-	VMOVDQU      Y5, (AX)
-	VPAND        bitD<>+64(SB), Y3, Y5
-	VPCMPEQD     bitD<>+64(SB), Y5, Y5
-	VPMOVZXWD    32(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VPAND        bitD<>+96(SB), Y3, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VPMOVZXWD    48(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
+	VPBROADCASTQ X4, Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y6, Y6, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y6, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y6
-	VPAND        bf16One<>+0(SB), Y6, Y6
-	VPADDD       Y5, Y6, Y6
-	VPADDD       bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y6
-	VPACKUSDW    Y6, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 32(AX)
-	VPAND        bitD<>+0(SB), Y4, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    64(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VPAND        bitD<>+32(SB), Y4, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    80(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
 	VMULPS       Y0, Y6, Y6
 	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y3, Y6, Y2, Y6
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y5, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 64(AX)
-	VPAND        bitD<>+64(SB), Y4, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    96(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VPAND        bitD<>+96(SB), Y4, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VPMOVZXWD    112(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VADDPS       Y1, Y4, Y4
-	VBLENDVPS    Y3, Y4, Y2, Y4
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y5, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 96(AX)
-	ADDQ         $0x08, BX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	SUBQ         $0x40, SI
-	CMPQ         SI, $0x40
-	JA           loop
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
+	TESTL        DI, DI
+	JZ           pairnum31
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum31:
+	VPADDD    bf16Up<>+0(SB), Y5, Y7
+	VPADDD    bf16Bias<>+0(SB), Y5, Y5
+	VPANDN    bf16Tie<>+0(SB), Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    bf16Up<>+0(SB), Y6, Y5
+	VPADDD    bf16Bias<>+0(SB), Y6, Y6
+	VPANDN    bf16Tie<>+0(SB), Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y4, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSUBW    Y3, Y5, Y5
+	VPSIGNW   Y6, Y5, Y5
+	VPADDW    Y3, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum32
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum32:
+	VPADDD    bf16Up<>+0(SB), Y5, Y7
+	VPADDD    bf16Bias<>+0(SB), Y5, Y5
+	VPANDN    bf16Tie<>+0(SB), Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    bf16Up<>+0(SB), Y6, Y5
+	VPADDD    bf16Bias<>+0(SB), Y6, Y6
+	VPANDN    bf16Tie<>+0(SB), Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y4, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSUBW    Y3, Y5, Y5
+	VPSIGNW   Y6, Y5, Y5
+	VPADDW    Y3, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum33
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum33:
+	VPADDD    bf16Up<>+0(SB), Y5, Y7
+	VPADDD    bf16Bias<>+0(SB), Y5, Y5
+	VPANDN    bf16Tie<>+0(SB), Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    bf16Up<>+0(SB), Y6, Y5
+	VPADDD    bf16Bias<>+0(SB), Y6, Y6
+	VPANDN    bf16Tie<>+0(SB), Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y4, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSUBW    Y3, Y5, Y5
+	VPSIGNW   Y6, Y5, Y5
+	VPADDW    Y3, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum34
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum34:
+	VPADDD   bf16Up<>+0(SB), Y5, Y7
+	VPADDD   bf16Bias<>+0(SB), Y5, Y5
+	VPANDN   bf16Tie<>+0(SB), Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   bf16Up<>+0(SB), Y6, Y5
+	VPADDD   bf16Bias<>+0(SB), Y6, Y6
+	VPANDN   bf16Tie<>+0(SB), Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y5, Y7, Y5
+	VPSHUFB  pairSelect<>+96(SB), Y4, Y4
+	VPAND    pairBits<>+0(SB), Y4, Y4
+	VPSUBW   Y3, Y5, Y5
+	VPSIGNW  Y4, Y5, Y5
+	VPADDW   Y3, Y5, Y5
+	VMOVDQU  Y5, 96(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -21958,9 +21966,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword7piece:
+lastword35piece:
 	CMPQ         SI, $0x08
-	JB           lastword7tail
+	JB           lastword35tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -21984,11 +21992,11 @@ lastword7piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword7piece
+	JMP          lastword35piece
 
-lastword7tail:
+lastword35tail:
 	TESTQ        SI, SI
-	JZ           lastword7done
+	JZ           lastword35done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22023,7 +22031,7 @@ lastword7tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword7done:
+lastword35done:
 	VZEROUPPER
 	RET
 
@@ -22044,6 +22052,15 @@ TEXT ·affineBitsAVX2F16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Y0
 	VBROADCASTSS b+84(FP), Y1
 	VBROADCASTSS c+88(FP), Y2
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS      Y2, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        halfQNaN<>+0(SB), Y3, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBROADCASTD X3, Y3
 	CMPQ         SI, $0x40
 	JBE          last
 
@@ -22053,100 +22070,81 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
-	VMOVQ        DI, X3
-	VPBROADCASTD X3, Y3
-	SHRQ         $0x20, DI
+	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
-	VPBROADCASTD X4, Y4
-	VPAND        bitD<>+0(SB), Y3, Y5
-	VPCMPEQD     bitD<>+0(SB), Y5, Y5
-	VCVTPH2PS    (DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPAND        bitD<>+32(SB), Y3, Y5
-	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPBROADCASTQ X4, Y4
+	VCVTPH2PS    (DX), Y5
 	VCVTPH2PS    16(DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
-	VPAND        bitD<>+64(SB), Y3, Y5
-	VPCMPEQD     bitD<>+64(SB), Y5, Y5
-	VCVTPH2PS    32(DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 32(AX)
-	VPAND        bitD<>+96(SB), Y3, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VCVTPH2PS    48(DX), Y5
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 48(AX)
-	VPAND        bitD<>+0(SB), Y4, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+0(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VCVTPH2PS    32(DX), Y5
+	VCVTPH2PS    48(DX), Y6
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+32(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 32(AX)
 	VCVTPH2PS    64(DX), Y5
+	VCVTPH2PS    80(DX), Y6
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 64(AX)
-	VPAND        bitD<>+32(SB), Y4, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    80(DX), Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 80(AX)
-	VPAND        bitD<>+64(SB), Y4, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+64(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 64(AX)
 	VCVTPH2PS    96(DX), Y5
+	VCVTPH2PS    112(DX), Y6
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 96(AX)
-	VPAND        bitD<>+96(SB), Y4, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VCVTPH2PS    112(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VADDPS       Y1, Y4, Y4
-	VBLENDVPS    Y3, Y4, Y2, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 112(AX)
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+96(SB), Y4, Y4
+	VPAND        pairBits<>+0(SB), Y4, Y4
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y4, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 96(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -22170,9 +22168,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword8piece:
+lastword36piece:
 	CMPQ         SI, $0x08
-	JB           lastword8tail
+	JB           lastword36tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22190,11 +22188,11 @@ lastword8piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword8piece
+	JMP          lastword36piece
 
-lastword8tail:
+lastword36tail:
 	TESTQ        SI, SI
-	JZ           lastword8done
+	JZ           lastword36done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22224,7 +22222,7 @@ lastword8tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword8done:
+lastword36done:
 	VZEROUPPER
 	RET
 

@@ -18,7 +18,7 @@ func scaleBits(isa vecISA, e elemType) { bitsKernel(isa, e, false) }
 func affineBits(isa vecISA, e elemType) { bitsKernel(isa, e, true) }
 
 // affineVecs are the broadcast b and c of an affineBits kernel, and for a
-// half type on AVX-512 fill, round(c) in every 16-bit lane (fillOf).
+// half type fill, round(c) in every 16-bit lane (fillOf).
 type affineVecs struct{ b, c, fill VecVirtual }
 
 func bitsKernel(isa vecISA, e elemType, affine bool) {
@@ -105,7 +105,7 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 	if affine {
 		s = broadcastParam(isa, e, "a")
 		aff = &affineVecs{b: broadcastParam(isa, e, "b"), c: broadcastParam(isa, e, "c")}
-		if e.half != nil && isa.width == 64 {
+		if e.half != nil {
 			aff.fill = e.fillOf(isa, aff.c)
 		}
 	} else {
@@ -269,6 +269,10 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		lastWordHalfAVX2(e, dp, sp, s, aff, m, n)
 		return
 	}
+	if e.half != nil {
+		applyWordPairsAVX2(e, dp, sp, s, aff, m)
+		return
+	}
 	lanes, vb := e.lanes(avx2), e.vecBytes(avx2)
 	Comment(fmt.Sprintf("Lane masks from the mask word: %d pieces of %d lanes.", 64/lanes, lanes))
 	var count VecVirtual
@@ -337,6 +341,47 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		e.mul(v, s, v)
 		finishAVX2(e, aff, k, v)
 		e.maskMov(v, vm, Mem{Base: dp, Disp: 32 * q})
+	}
+}
+
+// applyWordPairsAVX2 is applyWordAVX2 of a whole word of a half type: four
+// pairs of 16 elements (loadPair, packPair), one 32-byte load and store each,
+// every element read and multiplied. The mask word is broadcast once; each
+// pair's keep bits are brought to its words by VPSHUFB and an AND (word j
+// then positive if element j is kept, else 0), and VPSIGNW zeroes the
+// dropped elements of the packed result (with aff: of its difference from
+// the fill, added back).
+func applyWordPairsAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual) {
+	what := "dst = src·s where kept, +0 elsewhere"
+	if aff != nil {
+		what = "dst = src·a + b where kept, c elsewhere"
+	}
+	Comment(what + ": 4 pairs of 16 elements, one 32-byte load and store each.")
+	x, mb := XMM(), YMM()
+	VMOVQ(m, x)
+	VPBROADCASTQ(x, mb)
+	c := e.halfConsts(avx2)
+	for q := 0; q < 4; q++ {
+		a, b := YMM(), YMM()
+		e.loadPair(avx2, Mem{Base: sp, Disp: 32 * q}, a, b)
+		for _, v := range []VecVirtual{a, b} {
+			VMULPS(s, v, v)
+			if aff != nil {
+				VADDPS(aff.b, v, v)
+			}
+		}
+		r := e.packPair(avx2, c, a, b, nil)
+		k := YMM()
+		VPSHUFB(pairSelect.Offset(32*q), mb, k)
+		VPAND(pairBits, k, k) // word j: > 0 if element j is kept, else 0
+		if aff == nil {
+			VPSIGNW(k, r, r) // r where kept, 0 elsewhere
+		} else {
+			VPSUBW(aff.fill, r, r)
+			VPSIGNW(k, r, r)
+			VPADDW(aff.fill, r, r) // r where kept, the fill elsewhere
+		}
+		VMOVDQU(r, Mem{Base: dp, Disp: 32 * q})
 	}
 }
 

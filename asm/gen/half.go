@@ -111,6 +111,9 @@ var (
 	bf16PickOdd Mem // words: VPERMT2W's indices of the high words of an even and an odd vector
 	f16QuietPos Mem // words 0x7E00: binary16's quiet NaN, the least positive one
 	f16QuietNeg Mem // words 0xFE00: the least negative one
+	bf16Tie     Mem // dwords 0x10000: w's lowest kept bit (AVX2)
+	pairBits    Mem // AVX2: words 1 << j%8, the keep bit of element j of a pair in its byte
+	pairSelect  Mem // AVX2: VPSHUFB controls, 32 bytes each, of the byte of pair q's mask bits for each word
 )
 
 // declareHalf declares the tables of the half kernels.
@@ -124,6 +127,7 @@ func declareHalf() {
 		{&halfQNaN, "halfQNaN", 0x7FC00000}, {&f16NaN, "f16NaN", 0xFFC00000},
 		{&bf16Up, "bf16Up", 0x8000}, {&bf16NotTie, "bf16NotTie", 0xFFFEFFFF},
 		{&bf16Fix, "bf16Fix", 0x11111100}, {&bf16HighW, "bf16HighW", 0xFFFF0000},
+		{&bf16Tie, "bf16Tie", 0x10000},
 	} {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for i := 0; i < 8; i++ {
@@ -148,6 +152,21 @@ func declareHalf() {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for j := 0; j < 32; j++ {
 			DATA(2*j, U16(c.v))
+		}
+	}
+	// The mask word is broadcast to every qword; pair q's 16 bits are its
+	// bytes 2q and 2q+1. Word j of the pair gets byte 2q + j/8 in its low
+	// byte and 0 in its high one, and is ANDed with 1 << j%8: positive where
+	// element j is kept, 0 where it is dropped, for VPSIGNW.
+	pairBits = GLOBL("pairBits", RODATA|NOPTR)
+	for j := 0; j < 16; j++ {
+		DATA(2*j, U16(1<<(j%8)))
+	}
+	pairSelect = GLOBL("pairSelect", RODATA|NOPTR)
+	for q := 0; q < 4; q++ {
+		for j := 0; j < 16; j++ {
+			DATA(32*q+2*j, U8(2*q+j/8))
+			DATA(32*q+2*j+1, U8(0x80))
 		}
 	}
 	// Entry w (16 bytes) of each of the three parts is for a tail of w+1
@@ -558,7 +577,7 @@ type pairConsts struct {
 
 // halfConsts loads the constants of e's pairs on isa.
 func (e elemType) halfConsts(isa vecISA) pairConsts {
-	if !e.half.bf {
+	if !e.half.bf || isa.width == 32 {
 		return pairConsts{}
 	}
 	c := pairConsts{ZMM(), ZMM(), ZMM(), ZMM()}
@@ -572,21 +591,30 @@ func (e elemType) halfConsts(isa vecISA) pairConsts {
 // loadPair sets a and b to the pair of e at m, the memory of a whole
 // register of isa, widened exactly.
 func (e elemType) loadPair(isa vecISA, m Mem, a, b VecVirtual) {
-	if e.half.bf {
+	switch {
+	case e.half.bf && isa.width == 64:
 		x := ZMM()
 		VMOVDQU64(m, x)
 		VPSLLD(U8(16), x, a)         // the even elements
 		VPANDD_BCST(bf16HighW, x, b) // the odd ones
-		return
+	case e.half.bf:
+		x := YMM()
+		VMOVDQU(m, x)
+		VPSLLD(U8(16), x, a)
+		VPAND(bf16HighW, x, b)
+	default:
+		VCVTPH2PS(m, a)
+		VCVTPH2PS(m.Offset(isa.width/2), b)
 	}
-	VCVTPH2PS(m, a)
-	VCVTPH2PS(m.Offset(32), b)
 }
 
 // packPair rounds the pair a, b of e (clobbered) to e and returns its
 // elements in order in one register; with k (an opmask of 32 elements, or
 // nil), zero-masked by it.
 func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecVirtual {
+	if isa.width == 32 {
+		return e.packPairAVX2(a, b)
+	}
 	if e.half.bf {
 		ra, rb := roundBF16High(c, a), roundBF16High(c, b)
 		idx := ZMM()
@@ -598,10 +626,12 @@ func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecV
 		}
 		return ra
 	}
-	ya, yb := YMM(), YMM()
-	VCVTPS2PH(U8(0), a, ya)
+	// z is zeroed first (an idiom the CPU does not execute) so that the
+	// register allocator sees all of it written before the VINSERTI64X4.
+	z, yb := ZMM(), YMM()
+	VPXORQ(z, z, z)
+	VCVTPS2PH(U8(0), a, z.AsY())
 	VCVTPS2PH(U8(0), b, yb)
-	z := ya.AsZ().(VecVirtual)
 	VINSERTI64X4(U8(1), yb, z, z)
 	VPMINSW(f16QuietPos, z, z) // positive NaNs 0x7E00
 	if k == nil {
@@ -630,4 +660,50 @@ func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
 	VPADDD(c.bias, u, w1)
 	VPTERNLOGD(U8(0xE0), c.notTie, w1, w) // w & (w1 | notTie)
 	return w
+}
+
+// packPairAVX2 is packPair for AVX2 (16 elements, a YMM register), whose
+// callers mask the result themselves. A bfloat16 pair is rounded as on
+// AVX-512 but for the NaN lanes: AVX2 has no VFIXUPIMMPS, and VCMPPS and
+// VBLENDVPS for each vector would cost four instructions of 16 elements'
+// twenty, so one VCMPPS of both vectors (unordered: either is NaN) tells
+// whether the pair has a NaN at all, and only then are they blended. The
+// tie bit is cleared by two VPANDN (w &^ (bit16 &^ w−1)); the even results
+// are shifted to the low words and VPBLENDW takes the odd ones' high words.
+func (e elemType) packPairAVX2(a, b VecVirtual) VecVirtual {
+	if !e.half.bf {
+		y, xb := YMM(), XMM()
+		VPXOR(y, y, y) // as in packPair
+		VCVTPS2PH(U8(0), a, y.AsX())
+		VCVTPS2PH(U8(0), b, xb)
+		VINSERTI128(U8(1), xb, y, y)
+		VPMINSW(f16QuietPos, y, y) // positive NaNs 0x7E00
+		VPMINUW(f16QuietNeg, y, y) // negative NaNs 0xFE00
+		return y
+	}
+	ok := uniqueLabel("pairnum")
+	n, r := YMM(), GP32()
+	VCMPPS(U8(3), b, a, n) // unordered: a or b is NaN
+	VMOVMSKPS(n, r)
+	TESTL(r, r)
+	JZ(LabelRef(ok))
+	for _, v := range []VecVirtual{a, b} {
+		m := YMM()
+		VCMPPS(U8(3), v, v, m)
+		VBLENDVPS(m, halfQNaN, v, v)
+	}
+	Label(ok)
+	var rs [2]VecVirtual
+	for i, v := range []VecVirtual{a, b} {
+		w, w1, t := YMM(), YMM(), YMM()
+		VPADDD(bf16Up, v, w)
+		VPADDD(bf16Bias, v, w1)
+		VPANDN(bf16Tie, w1, t) // bit 16 where w−1 lacks it: a tie to clear
+		VPANDN(w, t, w)
+		rs[i] = w
+	}
+	VPSRLD(U8(16), rs[0], rs[0])
+	out := YMM()
+	VPBLENDW(U8(0xAA), rs[1], rs[0], out) // the odd words from b
+	return out
 }
