@@ -963,7 +963,7 @@ done:
 	RET
 
 // func scalePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·scalePlanesAVX512BF16(SB), NOSPLIT, $0-100
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -1115,54 +1115,50 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	CMPQ R11, $0x00000040
-	JB   keep1
+	VPBROADCASTD bf16Fix<>+0(SB), Z2
+	VPBROADCASTD bf16Up<>+0(SB), Z3
+	VPBROADCASTD bf16Bias<>+0(SB), Z4
+	VPBROADCASTD bf16NotTie<>+0(SB), Z5
+	CMPQ         R11, $0x00000040
+	JB           keep1
 
 keep4:
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VPMOVZXWD    32(DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VPMOVZXWD    64(DX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS       Z0, Z4, Z4
-	VPMOVZXWD    96(DX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z6
-	VPANDD.BCST  bf16One<>+0(SB), Z6, Z6
-	VPADDD       Z2, Z6, Z6
-	VPADDD.BCST  bf16Bias<>+0(SB), Z6, Z6
-	VPSRLD       $0x10, Z6, Z6
-	VPMOVDW      Z6, (AX)
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z3, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 32(AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z4, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 64(AX)
-	VCMPPS       $0x03, Z5, Z5, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
-	VPSRLD       $0x10, Z5, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z5, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 96(AX)
+	VMOVDQU64    (DX), Z7
+	VPSLLD       $0x10, Z7, Z6
+	VPANDD.BCST  bf16HighW<>+0(SB), Z7, Z7
+	VMULPS       Z0, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VMOVDQU64    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z10
+	VPADDD       Z3, Z10, Z6
+	VPADDD       Z4, Z10, Z10
+	VPTERNLOGD   $0xe0, Z5, Z10, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z2, Z7, Z10
+	VPADDD       Z3, Z10, Z7
+	VPADDD       Z4, Z10, Z10
+	VPTERNLOGD   $0xe0, Z5, Z10, Z7
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
+	VPERMT2W     Z7, Z10, Z6
+	VMOVDQU64    Z6, (AX)
+	VPBROADCASTD halfQNaN<>+0(SB), Z6
+	VFIXUPIMMPS  $0x00, Z2, Z8, Z6
+	VPADDD       Z3, Z6, Z7
+	VPADDD       Z4, Z6, Z6
+	VPTERNLOGD   $0xe0, Z5, Z6, Z7
+	VPBROADCASTD halfQNaN<>+0(SB), Z6
+	VFIXUPIMMPS  $0x00, Z2, Z9, Z6
+	VPADDD       Z3, Z6, Z8
+	VPADDD       Z4, Z6, Z6
+	VPTERNLOGD   $0xe0, Z5, Z6, Z8
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z6
+	VPERMT2W     Z8, Z6, Z7
+	VMOVDQU64    Z7, 64(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	SUBQ         $0x00000040, R11
@@ -1174,15 +1170,15 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Z2
 	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, (AX)
+	VMULPS       Z0, Z2, Z6
+	VCMPPS       $0x03, Z6, Z6, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
+	VPSRLD       $0x10, Z6, Z2
+	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
+	VPADDD       Z6, Z2, Z2
+	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
+	VPSRLD       $0x10, Z2, Z2
+	VPMOVDW      Z2, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
 	SUBQ         $0x00000010, R11
@@ -1257,7 +1253,7 @@ done:
 	RET
 
 // func scalePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·scalePlanesAVX512F16(SB), NOSPLIT, $0-100
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -1398,35 +1394,33 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS   (DX), Z2
-	VMULPS      Z0, Z2, Z2
-	VCVTPH2PS   32(DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VCVTPH2PS   64(DX), Z4
-	VMULPS      Z0, Z4, Z4
-	VCVTPH2PS   96(DX), Z5
-	VMULPS      Z0, Z5, Z5
-	VCMPPS      $0x03, Z2, Z2, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
-	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
-	VCVTPS2PH   $0x00, Z2, (AX)
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, 32(AX)
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
-	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
-	VCVTPS2PH   $0x00, Z5, 96(AX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x00000040, R11
-	CMPQ        R11, $0x00000040
-	JAE         keep4
+	VCVTPH2PS    (DX), Z2
+	VCVTPH2PS    32(DX), Z3
+	VMULPS       Z0, Z2, Z2
+	VMULPS       Z0, Z3, Z3
+	VCVTPH2PS    64(DX), Z4
+	VCVTPH2PS    96(DX), Z5
+	VMULPS       Z0, Z4, Z4
+	VMULPS       Z0, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	VCVTPS2PH    $0x00, Z2, Y6
+	VCVTPS2PH    $0x00, Z3, Y2
+	VINSERTI64X4 $0x01, Y2, Z6, Z6
+	VPMINSW      f16QuietPos<>+0(SB), Z6, Z6
+	VPMINUW      f16QuietNeg<>+0(SB), Z6, Z6
+	VMOVDQU64    Z6, (AX)
+	VPXORQ       Z7, Z7, Z7
+	VCVTPS2PH    $0x00, Z4, Y7
+	VCVTPS2PH    $0x00, Z5, Y2
+	VINSERTI64X4 $0x01, Y2, Z7, Z7
+	VPMINSW      f16QuietPos<>+0(SB), Z7, Z7
+	VPMINUW      f16QuietNeg<>+0(SB), Z7, Z7
+	VMOVDQU64    Z7, 64(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
 
 keep1:
 	CMPQ        R11, $0x00000010
@@ -2675,57 +2669,63 @@ ranged:
 	JB   keep1
 
 keep4:
-	VPMOVZXWD (DX), Y2
-	VPSLLD    $0x10, Y2, Y2
+	VMOVDQU   (DX), Y3
+	VPSLLD    $0x10, Y3, Y2
+	VPAND     bf16HighW<>+0(SB), Y3, Y3
 	VMULPS    Y0, Y2, Y2
-	VPMOVZXWD 16(DX), Y3
-	VPSLLD    $0x10, Y3, Y3
 	VMULPS    Y0, Y3, Y3
-	VPMOVZXWD 32(DX), Y4
-	VPSLLD    $0x10, Y4, Y4
+	VMOVDQU   32(DX), Y5
+	VPSLLD    $0x10, Y5, Y4
+	VPAND     bf16HighW<>+0(SB), Y5, Y5
 	VMULPS    Y0, Y4, Y4
-	VPMOVZXWD 48(DX), Y5
-	VPSLLD    $0x10, Y5, Y5
 	VMULPS    Y0, Y5, Y5
+	VCMPPS    $0x03, Y3, Y2, Y6
+	VMOVMSKPS Y6, R9
+	TESTL     R9, R9
+	JZ        pairnum1
 	VCMPPS    $0x03, Y2, Y2, Y6
 	VBLENDVPS Y6, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y6
-	VPAND     bf16One<>+0(SB), Y6, Y6
-	VPADDD    Y2, Y6, Y6
-	VPADDD    bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD    $0x10, Y6, Y6
-	VCMPPS    $0x03, Y3, Y3, Y2
-	VBLENDVPS Y2, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y2
-	VPAND     bf16One<>+0(SB), Y2, Y2
-	VPADDD    Y3, Y2, Y2
+	VCMPPS    $0x03, Y3, Y3, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y3, Y3
+
+pairnum1:
+	VPADDD    bf16Up<>+0(SB), Y2, Y6
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y2
-	VPACKUSDW Y2, Y6, Y2
-	VPERMQ    $0xd8, Y2, Y2
+	VPANDN    bf16Tie<>+0(SB), Y2, Y2
+	VPANDN    Y6, Y2, Y6
+	VPADDD    bf16Up<>+0(SB), Y3, Y2
+	VPADDD    bf16Bias<>+0(SB), Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y2, Y3, Y2
+	VPSRLD    $0x10, Y6, Y6
+	VPBLENDW  $0xaa, Y2, Y6, Y2
 	VMOVDQU   Y2, (AX)
+	VCMPPS    $0x03, Y5, Y4, Y2
+	VMOVMSKPS Y2, R9
+	TESTL     R9, R9
+	JZ        pairnum2
 	VCMPPS    $0x03, Y4, Y4, Y2
 	VBLENDVPS Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y2
-	VPAND     bf16One<>+0(SB), Y2, Y2
-	VPADDD    Y4, Y2, Y2
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y2
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD    $0x10, Y5, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y5, Y3, Y3
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VPACKUSDW Y3, Y2, Y2
-	VPERMQ    $0xd8, Y2, Y2
-	VMOVDQU   Y2, 32(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCMPPS    $0x03, Y5, Y5, Y2
+	VBLENDVPS Y2, halfQNaN<>+0(SB), Y5, Y5
+
+pairnum2:
+	VPADDD   bf16Up<>+0(SB), Y4, Y2
+	VPADDD   bf16Bias<>+0(SB), Y4, Y3
+	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPADDD   bf16Up<>+0(SB), Y5, Y3
+	VPADDD   bf16Bias<>+0(SB), Y5, Y4
+	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y2, Y2
+	VPBLENDW $0xaa, Y3, Y2, Y2
+	VMOVDQU  Y2, 32(AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      keep4
 
 keep1:
 	CMPQ         CX, $0x00000008
@@ -3124,39 +3124,33 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS (DX), Y2
-	VMULPS    Y0, Y2, Y2
-	VCVTPH2PS 16(DX), Y3
-	VMULPS    Y0, Y3, Y3
-	VCVTPH2PS 32(DX), Y4
-	VMULPS    Y0, Y4, Y4
-	VCVTPH2PS 48(DX), Y5
-	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y2, Y2, Y6
-	VORPS     halfQNaN<>+0(SB), Y2, Y7
-	VANDPS    f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS Y6, Y7, Y2, Y2
-	VCVTPS2PH $0x00, Y2, (AX)
-	VCMPPS    $0x03, Y3, Y3, Y2
-	VORPS     halfQNaN<>+0(SB), Y3, Y6
-	VANDPS    f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS Y2, Y6, Y3, Y3
-	VCVTPS2PH $0x00, Y3, 16(AX)
-	VCMPPS    $0x03, Y4, Y4, Y2
-	VORPS     halfQNaN<>+0(SB), Y4, Y3
-	VANDPS    f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VCVTPS2PH $0x00, Y4, 32(AX)
-	VCMPPS    $0x03, Y5, Y5, Y2
-	VORPS     halfQNaN<>+0(SB), Y5, Y3
-	VANDPS    f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VCVTPS2PH $0x00, Y5, 48(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCVTPH2PS   (DX), Y2
+	VCVTPH2PS   16(DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y0, Y3, Y3
+	VCVTPH2PS   32(DX), Y4
+	VCVTPH2PS   48(DX), Y5
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y0, Y5, Y5
+	VPXOR       Y6, Y6, Y6
+	VCVTPS2PH   $0x00, Y2, X6
+	VCVTPS2PH   $0x00, Y3, X2
+	VINSERTI128 $0x01, X2, Y6, Y6
+	VPMINSW     f16QuietPos<>+0(SB), Y6, Y6
+	VPMINUW     f16QuietNeg<>+0(SB), Y6, Y6
+	VMOVDQU     Y6, (AX)
+	VPXOR       Y2, Y2, Y2
+	VCVTPS2PH   $0x00, Y4, X2
+	VCVTPS2PH   $0x00, Y5, X3
+	VINSERTI128 $0x01, X3, Y2, Y2
+	VPMINSW     f16QuietPos<>+0(SB), Y2, Y2
+	VPMINUW     f16QuietNeg<>+0(SB), Y2, Y2
+	VMOVDQU     Y2, 32(AX)
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000020, CX
+	CMPQ        CX, $0x00000020
+	JAE         keep4
 
 keep1:
 	CMPQ      CX, $0x00000008
@@ -16718,13 +16712,13 @@ stored:
 	VCMPPS       $0x03, Y4, Y3, Y5
 	VMOVMSKPS    Y5, R8
 	TESTL        R8, R8
-	JZ           pairnum1
+	JZ           pairnum3
 	VCMPPS       $0x03, Y3, Y3, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum1:
+pairnum3:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -16747,13 +16741,13 @@ pairnum1:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R8
 	TESTL     R8, R8
-	JZ        pairnum2
+	JZ        pairnum4
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum2:
+pairnum4:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -16776,13 +16770,13 @@ pairnum2:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R8
 	TESTL     R8, R8
-	JZ        pairnum3
+	JZ        pairnum5
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum3:
+pairnum5:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -16805,13 +16799,13 @@ pairnum3:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R8
 	TESTL     R8, R8
-	JZ        pairnum4
+	JZ        pairnum6
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum4:
+pairnum6:
 	VPADDD   bf16Up<>+0(SB), Y3, Y5
 	VPADDD   bf16Bias<>+0(SB), Y3, Y3
 	VPANDN   bf16Tie<>+0(SB), Y3, Y3
@@ -17144,13 +17138,13 @@ tailstored:
 	VCMPPS       $0x03, Y3, Y2, Y4
 	VMOVMSKPS    Y4, DI
 	TESTL        DI, DI
-	JZ           pairnum5
+	JZ           pairnum7
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum5:
+pairnum7:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -17173,13 +17167,13 @@ pairnum5:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum6
+	JZ        pairnum8
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum6:
+pairnum8:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -17202,13 +17196,13 @@ pairnum6:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum7
+	JZ        pairnum9
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum7:
+pairnum9:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -17231,13 +17225,13 @@ pairnum7:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum8
+	JZ        pairnum10
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum8:
+pairnum10:
 	VPADDD   bf16Up<>+0(SB), Y2, Y4
 	VPADDD   bf16Bias<>+0(SB), Y2, Y2
 	VPANDN   bf16Tie<>+0(SB), Y2, Y2
@@ -17271,9 +17265,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword9piece:
+lastword11piece:
 	CMPQ         SI, $0x08
-	JB           lastword9tail
+	JB           lastword11tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17296,11 +17290,11 @@ lastword9piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword9piece
+	JMP          lastword11piece
 
-lastword9tail:
+lastword11tail:
 	TESTQ        SI, SI
-	JZ           lastword9done
+	JZ           lastword11done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17334,7 +17328,7 @@ lastword9tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword9done:
+lastword11done:
 done:
 	VZEROUPPER
 	RET
@@ -17744,13 +17738,13 @@ hookstored:
 	VCMPPS       $0x03, Y4, Y3, Y5
 	VMOVMSKPS    Y5, R14
 	TESTL        R14, R14
-	JZ           pairnum10
+	JZ           pairnum12
 	VCMPPS       $0x03, Y3, Y3, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum10:
+pairnum12:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -17773,13 +17767,13 @@ pairnum10:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R14
 	TESTL     R14, R14
-	JZ        pairnum11
+	JZ        pairnum13
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum11:
+pairnum13:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -17802,13 +17796,13 @@ pairnum11:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R14
 	TESTL     R14, R14
-	JZ        pairnum12
+	JZ        pairnum14
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum12:
+pairnum14:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -17831,13 +17825,13 @@ pairnum12:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R14
 	TESTL     R14, R14
-	JZ        pairnum13
+	JZ        pairnum15
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum13:
+pairnum15:
 	VPADDD   bf16Up<>+0(SB), Y3, Y5
 	VPADDD   bf16Bias<>+0(SB), Y3, Y3
 	VPANDN   bf16Tie<>+0(SB), Y3, Y3
@@ -18220,13 +18214,13 @@ drainstored:
 	VCMPPS       $0x03, Y4, Y3, Y5
 	VMOVMSKPS    Y5, R10
 	TESTL        R10, R10
-	JZ           pairnum14
+	JZ           pairnum16
 	VCMPPS       $0x03, Y3, Y3, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS       $0x03, Y4, Y4, Y5
 	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum14:
+pairnum16:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -18249,13 +18243,13 @@ pairnum14:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R10
 	TESTL     R10, R10
-	JZ        pairnum15
+	JZ        pairnum17
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum15:
+pairnum17:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -18278,13 +18272,13 @@ pairnum15:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R10
 	TESTL     R10, R10
-	JZ        pairnum16
+	JZ        pairnum18
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum16:
+pairnum18:
 	VPADDD    bf16Up<>+0(SB), Y3, Y5
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
 	VPANDN    bf16Tie<>+0(SB), Y3, Y3
@@ -18307,13 +18301,13 @@ pairnum16:
 	VCMPPS    $0x03, Y4, Y3, Y5
 	VMOVMSKPS Y5, R10
 	TESTL     R10, R10
-	JZ        pairnum17
+	JZ        pairnum19
 	VCMPPS    $0x03, Y3, Y3, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
 	VCMPPS    $0x03, Y4, Y4, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
 
-pairnum17:
+pairnum19:
 	VPADDD   bf16Up<>+0(SB), Y3, Y5
 	VPADDD   bf16Bias<>+0(SB), Y3, Y3
 	VPANDN   bf16Tie<>+0(SB), Y3, Y3
@@ -18384,13 +18378,13 @@ finalstored:
 	VCMPPS       $0x03, Y3, Y2, Y4
 	VMOVMSKPS    Y4, DI
 	TESTL        DI, DI
-	JZ           pairnum18
+	JZ           pairnum20
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum18:
+pairnum20:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -18413,13 +18407,13 @@ pairnum18:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum19
+	JZ        pairnum21
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum19:
+pairnum21:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -18442,13 +18436,13 @@ pairnum19:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum20
+	JZ        pairnum22
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum20:
+pairnum22:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -18471,13 +18465,13 @@ pairnum20:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum21
+	JZ        pairnum23
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum21:
+pairnum23:
 	VPADDD   bf16Up<>+0(SB), Y2, Y4
 	VPADDD   bf16Bias<>+0(SB), Y2, Y2
 	VPANDN   bf16Tie<>+0(SB), Y2, Y2
@@ -18520,9 +18514,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword22piece:
+lastword24piece:
 	CMPQ         SI, $0x08
-	JB           lastword22tail
+	JB           lastword24tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18545,11 +18539,11 @@ lastword22piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword22piece
+	JMP          lastword24piece
 
-lastword22tail:
+lastword24tail:
 	TESTQ        SI, SI
-	JZ           lastword22done
+	JZ           lastword24done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18583,7 +18577,7 @@ lastword22tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword22done:
+lastword24done:
 	VZEROUPPER
 	RET
 
@@ -19394,9 +19388,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword23piece:
+lastword25piece:
 	CMPQ         SI, $0x08
-	JB           lastword23tail
+	JB           lastword25tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19413,11 +19407,11 @@ lastword23piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword23piece
+	JMP          lastword25piece
 
-lastword23tail:
+lastword25tail:
 	TESTQ        SI, SI
-	JZ           lastword23done
+	JZ           lastword25done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19446,7 +19440,7 @@ lastword23tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword23done:
+lastword25done:
 done:
 	VZEROUPPER
 	RET
@@ -20452,9 +20446,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword24piece:
+lastword26piece:
 	CMPQ         SI, $0x08
-	JB           lastword24tail
+	JB           lastword26tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20471,11 +20465,11 @@ lastword24piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword24piece
+	JMP          lastword26piece
 
-lastword24tail:
+lastword26tail:
 	TESTQ        SI, SI
-	JZ           lastword24done
+	JZ           lastword26done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20504,7 +20498,7 @@ lastword24tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword24done:
+lastword26done:
 	VZEROUPPER
 	RET
 
@@ -20951,13 +20945,13 @@ loop:
 	VCMPPS       $0x03, Y3, Y2, Y4
 	VMOVMSKPS    Y4, DI
 	TESTL        DI, DI
-	JZ           pairnum25
+	JZ           pairnum27
 	VCMPPS       $0x03, Y2, Y2, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS       $0x03, Y3, Y3, Y4
 	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum25:
+pairnum27:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -20980,13 +20974,13 @@ pairnum25:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum26
+	JZ        pairnum28
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum26:
+pairnum28:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -21009,13 +21003,13 @@ pairnum26:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum27
+	JZ        pairnum29
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum27:
+pairnum29:
 	VPADDD    bf16Up<>+0(SB), Y2, Y4
 	VPADDD    bf16Bias<>+0(SB), Y2, Y2
 	VPANDN    bf16Tie<>+0(SB), Y2, Y2
@@ -21038,13 +21032,13 @@ pairnum27:
 	VCMPPS    $0x03, Y3, Y2, Y4
 	VMOVMSKPS Y4, DI
 	TESTL     DI, DI
-	JZ        pairnum28
+	JZ        pairnum30
 	VCMPPS    $0x03, Y2, Y2, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
 	VCMPPS    $0x03, Y3, Y3, Y4
 	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
 
-pairnum28:
+pairnum30:
 	VPADDD   bf16Up<>+0(SB), Y2, Y4
 	VPADDD   bf16Bias<>+0(SB), Y2, Y2
 	VPANDN   bf16Tie<>+0(SB), Y2, Y2
@@ -21082,9 +21076,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword29piece:
+lastword31piece:
 	CMPQ         SI, $0x08
-	JB           lastword29tail
+	JB           lastword31tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21107,11 +21101,11 @@ lastword29piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword29piece
+	JMP          lastword31piece
 
-lastword29tail:
+lastword31tail:
 	TESTQ        SI, SI
-	JZ           lastword29done
+	JZ           lastword31done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21145,7 +21139,7 @@ lastword29tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword29done:
+lastword31done:
 	VZEROUPPER
 	RET
 
@@ -21255,9 +21249,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword30piece:
+lastword32piece:
 	CMPQ         SI, $0x08
-	JB           lastword30tail
+	JB           lastword32tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21274,11 +21268,11 @@ lastword30piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword30piece
+	JMP          lastword32piece
 
-lastword30tail:
+lastword32tail:
 	TESTQ        SI, SI
-	JZ           lastword30done
+	JZ           lastword32done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21307,7 +21301,7 @@ lastword30tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword30done:
+lastword32done:
 	VZEROUPPER
 	RET
 
@@ -21821,13 +21815,13 @@ loop:
 	VCMPPS       $0x03, Y6, Y5, Y7
 	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
-	JZ           pairnum31
+	JZ           pairnum33
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum31:
+pairnum33:
 	VPADDD    bf16Up<>+0(SB), Y5, Y7
 	VPADDD    bf16Bias<>+0(SB), Y5, Y5
 	VPANDN    bf16Tie<>+0(SB), Y5, Y5
@@ -21854,13 +21848,13 @@ pairnum31:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum32
+	JZ        pairnum34
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum32:
+pairnum34:
 	VPADDD    bf16Up<>+0(SB), Y5, Y7
 	VPADDD    bf16Bias<>+0(SB), Y5, Y5
 	VPANDN    bf16Tie<>+0(SB), Y5, Y5
@@ -21887,13 +21881,13 @@ pairnum32:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum33
+	JZ        pairnum35
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum33:
+pairnum35:
 	VPADDD    bf16Up<>+0(SB), Y5, Y7
 	VPADDD    bf16Bias<>+0(SB), Y5, Y5
 	VPANDN    bf16Tie<>+0(SB), Y5, Y5
@@ -21920,13 +21914,13 @@ pairnum33:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum34
+	JZ        pairnum36
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum34:
+pairnum36:
 	VPADDD   bf16Up<>+0(SB), Y5, Y7
 	VPADDD   bf16Bias<>+0(SB), Y5, Y5
 	VPANDN   bf16Tie<>+0(SB), Y5, Y5
@@ -21966,9 +21960,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword35piece:
+lastword37piece:
 	CMPQ         SI, $0x08
-	JB           lastword35tail
+	JB           lastword37tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -21992,11 +21986,11 @@ lastword35piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword35piece
+	JMP          lastword37piece
 
-lastword35tail:
+lastword37tail:
 	TESTQ        SI, SI
-	JZ           lastword35done
+	JZ           lastword37done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22031,7 +22025,7 @@ lastword35tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword35done:
+lastword37done:
 	VZEROUPPER
 	RET
 
@@ -22168,9 +22162,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword36piece:
+lastword38piece:
 	CMPQ         SI, $0x08
-	JB           lastword36tail
+	JB           lastword38tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22188,11 +22182,11 @@ lastword36piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword36piece
+	JMP          lastword38piece
 
-lastword36tail:
+lastword38tail:
 	TESTQ        SI, SI
-	JZ           lastword36done
+	JZ           lastword38done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22222,7 +22216,7 @@ lastword36tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword36done:
+lastword38done:
 	VZEROUPPER
 	RET
 
@@ -24378,7 +24372,7 @@ next:
 	RET
 
 // func affinePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·affinePlanesAVX512BF16(SB), NOSPLIT, $0-108
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -24449,58 +24443,54 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	CMPQ R11, $0x00000040
-	JB   keep1
+	VPBROADCASTD bf16Fix<>+0(SB), Z3
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16NotTie<>+0(SB), Z6
+	CMPQ         R11, $0x00000040
+	JB           keep1
 
 keep4:
-	VPMOVZXWD    (DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VPMOVZXWD    32(DX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS       Z0, Z4, Z4
-	VPMOVZXWD    64(DX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VPMOVZXWD    96(DX), Z6
-	VPSLLD       $0x10, Z6, Z6
-	VMULPS       Z0, Z6, Z6
-	VADDPS       Z1, Z3, Z3
-	VADDPS       Z1, Z4, Z4
-	VADDPS       Z1, Z5, Z5
-	VADDPS       Z1, Z6, Z6
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z7
-	VPANDD.BCST  bf16One<>+0(SB), Z7, Z7
-	VPADDD       Z3, Z7, Z7
-	VPADDD.BCST  bf16Bias<>+0(SB), Z7, Z7
-	VPSRLD       $0x10, Z7, Z7
-	VPMOVDW      Z7, (AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 32(AX)
-	VCMPPS       $0x03, Z5, Z5, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
-	VPSRLD       $0x10, Z5, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z5, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 64(AX)
-	VCMPPS       $0x03, Z6, Z6, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
-	VPSRLD       $0x10, Z6, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z6, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 96(AX)
+	VMOVDQU64    (DX), Z8
+	VPSLLD       $0x10, Z8, Z7
+	VPANDD.BCST  bf16HighW<>+0(SB), Z8, Z8
+	VMULPS       Z0, Z7, Z7
+	VMULPS       Z0, Z8, Z8
+	VMOVDQU64    64(DX), Z10
+	VPSLLD       $0x10, Z10, Z9
+	VPANDD.BCST  bf16HighW<>+0(SB), Z10, Z10
+	VMULPS       Z0, Z9, Z9
+	VMULPS       Z0, Z10, Z10
+	VADDPS       Z1, Z7, Z7
+	VADDPS       Z1, Z8, Z8
+	VADDPS       Z1, Z9, Z9
+	VADDPS       Z1, Z10, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z11
+	VFIXUPIMMPS  $0x00, Z3, Z7, Z11
+	VPADDD       Z4, Z11, Z7
+	VPADDD       Z5, Z11, Z11
+	VPTERNLOGD   $0xe0, Z6, Z11, Z7
+	VPBROADCASTD halfQNaN<>+0(SB), Z11
+	VFIXUPIMMPS  $0x00, Z3, Z8, Z11
+	VPADDD       Z4, Z11, Z8
+	VPADDD       Z5, Z11, Z11
+	VPTERNLOGD   $0xe0, Z6, Z11, Z8
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z11
+	VPERMT2W     Z8, Z11, Z7
+	VMOVDQU64    Z7, (AX)
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z9, Z7
+	VPADDD       Z4, Z7, Z8
+	VPADDD       Z5, Z7, Z7
+	VPTERNLOGD   $0xe0, Z6, Z7, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z10, Z7
+	VPADDD       Z4, Z7, Z9
+	VPADDD       Z5, Z7, Z7
+	VPTERNLOGD   $0xe0, Z6, Z7, Z9
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W     Z9, Z7, Z8
+	VMOVDQU64    Z8, 64(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	SUBQ         $0x00000040, R11
@@ -24512,16 +24502,16 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Z3
 	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z3, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VPMOVDW      Z4, (AX)
+	VMULPS       Z0, Z3, Z7
+	VADDPS       Z1, Z7, Z7
+	VCMPPS       $0x03, Z7, Z7, K1
+	VPBROADCASTD halfQNaN<>+0(SB), K1, Z7
+	VPSRLD       $0x10, Z7, Z3
+	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
+	VPADDD       Z7, Z3, Z3
+	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
+	VPSRLD       $0x10, Z3, Z3
+	VPMOVDW      Z3, (AX)
 	ADDQ         $0x00000020, DX
 	ADDQ         $0x00000020, AX
 	SUBQ         $0x00000010, R11
@@ -24595,7 +24585,7 @@ next:
 	RET
 
 // func affinePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·affinePlanesAVX512F16(SB), NOSPLIT, $0-108
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -24666,50 +24656,48 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS   (DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VCVTPH2PS   32(DX), Z4
-	VMULPS      Z0, Z4, Z4
-	VCVTPH2PS   64(DX), Z5
-	VMULPS      Z0, Z5, Z5
-	VCVTPH2PS   96(DX), Z6
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z1, Z3, Z3
-	VADDPS      Z1, Z4, Z4
-	VADDPS      Z1, Z5, Z5
-	VADDPS      Z1, Z6, Z6
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, (AX)
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
-	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
-	VCVTPS2PH   $0x00, Z5, 64(AX)
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z6, K1, Z6
-	VPANDD.BCST f16NaN<>+0(SB), Z6, K1, Z6
-	VCVTPS2PH   $0x00, Z6, 96(AX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x00000040, R11
-	CMPQ        R11, $0x00000040
-	JAE         keep4
+	VCVTPH2PS    (DX), Z5
+	VCVTPH2PS    32(DX), Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VCVTPH2PS    64(DX), Z7
+	VCVTPH2PS    96(DX), Z8
+	VMULPS       Z0, Z7, Z7
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z5, Z5
+	VADDPS       Z1, Z6, Z6
+	VADDPS       Z1, Z7, Z7
+	VADDPS       Z1, Z8, Z8
+	VPXORQ       Z3, Z3, Z3
+	VCVTPS2PH    $0x00, Z5, Y3
+	VCVTPS2PH    $0x00, Z6, Y5
+	VINSERTI64X4 $0x01, Y5, Z3, Z3
+	VPMINSW      f16QuietPos<>+0(SB), Z3, Z3
+	VPMINUW      f16QuietNeg<>+0(SB), Z3, Z3
+	VMOVDQU64    Z3, (AX)
+	VPXORQ       Z4, Z4, Z4
+	VCVTPS2PH    $0x00, Z7, Y4
+	VCVTPS2PH    $0x00, Z8, Y5
+	VINSERTI64X4 $0x01, Y5, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW      f16QuietNeg<>+0(SB), Z4, Z4
+	VMOVDQU64    Z4, 64(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
 
 keep1:
 	CMPQ        R11, $0x00000010
 	JB          keeptail
-	VCVTPH2PS   (DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VADDPS      Z1, Z3, Z3
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, (AX)
+	VCVTPH2PS   (DX), Z5
+	VMULPS      Z0, Z5, Z5
+	VADDPS      Z1, Z5, Z5
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
+	VCVTPS2PH   $0x00, Z5, (AX)
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000020, AX
 	SUBQ        $0x00000010, R11
@@ -24725,13 +24713,13 @@ keeptail:
 	SHLL        CL, R9
 	DECL        R9
 	KMOVW       R9, K1
-	VCVTPH2PS.Z (DX), K1, Z3
-	VMULPS      Z3, Z0, Z3
-	VADDPS      Z1, Z3, Z3
-	VCMPPS      $0x03, Z3, Z3, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K2, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K2, Z3
-	VCVTPS2PH   $0x00, Z3, K1, (AX)
+	VCVTPH2PS.Z (DX), K1, Z5
+	VMULPS      Z5, Z0, Z5
+	VADDPS      Z1, Z5, Z5
+	VCMPPS      $0x03, Z5, Z5, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K2, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K2, Z5
+	VCVTPS2PH   $0x00, Z5, K1, (AX)
 	LEAQ        (DX)(R11*2), DX
 	LEAQ        (AX)(R11*2), AX
 	JMP         next
@@ -25152,61 +25140,67 @@ ranged:
 	JB   keep1
 
 keep4:
-	VPMOVZXWD (DX), Y3
-	VPSLLD    $0x10, Y3, Y3
+	VMOVDQU   (DX), Y4
+	VPSLLD    $0x10, Y4, Y3
+	VPAND     bf16HighW<>+0(SB), Y4, Y4
 	VMULPS    Y0, Y3, Y3
-	VPMOVZXWD 16(DX), Y4
-	VPSLLD    $0x10, Y4, Y4
 	VMULPS    Y0, Y4, Y4
-	VPMOVZXWD 32(DX), Y5
-	VPSLLD    $0x10, Y5, Y5
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VPMOVZXWD 48(DX), Y6
-	VPSLLD    $0x10, Y6, Y6
 	VMULPS    Y0, Y6, Y6
 	VADDPS    Y1, Y3, Y3
 	VADDPS    Y1, Y4, Y4
 	VADDPS    Y1, Y5, Y5
 	VADDPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y4, Y3, Y7
+	VMOVMSKPS Y7, R9
+	TESTL     R9, R9
+	JZ        pairnum39
 	VCMPPS    $0x03, Y3, Y3, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y7
-	VPAND     bf16One<>+0(SB), Y7, Y7
-	VPADDD    Y3, Y7, Y7
-	VPADDD    bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD    $0x10, Y7, Y7
-	VCMPPS    $0x03, Y4, Y4, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y4, Y3, Y3
+	VCMPPS    $0x03, Y4, Y4, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y4, Y4
+
+pairnum39:
+	VPADDD    bf16Up<>+0(SB), Y3, Y7
 	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VPACKUSDW Y3, Y7, Y3
-	VPERMQ    $0xd8, Y3, Y3
+	VPANDN    bf16Tie<>+0(SB), Y3, Y3
+	VPANDN    Y7, Y3, Y7
+	VPADDD    bf16Up<>+0(SB), Y4, Y3
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPANDN    bf16Tie<>+0(SB), Y4, Y4
+	VPANDN    Y3, Y4, Y3
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y3, Y7, Y3
 	VMOVDQU   Y3, (AX)
+	VCMPPS    $0x03, Y6, Y5, Y3
+	VMOVMSKPS Y3, R9
+	TESTL     R9, R9
+	JZ        pairnum40
 	VCMPPS    $0x03, Y5, Y5, Y3
 	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD    $0x10, Y5, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y5, Y3, Y3
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VCMPPS    $0x03, Y6, Y6, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD    $0x10, Y6, Y4
-	VPAND     bf16One<>+0(SB), Y4, Y4
-	VPADDD    Y6, Y4, Y4
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y4
-	VPACKUSDW Y4, Y3, Y3
-	VPERMQ    $0xd8, Y3, Y3
-	VMOVDQU   Y3, 32(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCMPPS    $0x03, Y6, Y6, Y3
+	VBLENDVPS Y3, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum40:
+	VPADDD   bf16Up<>+0(SB), Y5, Y3
+	VPADDD   bf16Bias<>+0(SB), Y5, Y4
+	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPADDD   bf16Up<>+0(SB), Y6, Y4
+	VPADDD   bf16Bias<>+0(SB), Y6, Y5
+	VPANDN   bf16Tie<>+0(SB), Y5, Y5
+	VPANDN   Y4, Y5, Y4
+	VPSRLD   $0x10, Y3, Y3
+	VPBLENDW $0xaa, Y4, Y3, Y3
+	VMOVDQU  Y3, 32(AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      keep4
 
 keep1:
 	CMPQ         CX, $0x00000008
@@ -25384,43 +25378,37 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS (DX), Y3
-	VMULPS    Y0, Y3, Y3
-	VCVTPH2PS 16(DX), Y4
-	VMULPS    Y0, Y4, Y4
-	VCVTPH2PS 32(DX), Y5
-	VMULPS    Y0, Y5, Y5
-	VCVTPH2PS 48(DX), Y6
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y3, Y3
-	VADDPS    Y1, Y4, Y4
-	VADDPS    Y1, Y5, Y5
-	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y3, Y3, Y7
-	VORPS     halfQNaN<>+0(SB), Y3, Y8
-	VANDPS    f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS Y7, Y8, Y3, Y3
-	VCVTPS2PH $0x00, Y3, (AX)
-	VCMPPS    $0x03, Y4, Y4, Y3
-	VORPS     halfQNaN<>+0(SB), Y4, Y7
-	VANDPS    f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS Y3, Y7, Y4, Y4
-	VCVTPS2PH $0x00, Y4, 16(AX)
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VORPS     halfQNaN<>+0(SB), Y5, Y4
-	VANDPS    f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS Y3, Y4, Y5, Y5
-	VCVTPS2PH $0x00, Y5, 32(AX)
-	VCMPPS    $0x03, Y6, Y6, Y3
-	VORPS     halfQNaN<>+0(SB), Y6, Y4
-	VANDPS    f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS Y3, Y4, Y6, Y6
-	VCVTPS2PH $0x00, Y6, 48(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCVTPH2PS   (DX), Y3
+	VCVTPH2PS   16(DX), Y4
+	VMULPS      Y0, Y3, Y3
+	VMULPS      Y0, Y4, Y4
+	VCVTPH2PS   32(DX), Y5
+	VCVTPH2PS   48(DX), Y6
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y6, Y6
+	VADDPS      Y1, Y3, Y3
+	VADDPS      Y1, Y4, Y4
+	VADDPS      Y1, Y5, Y5
+	VADDPS      Y1, Y6, Y6
+	VPXOR       Y7, Y7, Y7
+	VCVTPS2PH   $0x00, Y3, X7
+	VCVTPS2PH   $0x00, Y4, X3
+	VINSERTI128 $0x01, X3, Y7, Y7
+	VPMINSW     f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW     f16QuietNeg<>+0(SB), Y7, Y7
+	VMOVDQU     Y7, (AX)
+	VPXOR       Y3, Y3, Y3
+	VCVTPS2PH   $0x00, Y5, X3
+	VCVTPS2PH   $0x00, Y6, X4
+	VINSERTI128 $0x01, X4, Y3, Y3
+	VPMINSW     f16QuietPos<>+0(SB), Y3, Y3
+	VPMINUW     f16QuietNeg<>+0(SB), Y3, Y3
+	VMOVDQU     Y3, 32(AX)
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000020, CX
+	CMPQ        CX, $0x00000020
+	JAE         keep4
 
 keep1:
 	CMPQ      CX, $0x00000008

@@ -575,9 +575,10 @@ type pairConsts struct {
 	fix, up, bias, notTie VecVirtual // bfloat16 (AVX-512): bf16Fix, bf16Up, bf16Bias, bf16NotTie
 }
 
-// halfConsts loads the constants of e's pairs on isa.
+// halfConsts loads the constants of e's pairs on isa (none for float32 and
+// float64).
 func (e elemType) halfConsts(isa vecISA) pairConsts {
-	if !e.half.bf || isa.width == 32 {
+	if e.half == nil || !e.half.bf || isa.width == 32 {
 		return pairConsts{}
 	}
 	c := pairConsts{ZMM(), ZMM(), ZMM(), ZMM()}
@@ -586,6 +587,43 @@ func (e elemType) halfConsts(isa vecISA) pairConsts {
 	VPBROADCASTD(bf16Bias, c.bias)
 	VPBROADCASTD(bf16NotTie, c.notTie)
 	return c
+}
+
+// mulMemVecs sets vs (an even number of them for a half type) to the
+// vectors at m, m + one vector's memory, and so on, times s, as the unrolled
+// loops of the plane kernels load them: a half type's two at a time as a
+// pair (loadPair), in the order of the pair, which only storeMulVecs undoes.
+func (e elemType) mulMemVecs(isa vecISA, m Mem, s VecVirtual, vs []VecVirtual) {
+	vb := e.vecBytes(isa)
+	if e.half == nil {
+		for k, v := range vs {
+			e.mulMem(m.Offset(k*vb), s, v)
+		}
+		return
+	}
+	for k := 0; k < len(vs); k += 2 {
+		e.loadPair(isa, m.Offset(k*vb), vs[k], vs[k+1])
+		VMULPS(s, vs[k], vs[k])
+		VMULPS(s, vs[k+1], vs[k+1])
+	}
+}
+
+// storeMulVecs stores the vectors vs of mulMemVecs (after any lane-wise
+// operation) at m: storeVecs, or for a half type a whole register a pair
+// (packPair; c from halfConsts).
+func (e elemType) storeMulVecs(isa vecISA, st storeKind, c pairConsts, vs []VecVirtual, m Mem) {
+	if e.half == nil {
+		e.storeVecs(isa, st, vs, m)
+		return
+	}
+	for k := 0; k < len(vs); k += 2 {
+		p, at := e.packPair(isa, c, vs[k], vs[k+1], nil), m.Offset(k*e.vecBytes(isa))
+		if isa.width == 64 {
+			VMOVDQU64(p, at)
+		} else {
+			VMOVDQU(p, at)
+		}
+	}
 }
 
 // loadPair sets a and b to the pair of e at m, the memory of a whole

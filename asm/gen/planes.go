@@ -312,20 +312,21 @@ func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, 
 	if st.nt {
 		alignHead(isa, e, true, dp, sp, count, s, b, zero)
 	}
+	c := e.halfConsts(isa)
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("keep1"))
 	Label("keep4")
 	var v [4]VecVirtual
 	for k := range v {
 		v[k] = isa.vec()
-		e.mulMem(Mem{Base: sp, Disp: k * vb}, s, v[k])
 	}
+	e.mulMemVecs(isa, Mem{Base: sp}, s, v[:])
 	if b != nil {
 		for k := range v {
 			e.ops().add(b, v[k], v[k])
 		}
 	}
-	e.storeVecs(isa, st, v[:], Mem{Base: dp})
+	e.storeMulVecs(isa, st, c, v[:], Mem{Base: dp})
 	ADDQ(U32(4*vb), sp)
 	ADDQ(U32(4*vb), dp)
 	SUBQ(U32(4*lanes), count)
