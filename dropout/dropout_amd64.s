@@ -1115,9 +1115,9 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	VPBROADCASTD bf16Fix<>+0(SB), Z2
-	VPBROADCASTD bf16Up<>+0(SB), Z3
-	VPBROADCASTD bf16Bias<>+0(SB), Z4
+	VPBROADCASTD bf16Up<>+0(SB), Z2
+	VPBROADCASTD bf16Bias<>+0(SB), Z3
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
 	VPBROADCASTD bf16NotTie<>+0(SB), Z5
 	CMPQ         R11, $0x00000040
 	JB           keep1
@@ -1134,27 +1134,27 @@ keep4:
 	VMULPS       Z0, Z8, Z8
 	VMULPS       Z0, Z9, Z9
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z2, Z6, Z10
-	VPADDD       Z3, Z10, Z6
-	VPADDD       Z4, Z10, Z10
+	VFIXUPIMMPS  $0x00, Z4, Z6, Z10
+	VPADDD       Z2, Z10, Z6
+	VPADDD       Z3, Z10, Z10
 	VPTERNLOGD   $0xe0, Z5, Z10, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z2, Z7, Z10
-	VPADDD       Z3, Z10, Z7
-	VPADDD       Z4, Z10, Z10
+	VFIXUPIMMPS  $0x00, Z4, Z7, Z10
+	VPADDD       Z2, Z10, Z7
+	VPADDD       Z3, Z10, Z10
 	VPTERNLOGD   $0xe0, Z5, Z10, Z7
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
 	VPERMT2W     Z7, Z10, Z6
 	VMOVDQU64    Z6, (AX)
 	VPBROADCASTD halfQNaN<>+0(SB), Z6
-	VFIXUPIMMPS  $0x00, Z2, Z8, Z6
-	VPADDD       Z3, Z6, Z7
-	VPADDD       Z4, Z6, Z6
+	VFIXUPIMMPS  $0x00, Z4, Z8, Z6
+	VPADDD       Z2, Z6, Z7
+	VPADDD       Z3, Z6, Z6
 	VPTERNLOGD   $0xe0, Z5, Z6, Z7
 	VPBROADCASTD halfQNaN<>+0(SB), Z6
-	VFIXUPIMMPS  $0x00, Z2, Z9, Z6
-	VPADDD       Z3, Z6, Z8
-	VPADDD       Z4, Z6, Z6
+	VFIXUPIMMPS  $0x00, Z4, Z9, Z6
+	VPADDD       Z2, Z6, Z8
+	VPADDD       Z3, Z6, Z6
 	VPTERNLOGD   $0xe0, Z5, Z6, Z8
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z6
 	VPERMT2W     Z8, Z6, Z7
@@ -2665,62 +2665,65 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	CMPQ CX, $0x00000020
-	JB   keep1
+	VMOVDQU bf16Up<>+0(SB), Y2
+	VMOVDQU bf16Bias<>+0(SB), Y3
+	VMOVDQU bf16Tie<>+0(SB), Y4
+	CMPQ    CX, $0x00000020
+	JB      keep1
 
 keep4:
-	VMOVDQU   (DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y0, Y2, Y2
-	VMULPS    Y0, Y3, Y3
-	VMOVDQU   32(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y0, Y4, Y4
+	VMOVDQU   (DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y3, Y2, Y6
-	VMOVMSKPS Y6, R9
+	VMULPS    Y0, Y6, Y6
+	VMOVDQU   32(DX), Y8
+	VPSLLD    $0x10, Y8, Y7
+	VPAND     bf16HighW<>+0(SB), Y8, Y8
+	VMULPS    Y0, Y7, Y7
+	VMULPS    Y0, Y8, Y8
+	VCMPPS    $0x03, Y6, Y5, Y9
+	VMOVMSKPS Y9, R9
 	TESTL     R9, R9
 	JZ        pairnum1
-	VCMPPS    $0x03, Y2, Y2, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum1:
-	VPADDD    bf16Up<>+0(SB), Y2, Y6
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y6, Y2, Y6
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y6, Y6
-	VPBLENDW  $0xaa, Y2, Y6, Y2
-	VMOVDQU   Y2, (AX)
-	VCMPPS    $0x03, Y5, Y4, Y2
-	VMOVMSKPS Y2, R9
+	VPADDD    Y2, Y5, Y9
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y9, Y5, Y9
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y9, Y9
+	VPBLENDW  $0xaa, Y5, Y9, Y5
+	VMOVDQU   Y5, (AX)
+	VCMPPS    $0x03, Y8, Y7, Y5
+	VMOVMSKPS Y5, R9
 	TESTL     R9, R9
 	JZ        pairnum2
-	VCMPPS    $0x03, Y4, Y4, Y2
-	VBLENDVPS Y2, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y2
-	VBLENDVPS Y2, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y7, Y7, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y7, Y7
+	VCMPPS    $0x03, Y8, Y8, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y8, Y8
 
 pairnum2:
-	VPADDD   bf16Up<>+0(SB), Y4, Y2
-	VPADDD   bf16Bias<>+0(SB), Y4, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
-	VPANDN   Y2, Y3, Y2
-	VPADDD   bf16Up<>+0(SB), Y5, Y3
-	VPADDD   bf16Bias<>+0(SB), Y5, Y4
-	VPANDN   bf16Tie<>+0(SB), Y4, Y4
-	VPANDN   Y3, Y4, Y3
-	VPSRLD   $0x10, Y2, Y2
-	VPBLENDW $0xaa, Y3, Y2, Y2
-	VMOVDQU  Y2, 32(AX)
+	VPADDD   Y2, Y7, Y5
+	VPADDD   Y3, Y7, Y6
+	VPANDN   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPADDD   Y2, Y8, Y6
+	VPADDD   Y3, Y8, Y7
+	VPANDN   Y4, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y6, Y5, Y5
+	VMOVDQU  Y5, 32(AX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000020, CX
@@ -2732,16 +2735,16 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Y2
 	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VEXTRACTI128 $0x01, Y3, X2
-	VPACKUSDW    X2, X3, X2
+	VMULPS       Y0, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y5, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKUSDW    X3, X2, X2
 	VMOVDQU      X2, (AX)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000010, AX
@@ -7593,9 +7596,9 @@ word:
 
 stored:
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z4
-	VPBROADCASTD bf16Up<>+0(SB), Z5
-	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
 	VPBROADCASTD bf16NotTie<>+0(SB), Z8
 	KMOVD        R8, K2
 	VMOVDQU64    (CX), Z11
@@ -7604,14 +7607,14 @@ stored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z11
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z11
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
 	VPERMT2W.Z   Z11, Z12, K2, Z10
@@ -7624,14 +7627,14 @@ stored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z4
-	VPADDD       Z7, Z12, Z5
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
 	VPTERNLOGD   $0xe0, Z8, Z5, Z4
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
 	VPERMT2W.Z   Z4, Z5, K2, Z10
@@ -7859,9 +7862,9 @@ tailword:
 
 tailstored:
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z0
-	VPBROADCASTD bf16Up<>+0(SB), Z1
-	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16Up<>+0(SB), Z0
+	VPBROADCASTD bf16Bias<>+0(SB), Z1
+	VPBROADCASTD bf16Fix<>+0(SB), Z2
 	VPBROADCASTD bf16NotTie<>+0(SB), Z4
 	KMOVD        SI, K1
 	VMOVDQU64    (CX), Z6
@@ -7870,14 +7873,14 @@ tailstored:
 	VMULPS       Z3, Z5, Z5
 	VMULPS       Z3, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
-	VPADDD       Z1, Z7, Z5
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
-	VPADDD       Z1, Z7, Z6
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z6
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z6
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
 	VPERMT2W.Z   Z6, Z7, K1, Z5
@@ -7890,14 +7893,14 @@ tailstored:
 	VMULPS       Z3, Z5, Z5
 	VMULPS       Z3, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
-	VPADDD       Z1, Z7, Z5
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
-	VPADDD       Z1, Z7, Z0
-	VPADDD       Z2, Z7, Z1
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z0
+	VPADDD       Z1, Z7, Z1
 	VPTERNLOGD   $0xe0, Z4, Z1, Z0
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
 	VPERMT2W.Z   Z0, Z1, K1, Z5
@@ -8273,9 +8276,9 @@ hookapply:
 
 hookstored:
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z4
-	VPBROADCASTD bf16Up<>+0(SB), Z5
-	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
 	VPBROADCASTD bf16NotTie<>+0(SB), Z8
 	KMOVD        R12, K2
 	VMOVDQU64    (R9), Z11
@@ -8284,14 +8287,14 @@ hookstored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z11
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z11
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
 	VPERMT2W.Z   Z11, Z12, K2, Z10
@@ -8304,14 +8307,14 @@ hookstored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z4
-	VPADDD       Z7, Z12, Z5
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
 	VPTERNLOGD   $0xe0, Z8, Z5, Z4
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
 	VPERMT2W.Z   Z4, Z5, K2, Z10
@@ -8582,9 +8585,9 @@ drainapply:
 
 drainstored:
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z4
-	VPBROADCASTD bf16Up<>+0(SB), Z5
-	VPBROADCASTD bf16Bias<>+0(SB), Z7
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
 	VPBROADCASTD bf16NotTie<>+0(SB), Z8
 	KMOVD        R8, K2
 	VMOVDQU64    (DX), Z11
@@ -8593,14 +8596,14 @@ drainstored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z11
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z11
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
 	VPERMT2W.Z   Z11, Z12, K2, Z10
@@ -8613,14 +8616,14 @@ drainstored:
 	VMULPS       Z3, Z10, Z10
 	VMULPS       Z3, Z11, Z11
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z10, Z12
-	VPADDD       Z5, Z12, Z10
-	VPADDD       Z7, Z12, Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
 	VPTERNLOGD   $0xe0, Z8, Z12, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z12
-	VFIXUPIMMPS  $0x00, Z4, Z11, Z12
-	VPADDD       Z5, Z12, Z4
-	VPADDD       Z7, Z12, Z5
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
 	VPTERNLOGD   $0xe0, Z8, Z5, Z4
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
 	VPERMT2W.Z   Z4, Z5, K2, Z10
@@ -8671,9 +8674,9 @@ finalapply:
 
 finalstored:
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z0
-	VPBROADCASTD bf16Up<>+0(SB), Z1
-	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16Up<>+0(SB), Z0
+	VPBROADCASTD bf16Bias<>+0(SB), Z1
+	VPBROADCASTD bf16Fix<>+0(SB), Z2
 	VPBROADCASTD bf16NotTie<>+0(SB), Z4
 	KMOVD        DI, K1
 	VMOVDQU64    (DX), Z6
@@ -8682,14 +8685,14 @@ finalstored:
 	VMULPS       Z3, Z5, Z5
 	VMULPS       Z3, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
-	VPADDD       Z1, Z7, Z5
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
-	VPADDD       Z1, Z7, Z6
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z6
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z6
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
 	VPERMT2W.Z   Z6, Z7, K1, Z5
@@ -8702,14 +8705,14 @@ finalstored:
 	VMULPS       Z3, Z5, Z5
 	VMULPS       Z3, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z5, Z7
-	VPADDD       Z1, Z7, Z5
-	VPADDD       Z2, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z0, Z6, Z7
-	VPADDD       Z1, Z7, Z0
-	VPADDD       Z2, Z7, Z1
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z0
+	VPADDD       Z1, Z7, Z1
 	VPTERNLOGD   $0xe0, Z4, Z1, Z0
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
 	VPERMT2W.Z   Z0, Z1, K1, Z5
@@ -10414,9 +10417,9 @@ loop:
 	SHRQ CL, R8, DI
 
 	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z1
-	VPBROADCASTD bf16Up<>+0(SB), Z2
-	VPBROADCASTD bf16Bias<>+0(SB), Z3
+	VPBROADCASTD bf16Up<>+0(SB), Z1
+	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16Fix<>+0(SB), Z3
 	VPBROADCASTD bf16NotTie<>+0(SB), Z4
 	KMOVD        DI, K1
 	VMOVDQU64    (DX), Z6
@@ -10425,14 +10428,14 @@ loop:
 	VMULPS       Z0, Z5, Z5
 	VMULPS       Z0, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z1, Z5, Z7
-	VPADDD       Z2, Z7, Z5
-	VPADDD       Z3, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z3, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z1, Z6, Z7
-	VPADDD       Z2, Z7, Z6
-	VPADDD       Z3, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z3, Z6, Z7
+	VPADDD       Z1, Z7, Z6
+	VPADDD       Z2, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z6
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
 	VPERMT2W.Z   Z6, Z7, K1, Z5
@@ -10445,14 +10448,14 @@ loop:
 	VMULPS       Z0, Z5, Z5
 	VMULPS       Z0, Z6, Z6
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z1, Z5, Z7
-	VPADDD       Z2, Z7, Z5
-	VPADDD       Z3, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z3, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
 	VPTERNLOGD   $0xe0, Z4, Z7, Z5
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z1, Z6, Z7
-	VPADDD       Z2, Z7, Z1
-	VPADDD       Z3, Z7, Z2
+	VFIXUPIMMPS  $0x00, Z3, Z6, Z7
+	VPADDD       Z1, Z7, Z1
+	VPADDD       Z2, Z7, Z2
 	VPTERNLOGD   $0xe0, Z4, Z2, Z1
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z2
 	VPERMT2W.Z   Z1, Z2, K1, Z5
@@ -10978,9 +10981,9 @@ loop:
 	SHRQ CL, R8, DI
 
 	// dst = src·a + b where kept, c elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
-	VPBROADCASTD bf16Fix<>+0(SB), Z4
-	VPBROADCASTD bf16Up<>+0(SB), Z5
-	VPBROADCASTD bf16Bias<>+0(SB), Z6
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z6
 	VPBROADCASTD bf16NotTie<>+0(SB), Z7
 	KMOVD        DI, K1
 	VMOVDQU64    (DX), Z9
@@ -10991,14 +10994,14 @@ loop:
 	VMULPS       Z0, Z9, Z9
 	VADDPS       Z1, Z9, Z9
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z4, Z8, Z10
-	VPADDD       Z5, Z10, Z8
-	VPADDD       Z6, Z10, Z10
+	VFIXUPIMMPS  $0x00, Z6, Z8, Z10
+	VPADDD       Z4, Z10, Z8
+	VPADDD       Z5, Z10, Z10
 	VPTERNLOGD   $0xe0, Z7, Z10, Z8
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z4, Z9, Z10
-	VPADDD       Z5, Z10, Z9
-	VPADDD       Z6, Z10, Z10
+	VFIXUPIMMPS  $0x00, Z6, Z9, Z10
+	VPADDD       Z4, Z10, Z9
+	VPADDD       Z5, Z10, Z10
 	VPTERNLOGD   $0xe0, Z7, Z10, Z9
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
 	VPERMT2W     Z9, Z10, Z8
@@ -11014,14 +11017,14 @@ loop:
 	VMULPS       Z0, Z9, Z9
 	VADDPS       Z1, Z9, Z9
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z4, Z8, Z10
-	VPADDD       Z5, Z10, Z8
-	VPADDD       Z6, Z10, Z10
+	VFIXUPIMMPS  $0x00, Z6, Z8, Z10
+	VPADDD       Z4, Z10, Z8
+	VPADDD       Z5, Z10, Z10
 	VPTERNLOGD   $0xe0, Z7, Z10, Z8
 	VPBROADCASTD halfQNaN<>+0(SB), Z10
-	VFIXUPIMMPS  $0x00, Z4, Z9, Z10
-	VPADDD       Z5, Z10, Z4
-	VPADDD       Z6, Z10, Z5
+	VFIXUPIMMPS  $0x00, Z6, Z9, Z10
+	VPADDD       Z4, Z10, Z4
+	VPADDD       Z5, Z10, Z5
 	VPTERNLOGD   $0xe0, Z7, Z5, Z4
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
 	VPERMT2W     Z4, Z5, Z8
@@ -16704,118 +16707,121 @@ stored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      (DX), Y4
-	VPSLLD       $0x10, Y4, Y3
-	VPAND        bf16HighW<>+0(SB), Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y1, Y4, Y4
-	VCMPPS       $0x03, Y4, Y3, Y5
-	VMOVMSKPS    Y5, R8
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R8
 	TESTL        R8, R8
 	JZ           pairnum3
-	VCMPPS       $0x03, Y3, Y3, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum3:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, (AX)
-	VMOVDQU   32(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R8
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (AX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum4
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum4:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 32(AX)
-	VMOVDQU   64(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R8
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(AX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum5
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum5:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 64(AX)
-	VMOVDQU   96(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R8
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(AX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum6
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum6:
-	VPADDD   bf16Up<>+0(SB), Y3, Y5
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
-	VPANDN   Y5, Y3, Y5
-	VPADDD   bf16Up<>+0(SB), Y4, Y3
-	VPADDD   bf16Bias<>+0(SB), Y4, Y4
-	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
 	VPANDN   Y3, Y4, Y3
-	VPSRLD   $0x10, Y5, Y5
-	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
 	VPSIGNW  Y2, Y3, Y3
@@ -17130,118 +17136,121 @@ tailstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0
-	VMOVDQU      (DX), Y3
-	VPSLLD       $0x10, Y3, Y2
-	VPAND        bf16HighW<>+0(SB), Y3, Y3
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y2, Y4
-	VMOVMSKPS    Y4, DI
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum7
-	VCMPPS       $0x03, Y2, Y2, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum7:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+0(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, (AX)
-	VMOVDQU   32(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum8
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum8:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+32(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 32(AX)
-	VMOVDQU   64(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum9
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum9:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+64(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 64(AX)
-	VMOVDQU   96(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum10
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum10:
-	VPADDD   bf16Up<>+0(SB), Y2, Y4
-	VPADDD   bf16Bias<>+0(SB), Y2, Y2
-	VPANDN   bf16Tie<>+0(SB), Y2, Y2
-	VPANDN   Y4, Y2, Y4
-	VPADDD   bf16Up<>+0(SB), Y3, Y2
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
 	VPANDN   Y2, Y3, Y2
-	VPSRLD   $0x10, Y4, Y4
-	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
 	VPAND    pairBits<>+0(SB), Y0, Y0
 	VPSIGNW  Y0, Y2, Y2
@@ -17730,118 +17739,121 @@ hookstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      (R11), Y4
-	VPSLLD       $0x10, Y4, Y3
-	VPAND        bf16HighW<>+0(SB), Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y1, Y4, Y4
-	VCMPPS       $0x03, Y4, Y3, Y5
-	VMOVMSKPS    Y5, R14
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (R11), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R14
 	TESTL        R14, R14
 	JZ           pairnum12
-	VCMPPS       $0x03, Y3, Y3, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum12:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, (R10)
-	VMOVDQU   32(R11), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R14
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (R10)
+	VMOVDQU   32(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum13
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum13:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 32(R10)
-	VMOVDQU   64(R11), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R14
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(R10)
+	VMOVDQU   64(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum14
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum14:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 64(R10)
-	VMOVDQU   96(R11), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R14
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(R10)
+	VMOVDQU   96(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum15
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum15:
-	VPADDD   bf16Up<>+0(SB), Y3, Y5
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
-	VPANDN   Y5, Y3, Y5
-	VPADDD   bf16Up<>+0(SB), Y4, Y3
-	VPADDD   bf16Bias<>+0(SB), Y4, Y4
-	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
 	VPANDN   Y3, Y4, Y3
-	VPSRLD   $0x10, Y5, Y5
-	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
 	VPSIGNW  Y2, Y3, Y3
@@ -18206,118 +18218,121 @@ drainstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      (DX), Y4
-	VPSLLD       $0x10, Y4, Y3
-	VPAND        bf16HighW<>+0(SB), Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y1, Y4, Y4
-	VCMPPS       $0x03, Y4, Y3, Y5
-	VMOVMSKPS    Y5, R10
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R10
 	TESTL        R10, R10
 	JZ           pairnum16
-	VCMPPS       $0x03, Y3, Y3, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum16:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, (CX)
-	VMOVDQU   32(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R10
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (CX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum17
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum17:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 32(CX)
-	VMOVDQU   64(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R10
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(CX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum18
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum18:
-	VPADDD    bf16Up<>+0(SB), Y3, Y5
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y5, Y3, Y5
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y5, Y5
-	VPBLENDW  $0xaa, Y3, Y5, Y3
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y3, Y3
-	VMOVDQU   Y3, 64(CX)
-	VMOVDQU   96(DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y1, Y3, Y3
-	VMULPS    Y1, Y4, Y4
-	VCMPPS    $0x03, Y4, Y3, Y5
-	VMOVMSKPS Y5, R10
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(CX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum19
-	VCMPPS    $0x03, Y3, Y3, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum19:
-	VPADDD   bf16Up<>+0(SB), Y3, Y5
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
-	VPANDN   Y5, Y3, Y5
-	VPADDD   bf16Up<>+0(SB), Y4, Y3
-	VPADDD   bf16Bias<>+0(SB), Y4, Y4
-	VPANDN   bf16Tie<>+0(SB), Y4, Y4
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
 	VPANDN   Y3, Y4, Y3
-	VPSRLD   $0x10, Y5, Y5
-	VPBLENDW $0xaa, Y3, Y5, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
 	VPSIGNW  Y2, Y3, Y3
@@ -18370,118 +18385,121 @@ finalstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0
-	VMOVDQU      (DX), Y3
-	VPSLLD       $0x10, Y3, Y2
-	VPAND        bf16HighW<>+0(SB), Y3, Y3
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y2, Y4
-	VMOVMSKPS    Y4, DI
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum20
-	VCMPPS       $0x03, Y2, Y2, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum20:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+0(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, (CX)
-	VMOVDQU   32(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (CX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum21
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum21:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+32(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 32(CX)
-	VMOVDQU   64(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(CX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum22
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum22:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+64(SB), Y0, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 64(CX)
-	VMOVDQU   96(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y1, Y2, Y2
-	VMULPS    Y1, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(CX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum23
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum23:
-	VPADDD   bf16Up<>+0(SB), Y2, Y4
-	VPADDD   bf16Bias<>+0(SB), Y2, Y2
-	VPANDN   bf16Tie<>+0(SB), Y2, Y2
-	VPANDN   Y4, Y2, Y4
-	VPADDD   bf16Up<>+0(SB), Y3, Y2
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
 	VPANDN   Y2, Y3, Y2
-	VPSRLD   $0x10, Y4, Y4
-	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
 	VPAND    pairBits<>+0(SB), Y0, Y0
 	VPSIGNW  Y0, Y2, Y2
@@ -20937,118 +20955,121 @@ loop:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
 	VPBROADCASTQ X1, Y1
-	VMOVDQU      (DX), Y3
-	VPSLLD       $0x10, Y3, Y2
-	VPAND        bf16HighW<>+0(SB), Y3, Y3
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y2, Y4
-	VMOVMSKPS    Y4, DI
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum27
-	VCMPPS       $0x03, Y2, Y2, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum27:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+0(SB), Y1, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, (AX)
-	VMOVDQU   32(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y0, Y2, Y2
-	VMULPS    Y0, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum28
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum28:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+32(SB), Y1, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 32(AX)
-	VMOVDQU   64(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y0, Y2, Y2
-	VMULPS    Y0, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum29
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum29:
-	VPADDD    bf16Up<>+0(SB), Y2, Y4
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPANDN    bf16Tie<>+0(SB), Y2, Y2
-	VPANDN    Y4, Y2, Y4
-	VPADDD    bf16Up<>+0(SB), Y3, Y2
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y2, Y3, Y2
-	VPSRLD    $0x10, Y4, Y4
-	VPBLENDW  $0xaa, Y2, Y4, Y2
-	VPSHUFB   pairSelect<>+64(SB), Y1, Y3
-	VPAND     pairBits<>+0(SB), Y3, Y3
-	VPSIGNW   Y3, Y2, Y2
-	VMOVDQU   Y2, 64(AX)
-	VMOVDQU   96(DX), Y3
-	VPSLLD    $0x10, Y3, Y2
-	VPAND     bf16HighW<>+0(SB), Y3, Y3
-	VMULPS    Y0, Y2, Y2
-	VMULPS    Y0, Y3, Y3
-	VCMPPS    $0x03, Y3, Y2, Y4
-	VMOVMSKPS Y4, DI
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum30
-	VCMPPS    $0x03, Y2, Y2, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y2, Y2
-	VCMPPS    $0x03, Y3, Y3, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum30:
-	VPADDD   bf16Up<>+0(SB), Y2, Y4
-	VPADDD   bf16Bias<>+0(SB), Y2, Y2
-	VPANDN   bf16Tie<>+0(SB), Y2, Y2
-	VPANDN   Y4, Y2, Y4
-	VPADDD   bf16Up<>+0(SB), Y3, Y2
-	VPADDD   bf16Bias<>+0(SB), Y3, Y3
-	VPANDN   bf16Tie<>+0(SB), Y3, Y3
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
 	VPANDN   Y2, Y3, Y2
-	VPSRLD   $0x10, Y4, Y4
-	VPBLENDW $0xaa, Y2, Y4, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y1, Y1
 	VPAND    pairBits<>+0(SB), Y1, Y1
 	VPSIGNW  Y1, Y2, Y2
@@ -21805,132 +21826,135 @@ loop:
 	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
 	VPBROADCASTQ X4, Y4
-	VMOVDQU      (DX), Y6
-	VPSLLD       $0x10, Y6, Y5
-	VPAND        bf16HighW<>+0(SB), Y6, Y6
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VCMPPS       $0x03, Y6, Y5, Y7
-	VMOVMSKPS    Y7, DI
+	VMOVDQU      bf16Up<>+0(SB), Y5
+	VMOVDQU      bf16Bias<>+0(SB), Y6
+	VMOVDQU      bf16Tie<>+0(SB), Y7
+	VMOVDQU      (DX), Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VADDPS       Y1, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VADDPS       Y1, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, DI
 	TESTL        DI, DI
 	JZ           pairnum33
-	VCMPPS       $0x03, Y5, Y5, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum33:
-	VPADDD    bf16Up<>+0(SB), Y5, Y7
-	VPADDD    bf16Bias<>+0(SB), Y5, Y5
-	VPANDN    bf16Tie<>+0(SB), Y5, Y5
-	VPANDN    Y7, Y5, Y7
-	VPADDD    bf16Up<>+0(SB), Y6, Y5
-	VPADDD    bf16Bias<>+0(SB), Y6, Y6
-	VPANDN    bf16Tie<>+0(SB), Y6, Y6
-	VPANDN    Y5, Y6, Y5
-	VPSRLD    $0x10, Y7, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y5
-	VPSHUFB   pairSelect<>+0(SB), Y4, Y6
-	VPAND     pairBits<>+0(SB), Y6, Y6
-	VPSUBW    Y3, Y5, Y5
-	VPSIGNW   Y6, Y5, Y5
-	VPADDW    Y3, Y5, Y5
-	VMOVDQU   Y5, (AX)
-	VMOVDQU   32(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y0, Y5, Y5
-	VADDPS    Y1, Y5, Y5
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, DI
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+0(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, (AX)
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum34
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum34:
-	VPADDD    bf16Up<>+0(SB), Y5, Y7
-	VPADDD    bf16Bias<>+0(SB), Y5, Y5
-	VPANDN    bf16Tie<>+0(SB), Y5, Y5
-	VPANDN    Y7, Y5, Y7
-	VPADDD    bf16Up<>+0(SB), Y6, Y5
-	VPADDD    bf16Bias<>+0(SB), Y6, Y6
-	VPANDN    bf16Tie<>+0(SB), Y6, Y6
-	VPANDN    Y5, Y6, Y5
-	VPSRLD    $0x10, Y7, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y5
-	VPSHUFB   pairSelect<>+32(SB), Y4, Y6
-	VPAND     pairBits<>+0(SB), Y6, Y6
-	VPSUBW    Y3, Y5, Y5
-	VPSIGNW   Y6, Y5, Y5
-	VPADDW    Y3, Y5, Y5
-	VMOVDQU   Y5, 32(AX)
-	VMOVDQU   64(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y0, Y5, Y5
-	VADDPS    Y1, Y5, Y5
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, DI
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+32(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 32(AX)
+	VMOVDQU   64(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum35
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum35:
-	VPADDD    bf16Up<>+0(SB), Y5, Y7
-	VPADDD    bf16Bias<>+0(SB), Y5, Y5
-	VPANDN    bf16Tie<>+0(SB), Y5, Y5
-	VPANDN    Y7, Y5, Y7
-	VPADDD    bf16Up<>+0(SB), Y6, Y5
-	VPADDD    bf16Bias<>+0(SB), Y6, Y6
-	VPANDN    bf16Tie<>+0(SB), Y6, Y6
-	VPANDN    Y5, Y6, Y5
-	VPSRLD    $0x10, Y7, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y5
-	VPSHUFB   pairSelect<>+64(SB), Y4, Y6
-	VPAND     pairBits<>+0(SB), Y6, Y6
-	VPSUBW    Y3, Y5, Y5
-	VPSIGNW   Y6, Y5, Y5
-	VPADDW    Y3, Y5, Y5
-	VMOVDQU   Y5, 64(AX)
-	VMOVDQU   96(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y0, Y5, Y5
-	VADDPS    Y1, Y5, Y5
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, DI
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+64(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 64(AX)
+	VMOVDQU   96(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum36
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum36:
-	VPADDD   bf16Up<>+0(SB), Y5, Y7
-	VPADDD   bf16Bias<>+0(SB), Y5, Y5
-	VPANDN   bf16Tie<>+0(SB), Y5, Y5
-	VPANDN   Y7, Y5, Y7
-	VPADDD   bf16Up<>+0(SB), Y6, Y5
-	VPADDD   bf16Bias<>+0(SB), Y6, Y6
-	VPANDN   bf16Tie<>+0(SB), Y6, Y6
+	VPADDD   Y5, Y8, Y10
+	VPADDD   Y6, Y8, Y8
+	VPANDN   Y7, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y5, Y9, Y5
+	VPADDD   Y6, Y9, Y6
+	VPANDN   Y7, Y6, Y6
 	VPANDN   Y5, Y6, Y5
-	VPSRLD   $0x10, Y7, Y7
-	VPBLENDW $0xaa, Y5, Y7, Y5
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y5, Y10, Y5
 	VPSHUFB  pairSelect<>+96(SB), Y4, Y4
 	VPAND    pairBits<>+0(SB), Y4, Y4
 	VPSUBW   Y3, Y5, Y5
@@ -24443,9 +24467,9 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	VPBROADCASTD bf16Fix<>+0(SB), Z3
-	VPBROADCASTD bf16Up<>+0(SB), Z4
-	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Up<>+0(SB), Z3
+	VPBROADCASTD bf16Bias<>+0(SB), Z4
+	VPBROADCASTD bf16Fix<>+0(SB), Z5
 	VPBROADCASTD bf16NotTie<>+0(SB), Z6
 	CMPQ         R11, $0x00000040
 	JB           keep1
@@ -24466,27 +24490,27 @@ keep4:
 	VADDPS       Z1, Z9, Z9
 	VADDPS       Z1, Z10, Z10
 	VPBROADCASTD halfQNaN<>+0(SB), Z11
-	VFIXUPIMMPS  $0x00, Z3, Z7, Z11
-	VPADDD       Z4, Z11, Z7
-	VPADDD       Z5, Z11, Z11
+	VFIXUPIMMPS  $0x00, Z5, Z7, Z11
+	VPADDD       Z3, Z11, Z7
+	VPADDD       Z4, Z11, Z11
 	VPTERNLOGD   $0xe0, Z6, Z11, Z7
 	VPBROADCASTD halfQNaN<>+0(SB), Z11
-	VFIXUPIMMPS  $0x00, Z3, Z8, Z11
-	VPADDD       Z4, Z11, Z8
-	VPADDD       Z5, Z11, Z11
+	VFIXUPIMMPS  $0x00, Z5, Z8, Z11
+	VPADDD       Z3, Z11, Z8
+	VPADDD       Z4, Z11, Z11
 	VPTERNLOGD   $0xe0, Z6, Z11, Z8
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z11
 	VPERMT2W     Z8, Z11, Z7
 	VMOVDQU64    Z7, (AX)
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z3, Z9, Z7
-	VPADDD       Z4, Z7, Z8
-	VPADDD       Z5, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z5, Z9, Z7
+	VPADDD       Z3, Z7, Z8
+	VPADDD       Z4, Z7, Z7
 	VPTERNLOGD   $0xe0, Z6, Z7, Z8
 	VPBROADCASTD halfQNaN<>+0(SB), Z7
-	VFIXUPIMMPS  $0x00, Z3, Z10, Z7
-	VPADDD       Z4, Z7, Z9
-	VPADDD       Z5, Z7, Z7
+	VFIXUPIMMPS  $0x00, Z5, Z10, Z7
+	VPADDD       Z3, Z7, Z9
+	VPADDD       Z4, Z7, Z7
 	VPTERNLOGD   $0xe0, Z6, Z7, Z9
 	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
 	VPERMT2W     Z9, Z7, Z8
@@ -25136,66 +25160,69 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	CMPQ CX, $0x00000020
-	JB   keep1
+	VMOVDQU bf16Up<>+0(SB), Y3
+	VMOVDQU bf16Bias<>+0(SB), Y4
+	VMOVDQU bf16Tie<>+0(SB), Y5
+	CMPQ    CX, $0x00000020
+	JB      keep1
 
 keep4:
-	VMOVDQU   (DX), Y4
-	VPSLLD    $0x10, Y4, Y3
-	VPAND     bf16HighW<>+0(SB), Y4, Y4
-	VMULPS    Y0, Y3, Y3
-	VMULPS    Y0, Y4, Y4
-	VMOVDQU   32(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y0, Y5, Y5
+	VMOVDQU   (DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y3, Y3
-	VADDPS    Y1, Y4, Y4
-	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y7, Y7
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VMULPS    Y0, Y9, Y9
 	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y4, Y3, Y7
-	VMOVMSKPS Y7, R9
+	VADDPS    Y1, Y7, Y7
+	VADDPS    Y1, Y8, Y8
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y7, Y6, Y10
+	VMOVMSKPS Y10, R9
 	TESTL     R9, R9
 	JZ        pairnum39
-	VCMPPS    $0x03, Y3, Y3, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y3, Y3
-	VCMPPS    $0x03, Y4, Y4, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y4, Y4
+	VCMPPS    $0x03, Y6, Y6, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum39:
-	VPADDD    bf16Up<>+0(SB), Y3, Y7
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPANDN    bf16Tie<>+0(SB), Y3, Y3
-	VPANDN    Y7, Y3, Y7
-	VPADDD    bf16Up<>+0(SB), Y4, Y3
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPANDN    bf16Tie<>+0(SB), Y4, Y4
-	VPANDN    Y3, Y4, Y3
-	VPSRLD    $0x10, Y7, Y7
-	VPBLENDW  $0xaa, Y3, Y7, Y3
-	VMOVDQU   Y3, (AX)
-	VCMPPS    $0x03, Y6, Y5, Y3
-	VMOVMSKPS Y3, R9
+	VPADDD    Y3, Y6, Y10
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y10, Y6, Y10
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y6, Y10, Y6
+	VMOVDQU   Y6, (AX)
+	VCMPPS    $0x03, Y9, Y8, Y6
+	VMOVMSKPS Y6, R9
 	TESTL     R9, R9
 	JZ        pairnum40
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y8, Y8, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum40:
-	VPADDD   bf16Up<>+0(SB), Y5, Y3
-	VPADDD   bf16Bias<>+0(SB), Y5, Y4
-	VPANDN   bf16Tie<>+0(SB), Y4, Y4
-	VPANDN   Y3, Y4, Y3
-	VPADDD   bf16Up<>+0(SB), Y6, Y4
-	VPADDD   bf16Bias<>+0(SB), Y6, Y5
-	VPANDN   bf16Tie<>+0(SB), Y5, Y5
-	VPANDN   Y4, Y5, Y4
-	VPSRLD   $0x10, Y3, Y3
-	VPBLENDW $0xaa, Y4, Y3, Y3
-	VMOVDQU  Y3, 32(AX)
+	VPADDD   Y3, Y8, Y6
+	VPADDD   Y4, Y8, Y7
+	VPANDN   Y5, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPADDD   Y3, Y9, Y7
+	VPADDD   Y4, Y9, Y8
+	VPANDN   Y5, Y8, Y8
+	VPANDN   Y7, Y8, Y7
+	VPSRLD   $0x10, Y6, Y6
+	VPBLENDW $0xaa, Y7, Y6, Y6
+	VMOVDQU  Y6, 32(AX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000020, CX
@@ -25207,17 +25234,17 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VADDPS       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X3
-	VPACKUSDW    X3, X4, X3
+	VMULPS       Y0, Y3, Y6
+	VADDPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y6, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKUSDW    X4, X3, X3
 	VMOVDQU      X3, (AX)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000010, AX

@@ -569,22 +569,33 @@ func (t *halfTailAVX2) only(km VecVirtual, flag, safe Register) tailMaskAVX2 {
 // Every instruction is AVX512F but KMOVD, VPERMT2W, VPBLENDMW, VPMINSW and
 // VPMINUW on words, which are AVX512BW.
 
-// pairConsts are the registers packPair reads, loaded once by halfConsts
-// so that the unrolled loops do not load them for every pair.
+// pairConsts are the registers a bfloat16 packPair reads, loaded once by
+// halfConsts so that the unrolled loops do not load them for every pair:
+// bf16Up and bf16Bias, then bf16Fix and bf16NotTie (AVX-512) or bf16Tie
+// (AVX2).
 type pairConsts struct {
-	fix, up, bias, notTie VecVirtual // bfloat16 (AVX-512): bf16Fix, bf16Up, bf16Bias, bf16NotTie
+	up, bias    VecVirtual
+	fix, notTie VecVirtual // AVX-512
+	tie         VecVirtual // AVX2
 }
 
-// halfConsts loads the constants of e's pairs on isa (none for float32 and
-// float64).
+// halfConsts loads the constants of e's pairs on isa (none for float32,
+// float64 and binary16).
 func (e elemType) halfConsts(isa vecISA) pairConsts {
-	if e.half == nil || !e.half.bf || isa.width == 32 {
+	if e.half == nil || !e.half.bf {
 		return pairConsts{}
 	}
-	c := pairConsts{ZMM(), ZMM(), ZMM(), ZMM()}
-	VPBROADCASTD(bf16Fix, c.fix)
+	if isa.width == 32 {
+		c := pairConsts{up: YMM(), bias: YMM(), tie: YMM()}
+		VMOVDQU(bf16Up, c.up)
+		VMOVDQU(bf16Bias, c.bias)
+		VMOVDQU(bf16Tie, c.tie)
+		return c
+	}
+	c := pairConsts{up: ZMM(), bias: ZMM(), fix: ZMM(), notTie: ZMM()}
 	VPBROADCASTD(bf16Up, c.up)
 	VPBROADCASTD(bf16Bias, c.bias)
+	VPBROADCASTD(bf16Fix, c.fix)
 	VPBROADCASTD(bf16NotTie, c.notTie)
 	return c
 }
@@ -651,7 +662,7 @@ func (e elemType) loadPair(isa vecISA, m Mem, a, b VecVirtual) {
 // nil), zero-masked by it.
 func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecVirtual {
 	if isa.width == 32 {
-		return e.packPairAVX2(a, b)
+		return e.packPairAVX2(c, a, b)
 	}
 	if e.half.bf {
 		ra, rb := roundBF16High(c, a), roundBF16High(c, b)
@@ -708,7 +719,7 @@ func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
 // whether the pair has a NaN at all, and only then are they blended. The
 // tie bit is cleared by two VPANDN (w &^ (bit16 &^ w−1)); the even results
 // are shifted to the low words and VPBLENDW takes the odd ones' high words.
-func (e elemType) packPairAVX2(a, b VecVirtual) VecVirtual {
+func (e elemType) packPairAVX2(c pairConsts, a, b VecVirtual) VecVirtual {
 	if !e.half.bf {
 		y, xb := YMM(), XMM()
 		VPXOR(y, y, y) // as in packPair
@@ -734,9 +745,9 @@ func (e elemType) packPairAVX2(a, b VecVirtual) VecVirtual {
 	var rs [2]VecVirtual
 	for i, v := range []VecVirtual{a, b} {
 		w, w1, t := YMM(), YMM(), YMM()
-		VPADDD(bf16Up, v, w)
-		VPADDD(bf16Bias, v, w1)
-		VPANDN(bf16Tie, w1, t) // bit 16 where w−1 lacks it: a tie to clear
+		VPADDD(c.up, v, w)
+		VPADDD(c.bias, v, w1)
+		VPANDN(c.tie, w1, t) // bit 16 where w−1 lacks it: a tie to clear
 		VPANDN(w, t, w)
 		rs[i] = w
 	}
