@@ -1008,25 +1008,24 @@ small0:
 	SBBQ DI, DI
 
 	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
-	KMOVW        DI, K2
-	KANDW        K2, K1, K2
-	VPMOVZXWD.Z  (DX), K2, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K2, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	ADDQ         CX, DX
-	ADDQ         CX, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	KMOVW            DI, K2
+	KANDW            K2, K1, K2
+	VPMOVZXWD.Z      (DX), K2, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K2, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, (AX)
+	ADDQ             CX, DX
+	ADDQ             CX, AX
+	INCQ             SI
+	CMPQ             SI, R8
+	JL               small0
+	JMP              done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -1037,36 +1036,34 @@ small1:
 	SBBQ DI, DI
 
 	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
-	KMOVW        DI, K2
-	KANDW        K2, K1, K3
-	VPMOVZXWD.Z  (DX), K2, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K2, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	VPMOVZXWD.Z  32(DX), K3, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K3, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	ADDQ         CX, DX
-	ADDQ         CX, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	KMOVW            DI, K2
+	KANDW            K2, K1, K3
+	VPMOVZXWD.Z      (DX), K2, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K2, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VPMOVZXWD.Z      32(DX), K3, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K3, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	ADDQ             CX, DX
+	ADDQ             CX, AX
+	INCQ             SI
+	CMPQ             SI, R8
+	JL               small1
+	JMP              done
 	JMP done
 
 run:
@@ -1166,48 +1163,46 @@ keep4:
 	JAE          keep4
 
 keep1:
-	CMPQ         R11, $0x00000010
-	JB           keeptail
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z6
-	VCMPPS       $0x03, Z6, Z6, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
-	VPSRLD       $0x10, Z6, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z6, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, AX
-	SUBQ         $0x00000010, R11
-	JMP          keep1
+	CMPQ             R11, $0x00000010
+	JB               keeptail
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z6
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z6, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPMOVDW          Z3, (AX)
+	ADDQ             $0x00000020, DX
+	ADDQ             $0x00000020, AX
+	SUBQ             $0x00000010, R11
+	JMP              keep1
 
 keeptail:
 	TESTQ R11, R11
 	JZ    next
 
 	// Tail: opmask k = 1<<count - 1.
-	MOVL         $0x00000001, R9
-	MOVQ         R11, CX
-	SHLL         CL, R9
-	DECL         R9
-	KMOVW        R9, K1
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z2, Z0, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	LEAQ         (DX)(R11*2), DX
-	LEAQ         (AX)(R11*2), AX
-	JMP          next
+	MOVL             $0x00000001, R9
+	MOVQ             R11, CX
+	SHLL             CL, R9
+	DECL             R9
+	KMOVW            R9, K1
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z2, Z0, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	LEAQ             (DX)(R11*2), DX
+	LEAQ             (AX)(R11*2), AX
+	JMP              next
 
 drop:
 	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
@@ -7924,64 +7919,60 @@ laststored:
 	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      (CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, (AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      32(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 32(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      64(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 64(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      96(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 
 done:
 	VZEROUPPER
@@ -8745,64 +8736,60 @@ chunkslaststored:
 	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      (CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, (AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      32(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 32(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      64(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 64(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      96(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 	VZEROUPPER
 	RET
 
@@ -10487,64 +10474,60 @@ masked:
 	ANDQ  CX, DI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z1, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 96(AX)
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 96(AX)
 	VZEROUPPER
 	RET
 
@@ -10961,18 +10944,17 @@ TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
 	VBROADCASTSS c+88(FP), Z2
 
 	// The fill: round(c) in every 16-bit lane of a AVX512.
-	VMOVUPS      Z2, Z3
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z3, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VPSLLD       $0x10, Z4, Z3
-	VPORD        Z4, Z3, Z3
-	CMPQ         SI, $0x40
-	JBE          last
+	VMOVUPS          Z2, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPSLLD           $0x10, Z3, Z4
+	VPORD            Z3, Z4, Z3
+	CMPQ             SI, $0x40
+	JBE              last
 
 loop:
 	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
@@ -11057,72 +11039,68 @@ masked:
 	ANDQ  CX, DI
 
 	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z0
-	VADDPS       Z1, Z3, K1, Z0
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      32(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      64(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      96(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z0
+	VADDPS           Z1, Z3, K1, Z0
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 	VZEROUPPER
 	RET
 
@@ -22521,113 +22499,107 @@ row:
 	JB   rows1
 
 rows4:
-	VMOVUPS      (R9), Z1
-	VMOVUPS      64(R9), Z2
-	VMOVUPS      128(R9), Z3
-	VMOVUPS      192(R9), Z4
-	VCMPPS       $0x04, Z0, Z1, K1
-	VCMPPS       $0x04, Z0, Z2, K2
-	VCMPPS       $0x04, Z0, Z3, K3
-	VCMPPS       $0x04, Z0, Z4, K4
-	VPMOVZXWD    (BX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VPMOVZXWD    32(BX), Z6
-	VPSLLD       $0x10, Z6, Z6
-	VPMOVZXWD    64(BX), Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    96(BX), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VMULPS.Z     Z5, Z1, K1, Z1
-	VMULPS.Z     Z6, Z2, K2, Z2
-	VMULPS.Z     Z7, Z3, K3, Z3
-	VMULPS.Z     Z8, Z4, K4, Z4
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z1, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (AX)
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z4, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, BX
-	ADDQ         $0x00000100, R9
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          rows4
+	VMOVUPS          (R9), Z1
+	VMOVUPS          64(R9), Z2
+	VMOVUPS          128(R9), Z3
+	VMOVUPS          192(R9), Z4
+	VCMPPS           $0x04, Z0, Z1, K1
+	VCMPPS           $0x04, Z0, Z2, K2
+	VCMPPS           $0x04, Z0, Z3, K3
+	VCMPPS           $0x04, Z0, Z4, K4
+	VPMOVZXWD        (BX), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VPMOVZXWD        32(BX), Z6
+	VPSLLD           $0x10, Z6, Z6
+	VPMOVZXWD        64(BX), Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        96(BX), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VMULPS.Z         Z5, Z1, K1, Z1
+	VMULPS.Z         Z6, Z2, K2, Z2
+	VMULPS.Z         Z7, Z3, K3, Z3
+	VMULPS.Z         Z8, Z4, K4, Z4
+	VPBROADCASTD     halfQNaN<>+0(SB), Z5
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z5
+	VPADDD.BCST      bf16Up<>+0(SB), Z5, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z5, Z5
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z5, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 32(AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 64(AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, BX
+	ADDQ             $0x00000100, R9
+	SUBQ             $0x00000040, R8
+	CMPQ             R8, $0x00000040
+	JAE              rows4
 
 rows1:
-	CMPQ         R8, $0x00000010
-	JB           rowtail
-	VMOVUPS      (R9), Z1
-	VCMPPS       $0x04, Z0, Z1, K1
-	VPMOVZXWD    (BX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, BX
-	ADDQ         $0x00000040, R9
-	SUBQ         $0x00000010, R8
-	JMP          rows1
+	CMPQ             R8, $0x00000010
+	JB               rowtail
+	VMOVUPS          (R9), Z1
+	VCMPPS           $0x04, Z0, Z1, K1
+	VPMOVZXWD        (BX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K1, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	ADDQ             $0x00000020, AX
+	ADDQ             $0x00000020, BX
+	ADDQ             $0x00000040, R9
+	SUBQ             $0x00000010, R8
+	JMP              rows1
 
 rowtail:
 	TESTQ R8, R8
 	JZ    rowend
 
 	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
-	MOVL         $0x00000001, R10
-	MOVQ         R8, CX
-	SHLL         CL, R10
-	DECL         R10
-	KMOVW        R10, K1
-	VMOVUPS.Z    (R9), K1, Z1
-	VCMPPS       $0x04, Z0, Z1, K2
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	LEAQ         (AX)(R8*2), AX
-	LEAQ         (BX)(R8*2), BX
-	LEAQ         (R9)(R8*4), R9
+	MOVL             $0x00000001, R10
+	MOVQ             R8, CX
+	SHLL             CL, R10
+	DECL             R10
+	KMOVW            R10, K1
+	VMOVUPS.Z        (R9), K1, Z1
+	VCMPPS           $0x04, Z0, Z1, K2
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	LEAQ             (AX)(R8*2), AX
+	LEAQ             (BX)(R8*2), BX
+	LEAQ             (R9)(R8*4), R9
 
 rowend:
 	TESTQ DX, DX
@@ -22651,23 +22623,22 @@ short:
 	VCMPPS    $0x04, Z0, Z1, K2
 
 shortrow:
-	CMPQ         DX, DI
-	JB           shortend
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	ADDQ         R8, AX
-	ADDQ         R8, BX
-	SUBQ         DI, DX
-	JMP          shortrow
+	CMPQ             DX, DI
+	JB               shortend
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	ADDQ             R8, AX
+	ADDQ             R8, BX
+	SUBQ             DI, DX
+	JMP              shortrow
 
 shortend:
 	// The last, partial row, if any: the row tail with cnt = elements left.
@@ -24410,16 +24381,15 @@ TEXT ·affinePlanesAVX512BF16(SB), NOSPLIT, $0-108
 	VBROADCASTSS c+104(FP), Z2
 
 	// The fill: round(c) in every 16-bit lane of a AVX512.
-	VMOVUPS      Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPSLLD       $0x10, Z3, Z2
-	VPORD        Z3, Z2, Z2
+	VMOVUPS          Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPSLLD           $0x10, Z2, Z3
+	VPORD            Z2, Z3, Z2
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -24522,50 +24492,48 @@ keep4:
 	JAE          keep4
 
 keep1:
-	CMPQ         R11, $0x00000010
-	JB           keeptail
-	VPMOVZXWD    (DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z7
-	VADDPS       Z1, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z7
-	VPSRLD       $0x10, Z7, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z7, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, (AX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, AX
-	SUBQ         $0x00000010, R11
-	JMP          keep1
+	CMPQ             R11, $0x00000010
+	JB               keeptail
+	VPMOVZXWD        (DX), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z7
+	VADDPS           Z1, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, (AX)
+	ADDQ             $0x00000020, DX
+	ADDQ             $0x00000020, AX
+	SUBQ             $0x00000010, R11
+	JMP              keep1
 
 keeptail:
 	TESTQ R11, R11
 	JZ    next
 
 	// Tail: opmask k = 1<<count - 1.
-	MOVL         $0x00000001, R9
-	MOVQ         R11, CX
-	SHLL         CL, R9
-	DECL         R9
-	KMOVW        R9, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z3, Z0, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z3, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VPMOVDW      Z4, K1, (AX)
-	LEAQ         (DX)(R11*2), DX
-	LEAQ         (AX)(R11*2), AX
-	JMP          next
+	MOVL             $0x00000001, R9
+	MOVQ             R11, CX
+	SHLL             CL, R9
+	DECL             R9
+	KMOVW            R9, K1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z3, Z0, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPMOVDW          Z3, K1, (AX)
+	LEAQ             (DX)(R11*2), DX
+	LEAQ             (AX)(R11*2), AX
+	JMP              next
 
 drop:
 	// Dropped: dst = BFloat16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.

@@ -327,20 +327,15 @@ func (e elemType) packAVX2(v VecVirtual) VecVirtual {
 }
 
 // roundBF16 returns the bfloat16 rounding of v's float32 lanes, in the low
-// 16 bits of each dword lane (the high 16 are 0); v is clobbered.
+// 16 bits of each dword lane (the high 16 are 0); v is clobbered. On AVX-512
+// it is roundBF16High shifted down.
 func roundBF16(isa vecISA, v VecVirtual) VecVirtual {
-	t := isa.vec()
 	if isa.width == 64 {
-		k := K()
-		VCMPPS(U8(3), v, v, k)       // unordered: NaN
-		VPBROADCASTD(halfQNaN, k, v) // merge: NaN lanes become 0x7FC00000
-		VPSRLD(U8(16), v, t)         // the lowest kept bit,
-		VPANDD_BCST(bf16One, t, t)   // alone
-		VPADDD(v, t, t)              // u + lowest kept bit
-		VPADDD_BCST(bf16Bias, t, t)  // + 0x7FFF
+		t := roundBF16High(pairConsts{}, v)
 		VPSRLD(U8(16), t, t)
 		return t
 	}
+	t := isa.vec()
 	m := YMM()
 	VCMPPS(U8(3), v, v, m)
 	VBLENDVPS(m, halfQNaN, v, v)
@@ -695,15 +690,23 @@ func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecV
 // in the high word of each dword lane; the low word is not defined, v is
 // kept. NaN lanes are first made 0x7FC00000 (VFIXUPIMMPS: a NaN takes the
 // destination, every other value passes through unchanged, subnormals
-// too). Then with w = u + 0x8000, the high word of w is c10's
-// (u + 0x7FFF + b) >> 16, b the lowest kept bit, except at a tie (u's low
-// word 0x8000), where it is one above when the result should be even. There
-// and only there w−1 = u + 0x7FFF has bit 16 unlike w, and
-// w & (w−1 | ^0x10000) clears it: the rounding in three instructions of
-// either vector port.
+// too). Then w = u + 0x8000 has c10's (u + 0x7FFF + b) >> 16 in its high
+// word, b the lowest kept bit, except at a tie (u's low word 0x8000) with
+// b = 0, where it is one too many. At a tie, and only there, w−1 =
+// u + 0x7FFF differs from w in bit 16, and has it clear exactly when b = 0,
+// so w & (w−1 | ^0x10000) removes that one: the rounding in three
+// instructions of either vector port. The constants are c's, or with c
+// empty (halfConsts of no pair) broadcast from memory.
 func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
 	u, w, w1 := ZMM(), ZMM(), ZMM()
 	VPBROADCASTD(halfQNaN, u)
+	if c.fix == nil {
+		VFIXUPIMMPS_BCST(U8(0), bf16Fix, v, u)
+		VPADDD_BCST(bf16Up, u, w)
+		VPADDD_BCST(bf16Bias, u, w1)
+		VPTERNLOGD_BCST(U8(0xE0), bf16NotTie, w1, w)
+		return w
+	}
 	VFIXUPIMMPS(U8(0), c.fix, v, u) // u = v, or 0x7FC00000 where v is NaN
 	VPADDD(c.up, u, w)
 	VPADDD(c.bias, u, w1)
