@@ -12,28 +12,31 @@ import (
 // Float16 are those of float32 with a widening load in place of the float
 // load and a rounding narrow store in place of the float store. A vector of
 // float32 lanes covers half as many bytes of memory as a float32 vector: 32
-// bytes (16 elements) for a ZMM, 16 bytes (8 elements) for a YMM. The
-// widening is exact; the store rounds each lane once, to nearest with ties
-// to even, as half.go in package dropout does:
+// bytes (16 elements) for a ZMM, 16 bytes (8 elements) for a YMM; the
+// unrolled loops take a whole register of memory at a time as a pair of
+// such vectors (loadPair, packPair, below). The widening is exact; the store
+// rounds each lane once, to nearest with ties to even, as half.go in package
+// dropout does:
 //
 //   - bfloat16, as c10::BFloat16 rounds, with integer instructions: NaN
 //     lanes are first made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16,
-//     which leaves 0x7FC0 for them. (AVX512_BF16's VCVTNEPS2BF16 would flush
-//     subnormals, so it is not used.)
+//     which leaves 0x7FC0 for them (the pairs compute the same bits another
+//     way: roundBF16High). AVX512_BF16's VCVTNEPS2BF16 would flush
+//     subnormals, so it is not used.
 //   - binary16, with VCVTPS2PH in its round-to-nearest-even mode (imm8 0),
 //     which keeps subnormal results and rounds overflow to ±Inf; NaN lanes
 //     are first made sign | 0x7FC00000 ((x | 0x7FC00000) & 0xFFC00000), which
 //     it turns into sign | 0x7E00, where it would otherwise keep the top bits
-//     of the payload.
+//     of the payload (a pair instead clamps the NaNs VCVTPS2PH leaves).
 //
 // On AVX-512 the single vectors are AVX512F: VPMOVZXWD and VCVTPH2PS from
 // memory, VPMOVDW and VCVTPS2PH to memory, each of them masked by an opmask
 // for the tails (a masked-off element is neither read nor written, and
-// cannot fault); the pairs of the unrolled loops (loadPair, packPair) also
-// use AVX512BW's word instructions. AVX2 has no 16-bit masked load or store: a tail of count
-// elements is VPMASKMOVD of its count/2 whole pairs and a 16-bit load or
-// store of its last element (halfTailAVX2), and its F16C VCVTPH2PS and
-// VCVTPS2PH put F16C in the AVX2 path's features.
+// cannot fault); the pairs also use AVX512BW's word instructions. AVX2 has
+// no 16-bit masked load or store: a tail of count elements is VPMASKMOVD of
+// its count/2 whole pairs and a 16-bit load or store of its last element
+// (halfTailAVX2), and its F16C VCVTPH2PS and VCVTPS2PH put F16C in the AVX2
+// path's features.
 
 // halfFormat is what sets a half type apart.
 type halfFormat struct {
@@ -45,7 +48,7 @@ type halfFormat struct {
 
 var (
 	bf16Format = halfFormat{bf: true, name: "bfloat16", rounding: []string{
-		"Each element is widened to float32 exactly (VPMOVZXWD, shifted left",
+		"Each element is widened to float32 exactly (its bits shifted left",
 		"by 16) and every result rounded once to bfloat16 as c10::BFloat16",
 		"rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16",
 		"in integer lanes, the low 16 bits of which are stored.",
