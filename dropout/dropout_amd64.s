@@ -100,6 +100,16 @@ DATA bf16HighW<>+24(SB)/4, $0xffff0000
 DATA bf16HighW<>+28(SB)/4, $0xffff0000
 GLOBL bf16HighW<>(SB), RODATA|NOPTR, $32
 
+DATA bf16Tie<>+0(SB)/4, $0x00010000
+DATA bf16Tie<>+4(SB)/4, $0x00010000
+DATA bf16Tie<>+8(SB)/4, $0x00010000
+DATA bf16Tie<>+12(SB)/4, $0x00010000
+DATA bf16Tie<>+16(SB)/4, $0x00010000
+DATA bf16Tie<>+20(SB)/4, $0x00010000
+DATA bf16Tie<>+24(SB)/4, $0x00010000
+DATA bf16Tie<>+28(SB)/4, $0x00010000
+GLOBL bf16Tie<>(SB), RODATA|NOPTR, $32
+
 DATA bf16PickOdd<>+0(SB)/2, $0x0001
 DATA bf16PickOdd<>+2(SB)/2, $0x0021
 DATA bf16PickOdd<>+4(SB)/2, $0x0003
@@ -201,74 +211,6 @@ DATA f16QuietNeg<>+58(SB)/2, $0xfe00
 DATA f16QuietNeg<>+60(SB)/2, $0xfe00
 DATA f16QuietNeg<>+62(SB)/2, $0xfe00
 GLOBL f16QuietNeg<>(SB), RODATA|NOPTR, $64
-
-DATA bf16Odd<>+0(SB)/2, $0x0001
-DATA bf16Odd<>+2(SB)/2, $0x0001
-DATA bf16Odd<>+4(SB)/2, $0x0001
-DATA bf16Odd<>+6(SB)/2, $0x0001
-DATA bf16Odd<>+8(SB)/2, $0x0001
-DATA bf16Odd<>+10(SB)/2, $0x0001
-DATA bf16Odd<>+12(SB)/2, $0x0001
-DATA bf16Odd<>+14(SB)/2, $0x0001
-DATA bf16Odd<>+16(SB)/2, $0x0001
-DATA bf16Odd<>+18(SB)/2, $0x0001
-DATA bf16Odd<>+20(SB)/2, $0x0001
-DATA bf16Odd<>+22(SB)/2, $0x0001
-DATA bf16Odd<>+24(SB)/2, $0x0001
-DATA bf16Odd<>+26(SB)/2, $0x0001
-DATA bf16Odd<>+28(SB)/2, $0x0001
-DATA bf16Odd<>+30(SB)/2, $0x0001
-DATA bf16Odd<>+32(SB)/2, $0x0001
-DATA bf16Odd<>+34(SB)/2, $0x0001
-DATA bf16Odd<>+36(SB)/2, $0x0001
-DATA bf16Odd<>+38(SB)/2, $0x0001
-DATA bf16Odd<>+40(SB)/2, $0x0001
-DATA bf16Odd<>+42(SB)/2, $0x0001
-DATA bf16Odd<>+44(SB)/2, $0x0001
-DATA bf16Odd<>+46(SB)/2, $0x0001
-DATA bf16Odd<>+48(SB)/2, $0x0001
-DATA bf16Odd<>+50(SB)/2, $0x0001
-DATA bf16Odd<>+52(SB)/2, $0x0001
-DATA bf16Odd<>+54(SB)/2, $0x0001
-DATA bf16Odd<>+56(SB)/2, $0x0001
-DATA bf16Odd<>+58(SB)/2, $0x0001
-DATA bf16Odd<>+60(SB)/2, $0x0001
-DATA bf16Odd<>+62(SB)/2, $0x0001
-GLOBL bf16Odd<>(SB), RODATA|NOPTR, $64
-
-DATA bf16Below<>+0(SB)/2, $0x7ffe
-DATA bf16Below<>+2(SB)/2, $0x7ffe
-DATA bf16Below<>+4(SB)/2, $0x7ffe
-DATA bf16Below<>+6(SB)/2, $0x7ffe
-DATA bf16Below<>+8(SB)/2, $0x7ffe
-DATA bf16Below<>+10(SB)/2, $0x7ffe
-DATA bf16Below<>+12(SB)/2, $0x7ffe
-DATA bf16Below<>+14(SB)/2, $0x7ffe
-DATA bf16Below<>+16(SB)/2, $0x7ffe
-DATA bf16Below<>+18(SB)/2, $0x7ffe
-DATA bf16Below<>+20(SB)/2, $0x7ffe
-DATA bf16Below<>+22(SB)/2, $0x7ffe
-DATA bf16Below<>+24(SB)/2, $0x7ffe
-DATA bf16Below<>+26(SB)/2, $0x7ffe
-DATA bf16Below<>+28(SB)/2, $0x7ffe
-DATA bf16Below<>+30(SB)/2, $0x7ffe
-DATA bf16Below<>+32(SB)/2, $0x7ffe
-DATA bf16Below<>+34(SB)/2, $0x7ffe
-DATA bf16Below<>+36(SB)/2, $0x7ffe
-DATA bf16Below<>+38(SB)/2, $0x7ffe
-DATA bf16Below<>+40(SB)/2, $0x7ffe
-DATA bf16Below<>+42(SB)/2, $0x7ffe
-DATA bf16Below<>+44(SB)/2, $0x7ffe
-DATA bf16Below<>+46(SB)/2, $0x7ffe
-DATA bf16Below<>+48(SB)/2, $0x7ffe
-DATA bf16Below<>+50(SB)/2, $0x7ffe
-DATA bf16Below<>+52(SB)/2, $0x7ffe
-DATA bf16Below<>+54(SB)/2, $0x7ffe
-DATA bf16Below<>+56(SB)/2, $0x7ffe
-DATA bf16Below<>+58(SB)/2, $0x7ffe
-DATA bf16Below<>+60(SB)/2, $0x7ffe
-DATA bf16Below<>+62(SB)/2, $0x7ffe
-GLOBL bf16Below<>(SB), RODATA|NOPTR, $64
 
 DATA pairBits<>+0(SB)/2, $0x0001
 DATA pairBits<>+2(SB)/2, $0x0002
@@ -2718,62 +2660,65 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	VMOVDQU bf16Odd<>+0(SB), Y2
-	VMOVDQU bf16Below<>+0(SB), Y3
+	VMOVDQU bf16Up<>+0(SB), Y2
+	VMOVDQU bf16Bias<>+0(SB), Y3
+	VMOVDQU bf16Tie<>+0(SB), Y4
 	CMPQ    CX, $0x00000020
 	JB      keep1
 
 keep4:
-	VMOVDQU   (DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y0, Y4, Y4
+	VMOVDQU   (DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VMOVDQU   32(DX), Y7
-	VPSLLD    $0x10, Y7, Y6
-	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y0, Y6, Y6
+	VMOVDQU   32(DX), Y8
+	VPSLLD    $0x10, Y8, Y7
+	VPAND     bf16HighW<>+0(SB), Y8, Y8
 	VMULPS    Y0, Y7, Y7
-	VCMPPS    $0x03, Y5, Y4, Y8
-	VMOVMSKPS Y8, R9
+	VMULPS    Y0, Y8, Y8
+	VCMPPS    $0x03, Y6, Y5, Y9
+	VMOVMSKPS Y9, R9
 	TESTL     R9, R9
 	JZ        pairnum1
-	VCMPPS    $0x03, Y4, Y4, Y8
-	VBLENDVPS Y8, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y8
-	VBLENDVPS Y8, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum1:
-	VPSRLD    $0x10, Y4, Y9
-	VPBLENDW  $0xaa, Y5, Y9, Y8
-	VPSLLD    $0x10, Y5, Y9
-	VPBLENDW  $0xaa, Y9, Y4, Y4
-	VPAND     Y2, Y8, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y8, Y8
-	VMOVDQU   Y8, (AX)
-	VCMPPS    $0x03, Y7, Y6, Y4
-	VMOVMSKPS Y4, R9
+	VPADDD    Y2, Y5, Y9
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y9, Y5, Y9
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y9, Y9
+	VPBLENDW  $0xaa, Y5, Y9, Y5
+	VMOVDQU   Y5, (AX)
+	VCMPPS    $0x03, Y8, Y7, Y5
+	VMOVMSKPS Y5, R9
 	TESTL     R9, R9
 	JZ        pairnum2
-	VCMPPS    $0x03, Y6, Y6, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y6, Y6
-	VCMPPS    $0x03, Y7, Y7, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y7, Y7
+	VCMPPS    $0x03, Y7, Y7, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y7, Y7
+	VCMPPS    $0x03, Y8, Y8, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y8, Y8
 
 pairnum2:
-	VPSRLD   $0x10, Y6, Y5
-	VPBLENDW $0xaa, Y7, Y5, Y4
-	VPSLLD   $0x10, Y7, Y5
-	VPBLENDW $0xaa, Y5, Y6, Y5
-	VPAND    Y2, Y4, Y6
-	VPOR     Y3, Y6, Y6
-	VPAVGW   Y6, Y5, Y6
-	VPSRLW   $0x0f, Y6, Y6
-	VPADDW   Y6, Y4, Y4
-	VMOVDQU  Y4, 32(AX)
+	VPADDD   Y2, Y7, Y5
+	VPADDD   Y3, Y7, Y6
+	VPANDN   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPADDD   Y2, Y8, Y6
+	VPADDD   Y3, Y8, Y7
+	VPANDN   Y4, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y6, Y5, Y5
+	VMOVDQU  Y5, 32(AX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000020, CX
@@ -2785,12 +2730,12 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Y2
 	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y0, Y2, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
+	VMULPS       Y0, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
 	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
+	VPADDD       Y5, Y2, Y2
 	VPADDD       bf16Bias<>+0(SB), Y2, Y2
 	VPSRLD       $0x10, Y2, Y2
 	VEXTRACTI128 $0x01, Y2, X3
@@ -16740,120 +16685,125 @@ stored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      bf16Odd<>+0(SB), Y3
-	VMOVDQU      bf16Below<>+0(SB), Y4
-	VMOVDQU      (DX), Y6
-	VPSLLD       $0x10, Y6, Y5
-	VPAND        bf16HighW<>+0(SB), Y6, Y6
-	VMULPS       Y1, Y5, Y5
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VCMPPS       $0x03, Y6, Y5, Y7
-	VMOVMSKPS    Y7, R8
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R8
 	TESTL        R8, R8
 	JZ           pairnum3
-	VCMPPS       $0x03, Y5, Y5, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum3:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, (AX)
-	VMOVDQU   32(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (AX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R8
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum4
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum4:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 32(AX)
-	VMOVDQU   64(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(AX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R8
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum5
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum5:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 64(AX)
-	VMOVDQU   96(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(AX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R8
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
 	JZ        pairnum6
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum6:
-	VPSRLD   $0x10, Y5, Y8
-	VPBLENDW $0xaa, Y6, Y8, Y7
-	VPSLLD   $0x10, Y6, Y8
-	VPBLENDW $0xaa, Y8, Y5, Y5
-	VPAND    Y3, Y7, Y3
-	VPOR     Y4, Y3, Y3
-	VPAVGW   Y3, Y5, Y3
-	VPSRLW   $0x0f, Y3, Y3
-	VPADDW   Y3, Y7, Y7
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
-	VPSIGNW  Y2, Y7, Y7
-	VMOVDQU  Y7, 96(AX)
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(AX)
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, AX
 	INCQ     CX
@@ -17164,120 +17114,125 @@ tailstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0
-	VMOVDQU      bf16Odd<>+0(SB), Y2
-	VMOVDQU      bf16Below<>+0(SB), Y3
-	VMOVDQU      (DX), Y5
-	VPSLLD       $0x10, Y5, Y4
-	VPAND        bf16HighW<>+0(SB), Y5, Y5
-	VMULPS       Y1, Y4, Y4
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y1, Y5, Y5
-	VCMPPS       $0x03, Y5, Y4, Y6
-	VMOVMSKPS    Y6, DI
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum7
-	VCMPPS       $0x03, Y4, Y4, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum7:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+0(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, (AX)
-	VMOVDQU   32(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum8
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum8:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+32(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 32(AX)
-	VMOVDQU   64(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum9
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum9:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+64(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 64(AX)
-	VMOVDQU   96(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum10
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum10:
-	VPSRLD   $0x10, Y4, Y7
-	VPBLENDW $0xaa, Y5, Y7, Y6
-	VPSLLD   $0x10, Y5, Y7
-	VPBLENDW $0xaa, Y7, Y4, Y4
-	VPAND    Y2, Y6, Y2
-	VPOR     Y3, Y2, Y2
-	VPAVGW   Y2, Y4, Y2
-	VPSRLW   $0x0f, Y2, Y2
-	VPADDW   Y2, Y6, Y6
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
 	VPAND    pairBits<>+0(SB), Y0, Y0
-	VPSIGNW  Y0, Y6, Y6
-	VMOVDQU  Y6, 96(AX)
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, AX
 	INCQ     CX
@@ -17762,120 +17717,125 @@ hookstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      bf16Odd<>+0(SB), Y3
-	VMOVDQU      bf16Below<>+0(SB), Y4
-	VMOVDQU      (R11), Y6
-	VPSLLD       $0x10, Y6, Y5
-	VPAND        bf16HighW<>+0(SB), Y6, Y6
-	VMULPS       Y1, Y5, Y5
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (R11), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VCMPPS       $0x03, Y6, Y5, Y7
-	VMOVMSKPS    Y7, R14
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R14
 	TESTL        R14, R14
 	JZ           pairnum12
-	VCMPPS       $0x03, Y5, Y5, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum12:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, (R10)
-	VMOVDQU   32(R11), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (R10)
+	VMOVDQU   32(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R14
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum13
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum13:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 32(R10)
-	VMOVDQU   64(R11), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(R10)
+	VMOVDQU   64(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R14
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum14
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum14:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 64(R10)
-	VMOVDQU   96(R11), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(R10)
+	VMOVDQU   96(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R14
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
 	JZ        pairnum15
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum15:
-	VPSRLD   $0x10, Y5, Y8
-	VPBLENDW $0xaa, Y6, Y8, Y7
-	VPSLLD   $0x10, Y6, Y8
-	VPBLENDW $0xaa, Y8, Y5, Y5
-	VPAND    Y3, Y7, Y3
-	VPOR     Y4, Y3, Y3
-	VPAVGW   Y3, Y5, Y3
-	VPSRLW   $0x0f, Y3, Y3
-	VPADDW   Y3, Y7, Y7
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
-	VPSIGNW  Y2, Y7, Y7
-	VMOVDQU  Y7, 96(R10)
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(R10)
 	ADDQ     $0x00000080, R11
 	ADDQ     $0x00000080, R10
 	DECQ     SI
@@ -18236,120 +18196,125 @@ drainstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
 	VPBROADCASTQ X2, Y2
-	VMOVDQU      bf16Odd<>+0(SB), Y3
-	VMOVDQU      bf16Below<>+0(SB), Y4
-	VMOVDQU      (DX), Y6
-	VPSLLD       $0x10, Y6, Y5
-	VPAND        bf16HighW<>+0(SB), Y6, Y6
-	VMULPS       Y1, Y5, Y5
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VCMPPS       $0x03, Y6, Y5, Y7
-	VMOVMSKPS    Y7, R10
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R10
 	TESTL        R10, R10
 	JZ           pairnum16
-	VCMPPS       $0x03, Y5, Y5, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum16:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+0(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, (CX)
-	VMOVDQU   32(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (CX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R10
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum17
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum17:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+32(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 32(CX)
-	VMOVDQU   64(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(CX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R10
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum18
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum18:
-	VPSRLD    $0x10, Y5, Y8
-	VPBLENDW  $0xaa, Y6, Y8, Y7
-	VPSLLD    $0x10, Y6, Y8
-	VPBLENDW  $0xaa, Y8, Y5, Y5
-	VPAND     Y3, Y7, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y7, Y7
-	VPSHUFB   pairSelect<>+64(SB), Y2, Y5
-	VPAND     pairBits<>+0(SB), Y5, Y5
-	VPSIGNW   Y5, Y7, Y7
-	VMOVDQU   Y7, 64(CX)
-	VMOVDQU   96(DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y1, Y5, Y5
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(CX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y6, Y5, Y7
-	VMOVMSKPS Y7, R10
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
 	JZ        pairnum19
-	VCMPPS    $0x03, Y5, Y5, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum19:
-	VPSRLD   $0x10, Y5, Y8
-	VPBLENDW $0xaa, Y6, Y8, Y7
-	VPSLLD   $0x10, Y6, Y8
-	VPBLENDW $0xaa, Y8, Y5, Y5
-	VPAND    Y3, Y7, Y3
-	VPOR     Y4, Y3, Y3
-	VPAVGW   Y3, Y5, Y3
-	VPSRLW   $0x0f, Y3, Y3
-	VPADDW   Y3, Y7, Y7
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
 	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
 	VPAND    pairBits<>+0(SB), Y2, Y2
-	VPSIGNW  Y2, Y7, Y7
-	VMOVDQU  Y7, 96(CX)
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(CX)
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, CX
 	DECQ     AX
@@ -18398,120 +18363,125 @@ finalstored:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
 	VPBROADCASTQ X0, Y0
-	VMOVDQU      bf16Odd<>+0(SB), Y2
-	VMOVDQU      bf16Below<>+0(SB), Y3
-	VMOVDQU      (DX), Y5
-	VPSLLD       $0x10, Y5, Y4
-	VPAND        bf16HighW<>+0(SB), Y5, Y5
-	VMULPS       Y1, Y4, Y4
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y1, Y5, Y5
-	VCMPPS       $0x03, Y5, Y4, Y6
-	VMOVMSKPS    Y6, DI
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum20
-	VCMPPS       $0x03, Y4, Y4, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum20:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+0(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, (CX)
-	VMOVDQU   32(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (CX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum21
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum21:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+32(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 32(CX)
-	VMOVDQU   64(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(CX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum22
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum22:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+64(SB), Y0, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 64(CX)
-	VMOVDQU   96(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y1, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(CX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y1, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum23
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum23:
-	VPSRLD   $0x10, Y4, Y7
-	VPBLENDW $0xaa, Y5, Y7, Y6
-	VPSLLD   $0x10, Y5, Y7
-	VPBLENDW $0xaa, Y7, Y4, Y4
-	VPAND    Y2, Y6, Y2
-	VPOR     Y3, Y2, Y2
-	VPAVGW   Y2, Y4, Y2
-	VPSRLW   $0x0f, Y2, Y2
-	VPADDW   Y2, Y6, Y6
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
 	VPAND    pairBits<>+0(SB), Y0, Y0
-	VPSIGNW  Y0, Y6, Y6
-	VMOVDQU  Y6, 96(CX)
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(CX)
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, CX
 	DECQ     AX
@@ -20963,120 +20933,125 @@ loop:
 	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
 	VPBROADCASTQ X1, Y1
-	VMOVDQU      bf16Odd<>+0(SB), Y2
-	VMOVDQU      bf16Below<>+0(SB), Y3
-	VMOVDQU      (DX), Y5
-	VPSLLD       $0x10, Y5, Y4
-	VPAND        bf16HighW<>+0(SB), Y5, Y5
-	VMULPS       Y0, Y4, Y4
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y0, Y5, Y5
-	VCMPPS       $0x03, Y5, Y4, Y6
-	VMOVMSKPS    Y6, DI
+	VMULPS       Y0, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
 	JZ           pairnum27
-	VCMPPS       $0x03, Y4, Y4, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum27:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+0(SB), Y1, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, (AX)
-	VMOVDQU   32(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y0, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum28
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum28:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+32(SB), Y1, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 32(AX)
-	VMOVDQU   64(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y0, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum29
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum29:
-	VPSRLD    $0x10, Y4, Y7
-	VPBLENDW  $0xaa, Y5, Y7, Y6
-	VPSLLD    $0x10, Y5, Y7
-	VPBLENDW  $0xaa, Y7, Y4, Y4
-	VPAND     Y2, Y6, Y5
-	VPOR      Y3, Y5, Y5
-	VPAVGW    Y5, Y4, Y5
-	VPSRLW    $0x0f, Y5, Y5
-	VPADDW    Y5, Y6, Y6
-	VPSHUFB   pairSelect<>+64(SB), Y1, Y4
-	VPAND     pairBits<>+0(SB), Y4, Y4
-	VPSIGNW   Y4, Y6, Y6
-	VMOVDQU   Y6, 64(AX)
-	VMOVDQU   96(DX), Y5
-	VPSLLD    $0x10, Y5, Y4
-	VPAND     bf16HighW<>+0(SB), Y5, Y5
-	VMULPS    Y0, Y4, Y4
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y5, Y4, Y6
-	VMOVMSKPS Y6, DI
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
 	JZ        pairnum30
-	VCMPPS    $0x03, Y4, Y4, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y4, Y4
-	VCMPPS    $0x03, Y5, Y5, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
 pairnum30:
-	VPSRLD   $0x10, Y4, Y7
-	VPBLENDW $0xaa, Y5, Y7, Y6
-	VPSLLD   $0x10, Y5, Y7
-	VPBLENDW $0xaa, Y7, Y4, Y4
-	VPAND    Y2, Y6, Y2
-	VPOR     Y3, Y2, Y2
-	VPAVGW   Y2, Y4, Y2
-	VPSRLW   $0x0f, Y2, Y2
-	VPADDW   Y2, Y6, Y6
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
 	VPSHUFB  pairSelect<>+96(SB), Y1, Y1
 	VPAND    pairBits<>+0(SB), Y1, Y1
-	VPSIGNW  Y1, Y6, Y6
-	VMOVDQU  Y6, 96(AX)
+	VPSIGNW  Y1, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
 	ADDQ     $0x08, BX
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, AX
@@ -21829,136 +21804,141 @@ loop:
 	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
 	VPBROADCASTQ X4, Y4
-	VMOVDQU      bf16Odd<>+0(SB), Y5
-	VMOVDQU      bf16Below<>+0(SB), Y6
-	VMOVDQU      (DX), Y8
-	VPSLLD       $0x10, Y8, Y7
-	VPAND        bf16HighW<>+0(SB), Y8, Y8
-	VMULPS       Y0, Y7, Y7
-	VADDPS       Y1, Y7, Y7
+	VMOVDQU      bf16Up<>+0(SB), Y5
+	VMOVDQU      bf16Bias<>+0(SB), Y6
+	VMOVDQU      bf16Tie<>+0(SB), Y7
+	VMOVDQU      (DX), Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
 	VMULPS       Y0, Y8, Y8
 	VADDPS       Y1, Y8, Y8
-	VCMPPS       $0x03, Y8, Y7, Y9
-	VMOVMSKPS    Y9, DI
+	VMULPS       Y0, Y9, Y9
+	VADDPS       Y1, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, DI
 	TESTL        DI, DI
 	JZ           pairnum33
-	VCMPPS       $0x03, Y7, Y7, Y9
-	VBLENDVPS    Y9, halfQNaN<>+0(SB), Y7, Y7
-	VCMPPS       $0x03, Y8, Y8, Y9
-	VBLENDVPS    Y9, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum33:
-	VPSRLD    $0x10, Y7, Y10
-	VPBLENDW  $0xaa, Y8, Y10, Y9
-	VPSLLD    $0x10, Y8, Y10
-	VPBLENDW  $0xaa, Y10, Y7, Y7
-	VPAND     Y5, Y9, Y8
-	VPOR      Y6, Y8, Y8
-	VPAVGW    Y8, Y7, Y8
-	VPSRLW    $0x0f, Y8, Y8
-	VPADDW    Y8, Y9, Y9
-	VPSHUFB   pairSelect<>+0(SB), Y4, Y7
-	VPAND     pairBits<>+0(SB), Y7, Y7
-	VPSUBW    Y3, Y9, Y9
-	VPSIGNW   Y7, Y9, Y9
-	VPADDW    Y3, Y9, Y9
-	VMOVDQU   Y9, (AX)
-	VMOVDQU   32(DX), Y8
-	VPSLLD    $0x10, Y8, Y7
-	VPAND     bf16HighW<>+0(SB), Y8, Y8
-	VMULPS    Y0, Y7, Y7
-	VADDPS    Y1, Y7, Y7
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+0(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, (AX)
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
 	VMULPS    Y0, Y8, Y8
 	VADDPS    Y1, Y8, Y8
-	VCMPPS    $0x03, Y8, Y7, Y9
-	VMOVMSKPS Y9, DI
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum34
-	VCMPPS    $0x03, Y7, Y7, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y7, Y7
-	VCMPPS    $0x03, Y8, Y8, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum34:
-	VPSRLD    $0x10, Y7, Y10
-	VPBLENDW  $0xaa, Y8, Y10, Y9
-	VPSLLD    $0x10, Y8, Y10
-	VPBLENDW  $0xaa, Y10, Y7, Y7
-	VPAND     Y5, Y9, Y8
-	VPOR      Y6, Y8, Y8
-	VPAVGW    Y8, Y7, Y8
-	VPSRLW    $0x0f, Y8, Y8
-	VPADDW    Y8, Y9, Y9
-	VPSHUFB   pairSelect<>+32(SB), Y4, Y7
-	VPAND     pairBits<>+0(SB), Y7, Y7
-	VPSUBW    Y3, Y9, Y9
-	VPSIGNW   Y7, Y9, Y9
-	VPADDW    Y3, Y9, Y9
-	VMOVDQU   Y9, 32(AX)
-	VMOVDQU   64(DX), Y8
-	VPSLLD    $0x10, Y8, Y7
-	VPAND     bf16HighW<>+0(SB), Y8, Y8
-	VMULPS    Y0, Y7, Y7
-	VADDPS    Y1, Y7, Y7
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+32(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 32(AX)
+	VMOVDQU   64(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
 	VMULPS    Y0, Y8, Y8
 	VADDPS    Y1, Y8, Y8
-	VCMPPS    $0x03, Y8, Y7, Y9
-	VMOVMSKPS Y9, DI
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum35
-	VCMPPS    $0x03, Y7, Y7, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y7, Y7
-	VCMPPS    $0x03, Y8, Y8, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum35:
-	VPSRLD    $0x10, Y7, Y10
-	VPBLENDW  $0xaa, Y8, Y10, Y9
-	VPSLLD    $0x10, Y8, Y10
-	VPBLENDW  $0xaa, Y10, Y7, Y7
-	VPAND     Y5, Y9, Y8
-	VPOR      Y6, Y8, Y8
-	VPAVGW    Y8, Y7, Y8
-	VPSRLW    $0x0f, Y8, Y8
-	VPADDW    Y8, Y9, Y9
-	VPSHUFB   pairSelect<>+64(SB), Y4, Y7
-	VPAND     pairBits<>+0(SB), Y7, Y7
-	VPSUBW    Y3, Y9, Y9
-	VPSIGNW   Y7, Y9, Y9
-	VPADDW    Y3, Y9, Y9
-	VMOVDQU   Y9, 64(AX)
-	VMOVDQU   96(DX), Y8
-	VPSLLD    $0x10, Y8, Y7
-	VPAND     bf16HighW<>+0(SB), Y8, Y8
-	VMULPS    Y0, Y7, Y7
-	VADDPS    Y1, Y7, Y7
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+64(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 64(AX)
+	VMOVDQU   96(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
 	VMULPS    Y0, Y8, Y8
 	VADDPS    Y1, Y8, Y8
-	VCMPPS    $0x03, Y8, Y7, Y9
-	VMOVMSKPS Y9, DI
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
 	JZ        pairnum36
-	VCMPPS    $0x03, Y7, Y7, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y7, Y7
-	VCMPPS    $0x03, Y8, Y8, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum36:
-	VPSRLD   $0x10, Y7, Y10
-	VPBLENDW $0xaa, Y8, Y10, Y9
-	VPSLLD   $0x10, Y8, Y10
-	VPBLENDW $0xaa, Y10, Y7, Y7
-	VPAND    Y5, Y9, Y5
-	VPOR     Y6, Y5, Y5
-	VPAVGW   Y5, Y7, Y5
-	VPSRLW   $0x0f, Y5, Y5
-	VPADDW   Y5, Y9, Y9
+	VPADDD   Y5, Y8, Y10
+	VPADDD   Y6, Y8, Y8
+	VPANDN   Y7, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y5, Y9, Y5
+	VPADDD   Y6, Y9, Y6
+	VPANDN   Y7, Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y5, Y10, Y5
 	VPSHUFB  pairSelect<>+96(SB), Y4, Y4
 	VPAND    pairBits<>+0(SB), Y4, Y4
-	VPSUBW   Y3, Y9, Y9
-	VPSIGNW  Y4, Y9, Y9
-	VPADDW   Y3, Y9, Y9
-	VMOVDQU  Y9, 96(AX)
+	VPSUBW   Y3, Y5, Y5
+	VPSIGNW  Y4, Y5, Y5
+	VPADDW   Y3, Y5, Y5
+	VMOVDQU  Y5, 96(AX)
 	ADDQ     $0x08, BX
 	ADDQ     $0x00000080, DX
 	ADDQ     $0x00000080, AX
@@ -25148,66 +25128,69 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	VMOVDQU bf16Odd<>+0(SB), Y3
-	VMOVDQU bf16Below<>+0(SB), Y4
+	VMOVDQU bf16Up<>+0(SB), Y3
+	VMOVDQU bf16Bias<>+0(SB), Y4
+	VMOVDQU bf16Tie<>+0(SB), Y5
 	CMPQ    CX, $0x00000020
 	JB      keep1
 
 keep4:
-	VMOVDQU   (DX), Y6
-	VPSLLD    $0x10, Y6, Y5
-	VPAND     bf16HighW<>+0(SB), Y6, Y6
-	VMULPS    Y0, Y5, Y5
+	VMOVDQU   (DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y0, Y6, Y6
-	VMOVDQU   32(DX), Y8
-	VPSLLD    $0x10, Y8, Y7
-	VPAND     bf16HighW<>+0(SB), Y8, Y8
 	VMULPS    Y0, Y7, Y7
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
 	VMULPS    Y0, Y8, Y8
-	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y9, Y9
 	VADDPS    Y1, Y6, Y6
 	VADDPS    Y1, Y7, Y7
 	VADDPS    Y1, Y8, Y8
-	VCMPPS    $0x03, Y6, Y5, Y9
-	VMOVMSKPS Y9, R9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y7, Y6, Y10
+	VMOVMSKPS Y10, R9
 	TESTL     R9, R9
 	JZ        pairnum39
-	VCMPPS    $0x03, Y5, Y5, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y5, Y5
-	VCMPPS    $0x03, Y6, Y6, Y9
-	VBLENDVPS Y9, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y6, Y6, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y7, Y7
 
 pairnum39:
-	VPSRLD    $0x10, Y5, Y10
-	VPBLENDW  $0xaa, Y6, Y10, Y9
-	VPSLLD    $0x10, Y6, Y10
-	VPBLENDW  $0xaa, Y10, Y5, Y5
-	VPAND     Y3, Y9, Y6
-	VPOR      Y4, Y6, Y6
-	VPAVGW    Y6, Y5, Y6
-	VPSRLW    $0x0f, Y6, Y6
-	VPADDW    Y6, Y9, Y9
-	VMOVDQU   Y9, (AX)
-	VCMPPS    $0x03, Y8, Y7, Y5
-	VMOVMSKPS Y5, R9
+	VPADDD    Y3, Y6, Y10
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y10, Y6, Y10
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y6, Y10, Y6
+	VMOVDQU   Y6, (AX)
+	VCMPPS    $0x03, Y9, Y8, Y6
+	VMOVMSKPS Y6, R9
 	TESTL     R9, R9
 	JZ        pairnum40
-	VCMPPS    $0x03, Y7, Y7, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y7, Y7
-	VCMPPS    $0x03, Y8, Y8, Y5
-	VBLENDVPS Y5, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y8, Y8, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y9, Y9
 
 pairnum40:
-	VPSRLD   $0x10, Y7, Y6
-	VPBLENDW $0xaa, Y8, Y6, Y5
-	VPSLLD   $0x10, Y8, Y6
-	VPBLENDW $0xaa, Y6, Y7, Y6
-	VPAND    Y3, Y5, Y7
-	VPOR     Y4, Y7, Y7
-	VPAVGW   Y7, Y6, Y7
-	VPSRLW   $0x0f, Y7, Y7
-	VPADDW   Y7, Y5, Y5
-	VMOVDQU  Y5, 32(AX)
+	VPADDD   Y3, Y8, Y6
+	VPADDD   Y4, Y8, Y7
+	VPANDN   Y5, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPADDD   Y3, Y9, Y7
+	VPADDD   Y4, Y9, Y8
+	VPANDN   Y5, Y8, Y8
+	VPANDN   Y7, Y8, Y7
+	VPSRLD   $0x10, Y6, Y6
+	VPBLENDW $0xaa, Y7, Y6, Y6
+	VMOVDQU  Y6, 32(AX)
 	ADDQ     $0x00000040, DX
 	ADDQ     $0x00000040, AX
 	SUBQ     $0x00000020, CX
@@ -25219,13 +25202,13 @@ keep1:
 	JB           keeptail
 	VPMOVZXWD    (DX), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y5
-	VADDPS       Y1, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y3
+	VMULPS       Y0, Y3, Y6
+	VADDPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y3
 	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y5, Y3, Y3
+	VPADDD       Y6, Y3, Y3
 	VPADDD       bf16Bias<>+0(SB), Y3, Y3
 	VPSRLD       $0x10, Y3, Y3
 	VEXTRACTI128 $0x01, Y3, X4

@@ -114,8 +114,7 @@ var (
 	bf16PickOdd Mem // words: VPERMT2W's indices of the high words of an even and an odd vector
 	f16QuietPos Mem // words 0x7E00: binary16's quiet NaN, the least positive one
 	f16QuietNeg Mem // words 0xFE00: the least negative one
-	bf16Odd     Mem // AVX2: words 0x0001, a word's lowest bit
-	bf16Below   Mem // AVX2: words 0x7FFE, the rounding bias 0x7FFF less the carry in of VPAVGW
+	bf16Tie     Mem // dwords 0x10000: w's lowest kept bit (AVX2)
 	pairBits    Mem // AVX2: words 1 << j%8, the keep bit of element j of a pair in its byte
 	pairSelect  Mem // AVX2: VPSHUFB controls, 32 bytes each, of the byte of pair q's mask bits for each word
 )
@@ -131,6 +130,7 @@ func declareHalf() {
 		{&halfQNaN, "halfQNaN", 0x7FC00000}, {&f16NaN, "f16NaN", 0xFFC00000},
 		{&bf16Up, "bf16Up", 0x8000}, {&bf16NotTie, "bf16NotTie", 0xFFFEFFFF},
 		{&bf16Fix, "bf16Fix", 0x11111100}, {&bf16HighW, "bf16HighW", 0xFFFF0000},
+		{&bf16Tie, "bf16Tie", 0x10000},
 	} {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for i := 0; i < 8; i++ {
@@ -151,10 +151,7 @@ func declareHalf() {
 		m    *Mem
 		name string
 		v    uint16
-	}{
-		{&f16QuietPos, "f16QuietPos", 0x7E00}, {&f16QuietNeg, "f16QuietNeg", 0xFE00},
-		{&bf16Odd, "bf16Odd", 1}, {&bf16Below, "bf16Below", 0x7FFE},
-	} {
+	}{{&f16QuietPos, "f16QuietPos", 0x7E00}, {&f16QuietNeg, "f16QuietNeg", 0xFE00}} {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for j := 0; j < 32; j++ {
 			DATA(2*j, U16(c.v))
@@ -572,11 +569,12 @@ func (t *halfTailAVX2) only(km VecVirtual, flag, safe Register) tailMaskAVX2 {
 
 // pairConsts are the registers a bfloat16 packPair reads, loaded once by
 // halfConsts so that the unrolled loops do not load them for every pair:
-// bf16Up, bf16Bias, bf16Fix and bf16NotTie on AVX-512, bf16Odd and
-// bf16Below on AVX2.
+// bf16Up and bf16Bias, then bf16Fix and bf16NotTie (AVX-512) or bf16Tie
+// (AVX2).
 type pairConsts struct {
-	up, bias, fix, notTie VecVirtual // AVX-512
-	odd, below            VecVirtual // AVX2
+	up, bias    VecVirtual
+	fix, notTie VecVirtual // AVX-512
+	tie         VecVirtual // AVX2
 }
 
 // halfConsts loads the constants of e's pairs on isa (none for float32,
@@ -586,9 +584,10 @@ func (e elemType) halfConsts(isa vecISA) pairConsts {
 		return pairConsts{}
 	}
 	if isa.width == 32 {
-		c := pairConsts{odd: YMM(), below: YMM()}
-		VMOVDQU(bf16Odd, c.odd)
-		VMOVDQU(bf16Below, c.below)
+		c := pairConsts{up: YMM(), bias: YMM(), tie: YMM()}
+		VMOVDQU(bf16Up, c.up)
+		VMOVDQU(bf16Bias, c.bias)
+		VMOVDQU(bf16Tie, c.tie)
 		return c
 	}
 	c := pairConsts{up: ZMM(), bias: ZMM(), fix: ZMM(), notTie: ZMM()}
@@ -719,15 +718,13 @@ func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
 }
 
 // packPairAVX2 is packPair for AVX2 (16 elements, a YMM register), whose
-// callers mask the result themselves. AVX2 has no VFIXUPIMMPS, and VCMPPS
-// and VBLENDVPS for each vector would cost four instructions of 16
-// elements' twenty, so one VCMPPS of both vectors (unordered: either is
-// NaN) tells whether a bfloat16 pair has a NaN at all, and only then are
-// they blended. The rounding is then c10's on 16 words at once: the high
-// words h and the low words l of the products, each in element order
-// (VPSRLD or VPSLLD, and VPBLENDW), give h + ((l + 0x7FFF + (h&1)) >> 16),
-// whose carry is bit 15 of VPAVGW(l, 0x7FFE | h&1), (l + 0x7FFF + (h&1)) >> 1
-// without overflow.
+// callers mask the result themselves. A bfloat16 pair is rounded as on
+// AVX-512 but for the NaN lanes: AVX2 has no VFIXUPIMMPS, and VCMPPS and
+// VBLENDVPS for each vector would cost four instructions of 16 elements'
+// twenty, so one VCMPPS of both vectors (unordered: either is NaN) tells
+// whether the pair has a NaN at all, and only then are they blended. The
+// tie bit is cleared by two VPANDN (w &^ (bit16 &^ w−1)); the even results
+// are shifted to the low words and VPBLENDW takes the odd ones' high words.
 func (e elemType) packPairAVX2(c pairConsts, a, b VecVirtual) VecVirtual {
 	if !e.half.bf {
 		y, xb := YMM(), XMM()
@@ -751,16 +748,17 @@ func (e elemType) packPairAVX2(c pairConsts, a, b VecVirtual) VecVirtual {
 		VBLENDVPS(m, halfQNaN, v, v)
 	}
 	Label(ok)
-	h, l, t := YMM(), YMM(), YMM()
-	VPSRLD(U8(16), a, t)
-	VPBLENDW(U8(0xAA), b, t, h) // the high words: a's moved down, b's
-	VPSLLD(U8(16), b, t)
-	VPBLENDW(U8(0xAA), t, a, l) // the low words: a's, b's moved up
-	x := YMM()
-	VPAND(c.odd, h, x)   // h & 1
-	VPOR(c.below, x, x)  // 0x7FFE | h&1
-	VPAVGW(x, l, x)      // (l + 0x7FFF + (h&1)) >> 1
-	VPSRLW(U8(15), x, x) // the carry
-	VPADDW(x, h, h)
-	return h
+	var rs [2]VecVirtual
+	for i, v := range []VecVirtual{a, b} {
+		w, w1, t := YMM(), YMM(), YMM()
+		VPADDD(c.up, v, w)
+		VPADDD(c.bias, v, w1)
+		VPANDN(c.tie, w1, t) // bit 16 where w−1 lacks it: a tie to clear
+		VPANDN(w, t, w)
+		rs[i] = w
+	}
+	VPSRLD(U8(16), rs[0], rs[0])
+	out := YMM()
+	VPBLENDW(U8(0xAA), rs[1], rs[0], out) // the odd words from b
+	return out
 }
