@@ -2341,13 +2341,16 @@ TEXT ·scalePlanesAVX2BF16(SB), NOSPLIT, $0-100
 	ADDQ DI, R9
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
-	LEAQ    -2(R9)(R9*1), R9
-	MOVQ    R9, R10
-	SHLQ    $0x03, R10
-	LEAQ    halfTails<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), X1
-	VMOVDQU 128(R11)(R10*1), X2
-	VMOVDQU 256(R11)(R10*1), X3
+	LEAQ    -2(R9)(R9*1), R10
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	LEAQ    halfTails<>+0(SB), R12
+	VMOVDQU (R12)(R11*1), X1
+	VMOVDQU 128(R12)(R11*1), X2
+	VMOVDQU 256(R12)(R11*1), X3
+	VMOVDQU bf16Up<>+0(SB), Y4
+	VMOVDQU bf16Bias<>+0(SB), Y5
+	VMOVDQU bf16Tie<>+0(SB), Y6
 	SHLQ    $0x01, DI
 
 	// One loop for each number of whole vectors a plane has.
@@ -2370,12 +2373,32 @@ small0:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial1
+	VPMASKMOVD   (DX), X4, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (AX)
+	JMP          planedone2
+
+partial1:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X5, X5
-	LEAQ         (DX)(R9*1), R10
+	LEAQ         (DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VPMOVZXWD    X5, Y5
 	VPSLLD       $0x10, Y5, Y5
@@ -2392,13 +2415,15 @@ small0:
 	VPACKUSDW    X5, X4, X4
 	VPMASKMOVD   X4, X1, (AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, (AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	VPEXTRW      $0x00, X4, (AX)(R10*1)
+
+planedone2:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small0
+	JMP  done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2409,52 +2434,86 @@ small1:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial3
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum5
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum5:
+	VPADDD   Y4, Y8, Y10
+	VPADDD   Y5, Y8, Y8
+	VPANDN   Y6, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y4, Y9, Y8
+	VPADDD   Y5, Y9, Y9
+	VPANDN   Y6, Y9, Y9
+	VPANDN   Y8, Y9, Y8
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y8, Y10, Y8
+	VPAND    Y7, Y8, Y8
+	VMOVDQU  Y8, (AX)
+	JMP      planedone4
+
+partial3:
+	VPAND        X7, X1, X8
+	VPMASKMOVD   (DX), X7, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VMULPS       Y9, Y0, Y9
+	VANDPD       Y7, Y9, Y9
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+	VPSRLD       $0x10, Y9, Y10
+	VPAND        bf16One<>+0(SB), Y10, Y10
+	VPADDD       Y9, Y10, Y10
+	VPADDD       bf16Bias<>+0(SB), Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X9
+	VPACKUSDW    X9, X10, X9
+	VMOVDQU      X9, (AX)
+	VPMASKMOVD   16(DX), X8, X8
+	LEAQ         16(DX)(R10*1), R11
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
 	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
+	VPADDD       Y8, Y7, Y7
 	VPADDD       bf16Bias<>+0(SB), Y7, Y7
 	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X5, X5
-	LEAQ         16(DX)(R9*1), R10
-	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 16(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 16(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 16(AX)(R10*1)
+
+planedone4:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small1
+	JMP  done
 
 small2:
 	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2465,67 +2524,113 @@ small2:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial6
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum8
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum8:
+	VPADDD       Y4, Y8, Y10
+	VPADDD       Y5, Y8, Y8
+	VPANDN       Y6, Y8, Y8
+	VPANDN       Y10, Y8, Y10
+	VPADDD       Y4, Y9, Y8
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y8, Y9, Y8
+	VPSRLD       $0x10, Y10, Y10
+	VPBLENDW     $0xaa, Y8, Y10, Y8
+	VPAND        Y7, Y8, Y8
+	VMOVDQU      Y8, (AX)
+	VPMASKMOVD   32(DX), X7, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
 	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
+	VPADDD       Y8, Y7, Y7
 	VPADDD       bf16Bias<>+0(SB), Y7, Y7
 	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 16(AX)
-	VPMASKMOVD   32(DX), X5, X5
-	LEAQ         32(DX)(R9*1), R10
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VMOVDQU      X7, 32(AX)
+	JMP          planedone7
+
+partial6:
+	VPAND      X7, X1, X8
+	VPMASKMOVD (DX), Y7, Y10
+	VPSLLD     $0x10, Y10, Y9
+	VPAND      bf16HighW<>+0(SB), Y10, Y10
+	VMULPS     Y0, Y9, Y9
+	VMULPS     Y0, Y10, Y10
+	VCMPPS     $0x03, Y10, Y9, Y11
+	VMOVMSKPS  Y11, R11
+	TESTL      R11, R11
+	JZ         pairnum9
+	VCMPPS     $0x03, Y9, Y9, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y9, Y9
+	VCMPPS     $0x03, Y10, Y10, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y10, Y10
+
+pairnum9:
+	VPADDD       Y4, Y9, Y11
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y11, Y9, Y11
+	VPADDD       Y4, Y10, Y9
+	VPADDD       Y5, Y10, Y10
+	VPANDN       Y6, Y10, Y10
+	VPANDN       Y9, Y10, Y9
+	VPSRLD       $0x10, Y11, Y11
+	VPBLENDW     $0xaa, Y9, Y11, Y9
+	VPAND        Y7, Y9, Y9
+	VMOVDQU      Y9, (AX)
+	VPMASKMOVD   32(DX), X8, X8
+	LEAQ         32(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 32(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small2
-	JMP          done
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y8, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 32(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 32(AX)(R10*1)
+
+planedone7:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small2
+	JMP  done
 
 small3:
 	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2536,82 +2641,140 @@ small3:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 16(AX)
-	VPMASKMOVD   32(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 32(AX)
-	VPMASKMOVD   48(DX), X5, X5
-	LEAQ         48(DX)(R9*1), R10
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial10
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum12
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum12:
+	VPADDD     Y4, Y8, Y10
+	VPADDD     Y5, Y8, Y8
+	VPANDN     Y6, Y8, Y8
+	VPANDN     Y10, Y8, Y10
+	VPADDD     Y4, Y9, Y8
+	VPADDD     Y5, Y9, Y9
+	VPANDN     Y6, Y9, Y9
+	VPANDN     Y8, Y9, Y8
+	VPSRLD     $0x10, Y10, Y10
+	VPBLENDW   $0xaa, Y8, Y10, Y8
+	VPAND      Y7, Y8, Y8
+	VMOVDQU    Y8, (AX)
+	VPMASKMOVD 32(DX), Y7, Y9
+	VPSLLD     $0x10, Y9, Y8
+	VPAND      bf16HighW<>+0(SB), Y9, Y9
+	VMULPS     Y0, Y8, Y8
+	VMULPS     Y0, Y9, Y9
+	VCMPPS     $0x03, Y9, Y8, Y10
+	VMOVMSKPS  Y10, CX
+	TESTL      CX, CX
+	JZ         pairnum13
+	VCMPPS     $0x03, Y8, Y8, Y10
+	VBLENDVPS  Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS     $0x03, Y9, Y9, Y10
+	VBLENDVPS  Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum13:
+	VPADDD   Y4, Y8, Y10
+	VPADDD   Y5, Y8, Y8
+	VPANDN   Y6, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y4, Y9, Y8
+	VPADDD   Y5, Y9, Y9
+	VPANDN   Y6, Y9, Y9
+	VPANDN   Y8, Y9, Y8
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y8, Y10, Y8
+	VPAND    Y7, Y8, Y8
+	VMOVDQU  Y8, 32(AX)
+	JMP      planedone11
+
+partial10:
+	VPAND      X7, X1, X8
+	VPMASKMOVD (DX), Y7, Y10
+	VPSLLD     $0x10, Y10, Y9
+	VPAND      bf16HighW<>+0(SB), Y10, Y10
+	VMULPS     Y0, Y9, Y9
+	VMULPS     Y0, Y10, Y10
+	VCMPPS     $0x03, Y10, Y9, Y11
+	VMOVMSKPS  Y11, R11
+	TESTL      R11, R11
+	JZ         pairnum14
+	VCMPPS     $0x03, Y9, Y9, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y9, Y9
+	VCMPPS     $0x03, Y10, Y10, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y10, Y10
+
+pairnum14:
+	VPADDD       Y4, Y9, Y11
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y11, Y9, Y11
+	VPADDD       Y4, Y10, Y9
+	VPADDD       Y5, Y10, Y10
+	VPANDN       Y6, Y10, Y10
+	VPANDN       Y9, Y10, Y9
+	VPSRLD       $0x10, Y11, Y11
+	VPBLENDW     $0xaa, Y9, Y11, Y9
+	VPAND        Y7, Y9, Y9
+	VMOVDQU      Y9, (AX)
+	VPMASKMOVD   32(DX), X7, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VMULPS       Y9, Y0, Y9
+	VANDPD       Y7, Y9, Y9
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+	VPSRLD       $0x10, Y9, Y10
+	VPAND        bf16One<>+0(SB), Y10, Y10
+	VPADDD       Y9, Y10, Y10
+	VPADDD       bf16Bias<>+0(SB), Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X9
+	VPACKUSDW    X9, X10, X9
+	VMOVDQU      X9, 32(AX)
+	VPMASKMOVD   48(DX), X8, X8
+	LEAQ         48(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 48(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small3
-	JMP          done
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y8, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 48(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 48(AX)(R10*1)
+
+planedone11:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small3
+	JMP  done
 	JMP done
 
 run:
@@ -2680,13 +2843,13 @@ keep4:
 	VCMPPS    $0x03, Y6, Y5, Y9
 	VMOVMSKPS Y9, R9
 	TESTL     R9, R9
-	JZ        pairnum1
+	JZ        pairnum15
 	VCMPPS    $0x03, Y5, Y5, Y9
 	VBLENDVPS Y9, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y9
 	VBLENDVPS Y9, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum1:
+pairnum15:
 	VPADDD    Y2, Y5, Y9
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -2701,13 +2864,13 @@ pairnum1:
 	VCMPPS    $0x03, Y8, Y7, Y5
 	VMOVMSKPS Y5, R9
 	TESTL     R9, R9
-	JZ        pairnum2
+	JZ        pairnum16
 	VCMPPS    $0x03, Y7, Y7, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y7, Y7
 	VCMPPS    $0x03, Y8, Y8, Y5
 	VBLENDVPS Y5, halfQNaN<>+0(SB), Y8, Y8
 
-pairnum2:
+pairnum16:
 	VPADDD   Y2, Y7, Y5
 	VPADDD   Y3, Y7, Y6
 	VPANDN   Y4, Y6, Y6
@@ -2855,13 +3018,13 @@ TEXT ·scalePlanesAVX2F16(SB), NOSPLIT, $0-100
 	ADDQ DI, R9
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
-	LEAQ    -2(R9)(R9*1), R9
-	MOVQ    R9, R10
-	SHLQ    $0x03, R10
-	LEAQ    halfTails<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), X1
-	VMOVDQU 128(R11)(R10*1), X2
-	VMOVDQU 256(R11)(R10*1), X3
+	LEAQ    -2(R9)(R9*1), R10
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	LEAQ    halfTails<>+0(SB), R12
+	VMOVDQU (R12)(R11*1), X1
+	VMOVDQU 128(R12)(R11*1), X2
+	VMOVDQU 256(R12)(R11*1), X3
 	SHLQ    $0x01, DI
 
 	// One loop for each number of whole vectors a plane has.
@@ -2884,12 +3047,26 @@ small0:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial17
+	VPMASKMOVD   (DX), X4, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, (AX)
+	JMP          planedone18
+
+partial17:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X5, X5
-	LEAQ         (DX)(R9*1), R10
+	LEAQ         (DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2901,13 +3078,15 @@ small0:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, (AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, (AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	VPEXTRW      $0x00, X4, (AX)(R10*1)
+
+planedone18:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small0
+	JMP  done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2920,6 +3099,25 @@ small1:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial19
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	JMP          planedone20
+
+partial19:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X4, X6
 	VCVTPH2PS    X6, Y6
@@ -2931,10 +3129,10 @@ small1:
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VCVTPS2PH    $0x00, Y6, (AX)
 	VPMASKMOVD   16(DX), X5, X5
-	LEAQ         16(DX)(R9*1), R10
+	LEAQ         16(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2946,13 +3144,15 @@ small1:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 16(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	VPEXTRW      $0x00, X4, 16(AX)(R10*1)
+
+planedone20:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small1
+	JMP  done
 
 small2:
 	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2965,30 +3165,54 @@ small2:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial21
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VPMASKMOVD   32(DX), X4, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 32(AX)
+	JMP          planedone22
+
+partial21:
 	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
+	VPMASKMOVD   (DX), Y4, Y6
+	VEXTRACTI128 $0x01, Y6, X7
 	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y0, Y6, Y6
+	VMULPS       Y0, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCVTPS2PH    $0x00, Y6, X8
+	VCVTPS2PH    $0x00, Y7, X6
+	VINSERTI128  $0x01, X6, Y8, Y8
+	VPMINSW      f16QuietPos<>+0(SB), Y8, Y8
+	VPMINUW      f16QuietNeg<>+0(SB), Y8, Y8
+	VPAND        Y4, Y8, Y8
+	VMOVDQU      Y8, (AX)
 	VPMASKMOVD   32(DX), X5, X5
-	LEAQ         32(DX)(R9*1), R10
+	LEAQ         32(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -3000,13 +3224,15 @@ small2:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 32(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small2
-	JMP          done
+	VPEXTRW      $0x00, X4, 32(AX)(R10*1)
+
+planedone22:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small2
+	JMP  done
 
 small3:
 	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -3019,25 +3245,54 @@ small3:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial23
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VPMASKMOVD   32(DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, 32(AX)
+	JMP          planedone24
+
+partial23:
 	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
+	VPMASKMOVD   (DX), Y4, Y6
+	VEXTRACTI128 $0x01, Y6, X7
 	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y0, Y6, Y6
+	VMULPS       Y0, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCVTPS2PH    $0x00, Y6, X8
+	VCVTPS2PH    $0x00, Y7, X6
+	VINSERTI128  $0x01, X6, Y8, Y8
+	VPMINSW      f16QuietPos<>+0(SB), Y8, Y8
+	VPMINUW      f16QuietNeg<>+0(SB), Y8, Y8
+	VPAND        Y4, Y8, Y8
+	VMOVDQU      Y8, (AX)
 	VPMASKMOVD   32(DX), X4, X6
 	VCVTPH2PS    X6, Y6
 	VMULPS       Y6, Y0, Y6
@@ -3048,10 +3303,10 @@ small3:
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VCVTPS2PH    $0x00, Y6, 32(AX)
 	VPMASKMOVD   48(DX), X5, X5
-	LEAQ         48(DX)(R9*1), R10
+	LEAQ         48(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -3063,13 +3318,15 @@ small3:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 48(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small3
-	JMP          done
+	VPEXTRW      $0x00, X4, 48(AX)(R10*1)
+
+planedone24:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small3
+	JMP  done
 	JMP done
 
 run:
@@ -16696,13 +16953,13 @@ stored:
 	VCMPPS       $0x03, Y7, Y6, Y8
 	VMOVMSKPS    Y8, R8
 	TESTL        R8, R8
-	JZ           pairnum3
+	JZ           pairnum25
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS       $0x03, Y7, Y7, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum3:
+pairnum25:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -16725,13 +16982,13 @@ pairnum3:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
-	JZ        pairnum4
+	JZ        pairnum26
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum4:
+pairnum26:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -16754,13 +17011,13 @@ pairnum4:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
-	JZ        pairnum5
+	JZ        pairnum27
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum5:
+pairnum27:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -16783,13 +17040,13 @@ pairnum5:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R8
 	TESTL     R8, R8
-	JZ        pairnum6
+	JZ        pairnum28
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum6:
+pairnum28:
 	VPADDD   Y3, Y6, Y8
 	VPADDD   Y4, Y6, Y6
 	VPANDN   Y5, Y6, Y6
@@ -17125,13 +17382,13 @@ tailstored:
 	VCMPPS       $0x03, Y6, Y5, Y7
 	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
-	JZ           pairnum7
+	JZ           pairnum29
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum7:
+pairnum29:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -17154,13 +17411,13 @@ pairnum7:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum8
+	JZ        pairnum30
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum8:
+pairnum30:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -17183,13 +17440,13 @@ pairnum8:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum9
+	JZ        pairnum31
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum9:
+pairnum31:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -17212,13 +17469,13 @@ pairnum9:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum10
+	JZ        pairnum32
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum10:
+pairnum32:
 	VPADDD   Y2, Y5, Y7
 	VPADDD   Y3, Y5, Y5
 	VPANDN   Y4, Y5, Y5
@@ -17252,9 +17509,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword11piece:
+lastword33piece:
 	CMPQ         SI, $0x08
-	JB           lastword11tail
+	JB           lastword33tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17277,11 +17534,11 @@ lastword11piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword11piece
+	JMP          lastword33piece
 
-lastword11tail:
+lastword33tail:
 	TESTQ        SI, SI
-	JZ           lastword11done
+	JZ           lastword33done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17315,7 +17572,7 @@ lastword11tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword11done:
+lastword33done:
 done:
 	VZEROUPPER
 	RET
@@ -17728,13 +17985,13 @@ hookstored:
 	VCMPPS       $0x03, Y7, Y6, Y8
 	VMOVMSKPS    Y8, R14
 	TESTL        R14, R14
-	JZ           pairnum12
+	JZ           pairnum34
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS       $0x03, Y7, Y7, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum12:
+pairnum34:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -17757,13 +18014,13 @@ pairnum12:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
-	JZ        pairnum13
+	JZ        pairnum35
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum13:
+pairnum35:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -17786,13 +18043,13 @@ pairnum13:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
-	JZ        pairnum14
+	JZ        pairnum36
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum14:
+pairnum36:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -17815,13 +18072,13 @@ pairnum14:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R14
 	TESTL     R14, R14
-	JZ        pairnum15
+	JZ        pairnum37
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum15:
+pairnum37:
 	VPADDD   Y3, Y6, Y8
 	VPADDD   Y4, Y6, Y6
 	VPANDN   Y5, Y6, Y6
@@ -18207,13 +18464,13 @@ drainstored:
 	VCMPPS       $0x03, Y7, Y6, Y8
 	VMOVMSKPS    Y8, R10
 	TESTL        R10, R10
-	JZ           pairnum16
+	JZ           pairnum38
 	VCMPPS       $0x03, Y6, Y6, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS       $0x03, Y7, Y7, Y8
 	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum16:
+pairnum38:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -18236,13 +18493,13 @@ pairnum16:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
-	JZ        pairnum17
+	JZ        pairnum39
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum17:
+pairnum39:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -18265,13 +18522,13 @@ pairnum17:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
-	JZ        pairnum18
+	JZ        pairnum40
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum18:
+pairnum40:
 	VPADDD    Y3, Y6, Y8
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -18294,13 +18551,13 @@ pairnum18:
 	VCMPPS    $0x03, Y7, Y6, Y8
 	VMOVMSKPS Y8, R10
 	TESTL     R10, R10
-	JZ        pairnum19
+	JZ        pairnum41
 	VCMPPS    $0x03, Y6, Y6, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y8
 	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum19:
+pairnum41:
 	VPADDD   Y3, Y6, Y8
 	VPADDD   Y4, Y6, Y6
 	VPANDN   Y5, Y6, Y6
@@ -18374,13 +18631,13 @@ finalstored:
 	VCMPPS       $0x03, Y6, Y5, Y7
 	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
-	JZ           pairnum20
+	JZ           pairnum42
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum20:
+pairnum42:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -18403,13 +18660,13 @@ pairnum20:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum21
+	JZ        pairnum43
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum21:
+pairnum43:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -18432,13 +18689,13 @@ pairnum21:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum22
+	JZ        pairnum44
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum22:
+pairnum44:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -18461,13 +18718,13 @@ pairnum22:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum23
+	JZ        pairnum45
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum23:
+pairnum45:
 	VPADDD   Y2, Y5, Y7
 	VPADDD   Y3, Y5, Y5
 	VPANDN   Y4, Y5, Y5
@@ -18510,9 +18767,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword24piece:
+lastword46piece:
 	CMPQ         SI, $0x08
-	JB           lastword24tail
+	JB           lastword46tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18535,11 +18792,11 @@ lastword24piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword24piece
+	JMP          lastword46piece
 
-lastword24tail:
+lastword46tail:
 	TESTQ        SI, SI
-	JZ           lastword24done
+	JZ           lastword46done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18573,7 +18830,7 @@ lastword24tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword24done:
+lastword46done:
 	VZEROUPPER
 	RET
 
@@ -19384,9 +19641,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword25piece:
+lastword47piece:
 	CMPQ         SI, $0x08
-	JB           lastword25tail
+	JB           lastword47tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19403,11 +19660,11 @@ lastword25piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword25piece
+	JMP          lastword47piece
 
-lastword25tail:
+lastword47tail:
 	TESTQ        SI, SI
-	JZ           lastword25done
+	JZ           lastword47done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19436,7 +19693,7 @@ lastword25tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword25done:
+lastword47done:
 done:
 	VZEROUPPER
 	RET
@@ -20442,9 +20699,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword26piece:
+lastword48piece:
 	CMPQ         SI, $0x08
-	JB           lastword26tail
+	JB           lastword48tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20461,11 +20718,11 @@ lastword26piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword26piece
+	JMP          lastword48piece
 
-lastword26tail:
+lastword48tail:
 	TESTQ        SI, SI
-	JZ           lastword26done
+	JZ           lastword48done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20494,7 +20751,7 @@ lastword26tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword26done:
+lastword48done:
 	VZEROUPPER
 	RET
 
@@ -20944,13 +21201,13 @@ loop:
 	VCMPPS       $0x03, Y6, Y5, Y7
 	VMOVMSKPS    Y7, DI
 	TESTL        DI, DI
-	JZ           pairnum27
+	JZ           pairnum49
 	VCMPPS       $0x03, Y5, Y5, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS       $0x03, Y6, Y6, Y7
 	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum27:
+pairnum49:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -20973,13 +21230,13 @@ pairnum27:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum28
+	JZ        pairnum50
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum28:
+pairnum50:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -21002,13 +21259,13 @@ pairnum28:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum29
+	JZ        pairnum51
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum29:
+pairnum51:
 	VPADDD    Y2, Y5, Y7
 	VPADDD    Y3, Y5, Y5
 	VPANDN    Y4, Y5, Y5
@@ -21031,13 +21288,13 @@ pairnum29:
 	VCMPPS    $0x03, Y6, Y5, Y7
 	VMOVMSKPS Y7, DI
 	TESTL     DI, DI
-	JZ        pairnum30
+	JZ        pairnum52
 	VCMPPS    $0x03, Y5, Y5, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
 	VCMPPS    $0x03, Y6, Y6, Y7
 	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
 
-pairnum30:
+pairnum52:
 	VPADDD   Y2, Y5, Y7
 	VPADDD   Y3, Y5, Y5
 	VPANDN   Y4, Y5, Y5
@@ -21075,9 +21332,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword31piece:
+lastword53piece:
 	CMPQ         SI, $0x08
-	JB           lastword31tail
+	JB           lastword53tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21100,11 +21357,11 @@ lastword31piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword31piece
+	JMP          lastword53piece
 
-lastword31tail:
+lastword53tail:
 	TESTQ        SI, SI
-	JZ           lastword31done
+	JZ           lastword53done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21138,7 +21395,7 @@ lastword31tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword31done:
+lastword53done:
 	VZEROUPPER
 	RET
 
@@ -21248,9 +21505,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword32piece:
+lastword54piece:
 	CMPQ         SI, $0x08
-	JB           lastword32tail
+	JB           lastword54tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21267,11 +21524,11 @@ lastword32piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword32piece
+	JMP          lastword54piece
 
-lastword32tail:
+lastword54tail:
 	TESTQ        SI, SI
-	JZ           lastword32done
+	JZ           lastword54done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21300,7 +21557,7 @@ lastword32tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword32done:
+lastword54done:
 	VZEROUPPER
 	RET
 
@@ -21817,13 +22074,13 @@ loop:
 	VCMPPS       $0x03, Y9, Y8, Y10
 	VMOVMSKPS    Y10, DI
 	TESTL        DI, DI
-	JZ           pairnum33
+	JZ           pairnum55
 	VCMPPS       $0x03, Y8, Y8, Y10
 	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
 	VCMPPS       $0x03, Y9, Y9, Y10
 	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
 
-pairnum33:
+pairnum55:
 	VPADDD    Y5, Y8, Y10
 	VPADDD    Y6, Y8, Y8
 	VPANDN    Y7, Y8, Y8
@@ -21850,13 +22107,13 @@ pairnum33:
 	VCMPPS    $0x03, Y9, Y8, Y10
 	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
-	JZ        pairnum34
+	JZ        pairnum56
 	VCMPPS    $0x03, Y8, Y8, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
 	VCMPPS    $0x03, Y9, Y9, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
-pairnum34:
+pairnum56:
 	VPADDD    Y5, Y8, Y10
 	VPADDD    Y6, Y8, Y8
 	VPANDN    Y7, Y8, Y8
@@ -21883,13 +22140,13 @@ pairnum34:
 	VCMPPS    $0x03, Y9, Y8, Y10
 	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
-	JZ        pairnum35
+	JZ        pairnum57
 	VCMPPS    $0x03, Y8, Y8, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
 	VCMPPS    $0x03, Y9, Y9, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
-pairnum35:
+pairnum57:
 	VPADDD    Y5, Y8, Y10
 	VPADDD    Y6, Y8, Y8
 	VPANDN    Y7, Y8, Y8
@@ -21916,13 +22173,13 @@ pairnum35:
 	VCMPPS    $0x03, Y9, Y8, Y10
 	VMOVMSKPS Y10, DI
 	TESTL     DI, DI
-	JZ        pairnum36
+	JZ        pairnum58
 	VCMPPS    $0x03, Y8, Y8, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
 	VCMPPS    $0x03, Y9, Y9, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
 
-pairnum36:
+pairnum58:
 	VPADDD   Y5, Y8, Y10
 	VPADDD   Y6, Y8, Y8
 	VPANDN   Y7, Y8, Y8
@@ -21962,9 +22219,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword37piece:
+lastword59piece:
 	CMPQ         SI, $0x08
-	JB           lastword37tail
+	JB           lastword59tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -21988,11 +22245,11 @@ lastword37piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword37piece
+	JMP          lastword59piece
 
-lastword37tail:
+lastword59tail:
 	TESTQ        SI, SI
-	JZ           lastword37done
+	JZ           lastword59done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22027,7 +22284,7 @@ lastword37tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword37done:
+lastword59done:
 	VZEROUPPER
 	RET
 
@@ -22164,9 +22421,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword38piece:
+lastword60piece:
 	CMPQ         SI, $0x08
-	JB           lastword38tail
+	JB           lastword60tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22184,11 +22441,11 @@ lastword38piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword38piece
+	JMP          lastword60piece
 
-lastword38tail:
+lastword60tail:
 	TESTQ        SI, SI
-	JZ           lastword38done
+	JZ           lastword60done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22218,7 +22475,7 @@ lastword38tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword38done:
+lastword60done:
 	VZEROUPPER
 	RET
 
@@ -25152,13 +25409,13 @@ keep4:
 	VCMPPS    $0x03, Y7, Y6, Y10
 	VMOVMSKPS Y10, R9
 	TESTL     R9, R9
-	JZ        pairnum39
+	JZ        pairnum61
 	VCMPPS    $0x03, Y6, Y6, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y6, Y6
 	VCMPPS    $0x03, Y7, Y7, Y10
 	VBLENDVPS Y10, halfQNaN<>+0(SB), Y7, Y7
 
-pairnum39:
+pairnum61:
 	VPADDD    Y3, Y6, Y10
 	VPADDD    Y4, Y6, Y6
 	VPANDN    Y5, Y6, Y6
@@ -25173,13 +25430,13 @@ pairnum39:
 	VCMPPS    $0x03, Y9, Y8, Y6
 	VMOVMSKPS Y6, R9
 	TESTL     R9, R9
-	JZ        pairnum40
+	JZ        pairnum62
 	VCMPPS    $0x03, Y8, Y8, Y6
 	VBLENDVPS Y6, halfQNaN<>+0(SB), Y8, Y8
 	VCMPPS    $0x03, Y9, Y9, Y6
 	VBLENDVPS Y6, halfQNaN<>+0(SB), Y9, Y9
 
-pairnum40:
+pairnum62:
 	VPADDD   Y3, Y8, Y6
 	VPADDD   Y4, Y8, Y7
 	VPANDN   Y5, Y7, Y7

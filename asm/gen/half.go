@@ -655,6 +655,23 @@ func (e elemType) loadPair(isa vecISA, m Mem, a, b VecVirtual) {
 	}
 }
 
+// loadPairAllOrNoneAVX2 is loadPair for AVX2 where km (all ones or all
+// zeros in every lane) is set; where it is clear nothing at m is read
+// (VPMASKMOVD) and the pair is 0.
+func (e elemType) loadPairAllOrNoneAVX2(m Mem, km, a, b VecVirtual) {
+	x := YMM()
+	VPMASKMOVD(m, km, x)
+	if e.half.bf {
+		VPSLLD(U8(16), x, a)
+		VPAND(bf16HighW, x, b)
+		return
+	}
+	t := XMM()
+	VEXTRACTI128(U8(1), x, t)
+	VCVTPH2PS(x.AsX(), a)
+	VCVTPH2PS(t, b)
+}
+
 // packPair rounds the pair a, b of e (clobbered) to e and returns its
 // elements in order in one register; with k (an opmask of 32 elements, or
 // nil), zero-masked by it.
