@@ -76,7 +76,7 @@ func scalePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first int
 // a masked tail that touches no memory outside the range, so dst and src
 // may be the same slice. The multiply is one IEEE rounding, as in Go.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -246,7 +246,7 @@ func scalePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int, 
 // a masked tail that touches no memory outside the range, so dst and src
 // may be the same slice. The multiply is one IEEE rounding, as in Go.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -520,7 +520,7 @@ func dropoutPhiloxAVX512F64(dst []float64, src []float64, bits []uint64, seed ui
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
 // by a mask, not multiplied, so NaN or Inf there gives +0.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -640,7 +640,7 @@ func scaleBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int, 
 // 16 (or 8) bits at a time drives the multiply, so dropped lanes are
 // neither read nor multiplied.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -730,7 +730,7 @@ func affineBitsAVX512F64(dst []float64, src []float64, bits []uint64, first int,
 // bits at a time drives a zero-masked multiply and an add merged into a
 // vector of c, so dropped lanes are neither read nor computed.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -939,7 +939,7 @@ func dropoutPhiloxAVX2F64(dst []float64, src []float64, bits []uint64, seed uint
 // The multiply is one IEEE rounding, as in Go; dropped lanes are zeroed
 // by a mask, not multiplied, so NaN or Inf there gives +0.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1059,7 +1059,7 @@ func scaleBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, s 
 // ANDed with 1<<lane and compared with it; the product is ANDed with
 // them, so NaN or Inf in a dropped lane gives +0.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1149,7 +1149,7 @@ func affineBitsAVX2F64(dst []float64, src []float64, bits []uint64, first int, a
 // ANDed with 1<<lane and compared with it; they blend src·a + b with c,
 // so NaN or Inf in a dropped lane gives c.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1245,7 +1245,7 @@ func scaleRowsAVX512F64(dst []float64, src []float64, v []float64)
 // vector (16 elements), v's masks are computed once and every row is one
 // masked vector.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1399,7 +1399,7 @@ func scaleRowsAVX2F64(dst []float64, src []float64, v []float64)
 // vector (8 elements), v's masks are computed once and every row is one
 // masked vector.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1565,7 +1565,7 @@ func affinePlanesAVX512F64(dst []float64, src []float64, bits []uint64, first in
 // may be the same slice. A kept element is a multiply and then an add, each
 // one IEEE rounding, as Go computes it: never a fused multiply-add.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -1679,7 +1679,7 @@ func affinePlanesAVX2F64(dst []float64, src []float64, bits []uint64, first int,
 // may be the same slice. A kept element is a multiply and then an add, each
 // one IEEE rounding, as Go computes it: never a fused multiply-add.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -2364,7 +2364,7 @@ func residualPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bi
 // last, partial row (and a block's columns past the end of dx) are added
 // with merge-masked adds; NaN sums become the default NaN before the store.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.
@@ -3212,7 +3212,7 @@ func residualPhiloxAVX2BF16(dst []BFloat16, src []BFloat16, res []BFloat16, bias
 // pairs, then the last element alone: AVX2 has no 16-bit masked load);
 // NaN sums become the default NaN before the store.
 //
-// Each element is widened to float32 exactly (VPMOVZXWD, shifted left
+// Each element is widened to float32 exactly (its bits shifted left
 // by 16) and every result rounded once to bfloat16 as c10::BFloat16
 // rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16
 // in integer lanes, the low 16 bits of which are stored.

@@ -60,6 +60,306 @@ DATA f16NaN<>+24(SB)/4, $0xffc00000
 DATA f16NaN<>+28(SB)/4, $0xffc00000
 GLOBL f16NaN<>(SB), RODATA|NOPTR, $32
 
+DATA bf16Up<>+0(SB)/4, $0x00008000
+DATA bf16Up<>+4(SB)/4, $0x00008000
+DATA bf16Up<>+8(SB)/4, $0x00008000
+DATA bf16Up<>+12(SB)/4, $0x00008000
+DATA bf16Up<>+16(SB)/4, $0x00008000
+DATA bf16Up<>+20(SB)/4, $0x00008000
+DATA bf16Up<>+24(SB)/4, $0x00008000
+DATA bf16Up<>+28(SB)/4, $0x00008000
+GLOBL bf16Up<>(SB), RODATA|NOPTR, $32
+
+DATA bf16NotTie<>+0(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+4(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+8(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+12(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+16(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+20(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+24(SB)/4, $0xfffeffff
+DATA bf16NotTie<>+28(SB)/4, $0xfffeffff
+GLOBL bf16NotTie<>(SB), RODATA|NOPTR, $32
+
+DATA bf16Fix<>+0(SB)/4, $0x11111100
+DATA bf16Fix<>+4(SB)/4, $0x11111100
+DATA bf16Fix<>+8(SB)/4, $0x11111100
+DATA bf16Fix<>+12(SB)/4, $0x11111100
+DATA bf16Fix<>+16(SB)/4, $0x11111100
+DATA bf16Fix<>+20(SB)/4, $0x11111100
+DATA bf16Fix<>+24(SB)/4, $0x11111100
+DATA bf16Fix<>+28(SB)/4, $0x11111100
+GLOBL bf16Fix<>(SB), RODATA|NOPTR, $32
+
+DATA bf16HighW<>+0(SB)/4, $0xffff0000
+DATA bf16HighW<>+4(SB)/4, $0xffff0000
+DATA bf16HighW<>+8(SB)/4, $0xffff0000
+DATA bf16HighW<>+12(SB)/4, $0xffff0000
+DATA bf16HighW<>+16(SB)/4, $0xffff0000
+DATA bf16HighW<>+20(SB)/4, $0xffff0000
+DATA bf16HighW<>+24(SB)/4, $0xffff0000
+DATA bf16HighW<>+28(SB)/4, $0xffff0000
+GLOBL bf16HighW<>(SB), RODATA|NOPTR, $32
+
+DATA bf16Tie<>+0(SB)/4, $0x00010000
+DATA bf16Tie<>+4(SB)/4, $0x00010000
+DATA bf16Tie<>+8(SB)/4, $0x00010000
+DATA bf16Tie<>+12(SB)/4, $0x00010000
+DATA bf16Tie<>+16(SB)/4, $0x00010000
+DATA bf16Tie<>+20(SB)/4, $0x00010000
+DATA bf16Tie<>+24(SB)/4, $0x00010000
+DATA bf16Tie<>+28(SB)/4, $0x00010000
+GLOBL bf16Tie<>(SB), RODATA|NOPTR, $32
+
+DATA bf16PickOdd<>+0(SB)/2, $0x0001
+DATA bf16PickOdd<>+2(SB)/2, $0x0021
+DATA bf16PickOdd<>+4(SB)/2, $0x0003
+DATA bf16PickOdd<>+6(SB)/2, $0x0023
+DATA bf16PickOdd<>+8(SB)/2, $0x0005
+DATA bf16PickOdd<>+10(SB)/2, $0x0025
+DATA bf16PickOdd<>+12(SB)/2, $0x0007
+DATA bf16PickOdd<>+14(SB)/2, $0x0027
+DATA bf16PickOdd<>+16(SB)/2, $0x0009
+DATA bf16PickOdd<>+18(SB)/2, $0x0029
+DATA bf16PickOdd<>+20(SB)/2, $0x000b
+DATA bf16PickOdd<>+22(SB)/2, $0x002b
+DATA bf16PickOdd<>+24(SB)/2, $0x000d
+DATA bf16PickOdd<>+26(SB)/2, $0x002d
+DATA bf16PickOdd<>+28(SB)/2, $0x000f
+DATA bf16PickOdd<>+30(SB)/2, $0x002f
+DATA bf16PickOdd<>+32(SB)/2, $0x0011
+DATA bf16PickOdd<>+34(SB)/2, $0x0031
+DATA bf16PickOdd<>+36(SB)/2, $0x0013
+DATA bf16PickOdd<>+38(SB)/2, $0x0033
+DATA bf16PickOdd<>+40(SB)/2, $0x0015
+DATA bf16PickOdd<>+42(SB)/2, $0x0035
+DATA bf16PickOdd<>+44(SB)/2, $0x0017
+DATA bf16PickOdd<>+46(SB)/2, $0x0037
+DATA bf16PickOdd<>+48(SB)/2, $0x0019
+DATA bf16PickOdd<>+50(SB)/2, $0x0039
+DATA bf16PickOdd<>+52(SB)/2, $0x001b
+DATA bf16PickOdd<>+54(SB)/2, $0x003b
+DATA bf16PickOdd<>+56(SB)/2, $0x001d
+DATA bf16PickOdd<>+58(SB)/2, $0x003d
+DATA bf16PickOdd<>+60(SB)/2, $0x001f
+DATA bf16PickOdd<>+62(SB)/2, $0x003f
+GLOBL bf16PickOdd<>(SB), RODATA|NOPTR, $64
+
+DATA f16QuietPos<>+0(SB)/2, $0x7e00
+DATA f16QuietPos<>+2(SB)/2, $0x7e00
+DATA f16QuietPos<>+4(SB)/2, $0x7e00
+DATA f16QuietPos<>+6(SB)/2, $0x7e00
+DATA f16QuietPos<>+8(SB)/2, $0x7e00
+DATA f16QuietPos<>+10(SB)/2, $0x7e00
+DATA f16QuietPos<>+12(SB)/2, $0x7e00
+DATA f16QuietPos<>+14(SB)/2, $0x7e00
+DATA f16QuietPos<>+16(SB)/2, $0x7e00
+DATA f16QuietPos<>+18(SB)/2, $0x7e00
+DATA f16QuietPos<>+20(SB)/2, $0x7e00
+DATA f16QuietPos<>+22(SB)/2, $0x7e00
+DATA f16QuietPos<>+24(SB)/2, $0x7e00
+DATA f16QuietPos<>+26(SB)/2, $0x7e00
+DATA f16QuietPos<>+28(SB)/2, $0x7e00
+DATA f16QuietPos<>+30(SB)/2, $0x7e00
+DATA f16QuietPos<>+32(SB)/2, $0x7e00
+DATA f16QuietPos<>+34(SB)/2, $0x7e00
+DATA f16QuietPos<>+36(SB)/2, $0x7e00
+DATA f16QuietPos<>+38(SB)/2, $0x7e00
+DATA f16QuietPos<>+40(SB)/2, $0x7e00
+DATA f16QuietPos<>+42(SB)/2, $0x7e00
+DATA f16QuietPos<>+44(SB)/2, $0x7e00
+DATA f16QuietPos<>+46(SB)/2, $0x7e00
+DATA f16QuietPos<>+48(SB)/2, $0x7e00
+DATA f16QuietPos<>+50(SB)/2, $0x7e00
+DATA f16QuietPos<>+52(SB)/2, $0x7e00
+DATA f16QuietPos<>+54(SB)/2, $0x7e00
+DATA f16QuietPos<>+56(SB)/2, $0x7e00
+DATA f16QuietPos<>+58(SB)/2, $0x7e00
+DATA f16QuietPos<>+60(SB)/2, $0x7e00
+DATA f16QuietPos<>+62(SB)/2, $0x7e00
+GLOBL f16QuietPos<>(SB), RODATA|NOPTR, $64
+
+DATA f16QuietNeg<>+0(SB)/2, $0xfe00
+DATA f16QuietNeg<>+2(SB)/2, $0xfe00
+DATA f16QuietNeg<>+4(SB)/2, $0xfe00
+DATA f16QuietNeg<>+6(SB)/2, $0xfe00
+DATA f16QuietNeg<>+8(SB)/2, $0xfe00
+DATA f16QuietNeg<>+10(SB)/2, $0xfe00
+DATA f16QuietNeg<>+12(SB)/2, $0xfe00
+DATA f16QuietNeg<>+14(SB)/2, $0xfe00
+DATA f16QuietNeg<>+16(SB)/2, $0xfe00
+DATA f16QuietNeg<>+18(SB)/2, $0xfe00
+DATA f16QuietNeg<>+20(SB)/2, $0xfe00
+DATA f16QuietNeg<>+22(SB)/2, $0xfe00
+DATA f16QuietNeg<>+24(SB)/2, $0xfe00
+DATA f16QuietNeg<>+26(SB)/2, $0xfe00
+DATA f16QuietNeg<>+28(SB)/2, $0xfe00
+DATA f16QuietNeg<>+30(SB)/2, $0xfe00
+DATA f16QuietNeg<>+32(SB)/2, $0xfe00
+DATA f16QuietNeg<>+34(SB)/2, $0xfe00
+DATA f16QuietNeg<>+36(SB)/2, $0xfe00
+DATA f16QuietNeg<>+38(SB)/2, $0xfe00
+DATA f16QuietNeg<>+40(SB)/2, $0xfe00
+DATA f16QuietNeg<>+42(SB)/2, $0xfe00
+DATA f16QuietNeg<>+44(SB)/2, $0xfe00
+DATA f16QuietNeg<>+46(SB)/2, $0xfe00
+DATA f16QuietNeg<>+48(SB)/2, $0xfe00
+DATA f16QuietNeg<>+50(SB)/2, $0xfe00
+DATA f16QuietNeg<>+52(SB)/2, $0xfe00
+DATA f16QuietNeg<>+54(SB)/2, $0xfe00
+DATA f16QuietNeg<>+56(SB)/2, $0xfe00
+DATA f16QuietNeg<>+58(SB)/2, $0xfe00
+DATA f16QuietNeg<>+60(SB)/2, $0xfe00
+DATA f16QuietNeg<>+62(SB)/2, $0xfe00
+GLOBL f16QuietNeg<>(SB), RODATA|NOPTR, $64
+
+DATA pairBits<>+0(SB)/2, $0x0001
+DATA pairBits<>+2(SB)/2, $0x0002
+DATA pairBits<>+4(SB)/2, $0x0004
+DATA pairBits<>+6(SB)/2, $0x0008
+DATA pairBits<>+8(SB)/2, $0x0010
+DATA pairBits<>+10(SB)/2, $0x0020
+DATA pairBits<>+12(SB)/2, $0x0040
+DATA pairBits<>+14(SB)/2, $0x0080
+DATA pairBits<>+16(SB)/2, $0x0001
+DATA pairBits<>+18(SB)/2, $0x0002
+DATA pairBits<>+20(SB)/2, $0x0004
+DATA pairBits<>+22(SB)/2, $0x0008
+DATA pairBits<>+24(SB)/2, $0x0010
+DATA pairBits<>+26(SB)/2, $0x0020
+DATA pairBits<>+28(SB)/2, $0x0040
+DATA pairBits<>+30(SB)/2, $0x0080
+GLOBL pairBits<>(SB), RODATA|NOPTR, $32
+
+DATA pairSelect<>+0(SB)/1, $0x00
+DATA pairSelect<>+1(SB)/1, $0x80
+DATA pairSelect<>+2(SB)/1, $0x00
+DATA pairSelect<>+3(SB)/1, $0x80
+DATA pairSelect<>+4(SB)/1, $0x00
+DATA pairSelect<>+5(SB)/1, $0x80
+DATA pairSelect<>+6(SB)/1, $0x00
+DATA pairSelect<>+7(SB)/1, $0x80
+DATA pairSelect<>+8(SB)/1, $0x00
+DATA pairSelect<>+9(SB)/1, $0x80
+DATA pairSelect<>+10(SB)/1, $0x00
+DATA pairSelect<>+11(SB)/1, $0x80
+DATA pairSelect<>+12(SB)/1, $0x00
+DATA pairSelect<>+13(SB)/1, $0x80
+DATA pairSelect<>+14(SB)/1, $0x00
+DATA pairSelect<>+15(SB)/1, $0x80
+DATA pairSelect<>+16(SB)/1, $0x01
+DATA pairSelect<>+17(SB)/1, $0x80
+DATA pairSelect<>+18(SB)/1, $0x01
+DATA pairSelect<>+19(SB)/1, $0x80
+DATA pairSelect<>+20(SB)/1, $0x01
+DATA pairSelect<>+21(SB)/1, $0x80
+DATA pairSelect<>+22(SB)/1, $0x01
+DATA pairSelect<>+23(SB)/1, $0x80
+DATA pairSelect<>+24(SB)/1, $0x01
+DATA pairSelect<>+25(SB)/1, $0x80
+DATA pairSelect<>+26(SB)/1, $0x01
+DATA pairSelect<>+27(SB)/1, $0x80
+DATA pairSelect<>+28(SB)/1, $0x01
+DATA pairSelect<>+29(SB)/1, $0x80
+DATA pairSelect<>+30(SB)/1, $0x01
+DATA pairSelect<>+31(SB)/1, $0x80
+DATA pairSelect<>+32(SB)/1, $0x02
+DATA pairSelect<>+33(SB)/1, $0x80
+DATA pairSelect<>+34(SB)/1, $0x02
+DATA pairSelect<>+35(SB)/1, $0x80
+DATA pairSelect<>+36(SB)/1, $0x02
+DATA pairSelect<>+37(SB)/1, $0x80
+DATA pairSelect<>+38(SB)/1, $0x02
+DATA pairSelect<>+39(SB)/1, $0x80
+DATA pairSelect<>+40(SB)/1, $0x02
+DATA pairSelect<>+41(SB)/1, $0x80
+DATA pairSelect<>+42(SB)/1, $0x02
+DATA pairSelect<>+43(SB)/1, $0x80
+DATA pairSelect<>+44(SB)/1, $0x02
+DATA pairSelect<>+45(SB)/1, $0x80
+DATA pairSelect<>+46(SB)/1, $0x02
+DATA pairSelect<>+47(SB)/1, $0x80
+DATA pairSelect<>+48(SB)/1, $0x03
+DATA pairSelect<>+49(SB)/1, $0x80
+DATA pairSelect<>+50(SB)/1, $0x03
+DATA pairSelect<>+51(SB)/1, $0x80
+DATA pairSelect<>+52(SB)/1, $0x03
+DATA pairSelect<>+53(SB)/1, $0x80
+DATA pairSelect<>+54(SB)/1, $0x03
+DATA pairSelect<>+55(SB)/1, $0x80
+DATA pairSelect<>+56(SB)/1, $0x03
+DATA pairSelect<>+57(SB)/1, $0x80
+DATA pairSelect<>+58(SB)/1, $0x03
+DATA pairSelect<>+59(SB)/1, $0x80
+DATA pairSelect<>+60(SB)/1, $0x03
+DATA pairSelect<>+61(SB)/1, $0x80
+DATA pairSelect<>+62(SB)/1, $0x03
+DATA pairSelect<>+63(SB)/1, $0x80
+DATA pairSelect<>+64(SB)/1, $0x04
+DATA pairSelect<>+65(SB)/1, $0x80
+DATA pairSelect<>+66(SB)/1, $0x04
+DATA pairSelect<>+67(SB)/1, $0x80
+DATA pairSelect<>+68(SB)/1, $0x04
+DATA pairSelect<>+69(SB)/1, $0x80
+DATA pairSelect<>+70(SB)/1, $0x04
+DATA pairSelect<>+71(SB)/1, $0x80
+DATA pairSelect<>+72(SB)/1, $0x04
+DATA pairSelect<>+73(SB)/1, $0x80
+DATA pairSelect<>+74(SB)/1, $0x04
+DATA pairSelect<>+75(SB)/1, $0x80
+DATA pairSelect<>+76(SB)/1, $0x04
+DATA pairSelect<>+77(SB)/1, $0x80
+DATA pairSelect<>+78(SB)/1, $0x04
+DATA pairSelect<>+79(SB)/1, $0x80
+DATA pairSelect<>+80(SB)/1, $0x05
+DATA pairSelect<>+81(SB)/1, $0x80
+DATA pairSelect<>+82(SB)/1, $0x05
+DATA pairSelect<>+83(SB)/1, $0x80
+DATA pairSelect<>+84(SB)/1, $0x05
+DATA pairSelect<>+85(SB)/1, $0x80
+DATA pairSelect<>+86(SB)/1, $0x05
+DATA pairSelect<>+87(SB)/1, $0x80
+DATA pairSelect<>+88(SB)/1, $0x05
+DATA pairSelect<>+89(SB)/1, $0x80
+DATA pairSelect<>+90(SB)/1, $0x05
+DATA pairSelect<>+91(SB)/1, $0x80
+DATA pairSelect<>+92(SB)/1, $0x05
+DATA pairSelect<>+93(SB)/1, $0x80
+DATA pairSelect<>+94(SB)/1, $0x05
+DATA pairSelect<>+95(SB)/1, $0x80
+DATA pairSelect<>+96(SB)/1, $0x06
+DATA pairSelect<>+97(SB)/1, $0x80
+DATA pairSelect<>+98(SB)/1, $0x06
+DATA pairSelect<>+99(SB)/1, $0x80
+DATA pairSelect<>+100(SB)/1, $0x06
+DATA pairSelect<>+101(SB)/1, $0x80
+DATA pairSelect<>+102(SB)/1, $0x06
+DATA pairSelect<>+103(SB)/1, $0x80
+DATA pairSelect<>+104(SB)/1, $0x06
+DATA pairSelect<>+105(SB)/1, $0x80
+DATA pairSelect<>+106(SB)/1, $0x06
+DATA pairSelect<>+107(SB)/1, $0x80
+DATA pairSelect<>+108(SB)/1, $0x06
+DATA pairSelect<>+109(SB)/1, $0x80
+DATA pairSelect<>+110(SB)/1, $0x06
+DATA pairSelect<>+111(SB)/1, $0x80
+DATA pairSelect<>+112(SB)/1, $0x07
+DATA pairSelect<>+113(SB)/1, $0x80
+DATA pairSelect<>+114(SB)/1, $0x07
+DATA pairSelect<>+115(SB)/1, $0x80
+DATA pairSelect<>+116(SB)/1, $0x07
+DATA pairSelect<>+117(SB)/1, $0x80
+DATA pairSelect<>+118(SB)/1, $0x07
+DATA pairSelect<>+119(SB)/1, $0x80
+DATA pairSelect<>+120(SB)/1, $0x07
+DATA pairSelect<>+121(SB)/1, $0x80
+DATA pairSelect<>+122(SB)/1, $0x07
+DATA pairSelect<>+123(SB)/1, $0x80
+DATA pairSelect<>+124(SB)/1, $0x07
+DATA pairSelect<>+125(SB)/1, $0x80
+DATA pairSelect<>+126(SB)/1, $0x07
+DATA pairSelect<>+127(SB)/1, $0x80
+GLOBL pairSelect<>(SB), RODATA|NOPTR, $128
+
 DATA halfTails<>+0(SB)/4, $0x00000000
 DATA halfTails<>+4(SB)/4, $0x00000000
 DATA halfTails<>+8(SB)/4, $0x00000000
@@ -663,7 +963,7 @@ done:
 	RET
 
 // func scalePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·scalePlanesAVX512BF16(SB), NOSPLIT, $0-100
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -708,25 +1008,24 @@ small0:
 	SBBQ DI, DI
 
 	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
-	KMOVW        DI, K2
-	KANDW        K2, K1, K2
-	VPMOVZXWD.Z  (DX), K2, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K2, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	ADDQ         CX, DX
-	ADDQ         CX, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	KMOVW            DI, K2
+	KANDW            K2, K1, K2
+	VPMOVZXWD.Z      (DX), K2, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K2, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, (AX)
+	ADDQ             CX, DX
+	ADDQ             CX, AX
+	INCQ             SI
+	CMPQ             SI, R8
+	JL               small0
+	JMP              done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -737,36 +1036,34 @@ small1:
 	SBBQ DI, DI
 
 	// k = all lanes where m, the last vector's load also masked to rem lanes and its store to rem.
-	KMOVW        DI, K2
-	KANDW        K2, K1, K3
-	VPMOVZXWD.Z  (DX), K2, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K2, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	VPMOVZXWD.Z  32(DX), K3, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K3, Z1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	ADDQ         CX, DX
-	ADDQ         CX, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	KMOVW            DI, K2
+	KANDW            K2, K1, K3
+	VPMOVZXWD.Z      (DX), K2, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K2, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VPMOVZXWD.Z      32(DX), K3, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K3, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	ADDQ             CX, DX
+	ADDQ             CX, AX
+	INCQ             SI
+	CMPQ             SI, R8
+	JL               small1
+	JMP              done
 	JMP done
 
 run:
@@ -815,54 +1112,50 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	CMPQ R11, $0x00000040
-	JB   keep1
+	VPBROADCASTD bf16Up<>+0(SB), Z2
+	VPBROADCASTD bf16Bias<>+0(SB), Z3
+	VPBROADCASTD bf16Fix<>+0(SB), Z4
+	VPBROADCASTD bf16NotTie<>+0(SB), Z5
+	CMPQ         R11, $0x00000040
+	JB           keep1
 
 keep4:
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VPMOVZXWD    32(DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VPMOVZXWD    64(DX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS       Z0, Z4, Z4
-	VPMOVZXWD    96(DX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z6
-	VPANDD.BCST  bf16One<>+0(SB), Z6, Z6
-	VPADDD       Z2, Z6, Z6
-	VPADDD.BCST  bf16Bias<>+0(SB), Z6, Z6
-	VPSRLD       $0x10, Z6, Z6
-	VPMOVDW      Z6, (AX)
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z3, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 32(AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z4, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 64(AX)
-	VCMPPS       $0x03, Z5, Z5, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
-	VPSRLD       $0x10, Z5, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z5, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 96(AX)
+	VMOVDQU64    (DX), Z7
+	VPSLLD       $0x10, Z7, Z6
+	VPANDD.BCST  bf16HighW<>+0(SB), Z7, Z7
+	VMULPS       Z0, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VMOVDQU64    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z6, Z10
+	VPADDD       Z2, Z10, Z6
+	VPADDD       Z3, Z10, Z10
+	VPTERNLOGD   $0xe0, Z5, Z10, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z4, Z7, Z10
+	VPADDD       Z2, Z10, Z7
+	VPADDD       Z3, Z10, Z10
+	VPTERNLOGD   $0xe0, Z5, Z10, Z7
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
+	VPERMT2W     Z7, Z10, Z6
+	VMOVDQU64    Z6, (AX)
+	VPBROADCASTD halfQNaN<>+0(SB), Z6
+	VFIXUPIMMPS  $0x00, Z4, Z8, Z6
+	VPADDD       Z2, Z6, Z7
+	VPADDD       Z3, Z6, Z6
+	VPTERNLOGD   $0xe0, Z5, Z6, Z7
+	VPBROADCASTD halfQNaN<>+0(SB), Z6
+	VFIXUPIMMPS  $0x00, Z4, Z9, Z6
+	VPADDD       Z2, Z6, Z8
+	VPADDD       Z3, Z6, Z6
+	VPTERNLOGD   $0xe0, Z5, Z6, Z8
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z6
+	VPERMT2W     Z8, Z6, Z7
+	VMOVDQU64    Z7, 64(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	SUBQ         $0x00000040, R11
@@ -870,48 +1163,46 @@ keep4:
 	JAE          keep4
 
 keep1:
-	CMPQ         R11, $0x00000010
-	JB           keeptail
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, (AX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, AX
-	SUBQ         $0x00000010, R11
-	JMP          keep1
+	CMPQ             R11, $0x00000010
+	JB               keeptail
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z6
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z6, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPMOVDW          Z3, (AX)
+	ADDQ             $0x00000020, DX
+	ADDQ             $0x00000020, AX
+	SUBQ             $0x00000010, R11
+	JMP              keep1
 
 keeptail:
 	TESTQ R11, R11
 	JZ    next
 
 	// Tail: opmask k = 1<<count - 1.
-	MOVL         $0x00000001, R9
-	MOVQ         R11, CX
-	SHLL         CL, R9
-	DECL         R9
-	KMOVW        R9, K1
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z2, Z0, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	LEAQ         (DX)(R11*2), DX
-	LEAQ         (AX)(R11*2), AX
-	JMP          next
+	MOVL             $0x00000001, R9
+	MOVQ             R11, CX
+	SHLL             CL, R9
+	DECL             R9
+	KMOVW            R9, K1
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z2, Z0, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	LEAQ             (DX)(R11*2), DX
+	LEAQ             (AX)(R11*2), AX
+	JMP              next
 
 drop:
 	// Dropped: dst = 0 without reading src; 4 vectors at a time, then 1, then a masked tail.
@@ -957,7 +1248,7 @@ done:
 	RET
 
 // func scalePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, s float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·scalePlanesAVX512F16(SB), NOSPLIT, $0-100
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -1098,35 +1389,33 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS   (DX), Z2
-	VMULPS      Z0, Z2, Z2
-	VCVTPH2PS   32(DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VCVTPH2PS   64(DX), Z4
-	VMULPS      Z0, Z4, Z4
-	VCVTPH2PS   96(DX), Z5
-	VMULPS      Z0, Z5, Z5
-	VCMPPS      $0x03, Z2, Z2, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z2, K1, Z2
-	VPANDD.BCST f16NaN<>+0(SB), Z2, K1, Z2
-	VCVTPS2PH   $0x00, Z2, (AX)
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, 32(AX)
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
-	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
-	VCVTPS2PH   $0x00, Z5, 96(AX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x00000040, R11
-	CMPQ        R11, $0x00000040
-	JAE         keep4
+	VCVTPH2PS    (DX), Z2
+	VCVTPH2PS    32(DX), Z3
+	VMULPS       Z0, Z2, Z2
+	VMULPS       Z0, Z3, Z3
+	VCVTPH2PS    64(DX), Z4
+	VCVTPH2PS    96(DX), Z5
+	VMULPS       Z0, Z4, Z4
+	VMULPS       Z0, Z5, Z5
+	VPXORQ       Z6, Z6, Z6
+	VCVTPS2PH    $0x00, Z2, Y6
+	VCVTPS2PH    $0x00, Z3, Y2
+	VINSERTI64X4 $0x01, Y2, Z6, Z6
+	VPMINSW      f16QuietPos<>+0(SB), Z6, Z6
+	VPMINUW      f16QuietNeg<>+0(SB), Z6, Z6
+	VMOVDQU64    Z6, (AX)
+	VPXORQ       Z7, Z7, Z7
+	VCVTPS2PH    $0x00, Z4, Y7
+	VCVTPS2PH    $0x00, Z5, Y2
+	VINSERTI64X4 $0x01, Y2, Z7, Z7
+	VPMINSW      f16QuietPos<>+0(SB), Z7, Z7
+	VPMINUW      f16QuietNeg<>+0(SB), Z7, Z7
+	VMOVDQU64    Z7, 64(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
 
 keep1:
 	CMPQ        R11, $0x00000010
@@ -2052,13 +2341,16 @@ TEXT ·scalePlanesAVX2BF16(SB), NOSPLIT, $0-100
 	ADDQ DI, R9
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
-	LEAQ    -2(R9)(R9*1), R9
-	MOVQ    R9, R10
-	SHLQ    $0x03, R10
-	LEAQ    halfTails<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), X1
-	VMOVDQU 128(R11)(R10*1), X2
-	VMOVDQU 256(R11)(R10*1), X3
+	LEAQ    -2(R9)(R9*1), R10
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	LEAQ    halfTails<>+0(SB), R12
+	VMOVDQU (R12)(R11*1), X1
+	VMOVDQU 128(R12)(R11*1), X2
+	VMOVDQU 256(R12)(R11*1), X3
+	VMOVDQU bf16Up<>+0(SB), Y4
+	VMOVDQU bf16Bias<>+0(SB), Y5
+	VMOVDQU bf16Tie<>+0(SB), Y6
 	SHLQ    $0x01, DI
 
 	// One loop for each number of whole vectors a plane has.
@@ -2081,12 +2373,32 @@ small0:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial1
+	VPMASKMOVD   (DX), X4, X5
+	VPMOVZXWD    X5, Y5
+	VPSLLD       $0x10, Y5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y4
+	VPAND        bf16One<>+0(SB), Y4, Y4
+	VPADDD       Y5, Y4, Y4
+	VPADDD       bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD       $0x10, Y4, Y4
+	VEXTRACTI128 $0x01, Y4, X5
+	VPACKUSDW    X5, X4, X4
+	VMOVDQU      X4, (AX)
+	JMP          planedone2
+
+partial1:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X5, X5
-	LEAQ         (DX)(R9*1), R10
+	LEAQ         (DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VPMOVZXWD    X5, Y5
 	VPSLLD       $0x10, Y5, Y5
@@ -2103,13 +2415,15 @@ small0:
 	VPACKUSDW    X5, X4, X4
 	VPMASKMOVD   X4, X1, (AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, (AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	VPEXTRW      $0x00, X4, (AX)(R10*1)
+
+planedone2:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small0
+	JMP  done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2120,52 +2434,86 @@ small1:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial3
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum5
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum5:
+	VPADDD   Y4, Y8, Y10
+	VPADDD   Y5, Y8, Y8
+	VPANDN   Y6, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y4, Y9, Y8
+	VPADDD   Y5, Y9, Y9
+	VPANDN   Y6, Y9, Y9
+	VPANDN   Y8, Y9, Y8
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y8, Y10, Y8
+	VPAND    Y7, Y8, Y8
+	VMOVDQU  Y8, (AX)
+	JMP      planedone4
+
+partial3:
+	VPAND        X7, X1, X8
+	VPMASKMOVD   (DX), X7, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VMULPS       Y9, Y0, Y9
+	VANDPD       Y7, Y9, Y9
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+	VPSRLD       $0x10, Y9, Y10
+	VPAND        bf16One<>+0(SB), Y10, Y10
+	VPADDD       Y9, Y10, Y10
+	VPADDD       bf16Bias<>+0(SB), Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X9
+	VPACKUSDW    X9, X10, X9
+	VMOVDQU      X9, (AX)
+	VPMASKMOVD   16(DX), X8, X8
+	LEAQ         16(DX)(R10*1), R11
+	TESTQ        CX, CX
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
 	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
+	VPADDD       Y8, Y7, Y7
 	VPADDD       bf16Bias<>+0(SB), Y7, Y7
 	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X5, X5
-	LEAQ         16(DX)(R9*1), R10
-	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 16(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 16(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 16(AX)(R10*1)
+
+planedone4:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small1
+	JMP  done
 
 small2:
 	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2176,67 +2524,113 @@ small2:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial6
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum8
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum8:
+	VPADDD       Y4, Y8, Y10
+	VPADDD       Y5, Y8, Y8
+	VPANDN       Y6, Y8, Y8
+	VPANDN       Y10, Y8, Y10
+	VPADDD       Y4, Y9, Y8
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y8, Y9, Y8
+	VPSRLD       $0x10, Y10, Y10
+	VPBLENDW     $0xaa, Y8, Y10, Y8
+	VPAND        Y7, Y8, Y8
+	VMOVDQU      Y8, (AX)
+	VPMASKMOVD   32(DX), X7, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
 	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
+	VPADDD       Y8, Y7, Y7
 	VPADDD       bf16Bias<>+0(SB), Y7, Y7
 	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 16(AX)
-	VPMASKMOVD   32(DX), X5, X5
-	LEAQ         32(DX)(R9*1), R10
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VMOVDQU      X7, 32(AX)
+	JMP          planedone7
+
+partial6:
+	VPAND      X7, X1, X8
+	VPMASKMOVD (DX), Y7, Y10
+	VPSLLD     $0x10, Y10, Y9
+	VPAND      bf16HighW<>+0(SB), Y10, Y10
+	VMULPS     Y0, Y9, Y9
+	VMULPS     Y0, Y10, Y10
+	VCMPPS     $0x03, Y10, Y9, Y11
+	VMOVMSKPS  Y11, R11
+	TESTL      R11, R11
+	JZ         pairnum9
+	VCMPPS     $0x03, Y9, Y9, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y9, Y9
+	VCMPPS     $0x03, Y10, Y10, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y10, Y10
+
+pairnum9:
+	VPADDD       Y4, Y9, Y11
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y11, Y9, Y11
+	VPADDD       Y4, Y10, Y9
+	VPADDD       Y5, Y10, Y10
+	VPANDN       Y6, Y10, Y10
+	VPANDN       Y9, Y10, Y9
+	VPSRLD       $0x10, Y11, Y11
+	VPBLENDW     $0xaa, Y9, Y11, Y9
+	VPAND        Y7, Y9, Y9
+	VMOVDQU      Y9, (AX)
+	VPMASKMOVD   32(DX), X8, X8
+	LEAQ         32(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 32(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small2
-	JMP          done
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y8, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 32(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 32(AX)(R10*1)
+
+planedone7:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small2
+	JMP  done
 
 small3:
 	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2247,82 +2641,140 @@ small3:
 	SBBQ CX, CX
 
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
-	VMOVQ        CX, X4
-	VPBROADCASTQ X4, Y4
-	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 16(AX)
-	VPMASKMOVD   32(DX), X4, X6
-	VPMOVZXWD    X6, Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y7
-	VPAND        bf16One<>+0(SB), Y7, Y7
-	VPADDD       Y6, Y7, Y7
-	VPADDD       bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y7
-	VEXTRACTI128 $0x01, Y7, X6
-	VPACKUSDW    X6, X7, X6
-	VMOVDQU      X6, 32(AX)
-	VPMASKMOVD   48(DX), X5, X5
-	LEAQ         48(DX)(R9*1), R10
+	VMOVQ        CX, X7
+	VPBROADCASTQ X7, Y7
+	CMPQ         R9, $0x08
+	JNE          partial10
+	VPMASKMOVD   (DX), Y7, Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, CX
+	TESTL        CX, CX
+	JZ           pairnum12
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum12:
+	VPADDD     Y4, Y8, Y10
+	VPADDD     Y5, Y8, Y8
+	VPANDN     Y6, Y8, Y8
+	VPANDN     Y10, Y8, Y10
+	VPADDD     Y4, Y9, Y8
+	VPADDD     Y5, Y9, Y9
+	VPANDN     Y6, Y9, Y9
+	VPANDN     Y8, Y9, Y8
+	VPSRLD     $0x10, Y10, Y10
+	VPBLENDW   $0xaa, Y8, Y10, Y8
+	VPAND      Y7, Y8, Y8
+	VMOVDQU    Y8, (AX)
+	VPMASKMOVD 32(DX), Y7, Y9
+	VPSLLD     $0x10, Y9, Y8
+	VPAND      bf16HighW<>+0(SB), Y9, Y9
+	VMULPS     Y0, Y8, Y8
+	VMULPS     Y0, Y9, Y9
+	VCMPPS     $0x03, Y9, Y8, Y10
+	VMOVMSKPS  Y10, CX
+	TESTL      CX, CX
+	JZ         pairnum13
+	VCMPPS     $0x03, Y8, Y8, Y10
+	VBLENDVPS  Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS     $0x03, Y9, Y9, Y10
+	VBLENDVPS  Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum13:
+	VPADDD   Y4, Y8, Y10
+	VPADDD   Y5, Y8, Y8
+	VPANDN   Y6, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y4, Y9, Y8
+	VPADDD   Y5, Y9, Y9
+	VPANDN   Y6, Y9, Y9
+	VPANDN   Y8, Y9, Y8
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y8, Y10, Y8
+	VPAND    Y7, Y8, Y8
+	VMOVDQU  Y8, 32(AX)
+	JMP      planedone11
+
+partial10:
+	VPAND      X7, X1, X8
+	VPMASKMOVD (DX), Y7, Y10
+	VPSLLD     $0x10, Y10, Y9
+	VPAND      bf16HighW<>+0(SB), Y10, Y10
+	VMULPS     Y0, Y9, Y9
+	VMULPS     Y0, Y10, Y10
+	VCMPPS     $0x03, Y10, Y9, Y11
+	VMOVMSKPS  Y11, R11
+	TESTL      R11, R11
+	JZ         pairnum14
+	VCMPPS     $0x03, Y9, Y9, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y9, Y9
+	VCMPPS     $0x03, Y10, Y10, Y11
+	VBLENDVPS  Y11, halfQNaN<>+0(SB), Y10, Y10
+
+pairnum14:
+	VPADDD       Y4, Y9, Y11
+	VPADDD       Y5, Y9, Y9
+	VPANDN       Y6, Y9, Y9
+	VPANDN       Y11, Y9, Y11
+	VPADDD       Y4, Y10, Y9
+	VPADDD       Y5, Y10, Y10
+	VPANDN       Y6, Y10, Y10
+	VPANDN       Y9, Y10, Y9
+	VPSRLD       $0x10, Y11, Y11
+	VPBLENDW     $0xaa, Y9, Y11, Y9
+	VPAND        Y7, Y9, Y9
+	VMOVDQU      Y9, (AX)
+	VPMASKMOVD   32(DX), X7, X9
+	VPMOVZXWD    X9, Y9
+	VPSLLD       $0x10, Y9, Y9
+	VMULPS       Y9, Y0, Y9
+	VANDPD       Y7, Y9, Y9
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+	VPSRLD       $0x10, Y9, Y10
+	VPAND        bf16One<>+0(SB), Y10, Y10
+	VPADDD       Y9, Y10, Y10
+	VPADDD       bf16Bias<>+0(SB), Y10, Y10
+	VPSRLD       $0x10, Y10, Y10
+	VEXTRACTI128 $0x01, Y10, X9
+	VPACKUSDW    X9, X10, X9
+	VMOVDQU      X9, 32(AX)
+	VPMASKMOVD   48(DX), X8, X8
+	LEAQ         48(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
-	VPBLENDVB    X2, X6, X5, X5
-	VPMOVZXWD    X5, Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y5, Y0, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X5
-	VPACKUSDW    X5, X4, X4
-	VPMASKMOVD   X4, X1, 48(AX)
-	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small3
-	JMP          done
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X9
+	VPBLENDVB    X2, X9, X8, X8
+	VPMOVZXWD    X8, Y8
+	VPSLLD       $0x10, Y8, Y8
+	VMULPS       Y8, Y0, Y8
+	VANDPD       Y7, Y8, Y8
+	VCMPPS       $0x03, Y8, Y8, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y8, Y8
+	VPSRLD       $0x10, Y8, Y7
+	VPAND        bf16One<>+0(SB), Y7, Y7
+	VPADDD       Y8, Y7, Y7
+	VPADDD       bf16Bias<>+0(SB), Y7, Y7
+	VPSRLD       $0x10, Y7, Y7
+	VEXTRACTI128 $0x01, Y7, X8
+	VPACKUSDW    X8, X7, X7
+	VPMASKMOVD   X7, X1, 48(AX)
+	VPSHUFB      X3, X7, X7
+	VPEXTRW      $0x00, X7, 48(AX)(R10*1)
+
+planedone11:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small3
+	JMP  done
 	JMP done
 
 run:
@@ -2371,77 +2823,86 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src * s, 4 vectors at a time, then 1, then a masked tail.
-	CMPQ CX, $0x00000020
-	JB   keep1
+	VMOVDQU bf16Up<>+0(SB), Y2
+	VMOVDQU bf16Bias<>+0(SB), Y3
+	VMOVDQU bf16Tie<>+0(SB), Y4
+	CMPQ    CX, $0x00000020
+	JB      keep1
 
 keep4:
-	VPMOVZXWD (DX), Y2
-	VPSLLD    $0x10, Y2, Y2
-	VMULPS    Y0, Y2, Y2
-	VPMOVZXWD 16(DX), Y3
-	VPSLLD    $0x10, Y3, Y3
-	VMULPS    Y0, Y3, Y3
-	VPMOVZXWD 32(DX), Y4
-	VPSLLD    $0x10, Y4, Y4
-	VMULPS    Y0, Y4, Y4
-	VPMOVZXWD 48(DX), Y5
-	VPSLLD    $0x10, Y5, Y5
+	VMOVDQU   (DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
 	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y2, Y2, Y6
-	VBLENDVPS Y6, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y6
-	VPAND     bf16One<>+0(SB), Y6, Y6
-	VPADDD    Y2, Y6, Y6
-	VPADDD    bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD    $0x10, Y6, Y6
-	VCMPPS    $0x03, Y3, Y3, Y2
-	VBLENDVPS Y2, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y2
-	VPAND     bf16One<>+0(SB), Y2, Y2
-	VPADDD    Y3, Y2, Y2
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y2
-	VPACKUSDW Y2, Y6, Y2
-	VPERMQ    $0xd8, Y2, Y2
-	VMOVDQU   Y2, (AX)
-	VCMPPS    $0x03, Y4, Y4, Y2
-	VBLENDVPS Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y2
-	VPAND     bf16One<>+0(SB), Y2, Y2
-	VPADDD    Y4, Y2, Y2
-	VPADDD    bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD    $0x10, Y2, Y2
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD    $0x10, Y5, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y5, Y3, Y3
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VPACKUSDW Y3, Y2, Y2
-	VPERMQ    $0xd8, Y2, Y2
-	VMOVDQU   Y2, 32(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VMULPS    Y0, Y6, Y6
+	VMOVDQU   32(DX), Y8
+	VPSLLD    $0x10, Y8, Y7
+	VPAND     bf16HighW<>+0(SB), Y8, Y8
+	VMULPS    Y0, Y7, Y7
+	VMULPS    Y0, Y8, Y8
+	VCMPPS    $0x03, Y6, Y5, Y9
+	VMOVMSKPS Y9, R9
+	TESTL     R9, R9
+	JZ        pairnum15
+	VCMPPS    $0x03, Y5, Y5, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y9
+	VBLENDVPS Y9, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum15:
+	VPADDD    Y2, Y5, Y9
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y9, Y5, Y9
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y9, Y9
+	VPBLENDW  $0xaa, Y5, Y9, Y5
+	VMOVDQU   Y5, (AX)
+	VCMPPS    $0x03, Y8, Y7, Y5
+	VMOVMSKPS Y5, R9
+	TESTL     R9, R9
+	JZ        pairnum16
+	VCMPPS    $0x03, Y7, Y7, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y7, Y7
+	VCMPPS    $0x03, Y8, Y8, Y5
+	VBLENDVPS Y5, halfQNaN<>+0(SB), Y8, Y8
+
+pairnum16:
+	VPADDD   Y2, Y7, Y5
+	VPADDD   Y3, Y7, Y6
+	VPANDN   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPADDD   Y2, Y8, Y6
+	VPADDD   Y3, Y8, Y7
+	VPANDN   Y4, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPSRLD   $0x10, Y5, Y5
+	VPBLENDW $0xaa, Y6, Y5, Y5
+	VMOVDQU  Y5, 32(AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      keep4
 
 keep1:
 	CMPQ         CX, $0x00000008
 	JB           keeptail
 	VPMOVZXWD    (DX), Y2
 	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VEXTRACTI128 $0x01, Y3, X2
-	VPACKUSDW    X2, X3, X2
+	VMULPS       Y0, Y2, Y5
+	VCMPPS       $0x03, Y5, Y5, Y2
+	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
+	VPSRLD       $0x10, Y5, Y2
+	VPAND        bf16One<>+0(SB), Y2, Y2
+	VPADDD       Y5, Y2, Y2
+	VPADDD       bf16Bias<>+0(SB), Y2, Y2
+	VPSRLD       $0x10, Y2, Y2
+	VEXTRACTI128 $0x01, Y2, X3
+	VPACKUSDW    X3, X2, X2
 	VMOVDQU      X2, (AX)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000010, AX
@@ -2557,13 +3018,13 @@ TEXT ·scalePlanesAVX2F16(SB), NOSPLIT, $0-100
 	ADDQ DI, R9
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
-	LEAQ    -2(R9)(R9*1), R9
-	MOVQ    R9, R10
-	SHLQ    $0x03, R10
-	LEAQ    halfTails<>+0(SB), R11
-	VMOVDQU (R11)(R10*1), X1
-	VMOVDQU 128(R11)(R10*1), X2
-	VMOVDQU 256(R11)(R10*1), X3
+	LEAQ    -2(R9)(R9*1), R10
+	MOVQ    R10, R11
+	SHLQ    $0x03, R11
+	LEAQ    halfTails<>+0(SB), R12
+	VMOVDQU (R12)(R11*1), X1
+	VMOVDQU 128(R12)(R11*1), X2
+	VMOVDQU 256(R12)(R11*1), X3
 	SHLQ    $0x01, DI
 
 	// One loop for each number of whole vectors a plane has.
@@ -2586,12 +3047,26 @@ small0:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial17
+	VPMASKMOVD   (DX), X4, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, (AX)
+	JMP          planedone18
+
+partial17:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X5, X5
-	LEAQ         (DX)(R9*1), R10
+	LEAQ         (DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2603,13 +3078,15 @@ small0:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, (AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, (AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small0
-	JMP          done
+	VPEXTRW      $0x00, X4, (AX)(R10*1)
+
+planedone18:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small0
+	JMP  done
 
 small1:
 	// Planes of 1 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2622,6 +3099,25 @@ small1:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial19
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	JMP          planedone20
+
+partial19:
 	VPAND        X4, X1, X5
 	VPMASKMOVD   (DX), X4, X6
 	VCVTPH2PS    X6, Y6
@@ -2633,10 +3129,10 @@ small1:
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VCVTPS2PH    $0x00, Y6, (AX)
 	VPMASKMOVD   16(DX), X5, X5
-	LEAQ         16(DX)(R9*1), R10
+	LEAQ         16(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2648,13 +3144,15 @@ small1:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 16(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 16(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small1
-	JMP          done
+	VPEXTRW      $0x00, X4, 16(AX)(R10*1)
+
+planedone20:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small1
+	JMP  done
 
 small2:
 	// Planes of 2 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2667,30 +3165,54 @@ small2:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial21
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VPMASKMOVD   32(DX), X4, X5
+	VCVTPH2PS    X5, Y5
+	VMULPS       Y5, Y0, Y5
+	VANDPD       Y4, Y5, Y5
+	VCMPPS       $0x03, Y5, Y5, Y4
+	VORPS        halfQNaN<>+0(SB), Y5, Y6
+	VANDPS       f16NaN<>+0(SB), Y6, Y6
+	VBLENDVPS    Y4, Y6, Y5, Y5
+	VCVTPS2PH    $0x00, Y5, 32(AX)
+	JMP          planedone22
+
+partial21:
 	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
+	VPMASKMOVD   (DX), Y4, Y6
+	VEXTRACTI128 $0x01, Y6, X7
 	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y0, Y6, Y6
+	VMULPS       Y0, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCVTPS2PH    $0x00, Y6, X8
+	VCVTPS2PH    $0x00, Y7, X6
+	VINSERTI128  $0x01, X6, Y8, Y8
+	VPMINSW      f16QuietPos<>+0(SB), Y8, Y8
+	VPMINUW      f16QuietNeg<>+0(SB), Y8, Y8
+	VPAND        Y4, Y8, Y8
+	VMOVDQU      Y8, (AX)
 	VPMASKMOVD   32(DX), X5, X5
-	LEAQ         32(DX)(R9*1), R10
+	LEAQ         32(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2702,13 +3224,15 @@ small2:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 32(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 32(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small2
-	JMP          done
+	VPEXTRW      $0x00, X4, 32(AX)(R10*1)
+
+planedone22:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small2
+	JMP  done
 
 small3:
 	// Planes of 3 whole vectors and a last one: m = all ones if plane i is kept, else 0.
@@ -2721,25 +3245,54 @@ small3:
 	// km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.
 	VMOVQ        CX, X4
 	VPBROADCASTQ X4, Y4
+	CMPQ         R9, $0x08
+	JNE          partial23
+	VPMASKMOVD   (DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VPMASKMOVD   32(DX), Y4, Y5
+	VEXTRACTI128 $0x01, Y5, X6
+	VCVTPH2PS    X5, Y5
+	VCVTPH2PS    X6, Y6
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPAND        Y4, Y7, Y7
+	VMOVDQU      Y7, 32(AX)
+	JMP          planedone24
+
+partial23:
 	VPAND        X4, X1, X5
-	VPMASKMOVD   (DX), X4, X6
+	VPMASKMOVD   (DX), Y4, Y6
+	VEXTRACTI128 $0x01, Y6, X7
 	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPMASKMOVD   16(DX), X4, X6
-	VCVTPH2PS    X6, Y6
-	VMULPS       Y6, Y0, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y6, Y6, Y7
-	VORPS        halfQNaN<>+0(SB), Y6, Y8
-	VANDPS       f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS    Y7, Y8, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
+	VCVTPH2PS    X7, Y7
+	VMULPS       Y0, Y6, Y6
+	VMULPS       Y0, Y7, Y7
+	VPXOR        Y8, Y8, Y8
+	VCVTPS2PH    $0x00, Y6, X8
+	VCVTPS2PH    $0x00, Y7, X6
+	VINSERTI128  $0x01, X6, Y8, Y8
+	VPMINSW      f16QuietPos<>+0(SB), Y8, Y8
+	VPMINUW      f16QuietNeg<>+0(SB), Y8, Y8
+	VPAND        Y4, Y8, Y8
+	VMOVDQU      Y8, (AX)
 	VPMASKMOVD   32(DX), X4, X6
 	VCVTPH2PS    X6, Y6
 	VMULPS       Y6, Y0, Y6
@@ -2750,10 +3303,10 @@ small3:
 	VBLENDVPS    Y7, Y8, Y6, Y6
 	VCVTPS2PH    $0x00, Y6, 32(AX)
 	VPMASKMOVD   48(DX), X5, X5
-	LEAQ         48(DX)(R9*1), R10
+	LEAQ         48(DX)(R10*1), R11
 	TESTQ        CX, CX
-	CMOVQEQ      BX, R10
-	VPBROADCASTW (R10), X6
+	CMOVQEQ      BX, R11
+	VPBROADCASTW (R11), X6
 	VPBLENDVB    X2, X6, X5, X5
 	VCVTPH2PS    X5, Y5
 	VMULPS       Y5, Y0, Y5
@@ -2765,13 +3318,15 @@ small3:
 	VCVTPS2PH    $0x00, Y5, X4
 	VPMASKMOVD   X4, X1, 48(AX)
 	VPSHUFB      X3, X4, X4
-	VPEXTRW      $0x00, X4, 48(AX)(R9*1)
-	ADDQ         DI, DX
-	ADDQ         DI, AX
-	INCQ         SI
-	CMPQ         SI, R8
-	JL           small3
-	JMP          done
+	VPEXTRW      $0x00, X4, 48(AX)(R10*1)
+
+planedone24:
+	ADDQ DI, DX
+	ADDQ DI, AX
+	INCQ SI
+	CMPQ SI, R8
+	JL   small3
+	JMP  done
 	JMP done
 
 run:
@@ -2824,39 +3379,33 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS (DX), Y2
-	VMULPS    Y0, Y2, Y2
-	VCVTPH2PS 16(DX), Y3
-	VMULPS    Y0, Y3, Y3
-	VCVTPH2PS 32(DX), Y4
-	VMULPS    Y0, Y4, Y4
-	VCVTPH2PS 48(DX), Y5
-	VMULPS    Y0, Y5, Y5
-	VCMPPS    $0x03, Y2, Y2, Y6
-	VORPS     halfQNaN<>+0(SB), Y2, Y7
-	VANDPS    f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS Y6, Y7, Y2, Y2
-	VCVTPS2PH $0x00, Y2, (AX)
-	VCMPPS    $0x03, Y3, Y3, Y2
-	VORPS     halfQNaN<>+0(SB), Y3, Y6
-	VANDPS    f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS Y2, Y6, Y3, Y3
-	VCVTPS2PH $0x00, Y3, 16(AX)
-	VCMPPS    $0x03, Y4, Y4, Y2
-	VORPS     halfQNaN<>+0(SB), Y4, Y3
-	VANDPS    f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS Y2, Y3, Y4, Y4
-	VCVTPS2PH $0x00, Y4, 32(AX)
-	VCMPPS    $0x03, Y5, Y5, Y2
-	VORPS     halfQNaN<>+0(SB), Y5, Y3
-	VANDPS    f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS Y2, Y3, Y5, Y5
-	VCVTPS2PH $0x00, Y5, 48(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCVTPH2PS   (DX), Y2
+	VCVTPH2PS   16(DX), Y3
+	VMULPS      Y0, Y2, Y2
+	VMULPS      Y0, Y3, Y3
+	VCVTPH2PS   32(DX), Y4
+	VCVTPH2PS   48(DX), Y5
+	VMULPS      Y0, Y4, Y4
+	VMULPS      Y0, Y5, Y5
+	VPXOR       Y6, Y6, Y6
+	VCVTPS2PH   $0x00, Y2, X6
+	VCVTPS2PH   $0x00, Y3, X2
+	VINSERTI128 $0x01, X2, Y6, Y6
+	VPMINSW     f16QuietPos<>+0(SB), Y6, Y6
+	VPMINUW     f16QuietNeg<>+0(SB), Y6, Y6
+	VMOVDQU     Y6, (AX)
+	VPXOR       Y2, Y2, Y2
+	VCVTPS2PH   $0x00, Y4, X2
+	VCVTPS2PH   $0x00, Y5, X3
+	VINSERTI128 $0x01, X3, Y2, Y2
+	VPMINSW     f16QuietPos<>+0(SB), Y2, Y2
+	VPMINUW     f16QuietNeg<>+0(SB), Y2, Y2
+	VMOVDQU     Y2, 32(AX)
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000020, CX
+	CMPQ        CX, $0x00000020
+	JAE         keep4
 
 keep1:
 	CMPQ      CX, $0x00000008
@@ -7018,7 +7567,7 @@ chunkslaststored:
 	RET
 
 // func dropoutPhiloxAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV, POPCNT
 TEXT ·dropoutPhiloxAVX512BF16(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -7298,58 +7847,50 @@ word:
 	ADDQ  $0x08, DX
 
 stored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(CX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R8, K2
+	VMOVDQU64    (CX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (AX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VMOVDQU64    64(CX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	INCQ         DI
@@ -7572,58 +8113,50 @@ tailword:
 	ADDQ  $0x08, DX
 
 tailstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z0
+	VPBROADCASTD bf16Bias<>+0(SB), Z1
+	VPBROADCASTD bf16Fix<>+0(SB), Z2
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        SI, K1
+	VMOVDQU64    (CX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z6
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (AX)
+	SHRQ         $0x20, SI
+	KMOVD        SI, K1
+	VMOVDQU64    64(CX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z0
+	VPADDD       Z1, Z7, Z1
+	VPTERNLOGD   $0xe0, Z4, Z1, Z0
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
+	VPERMT2W.Z   Z0, Z1, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, AX
 	INCQ         DI
@@ -7643,64 +8176,60 @@ laststored:
 	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      (CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, (AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      32(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 32(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      64(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 64(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      96(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 
 done:
 	VZEROUPPER
@@ -7994,58 +8523,50 @@ hookapply:
 	ADDQ  $0x08, R10
 
 hookstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  (R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  32(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  64(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(R8)
-	SHRQ         $0x10, R12
-	KMOVW        R12, K2
-	VPMOVZXWD.Z  96(R9), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(R8)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R12, K2
+	VMOVDQU64    (R9), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (R8)
+	SHRQ         $0x20, R12
+	KMOVD        R12, K2
+	VMOVDQU64    64(R9), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(R8)
 	ADDQ         $0x00000080, R9
 	ADDQ         $0x00000080, R8
 	DECQ         DI
@@ -8311,58 +8832,50 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 32(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 64(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(DX), K2, Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS.Z     Z3, Z4, K2, Z4
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z4, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, 96(CX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z7
+	VPBROADCASTD bf16NotTie<>+0(SB), Z8
+	KMOVD        R8, K2
+	VMOVDQU64    (DX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z11
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z11
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z12
+	VPERMT2W.Z   Z11, Z12, K2, Z10
+	VMOVDQU64    Z10, (CX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VMOVDQU64    64(DX), Z11
+	VPSLLD       $0x10, Z11, Z10
+	VPANDD.BCST  bf16HighW<>+0(SB), Z11, Z11
+	VMULPS       Z3, Z10, Z10
+	VMULPS       Z3, Z11, Z11
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z10, Z12
+	VPADDD       Z4, Z12, Z10
+	VPADDD       Z5, Z12, Z12
+	VPTERNLOGD   $0xe0, Z8, Z12, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z12
+	VFIXUPIMMPS  $0x00, Z7, Z11, Z12
+	VPADDD       Z4, Z12, Z4
+	VPADDD       Z5, Z12, Z5
+	VPTERNLOGD   $0xe0, Z8, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W.Z   Z4, Z5, K2, Z10
+	VMOVDQU64    Z10, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -8408,58 +8921,50 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(CX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(CX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z0
+	VPBROADCASTD bf16Bias<>+0(SB), Z1
+	VPBROADCASTD bf16Fix<>+0(SB), Z2
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z6
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (CX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z3, Z5, Z5
+	VMULPS       Z3, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z5, Z7
+	VPADDD       Z0, Z7, Z5
+	VPADDD       Z1, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z2, Z6, Z7
+	VPADDD       Z0, Z7, Z0
+	VPADDD       Z1, Z7, Z1
+	VPTERNLOGD   $0xe0, Z4, Z1, Z0
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z1
+	VPERMT2W.Z   Z0, Z1, K1, Z5
+	VMOVDQU64    Z5, 64(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -8488,69 +8993,65 @@ chunkslaststored:
 	ANDQ  DX, SI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  (CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  32(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  64(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, SI
-	SHRQ         $0x10, DX
-	KMOVW        SI, K1
-	VPMOVZXWD.Z  96(CX), K1, Z0
-	VPSLLD       $0x10, Z0, Z0
-	VMULPS.Z     Z3, Z0, K1, Z0
-	KMOVW        DX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      (CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, (AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      32(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 32(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      64(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 64(AX)
+	SHRQ             $0x10, SI
+	SHRQ             $0x10, DX
+	KMOVW            SI, K1
+	VPMOVZXWD.Z      96(CX), K1, Z0
+	VPSLLD           $0x10, Z0, Z0
+	VMULPS.Z         Z3, Z0, K1, Z0
+	KMOVW            DX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 	VZEROUPPER
 	RET
 
 // func dropoutPhiloxAVX512F16(dst []Float16, src []Float16, bits []uint64, seed uint64, start uint64, t uint32, s float32)
-// Requires: AVX, AVX512F, BMI2, CMOV, POPCNT
+// Requires: AVX, AVX512BW, AVX512F, BMI2, CMOV, POPCNT
 TEXT ·dropoutPhiloxAVX512F16(SB), $2592-96
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), CX
@@ -8659,143 +9160,143 @@ step:
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z18
-	VPXORD.BCST     8(SP), Z18, Z18
-	VPSHUFD         $0xf5, Z10, Z19
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPSHUFD         $0xf5, Z13, Z22
+	VPXORD.BCST     8(SP), Z22, Z22
+	VPSHUFD         $0xf5, Z10, Z23
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z23
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
 	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSHUFD         $0xf5, Z11, Z20
-	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z24
 
 	// Round 3.
-	VPMULUDQ        Z0, Z18, Z14
-	VPMULUDQ        Z1, Z19, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPMULUDQ        Z0, Z22, Z14
+	VPMULUDQ        Z1, Z23, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
-	VPMULUDQ        Z1, Z20, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPMULUDQ        Z1, Z24, Z15
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z23, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z11, Z22
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z0, Z19, Z10
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z10
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
-	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z0, Z24, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z0, Z23, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
-	VPMULUDQ        Z0, Z20, Z10
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z14, Z22
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z22
+	VPMULUDQ        Z0, Z24, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z0, Z19, Z11
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z11
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
-	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z0, Z23, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z10, Z18
-	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
-	VPMULUDQ        Z0, Z20, Z11
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z10, Z22
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z22
+	VPMULUDQ        Z0, Z24, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z0, Z19, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPMULUDQ        Z0, Z23, Z14
+	VPMULUDQ        Z1, Z22, Z22
+	VPSHUFD         $0xf5, Z22, Z23
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z23
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
-	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z0, Z24, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z24
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z23, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z23
+	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
+	VPSHUFD         $0xf5, Z11, Z22
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z22
+	VPMULUDQ        Z0, Z24, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z24
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z24
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z13, K1, Z19
-	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z19
-	VPTERNLOGQ.BCST $0xf8, (DI), Z19, Z6
-	VPANDNQ         Z5, Z19, Z5
-	VPSHUFD         $0xa0, Z11, K1, Z18
-	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z18
-	VPTERNLOGQ.BCST $0xf8, 8(DI), Z18, Z6
-	VPANDNQ         Z5, Z18, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z23
+	VPTERNLOGQ.BCST $0x48, (DI), Z5, Z23
+	VPTERNLOGQ.BCST $0xf8, (DI), Z23, Z6
+	VPANDNQ         Z5, Z23, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z22
+	VPTERNLOGQ.BCST $0x48, 8(DI), Z5, Z22
+	VPTERNLOGQ.BCST $0xf8, 8(DI), Z22, Z6
+	VPANDNQ         Z5, Z22, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z12, K1, Z20
-	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z20
-	VPTERNLOGQ.BCST $0xf8, (DI), Z20, Z9
-	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z24
+	VPTERNLOGQ.BCST $0x48, (DI), Z8, Z24
+	VPTERNLOGQ.BCST $0xf8, (DI), Z24, Z9
+	VPANDNQ         Z8, Z24, Z8
 	VPSHUFD         $0xa0, Z14, K1, Z15
 	VPTERNLOGQ.BCST $0x48, 8(DI), Z8, Z15
 	VPTERNLOGQ.BCST $0xf8, 8(DI), Z15, Z9
@@ -8830,46 +9331,40 @@ word:
 	ADDQ  $0x08, DX
 
 stored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R8, K2
-	VCVTPH2PS.Z (CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 32(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 64(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 96(CX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(AX)
-	ADDQ        $0x00000080, CX
-	ADDQ        $0x00000080, AX
-	INCQ        DI
-	CMPQ        DI, $0x10
-	JB          word
-	SUBQ        $0x00000400, BX
-	CMPQ        BX, $0x00000400
-	JAE         loop
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R8, K2
+	VCVTPH2PS    (CX), Z4
+	VCVTPH2PS    32(CX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z16, Z16, Z16
+	VCVTPS2PH    $0x00, Z4, Y16
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z16, Z16
+	VPMINSW      f16QuietPos<>+0(SB), Z16, Z16
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z16, K2, Z16
+	VMOVDQU64    Z16, (AX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VCVTPH2PS    64(CX), Z4
+	VCVTPH2PS    96(CX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z17, Z17, Z17
+	VCVTPS2PH    $0x00, Z4, Y17
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z17, Z17
+	VPMINSW      f16QuietPos<>+0(SB), Z17, Z17
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z17, K2, Z17
+	VMOVDQU64    Z17, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	CMPQ         DI, $0x10
+	JB           word
+	SUBQ         $0x00000400, BX
+	CMPQ         BX, $0x00000400
+	JAE          loop
 
 tail:
 	TESTQ BX, BX
@@ -8891,8 +9386,8 @@ tail:
 	KSHIFTRW    $0x08, K2, K3
 	VMOVDQA64.Z Z2, K2, Z5
 	VMOVDQA64.Z Z2, K3, Z2
-	VPXORQ      Z16, Z16, Z16
-	VPXORQ      Z17, Z17, Z17
+	VPXORQ      Z18, Z18, Z18
+	VPXORQ      Z19, Z19, Z19
 	LEAQ        80(SP), SI
 	LEAQ        336(SP), DI
 
@@ -9040,20 +9535,20 @@ tailstep:
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
 	VPSHUFD         $0xa0, Z10, K1, Z14
 	VPTERNLOGQ.BCST $0x48, (SI), Z5, Z14
-	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z16
+	VPTERNLOGQ.BCST $0xf8, (SI), Z14, Z18
 	VPANDNQ         Z5, Z14, Z5
 	VPSHUFD         $0xa0, Z8, K1, Z13
 	VPTERNLOGQ.BCST $0x48, 8(SI), Z5, Z13
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z16
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z13, Z18
 	VPANDNQ         Z5, Z13, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
 	VPSHUFD         $0xa0, Z9, K1, Z15
 	VPTERNLOGQ.BCST $0x48, (SI), Z2, Z15
-	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z17
+	VPTERNLOGQ.BCST $0xf8, (SI), Z15, Z19
 	VPANDNQ         Z2, Z15, Z2
 	VPSHUFD         $0xa0, Z11, K1, Z12
 	VPTERNLOGQ.BCST $0x48, 8(SI), Z2, Z12
-	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z17
+	VPTERNLOGQ.BCST $0xf8, 8(SI), Z12, Z19
 	VPANDNQ         Z2, Z12, Z2
 	VPADDQ.BCST     qwordOne<>+0(SB), Z6, Z6
 	ADDQ            $0x10, SI
@@ -9068,10 +9563,10 @@ tailstep:
 
 taildecided:
 	// keep = ^drop.
-	VPTERNLOGQ $0x0f, Z16, Z16, Z16
-	VPTERNLOGQ $0x0f, Z17, Z17, Z17
-	VMOVDQU64  Z16, 336(SP)
-	VMOVDQU64  Z17, 400(SP)
+	VPTERNLOGQ $0x0f, Z18, Z18, Z18
+	VPTERNLOGQ $0x0f, Z19, Z19, Z19
+	VMOVDQU64  Z18, 336(SP)
+	VMOVDQU64  Z19, 400(SP)
 	XORQ       DI, DI
 
 tailword:
@@ -9084,43 +9579,37 @@ tailword:
 	ADDQ  $0x08, DX
 
 tailstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       SI, K1
-	VCVTPH2PS.Z (CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, (AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 32(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 32(AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 64(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 64(AX)
-	SHRQ        $0x10, SI
-	KMOVW       SI, K1
-	VCVTPH2PS.Z 96(CX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 96(AX)
-	ADDQ        $0x00000080, CX
-	ADDQ        $0x00000080, AX
-	INCQ        DI
-	SUBQ        $0x40, BX
-	JMP         tailword
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        SI, K1
+	VCVTPH2PS    (CX), Z0
+	VCVTPH2PS    32(CX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z20, Z20, Z20
+	VCVTPS2PH    $0x00, Z0, Y20
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z20, Z20
+	VPMINSW      f16QuietPos<>+0(SB), Z20, Z20
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z20, K1, Z20
+	VMOVDQU64    Z20, (AX)
+	SHRQ         $0x20, SI
+	KMOVD        SI, K1
+	VCVTPH2PS    64(CX), Z0
+	VCVTPH2PS    96(CX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z21, Z21, Z21
+	VCVTPS2PH    $0x00, Z0, Y21
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z21, Z21
+	VPMINSW      f16QuietPos<>+0(SB), Z21, Z21
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z21, K1, Z21
+	VMOVDQU64    Z21, 64(AX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, AX
+	INCQ         DI
+	SUBQ         $0x40, BX
+	JMP          tailword
 
 last:
 	BZHIQ BX, SI, SI
@@ -9247,143 +9736,143 @@ gfirststep:
 	// Round 2.
 	VPMULUDQ        Z0, Z10, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z18
-	VPXORD.BCST     8(SP), Z18, Z18
-	VPSHUFD         $0xf5, Z10, Z19
-	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z19
+	VPSHUFD         $0xf5, Z13, Z24
+	VPXORD.BCST     8(SP), Z24, Z24
+	VPSHUFD         $0xf5, Z10, Z25
+	VPTERNLOGD.BCST $0x96, 12(SP), Z12, Z25
 	VPMULUDQ        Z0, Z11, Z11
 	VPMULUDQ        Z1, Z15, Z12
 	VPSHUFD         $0xf5, Z12, Z15
 	VPXORD.BCST     8(SP), Z15, Z15
-	VPSHUFD         $0xf5, Z11, Z20
-	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z20
+	VPSHUFD         $0xf5, Z11, Z26
+	VPTERNLOGD.BCST $0x96, 12(SP), Z14, Z26
 
 	// Round 3.
-	VPMULUDQ        Z0, Z18, Z14
-	VPMULUDQ        Z1, Z19, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z19
+	VPMULUDQ        Z0, Z24, Z14
+	VPMULUDQ        Z1, Z25, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 16(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 20(SP), Z10, Z13
 	VPMULUDQ        Z0, Z15, Z10
-	VPMULUDQ        Z1, Z20, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z20
+	VPMULUDQ        Z1, Z26, Z15
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 16(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 20(SP), Z11, Z12
 
 	// Round 4.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z25, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 24(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 24(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z24
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 24(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 28(SP), Z10, Z15
 
 	// Round 5.
-	VPMULUDQ        Z0, Z19, Z10
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z10
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 32(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z10, Z13
 	VPTERNLOGD.BCST $0x96, 36(SP), Z11, Z13
-	VPMULUDQ        Z0, Z20, Z11
+	VPMULUDQ        Z0, Z26, Z11
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 32(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z11, Z12
 	VPTERNLOGD.BCST $0x96, 36(SP), Z14, Z12
 
 	// Round 6.
-	VPMULUDQ        Z0, Z19, Z14
+	VPMULUDQ        Z0, Z25, Z14
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 40(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z18
-	VPMULUDQ        Z0, Z20, Z10
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 40(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 44(SP), Z10, Z24
+	VPMULUDQ        Z0, Z26, Z10
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 40(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z10, Z15
 	VPTERNLOGD.BCST $0x96, 44(SP), Z11, Z15
 
 	// Round 7.
-	VPMULUDQ        Z0, Z19, Z11
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z11
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 48(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z11, Z13
 	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z13
-	VPMULUDQ        Z0, Z20, Z14
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 48(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z14, Z12
 	VPTERNLOGD.BCST $0x96, 52(SP), Z10, Z12
 
 	// Round 8.
-	VPMULUDQ        Z0, Z19, Z10
+	VPMULUDQ        Z0, Z25, Z10
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 56(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z10, Z18
-	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z18
-	VPMULUDQ        Z0, Z20, Z11
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 56(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z10, Z24
+	VPTERNLOGD.BCST $0x96, 60(SP), Z11, Z24
+	VPMULUDQ        Z0, Z26, Z11
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 56(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z11, Z15
 	VPTERNLOGD.BCST $0x96, 60(SP), Z14, Z15
 
 	// Round 9.
-	VPMULUDQ        Z0, Z19, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z19
-	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z19
+	VPMULUDQ        Z0, Z25, Z14
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z25
+	VPTERNLOGD.BCST $0x96, 64(SP), Z13, Z25
 	VPSHUFD         $0xf5, Z14, Z13
 	VPTERNLOGD.BCST $0x96, 68(SP), Z10, Z13
-	VPMULUDQ        Z0, Z20, Z10
+	VPMULUDQ        Z0, Z26, Z10
 	VPMULUDQ        Z1, Z15, Z15
-	VPSHUFD         $0xf5, Z15, Z20
-	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z20
+	VPSHUFD         $0xf5, Z15, Z26
+	VPTERNLOGD.BCST $0x96, 64(SP), Z12, Z26
 	VPSHUFD         $0xf5, Z10, Z12
 	VPTERNLOGD.BCST $0x96, 68(SP), Z11, Z12
 
 	// Round 10.
-	VPMULUDQ        Z0, Z19, Z11
+	VPMULUDQ        Z0, Z25, Z11
 	VPMULUDQ        Z1, Z13, Z13
-	VPSHUFD         $0xf5, Z13, Z19
-	VPTERNLOGD.BCST $0x96, 72(SP), Z18, Z19
-	VPSHUFD         $0xf5, Z11, Z18
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z18
-	VPMULUDQ        Z0, Z20, Z14
+	VPSHUFD         $0xf5, Z13, Z25
+	VPTERNLOGD.BCST $0x96, 72(SP), Z24, Z25
+	VPSHUFD         $0xf5, Z11, Z24
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z24
+	VPMULUDQ        Z0, Z26, Z14
 	VPMULUDQ        Z1, Z12, Z12
-	VPSHUFD         $0xf5, Z12, Z20
-	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z20
+	VPSHUFD         $0xf5, Z12, Z26
+	VPTERNLOGD.BCST $0x96, 72(SP), Z15, Z26
 	VPSHUFD         $0xf5, Z14, Z15
 	VPTERNLOGD.BCST $0x96, 76(SP), Z10, Z15
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z13, K1, Z19
-	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z19
-	VPTERNLOGQ.BCST $0xf8, (R8), Z19, Z6
-	VPANDNQ         Z5, Z19, Z5
-	VPSHUFD         $0xa0, Z11, K1, Z18
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z18
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z18, Z6
-	VPANDNQ         Z5, Z18, Z5
+	VPSHUFD         $0xa0, Z13, K1, Z25
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z25
+	VPTERNLOGQ.BCST $0xf8, (R8), Z25, Z6
+	VPANDNQ         Z5, Z25, Z5
+	VPSHUFD         $0xa0, Z11, K1, Z24
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z24
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z24, Z6
+	VPANDNQ         Z5, Z24, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z12, K1, Z20
-	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z20
-	VPTERNLOGQ.BCST $0xf8, (R8), Z20, Z9
-	VPANDNQ         Z8, Z20, Z8
+	VPSHUFD         $0xa0, Z12, K1, Z26
+	VPTERNLOGQ.BCST $0x48, (R8), Z8, Z26
+	VPTERNLOGQ.BCST $0xf8, (R8), Z26, Z9
+	VPANDNQ         Z8, Z26, Z8
 	VPSHUFD         $0xa0, Z14, K1, Z15
 	VPTERNLOGQ.BCST $0x48, 8(R8), Z8, Z15
 	VPTERNLOGQ.BCST $0xf8, 8(R8), Z15, Z9
@@ -9466,46 +9955,40 @@ hookapply:
 	ADDQ  $0x08, R10
 
 hookstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R12, K2
-	VCVTPH2PS.Z (R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 32(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 64(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(R8)
-	SHRQ        $0x10, R12
-	KMOVW       R12, K2
-	VCVTPH2PS.Z 96(R9), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(R8)
-	ADDQ        $0x00000080, R9
-	ADDQ        $0x00000080, R8
-	DECQ        DI
-	JNZ         hookapply
-	MOVQ        R8, 2512(SP)
-	MOVQ        R9, 2520(SP)
-	MOVQ        R10, 2528(SP)
-	MOVQ        R11, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R12, K2
+	VCVTPH2PS    (R9), Z4
+	VCVTPH2PS    32(R9), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z18, Z18, Z18
+	VCVTPS2PH    $0x00, Z4, Y18
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z18, Z18
+	VPMINSW      f16QuietPos<>+0(SB), Z18, Z18
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z18, K2, Z18
+	VMOVDQU64    Z18, (R8)
+	SHRQ         $0x20, R12
+	KMOVD        R12, K2
+	VCVTPH2PS    64(R9), Z4
+	VCVTPH2PS    96(R9), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z19, Z19, Z19
+	VCVTPS2PH    $0x00, Z4, Y19
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z19, Z19
+	VPMINSW      f16QuietPos<>+0(SB), Z19, Z19
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z19, K2, Z19
+	VMOVDQU64    Z19, 64(R8)
+	ADDQ         $0x00000080, R9
+	ADDQ         $0x00000080, R8
+	DECQ         DI
+	JNZ          hookapply
+	MOVQ         R8, 2512(SP)
+	MOVQ         R9, 2520(SP)
+	MOVQ         R10, 2528(SP)
+	MOVQ         R11, 2536(SP)
 
 hookapplied:
 gcheck:
@@ -9542,159 +10025,159 @@ gsecondstep:
 	VPSHUFD $0xf5, Z10, Z15
 
 	// Round 1.
-	VPMULUDQ    Z0, Z4, Z18
+	VPMULUDQ    Z0, Z4, Z24
 	VPXORD.BCST (SP), Z14, Z14
-	VPSHUFD     $0xf5, Z18, Z19
-	VPXORD.BCST 4(SP), Z19, Z19
-	VPMULUDQ    Z0, Z10, Z20
+	VPSHUFD     $0xf5, Z24, Z25
+	VPXORD.BCST 4(SP), Z25, Z25
+	VPMULUDQ    Z0, Z10, Z26
 	VPXORD.BCST (SP), Z15, Z15
-	VPSHUFD     $0xf5, Z20, Z21
-	VPXORD.BCST 4(SP), Z21, Z21
+	VPSHUFD     $0xf5, Z26, Z27
+	VPXORD.BCST 4(SP), Z27, Z27
 
 	// Round 2.
 	VPMULUDQ        Z0, Z14, Z14
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z22
-	VPXORD.BCST     8(SP), Z22, Z22
-	VPSHUFD         $0xf5, Z14, Z23
-	VPTERNLOGD.BCST $0x96, 12(SP), Z18, Z23
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z28
+	VPXORD.BCST     8(SP), Z28, Z28
+	VPSHUFD         $0xf5, Z14, Z29
+	VPTERNLOGD.BCST $0x96, 12(SP), Z24, Z29
 	VPMULUDQ        Z0, Z15, Z15
-	VPMULUDQ        Z1, Z21, Z18
-	VPSHUFD         $0xf5, Z18, Z21
-	VPXORD.BCST     8(SP), Z21, Z21
-	VPSHUFD         $0xf5, Z15, Z24
-	VPTERNLOGD.BCST $0x96, 12(SP), Z20, Z24
+	VPMULUDQ        Z1, Z27, Z24
+	VPSHUFD         $0xf5, Z24, Z27
+	VPXORD.BCST     8(SP), Z27, Z27
+	VPSHUFD         $0xf5, Z15, Z30
+	VPTERNLOGD.BCST $0x96, 12(SP), Z26, Z30
 
 	// Round 3.
-	VPMULUDQ        Z0, Z22, Z20
-	VPMULUDQ        Z1, Z23, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 16(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z19
-	VPMULUDQ        Z0, Z21, Z14
-	VPMULUDQ        Z1, Z24, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 16(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z18
+	VPMULUDQ        Z0, Z28, Z26
+	VPMULUDQ        Z1, Z29, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 16(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z26, Z25
+	VPTERNLOGD.BCST $0x96, 20(SP), Z14, Z25
+	VPMULUDQ        Z0, Z27, Z14
+	VPMULUDQ        Z1, Z30, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 16(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 20(SP), Z15, Z24
 
 	// Round 4.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 24(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 28(SP), Z20, Z22
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 24(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z21
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 24(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z15, Z28
+	VPTERNLOGD.BCST $0x96, 28(SP), Z26, Z28
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 24(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z26, Z27
+	VPTERNLOGD.BCST $0x96, 28(SP), Z14, Z27
 
 	// Round 5.
-	VPMULUDQ        Z0, Z23, Z14
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 32(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z14, Z19
-	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z19
-	VPMULUDQ        Z0, Z24, Z15
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 32(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z15, Z18
-	VPTERNLOGD.BCST $0x96, 36(SP), Z20, Z18
+	VPMULUDQ        Z0, Z29, Z14
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 32(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z14, Z25
+	VPTERNLOGD.BCST $0x96, 36(SP), Z15, Z25
+	VPMULUDQ        Z0, Z30, Z15
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 32(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z15, Z24
+	VPTERNLOGD.BCST $0x96, 36(SP), Z26, Z24
 
 	// Round 6.
-	VPMULUDQ        Z0, Z23, Z20
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 40(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z20, Z22
-	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z22
-	VPMULUDQ        Z0, Z24, Z14
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 40(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z14, Z21
-	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z21
+	VPMULUDQ        Z0, Z29, Z26
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 40(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z26, Z28
+	VPTERNLOGD.BCST $0x96, 44(SP), Z14, Z28
+	VPMULUDQ        Z0, Z30, Z14
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 40(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z14, Z27
+	VPTERNLOGD.BCST $0x96, 44(SP), Z15, Z27
 
 	// Round 7.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 48(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z15, Z19
-	VPTERNLOGD.BCST $0x96, 52(SP), Z20, Z19
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 48(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z20, Z18
-	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z18
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 48(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z15, Z25
+	VPTERNLOGD.BCST $0x96, 52(SP), Z26, Z25
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 48(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z26, Z24
+	VPTERNLOGD.BCST $0x96, 52(SP), Z14, Z24
 
 	// Round 8.
-	VPMULUDQ        Z0, Z23, Z14
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 56(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z14, Z22
-	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z22
-	VPMULUDQ        Z0, Z24, Z15
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 56(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z15, Z21
-	VPTERNLOGD.BCST $0x96, 60(SP), Z20, Z21
+	VPMULUDQ        Z0, Z29, Z14
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 56(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z14, Z28
+	VPTERNLOGD.BCST $0x96, 60(SP), Z15, Z28
+	VPMULUDQ        Z0, Z30, Z15
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 56(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z15, Z27
+	VPTERNLOGD.BCST $0x96, 60(SP), Z26, Z27
 
 	// Round 9.
-	VPMULUDQ        Z0, Z23, Z20
-	VPMULUDQ        Z1, Z22, Z22
-	VPSHUFD         $0xf5, Z22, Z23
-	VPTERNLOGD.BCST $0x96, 64(SP), Z19, Z23
-	VPSHUFD         $0xf5, Z20, Z19
-	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z19
-	VPMULUDQ        Z0, Z24, Z14
-	VPMULUDQ        Z1, Z21, Z21
-	VPSHUFD         $0xf5, Z21, Z24
-	VPTERNLOGD.BCST $0x96, 64(SP), Z18, Z24
-	VPSHUFD         $0xf5, Z14, Z18
-	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z18
+	VPMULUDQ        Z0, Z29, Z26
+	VPMULUDQ        Z1, Z28, Z28
+	VPSHUFD         $0xf5, Z28, Z29
+	VPTERNLOGD.BCST $0x96, 64(SP), Z25, Z29
+	VPSHUFD         $0xf5, Z26, Z25
+	VPTERNLOGD.BCST $0x96, 68(SP), Z14, Z25
+	VPMULUDQ        Z0, Z30, Z14
+	VPMULUDQ        Z1, Z27, Z27
+	VPSHUFD         $0xf5, Z27, Z30
+	VPTERNLOGD.BCST $0x96, 64(SP), Z24, Z30
+	VPSHUFD         $0xf5, Z14, Z24
+	VPTERNLOGD.BCST $0x96, 68(SP), Z15, Z24
 
 	// Round 10.
-	VPMULUDQ        Z0, Z23, Z15
-	VPMULUDQ        Z1, Z19, Z19
-	VPSHUFD         $0xf5, Z19, Z23
-	VPTERNLOGD.BCST $0x96, 72(SP), Z22, Z23
-	VPSHUFD         $0xf5, Z15, Z22
-	VPTERNLOGD.BCST $0x96, 76(SP), Z20, Z22
-	VPMULUDQ        Z0, Z24, Z20
-	VPMULUDQ        Z1, Z18, Z18
-	VPSHUFD         $0xf5, Z18, Z24
-	VPTERNLOGD.BCST $0x96, 72(SP), Z21, Z24
-	VPSHUFD         $0xf5, Z20, Z21
-	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z21
+	VPMULUDQ        Z0, Z29, Z15
+	VPMULUDQ        Z1, Z25, Z25
+	VPSHUFD         $0xf5, Z25, Z29
+	VPTERNLOGD.BCST $0x96, 72(SP), Z28, Z29
+	VPSHUFD         $0xf5, Z15, Z28
+	VPTERNLOGD.BCST $0x96, 76(SP), Z26, Z28
+	VPMULUDQ        Z0, Z30, Z26
+	VPMULUDQ        Z1, Z24, Z24
+	VPSHUFD         $0xf5, Z24, Z30
+	VPTERNLOGD.BCST $0x96, 72(SP), Z27, Z30
+	VPSHUFD         $0xf5, Z26, Z27
+	VPTERNLOGD.BCST $0x96, 76(SP), Z14, Z27
 
 	// Planes 2k = w0 | w1<<32 and 2k+1 = w2 | w3<<32, decided against T.
-	VPSHUFD         $0xa0, Z19, K1, Z23
-	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z23
-	VPTERNLOGQ.BCST $0xf8, (R8), Z23, Z7
-	VPANDNQ         Z5, Z23, Z5
-	VPSHUFD         $0xa0, Z15, K1, Z22
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z22
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z22, Z7
-	VPANDNQ         Z5, Z22, Z5
+	VPSHUFD         $0xa0, Z25, K1, Z29
+	VPTERNLOGQ.BCST $0x48, (R8), Z5, Z29
+	VPTERNLOGQ.BCST $0xf8, (R8), Z29, Z7
+	VPANDNQ         Z5, Z29, Z5
+	VPSHUFD         $0xa0, Z15, K1, Z28
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z5, Z28
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z28, Z7
+	VPANDNQ         Z5, Z28, Z5
 	VPADDQ.BCST     qwordOne<>+0(SB), Z4, Z4
-	VPSHUFD         $0xa0, Z18, K1, Z24
-	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z24
-	VPTERNLOGQ.BCST $0xf8, (R8), Z24, Z12
-	VPANDNQ         Z11, Z24, Z11
-	VPSHUFD         $0xa0, Z20, K1, Z21
-	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z21
-	VPTERNLOGQ.BCST $0xf8, 8(R8), Z21, Z12
-	VPANDNQ         Z11, Z21, Z11
+	VPSHUFD         $0xa0, Z24, K1, Z30
+	VPTERNLOGQ.BCST $0x48, (R8), Z11, Z30
+	VPTERNLOGQ.BCST $0xf8, (R8), Z30, Z12
+	VPANDNQ         Z11, Z30, Z11
+	VPSHUFD         $0xa0, Z26, K1, Z27
+	VPTERNLOGQ.BCST $0x48, 8(R8), Z11, Z27
+	VPTERNLOGQ.BCST $0xf8, 8(R8), Z27, Z12
+	VPANDNQ         Z11, Z27, Z11
 	VPADDQ.BCST     qwordOne<>+0(SB), Z10, Z10
 	ADDQ            $0x10, R8
 
@@ -9763,46 +10246,40 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       R8, K2
-	VCVTPH2PS.Z (DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, (CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 32(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 32(CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 64(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 64(CX)
-	SHRQ        $0x10, R8
-	KMOVW       R8, K2
-	VCVTPH2PS.Z 96(DX), K2, Z4
-	VMULPS.Z    Z3, Z4, K2, Z4
-	VCMPPS      $0x03, Z4, Z4, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K2, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K2, Z4
-	VCVTPS2PH   $0x00, Z4, 96(CX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, CX
-	DECQ        AX
-	JNZ         drainapply
-	MOVQ        CX, 2512(SP)
-	MOVQ        DX, 2520(SP)
-	MOVQ        BX, 2528(SP)
-	MOVQ        DI, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        R8, K2
+	VCVTPH2PS    (DX), Z4
+	VCVTPH2PS    32(DX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z20, Z20, Z20
+	VCVTPS2PH    $0x00, Z4, Y20
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z20, Z20
+	VPMINSW      f16QuietPos<>+0(SB), Z20, Z20
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z20, K2, Z20
+	VMOVDQU64    Z20, (CX)
+	SHRQ         $0x20, R8
+	KMOVD        R8, K2
+	VCVTPH2PS    64(DX), Z4
+	VCVTPH2PS    96(DX), Z5
+	VMULPS       Z3, Z4, Z4
+	VMULPS       Z3, Z5, Z5
+	VPXORQ       Z21, Z21, Z21
+	VCVTPS2PH    $0x00, Z4, Y21
+	VCVTPS2PH    $0x00, Z5, Y4
+	VINSERTI64X4 $0x01, Y4, Z21, Z21
+	VPMINSW      f16QuietPos<>+0(SB), Z21, Z21
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z21, K2, Z21
+	VMOVDQU64    Z21, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          drainapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         DI, 2536(SP)
 
 drainapplied:
 	MOVQ 2584(SP), AX
@@ -9840,46 +10317,40 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, (CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 32(CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 64(CX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z0
-	VMULPS.Z    Z3, Z0, K1, Z0
-	VCMPPS      $0x03, Z0, Z0, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z0, K1, Z0
-	VPANDD.BCST f16NaN<>+0(SB), Z0, K1, Z0
-	VCVTPS2PH   $0x00, Z0, 96(CX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, CX
-	DECQ        AX
-	JNZ         finalapply
-	MOVQ        CX, 2512(SP)
-	MOVQ        DX, 2520(SP)
-	MOVQ        BX, 2528(SP)
-	MOVQ        SI, 2536(SP)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z0
+	VCVTPH2PS    32(DX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z22, Z22, Z22
+	VCVTPS2PH    $0x00, Z0, Y22
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z22, Z22
+	VPMINSW      f16QuietPos<>+0(SB), Z22, Z22
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z22, K1, Z22
+	VMOVDQU64    Z22, (CX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z0
+	VCVTPH2PS    96(DX), Z1
+	VMULPS       Z3, Z0, Z0
+	VMULPS       Z3, Z1, Z1
+	VPXORQ       Z23, Z23, Z23
+	VCVTPS2PH    $0x00, Z0, Y23
+	VCVTPS2PH    $0x00, Z1, Y0
+	VINSERTI64X4 $0x01, Y0, Z23, Z23
+	VPMINSW      f16QuietPos<>+0(SB), Z23, Z23
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z23, K1, Z23
+	VMOVDQU64    Z23, 64(CX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, CX
+	DECQ         AX
+	JNZ          finalapply
+	MOVQ         CX, 2512(SP)
+	MOVQ         DX, 2520(SP)
+	MOVQ         BX, 2528(SP)
+	MOVQ         SI, 2536(SP)
 
 finalapplied:
 	MOVQ  2536(SP), AX
@@ -10166,7 +10637,7 @@ masked:
 	RET
 
 // func scaleBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, s float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·scaleBitsAVX512BF16(SB), NOSPLIT, $0-84
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10189,58 +10660,50 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, 96(AX)
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z1
+	VPBROADCASTD bf16Bias<>+0(SB), Z2
+	VPBROADCASTD bf16Fix<>+0(SB), Z3
+	VPBROADCASTD bf16NotTie<>+0(SB), Z4
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z6, Z7
+	VPADDD       Z1, Z7, Z6
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z6
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W.Z   Z6, Z7, K1, Z5
+	VMOVDQU64    Z5, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z6
+	VPSLLD       $0x10, Z6, Z5
+	VPANDD.BCST  bf16HighW<>+0(SB), Z6, Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z5, Z7
+	VPADDD       Z1, Z7, Z5
+	VPADDD       Z2, Z7, Z7
+	VPTERNLOGD   $0xe0, Z4, Z7, Z5
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z3, Z6, Z7
+	VPADDD       Z1, Z7, Z1
+	VPADDD       Z2, Z7, Z2
+	VPTERNLOGD   $0xe0, Z4, Z2, Z1
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z2
+	VPERMT2W.Z   Z1, Z2, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -10268,69 +10731,65 @@ masked:
 	ANDQ  CX, DI
 
 	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VMULPS.Z     Z0, Z1, K1, Z1
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z1, Z1, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z1
-	VPSRLD       $0x10, Z1, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z1, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 96(AX)
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VMULPS.Z         Z0, Z1, K1, Z1
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 96(AX)
 	VZEROUPPER
 	RET
 
 // func scaleBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, s float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·scaleBitsAVX512F16(SB), NOSPLIT, $0-84
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10353,44 +10812,38 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·s where kept, +0 elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, (AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 32(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 64(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z1
-	VMULPS.Z    Z0, Z1, K1, Z1
-	VCMPPS      $0x03, Z1, Z1, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z1, K1, Z1
-	VPANDD.BCST f16NaN<>+0(SB), Z1, K1, Z1
-	VCVTPS2PH   $0x00, Z1, 96(AX)
-	ADDQ        $0x08, BX
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x40, SI
-	CMPQ        SI, $0x40
-	JA          loop
+	// dst = src·s where kept, +0 elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z1
+	VCVTPH2PS    32(DX), Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z0, Z2, Z2
+	VPXORQ       Z3, Z3, Z3
+	VCVTPS2PH    $0x00, Z1, Y3
+	VCVTPS2PH    $0x00, Z2, Y1
+	VINSERTI64X4 $0x01, Y1, Z3, Z3
+	VPMINSW      f16QuietPos<>+0(SB), Z3, Z3
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z3, K1, Z3
+	VMOVDQU64    Z3, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z1
+	VCVTPH2PS    96(DX), Z2
+	VMULPS       Z0, Z1, Z1
+	VMULPS       Z0, Z2, Z2
+	VPXORQ       Z4, Z4, Z4
+	VCVTPS2PH    $0x00, Z1, Y4
+	VCVTPS2PH    $0x00, Z2, Y1
+	VINSERTI64X4 $0x01, Y1, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW.Z    f16QuietNeg<>+0(SB), Z4, K1, Z4
+	VMOVDQU64    Z4, 64(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -10730,7 +11183,7 @@ masked:
 	RET
 
 // func affineBitsAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10746,8 +11199,19 @@ TEXT ·affineBitsAVX512BF16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Z0
 	VBROADCASTSS b+84(FP), Z1
 	VBROADCASTSS c+88(FP), Z2
-	CMPQ         SI, $0x40
-	JBE          last
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS          Z2, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPSLLD           $0x10, Z3, Z4
+	VPORD            Z3, Z4, Z3
+	CMPQ             SI, $0x40
+	JBE              last
 
 loop:
 	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
@@ -10755,66 +11219,56 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 96(AX)
+	// dst = src·a + b where kept, c elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	VPBROADCASTD bf16Up<>+0(SB), Z4
+	VPBROADCASTD bf16Bias<>+0(SB), Z5
+	VPBROADCASTD bf16Fix<>+0(SB), Z6
+	VPBROADCASTD bf16NotTie<>+0(SB), Z7
+	KMOVD        DI, K1
+	VMOVDQU64    (DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VADDPS       Z1, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z6, Z8, Z10
+	VPADDD       Z4, Z10, Z8
+	VPADDD       Z5, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z6, Z9, Z10
+	VPADDD       Z4, Z10, Z9
+	VPADDD       Z5, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z9
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z10
+	VPERMT2W     Z9, Z10, Z8
+	VPBLENDMW    Z8, Z3, K1, Z8
+	VMOVDQU64    Z8, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VMOVDQU64    64(DX), Z9
+	VPSLLD       $0x10, Z9, Z8
+	VPANDD.BCST  bf16HighW<>+0(SB), Z9, Z9
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z8, Z8
+	VMULPS       Z0, Z9, Z9
+	VADDPS       Z1, Z9, Z9
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z6, Z8, Z10
+	VPADDD       Z4, Z10, Z8
+	VPADDD       Z5, Z10, Z10
+	VPTERNLOGD   $0xe0, Z7, Z10, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z10
+	VFIXUPIMMPS  $0x00, Z6, Z9, Z10
+	VPADDD       Z4, Z10, Z4
+	VPADDD       Z5, Z10, Z5
+	VPTERNLOGD   $0xe0, Z7, Z5, Z4
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z5
+	VPERMT2W     Z4, Z5, Z8
+	VPBLENDMW    Z8, Z3, K1, Z8
+	VMOVDQU64    Z8, 64(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -10842,77 +11296,73 @@ masked:
 	ANDQ  CX, DI
 
 	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z4
-	VADDPS       Z1, Z3, K1, Z4
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z4, Z4, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, CX
-	KMOVW        DI, K1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS.Z     Z0, Z3, K1, Z3
-	VMOVUPS      Z2, Z0
-	VADDPS       Z1, Z3, K1, Z0
-	KMOVW        CX, K1
-	VCMPPS       $0x03, Z0, Z0, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z0
-	VPSRLD       $0x10, Z0, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z0, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      32(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      64(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z4
+	VADDPS           Z1, Z3, K1, Z4
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, CX
+	KMOVW            DI, K1
+	VPMOVZXWD.Z      96(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS.Z         Z0, Z3, K1, Z3
+	VMOVUPS          Z2, Z0
+	VADDPS           Z1, Z3, K1, Z0
+	KMOVW            CX, K1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z0
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z0
+	VPSRLD           $0x10, Z0, Z0
+	VPMOVDW          Z0, K1, 96(AX)
 	VZEROUPPER
 	RET
 
 // func affineBitsAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F, BMI2
+// Requires: AVX, AVX512BW, AVX512F, BMI2
 TEXT ·affineBitsAVX512F16(SB), NOSPLIT, $0-92
 	MOVQ dst_base+0(FP), AX
 	MOVQ src_base+24(FP), DX
@@ -10928,6 +11378,14 @@ TEXT ·affineBitsAVX512F16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Z0
 	VBROADCASTSS b+84(FP), Z1
 	VBROADCASTSS c+88(FP), Z2
+
+	// The fill: round(c) in every 16-bit lane of a AVX512.
+	VMOVUPS      Z2, Z3
+	VCMPPS       $0x03, Z3, Z3, K1
+	VPORD.BCST   halfQNaN<>+0(SB), Z3, K1, Z3
+	VPANDD.BCST  f16NaN<>+0(SB), Z3, K1, Z3
+	VCVTPS2PH    $0x00, Z3, Y3
+	VPBROADCASTD X3, Z3
 	CMPQ         SI, $0x40
 	JBE          last
 
@@ -10937,52 +11395,44 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// dst = src·a + b where kept, c elsewhere: 4 vectors of 16 lanes, one mask piece each.
-	KMOVW       DI, K1
-	VCVTPH2PS.Z (DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, (AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 32(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 64(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 64(AX)
-	SHRQ        $0x10, DI
-	KMOVW       DI, K1
-	VCVTPH2PS.Z 96(DX), K1, Z3
-	VMULPS.Z    Z0, Z3, K1, Z3
-	VMOVUPS     Z2, Z4
-	VADDPS      Z1, Z3, K1, Z4
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 96(AX)
-	ADDQ        $0x08, BX
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x40, SI
-	CMPQ        SI, $0x40
-	JA          loop
+	// dst = src·a + b where kept, c elsewhere: 2 pairs of 32 elements, one 64-byte load and store each.
+	KMOVD        DI, K1
+	VCVTPH2PS    (DX), Z6
+	VCVTPH2PS    32(DX), Z7
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z1, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VADDPS       Z1, Z7, Z7
+	VPXORQ       Z4, Z4, Z4
+	VCVTPS2PH    $0x00, Z6, Y4
+	VCVTPS2PH    $0x00, Z7, Y6
+	VINSERTI64X4 $0x01, Y6, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW      f16QuietNeg<>+0(SB), Z4, Z4
+	VPBLENDMW    Z4, Z3, K1, Z4
+	VMOVDQU64    Z4, (AX)
+	SHRQ         $0x20, DI
+	KMOVD        DI, K1
+	VCVTPH2PS    64(DX), Z6
+	VCVTPH2PS    96(DX), Z7
+	VMULPS       Z0, Z6, Z6
+	VADDPS       Z1, Z6, Z6
+	VMULPS       Z0, Z7, Z7
+	VADDPS       Z1, Z7, Z7
+	VPXORQ       Z5, Z5, Z5
+	VCVTPS2PH    $0x00, Z6, Y5
+	VCVTPS2PH    $0x00, Z7, Y6
+	VINSERTI64X4 $0x01, Y6, Z5, Z5
+	VPMINSW      f16QuietPos<>+0(SB), Z5, Z5
+	VPMINUW      f16QuietNeg<>+0(SB), Z5, Z5
+	VPBLENDMW    Z5, Z3, K1, Z5
+	VMOVDQU64    Z5, 64(AX)
+	ADDQ         $0x08, BX
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x40, SI
+	CMPQ         SI, $0x40
+	JA           loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -16489,136 +16939,136 @@ word:
 	ADDQ  $0x08, BX
 
 stored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R8
-	VMOVQ        R8, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (AX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(AX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(AX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(AX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	INCQ         CX
-	CMPQ         CX, $0x08
-	JB           word
-	SUBQ         $0x00000200, SI
-	CMPQ         SI, $0x00000200
-	JAE          loop
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R8
+	TESTL        R8, R8
+	JZ           pairnum25
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum25:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (AX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
+	TESTL     R8, R8
+	JZ        pairnum26
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum26:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(AX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
+	TESTL     R8, R8
+	JZ        pairnum27
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum27:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(AX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R8
+	TESTL     R8, R8
+	JZ        pairnum28
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum28:
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	INCQ     CX
+	CMPQ     CX, $0x08
+	JB       word
+	SUBQ     $0x00000200, SI
+	CMPQ     SI, $0x00000200
+	JAE      loop
 
 tail:
 	TESTQ SI, SI
@@ -16918,133 +17368,133 @@ tailword:
 	ADDQ  $0x08, BX
 
 tailstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
+	VPBROADCASTQ X0, Y0
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y1, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (AX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y4, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 32(AX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y0, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 64(AX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 96(AX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	INCQ         CX
-	SUBQ         $0x40, SI
-	JMP          tailword
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
+	TESTL        DI, DI
+	JZ           pairnum29
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum29:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum30
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum30:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum31
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum31:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum32
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum32:
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
+	VPAND    pairBits<>+0(SB), Y0, Y0
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	INCQ     CX
+	SUBQ     $0x40, SI
+	JMP      tailword
 
 last:
 	MOVQ  $0x00000040, CX
@@ -17059,9 +17509,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword1piece:
+lastword33piece:
 	CMPQ         SI, $0x08
-	JB           lastword1tail
+	JB           lastword33tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17084,11 +17534,11 @@ lastword1piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword1piece
+	JMP          lastword33piece
 
-lastword1tail:
+lastword33tail:
 	TESTQ        SI, SI
-	JZ           lastword1done
+	JZ           lastword33done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -17122,7 +17572,7 @@ lastword1tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword1done:
+lastword33done:
 done:
 	VZEROUPPER
 	RET
@@ -17521,136 +17971,136 @@ hookapply:
 	ADDQ  $0x08, R12
 
 hookstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R14
-	VMOVQ        R14, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(R11), Y6
-	VPSLLD       $0x10, Y6, Y6
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (R11), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (R10)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(R10)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(R11), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(R10)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(R11), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(R11), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(R10)
-	ADDQ         $0x00000080, R11
-	ADDQ         $0x00000080, R10
-	DECQ         SI
-	JNZ          hookapply
-	MOVQ         R10, 2128(SP)
-	MOVQ         R11, 2136(SP)
-	MOVQ         R12, 2144(SP)
-	MOVQ         R13, 2152(SP)
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R14
+	TESTL        R14, R14
+	JZ           pairnum34
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum34:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (R10)
+	VMOVDQU   32(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
+	TESTL     R14, R14
+	JZ        pairnum35
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum35:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(R10)
+	VMOVDQU   64(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
+	TESTL     R14, R14
+	JZ        pairnum36
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum36:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(R10)
+	VMOVDQU   96(R11), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R14
+	TESTL     R14, R14
+	JZ        pairnum37
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum37:
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(R10)
+	ADDQ     $0x00000080, R11
+	ADDQ     $0x00000080, R10
+	DECQ     SI
+	JNZ      hookapply
+	MOVQ     R10, 2128(SP)
+	MOVQ     R11, 2136(SP)
+	MOVQ     R12, 2144(SP)
+	MOVQ     R13, 2152(SP)
 
 hookapplied:
 gcheck:
@@ -18000,136 +18450,136 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R10
-	VMOVQ        R10, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VPMOVZXWD    (DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VPMOVZXWD    16(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
+	VPBROADCASTQ X2, Y2
+	VMOVDQU      bf16Up<>+0(SB), Y3
+	VMOVDQU      bf16Bias<>+0(SB), Y4
+	VMOVDQU      bf16Tie<>+0(SB), Y5
+	VMOVDQU      (DX), Y7
+	VPSLLD       $0x10, Y7, Y6
+	VPAND        bf16HighW<>+0(SB), Y7, Y7
 	VMULPS       Y1, Y6, Y6
-	VANDPD       Y4, Y6, Y6
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y4, Y4
-	VPERMQ       $0xd8, Y4, Y4
-	VMOVDQU      Y4, (CX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VPMOVZXWD    32(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    48(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y5, Y5, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y5, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 32(CX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VPMOVZXWD    64(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VPMOVZXWD    80(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y2, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 64(CX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VPMOVZXWD    96(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VPMOVZXWD    112(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VBLENDVPS    Y2, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y2
-	VPAND        bf16One<>+0(SB), Y2, Y2
-	VPADDD       Y4, Y2, Y2
-	VPADDD       bf16Bias<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y2, Y2
-	VPERMQ       $0xd8, Y2, Y2
-	VMOVDQU      Y2, 96(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	DECQ         AX
-	JNZ          drainapply
-	MOVQ         CX, 2128(SP)
-	MOVQ         DX, 2136(SP)
-	MOVQ         BX, 2144(SP)
-	MOVQ         SI, 2152(SP)
+	VMULPS       Y1, Y7, Y7
+	VCMPPS       $0x03, Y7, Y6, Y8
+	VMOVMSKPS    Y8, R10
+	TESTL        R10, R10
+	JZ           pairnum38
+	VCMPPS       $0x03, Y6, Y6, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS       $0x03, Y7, Y7, Y8
+	VBLENDVPS    Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum38:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+0(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, (CX)
+	VMOVDQU   32(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
+	TESTL     R10, R10
+	JZ        pairnum39
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum39:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+32(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 32(CX)
+	VMOVDQU   64(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
+	TESTL     R10, R10
+	JZ        pairnum40
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum40:
+	VPADDD    Y3, Y6, Y8
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y8, Y6, Y8
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y8, Y8
+	VPBLENDW  $0xaa, Y6, Y8, Y6
+	VPSHUFB   pairSelect<>+64(SB), Y2, Y7
+	VPAND     pairBits<>+0(SB), Y7, Y7
+	VPSIGNW   Y7, Y6, Y6
+	VMOVDQU   Y6, 64(CX)
+	VMOVDQU   96(DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
+	VMULPS    Y1, Y6, Y6
+	VMULPS    Y1, Y7, Y7
+	VCMPPS    $0x03, Y7, Y6, Y8
+	VMOVMSKPS Y8, R10
+	TESTL     R10, R10
+	JZ        pairnum41
+	VCMPPS    $0x03, Y6, Y6, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y8
+	VBLENDVPS Y8, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum41:
+	VPADDD   Y3, Y6, Y8
+	VPADDD   Y4, Y6, Y6
+	VPANDN   Y5, Y6, Y6
+	VPANDN   Y8, Y6, Y8
+	VPADDD   Y3, Y7, Y3
+	VPADDD   Y4, Y7, Y4
+	VPANDN   Y5, Y4, Y4
+	VPANDN   Y3, Y4, Y3
+	VPSRLD   $0x10, Y8, Y8
+	VPBLENDW $0xaa, Y3, Y8, Y3
+	VPSHUFB  pairSelect<>+96(SB), Y2, Y2
+	VPAND    pairBits<>+0(SB), Y2, Y2
+	VPSIGNW  Y2, Y3, Y3
+	VMOVDQU  Y3, 96(CX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, CX
+	DECQ     AX
+	JNZ      drainapply
+	MOVQ     CX, 2128(SP)
+	MOVQ     DX, 2136(SP)
+	MOVQ     BX, 2144(SP)
+	MOVQ     SI, 2152(SP)
 
 drainapplied:
 	MOVQ 2200(SP), AX
@@ -18167,136 +18617,136 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
+	VPBROADCASTQ X0, Y0
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y1, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (CX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y4, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 32(CX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y0, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 64(CX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VBLENDVPS    Y0, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y0
-	VPAND        bf16One<>+0(SB), Y0, Y0
-	VPADDD       Y3, Y0, Y0
-	VPADDD       bf16Bias<>+0(SB), Y0, Y0
-	VPSRLD       $0x10, Y0, Y0
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y0, Y0
-	VPERMQ       $0xd8, Y0, Y0
-	VMOVDQU      Y0, 96(CX)
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, CX
-	DECQ         AX
-	JNZ          finalapply
-	MOVQ         CX, 2128(SP)
-	MOVQ         DX, 2136(SP)
-	MOVQ         BX, 2144(SP)
-	MOVQ         SI, 2152(SP)
+	VMULPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
+	TESTL        DI, DI
+	JZ           pairnum42
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum42:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (CX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum43
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum43:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(CX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum44
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum44:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y0, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(CX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y1, Y5, Y5
+	VMULPS    Y1, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum45
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum45:
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y0, Y0
+	VPAND    pairBits<>+0(SB), Y0, Y0
+	VPSIGNW  Y0, Y2, Y2
+	VMOVDQU  Y2, 96(CX)
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, CX
+	DECQ     AX
+	JNZ      finalapply
+	MOVQ     CX, 2128(SP)
+	MOVQ     DX, 2136(SP)
+	MOVQ     BX, 2144(SP)
+	MOVQ     SI, 2152(SP)
 
 finalapplied:
 	MOVQ  2152(SP), AX
@@ -18317,9 +18767,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword2piece:
+lastword46piece:
 	CMPQ         SI, $0x08
-	JB           lastword2tail
+	JB           lastword46tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18342,11 +18792,11 @@ lastword2piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword2piece
+	JMP          lastword46piece
 
-lastword2tail:
+lastword46tail:
 	TESTQ        SI, SI
-	JZ           lastword2done
+	JZ           lastword46done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -18380,7 +18830,7 @@ lastword2tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword2done:
+lastword46done:
 	VZEROUPPER
 	RET
 
@@ -18747,92 +19197,65 @@ word:
 	ADDQ  $0x08, BX
 
 stored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R8, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R8
-	VMOVQ        R8, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (AX)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(AX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(AX)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(AX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(AX)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(AX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(AX)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(DX), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (DX), Y3
+	VCVTPH2PS    16(DX), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(AX)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (AX)
+	VCVTPH2PS    32(DX), Y3
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(AX)
+	VCVTPH2PS    64(DX), Y3
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(AX)
+	VCVTPH2PS    96(DX), Y3
+	VCVTPH2PS    112(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	INCQ         CX
@@ -19140,92 +19563,65 @@ tailword:
 	ADDQ  $0x08, BX
 
 tailstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (AX)
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(AX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(AX)
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(AX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(AX)
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(AX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(AX)
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X0, Y0
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y0
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y0, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(AX)
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (AX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(AX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(AX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y0, Y0
+	VPAND        pairBits<>+0(SB), Y0, Y0
+	VPSIGNW      Y0, Y4, Y4
+	VMOVDQU      Y4, 96(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	INCQ         CX
@@ -19245,9 +19641,9 @@ last:
 
 laststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword3piece:
+lastword47piece:
 	CMPQ         SI, $0x08
-	JB           lastword3tail
+	JB           lastword47tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19264,11 +19660,11 @@ lastword3piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword3piece
+	JMP          lastword47piece
 
-lastword3tail:
+lastword47tail:
 	TESTQ        SI, SI
-	JZ           lastword3done
+	JZ           lastword47done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -19297,7 +19693,7 @@ lastword3tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword3done:
+lastword47done:
 done:
 	VZEROUPPER
 	RET
@@ -19696,92 +20092,65 @@ hookapply:
 	ADDQ  $0x08, R12
 
 hookstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R14, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R14
-	VMOVQ        R14, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (R10)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(R10)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(R11), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(R10)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(R10)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(R10)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(R10)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(R11), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(R10)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(R11), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (R11), Y3
+	VCVTPH2PS    16(R11), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(R10)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (R10)
+	VCVTPH2PS    32(R11), Y3
+	VCVTPH2PS    48(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(R10)
+	VCVTPH2PS    64(R11), Y3
+	VCVTPH2PS    80(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(R10)
+	VCVTPH2PS    96(R11), Y3
+	VCVTPH2PS    112(R11), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(R10)
 	ADDQ         $0x00000080, R11
 	ADDQ         $0x00000080, R10
 	DECQ         SI
@@ -20139,92 +20508,65 @@ drainapply:
 	ADDQ  $0x08, BX
 
 drainstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        R10, X2
-	VPBROADCASTD X2, Y2
-	SHRQ         $0x20, R10
-	VMOVQ        R10, X3
-	VPBROADCASTD X3, Y3
-	VPAND        bitD<>+0(SB), Y2, Y4
-	VPCMPEQD     bitD<>+0(SB), Y4, Y4
-	VCVTPH2PS    (DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, (CX)
-	VPAND        bitD<>+32(SB), Y2, Y4
-	VPCMPEQD     bitD<>+32(SB), Y4, Y4
-	VCVTPH2PS    16(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 16(CX)
-	VPAND        bitD<>+64(SB), Y2, Y4
-	VPCMPEQD     bitD<>+64(SB), Y4, Y4
-	VCVTPH2PS    32(DX), Y5
-	VMULPS       Y1, Y5, Y5
-	VANDPD       Y4, Y5, Y5
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y4, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 32(CX)
-	VPAND        bitD<>+96(SB), Y2, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    48(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 48(CX)
-	VPAND        bitD<>+0(SB), Y3, Y2
-	VPCMPEQD     bitD<>+0(SB), Y2, Y2
-	VCVTPH2PS    64(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 64(CX)
-	VPAND        bitD<>+32(SB), Y3, Y2
-	VPCMPEQD     bitD<>+32(SB), Y2, Y2
-	VCVTPH2PS    80(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 80(CX)
-	VPAND        bitD<>+64(SB), Y3, Y2
-	VPCMPEQD     bitD<>+64(SB), Y2, Y2
-	VCVTPH2PS    96(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y2, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y2
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y2, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 96(CX)
-	VPAND        bitD<>+96(SB), Y3, Y2
-	VPCMPEQD     bitD<>+96(SB), Y2, Y2
-	VCVTPH2PS    112(DX), Y3
+	VPBROADCASTQ X2, Y2
+	VCVTPH2PS    (DX), Y3
+	VCVTPH2PS    16(DX), Y4
 	VMULPS       Y1, Y3, Y3
-	VANDPD       Y2, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y2
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y2, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 112(CX)
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+0(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, (CX)
+	VCVTPH2PS    32(DX), Y3
+	VCVTPH2PS    48(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+32(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 32(CX)
+	VCVTPH2PS    64(DX), Y3
+	VCVTPH2PS    80(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+64(SB), Y2, Y3
+	VPAND        pairBits<>+0(SB), Y3, Y3
+	VPSIGNW      Y3, Y5, Y5
+	VMOVDQU      Y5, 64(CX)
+	VCVTPH2PS    96(DX), Y3
+	VCVTPH2PS    112(DX), Y4
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y1, Y4, Y4
+	VPXOR        Y5, Y5, Y5
+	VCVTPS2PH    $0x00, Y3, X5
+	VCVTPS2PH    $0x00, Y4, X3
+	VINSERTI128  $0x01, X3, Y5, Y5
+	VPMINSW      f16QuietPos<>+0(SB), Y5, Y5
+	VPMINUW      f16QuietNeg<>+0(SB), Y5, Y5
+	VPSHUFB      pairSelect<>+96(SB), Y2, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y5, Y5
+	VMOVDQU      Y5, 96(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -20270,92 +20612,65 @@ finalapply:
 	ADDQ  $0x08, BX
 
 finalstored:
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X0
-	VPBROADCASTD X0, Y0
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y0, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (CX)
-	VPAND        bitD<>+32(SB), Y0, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(CX)
-	VPAND        bitD<>+64(SB), Y0, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y1, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(CX)
-	VPAND        bitD<>+96(SB), Y0, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(CX)
-	VPAND        bitD<>+0(SB), Y2, Y0
-	VPCMPEQD     bitD<>+0(SB), Y0, Y0
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(CX)
-	VPAND        bitD<>+32(SB), Y2, Y0
-	VPCMPEQD     bitD<>+32(SB), Y0, Y0
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(CX)
-	VPAND        bitD<>+64(SB), Y2, Y0
-	VPCMPEQD     bitD<>+64(SB), Y0, Y0
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y1, Y3, Y3
-	VANDPD       Y0, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y0
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y0, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(CX)
-	VPAND        bitD<>+96(SB), Y2, Y0
-	VPCMPEQD     bitD<>+96(SB), Y0, Y0
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X0, Y0
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y1, Y2, Y2
-	VANDPD       Y0, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y0
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y0, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(CX)
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (CX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(CX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y0, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(CX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y1, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y0, Y0
+	VPAND        pairBits<>+0(SB), Y0, Y0
+	VPSIGNW      Y0, Y4, Y4
+	VMOVDQU      Y4, 96(CX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, CX
 	DECQ         AX
@@ -20384,9 +20699,9 @@ finalapplied:
 
 chunkslaststored:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword4piece:
+lastword48piece:
 	CMPQ         SI, $0x08
-	JB           lastword4tail
+	JB           lastword48tail
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20403,11 +20718,11 @@ lastword4piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword4piece
+	JMP          lastword48piece
 
-lastword4tail:
+lastword48tail:
 	TESTQ        SI, SI
-	JZ           lastword4done
+	JZ           lastword48done
 	VMOVQ        DI, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -20436,7 +20751,7 @@ lastword4tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword4done:
+lastword48done:
 	VZEROUPPER
 	RET
 
@@ -20872,134 +21187,134 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
-	VPBROADCASTD X1, Y1
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y1, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    (DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+32(SB), Y1, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    16(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
+	VPBROADCASTQ X1, Y1
+	VMOVDQU      bf16Up<>+0(SB), Y2
+	VMOVDQU      bf16Bias<>+0(SB), Y3
+	VMOVDQU      bf16Tie<>+0(SB), Y4
+	VMOVDQU      (DX), Y6
+	VPSLLD       $0x10, Y6, Y5
+	VPAND        bf16HighW<>+0(SB), Y6, Y6
 	VMULPS       Y0, Y5, Y5
-	VANDPD       Y3, Y5, Y5
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y5, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, (AX)
-	VPAND        bitD<>+64(SB), Y1, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    32(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VPAND        bitD<>+96(SB), Y1, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VPMOVZXWD    48(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y4, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VPACKUSDW    Y4, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 32(AX)
-	VPAND        bitD<>+0(SB), Y2, Y1
-	VPCMPEQD     bitD<>+0(SB), Y1, Y1
-	VPMOVZXWD    64(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VPAND        bitD<>+32(SB), Y2, Y1
-	VPCMPEQD     bitD<>+32(SB), Y1, Y1
-	VPMOVZXWD    80(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y1, Y4, Y4
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y3, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y4, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 64(AX)
-	VPAND        bitD<>+64(SB), Y2, Y1
-	VPCMPEQD     bitD<>+64(SB), Y1, Y1
-	VPMOVZXWD    96(DX), Y3
-	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VPAND        bitD<>+96(SB), Y2, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VPMOVZXWD    112(DX), Y2
-	VPSLLD       $0x10, Y2, Y2
-	VMULPS       Y0, Y2, Y2
-	VANDPD       Y1, Y2, Y2
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VBLENDVPS    Y1, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y1
-	VPAND        bf16One<>+0(SB), Y1, Y1
-	VPADDD       Y3, Y1, Y1
-	VPADDD       bf16Bias<>+0(SB), Y1, Y1
-	VPSRLD       $0x10, Y1, Y1
-	VCMPPS       $0x03, Y2, Y2, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y2, Y2
-	VPSRLD       $0x10, Y2, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y2, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VPACKUSDW    Y3, Y1, Y1
-	VPERMQ       $0xd8, Y1, Y1
-	VMOVDQU      Y1, 96(AX)
-	ADDQ         $0x08, BX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	SUBQ         $0x40, SI
-	CMPQ         SI, $0x40
-	JA           loop
+	VMULPS       Y0, Y6, Y6
+	VCMPPS       $0x03, Y6, Y5, Y7
+	VMOVMSKPS    Y7, DI
+	TESTL        DI, DI
+	JZ           pairnum49
+	VCMPPS       $0x03, Y5, Y5, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS       $0x03, Y6, Y6, Y7
+	VBLENDVPS    Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum49:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+0(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, (AX)
+	VMOVDQU   32(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum50
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum50:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+32(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 32(AX)
+	VMOVDQU   64(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum51
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum51:
+	VPADDD    Y2, Y5, Y7
+	VPADDD    Y3, Y5, Y5
+	VPANDN    Y4, Y5, Y5
+	VPANDN    Y7, Y5, Y7
+	VPADDD    Y2, Y6, Y5
+	VPADDD    Y3, Y6, Y6
+	VPANDN    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y5
+	VPSRLD    $0x10, Y7, Y7
+	VPBLENDW  $0xaa, Y5, Y7, Y5
+	VPSHUFB   pairSelect<>+64(SB), Y1, Y6
+	VPAND     pairBits<>+0(SB), Y6, Y6
+	VPSIGNW   Y6, Y5, Y5
+	VMOVDQU   Y5, 64(AX)
+	VMOVDQU   96(DX), Y6
+	VPSLLD    $0x10, Y6, Y5
+	VPAND     bf16HighW<>+0(SB), Y6, Y6
+	VMULPS    Y0, Y5, Y5
+	VMULPS    Y0, Y6, Y6
+	VCMPPS    $0x03, Y6, Y5, Y7
+	VMOVMSKPS Y7, DI
+	TESTL     DI, DI
+	JZ        pairnum52
+	VCMPPS    $0x03, Y5, Y5, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y5, Y5
+	VCMPPS    $0x03, Y6, Y6, Y7
+	VBLENDVPS Y7, halfQNaN<>+0(SB), Y6, Y6
+
+pairnum52:
+	VPADDD   Y2, Y5, Y7
+	VPADDD   Y3, Y5, Y5
+	VPANDN   Y4, Y5, Y5
+	VPANDN   Y7, Y5, Y7
+	VPADDD   Y2, Y6, Y2
+	VPADDD   Y3, Y6, Y3
+	VPANDN   Y4, Y3, Y3
+	VPANDN   Y2, Y3, Y2
+	VPSRLD   $0x10, Y7, Y7
+	VPBLENDW $0xaa, Y2, Y7, Y2
+	VPSHUFB  pairSelect<>+96(SB), Y1, Y1
+	VPAND    pairBits<>+0(SB), Y1, Y1
+	VPSIGNW  Y1, Y2, Y2
+	VMOVDQU  Y2, 96(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -21017,9 +21332,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword5piece:
+lastword53piece:
 	CMPQ         SI, $0x08
-	JB           lastword5tail
+	JB           lastword53tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21042,11 +21357,11 @@ lastword5piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword5piece
+	JMP          lastword53piece
 
-lastword5tail:
+lastword53tail:
 	TESTQ        SI, SI
-	JZ           lastword5done
+	JZ           lastword53done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21080,7 +21395,7 @@ lastword5tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword5done:
+lastword53done:
 	VZEROUPPER
 	RET
 
@@ -21108,92 +21423,65 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
+	// dst = src·s where kept, +0 elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X1
-	VPBROADCASTD X1, Y1
-	SHRQ         $0x20, DI
-	VMOVQ        DI, X2
-	VPBROADCASTD X2, Y2
-	VPAND        bitD<>+0(SB), Y1, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VCVTPH2PS    (DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, (AX)
-	VPAND        bitD<>+32(SB), Y1, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    16(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 16(AX)
-	VPAND        bitD<>+64(SB), Y1, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VCVTPH2PS    32(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VANDPD       Y3, Y4, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 32(AX)
-	VPAND        bitD<>+96(SB), Y1, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VCVTPH2PS    48(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 48(AX)
-	VPAND        bitD<>+0(SB), Y2, Y1
-	VPCMPEQD     bitD<>+0(SB), Y1, Y1
-	VCVTPH2PS    64(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 64(AX)
-	VPAND        bitD<>+32(SB), Y2, Y1
-	VPCMPEQD     bitD<>+32(SB), Y1, Y1
-	VCVTPH2PS    80(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 80(AX)
-	VPAND        bitD<>+64(SB), Y2, Y1
-	VPCMPEQD     bitD<>+64(SB), Y1, Y1
-	VCVTPH2PS    96(DX), Y3
-	VMULPS       Y0, Y3, Y3
-	VANDPD       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y1
-	VORPS        halfQNaN<>+0(SB), Y3, Y4
-	VANDPS       f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS    Y1, Y4, Y3, Y3
-	VCVTPS2PH    $0x00, Y3, 96(AX)
-	VPAND        bitD<>+96(SB), Y2, Y1
-	VPCMPEQD     bitD<>+96(SB), Y1, Y1
-	VCVTPH2PS    112(DX), Y2
+	VPBROADCASTQ X1, Y1
+	VCVTPH2PS    (DX), Y2
+	VCVTPH2PS    16(DX), Y3
 	VMULPS       Y0, Y2, Y2
-	VANDPD       Y1, Y2, Y2
-	VCMPPS       $0x03, Y2, Y2, Y1
-	VORPS        halfQNaN<>+0(SB), Y2, Y3
-	VANDPS       f16NaN<>+0(SB), Y3, Y3
-	VBLENDVPS    Y1, Y3, Y2, Y2
-	VCVTPS2PH    $0x00, Y2, 112(AX)
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+0(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, (AX)
+	VCVTPH2PS    32(DX), Y2
+	VCVTPH2PS    48(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+32(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 32(AX)
+	VCVTPH2PS    64(DX), Y2
+	VCVTPH2PS    80(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+64(SB), Y1, Y2
+	VPAND        pairBits<>+0(SB), Y2, Y2
+	VPSIGNW      Y2, Y4, Y4
+	VMOVDQU      Y4, 64(AX)
+	VCVTPH2PS    96(DX), Y2
+	VCVTPH2PS    112(DX), Y3
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y0, Y3, Y3
+	VPXOR        Y4, Y4, Y4
+	VCVTPS2PH    $0x00, Y2, X4
+	VCVTPS2PH    $0x00, Y3, X2
+	VINSERTI128  $0x01, X2, Y4, Y4
+	VPMINSW      f16QuietPos<>+0(SB), Y4, Y4
+	VPMINUW      f16QuietNeg<>+0(SB), Y4, Y4
+	VPSHUFB      pairSelect<>+96(SB), Y1, Y1
+	VPAND        pairBits<>+0(SB), Y1, Y1
+	VPSIGNW      Y1, Y4, Y4
+	VMOVDQU      Y4, 96(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -21217,9 +21505,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword6piece:
+lastword54piece:
 	CMPQ         SI, $0x08
-	JB           lastword6tail
+	JB           lastword54tail
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21236,11 +21524,11 @@ lastword6piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword6piece
+	JMP          lastword54piece
 
-lastword6tail:
+lastword54tail:
 	TESTQ        SI, SI
-	JZ           lastword6done
+	JZ           lastword54done
 	VMOVQ        DI, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -21269,7 +21557,7 @@ lastword6tail:
 	VPSHUFB      X4, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword6done:
+lastword54done:
 	VZEROUPPER
 	RET
 
@@ -21750,8 +22038,19 @@ TEXT ·affineBitsAVX2BF16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Y0
 	VBROADCASTSS b+84(FP), Y1
 	VBROADCASTSS c+88(FP), Y2
-	CMPQ         SI, $0x40
-	JBE          last
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS   Y2, Y3
+	VCMPPS    $0x03, Y3, Y3, Y4
+	VBLENDVPS Y4, halfQNaN<>+0(SB), Y3, Y3
+	VPSRLD    $0x10, Y3, Y4
+	VPAND     bf16One<>+0(SB), Y4, Y4
+	VPADDD    Y3, Y4, Y4
+	VPADDD    bf16Bias<>+0(SB), Y4, Y4
+	VPSRLD    $0x10, Y4, Y4
+	VPACKUSDW Y4, Y4, Y3
+	CMPQ      SI, $0x40
+	JBE       last
 
 loop:
 	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
@@ -21759,142 +22058,150 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
-	VMOVQ        DI, X3
-	VPBROADCASTD X3, Y3
-	SHRQ         $0x20, DI
+	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
-	VPBROADCASTD X4, Y4
-	VPAND        bitD<>+0(SB), Y3, Y5
-	VPCMPEQD     bitD<>+0(SB), Y5, Y5
-	VPMOVZXWD    (DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VPAND        bitD<>+32(SB), Y3, Y5
-	VPCMPEQD     bitD<>+32(SB), Y5, Y5
-	VPMOVZXWD    16(DX), Y7
-	VPSLLD       $0x10, Y7, Y7
-	VMULPS       Y0, Y7, Y7
-	VADDPS       Y1, Y7, Y7
-	VBLENDVPS    Y5, Y7, Y2, Y7
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VCMPPS       $0x03, Y7, Y7, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y7, Y7
-	VPSRLD       $0x10, Y7, Y6
-	VPAND        bf16One<>+0(SB), Y6, Y6
-	VPADDD       Y7, Y6, Y6
-	VPADDD       bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y6
-	VPACKUSDW    Y6, Y5, Y5
-	VPERMQ       $0xd8, Y5, Y5
-	VMOVDQU      Y5, (AX)
-	VPAND        bitD<>+64(SB), Y3, Y5
-	VPCMPEQD     bitD<>+64(SB), Y5, Y5
-	VPMOVZXWD    32(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VPAND        bitD<>+96(SB), Y3, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VPMOVZXWD    48(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y6, Y6, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y6, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y5, Y5, Y6
-	VBLENDVPS    Y6, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y6
-	VPAND        bf16One<>+0(SB), Y6, Y6
-	VPADDD       Y5, Y6, Y6
-	VPADDD       bf16Bias<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y6
-	VPACKUSDW    Y6, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 32(AX)
-	VPAND        bitD<>+0(SB), Y4, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
-	VPMOVZXWD    64(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VPAND        bitD<>+32(SB), Y4, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VPMOVZXWD    80(DX), Y6
-	VPSLLD       $0x10, Y6, Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y3, Y6, Y2, Y6
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y5, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD       $0x10, Y6, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y6, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 64(AX)
-	VPAND        bitD<>+64(SB), Y4, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
-	VPMOVZXWD    96(DX), Y5
-	VPSLLD       $0x10, Y5, Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VPAND        bitD<>+96(SB), Y4, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VPMOVZXWD    112(DX), Y4
-	VPSLLD       $0x10, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VADDPS       Y1, Y4, Y4
-	VBLENDVPS    Y3, Y4, Y2, Y4
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y3
-	VPAND        bf16One<>+0(SB), Y3, Y3
-	VPADDD       Y5, Y3, Y3
-	VPADDD       bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y3
-	VCMPPS       $0x03, Y4, Y4, Y5
-	VBLENDVPS    Y5, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y5
-	VPAND        bf16One<>+0(SB), Y5, Y5
-	VPADDD       Y4, Y5, Y5
-	VPADDD       bf16Bias<>+0(SB), Y5, Y5
-	VPSRLD       $0x10, Y5, Y5
-	VPACKUSDW    Y5, Y3, Y3
-	VPERMQ       $0xd8, Y3, Y3
-	VMOVDQU      Y3, 96(AX)
-	ADDQ         $0x08, BX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, AX
-	SUBQ         $0x40, SI
-	CMPQ         SI, $0x40
-	JA           loop
+	VPBROADCASTQ X4, Y4
+	VMOVDQU      bf16Up<>+0(SB), Y5
+	VMOVDQU      bf16Bias<>+0(SB), Y6
+	VMOVDQU      bf16Tie<>+0(SB), Y7
+	VMOVDQU      (DX), Y9
+	VPSLLD       $0x10, Y9, Y8
+	VPAND        bf16HighW<>+0(SB), Y9, Y9
+	VMULPS       Y0, Y8, Y8
+	VADDPS       Y1, Y8, Y8
+	VMULPS       Y0, Y9, Y9
+	VADDPS       Y1, Y9, Y9
+	VCMPPS       $0x03, Y9, Y8, Y10
+	VMOVMSKPS    Y10, DI
+	TESTL        DI, DI
+	JZ           pairnum55
+	VCMPPS       $0x03, Y8, Y8, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS       $0x03, Y9, Y9, Y10
+	VBLENDVPS    Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum55:
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+0(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, (AX)
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
+	TESTL     DI, DI
+	JZ        pairnum56
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum56:
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+32(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 32(AX)
+	VMOVDQU   64(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
+	TESTL     DI, DI
+	JZ        pairnum57
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum57:
+	VPADDD    Y5, Y8, Y10
+	VPADDD    Y6, Y8, Y8
+	VPANDN    Y7, Y8, Y8
+	VPANDN    Y10, Y8, Y10
+	VPADDD    Y5, Y9, Y8
+	VPADDD    Y6, Y9, Y9
+	VPANDN    Y7, Y9, Y9
+	VPANDN    Y8, Y9, Y8
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y8, Y10, Y8
+	VPSHUFB   pairSelect<>+64(SB), Y4, Y9
+	VPAND     pairBits<>+0(SB), Y9, Y9
+	VPSUBW    Y3, Y8, Y8
+	VPSIGNW   Y9, Y8, Y8
+	VPADDW    Y3, Y8, Y8
+	VMOVDQU   Y8, 64(AX)
+	VMOVDQU   96(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VADDPS    Y1, Y8, Y8
+	VMULPS    Y0, Y9, Y9
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y9, Y8, Y10
+	VMOVMSKPS Y10, DI
+	TESTL     DI, DI
+	JZ        pairnum58
+	VCMPPS    $0x03, Y8, Y8, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum58:
+	VPADDD   Y5, Y8, Y10
+	VPADDD   Y6, Y8, Y8
+	VPANDN   Y7, Y8, Y8
+	VPANDN   Y10, Y8, Y10
+	VPADDD   Y5, Y9, Y5
+	VPADDD   Y6, Y9, Y6
+	VPANDN   Y7, Y6, Y6
+	VPANDN   Y5, Y6, Y5
+	VPSRLD   $0x10, Y10, Y10
+	VPBLENDW $0xaa, Y5, Y10, Y5
+	VPSHUFB  pairSelect<>+96(SB), Y4, Y4
+	VPAND    pairBits<>+0(SB), Y4, Y4
+	VPSUBW   Y3, Y5, Y5
+	VPSIGNW  Y4, Y5, Y5
+	VPADDW   Y3, Y5, Y5
+	VMOVDQU  Y5, 96(AX)
+	ADDQ     $0x08, BX
+	ADDQ     $0x00000080, DX
+	ADDQ     $0x00000080, AX
+	SUBQ     $0x40, SI
+	CMPQ     SI, $0x40
+	JA       loop
 
 last:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -21912,9 +22219,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword7piece:
+lastword59piece:
 	CMPQ         SI, $0x08
-	JB           lastword7tail
+	JB           lastword59tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -21938,11 +22245,11 @@ lastword7piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword7piece
+	JMP          lastword59piece
 
-lastword7tail:
+lastword59tail:
 	TESTQ        SI, SI
-	JZ           lastword7done
+	JZ           lastword59done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -21977,7 +22284,7 @@ lastword7tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword7done:
+lastword59done:
 	VZEROUPPER
 	RET
 
@@ -21998,6 +22305,15 @@ TEXT ·affineBitsAVX2F16(SB), NOSPLIT, $0-92
 	VBROADCASTSS a+80(FP), Y0
 	VBROADCASTSS b+84(FP), Y1
 	VBROADCASTSS c+88(FP), Y2
+
+	// The fill: round(c) in every 16-bit lane of a AVX2.
+	VMOVUPS      Y2, Y3
+	VCMPPS       $0x03, Y3, Y3, Y4
+	VORPS        halfQNaN<>+0(SB), Y3, Y5
+	VANDPS       f16NaN<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y5, Y3, Y3
+	VCVTPS2PH    $0x00, Y3, X3
+	VPBROADCASTD X3, Y3
 	CMPQ         SI, $0x40
 	JBE          last
 
@@ -22007,100 +22323,81 @@ loop:
 	MOVQ 8(BX), R8
 	SHRQ CL, R8, DI
 
-	// Lane masks from the mask word: 8 pieces of 8 lanes.
-	VMOVQ        DI, X3
-	VPBROADCASTD X3, Y3
-	SHRQ         $0x20, DI
+	// dst = src·a + b where kept, c elsewhere: 4 pairs of 16 elements, one 32-byte load and store each.
 	VMOVQ        DI, X4
-	VPBROADCASTD X4, Y4
-	VPAND        bitD<>+0(SB), Y3, Y5
-	VPCMPEQD     bitD<>+0(SB), Y5, Y5
-	VCVTPH2PS    (DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, (AX)
-	VPAND        bitD<>+32(SB), Y3, Y5
-	VPCMPEQD     bitD<>+32(SB), Y5, Y5
+	VPBROADCASTQ X4, Y4
+	VCVTPH2PS    (DX), Y5
 	VCVTPH2PS    16(DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 16(AX)
-	VPAND        bitD<>+64(SB), Y3, Y5
-	VPCMPEQD     bitD<>+64(SB), Y5, Y5
-	VCVTPH2PS    32(DX), Y6
-	VMULPS       Y0, Y6, Y6
-	VADDPS       Y1, Y6, Y6
-	VBLENDVPS    Y5, Y6, Y2, Y6
-	VCMPPS       $0x03, Y6, Y6, Y5
-	VORPS        halfQNaN<>+0(SB), Y6, Y7
-	VANDPS       f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS    Y5, Y7, Y6, Y6
-	VCVTPS2PH    $0x00, Y6, 32(AX)
-	VPAND        bitD<>+96(SB), Y3, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VCVTPH2PS    48(DX), Y5
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 48(AX)
-	VPAND        bitD<>+0(SB), Y4, Y3
-	VPCMPEQD     bitD<>+0(SB), Y3, Y3
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+0(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, (AX)
+	VCVTPH2PS    32(DX), Y5
+	VCVTPH2PS    48(DX), Y6
+	VMULPS       Y0, Y5, Y5
+	VADDPS       Y1, Y5, Y5
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+32(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 32(AX)
 	VCVTPH2PS    64(DX), Y5
+	VCVTPH2PS    80(DX), Y6
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 64(AX)
-	VPAND        bitD<>+32(SB), Y4, Y3
-	VPCMPEQD     bitD<>+32(SB), Y3, Y3
-	VCVTPH2PS    80(DX), Y5
-	VMULPS       Y0, Y5, Y5
-	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 80(AX)
-	VPAND        bitD<>+64(SB), Y4, Y3
-	VPCMPEQD     bitD<>+64(SB), Y3, Y3
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+64(SB), Y4, Y5
+	VPAND        pairBits<>+0(SB), Y5, Y5
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y5, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 64(AX)
 	VCVTPH2PS    96(DX), Y5
+	VCVTPH2PS    112(DX), Y6
 	VMULPS       Y0, Y5, Y5
 	VADDPS       Y1, Y5, Y5
-	VBLENDVPS    Y3, Y5, Y2, Y5
-	VCMPPS       $0x03, Y5, Y5, Y3
-	VORPS        halfQNaN<>+0(SB), Y5, Y6
-	VANDPS       f16NaN<>+0(SB), Y6, Y6
-	VBLENDVPS    Y3, Y6, Y5, Y5
-	VCVTPS2PH    $0x00, Y5, 96(AX)
-	VPAND        bitD<>+96(SB), Y4, Y3
-	VPCMPEQD     bitD<>+96(SB), Y3, Y3
-	VCVTPH2PS    112(DX), Y4
-	VMULPS       Y0, Y4, Y4
-	VADDPS       Y1, Y4, Y4
-	VBLENDVPS    Y3, Y4, Y2, Y4
-	VCMPPS       $0x03, Y4, Y4, Y3
-	VORPS        halfQNaN<>+0(SB), Y4, Y5
-	VANDPS       f16NaN<>+0(SB), Y5, Y5
-	VBLENDVPS    Y3, Y5, Y4, Y4
-	VCVTPS2PH    $0x00, Y4, 112(AX)
+	VMULPS       Y0, Y6, Y6
+	VADDPS       Y1, Y6, Y6
+	VPXOR        Y7, Y7, Y7
+	VCVTPS2PH    $0x00, Y5, X7
+	VCVTPS2PH    $0x00, Y6, X5
+	VINSERTI128  $0x01, X5, Y7, Y7
+	VPMINSW      f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW      f16QuietNeg<>+0(SB), Y7, Y7
+	VPSHUFB      pairSelect<>+96(SB), Y4, Y4
+	VPAND        pairBits<>+0(SB), Y4, Y4
+	VPSUBW       Y3, Y7, Y7
+	VPSIGNW      Y4, Y7, Y7
+	VPADDW       Y3, Y7, Y7
+	VMOVDQU      Y7, 96(AX)
 	ADDQ         $0x08, BX
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
@@ -22124,9 +22421,9 @@ oneword:
 
 masked:
 	// The last word: pieces of 8 elements, lane masks from the low 8 bits of m, then a tail.
-lastword8piece:
+lastword60piece:
 	CMPQ         SI, $0x08
-	JB           lastword8tail
+	JB           lastword60tail
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22144,11 +22441,11 @@ lastword8piece:
 	ADDQ         $0x10, AX
 	SHRQ         $0x08, DI
 	SUBQ         $0x08, SI
-	JMP          lastword8piece
+	JMP          lastword60piece
 
-lastword8tail:
+lastword60tail:
 	TESTQ        SI, SI
-	JZ           lastword8done
+	JZ           lastword60done
 	VMOVQ        DI, X3
 	VPBROADCASTD X3, Y3
 	VPAND        bitD<>+0(SB), Y3, Y3
@@ -22178,7 +22475,7 @@ lastword8tail:
 	VPSHUFB      X6, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(CX*1)
 
-lastword8done:
+lastword60done:
 	VZEROUPPER
 	RET
 
@@ -22459,113 +22756,107 @@ row:
 	JB   rows1
 
 rows4:
-	VMOVUPS      (R9), Z1
-	VMOVUPS      64(R9), Z2
-	VMOVUPS      128(R9), Z3
-	VMOVUPS      192(R9), Z4
-	VCMPPS       $0x04, Z0, Z1, K1
-	VCMPPS       $0x04, Z0, Z2, K2
-	VCMPPS       $0x04, Z0, Z3, K3
-	VCMPPS       $0x04, Z0, Z4, K4
-	VPMOVZXWD    (BX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VPMOVZXWD    32(BX), Z6
-	VPSLLD       $0x10, Z6, Z6
-	VPMOVZXWD    64(BX), Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    96(BX), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VMULPS.Z     Z5, Z1, K1, Z1
-	VMULPS.Z     Z6, Z2, K2, Z2
-	VMULPS.Z     Z7, Z3, K3, Z3
-	VMULPS.Z     Z8, Z4, K4, Z4
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z5
-	VPANDD.BCST  bf16One<>+0(SB), Z5, Z5
-	VPADDD       Z1, Z5, Z5
-	VPADDD.BCST  bf16Bias<>+0(SB), Z5, Z5
-	VPSRLD       $0x10, Z5, Z5
-	VPMOVDW      Z5, (AX)
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z4, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, BX
-	ADDQ         $0x00000100, R9
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          rows4
+	VMOVUPS          (R9), Z1
+	VMOVUPS          64(R9), Z2
+	VMOVUPS          128(R9), Z3
+	VMOVUPS          192(R9), Z4
+	VCMPPS           $0x04, Z0, Z1, K1
+	VCMPPS           $0x04, Z0, Z2, K2
+	VCMPPS           $0x04, Z0, Z3, K3
+	VCMPPS           $0x04, Z0, Z4, K4
+	VPMOVZXWD        (BX), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VPMOVZXWD        32(BX), Z6
+	VPSLLD           $0x10, Z6, Z6
+	VPMOVZXWD        64(BX), Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        96(BX), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VMULPS.Z         Z5, Z1, K1, Z1
+	VMULPS.Z         Z6, Z2, K2, Z2
+	VMULPS.Z         Z7, Z3, K3, Z3
+	VMULPS.Z         Z8, Z4, K4, Z4
+	VPBROADCASTD     halfQNaN<>+0(SB), Z5
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z5
+	VPADDD.BCST      bf16Up<>+0(SB), Z5, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z5, Z5
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z5, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 32(AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 64(AX)
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, BX
+	ADDQ             $0x00000100, R9
+	SUBQ             $0x00000040, R8
+	CMPQ             R8, $0x00000040
+	JAE              rows4
 
 rows1:
-	CMPQ         R8, $0x00000010
-	JB           rowtail
-	VMOVUPS      (R9), Z1
-	VCMPPS       $0x04, Z0, Z1, K1
-	VPMOVZXWD    (BX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z2
-	VPANDD.BCST  bf16One<>+0(SB), Z2, Z2
-	VPADDD       Z1, Z2, Z2
-	VPADDD.BCST  bf16Bias<>+0(SB), Z2, Z2
-	VPSRLD       $0x10, Z2, Z2
-	VPMOVDW      Z2, (AX)
-	ADDQ         $0x00000020, AX
-	ADDQ         $0x00000020, BX
-	ADDQ         $0x00000040, R9
-	SUBQ         $0x00000010, R8
-	JMP          rows1
+	CMPQ             R8, $0x00000010
+	JB               rowtail
+	VMOVUPS          (R9), Z1
+	VCMPPS           $0x04, Z0, Z1, K1
+	VPMOVZXWD        (BX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K1, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z2
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Up<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z2, Z2
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z2, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	ADDQ             $0x00000020, AX
+	ADDQ             $0x00000020, BX
+	ADDQ             $0x00000040, R9
+	SUBQ             $0x00000010, R8
+	JMP              rows1
 
 rowtail:
 	TESTQ R8, R8
 	JZ    rowend
 
 	// Tail: opmask in = 1<<cnt - 1, keep = in where v != ±0.
-	MOVL         $0x00000001, R10
-	MOVQ         R8, CX
-	SHLL         CL, R10
-	DECL         R10
-	KMOVW        R10, K1
-	VMOVUPS.Z    (R9), K1, Z1
-	VCMPPS       $0x04, Z0, Z1, K2
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	LEAQ         (AX)(R8*2), AX
-	LEAQ         (BX)(R8*2), BX
-	LEAQ         (R9)(R8*4), R9
+	MOVL             $0x00000001, R10
+	MOVQ             R8, CX
+	SHLL             CL, R10
+	DECL             R10
+	KMOVW            R10, K1
+	VMOVUPS.Z        (R9), K1, Z1
+	VCMPPS           $0x04, Z0, Z1, K2
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	LEAQ             (AX)(R8*2), AX
+	LEAQ             (BX)(R8*2), BX
+	LEAQ             (R9)(R8*4), R9
 
 rowend:
 	TESTQ DX, DX
@@ -22589,23 +22880,22 @@ short:
 	VCMPPS    $0x04, Z0, Z1, K2
 
 shortrow:
-	CMPQ         DX, DI
-	JB           shortend
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS.Z     Z2, Z1, K2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, K1, (AX)
-	ADDQ         R8, AX
-	ADDQ         R8, BX
-	SUBQ         DI, DX
-	JMP          shortrow
+	CMPQ             DX, DI
+	JB               shortend
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS.Z         Z2, Z1, K2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	ADDQ             R8, AX
+	ADDQ             R8, BX
+	SUBQ             DI, DX
+	JMP              shortrow
 
 shortend:
 	// The last, partial row, if any: the row tail with cnt = elements left.
@@ -24334,7 +24624,7 @@ next:
 	RET
 
 // func affinePlanesAVX512BF16(dst []BFloat16, src []BFloat16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·affinePlanesAVX512BF16(SB), NOSPLIT, $0-108
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -24348,16 +24638,15 @@ TEXT ·affinePlanesAVX512BF16(SB), NOSPLIT, $0-108
 	VBROADCASTSS c+104(FP), Z2
 
 	// The fill: round(c) in every 16-bit lane of a AVX512.
-	VMOVUPS      Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z2, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPSLLD       $0x10, Z3, Z2
-	VPORD        Z3, Z2, Z2
+	VMOVUPS          Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPSLLD           $0x10, Z2, Z3
+	VPORD            Z2, Z3, Z2
 
 run:
 	// flip = -(bits[i>>6]>>(i&63) & 1): all ones if plane i is kept, else 0.
@@ -24405,58 +24694,54 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	CMPQ R11, $0x00000040
-	JB   keep1
+	VPBROADCASTD bf16Up<>+0(SB), Z3
+	VPBROADCASTD bf16Bias<>+0(SB), Z4
+	VPBROADCASTD bf16Fix<>+0(SB), Z5
+	VPBROADCASTD bf16NotTie<>+0(SB), Z6
+	CMPQ         R11, $0x00000040
+	JB           keep1
 
 keep4:
-	VPMOVZXWD    (DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VPMOVZXWD    32(DX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VMULPS       Z0, Z4, Z4
-	VPMOVZXWD    64(DX), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VPMOVZXWD    96(DX), Z6
-	VPSLLD       $0x10, Z6, Z6
-	VMULPS       Z0, Z6, Z6
-	VADDPS       Z1, Z3, Z3
-	VADDPS       Z1, Z4, Z4
-	VADDPS       Z1, Z5, Z5
-	VADDPS       Z1, Z6, Z6
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z7
-	VPANDD.BCST  bf16One<>+0(SB), Z7, Z7
-	VPADDD       Z3, Z7, Z7
-	VPADDD.BCST  bf16Bias<>+0(SB), Z7, Z7
-	VPSRLD       $0x10, Z7, Z7
-	VPMOVDW      Z7, (AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z4, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 32(AX)
-	VCMPPS       $0x03, Z5, Z5, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
-	VPSRLD       $0x10, Z5, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z5, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 64(AX)
-	VCMPPS       $0x03, Z6, Z6, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
-	VPSRLD       $0x10, Z6, Z3
-	VPANDD.BCST  bf16One<>+0(SB), Z3, Z3
-	VPADDD       Z6, Z3, Z3
-	VPADDD.BCST  bf16Bias<>+0(SB), Z3, Z3
-	VPSRLD       $0x10, Z3, Z3
-	VPMOVDW      Z3, 96(AX)
+	VMOVDQU64    (DX), Z8
+	VPSLLD       $0x10, Z8, Z7
+	VPANDD.BCST  bf16HighW<>+0(SB), Z8, Z8
+	VMULPS       Z0, Z7, Z7
+	VMULPS       Z0, Z8, Z8
+	VMOVDQU64    64(DX), Z10
+	VPSLLD       $0x10, Z10, Z9
+	VPANDD.BCST  bf16HighW<>+0(SB), Z10, Z10
+	VMULPS       Z0, Z9, Z9
+	VMULPS       Z0, Z10, Z10
+	VADDPS       Z1, Z7, Z7
+	VADDPS       Z1, Z8, Z8
+	VADDPS       Z1, Z9, Z9
+	VADDPS       Z1, Z10, Z10
+	VPBROADCASTD halfQNaN<>+0(SB), Z11
+	VFIXUPIMMPS  $0x00, Z5, Z7, Z11
+	VPADDD       Z3, Z11, Z7
+	VPADDD       Z4, Z11, Z11
+	VPTERNLOGD   $0xe0, Z6, Z11, Z7
+	VPBROADCASTD halfQNaN<>+0(SB), Z11
+	VFIXUPIMMPS  $0x00, Z5, Z8, Z11
+	VPADDD       Z3, Z11, Z8
+	VPADDD       Z4, Z11, Z11
+	VPTERNLOGD   $0xe0, Z6, Z11, Z8
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z11
+	VPERMT2W     Z8, Z11, Z7
+	VMOVDQU64    Z7, (AX)
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z5, Z9, Z7
+	VPADDD       Z3, Z7, Z8
+	VPADDD       Z4, Z7, Z7
+	VPTERNLOGD   $0xe0, Z6, Z7, Z8
+	VPBROADCASTD halfQNaN<>+0(SB), Z7
+	VFIXUPIMMPS  $0x00, Z5, Z10, Z7
+	VPADDD       Z3, Z7, Z9
+	VPADDD       Z4, Z7, Z7
+	VPTERNLOGD   $0xe0, Z6, Z7, Z9
+	VMOVDQU64    bf16PickOdd<>+0(SB), Z7
+	VPERMT2W     Z9, Z7, Z8
+	VMOVDQU64    Z8, 64(AX)
 	ADDQ         $0x00000080, DX
 	ADDQ         $0x00000080, AX
 	SUBQ         $0x00000040, R11
@@ -24464,50 +24749,48 @@ keep4:
 	JAE          keep4
 
 keep1:
-	CMPQ         R11, $0x00000010
-	JB           keeptail
-	VPMOVZXWD    (DX), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z3, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VPMOVDW      Z4, (AX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, AX
-	SUBQ         $0x00000010, R11
-	JMP          keep1
+	CMPQ             R11, $0x00000010
+	JB               keeptail
+	VPMOVZXWD        (DX), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z7
+	VADDPS           Z1, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z3
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z3
+	VPADDD.BCST      bf16Up<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Bias<>+0(SB), Z3, Z3
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z3, Z4
+	VPSRLD           $0x10, Z4, Z4
+	VPMOVDW          Z4, (AX)
+	ADDQ             $0x00000020, DX
+	ADDQ             $0x00000020, AX
+	SUBQ             $0x00000010, R11
+	JMP              keep1
 
 keeptail:
 	TESTQ R11, R11
 	JZ    next
 
 	// Tail: opmask k = 1<<count - 1.
-	MOVL         $0x00000001, R9
-	MOVQ         R11, CX
-	SHLL         CL, R9
-	DECL         R9
-	KMOVW        R9, K1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z3, Z0, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z3, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VPMOVDW      Z4, K1, (AX)
-	LEAQ         (DX)(R11*2), DX
-	LEAQ         (AX)(R11*2), AX
-	JMP          next
+	MOVL             $0x00000001, R9
+	MOVQ             R11, CX
+	SHLL             CL, R9
+	DECL             R9
+	KMOVW            R9, K1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z3, Z0, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VPMOVDW          Z3, K1, (AX)
+	LEAQ             (DX)(R11*2), DX
+	LEAQ             (AX)(R11*2), AX
+	JMP              next
 
 drop:
 	// Dropped: dst = BFloat16From(c) without reading src; 4 vectors at a time, then 1, then a masked tail.
@@ -24551,7 +24834,7 @@ next:
 	RET
 
 // func affinePlanesAVX512F16(dst []Float16, src []Float16, bits []uint64, first int, plane int, n int, a float32, b float32, c float32)
-// Requires: AVX, AVX512F
+// Requires: AVX, AVX512BW, AVX512F
 TEXT ·affinePlanesAVX512F16(SB), NOSPLIT, $0-108
 	MOVQ         dst_base+0(FP), AX
 	MOVQ         src_base+24(FP), DX
@@ -24622,50 +24905,48 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS   (DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VCVTPH2PS   32(DX), Z4
-	VMULPS      Z0, Z4, Z4
-	VCVTPH2PS   64(DX), Z5
-	VMULPS      Z0, Z5, Z5
-	VCVTPH2PS   96(DX), Z6
-	VMULPS      Z0, Z6, Z6
-	VADDPS      Z1, Z3, Z3
-	VADDPS      Z1, Z4, Z4
-	VADDPS      Z1, Z5, Z5
-	VADDPS      Z1, Z6, Z6
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, (AX)
-	VCMPPS      $0x03, Z4, Z4, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z4, K1, Z4
-	VPANDD.BCST f16NaN<>+0(SB), Z4, K1, Z4
-	VCVTPS2PH   $0x00, Z4, 32(AX)
-	VCMPPS      $0x03, Z5, Z5, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
-	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
-	VCVTPS2PH   $0x00, Z5, 64(AX)
-	VCMPPS      $0x03, Z6, Z6, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z6, K1, Z6
-	VPANDD.BCST f16NaN<>+0(SB), Z6, K1, Z6
-	VCVTPS2PH   $0x00, Z6, 96(AX)
-	ADDQ        $0x00000080, DX
-	ADDQ        $0x00000080, AX
-	SUBQ        $0x00000040, R11
-	CMPQ        R11, $0x00000040
-	JAE         keep4
+	VCVTPH2PS    (DX), Z5
+	VCVTPH2PS    32(DX), Z6
+	VMULPS       Z0, Z5, Z5
+	VMULPS       Z0, Z6, Z6
+	VCVTPH2PS    64(DX), Z7
+	VCVTPH2PS    96(DX), Z8
+	VMULPS       Z0, Z7, Z7
+	VMULPS       Z0, Z8, Z8
+	VADDPS       Z1, Z5, Z5
+	VADDPS       Z1, Z6, Z6
+	VADDPS       Z1, Z7, Z7
+	VADDPS       Z1, Z8, Z8
+	VPXORQ       Z3, Z3, Z3
+	VCVTPS2PH    $0x00, Z5, Y3
+	VCVTPS2PH    $0x00, Z6, Y5
+	VINSERTI64X4 $0x01, Y5, Z3, Z3
+	VPMINSW      f16QuietPos<>+0(SB), Z3, Z3
+	VPMINUW      f16QuietNeg<>+0(SB), Z3, Z3
+	VMOVDQU64    Z3, (AX)
+	VPXORQ       Z4, Z4, Z4
+	VCVTPS2PH    $0x00, Z7, Y4
+	VCVTPS2PH    $0x00, Z8, Y5
+	VINSERTI64X4 $0x01, Y5, Z4, Z4
+	VPMINSW      f16QuietPos<>+0(SB), Z4, Z4
+	VPMINUW      f16QuietNeg<>+0(SB), Z4, Z4
+	VMOVDQU64    Z4, 64(AX)
+	ADDQ         $0x00000080, DX
+	ADDQ         $0x00000080, AX
+	SUBQ         $0x00000040, R11
+	CMPQ         R11, $0x00000040
+	JAE          keep4
 
 keep1:
 	CMPQ        R11, $0x00000010
 	JB          keeptail
-	VCVTPH2PS   (DX), Z3
-	VMULPS      Z0, Z3, Z3
-	VADDPS      Z1, Z3, Z3
-	VCMPPS      $0x03, Z3, Z3, K1
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K1, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K1, Z3
-	VCVTPS2PH   $0x00, Z3, (AX)
+	VCVTPH2PS   (DX), Z5
+	VMULPS      Z0, Z5, Z5
+	VADDPS      Z1, Z5, Z5
+	VCMPPS      $0x03, Z5, Z5, K1
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K1, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K1, Z5
+	VCVTPS2PH   $0x00, Z5, (AX)
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000020, AX
 	SUBQ        $0x00000010, R11
@@ -24681,13 +24962,13 @@ keeptail:
 	SHLL        CL, R9
 	DECL        R9
 	KMOVW       R9, K1
-	VCVTPH2PS.Z (DX), K1, Z3
-	VMULPS      Z3, Z0, Z3
-	VADDPS      Z1, Z3, Z3
-	VCMPPS      $0x03, Z3, Z3, K2
-	VPORD.BCST  halfQNaN<>+0(SB), Z3, K2, Z3
-	VPANDD.BCST f16NaN<>+0(SB), Z3, K2, Z3
-	VCVTPS2PH   $0x00, Z3, K1, (AX)
+	VCVTPH2PS.Z (DX), K1, Z5
+	VMULPS      Z5, Z0, Z5
+	VADDPS      Z1, Z5, Z5
+	VCMPPS      $0x03, Z5, Z5, K2
+	VPORD.BCST  halfQNaN<>+0(SB), Z5, K2, Z5
+	VPANDD.BCST f16NaN<>+0(SB), Z5, K2, Z5
+	VCVTPS2PH   $0x00, Z5, K1, (AX)
 	LEAQ        (DX)(R11*2), DX
 	LEAQ        (AX)(R11*2), AX
 	JMP         next
@@ -25104,82 +25385,91 @@ ranged:
 	JZ    drop
 
 	// Kept: dst = src*a + b, a multiply then an add; 4 vectors at a time, then 1, then a masked tail.
-	CMPQ CX, $0x00000020
-	JB   keep1
+	VMOVDQU bf16Up<>+0(SB), Y3
+	VMOVDQU bf16Bias<>+0(SB), Y4
+	VMOVDQU bf16Tie<>+0(SB), Y5
+	CMPQ    CX, $0x00000020
+	JB      keep1
 
 keep4:
-	VPMOVZXWD (DX), Y3
-	VPSLLD    $0x10, Y3, Y3
-	VMULPS    Y0, Y3, Y3
-	VPMOVZXWD 16(DX), Y4
-	VPSLLD    $0x10, Y4, Y4
-	VMULPS    Y0, Y4, Y4
-	VPMOVZXWD 32(DX), Y5
-	VPSLLD    $0x10, Y5, Y5
-	VMULPS    Y0, Y5, Y5
-	VPMOVZXWD 48(DX), Y6
-	VPSLLD    $0x10, Y6, Y6
+	VMOVDQU   (DX), Y7
+	VPSLLD    $0x10, Y7, Y6
+	VPAND     bf16HighW<>+0(SB), Y7, Y7
 	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y3, Y3
-	VADDPS    Y1, Y4, Y4
-	VADDPS    Y1, Y5, Y5
+	VMULPS    Y0, Y7, Y7
+	VMOVDQU   32(DX), Y9
+	VPSLLD    $0x10, Y9, Y8
+	VPAND     bf16HighW<>+0(SB), Y9, Y9
+	VMULPS    Y0, Y8, Y8
+	VMULPS    Y0, Y9, Y9
 	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y3, Y3, Y7
-	VBLENDVPS Y7, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y7
-	VPAND     bf16One<>+0(SB), Y7, Y7
-	VPADDD    Y3, Y7, Y7
-	VPADDD    bf16Bias<>+0(SB), Y7, Y7
-	VPSRLD    $0x10, Y7, Y7
-	VCMPPS    $0x03, Y4, Y4, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y4, Y3, Y3
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VPACKUSDW Y3, Y7, Y3
-	VPERMQ    $0xd8, Y3, Y3
-	VMOVDQU   Y3, (AX)
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VBLENDVPS Y3, halfQNaN<>+0(SB), Y5, Y5
-	VPSRLD    $0x10, Y5, Y3
-	VPAND     bf16One<>+0(SB), Y3, Y3
-	VPADDD    Y5, Y3, Y3
-	VPADDD    bf16Bias<>+0(SB), Y3, Y3
-	VPSRLD    $0x10, Y3, Y3
-	VCMPPS    $0x03, Y6, Y6, Y4
-	VBLENDVPS Y4, halfQNaN<>+0(SB), Y6, Y6
-	VPSRLD    $0x10, Y6, Y4
-	VPAND     bf16One<>+0(SB), Y4, Y4
-	VPADDD    Y6, Y4, Y4
-	VPADDD    bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD    $0x10, Y4, Y4
-	VPACKUSDW Y4, Y3, Y3
-	VPERMQ    $0xd8, Y3, Y3
-	VMOVDQU   Y3, 32(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VADDPS    Y1, Y7, Y7
+	VADDPS    Y1, Y8, Y8
+	VADDPS    Y1, Y9, Y9
+	VCMPPS    $0x03, Y7, Y6, Y10
+	VMOVMSKPS Y10, R9
+	TESTL     R9, R9
+	JZ        pairnum61
+	VCMPPS    $0x03, Y6, Y6, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y6, Y6
+	VCMPPS    $0x03, Y7, Y7, Y10
+	VBLENDVPS Y10, halfQNaN<>+0(SB), Y7, Y7
+
+pairnum61:
+	VPADDD    Y3, Y6, Y10
+	VPADDD    Y4, Y6, Y6
+	VPANDN    Y5, Y6, Y6
+	VPANDN    Y10, Y6, Y10
+	VPADDD    Y3, Y7, Y6
+	VPADDD    Y4, Y7, Y7
+	VPANDN    Y5, Y7, Y7
+	VPANDN    Y6, Y7, Y6
+	VPSRLD    $0x10, Y10, Y10
+	VPBLENDW  $0xaa, Y6, Y10, Y6
+	VMOVDQU   Y6, (AX)
+	VCMPPS    $0x03, Y9, Y8, Y6
+	VMOVMSKPS Y6, R9
+	TESTL     R9, R9
+	JZ        pairnum62
+	VCMPPS    $0x03, Y8, Y8, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y8, Y8
+	VCMPPS    $0x03, Y9, Y9, Y6
+	VBLENDVPS Y6, halfQNaN<>+0(SB), Y9, Y9
+
+pairnum62:
+	VPADDD   Y3, Y8, Y6
+	VPADDD   Y4, Y8, Y7
+	VPANDN   Y5, Y7, Y7
+	VPANDN   Y6, Y7, Y6
+	VPADDD   Y3, Y9, Y7
+	VPADDD   Y4, Y9, Y8
+	VPANDN   Y5, Y8, Y8
+	VPANDN   Y7, Y8, Y7
+	VPSRLD   $0x10, Y6, Y6
+	VPBLENDW $0xaa, Y7, Y6, Y6
+	VMOVDQU  Y6, 32(AX)
+	ADDQ     $0x00000040, DX
+	ADDQ     $0x00000040, AX
+	SUBQ     $0x00000020, CX
+	CMPQ     CX, $0x00000020
+	JAE      keep4
 
 keep1:
 	CMPQ         CX, $0x00000008
 	JB           keeptail
 	VPMOVZXWD    (DX), Y3
 	VPSLLD       $0x10, Y3, Y3
-	VMULPS       Y0, Y3, Y3
-	VADDPS       Y1, Y3, Y3
-	VCMPPS       $0x03, Y3, Y3, Y4
-	VBLENDVPS    Y4, halfQNaN<>+0(SB), Y3, Y3
-	VPSRLD       $0x10, Y3, Y4
-	VPAND        bf16One<>+0(SB), Y4, Y4
-	VPADDD       Y3, Y4, Y4
-	VPADDD       bf16Bias<>+0(SB), Y4, Y4
-	VPSRLD       $0x10, Y4, Y4
-	VEXTRACTI128 $0x01, Y4, X3
-	VPACKUSDW    X3, X4, X3
+	VMULPS       Y0, Y3, Y6
+	VADDPS       Y1, Y6, Y6
+	VCMPPS       $0x03, Y6, Y6, Y3
+	VBLENDVPS    Y3, halfQNaN<>+0(SB), Y6, Y6
+	VPSRLD       $0x10, Y6, Y3
+	VPAND        bf16One<>+0(SB), Y3, Y3
+	VPADDD       Y6, Y3, Y3
+	VPADDD       bf16Bias<>+0(SB), Y3, Y3
+	VPSRLD       $0x10, Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKUSDW    X4, X3, X3
 	VMOVDQU      X3, (AX)
 	ADDQ         $0x00000010, DX
 	ADDQ         $0x00000010, AX
@@ -25340,43 +25630,37 @@ ranged:
 	JB   keep1
 
 keep4:
-	VCVTPH2PS (DX), Y3
-	VMULPS    Y0, Y3, Y3
-	VCVTPH2PS 16(DX), Y4
-	VMULPS    Y0, Y4, Y4
-	VCVTPH2PS 32(DX), Y5
-	VMULPS    Y0, Y5, Y5
-	VCVTPH2PS 48(DX), Y6
-	VMULPS    Y0, Y6, Y6
-	VADDPS    Y1, Y3, Y3
-	VADDPS    Y1, Y4, Y4
-	VADDPS    Y1, Y5, Y5
-	VADDPS    Y1, Y6, Y6
-	VCMPPS    $0x03, Y3, Y3, Y7
-	VORPS     halfQNaN<>+0(SB), Y3, Y8
-	VANDPS    f16NaN<>+0(SB), Y8, Y8
-	VBLENDVPS Y7, Y8, Y3, Y3
-	VCVTPS2PH $0x00, Y3, (AX)
-	VCMPPS    $0x03, Y4, Y4, Y3
-	VORPS     halfQNaN<>+0(SB), Y4, Y7
-	VANDPS    f16NaN<>+0(SB), Y7, Y7
-	VBLENDVPS Y3, Y7, Y4, Y4
-	VCVTPS2PH $0x00, Y4, 16(AX)
-	VCMPPS    $0x03, Y5, Y5, Y3
-	VORPS     halfQNaN<>+0(SB), Y5, Y4
-	VANDPS    f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS Y3, Y4, Y5, Y5
-	VCVTPS2PH $0x00, Y5, 32(AX)
-	VCMPPS    $0x03, Y6, Y6, Y3
-	VORPS     halfQNaN<>+0(SB), Y6, Y4
-	VANDPS    f16NaN<>+0(SB), Y4, Y4
-	VBLENDVPS Y3, Y4, Y6, Y6
-	VCVTPS2PH $0x00, Y6, 48(AX)
-	ADDQ      $0x00000040, DX
-	ADDQ      $0x00000040, AX
-	SUBQ      $0x00000020, CX
-	CMPQ      CX, $0x00000020
-	JAE       keep4
+	VCVTPH2PS   (DX), Y3
+	VCVTPH2PS   16(DX), Y4
+	VMULPS      Y0, Y3, Y3
+	VMULPS      Y0, Y4, Y4
+	VCVTPH2PS   32(DX), Y5
+	VCVTPH2PS   48(DX), Y6
+	VMULPS      Y0, Y5, Y5
+	VMULPS      Y0, Y6, Y6
+	VADDPS      Y1, Y3, Y3
+	VADDPS      Y1, Y4, Y4
+	VADDPS      Y1, Y5, Y5
+	VADDPS      Y1, Y6, Y6
+	VPXOR       Y7, Y7, Y7
+	VCVTPS2PH   $0x00, Y3, X7
+	VCVTPS2PH   $0x00, Y4, X3
+	VINSERTI128 $0x01, X3, Y7, Y7
+	VPMINSW     f16QuietPos<>+0(SB), Y7, Y7
+	VPMINUW     f16QuietNeg<>+0(SB), Y7, Y7
+	VMOVDQU     Y7, (AX)
+	VPXOR       Y3, Y3, Y3
+	VCVTPS2PH   $0x00, Y5, X3
+	VCVTPS2PH   $0x00, Y6, X4
+	VINSERTI128 $0x01, X4, Y3, Y3
+	VPMINSW     f16QuietPos<>+0(SB), Y3, Y3
+	VPMINUW     f16QuietNeg<>+0(SB), Y3, Y3
+	VMOVDQU     Y3, 32(AX)
+	ADDQ        $0x00000040, DX
+	ADDQ        $0x00000040, AX
+	SUBQ        $0x00000020, CX
+	CMPQ        CX, $0x00000020
+	JAE         keep4
 
 keep1:
 	CMPQ      CX, $0x00000008
@@ -37141,79 +37425,75 @@ keepbwnowrap:
 	LEAQ    168(SP), R10
 
 keepbwinrow:
-	VPMOVZXWD    (BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (AX)
-	VPMOVZXWD    32(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    32(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	VPMOVZXWD    64(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    64(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	VPMOVZXWD    96(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    96(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, BX
-	SUBQ         $0x40, CX
-	JMP          keepbstep
+	VPMOVZXWD        (BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, (AX)
+	VPMOVZXWD        32(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        32(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 32(AX)
+	VPMOVZXWD        64(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        64(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 64(AX)
+	VPMOVZXWD        96(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        96(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, DX
+	ADDQ             $0x00000080, BX
+	SUBQ             $0x40, CX
+	JMP              keepbstep
 
 keepbtail:
 	TESTQ CX, CX
@@ -37249,227 +37529,215 @@ keepbtwnowrap:
 	LEAQ    168(SP), R10
 
 keepbtwinrow:
-	MOVQ         $-1, R11
-	BZHIQ        CX, R11, R11
-	KMOVW        R11, K1
-	VPMOVZXWD.Z  (BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, R11
-	KMOVW        R11, K1
-	VPMOVZXWD.Z  32(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, R11
-	KMOVW        R11, K1
-	VPMOVZXWD.Z  64(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, R11
-	KMOVW        R11, K1
-	VPMOVZXWD.Z  96(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(R10), Z3
-	VPSLLD       $0x10, Z3, Z3
-	VADDPS       Z3, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
-	LEAQ         (AX)(CX*2), AX
-	LEAQ         (DX)(CX*2), DX
-	LEAQ         (BX)(CX*2), BX
+	MOVQ             $-1, R11
+	BZHIQ            CX, R11, R11
+	KMOVW            R11, K1
+	VPMOVZXWD.Z      (BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, R11
+	KMOVW            R11, K1
+	VPMOVZXWD.Z      32(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, R11
+	KMOVW            R11, K1
+	VPMOVZXWD.Z      64(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, R11
+	KMOVW            R11, K1
+	VPMOVZXWD.Z      96(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(R10), Z3
+	VPSLLD           $0x10, Z3, Z3
+	VADDPS           Z3, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
+	LEAQ             (AX)(CX*2), AX
+	LEAQ             (DX)(CX*2), DX
+	LEAQ             (BX)(CX*2), BX
 
 keepbkept:
 	JMP next
 
 keepnobias:
 keepnstep:
-	CMPQ         CX, $0x40
-	JB           keepntail
-	VPMOVZXWD    (BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, (AX)
-	VPMOVZXWD    32(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    32(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 32(AX)
-	VPMOVZXWD    64(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    64(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 64(AX)
-	VPMOVZXWD    96(BX), Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD    96(DX), Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, BX
-	SUBQ         $0x40, CX
-	JMP          keepnstep
+	CMPQ             CX, $0x40
+	JB               keepntail
+	VPMOVZXWD        (BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, (AX)
+	VPMOVZXWD        32(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        32(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 32(AX)
+	VPMOVZXWD        64(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        64(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 64(AX)
+	VPMOVZXWD        96(BX), Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD        96(DX), Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, DX
+	ADDQ             $0x00000080, BX
+	SUBQ             $0x40, CX
+	JMP              keepnstep
 
 keepntail:
-	TESTQ        CX, CX
-	JZ           keepnkept
-	MOVQ         $-1, R10
-	BZHIQ        CX, R10, R10
-	KMOVW        R10, K1
-	VPMOVZXWD.Z  (BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, R10
-	KMOVW        R10, K1
-	VPMOVZXWD.Z  32(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, R10
-	KMOVW        R10, K1
-	VPMOVZXWD.Z  64(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, R10
-	KMOVW        R10, K1
-	VPMOVZXWD.Z  96(BX), K1, Z1
-	VPSLLD       $0x10, Z1, Z1
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z0, Z2, Z2
-	VADDPS       Z1, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z2, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VPMOVDW      Z1, K1, 96(AX)
-	LEAQ         (AX)(CX*2), AX
-	LEAQ         (DX)(CX*2), DX
-	LEAQ         (BX)(CX*2), BX
+	TESTQ            CX, CX
+	JZ               keepnkept
+	MOVQ             $-1, R10
+	BZHIQ            CX, R10, R10
+	KMOVW            R10, K1
+	VPMOVZXWD.Z      (BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, R10
+	KMOVW            R10, K1
+	VPMOVZXWD.Z      32(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, R10
+	KMOVW            R10, K1
+	VPMOVZXWD.Z      64(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, R10
+	KMOVW            R10, K1
+	VPMOVZXWD.Z      96(BX), K1, Z1
+	VPSLLD           $0x10, Z1, Z1
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z0, Z2, Z2
+	VADDPS           Z1, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
+	LEAQ             (AX)(CX*2), AX
+	LEAQ             (DX)(CX*2), DX
+	LEAQ             (BX)(CX*2), BX
 
 keepnkept:
 	JMP next
@@ -37876,92 +38144,88 @@ bbnowrap:
 	LEAQ    1488(SP), DI
 
 bbinrow:
-	VMOVUPS      (SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    (DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, (AX)
-	VMOVUPS      64(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    32(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    32(DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 32(AX)
-	VMOVUPS      128(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    64(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    64(DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 64(AX)
-	VMOVUPS      192(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    96(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    96(DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, CX
-	ADDQ         $0x00000080, DX
-	SUBQ         $0x40, BX
-	CMPQ         BX, $0x40
-	JA           bstep
+	VMOVUPS          (SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        (DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, (AX)
+	VMOVUPS          64(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        32(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        32(DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 32(AX)
+	VMOVUPS          128(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        64(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        64(DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 64(AX)
+	VMOVUPS          192(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        96(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        96(DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, CX
+	ADDQ             $0x00000080, DX
+	SUBQ             $0x40, BX
+	CMPQ             BX, $0x40
+	JA               bstep
 
 blast:
 	MOVQ 8(SP), SI
@@ -38034,96 +38298,92 @@ blbnowrap:
 	LEAQ    1488(SP), DI
 
 blbinrow:
-	MOVQ         $-1, R8
-	BZHIQ        BX, R8, R8
-	KMOVW        R8, K1
-	VMOVUPS      (SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    (DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VMOVUPS      64(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    32(DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VMOVUPS      128(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    64(DI), Z5
-	VPSLLD       $0x10, Z5, Z5
-	VADDPS       Z5, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VMOVUPS      192(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    96(DI), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 96(AX)
-	JMP          done
+	MOVQ             $-1, R8
+	BZHIQ            BX, R8, R8
+	KMOVW            R8, K1
+	VMOVUPS          (SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        (DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VMOVUPS          64(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        32(DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VMOVUPS          128(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        64(DI), Z5
+	VPSLLD           $0x10, Z5, Z5
+	VADDPS           Z5, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VMOVUPS          192(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        96(DI), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
+	JMP              done
 
 nobias:
 	CMPQ BX, $0x40
@@ -38169,80 +38429,76 @@ nvnowrap:
 	LEAQ    296(SP), SI
 
 nvinrow:
-	VMOVUPS      (SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    (DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, (AX)
-	VMOVUPS      64(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    32(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 32(AX)
-	VMOVUPS      128(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    64(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 64(AX)
-	VMOVUPS      192(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1
-	VPMOVZXWD    96(DX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(CX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z2
-	VPMOVDW      Z2, 96(AX)
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, CX
-	ADDQ         $0x00000080, DX
-	SUBQ         $0x40, BX
-	CMPQ         BX, $0x40
-	JA           nstep
+	VMOVUPS          (SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        (DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, (AX)
+	VMOVUPS          64(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        32(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 32(AX)
+	VMOVUPS          128(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        64(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 64(AX)
+	VMOVUPS          192(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1
+	VPMOVZXWD        96(DX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(CX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K1, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, CX
+	ADDQ             $0x00000080, DX
+	SUBQ             $0x40, BX
+	CMPQ             BX, $0x40
+	JA               nstep
 
 nlast:
 	MOVQ 8(SP), SI
@@ -38284,83 +38540,79 @@ nlvnowrap:
 	LEAQ    296(SP), SI
 
 nlvinrow:
-	MOVQ         $-1, DI
-	BZHIQ        BX, DI, DI
-	KMOVW        DI, K1
-	VMOVUPS      (SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VMOVUPS      64(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VMOVUPS      128(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VMOVUPS      192(SI), Z0
-	VCMPPS       $0x04, Z4, Z0, K1, K2
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(CX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 96(AX)
+	MOVQ             $-1, DI
+	BZHIQ            BX, DI, DI
+	KMOVW            DI, K1
+	VMOVUPS          (SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VMOVUPS          64(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VMOVUPS          128(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VMOVUPS          192(SI), Z0
+	VCMPPS           $0x04, Z4, Z0, K1, K2
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(CX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
 
 done:
 	VZEROUPPER
@@ -38563,92 +38815,88 @@ bwnowrap:
 	LEAQ    168(SP), R9
 
 bwinrow:
-	KMOVW        R8, K1
-	VPMOVZXWD    (BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    (R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, (AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    32(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    32(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 32(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    64(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    64(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 64(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    96(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    96(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 96(AX)
-	ADDQ         $0x08, SI
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, BX
-	SUBQ         $0x40, DI
-	CMPQ         DI, $0x40
-	JA           bloop
+	KMOVW            R8, K1
+	VPMOVZXWD        (BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        (R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, (AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        32(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        32(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 32(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        64(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        64(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 64(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        96(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        96(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x08, SI
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, DX
+	ADDQ             $0x00000080, BX
+	SUBQ             $0x40, DI
+	CMPQ             DI, $0x40
+	JA               bloop
 
 blast:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -38696,96 +38944,92 @@ blwnowrap:
 	LEAQ    168(SP), CX
 
 blwinrow:
-	MOVQ         $-1, SI
-	BZHIQ        DI, SI, SI
-	ANDQ         SI, R8
-	KMOVW        SI, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    (CX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    32(CX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    64(CX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, SI
-	KMOVW        SI, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VPMOVZXWD    96(CX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 96(AX)
-	JMP          done
+	MOVQ             $-1, SI
+	BZHIQ            DI, SI, SI
+	ANDQ             SI, R8
+	KMOVW            SI, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        (CX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, SI
+	KMOVW            SI, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      32(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        32(CX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, SI
+	KMOVW            SI, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      64(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        64(CX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, SI
+	KMOVW            SI, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      96(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VPMOVZXWD        96(CX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
+	JMP              done
 
 nobias:
 	CMPQ DI, $0x40
@@ -38793,83 +39037,79 @@ nobias:
 
 nloop:
 	// More than 64 elements left, so bits past this word's exist: m = bits[w:w+2] >> CX.
-	MOVQ         (SI), R8
-	MOVQ         8(SI), R9
-	SHRQ         CL, R9, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    (BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, (AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    32(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 32(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    64(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 64(AX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    96(BX), Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(DX), K1, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K1, Z2
-	VPMOVDW      Z2, 96(AX)
-	ADDQ         $0x08, SI
-	ADDQ         $0x00000080, AX
-	ADDQ         $0x00000080, DX
-	ADDQ         $0x00000080, BX
-	SUBQ         $0x40, DI
-	CMPQ         DI, $0x40
-	JA           nloop
+	MOVQ             (SI), R8
+	MOVQ             8(SI), R9
+	SHRQ             CL, R9, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        (BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, (AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        32(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 32(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        64(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 64(AX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        96(BX), Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(DX), K1, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K1, Z2
+	VPMOVDW          Z2, 96(AX)
+	ADDQ             $0x08, SI
+	ADDQ             $0x00000080, AX
+	ADDQ             $0x00000080, DX
+	ADDQ             $0x00000080, BX
+	SUBQ             $0x40, DI
+	CMPQ             DI, $0x40
+	JA               nloop
 
 nlast:
 	// The last 1..64 elements: the next word only if the bits reach it.
@@ -38886,83 +39126,79 @@ noneword:
 	SHRQ CL, R8
 
 nmasked:
-	MOVQ         $-1, CX
-	BZHIQ        DI, CX, CX
-	ANDQ         CX, R8
-	KMOVW        CX, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  (BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  (DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, (AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, CX
-	KMOVW        CX, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  32(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  32(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, 32(AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, CX
-	KMOVW        CX, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  64(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  64(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z1
-	VPANDD.BCST  bf16One<>+0(SB), Z1, Z1
-	VPADDD       Z3, Z1, Z1
-	VPADDD.BCST  bf16Bias<>+0(SB), Z1, Z1
-	VPSRLD       $0x10, Z1, Z1
-	VMOVDQA32    Z1, K2, Z2
-	VPMOVDW      Z2, K1, 64(AX)
-	SHRQ         $0x10, R8
-	SHRQ         $0x10, CX
-	KMOVW        CX, K1
-	KMOVW        R8, K2
-	VPMOVZXWD.Z  96(BX), K1, Z2
-	VPSLLD       $0x10, Z2, Z1
-	VPMOVZXWD.Z  96(DX), K2, Z3
-	VPSLLD       $0x10, Z3, Z3
-	VMULPS       Z0, Z3, Z3
-	VADDPS       Z1, Z3, Z3
-	VCMPPS       $0x03, Z3, Z3, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z3
-	VPSRLD       $0x10, Z3, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z3, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z2
-	VPMOVDW      Z2, K1, 96(AX)
+	MOVQ             $-1, CX
+	BZHIQ            DI, CX, CX
+	ANDQ             CX, R8
+	KMOVW            CX, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      (BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      (DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, (AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, CX
+	KMOVW            CX, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      32(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      32(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, 32(AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, CX
+	KMOVW            CX, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      64(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      64(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z1
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z1
+	VPADDD.BCST      bf16Up<>+0(SB), Z1, Z3
+	VPADDD.BCST      bf16Bias<>+0(SB), Z1, Z1
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z1, Z3
+	VPSRLD           $0x10, Z3, Z3
+	VMOVDQA32        Z3, K2, Z2
+	VPMOVDW          Z2, K1, 64(AX)
+	SHRQ             $0x10, R8
+	SHRQ             $0x10, CX
+	KMOVW            CX, K1
+	KMOVW            R8, K2
+	VPMOVZXWD.Z      96(BX), K1, Z2
+	VPSLLD           $0x10, Z2, Z1
+	VPMOVZXWD.Z      96(DX), K2, Z3
+	VPSLLD           $0x10, Z3, Z3
+	VMULPS           Z0, Z3, Z3
+	VADDPS           Z1, Z3, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VMOVDQA32        Z1, K2, Z2
+	VPMOVDW          Z2, K1, 96(AX)
 
 done:
 	VZEROUPPER
@@ -39424,164 +39660,156 @@ wordbiasnowrap:
 	LEAQ    2680(SP), R10
 
 wordbiasinrow:
-	MOVQ         3192(SP), R9
-	PREFETCHT0   2048(CX)
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2112(CX)
-	PREFETCHT0   2112(DX)
-	KMOVW        R9, K2
-	VPMOVZXWD    (DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  (CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VPMOVZXWD    (R10), Z11
-	VPSLLD       $0x10, Z11, Z11
-	VADDPS       Z11, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, (AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    32(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  32(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VPMOVZXWD    32(R10), Z11
-	VPSLLD       $0x10, Z11, Z11
-	VADDPS       Z11, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 32(AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    64(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  64(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VPMOVZXWD    64(R10), Z11
-	VPSLLD       $0x10, Z11, Z11
-	VADDPS       Z11, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 64(AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    96(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  96(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VPMOVZXWD    96(R10), Z11
-	VPSLLD       $0x10, Z11, Z11
-	VADDPS       Z11, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 96(AX)
-	JMP          wordresid
+	MOVQ             3192(SP), R9
+	PREFETCHT0       2048(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(CX)
+	PREFETCHT0       2112(DX)
+	KMOVW            R9, K2
+	VPMOVZXWD        (DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      (CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VPMOVZXWD        (R10), Z11
+	VPSLLD           $0x10, Z11, Z11
+	VADDPS           Z11, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, (AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        32(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      32(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VPMOVZXWD        32(R10), Z11
+	VPSLLD           $0x10, Z11, Z11
+	VADDPS           Z11, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 32(AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        64(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      64(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VPMOVZXWD        64(R10), Z11
+	VPSLLD           $0x10, Z11, Z11
+	VADDPS           Z11, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 64(AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        96(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      96(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VPMOVZXWD        96(R10), Z11
+	VPSLLD           $0x10, Z11, Z11
+	VADDPS           Z11, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 96(AX)
+	JMP              wordresid
 
 wordnobias:
-	PREFETCHT0   2048(CX)
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2112(CX)
-	PREFETCHT0   2112(DX)
-	KMOVW        R9, K2
-	VPMOVZXWD    (DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  (CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, (AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    32(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  32(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 32(AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    64(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  64(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 64(AX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    96(DX), Z9
-	VPSLLD       $0x10, Z9, Z8
-	VPMOVZXWD.Z  96(CX), K2, Z10
-	VPSLLD       $0x10, Z10, Z10
-	VMULPS       Z3, Z10, Z10
-	VADDPS       Z8, Z10, Z10
-	VCMPPS       $0x03, Z10, Z10, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z10
-	VPSRLD       $0x10, Z10, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z10, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VMOVDQA32    Z8, K2, Z9
-	VPMOVDW      Z9, 96(AX)
+	PREFETCHT0       2048(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(CX)
+	PREFETCHT0       2112(DX)
+	KMOVW            R9, K2
+	VPMOVZXWD        (DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      (CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, (AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        32(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      32(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 32(AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        64(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      64(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 64(AX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        96(DX), Z9
+	VPSLLD           $0x10, Z9, Z8
+	VPMOVZXWD.Z      96(CX), K2, Z10
+	VPSLLD           $0x10, Z10, Z10
+	VMULPS           Z3, Z10, Z10
+	VADDPS           Z8, Z10, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z10
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z10
+	VPSRLD           $0x10, Z10, Z10
+	VMOVDQA32        Z10, K2, Z9
+	VPMOVDW          Z9, 96(AX)
 
 wordresid:
 	ADDQ $0x00000080, DX
@@ -39841,164 +40069,156 @@ tailwordbiasnowrap:
 	LEAQ    2680(SP), R9
 
 tailwordbiasinrow:
-	MOVQ         3192(SP), DI
-	PREFETCHT0   2048(CX)
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2112(CX)
-	PREFETCHT0   2112(DX)
-	KMOVW        DI, K1
-	VPMOVZXWD    (DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    32(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    64(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    96(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 96(AX)
-	JMP          tailwordresid
+	MOVQ             3192(SP), DI
+	PREFETCHT0       2048(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(CX)
+	PREFETCHT0       2112(DX)
+	KMOVW            DI, K1
+	VPMOVZXWD        (DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, (AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        32(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 32(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        64(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 64(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        96(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 96(AX)
+	JMP              tailwordresid
 
 tailwordnobias:
-	PREFETCHT0   2048(CX)
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2112(CX)
-	PREFETCHT0   2112(DX)
-	KMOVW        DI, K1
-	VPMOVZXWD    (DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, (AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    32(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 32(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    64(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 64(AX)
-	SHRQ         $0x10, DI
-	KMOVW        DI, K1
-	VPMOVZXWD    96(DX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 96(AX)
+	PREFETCHT0       2048(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2112(CX)
+	PREFETCHT0       2112(DX)
+	KMOVW            DI, K1
+	VPMOVZXWD        (DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, (AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        32(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 32(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        64(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 64(AX)
+	SHRQ             $0x10, DI
+	KMOVW            DI, K1
+	VPMOVZXWD        96(DX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 96(AX)
 
 tailwordresid:
 	ADDQ $0x00000080, DX
@@ -40050,176 +40270,168 @@ lastbiasnowrap:
 	LEAQ    2680(SP), BX
 
 lastbiasinrow:
-	MOVQ         3192(SP), DI
-	MOVQ         $-1, R8
-	BZHIQ        SI, R8, R8
-	ANDQ         R8, DI
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 96(AX)
-	JMP          lastresid
+	MOVQ             3192(SP), DI
+	MOVQ             $-1, R8
+	BZHIQ            SI, R8, R8
+	ANDQ             R8, DI
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 96(AX)
+	JMP              lastresid
 
 lastnobias:
-	MOVQ         $-1, BX
-	BZHIQ        SI, BX, BX
-	ANDQ         BX, DI
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	MOVQ             $-1, BX
+	BZHIQ            SI, BX, BX
+	ANDQ             BX, DI
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 96(AX)
 
 lastresid:
 done:
@@ -40550,164 +40762,156 @@ hookbiasnowrap:
 	LEAQ    2680(SP), R14
 
 hookbiasinrow:
-	MOVQ         3192(SP), R13
-	PREFETCHT0   2048(R9)
-	PREFETCHT0   2048(R10)
-	PREFETCHT0   2112(R9)
-	PREFETCHT0   2112(R10)
-	KMOVW        R13, K2
-	VPMOVZXWD    (R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  (R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    (R14), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, (R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    32(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  32(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    32(R14), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 32(R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    64(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  64(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    64(R14), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 64(R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    96(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  96(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    96(R14), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 96(R8)
-	JMP          hookresid
+	MOVQ             3192(SP), R13
+	PREFETCHT0       2048(R9)
+	PREFETCHT0       2048(R10)
+	PREFETCHT0       2112(R9)
+	PREFETCHT0       2112(R10)
+	KMOVW            R13, K2
+	VPMOVZXWD        (R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      (R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        (R14), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, (R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        32(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      32(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        32(R14), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 32(R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        64(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      64(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        64(R14), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 64(R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        96(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      96(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        96(R14), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 96(R8)
+	JMP              hookresid
 
 hooknobias:
-	PREFETCHT0   2048(R9)
-	PREFETCHT0   2048(R10)
-	PREFETCHT0   2112(R9)
-	PREFETCHT0   2112(R10)
-	KMOVW        R13, K2
-	VPMOVZXWD    (R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  (R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, (R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    32(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  32(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 32(R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    64(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  64(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 64(R8)
-	SHRQ         $0x10, R13
-	KMOVW        R13, K2
-	VPMOVZXWD    96(R10), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  96(R9), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 96(R8)
+	PREFETCHT0       2048(R9)
+	PREFETCHT0       2048(R10)
+	PREFETCHT0       2112(R9)
+	PREFETCHT0       2112(R10)
+	KMOVW            R13, K2
+	VPMOVZXWD        (R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      (R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, (R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        32(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      32(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 32(R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        64(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      64(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 64(R8)
+	SHRQ             $0x10, R13
+	KMOVW            R13, K2
+	VPMOVZXWD        96(R10), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      96(R9), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 96(R8)
 
 hookresid:
 	ADDQ $0x00000080, R10
@@ -41012,164 +41216,156 @@ drainbiasnowrap:
 	LEAQ    2680(SP), R10
 
 drainbiasinrow:
-	MOVQ         3192(SP), R9
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2048(BX)
-	PREFETCHT0   2112(DX)
-	PREFETCHT0   2112(BX)
-	KMOVW        R9, K2
-	VPMOVZXWD    (BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  (DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    (R10), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, (CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    32(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  32(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    32(R10), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 32(CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    64(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  64(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    64(R10), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 64(CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    96(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  96(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VPMOVZXWD    96(R10), Z8
-	VPSLLD       $0x10, Z8, Z8
-	VADDPS       Z8, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 96(CX)
-	JMP          drainresid
+	MOVQ             3192(SP), R9
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2048(BX)
+	PREFETCHT0       2112(DX)
+	PREFETCHT0       2112(BX)
+	KMOVW            R9, K2
+	VPMOVZXWD        (BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      (DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        (R10), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, (CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        32(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      32(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        32(R10), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 32(CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        64(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      64(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        64(R10), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 64(CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        96(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      96(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VPMOVZXWD        96(R10), Z8
+	VPSLLD           $0x10, Z8, Z8
+	VADDPS           Z8, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 96(CX)
+	JMP              drainresid
 
 drainnobias:
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2048(BX)
-	PREFETCHT0   2112(DX)
-	PREFETCHT0   2112(BX)
-	KMOVW        R9, K2
-	VPMOVZXWD    (BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  (DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, (CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    32(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  32(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 32(CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    64(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  64(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 64(CX)
-	SHRQ         $0x10, R9
-	KMOVW        R9, K2
-	VPMOVZXWD    96(BX), Z5
-	VPSLLD       $0x10, Z5, Z4
-	VPMOVZXWD.Z  96(DX), K2, Z7
-	VPSLLD       $0x10, Z7, Z7
-	VMULPS       Z3, Z7, Z7
-	VADDPS       Z4, Z7, Z7
-	VCMPPS       $0x03, Z7, Z7, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z7
-	VPSRLD       $0x10, Z7, Z4
-	VPANDD.BCST  bf16One<>+0(SB), Z4, Z4
-	VPADDD       Z7, Z4, Z4
-	VPADDD.BCST  bf16Bias<>+0(SB), Z4, Z4
-	VPSRLD       $0x10, Z4, Z4
-	VMOVDQA32    Z4, K2, Z5
-	VPMOVDW      Z5, 96(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2048(BX)
+	PREFETCHT0       2112(DX)
+	PREFETCHT0       2112(BX)
+	KMOVW            R9, K2
+	VPMOVZXWD        (BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      (DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, (CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        32(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      32(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 32(CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        64(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      64(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 64(CX)
+	SHRQ             $0x10, R9
+	KMOVW            R9, K2
+	VPMOVZXWD        96(BX), Z5
+	VPSLLD           $0x10, Z5, Z4
+	VPMOVZXWD.Z      96(DX), K2, Z7
+	VPSLLD           $0x10, Z7, Z7
+	VMULPS           Z3, Z7, Z7
+	VADDPS           Z4, Z7, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z4
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z4
+	VPADDD.BCST      bf16Up<>+0(SB), Z4, Z7
+	VPADDD.BCST      bf16Bias<>+0(SB), Z4, Z4
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z4, Z7
+	VPSRLD           $0x10, Z7, Z7
+	VMOVDQA32        Z7, K2, Z5
+	VPMOVDW          Z5, 96(CX)
 
 drainresid:
 	ADDQ $0x00000080, BX
@@ -41254,164 +41450,156 @@ finalbiasnowrap:
 	LEAQ    2680(SP), R9
 
 finalbiasinrow:
-	MOVQ         3192(SP), R8
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2048(BX)
-	PREFETCHT0   2112(DX)
-	PREFETCHT0   2112(BX)
-	KMOVW        R8, K1
-	VPMOVZXWD    (BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, (CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    32(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 32(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    64(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 64(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    96(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(R9), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 96(CX)
-	JMP          finalresid
+	MOVQ             3192(SP), R8
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2048(BX)
+	PREFETCHT0       2112(DX)
+	PREFETCHT0       2112(BX)
+	KMOVW            R8, K1
+	VPMOVZXWD        (BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, (CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        32(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 32(CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        64(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 64(CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        96(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(R9), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 96(CX)
+	JMP              finalresid
 
 finalnobias:
-	PREFETCHT0   2048(DX)
-	PREFETCHT0   2048(BX)
-	PREFETCHT0   2112(DX)
-	PREFETCHT0   2112(BX)
-	KMOVW        R8, K1
-	VPMOVZXWD    (BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, (CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    32(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 32(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    64(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 64(CX)
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	VPMOVZXWD    96(BX), Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(DX), K1, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K1, Z1
-	VPMOVDW      Z1, 96(CX)
+	PREFETCHT0       2048(DX)
+	PREFETCHT0       2048(BX)
+	PREFETCHT0       2112(DX)
+	PREFETCHT0       2112(BX)
+	KMOVW            R8, K1
+	VPMOVZXWD        (BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, (CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        32(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 32(CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        64(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 64(CX)
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	VPMOVZXWD        96(BX), Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(DX), K1, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K1, Z1
+	VPMOVDW          Z1, 96(CX)
 
 finalresid:
 	ADDQ $0x00000080, BX
@@ -41474,176 +41662,168 @@ chunkslastbiasnowrap:
 	LEAQ    2680(SP), BX
 
 chunkslastbiasinrow:
-	MOVQ         3192(SP), DI
-	MOVQ         $-1, R8
-	BZHIQ        SI, R8, R8
-	ANDQ         R8, DI
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    (BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    32(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    64(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, R8
-	KMOVW        R8, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VPMOVZXWD    96(BX), Z4
-	VPSLLD       $0x10, Z4, Z4
-	VADDPS       Z4, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 96(AX)
-	JMP          chunkslastresid
+	MOVQ             3192(SP), DI
+	MOVQ             $-1, R8
+	BZHIQ            SI, R8, R8
+	ANDQ             R8, DI
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        (BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        32(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        64(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, R8
+	KMOVW            R8, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VPMOVZXWD        96(BX), Z4
+	VPSLLD           $0x10, Z4, Z4
+	VADDPS           Z4, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 96(AX)
+	JMP              chunkslastresid
 
 chunkslastnobias:
-	MOVQ         $-1, BX
-	BZHIQ        SI, BX, BX
-	ANDQ         BX, DI
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  (DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  (CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, (AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  32(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  32(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 32(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  64(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  64(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 64(AX)
-	SHRQ         $0x10, DI
-	SHRQ         $0x10, BX
-	KMOVW        BX, K1
-	KMOVW        DI, K2
-	VPMOVZXWD.Z  96(DX), K1, Z1
-	VPSLLD       $0x10, Z1, Z0
-	VPMOVZXWD.Z  96(CX), K2, Z2
-	VPSLLD       $0x10, Z2, Z2
-	VMULPS       Z3, Z2, Z2
-	VADDPS       Z0, Z2, Z2
-	VCMPPS       $0x03, Z2, Z2, K3
-	VPBROADCASTD halfQNaN<>+0(SB), K3, Z2
-	VPSRLD       $0x10, Z2, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z2, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VMOVDQA32    Z0, K2, Z1
-	VPMOVDW      Z1, K1, 96(AX)
+	MOVQ             $-1, BX
+	BZHIQ            SI, BX, BX
+	ANDQ             BX, DI
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      (DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      (CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, (AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      32(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      32(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      64(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      64(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	SHRQ             $0x10, DI
+	SHRQ             $0x10, BX
+	KMOVW            BX, K1
+	KMOVW            DI, K2
+	VPMOVZXWD.Z      96(DX), K1, Z1
+	VPSLLD           $0x10, Z1, Z0
+	VPMOVZXWD.Z      96(CX), K2, Z2
+	VPSLLD           $0x10, Z2, Z2
+	VMULPS           Z3, Z2, Z2
+	VADDPS           Z0, Z2, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z2
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z2
+	VPSRLD           $0x10, Z2, Z2
+	VMOVDQA32        Z2, K2, Z1
+	VPMOVDW          Z1, K1, 96(AX)
 
 chunkslastresid:
 	VZEROUPPER
@@ -41758,91 +41938,83 @@ bpart:
 	VADDPS      Z8, Z7, K1, Z7
 
 bsum:
-	VCMPPS       $0x03, Z0, Z0, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z0
-	VCMPPS       $0x03, Z0, Z0, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z0
-	VPSRLD       $0x10, Z0, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z0, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, (AX)
-	VCMPPS       $0x03, Z1, Z1, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z1
-	VCMPPS       $0x03, Z1, Z1, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z1
-	VPSRLD       $0x10, Z1, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z1, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 32(AX)
-	VCMPPS       $0x03, Z2, Z2, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z2
-	VCMPPS       $0x03, Z2, Z2, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z2
-	VPSRLD       $0x10, Z2, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z2, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 64(AX)
-	VCMPPS       $0x03, Z3, Z3, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z3
-	VCMPPS       $0x03, Z3, Z3, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z3
-	VPSRLD       $0x10, Z3, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z3, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 96(AX)
-	VCMPPS       $0x03, Z4, Z4, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z4
-	VCMPPS       $0x03, Z4, Z4, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z4
-	VPSRLD       $0x10, Z4, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z4, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 128(AX)
-	VCMPPS       $0x03, Z5, Z5, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z5
-	VCMPPS       $0x03, Z5, Z5, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z5
-	VPSRLD       $0x10, Z5, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z5, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 160(AX)
-	VCMPPS       $0x03, Z6, Z6, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z6
-	VCMPPS       $0x03, Z6, Z6, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z6
-	VPSRLD       $0x10, Z6, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z6, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 192(AX)
-	VCMPPS       $0x03, Z7, Z7, K1
-	VMOVUPS      canonNaN32<>+0(SB), K1, Z7
-	VCMPPS       $0x03, Z7, Z7, K1
-	VPBROADCASTD halfQNaN<>+0(SB), K1, Z7
-	VPSRLD       $0x10, Z7, Z8
-	VPANDD.BCST  bf16One<>+0(SB), Z8, Z8
-	VPADDD       Z7, Z8, Z8
-	VPADDD.BCST  bf16Bias<>+0(SB), Z8, Z8
-	VPSRLD       $0x10, Z8, Z8
-	VPMOVDW      Z8, 224(AX)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, AX
-	SUBQ         $0x00000080, BX
-	SUBQ         $0x00000080, DI
-	JMP          block
+	VCMPPS           $0x03, Z0, Z0, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z0
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z0, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, (AX)
+	VCMPPS           $0x03, Z1, Z1, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z1
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z1, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 32(AX)
+	VCMPPS           $0x03, Z2, Z2, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z2
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z2, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 64(AX)
+	VCMPPS           $0x03, Z3, Z3, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z3
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z3, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 96(AX)
+	VCMPPS           $0x03, Z4, Z4, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z4
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z4, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 128(AX)
+	VCMPPS           $0x03, Z5, Z5, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z5
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z5, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 160(AX)
+	VCMPPS           $0x03, Z6, Z6, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z6
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z6, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 192(AX)
+	VCMPPS           $0x03, Z7, Z7, K1
+	VMOVUPS          canonNaN32<>+0(SB), K1, Z7
+	VPBROADCASTD     halfQNaN<>+0(SB), Z8
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z7, Z8
+	VPADDD.BCST      bf16Up<>+0(SB), Z8, Z17
+	VPADDD.BCST      bf16Bias<>+0(SB), Z8, Z8
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z8, Z17
+	VPSRLD           $0x10, Z17, Z17
+	VPMOVDW          Z17, 224(AX)
+	ADDQ             $0x00000100, DX
+	ADDQ             $0x00000100, AX
+	SUBQ             $0x00000080, BX
+	SUBQ             $0x00000080, DI
+	JMP              block
 
 rest:
 	// The last 1..127 columns: ceil(cols/16) vectors, the last masked.
@@ -41959,87 +42131,79 @@ r8part:
 	VADDPS      Z0, Z16, K2, Z16
 
 r8sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 64(AX)
-	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
-	VCMPPS       $0x03, Z12, Z12, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
-	VPSRLD       $0x10, Z12, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z12, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 96(AX)
-	VCMPPS       $0x03, Z13, Z13, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
-	VCMPPS       $0x03, Z13, Z13, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
-	VPSRLD       $0x10, Z13, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z13, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 128(AX)
-	VCMPPS       $0x03, Z14, Z14, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
-	VCMPPS       $0x03, Z14, Z14, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
-	VPSRLD       $0x10, Z14, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z14, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 160(AX)
-	VCMPPS       $0x03, Z15, Z15, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z15
-	VCMPPS       $0x03, Z15, Z15, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z15
-	VPSRLD       $0x10, Z15, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z15, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 192(AX)
-	VCMPPS       $0x03, Z16, Z16, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z16
-	VCMPPS       $0x03, Z16, Z16, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z16
-	VPSRLD       $0x10, Z16, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z16, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 224(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 64(AX)
+	VCMPPS           $0x03, Z12, Z12, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z12
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z12, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 96(AX)
+	VCMPPS           $0x03, Z13, Z13, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z13
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z13, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 128(AX)
+	VCMPPS           $0x03, Z14, Z14, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z14
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z14, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 160(AX)
+	VCMPPS           $0x03, Z15, Z15, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z15
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z15, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 192(AX)
+	VCMPPS           $0x03, Z16, Z16, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z16
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z16, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 224(AX)
+	JMP              done
 
 rest7:
 	VPXORQ Z9, Z9, Z9
@@ -42130,77 +42294,70 @@ r7part:
 	VADDPS      Z0, Z15, K2, Z15
 
 r7sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 64(AX)
-	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
-	VCMPPS       $0x03, Z12, Z12, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
-	VPSRLD       $0x10, Z12, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z12, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 96(AX)
-	VCMPPS       $0x03, Z13, Z13, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
-	VCMPPS       $0x03, Z13, Z13, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
-	VPSRLD       $0x10, Z13, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z13, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 128(AX)
-	VCMPPS       $0x03, Z14, Z14, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
-	VCMPPS       $0x03, Z14, Z14, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
-	VPSRLD       $0x10, Z14, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z14, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 160(AX)
-	VCMPPS       $0x03, Z15, Z15, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z15
-	VCMPPS       $0x03, Z15, Z15, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z15
-	VPSRLD       $0x10, Z15, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z15, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 192(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 64(AX)
+	VCMPPS           $0x03, Z12, Z12, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z12
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z12, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 96(AX)
+	VCMPPS           $0x03, Z13, Z13, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z13
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z13, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 128(AX)
+	VCMPPS           $0x03, Z14, Z14, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z14
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z14, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 160(AX)
+	VCMPPS           $0x03, Z15, Z15, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z15
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z15, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 192(AX)
+	JMP              done
 
 rest6:
 	VPXORQ Z9, Z9, Z9
@@ -42282,67 +42439,61 @@ r6part:
 	VADDPS      Z0, Z14, K2, Z14
 
 r6sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 64(AX)
-	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
-	VCMPPS       $0x03, Z12, Z12, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
-	VPSRLD       $0x10, Z12, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z12, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 96(AX)
-	VCMPPS       $0x03, Z13, Z13, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
-	VCMPPS       $0x03, Z13, Z13, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
-	VPSRLD       $0x10, Z13, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z13, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 128(AX)
-	VCMPPS       $0x03, Z14, Z14, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z14
-	VCMPPS       $0x03, Z14, Z14, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z14
-	VPSRLD       $0x10, Z14, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z14, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 160(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 64(AX)
+	VCMPPS           $0x03, Z12, Z12, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z12
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z12, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 96(AX)
+	VCMPPS           $0x03, Z13, Z13, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z13
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z13, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 128(AX)
+	VCMPPS           $0x03, Z14, Z14, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z14
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z14, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 160(AX)
+	JMP              done
 
 rest5:
 	VPXORQ Z9, Z9, Z9
@@ -42415,57 +42566,52 @@ r5part:
 	VADDPS      Z0, Z13, K2, Z13
 
 r5sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 64(AX)
-	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
-	VCMPPS       $0x03, Z12, Z12, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
-	VPSRLD       $0x10, Z12, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z12, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 96(AX)
-	VCMPPS       $0x03, Z13, Z13, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z13
-	VCMPPS       $0x03, Z13, Z13, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z13
-	VPSRLD       $0x10, Z13, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z13, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 128(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 64(AX)
+	VCMPPS           $0x03, Z12, Z12, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z12
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z12, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 96(AX)
+	VCMPPS           $0x03, Z13, Z13, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z13
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z13, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 128(AX)
+	JMP              done
 
 rest4:
 	VPXORQ Z9, Z9, Z9
@@ -42525,47 +42671,43 @@ r4part:
 	VADDPS      Z0, Z12, K2, Z12
 
 r4sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 64(AX)
-	VCMPPS       $0x03, Z12, Z12, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z12
-	VCMPPS       $0x03, Z12, Z12, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z12
-	VPSRLD       $0x10, Z12, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z12, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 96(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 64(AX)
+	VCMPPS           $0x03, Z12, Z12, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z12
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z12, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 96(AX)
+	JMP              done
 
 rest3:
 	VPXORQ Z9, Z9, Z9
@@ -42616,37 +42758,34 @@ r3part:
 	VADDPS      Z0, Z11, K2, Z11
 
 r3sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, 32(AX)
-	VCMPPS       $0x03, Z11, Z11, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z11
-	VCMPPS       $0x03, Z11, Z11, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z11
-	VPSRLD       $0x10, Z11, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z11, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 64(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, 32(AX)
+	VCMPPS           $0x03, Z11, Z11, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z11
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z11, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 64(AX)
+	JMP              done
 
 rest2:
 	VPXORQ Z9, Z9, Z9
@@ -42688,27 +42827,25 @@ r2part:
 	VADDPS      Z0, Z10, K2, Z10
 
 r2sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, (AX)
-	VCMPPS       $0x03, Z10, Z10, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z10
-	VCMPPS       $0x03, Z10, Z10, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z10
-	VPSRLD       $0x10, Z10, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z10, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, 32(AX)
-	JMP          done
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, (AX)
+	VCMPPS           $0x03, Z10, Z10, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z10
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z10, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, 32(AX)
+	JMP              done
 
 rest1:
 	VPXORQ Z9, Z9, Z9
@@ -42740,16 +42877,15 @@ r1part:
 	VADDPS      Z0, Z9, K2, Z9
 
 r1sum:
-	VCMPPS       $0x03, Z9, Z9, K2
-	VMOVUPS      canonNaN32<>+0(SB), K2, Z9
-	VCMPPS       $0x03, Z9, Z9, K2
-	VPBROADCASTD halfQNaN<>+0(SB), K2, Z9
-	VPSRLD       $0x10, Z9, Z0
-	VPANDD.BCST  bf16One<>+0(SB), Z0, Z0
-	VPADDD       Z9, Z0, Z0
-	VPADDD.BCST  bf16Bias<>+0(SB), Z0, Z0
-	VPSRLD       $0x10, Z0, Z0
-	VPMOVDW      Z0, K1, (AX)
+	VCMPPS           $0x03, Z9, Z9, K2
+	VMOVUPS          canonNaN32<>+0(SB), K2, Z9
+	VPBROADCASTD     halfQNaN<>+0(SB), Z0
+	VFIXUPIMMPS.BCST $0x00, bf16Fix<>+0(SB), Z9, Z0
+	VPADDD.BCST      bf16Up<>+0(SB), Z0, Z1
+	VPADDD.BCST      bf16Bias<>+0(SB), Z0, Z0
+	VPTERNLOGD.BCST  $0xe0, bf16NotTie<>+0(SB), Z0, Z1
+	VPSRLD           $0x10, Z1, Z1
+	VPMOVDW          Z1, K1, (AX)
 
 done:
 	VZEROUPPER
@@ -64265,9 +64401,9 @@ keepbtwinrow:
 	MOVQ BX, R13
 	MOVQ CX, R14
 
-halfstep9piece:
+halfstep63piece:
 	CMPQ         R14, $0x08
-	JB           halfstep9tail
+	JB           halfstep63tail
 	VPMOVZXWD    (R13), Y1
 	VPSLLD       $0x10, Y1, Y1
 	VPMOVZXWD    (R12), Y2
@@ -64292,11 +64428,11 @@ halfstep9piece:
 	ADDQ         $0x10, R13
 	ADDQ         $0x10, R10
 	SUBQ         $0x08, R14
-	JMP          halfstep9piece
+	JMP          halfstep63piece
 
-halfstep9tail:
+halfstep63tail:
 	TESTQ R14, R14
-	JZ    halfstep9done
+	JZ    halfstep63done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(R14)(R14*1), R14
@@ -64335,7 +64471,7 @@ halfstep9tail:
 	VPSHUFB      X3, X2, X1
 	VPEXTRW      $0x00, X1, (R11)(R14*1)
 
-halfstep9done:
+halfstep63done:
 	LEAQ (AX)(CX*2), AX
 	LEAQ (DX)(CX*2), DX
 	LEAQ (BX)(CX*2), BX
@@ -64491,9 +64627,9 @@ keepntail:
 	MOVQ BX, R12
 	MOVQ CX, R13
 
-halfstep10piece:
+halfstep64piece:
 	CMPQ         R13, $0x08
-	JB           halfstep10tail
+	JB           halfstep64tail
 	VPMOVZXWD    (R12), Y1
 	VPSLLD       $0x10, Y1, Y1
 	VPMOVZXWD    (R11), Y2
@@ -64514,11 +64650,11 @@ halfstep10piece:
 	ADDQ         $0x10, R11
 	ADDQ         $0x10, R12
 	SUBQ         $0x08, R13
-	JMP          halfstep10piece
+	JMP          halfstep64piece
 
-halfstep10tail:
+halfstep64tail:
 	TESTQ R13, R13
-	JZ    halfstep10done
+	JZ    halfstep64done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(R13)(R13*1), R13
@@ -64554,7 +64690,7 @@ halfstep10tail:
 	VPSHUFB      X3, X2, X1
 	VPEXTRW      $0x00, X1, (R10)(R13*1)
 
-halfstep10done:
+halfstep64done:
 	LEAQ (AX)(CX*2), AX
 	LEAQ (DX)(CX*2), DX
 	LEAQ (BX)(CX*2), BX
@@ -65343,9 +65479,9 @@ blbinrow:
 	MOVQ DI, DI
 	MOVQ BX, BX
 
-halfstep11piece:
+halfstep65piece:
 	CMPQ         BX, $0x08
-	JB           halfstep11tail
+	JB           halfstep65tail
 	VMOVUPS      (SI), Y1
 	VCMPPS       $0x04, Y0, Y1, Y2
 	VEXTRACTI128 $0x01, Y2, X3
@@ -65380,11 +65516,11 @@ halfstep11piece:
 	ADDQ         $0x10, DI
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, BX
-	JMP          halfstep11piece
+	JMP          halfstep65piece
 
-halfstep11tail:
+halfstep65tail:
 	TESTQ BX, BX
-	JZ    halfstep11done
+	JZ    halfstep65done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -65435,7 +65571,7 @@ halfstep11tail:
 	VPSHUFB      X3, X2, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep11done:
+halfstep65done:
 	JMP done
 
 nobias:
@@ -65765,9 +65901,9 @@ nlvinrow:
 	MOVQ CX, CX
 	MOVQ SI, SI
 
-halfstep12piece:
+halfstep66piece:
 	CMPQ         BX, $0x08
-	JB           halfstep12tail
+	JB           halfstep66tail
 	VMOVUPS      (SI), Y1
 	VCMPPS       $0x04, Y0, Y1, Y2
 	VEXTRACTI128 $0x01, Y2, X3
@@ -65798,11 +65934,11 @@ halfstep12piece:
 	ADDQ         $0x10, DX
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, BX
-	JMP          halfstep12piece
+	JMP          halfstep66piece
 
-halfstep12tail:
+halfstep66tail:
 	TESTQ BX, BX
-	JZ    halfstep12done
+	JZ    halfstep66done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -65850,7 +65986,7 @@ halfstep12tail:
 	VPSHUFB      X3, X2, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep12done:
+halfstep66done:
 done:
 	VZEROUPPER
 	RET
@@ -66368,9 +66504,9 @@ blwinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep13piece:
+halfstep67piece:
 	CMPQ         SI, $0x08
-	JB           halfstep13tail
+	JB           halfstep67tail
 	VMOVQ        R8, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -66407,11 +66543,11 @@ halfstep13piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep13piece
+	JMP          halfstep67piece
 
-halfstep13tail:
+halfstep67tail:
 	TESTQ SI, SI
-	JZ    halfstep13done
+	JZ    halfstep67done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -66464,7 +66600,7 @@ halfstep13tail:
 	VPSHUFB      X3, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep13done:
+halfstep67done:
 	JMP done
 
 nobias:
@@ -66709,9 +66845,9 @@ nmasked:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep14piece:
+halfstep68piece:
 	CMPQ         BX, $0x08
-	JB           halfstep14tail
+	JB           halfstep68tail
 	VMOVQ        R8, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -66744,11 +66880,11 @@ halfstep14piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep14piece
+	JMP          halfstep68piece
 
-halfstep14tail:
+halfstep68tail:
 	TESTQ BX, BX
-	JZ    halfstep14done
+	JZ    halfstep68done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -66798,7 +66934,7 @@ halfstep14tail:
 	VPSHUFB      X3, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep14done:
+halfstep68done:
 done:
 	VZEROUPPER
 	RET
@@ -68675,9 +68811,9 @@ lastbiasinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep15piece:
+halfstep69piece:
 	CMPQ         SI, $0x08
-	JB           halfstep15tail
+	JB           halfstep69tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -68714,11 +68850,11 @@ halfstep15piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep15piece
+	JMP          halfstep69piece
 
-halfstep15tail:
+halfstep69tail:
 	TESTQ SI, SI
-	JZ    halfstep15done
+	JZ    halfstep69done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -68771,7 +68907,7 @@ halfstep15tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep15done:
+halfstep69done:
 	JMP lastresid
 
 lastnobias:
@@ -68780,9 +68916,9 @@ lastnobias:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep16piece:
+halfstep70piece:
 	CMPQ         BX, $0x08
-	JB           halfstep16tail
+	JB           halfstep70tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -68815,11 +68951,11 @@ halfstep16piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep16piece
+	JMP          halfstep70piece
 
-halfstep16tail:
+halfstep70tail:
 	TESTQ BX, BX
-	JZ    halfstep16done
+	JZ    halfstep70done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -68869,7 +69005,7 @@ halfstep16tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep16done:
+halfstep70done:
 lastresid:
 done:
 	VZEROUPPER
@@ -71228,9 +71364,9 @@ chunkslastbiasinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep17piece:
+halfstep71piece:
 	CMPQ         SI, $0x08
-	JB           halfstep17tail
+	JB           halfstep71tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -71267,11 +71403,11 @@ halfstep17piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep17piece
+	JMP          halfstep71piece
 
-halfstep17tail:
+halfstep71tail:
 	TESTQ SI, SI
-	JZ    halfstep17done
+	JZ    halfstep71done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -71324,7 +71460,7 @@ halfstep17tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep17done:
+halfstep71done:
 	JMP chunkslastresid
 
 chunkslastnobias:
@@ -71333,9 +71469,9 @@ chunkslastnobias:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep18piece:
+halfstep72piece:
 	CMPQ         BX, $0x08
-	JB           halfstep18tail
+	JB           halfstep72tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -71368,11 +71504,11 @@ halfstep18piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep18piece
+	JMP          halfstep72piece
 
-halfstep18tail:
+halfstep72tail:
 	TESTQ BX, BX
-	JZ    halfstep18done
+	JZ    halfstep72done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -71422,7 +71558,7 @@ halfstep18tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep18done:
+halfstep72done:
 chunkslastresid:
 	VZEROUPPER
 	RET
@@ -74002,9 +74138,9 @@ keepbtwinrow:
 	MOVQ BX, R13
 	MOVQ CX, R14
 
-halfstep19piece:
+halfstep73piece:
 	CMPQ      R14, $0x08
-	JB        halfstep19tail
+	JB        halfstep73tail
 	VCVTPH2PS (R13), Y1
 	VCVTPH2PS (R12), Y2
 	VCVTPH2PS (R10), Y3
@@ -74020,11 +74156,11 @@ halfstep19piece:
 	ADDQ      $0x10, R13
 	ADDQ      $0x10, R10
 	SUBQ      $0x08, R14
-	JMP       halfstep19piece
+	JMP       halfstep73piece
 
-halfstep19tail:
+halfstep73tail:
 	TESTQ R14, R14
-	JZ    halfstep19done
+	JZ    halfstep73done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(R14)(R14*1), R14
@@ -74054,7 +74190,7 @@ halfstep19tail:
 	VPSHUFB      X3, X2, X1
 	VPEXTRW      $0x00, X1, (R11)(R14*1)
 
-halfstep19done:
+halfstep73done:
 	LEAQ (AX)(CX*2), AX
 	LEAQ (DX)(CX*2), DX
 	LEAQ (BX)(CX*2), BX
@@ -74146,9 +74282,9 @@ keepntail:
 	MOVQ BX, R12
 	MOVQ CX, R13
 
-halfstep20piece:
+halfstep74piece:
 	CMPQ      R13, $0x08
-	JB        halfstep20tail
+	JB        halfstep74tail
 	VCVTPH2PS (R12), Y1
 	VCVTPH2PS (R11), Y2
 	VMULPS    Y0, Y2, Y2
@@ -74161,11 +74297,11 @@ halfstep20piece:
 	ADDQ      $0x10, R11
 	ADDQ      $0x10, R12
 	SUBQ      $0x08, R13
-	JMP       halfstep20piece
+	JMP       halfstep74piece
 
-halfstep20tail:
+halfstep74tail:
 	TESTQ R13, R13
-	JZ    halfstep20done
+	JZ    halfstep74done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(R13)(R13*1), R13
@@ -74193,7 +74329,7 @@ halfstep20tail:
 	VPSHUFB      X3, X2, X1
 	VPEXTRW      $0x00, X1, (R10)(R13*1)
 
-halfstep20done:
+halfstep74done:
 	LEAQ (AX)(CX*2), AX
 	LEAQ (DX)(CX*2), DX
 	LEAQ (BX)(CX*2), BX
@@ -74910,9 +75046,9 @@ blbinrow:
 	MOVQ DI, DI
 	MOVQ BX, BX
 
-halfstep21piece:
+halfstep75piece:
 	CMPQ         BX, $0x08
-	JB           halfstep21tail
+	JB           halfstep75tail
 	VMOVUPS      (SI), Y1
 	VCMPPS       $0x04, Y0, Y1, Y2
 	VEXTRACTI128 $0x01, Y2, X3
@@ -74938,11 +75074,11 @@ halfstep21piece:
 	ADDQ         $0x10, DI
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, BX
-	JMP          halfstep21piece
+	JMP          halfstep75piece
 
-halfstep21tail:
+halfstep75tail:
 	TESTQ BX, BX
-	JZ    halfstep21done
+	JZ    halfstep75done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -74984,7 +75120,7 @@ halfstep21tail:
 	VPSHUFB      X3, X2, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep21done:
+halfstep75done:
 	JMP done
 
 nobias:
@@ -75250,9 +75386,9 @@ nlvinrow:
 	MOVQ CX, CX
 	MOVQ SI, SI
 
-halfstep22piece:
+halfstep76piece:
 	CMPQ         BX, $0x08
-	JB           halfstep22tail
+	JB           halfstep76tail
 	VMOVUPS      (SI), Y1
 	VCMPPS       $0x04, Y0, Y1, Y2
 	VEXTRACTI128 $0x01, Y2, X3
@@ -75275,11 +75411,11 @@ halfstep22piece:
 	ADDQ         $0x10, DX
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, BX
-	JMP          halfstep22piece
+	JMP          halfstep76piece
 
-halfstep22tail:
+halfstep76tail:
 	TESTQ BX, BX
-	JZ    halfstep22done
+	JZ    halfstep76done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -75319,7 +75455,7 @@ halfstep22tail:
 	VPSHUFB      X3, X2, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep22done:
+halfstep76done:
 done:
 	VZEROUPPER
 	RET
@@ -75765,9 +75901,9 @@ blwinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep23piece:
+halfstep77piece:
 	CMPQ         SI, $0x08
-	JB           halfstep23tail
+	JB           halfstep77tail
 	VMOVQ        R8, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -75795,11 +75931,11 @@ halfstep23piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep23piece
+	JMP          halfstep77piece
 
-halfstep23tail:
+halfstep77tail:
 	TESTQ SI, SI
-	JZ    halfstep23done
+	JZ    halfstep77done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -75843,7 +75979,7 @@ halfstep23tail:
 	VPSHUFB      X3, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep23done:
+halfstep77done:
 	JMP done
 
 nobias:
@@ -76024,9 +76160,9 @@ nmasked:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep24piece:
+halfstep78piece:
 	CMPQ         BX, $0x08
-	JB           halfstep24tail
+	JB           halfstep78tail
 	VMOVQ        R8, X1
 	VPBROADCASTD X1, Y1
 	VPAND        bitD<>+0(SB), Y1, Y1
@@ -76051,11 +76187,11 @@ halfstep24piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep24piece
+	JMP          halfstep78piece
 
-halfstep24tail:
+halfstep78tail:
 	TESTQ BX, BX
-	JZ    halfstep24done
+	JZ    halfstep78done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -76097,7 +76233,7 @@ halfstep24tail:
 	VPSHUFB      X3, X0, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep24done:
+halfstep78done:
 done:
 	VZEROUPPER
 	RET
@@ -77702,9 +77838,9 @@ lastbiasinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep25piece:
+halfstep79piece:
 	CMPQ         SI, $0x08
-	JB           halfstep25tail
+	JB           halfstep79tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -77732,11 +77868,11 @@ halfstep25piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep25piece
+	JMP          halfstep79piece
 
-halfstep25tail:
+halfstep79tail:
 	TESTQ SI, SI
-	JZ    halfstep25done
+	JZ    halfstep79done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -77780,7 +77916,7 @@ halfstep25tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep25done:
+halfstep79done:
 	JMP lastresid
 
 lastnobias:
@@ -77789,9 +77925,9 @@ lastnobias:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep26piece:
+halfstep80piece:
 	CMPQ         BX, $0x08
-	JB           halfstep26tail
+	JB           halfstep80tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -77816,11 +77952,11 @@ halfstep26piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep26piece
+	JMP          halfstep80piece
 
-halfstep26tail:
+halfstep80tail:
 	TESTQ BX, BX
-	JZ    halfstep26done
+	JZ    halfstep80done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -77862,7 +77998,7 @@ halfstep26tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep26done:
+halfstep80done:
 lastresid:
 done:
 	VZEROUPPER
@@ -79813,9 +79949,9 @@ chunkslastbiasinrow:
 	MOVQ CX, CX
 	MOVQ DI, SI
 
-halfstep27piece:
+halfstep81piece:
 	CMPQ         SI, $0x08
-	JB           halfstep27tail
+	JB           halfstep81tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -79843,11 +79979,11 @@ halfstep27piece:
 	ADDQ         $0x10, CX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, SI
-	JMP          halfstep27piece
+	JMP          halfstep81piece
 
-halfstep27tail:
+halfstep81tail:
 	TESTQ SI, SI
-	JZ    halfstep27done
+	JZ    halfstep81done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(SI)(SI*1), SI
@@ -79891,7 +80027,7 @@ halfstep27tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(SI*1)
 
-halfstep27done:
+halfstep81done:
 	JMP chunkslastresid
 
 chunkslastnobias:
@@ -79900,9 +80036,9 @@ chunkslastnobias:
 	MOVQ BX, DX
 	MOVQ DI, BX
 
-halfstep28piece:
+halfstep82piece:
 	CMPQ         BX, $0x08
-	JB           halfstep28tail
+	JB           halfstep82tail
 	VMOVQ        R8, X0
 	VPBROADCASTD X0, Y0
 	VPAND        bitD<>+0(SB), Y0, Y0
@@ -79927,11 +80063,11 @@ halfstep28piece:
 	ADDQ         $0x10, DX
 	SHRQ         $0x08, R8
 	SUBQ         $0x08, BX
-	JMP          halfstep28piece
+	JMP          halfstep82piece
 
-halfstep28tail:
+halfstep82tail:
 	TESTQ BX, BX
-	JZ    halfstep28done
+	JZ    halfstep82done
 
 	// Half tail of count elements: its whole pairs, then its last element alone.
 	LEAQ         -2(BX)(BX*1), BX
@@ -79973,7 +80109,7 @@ halfstep28tail:
 	VPSHUFB      X3, X1, X0
 	VPEXTRW      $0x00, X0, (AX)(BX*1)
 
-halfstep28done:
+halfstep82done:
 chunkslastresid:
 	VZEROUPPER
 	RET

@@ -17,8 +17,9 @@ func scaleBits(isa vecISA, e elemType) { bitsKernel(isa, e, false) }
 // of kernelSet: scaleBits with src·a + b where kept and c where dropped.
 func affineBits(isa vecISA, e elemType) { bitsKernel(isa, e, true) }
 
-// affineVecs are the broadcast b and c of an affineBits kernel.
-type affineVecs struct{ b, c VecVirtual }
+// affineVecs are the broadcast b and c of an affineBits kernel, and for a
+// half type fill, round(c) in every 16-bit lane (fillOf).
+type affineVecs struct{ b, c, fill VecVirtual }
 
 func bitsKernel(isa vecISA, e elemType, affine bool) {
 	name := "scaleBits" + isa.name + e.suffix
@@ -104,6 +105,9 @@ func bitsKernel(isa vecISA, e elemType, affine bool) {
 	if affine {
 		s = broadcastParam(isa, e, "a")
 		aff = &affineVecs{b: broadcastParam(isa, e, "b"), c: broadcastParam(isa, e, "c")}
+		if e.half != nil {
+			aff.fill = e.fillOf(isa, aff.c)
+		}
 	} else {
 		s = broadcastParam(isa, e, "s")
 	}
@@ -166,11 +170,15 @@ func mulZ(e elemType, src Op, s VecVirtual, k Op, dst VecVirtual) {
 // where bit i of m is set and +0 where it is clear, by zero-masked
 // multiplies of 16-lane (float32) or 8-lane (float64) pieces. With count
 // (1..64), only the first count elements are read or written. m is
-// consumed.
+// consumed. A whole word of a half type is applyWordPairsAVX512.
 //
 // With aff, kept elements become src·s + aff.b (a zero-masked multiply, then
 // an add merged into a copy of aff.c) and dropped ones aff.c.
 func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, count Register) {
+	if e.half != nil && count == nil {
+		applyWordPairsAVX512(e, dp, sp, s, aff, m)
+		return
+	}
 	piece := 64 / e.laneBytes
 	vb := e.vecBytes(avx512)
 	var valid GPVirtual
@@ -212,6 +220,42 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs,
 	}
 }
 
+// applyWordPairsAVX512 is applyWordAVX512 of a whole word of a half type:
+// two pairs of 32 elements (loadPair, packPair), one 64-byte load and store
+// each, every element read and multiplied, and the result zero-masked by 32
+// bits of m at once (with aff: blended with the fill, VPBLENDMW).
+func applyWordPairsAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual) {
+	what := "dst = src·s where kept, +0 elsewhere"
+	if aff != nil {
+		what = "dst = src·a + b where kept, c elsewhere"
+	}
+	Comment(what + ": 2 pairs of 32 elements, one 64-byte load and store each.")
+	c := e.halfConsts(avx512)
+	for q := 0; q < 2; q++ {
+		if q > 0 {
+			SHRQ(U8(32), m)
+		}
+		k := K()
+		KMOVD(m.As32(), k)
+		a, b := ZMM(), ZMM()
+		e.loadPair(avx512, Mem{Base: sp, Disp: 64 * q}, a, b)
+		for _, v := range []VecVirtual{a, b} {
+			VMULPS(s, v, v)
+			if aff != nil {
+				VADDPS(aff.b, v, v)
+			}
+		}
+		var r VecVirtual
+		if aff == nil {
+			r = e.packPair(avx512, c, a, b, k)
+		} else {
+			r = e.packPair(avx512, c, a, b, nil)
+			VPBLENDMW(r, aff.fill, k, r) // r where kept, the fill elsewhere
+		}
+		VMOVDQU64(r, Mem{Base: dp, Disp: 64 * q})
+	}
+}
+
 // applyWordAVX2 is applyWordAVX512 for AVX2: the mask word is broadcast,
 // and lane l of piece q is kept iff word & bit[lanes·q+l] != 0 (the high 32
 // bits broadcast separately for dword lanes). With count (1..64), loads and
@@ -223,6 +267,10 @@ func applyWordAVX512(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs,
 func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual, n Register) {
 	if e.half != nil && n != nil {
 		lastWordHalfAVX2(e, dp, sp, s, aff, m, n)
+		return
+	}
+	if e.half != nil {
+		applyWordPairsAVX2(e, dp, sp, s, aff, m)
 		return
 	}
 	lanes, vb := e.lanes(avx2), e.vecBytes(avx2)
@@ -293,6 +341,47 @@ func applyWordAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m
 		e.mul(v, s, v)
 		finishAVX2(e, aff, k, v)
 		e.maskMov(v, vm, Mem{Base: dp, Disp: 32 * q})
+	}
+}
+
+// applyWordPairsAVX2 is applyWordAVX2 of a whole word of a half type: four
+// pairs of 16 elements (loadPair, packPair), one 32-byte load and store each,
+// every element read and multiplied. The mask word is broadcast once; each
+// pair's keep bits are brought to its words by VPSHUFB and an AND (word j
+// then positive if element j is kept, else 0), and VPSIGNW zeroes the
+// dropped elements of the packed result (with aff: of its difference from
+// the fill, added back).
+func applyWordPairsAVX2(e elemType, dp, sp Register, s VecVirtual, aff *affineVecs, m GPVirtual) {
+	what := "dst = src·s where kept, +0 elsewhere"
+	if aff != nil {
+		what = "dst = src·a + b where kept, c elsewhere"
+	}
+	Comment(what + ": 4 pairs of 16 elements, one 32-byte load and store each.")
+	x, mb := XMM(), YMM()
+	VMOVQ(m, x)
+	VPBROADCASTQ(x, mb)
+	c := e.halfConsts(avx2)
+	for q := 0; q < 4; q++ {
+		a, b := YMM(), YMM()
+		e.loadPair(avx2, Mem{Base: sp, Disp: 32 * q}, a, b)
+		for _, v := range []VecVirtual{a, b} {
+			VMULPS(s, v, v)
+			if aff != nil {
+				VADDPS(aff.b, v, v)
+			}
+		}
+		r := e.packPair(avx2, c, a, b, nil)
+		k := YMM()
+		VPSHUFB(pairSelect.Offset(32*q), mb, k)
+		VPAND(pairBits, k, k) // word j: > 0 if element j is kept, else 0
+		if aff == nil {
+			VPSIGNW(k, r, r) // r where kept, 0 elsewhere
+		} else {
+			VPSUBW(aff.fill, r, r)
+			VPSIGNW(k, r, r)
+			VPADDW(aff.fill, r, r) // r where kept, the fill elsewhere
+		}
+		VMOVDQU(r, Mem{Base: dp, Disp: 32 * q})
 	}
 }
 

@@ -12,27 +12,31 @@ import (
 // Float16 are those of float32 with a widening load in place of the float
 // load and a rounding narrow store in place of the float store. A vector of
 // float32 lanes covers half as many bytes of memory as a float32 vector: 32
-// bytes (16 elements) for a ZMM, 16 bytes (8 elements) for a YMM. The
-// widening is exact; the store rounds each lane once, to nearest with ties
-// to even, as half.go in package dropout does:
+// bytes (16 elements) for a ZMM, 16 bytes (8 elements) for a YMM; the
+// unrolled loops take a whole register of memory at a time as a pair of
+// such vectors (loadPair, packPair, below). The widening is exact; the store
+// rounds each lane once, to nearest with ties to even, as half.go in package
+// dropout does:
 //
 //   - bfloat16, as c10::BFloat16 rounds, with integer instructions: NaN
 //     lanes are first made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16,
-//     which leaves 0x7FC0 for them. (AVX512_BF16's VCVTNEPS2BF16 would flush
-//     subnormals, so it is not used.)
+//     which leaves 0x7FC0 for them (the pairs compute the same bits another
+//     way: roundBF16High). AVX512_BF16's VCVTNEPS2BF16 would flush
+//     subnormals, so it is not used.
 //   - binary16, with VCVTPS2PH in its round-to-nearest-even mode (imm8 0),
 //     which keeps subnormal results and rounds overflow to ±Inf; NaN lanes
 //     are first made sign | 0x7FC00000 ((x | 0x7FC00000) & 0xFFC00000), which
 //     it turns into sign | 0x7E00, where it would otherwise keep the top bits
-//     of the payload.
+//     of the payload (a pair instead clamps the NaNs VCVTPS2PH leaves).
 //
-// On AVX-512 every instruction here is AVX512F: VPMOVZXWD and VCVTPH2PS from
+// On AVX-512 the single vectors are AVX512F: VPMOVZXWD and VCVTPH2PS from
 // memory, VPMOVDW and VCVTPS2PH to memory, each of them masked by an opmask
 // for the tails (a masked-off element is neither read nor written, and
-// cannot fault). AVX2 has no 16-bit masked load or store: a tail of count
-// elements is VPMASKMOVD of its count/2 whole pairs and a 16-bit load or
-// store of its last element (halfTailAVX2), and its F16C VCVTPH2PS and
-// VCVTPS2PH put F16C in the AVX2 path's features.
+// cannot fault); the pairs also use AVX512BW's word instructions. AVX2 has
+// no 16-bit masked load or store: a tail of count elements is VPMASKMOVD of
+// its count/2 whole pairs and a 16-bit load or store of its last element
+// (halfTailAVX2), and its F16C VCVTPH2PS and VCVTPS2PH put F16C in the AVX2
+// path's features.
 
 // halfFormat is what sets a half type apart.
 type halfFormat struct {
@@ -44,7 +48,7 @@ type halfFormat struct {
 
 var (
 	bf16Format = halfFormat{bf: true, name: "bfloat16", rounding: []string{
-		"Each element is widened to float32 exactly (VPMOVZXWD, shifted left",
+		"Each element is widened to float32 exactly (its bits shifted left",
 		"by 16) and every result rounded once to bfloat16 as c10::BFloat16",
 		"rounds: NaN lanes made 0x7FC00000, then u = (u + 0x7FFF + (u>>16 & 1)) >> 16",
 		"in integer lanes, the low 16 bits of which are stored.",
@@ -101,6 +105,18 @@ var (
 	halfQNaN  Mem // dwords 0x7FC00000: a NaN lane before rounding
 	f16NaN    Mem // dwords 0xFFC00000: a NaN lane's sign and quiet bits
 	halfTails Mem // AVX2 tail masks: see halfTailAVX2
+
+	// The tables of pairs (loadPair, packPair).
+	bf16Up      Mem // dwords 0x8000: w = u + 0x8000
+	bf16NotTie  Mem // dwords 0xFFFEFFFF: all but w's lowest kept bit
+	bf16Fix     Mem // dword 0x11111100: VFIXUPIMMPS's table, NaN to dest, the rest kept
+	bf16HighW   Mem // dwords 0xFFFF0000: the odd element of a dword, in place
+	bf16PickOdd Mem // words: VPERMT2W's indices of the high words of an even and an odd vector
+	f16QuietPos Mem // words 0x7E00: binary16's quiet NaN, the least positive one
+	f16QuietNeg Mem // words 0xFE00: the least negative one
+	bf16Tie     Mem // dwords 0x10000: w's lowest kept bit (AVX2)
+	pairBits    Mem // AVX2: words 1 << j%8, the keep bit of element j of a pair in its byte
+	pairSelect  Mem // AVX2: VPSHUFB controls, 32 bytes each, of the byte of pair q's mask bits for each word
 )
 
 // declareHalf declares the tables of the half kernels.
@@ -112,10 +128,48 @@ func declareHalf() {
 	}{
 		{&bf16One, "bf16One", 1}, {&bf16Bias, "bf16Bias", 0x7FFF},
 		{&halfQNaN, "halfQNaN", 0x7FC00000}, {&f16NaN, "f16NaN", 0xFFC00000},
+		{&bf16Up, "bf16Up", 0x8000}, {&bf16NotTie, "bf16NotTie", 0xFFFEFFFF},
+		{&bf16Fix, "bf16Fix", 0x11111100}, {&bf16HighW, "bf16HighW", 0xFFFF0000},
+		{&bf16Tie, "bf16Tie", 0x10000},
 	} {
 		*c.m = GLOBL(c.name, RODATA|NOPTR)
 		for i := 0; i < 8; i++ {
 			DATA(4*i, U32(c.v))
+		}
+	}
+	// Word j of a pair's 32 elements is the high word of dword j/2 of the
+	// even vector (table 1) or of the odd one (table 2, indices 32 and up).
+	bf16PickOdd = GLOBL("bf16PickOdd", RODATA|NOPTR)
+	for j := 0; j < 32; j++ {
+		i := j + 1
+		if j%2 == 1 {
+			i = 32 + j
+		}
+		DATA(2*j, U16(i))
+	}
+	for _, c := range []struct {
+		m    *Mem
+		name string
+		v    uint16
+	}{{&f16QuietPos, "f16QuietPos", 0x7E00}, {&f16QuietNeg, "f16QuietNeg", 0xFE00}} {
+		*c.m = GLOBL(c.name, RODATA|NOPTR)
+		for j := 0; j < 32; j++ {
+			DATA(2*j, U16(c.v))
+		}
+	}
+	// The mask word is broadcast to every qword; pair q's 16 bits are its
+	// bytes 2q and 2q+1. Word j of the pair gets byte 2q + j/8 in its low
+	// byte and 0 in its high one, and is ANDed with 1 << j%8: positive where
+	// element j is kept, 0 where it is dropped, for VPSIGNW.
+	pairBits = GLOBL("pairBits", RODATA|NOPTR)
+	for j := 0; j < 16; j++ {
+		DATA(2*j, U16(1<<(j%8)))
+	}
+	pairSelect = GLOBL("pairSelect", RODATA|NOPTR)
+	for q := 0; q < 4; q++ {
+		for j := 0; j < 16; j++ {
+			DATA(32*q+2*j, U8(2*q+j/8))
+			DATA(32*q+2*j+1, U8(0x80))
 		}
 	}
 	// Entry w (16 bytes) of each of the three parts is for a tail of w+1
@@ -276,20 +330,15 @@ func (e elemType) packAVX2(v VecVirtual) VecVirtual {
 }
 
 // roundBF16 returns the bfloat16 rounding of v's float32 lanes, in the low
-// 16 bits of each dword lane (the high 16 are 0); v is clobbered.
+// 16 bits of each dword lane (the high 16 are 0); v is clobbered. On AVX-512
+// it is roundBF16High shifted down.
 func roundBF16(isa vecISA, v VecVirtual) VecVirtual {
-	t := isa.vec()
 	if isa.width == 64 {
-		k := K()
-		VCMPPS(U8(3), v, v, k)       // unordered: NaN
-		VPBROADCASTD(halfQNaN, k, v) // merge: NaN lanes become 0x7FC00000
-		VPSRLD(U8(16), v, t)         // the lowest kept bit,
-		VPANDD_BCST(bf16One, t, t)   // alone
-		VPADDD(v, t, t)              // u + lowest kept bit
-		VPADDD_BCST(bf16Bias, t, t)  // + 0x7FFF
+		t := roundBF16High(pairConsts{}, v)
 		VPSRLD(U8(16), t, t)
 		return t
 	}
+	t := isa.vec()
 	m := YMM()
 	VCMPPS(U8(3), v, v, m)
 	VBLENDVPS(m, halfQNaN, v, v)
@@ -496,4 +545,237 @@ func (t *halfTailAVX2) only(km VecVirtual, flag, safe Register) tailMaskAVX2 {
 	VPAND(km.AsX(), t.pairs, o.pairs)
 	o.flag, o.safe = flag, safe
 	return &o
+}
+
+// Pairs: the unrolled loops take a half type's memory a whole register at a
+// time, 32 elements (64 bytes) for AVX-512, as a pair of float32 vectors a
+// and b, loaded by loadPair and rounded back into one register by packPair.
+// Which elements go where is the type's:
+//
+//   - bfloat16: a holds the even elements and b the odd ones, each in the
+//     high word of its dword lane: a is the memory's dwords shifted left by
+//     16, b the same dwords with their low words cleared. No shuffle, and
+//     the rounding (roundBF16High) leaves each result in that high word, so
+//     one VPERMT2W of the two high words of every dword merges them back,
+//     zero-masked by the keep bits of the 32 elements at once.
+//   - binary16: a and b are the first and the second half, in order, each
+//     widened by VCVTPH2PS and rounded by VCVTPS2PH; the halves are joined in
+//     one register, whose NaNs VPMINSW and VPMINUW against 0x7E00 and 0xFE00
+//     make sign | 0x7E00 (a NaN from VCVTPS2PH is quiet: its magnitude is
+//     0x7E00 or more, every other value's 0x7C00 or less).
+//
+// Every instruction is AVX512F but KMOVD, VPERMT2W, VPBLENDMW, VPMINSW and
+// VPMINUW on words, which are AVX512BW.
+
+// pairConsts are the registers a bfloat16 packPair reads, loaded once by
+// halfConsts so that the unrolled loops do not load them for every pair:
+// bf16Up and bf16Bias, then bf16Fix and bf16NotTie (AVX-512) or bf16Tie
+// (AVX2).
+type pairConsts struct {
+	up, bias    VecVirtual
+	fix, notTie VecVirtual // AVX-512
+	tie         VecVirtual // AVX2
+}
+
+// halfConsts loads the constants of e's pairs on isa (none for float32,
+// float64 and binary16).
+func (e elemType) halfConsts(isa vecISA) pairConsts {
+	if e.half == nil || !e.half.bf {
+		return pairConsts{}
+	}
+	if isa.width == 32 {
+		c := pairConsts{up: YMM(), bias: YMM(), tie: YMM()}
+		VMOVDQU(bf16Up, c.up)
+		VMOVDQU(bf16Bias, c.bias)
+		VMOVDQU(bf16Tie, c.tie)
+		return c
+	}
+	c := pairConsts{up: ZMM(), bias: ZMM(), fix: ZMM(), notTie: ZMM()}
+	VPBROADCASTD(bf16Up, c.up)
+	VPBROADCASTD(bf16Bias, c.bias)
+	VPBROADCASTD(bf16Fix, c.fix)
+	VPBROADCASTD(bf16NotTie, c.notTie)
+	return c
+}
+
+// mulMemVecs sets vs (an even number of them for a half type) to the
+// vectors at m, m + one vector's memory, and so on, times s, as the unrolled
+// loops of the plane kernels load them: a half type's two at a time as a
+// pair (loadPair), in the order of the pair, which only storeMulVecs undoes.
+func (e elemType) mulMemVecs(isa vecISA, m Mem, s VecVirtual, vs []VecVirtual) {
+	vb := e.vecBytes(isa)
+	if e.half == nil {
+		for k, v := range vs {
+			e.mulMem(m.Offset(k*vb), s, v)
+		}
+		return
+	}
+	for k := 0; k < len(vs); k += 2 {
+		e.loadPair(isa, m.Offset(k*vb), vs[k], vs[k+1])
+		VMULPS(s, vs[k], vs[k])
+		VMULPS(s, vs[k+1], vs[k+1])
+	}
+}
+
+// storeMulVecs stores the vectors vs of mulMemVecs (after any lane-wise
+// operation) at m: storeVecs, or for a half type a whole register a pair
+// (packPair; c from halfConsts).
+func (e elemType) storeMulVecs(isa vecISA, st storeKind, c pairConsts, vs []VecVirtual, m Mem) {
+	if e.half == nil {
+		e.storeVecs(isa, st, vs, m)
+		return
+	}
+	for k := 0; k < len(vs); k += 2 {
+		p, at := e.packPair(isa, c, vs[k], vs[k+1], nil), m.Offset(k*e.vecBytes(isa))
+		if isa.width == 64 {
+			VMOVDQU64(p, at)
+		} else {
+			VMOVDQU(p, at)
+		}
+	}
+}
+
+// loadPair sets a and b to the pair of e at m, the memory of a whole
+// register of isa, widened exactly.
+func (e elemType) loadPair(isa vecISA, m Mem, a, b VecVirtual) {
+	switch {
+	case e.half.bf && isa.width == 64:
+		x := ZMM()
+		VMOVDQU64(m, x)
+		VPSLLD(U8(16), x, a)         // the even elements
+		VPANDD_BCST(bf16HighW, x, b) // the odd ones
+	case e.half.bf:
+		x := YMM()
+		VMOVDQU(m, x)
+		VPSLLD(U8(16), x, a)
+		VPAND(bf16HighW, x, b)
+	default:
+		VCVTPH2PS(m, a)
+		VCVTPH2PS(m.Offset(isa.width/2), b)
+	}
+}
+
+// loadPairAllOrNoneAVX2 is loadPair for AVX2 where km (all ones or all
+// zeros in every lane) is set; where it is clear nothing at m is read
+// (VPMASKMOVD) and the pair is 0.
+func (e elemType) loadPairAllOrNoneAVX2(m Mem, km, a, b VecVirtual) {
+	x := YMM()
+	VPMASKMOVD(m, km, x)
+	if e.half.bf {
+		VPSLLD(U8(16), x, a)
+		VPAND(bf16HighW, x, b)
+		return
+	}
+	t := XMM()
+	VEXTRACTI128(U8(1), x, t)
+	VCVTPH2PS(x.AsX(), a)
+	VCVTPH2PS(t, b)
+}
+
+// packPair rounds the pair a, b of e (clobbered) to e and returns its
+// elements in order in one register; with k (an opmask of 32 elements, or
+// nil), zero-masked by it.
+func (e elemType) packPair(isa vecISA, c pairConsts, a, b VecVirtual, k Op) VecVirtual {
+	if isa.width == 32 {
+		return e.packPairAVX2(c, a, b)
+	}
+	if e.half.bf {
+		ra, rb := roundBF16High(c, a), roundBF16High(c, b)
+		idx := ZMM()
+		VMOVDQU64(bf16PickOdd, idx)
+		if k == nil {
+			VPERMT2W(rb, idx, ra)
+		} else {
+			VPERMT2W_Z(rb, idx, k, ra)
+		}
+		return ra
+	}
+	// z is zeroed first (an idiom the CPU does not execute) so that the
+	// register allocator sees all of it written before the VINSERTI64X4.
+	z, yb := ZMM(), YMM()
+	VPXORQ(z, z, z)
+	VCVTPS2PH(U8(0), a, z.AsY())
+	VCVTPS2PH(U8(0), b, yb)
+	VINSERTI64X4(U8(1), yb, z, z)
+	VPMINSW(f16QuietPos, z, z) // positive NaNs 0x7E00
+	if k == nil {
+		VPMINUW(f16QuietNeg, z, z) // negative NaNs 0xFE00
+	} else {
+		VPMINUW_Z(f16QuietNeg, z, k, z)
+	}
+	return z
+}
+
+// roundBF16High returns the bfloat16 rounding of v's float32 lanes (AVX-512)
+// in the high word of each dword lane; the low word is not defined, v is
+// kept. NaN lanes are first made 0x7FC00000 (VFIXUPIMMPS: a NaN takes the
+// destination, every other value passes through unchanged, subnormals
+// too). Then w = u + 0x8000 has c10's (u + 0x7FFF + b) >> 16 in its high
+// word, b the lowest kept bit, except at a tie (u's low word 0x8000) with
+// b = 0, where it is one too many. At a tie, and only there, w−1 =
+// u + 0x7FFF differs from w in bit 16, and has it clear exactly when b = 0,
+// so w & (w−1 | ^0x10000) removes that one: the rounding in three
+// instructions of either vector port. The constants are c's, or with c
+// empty (halfConsts of no pair) broadcast from memory.
+func roundBF16High(c pairConsts, v VecVirtual) VecVirtual {
+	u, w, w1 := ZMM(), ZMM(), ZMM()
+	VPBROADCASTD(halfQNaN, u)
+	if c.fix == nil {
+		VFIXUPIMMPS_BCST(U8(0), bf16Fix, v, u)
+		VPADDD_BCST(bf16Up, u, w)
+		VPADDD_BCST(bf16Bias, u, w1)
+		VPTERNLOGD_BCST(U8(0xE0), bf16NotTie, w1, w)
+		return w
+	}
+	VFIXUPIMMPS(U8(0), c.fix, v, u) // u = v, or 0x7FC00000 where v is NaN
+	VPADDD(c.up, u, w)
+	VPADDD(c.bias, u, w1)
+	VPTERNLOGD(U8(0xE0), c.notTie, w1, w) // w & (w1 | notTie)
+	return w
+}
+
+// packPairAVX2 is packPair for AVX2 (16 elements, a YMM register), whose
+// callers mask the result themselves. A bfloat16 pair is rounded as on
+// AVX-512 but for the NaN lanes: AVX2 has no VFIXUPIMMPS, and VCMPPS and
+// VBLENDVPS for each vector would cost four instructions of 16 elements'
+// twenty, so one VCMPPS of both vectors (unordered: either is NaN) tells
+// whether the pair has a NaN at all, and only then are they blended. The
+// tie bit is cleared by two VPANDN (w &^ (bit16 &^ w−1)); the even results
+// are shifted to the low words and VPBLENDW takes the odd ones' high words.
+func (e elemType) packPairAVX2(c pairConsts, a, b VecVirtual) VecVirtual {
+	if !e.half.bf {
+		y, xb := YMM(), XMM()
+		VPXOR(y, y, y) // as in packPair
+		VCVTPS2PH(U8(0), a, y.AsX())
+		VCVTPS2PH(U8(0), b, xb)
+		VINSERTI128(U8(1), xb, y, y)
+		VPMINSW(f16QuietPos, y, y) // positive NaNs 0x7E00
+		VPMINUW(f16QuietNeg, y, y) // negative NaNs 0xFE00
+		return y
+	}
+	ok := uniqueLabel("pairnum")
+	n, r := YMM(), GP32()
+	VCMPPS(U8(3), b, a, n) // unordered: a or b is NaN
+	VMOVMSKPS(n, r)
+	TESTL(r, r)
+	JZ(LabelRef(ok))
+	for _, v := range []VecVirtual{a, b} {
+		m := YMM()
+		VCMPPS(U8(3), v, v, m)
+		VBLENDVPS(m, halfQNaN, v, v)
+	}
+	Label(ok)
+	var rs [2]VecVirtual
+	for i, v := range []VecVirtual{a, b} {
+		w, w1, t := YMM(), YMM(), YMM()
+		VPADDD(c.up, v, w)
+		VPADDD(c.bias, v, w1)
+		VPANDN(c.tie, w1, t) // bit 16 where w−1 lacks it: a tie to clear
+		VPANDN(w, t, w)
+		rs[i] = w
+	}
+	VPSRLD(U8(16), rs[0], rs[0])
+	out := YMM()
+	VPBLENDW(U8(0xAA), rs[1], rs[0], out) // the odd words from b
+	return out
 }

@@ -207,30 +207,64 @@ func smallPlanesAVX512(e elemType, dp, sp, bits, i, end, plane Register, s VecVi
 // VMASKMOVPS/PD (VPMASKMOVD) load, so a dropped plane's src is not read
 // (a half type's last element is then read from bits instead), and is ANDed
 // with the product, so its dst is +0 whatever s is; the last vector's load
-// and store are also masked to the plane's rem elements.
+// and store are also masked to the plane's rem elements. A half type's
+// whole vectors go two at a time as a pair, and its last vector with them
+// when it is whole (rem = lanes, a branch the same way for every plane).
 func smallPlanesAVX2(e elemType, dp, sp, bits, i, end, plane Register, s VecVirtual) {
-	vb := e.vecBytes(avx2)
+	vb, lanes := e.vecBytes(avx2), e.lanes(avx2)
 	var vt tailMaskAVX2
-	prepare := func(rem Register) { vt = newTailAVX2(e, rem) }
-	body := func(m GPVirtual, full int) {
-		Comment("km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.")
-		x := XMM()
-		VMOVQ(m, x)
-		km := YMM()
-		VPBROADCASTQ(x, km)
-		kl := vt.only(km, m, bits)
-		for q := 0; q < full; q++ {
+	var rem Register
+	var c pairConsts
+	prepare := func(r Register) {
+		rem, vt = r, newTailAVX2(e, r)
+		c = e.halfConsts(avx2)
+	}
+	// whole emits the first n whole vectors of the plane, ANDed with km.
+	whole := func(km VecVirtual, n int) {
+		q := 0
+		for ; e.half != nil && q+1 < n; q += 2 {
+			a, b := YMM(), YMM()
+			e.loadPairAllOrNoneAVX2(Mem{Base: sp, Disp: vb * q}, km, a, b)
+			VMULPS(s, a, a)
+			VMULPS(s, b, b)
+			r := e.packPair(avx2, c, a, b, nil)
+			VPAND(km, r, r)
+			VMOVDQU(r, Mem{Base: dp, Disp: vb * q})
+		}
+		for ; q < n; q++ {
 			v := YMM()
 			e.loadAllOrNoneAVX2(Mem{Base: sp, Disp: vb * q}, km, v)
 			e.mul(v, s, v)
 			andMask(e, km, v)
 			e.store(avx2, regular, v, Mem{Base: dp, Disp: vb * q})
 		}
+	}
+	body := func(m GPVirtual, full int) {
+		Comment("km = m in every lane, the last vector's load also masked to rem lanes and its store to rem.")
+		x := XMM()
+		VMOVQ(m, x)
+		km := YMM()
+		VPBROADCASTQ(x, km)
+		var done string
+		if e.half != nil {
+			partial := uniqueLabel("partial")
+			done = uniqueLabel("planedone")
+			CMPQ(rem, U8(lanes))
+			JNE(LabelRef(partial))
+			whole(km, full+1)
+			JMP(LabelRef(done))
+			Label(partial)
+		}
+		kl := vt.only(km, m, bits)
+		whole(km, full)
 		v := YMM()
 		kl.load(Mem{Base: sp, Disp: vb * full}, v)
 		e.mul(v, s, v)
 		andMask(e, km, v)
 		vt.store(v, Mem{Base: dp, Disp: vb * full})
+		if e.half != nil {
+			Label(done)
+		}
 	}
 	smallPlaneLoops(avx2, e, dp, sp, bits, i, end, plane, prepare, body)
 }
@@ -312,20 +346,21 @@ func keepRange(isa vecISA, st storeKind, e elemType, dp, sp, count Register, s, 
 	if st.nt {
 		alignHead(isa, e, true, dp, sp, count, s, b, zero)
 	}
+	c := e.halfConsts(isa)
 	CMPQ(count, U32(4*lanes))
 	JB(LabelRef("keep1"))
 	Label("keep4")
 	var v [4]VecVirtual
 	for k := range v {
 		v[k] = isa.vec()
-		e.mulMem(Mem{Base: sp, Disp: k * vb}, s, v[k])
 	}
+	e.mulMemVecs(isa, Mem{Base: sp}, s, v[:])
 	if b != nil {
 		for k := range v {
 			e.ops().add(b, v[k], v[k])
 		}
 	}
-	e.storeVecs(isa, st, v[:], Mem{Base: dp})
+	e.storeMulVecs(isa, st, c, v[:], Mem{Base: dp})
 	ADDQ(U32(4*vb), sp)
 	ADDQ(U32(4*vb), dp)
 	SUBQ(U32(4*lanes), count)
