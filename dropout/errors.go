@@ -73,14 +73,21 @@ func checkAlias[T Float](op, na, nb string, a, b []T) error {
 	if len(a) == 0 || len(b) == 0 {
 		return nil
 	}
-	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
-	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	pa, pb, overlap := overlaps(a, b)
 	if pa == pb && len(a) == len(b) {
 		return nil
 	}
-	size := unsafe.Sizeof(a[0])
-	if pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size {
+	if overlap {
 		return fmt.Errorf("dropout: %s: %s [%#x, +%d) and %s [%#x, +%d): %w", op, na, pa, len(a), nb, pb, len(b), ErrOverlap)
 	}
 	return nil
+}
+
+// overlaps returns the addresses of a and b (both non-empty) and whether
+// they share memory.
+func overlaps[T Float](a, b []T) (pa, pb uintptr, overlap bool) {
+	pa = uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	pb = uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	size := unsafe.Sizeof(a[0])
+	return pa, pb, pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size
 }

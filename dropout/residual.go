@@ -123,10 +123,7 @@ func checkDisjoint[T Float](op, na, nb string, a, b []T) error {
 	if len(a) == 0 || len(b) == 0 {
 		return nil
 	}
-	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
-	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	size := unsafe.Sizeof(a[0])
-	if pa < pb+uintptr(len(b))*size && pb < pa+uintptr(len(a))*size {
+	if pa, pb, overlap := overlaps(a, b); overlap {
 		return fmt.Errorf("dropout: %s: %s [%#x, +%d) and %s [%#x, +%d) overlap: %w", op, na, pa, len(a), nb, pb, len(b), ErrOverlap)
 	}
 	return nil
